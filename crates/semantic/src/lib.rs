@@ -1,0 +1,13 @@
+//! LookML syntax tree → semantic model: models, explores, joins, views and their fields.
+//!
+//! The model is dialect-neutral: field SQL is kept as written (with `${…}` references unexpanded);
+//! the SQL crate expands and compiles it. Building a model never stops at the first problem:
+//! every unknown parameter value, dangling reference or duplicate comes back as a diagnostic.
+
+mod build;
+pub mod model;
+mod references;
+
+pub use build::build_catalog;
+pub use model::*;
+pub use references::{parse_references, Reference};

@@ -1,0 +1,38 @@
+//! Why a query could not be compiled. Each variant names the culprit so the API can answer 422
+//! with the offending field.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, Error, PartialEq)]
+pub enum CompileError {
+    #[error("explore `{explore}` does not exist in model `{model}`")]
+    UnknownExplore { model: String, explore: String },
+    #[error("field `{field}` does not exist in explore `{explore}`")]
+    UnknownField { field: String, explore: String },
+    #[error("field name `{field}` must have the form `view.field`")]
+    MalformedFieldName { field: String },
+    #[error("filter on `{field}`: {message}")]
+    InvalidFilter { field: String, message: String },
+    #[error("sort `{sort}`: {message}")]
+    InvalidSort { sort: String, message: String },
+    #[error("limit `{limit}` must be a whole number of rows, or -1 for all rows")]
+    InvalidLimit { limit: String },
+    #[error("a query needs at least one field")]
+    NoFields,
+    #[error("{what}: {message}")]
+    Model { what: String, message: String },
+}
+
+impl CompileError {
+    /// The request field the error is about, for Looker's 422 `errors[].field`.
+    pub fn request_field(&self) -> &'static str {
+        match self {
+            CompileError::UnknownExplore { .. } => "view",
+            CompileError::UnknownField { .. } | CompileError::MalformedFieldName { .. } | CompileError::NoFields => "fields",
+            CompileError::InvalidFilter { .. } => "filters",
+            CompileError::InvalidSort { .. } => "sorts",
+            CompileError::InvalidLimit { .. } => "limit",
+            CompileError::Model { .. } => "model",
+        }
+    }
+}

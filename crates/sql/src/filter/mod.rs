@@ -1,0 +1,88 @@
+//! Looker filter expressions (`"FOO%,-FOOD"`, `">=10"`, `"last 7 days"`, `"yes"`) → SQL conditions.
+//!
+//! Each grammar parses into a small value first and only then prints SQL, so user text reaches
+//! the query only as a dialect-quoted string literal, a re-printed number, or a computed date.
+
+mod date;
+mod number;
+mod string;
+mod yesno;
+
+use jiff::civil::DateTime;
+
+use crate::dialect::Dialect;
+
+pub use date::{parse_date_filter, DateTerm};
+pub use number::{parse_number_filter, NumberFilter};
+pub use string::{parse_string_filter, StringFilter};
+
+/// Which grammar a field's filter uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterGrammar {
+    String,
+    Number,
+    YesNo,
+    /// Applies to the raw timestamp of a date/time field.
+    Date,
+}
+
+/// The SQL condition for `value` on `expr`, or `None` when the value is empty (no filter).
+pub fn condition(grammar: FilterGrammar, expr: &str, value: &str, dialect: &dyn Dialect, now: DateTime) -> Result<Option<String>, String> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let sql = match grammar {
+        FilterGrammar::String => parse_string_filter(value)?.to_sql(expr, dialect),
+        FilterGrammar::Number => parse_number_filter(value)?.to_sql(expr),
+        FilterGrammar::YesNo => yesno::to_sql(value, expr)?,
+        FilterGrammar::Date => date::to_sql(&parse_date_filter(value)?, expr, dialect, now)?,
+    };
+    Ok(Some(sql))
+}
+
+/// Splits on commas that are not escaped with `^`, not inside double quotes and not inside
+/// brackets (number intervals such as `[1,5]`).
+pub(crate) fn split_items(value: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut chars = value.chars();
+    let mut depth = 0i32;
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '^' => {
+                current.push(c);
+                if let Some(next) = chars.next() {
+                    current.push(next);
+                }
+            }
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            '[' | '(' if !quoted => {
+                depth += 1;
+                current.push(c);
+            }
+            ']' | ')' if !quoted => {
+                depth -= 1;
+                current.push(c);
+            }
+            ',' if !quoted && depth <= 0 => items.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    items.push(current);
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_respects_escapes_quotes_and_brackets() {
+        assert_eq!(split_items("a,b^,c,\"d,e\""), vec!["a", "b^,c", "\"d,e\""]);
+        assert_eq!(split_items("[1,5],7"), vec!["[1,5]", "7"]);
+    }
+}

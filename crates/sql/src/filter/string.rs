@@ -1,0 +1,166 @@
+//! String filter grammar: equality lists, `%`/`_` LIKE patterns, `EMPTY`, `NULL`, `-` negation,
+//! `^` escapes and double-quoted items.
+
+use crate::dialect::Dialect;
+
+use super::split_items;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    Equals(String),
+    /// A LIKE pattern with literal `%`/`_` already escaped by `\`.
+    Like(String),
+    Empty,
+    Null,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StringFilter {
+    pub include: Vec<Match>,
+    pub exclude: Vec<Match>,
+}
+
+pub fn parse_string_filter(value: &str) -> Result<StringFilter, String> {
+    let mut filter = StringFilter::default();
+    for raw in split_items(value) {
+        let item = raw.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let (negated, item) = match item.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, item),
+        };
+        let m = parse_item(item);
+        if negated { filter.exclude.push(m) } else { filter.include.push(m) }
+    }
+    if filter.include.is_empty() && filter.exclude.is_empty() {
+        return Err(format!("`{value}` has no value to filter on"));
+    }
+    Ok(filter)
+}
+
+fn parse_item(item: &str) -> Match {
+    match item {
+        "NULL" => return Match::Null,
+        "EMPTY" => return Match::Empty,
+        _ => {}
+    }
+    let inner = item.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(item);
+    let mut literal = String::new();
+    let mut pattern = String::new();
+    let mut is_pattern = false;
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '^' => {
+                let escaped = chars.next().unwrap_or('^');
+                literal.push(escaped);
+                if matches!(escaped, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(escaped);
+            }
+            '%' | '_' => {
+                is_pattern = true;
+                literal.push(c);
+                pattern.push(c);
+            }
+            '\\' => {
+                literal.push(c);
+                pattern.push_str("\\\\");
+            }
+            _ => {
+                literal.push(c);
+                pattern.push(c);
+            }
+        }
+    }
+    if is_pattern { Match::Like(pattern) } else { Match::Equals(literal) }
+}
+
+impl StringFilter {
+    pub fn to_sql(&self, expr: &str, dialect: &dyn Dialect) -> String {
+        let mut positive = Vec::new();
+        let equals: Vec<String> = self.include.iter().filter_map(|m| match m { Match::Equals(s) => Some(dialect.string_literal(s)), _ => None }).collect();
+        match equals.len() {
+            0 => {}
+            1 => positive.push(format!("{expr} = {}", equals[0])),
+            _ => positive.push(format!("{expr} IN ({})", equals.join(", "))),
+        }
+        for m in &self.include {
+            match m {
+                Match::Like(p) => positive.push(dialect.like(expr, p)),
+                Match::Empty => positive.push(format!("({expr} IS NULL OR LENGTH({expr}) = 0)")),
+                Match::Null => positive.push(format!("{expr} IS NULL")),
+                Match::Equals(_) => {}
+            }
+        }
+        let mut negative = Vec::new();
+        let not_equals: Vec<String> = self.exclude.iter().filter_map(|m| match m { Match::Equals(s) => Some(dialect.string_literal(s)), _ => None }).collect();
+        match not_equals.len() {
+            0 => {}
+            1 => negative.push(format!("({expr} <> {} OR {expr} IS NULL)", not_equals[0])),
+            _ => negative.push(format!("({expr} NOT IN ({}) OR {expr} IS NULL)", not_equals.join(", "))),
+        }
+        for m in &self.exclude {
+            match m {
+                Match::Like(p) => negative.push(format!("(NOT ({}) OR {expr} IS NULL)", dialect.like(expr, p))),
+                Match::Empty => negative.push(format!("({expr} IS NOT NULL AND LENGTH({expr}) <> 0)")),
+                Match::Null => negative.push(format!("{expr} IS NOT NULL")),
+                Match::Equals(_) => {}
+            }
+        }
+        let mut parts = Vec::new();
+        if !positive.is_empty() {
+            parts.push(if positive.len() == 1 { positive.remove(0) } else { format!("({})", positive.join(" OR ")) });
+        }
+        parts.extend(negative);
+        if parts.len() == 1 { parts.remove(0) } else { format!("({})", parts.join(" AND ")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::DuckDb;
+
+    fn sql(value: &str) -> String {
+        parse_string_filter(value).unwrap().to_sql("x", &DuckDb)
+    }
+
+    #[test]
+    fn equality_and_lists() {
+        assert_eq!(sql("FOO"), "x = 'FOO'");
+        assert_eq!(sql("FOO, BAR"), "x IN ('FOO', 'BAR')");
+    }
+
+    #[test]
+    fn patterns_nulls_and_empties() {
+        assert_eq!(sql("%FOO%"), r"x LIKE '%FOO%' ESCAPE '\'");
+        assert_eq!(sql("NULL"), "x IS NULL");
+        assert_eq!(sql("EMPTY"), "(x IS NULL OR LENGTH(x) = 0)");
+        assert_eq!(sql("-NULL"), "x IS NOT NULL");
+    }
+
+    #[test]
+    fn negation_includes_nulls_and_ands_with_positives() {
+        assert_eq!(sql("-FOO"), "(x <> 'FOO' OR x IS NULL)");
+        assert_eq!(sql("-FOO,-BAR"), "(x NOT IN ('FOO', 'BAR') OR x IS NULL)");
+        assert_eq!(sql("FOO%,-FOOD"), r"(x LIKE 'FOO%' ESCAPE '\' AND (x <> 'FOOD' OR x IS NULL))");
+    }
+
+    #[test]
+    fn escapes_and_quotes_protect_specials() {
+        assert_eq!(sql("Santa Cruz^, CA"), "x = 'Santa Cruz, CA'");
+        assert_eq!(sql("\"CAT,DOG\""), "x = 'CAT,DOG'");
+        assert_eq!(sql("100^%"), "x = '100%'");
+        assert_eq!(sql("^-5"), "x = '-5'");
+        assert_eq!(sql("50^%%"), r"x LIKE '50\%%' ESCAPE '\'");
+    }
+
+    #[test]
+    fn quotes_in_values_cannot_break_out_of_the_literal() {
+        assert_eq!(sql("O'Brien'; DROP TABLE users; --"), "x = 'O''Brien''; DROP TABLE users; --'");
+    }
+}

@@ -1,0 +1,17 @@
+//! Query + semantic model → SQL text for one dialect.
+//!
+//! Pure: no I/O, no clock (the caller passes "now" in the query's time zone, so relative date
+//! filters are reproducible in tests). Every dialect difference goes through [`Dialect`]; filter
+//! values reach SQL only through the dialect's literal quoting or after being parsed as numbers
+//! and dates.
+
+mod compile;
+pub mod dialect;
+mod error;
+pub mod filter;
+mod query;
+
+pub use compile::{compile, ColumnInfo, CompiledQuery, ValueType};
+pub use dialect::{dialect_for, Dialect, DuckDb};
+pub use error::CompileError;
+pub use query::{Limit, QuerySpec, SortDirection, DEFAULT_LIMIT, MAX_LIMIT};

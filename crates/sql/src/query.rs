@@ -1,0 +1,95 @@
+//! What the compiler is asked for: the dialect-neutral part of Looker's `Query` object.
+
+use crate::error::CompileError;
+
+/// Looker's row limit when a query names none.
+pub const DEFAULT_LIMIT: u64 = 500;
+/// Looker's interactive maximum; larger limits are capped to it.
+pub const MAX_LIMIT: u64 = 5000;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuerySpec {
+    pub model: String,
+    /// The explore's name (Looker's `Query.view`).
+    pub view: String,
+    pub fields: Vec<String>,
+    /// Field → Looker filter expression, in request order.
+    pub filters: Vec<(String, String)>,
+    pub sorts: Vec<String>,
+    pub limit: Limit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Rows(u64),
+    /// `-1`: every row.
+    All,
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Limit::Rows(DEFAULT_LIMIT)
+    }
+}
+
+impl Limit {
+    /// Parses Looker's string limit: empty means the default, `-1` means all rows, larger than
+    /// the maximum is capped.
+    pub fn parse(text: Option<&str>) -> Result<Limit, CompileError> {
+        let text = text.map(str::trim).unwrap_or("");
+        if text.is_empty() {
+            return Ok(Limit::default());
+        }
+        match text.parse::<i64>() {
+            Ok(-1) => Ok(Limit::All),
+            Ok(n) if n > 0 => Ok(Limit::Rows((n as u64).min(MAX_LIMIT))),
+            _ => Err(CompileError::InvalidLimit { limit: text.to_string() }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+/// `"view.field"`, `"view.field desc"`, `"view.field desc 0"` → (field, direction).
+pub fn parse_sort(sort: &str) -> Result<(String, SortDirection), CompileError> {
+    let mut words = sort.split_whitespace();
+    let field = words.next().ok_or_else(|| CompileError::InvalidSort { sort: sort.into(), message: "names no field".into() })?;
+    let mut direction = SortDirection::Asc;
+    for word in words {
+        match word.to_ascii_lowercase().as_str() {
+            "desc" => direction = SortDirection::Desc,
+            "asc" => direction = SortDirection::Asc,
+            // Looker appends a pivot column index ("products.count desc 0"); it only matters for pivots.
+            w if w.parse::<u32>().is_ok() => {}
+            _ => return Err(CompileError::InvalidSort { sort: sort.into(), message: format!("`{word}` is neither `asc` nor `desc`") }),
+        }
+    }
+    Ok((field.to_string(), direction))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_follow_looker() {
+        assert_eq!(Limit::parse(None), Ok(Limit::Rows(500)));
+        assert_eq!(Limit::parse(Some("")), Ok(Limit::Rows(500)));
+        assert_eq!(Limit::parse(Some("10")), Ok(Limit::Rows(10)));
+        assert_eq!(Limit::parse(Some("100000")), Ok(Limit::Rows(5000)));
+        assert_eq!(Limit::parse(Some("-1")), Ok(Limit::All));
+        assert!(Limit::parse(Some("0")).is_err());
+        assert!(Limit::parse(Some("ten")).is_err());
+    }
+
+    #[test]
+    fn sorts_take_direction_and_ignore_pivot_index() {
+        assert_eq!(parse_sort("a.b desc 0").unwrap(), ("a.b".into(), SortDirection::Desc));
+        assert_eq!(parse_sort("a.b").unwrap(), ("a.b".into(), SortDirection::Asc));
+        assert!(parse_sort("a.b sideways").is_err());
+    }
+}
