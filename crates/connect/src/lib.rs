@@ -1,1 +1,30 @@
-//! placeholder
+//! Runs SQL on the user's databases and returns typed [`ResultSet`]s. The only crate that talks
+//! to warehouses. Calls block: async callers run them on a blocking thread.
+
+mod duckdb_connection;
+
+pub use duckdb_connection::DuckDbConnection;
+
+use result::{ColumnInfo, ResultSet};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConnectError {
+    #[error("cannot open the {dialect} database {target}: {message}")]
+    Open { dialect: &'static str, target: String, message: String },
+    /// The database refused or failed the statement; the message is the database's own.
+    #[error("{0}")]
+    Sql(String),
+}
+
+/// A database that can run one SQL statement and return its rows.
+pub trait Connection: Send + Sync {
+    /// The dialect name the SQL compiler should use (`duckdb`).
+    fn dialect(&self) -> &'static str;
+
+    /// Runs `sql`; `columns` describe the result columns in order.
+    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError>;
+
+    /// Runs statements that return no rows (set-up scripts).
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError>;
+}

@@ -1,1 +1,120 @@
-//! placeholder
+//! A query's result as a typed, columnar value: what every formatter and the renderer read,
+//! without re-querying. No I/O here.
+
+use jiff::civil::{Date, DateTime};
+
+/// How a result column's values are typed, for formatters and charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    String,
+    Number,
+    Date,
+    DateTime,
+}
+
+/// What the caller needs to know about one result column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    /// `view.field`: the column alias and JSON key.
+    pub name: String,
+    /// `Orders Count`: view label and field label, as Looker's CSV header shows.
+    pub label: String,
+    pub view_label: String,
+    pub field_label: String,
+    pub is_measure: bool,
+    /// Looker's field type name (`string`, `date_month`, `count`, …).
+    pub type_name: String,
+    pub value_type: ValueType,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Date(Date),
+    DateTime(DateTime),
+}
+
+impl Value {
+    /// The value as a number, for charts (dates count as days since 1970-01-01).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            _ => None,
+        }
+    }
+
+    /// The value as Looker prints it in text formats (`2024-03-05`, `2024-03-05 10:00:00`).
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Bool(b) => Some(if *b { "Yes".into() } else { "No".into() }),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(format_float(*f)),
+            Value::Text(s) => Some(s.clone()),
+            Value::Date(d) => Some(d.strftime("%Y-%m-%d").to_string()),
+            Value::DateTime(t) => Some(t.strftime("%Y-%m-%d %H:%M:%S").to_string()),
+        }
+    }
+}
+
+/// Shortest round-tripping text of a float, without a trailing `.0` for whole numbers.
+pub fn format_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// Columns of equal length; `columns[i]` describes `data[i]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResultSet {
+    pub columns: Vec<ColumnInfo>,
+    pub data: Vec<Vec<Value>>,
+}
+
+impl ResultSet {
+    pub fn new(columns: Vec<ColumnInfo>) -> Self {
+        let data = columns.iter().map(|_| Vec::new()).collect();
+        ResultSet { columns, data }
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.data.first().map(Vec::len).unwrap_or(0)
+    }
+
+    /// Appends a row; `row` must have one value per column.
+    pub fn push_row(&mut self, row: Vec<Value>) {
+        for (column, value) in self.data.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+
+    pub fn value(&self, column: usize, row: usize) -> &Value {
+        &self.data[column][row]
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_follow_looker() {
+        assert_eq!(Value::Float(12.0).to_text().unwrap(), "12");
+        assert_eq!(Value::Float(12.5).to_text().unwrap(), "12.5");
+        assert_eq!(Value::Date(jiff::civil::date(2024, 3, 5)).to_text().unwrap(), "2024-03-05");
+        assert_eq!(Value::Null.to_text(), None);
+    }
+}

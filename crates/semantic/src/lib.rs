@@ -10,4 +10,4 @@ mod references;
 
 pub use build::build_catalog;
 pub use model::*;
-pub use references::{parse_references, Reference};
+pub use references::{parse_references, Reference, ReferenceKind};

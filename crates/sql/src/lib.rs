@@ -11,7 +11,8 @@ mod error;
 pub mod filter;
 mod query;
 
-pub use compile::{compile, ColumnInfo, CompiledQuery, ValueType};
+pub use compile::{compile, CompiledQuery};
+pub use result::{ColumnInfo, ValueType};
 pub use dialect::{dialect_for, Dialect, DuckDb};
 pub use error::CompileError;
 pub use query::{Limit, QuerySpec, SortDirection, DEFAULT_LIMIT, MAX_LIMIT};

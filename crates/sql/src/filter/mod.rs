@@ -35,7 +35,7 @@ pub fn condition(grammar: FilterGrammar, expr: &str, value: &str, dialect: &dyn 
         FilterGrammar::String => parse_string_filter(value)?.to_sql(expr, dialect),
         FilterGrammar::Number => parse_number_filter(value)?.to_sql(expr),
         FilterGrammar::YesNo => yesno::to_sql(value, expr)?,
-        FilterGrammar::Date => date::to_sql(&parse_date_filter(value)?, expr, dialect, now)?,
+        FilterGrammar::Date => date::to_sql(&parse_date_filter(value, now)?, expr, dialect)?,
     };
     Ok(Some(sql))
 }

@@ -1,0 +1,139 @@
+//! Embedded DuckDB: one database handle shared by cloned connections, one per query.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use duckdb::types::{TimeUnit, ValueRef};
+use result::{ColumnInfo, ResultSet, Value};
+
+use crate::{ConnectError, Connection};
+
+pub struct DuckDbConnection {
+    /// Cloned per query: a DuckDB connection is not `Sync`, clones share the same database.
+    base: Mutex<duckdb::Connection>,
+}
+
+impl DuckDbConnection {
+    /// Opens (creating if needed) a database file, or an in-memory one for `:memory:`.
+    pub fn open(target: &str) -> Result<Self, ConnectError> {
+        let open_error = |e: duckdb::Error| ConnectError::Open { dialect: "duckdb", target: target.to_string(), message: e.to_string() };
+        let conn = if target == ":memory:" {
+            duckdb::Connection::open_in_memory().map_err(open_error)?
+        } else {
+            if let Some(parent) = Path::new(target).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| ConnectError::Open { dialect: "duckdb", target: target.to_string(), message: e.to_string() })?;
+            }
+            duckdb::Connection::open(target).map_err(open_error)?
+        };
+        Ok(DuckDbConnection { base: Mutex::new(conn) })
+    }
+
+    fn connection(&self) -> Result<duckdb::Connection, ConnectError> {
+        let base = self.base.lock().map_err(|_| ConnectError::Sql("the DuckDB connection was poisoned by an earlier panic".into()))?;
+        base.try_clone().map_err(|e| ConnectError::Sql(e.to_string()))
+    }
+}
+
+impl Connection for DuckDbConnection {
+    fn dialect(&self) -> &'static str {
+        "duckdb"
+    }
+
+    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        let conn = self.connection()?;
+        let sql_error = |e: duckdb::Error| ConnectError::Sql(e.to_string());
+        let mut stmt = conn.prepare(sql).map_err(sql_error)?;
+        let width = columns.len();
+        let mut result = ResultSet::new(columns);
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(convert(row.get_ref(i).map_err(sql_error)?));
+            }
+            result.push_row(values);
+        }
+        Ok(result)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
+        self.connection()?.execute_batch(sql).map_err(|e| ConnectError::Sql(e.to_string()))
+    }
+}
+
+fn convert(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Boolean(b) => Value::Bool(b),
+        ValueRef::TinyInt(i) => Value::Int(i.into()),
+        ValueRef::SmallInt(i) => Value::Int(i.into()),
+        ValueRef::Int(i) => Value::Int(i.into()),
+        ValueRef::BigInt(i) => Value::Int(i),
+        ValueRef::UTinyInt(i) => Value::Int(i.into()),
+        ValueRef::USmallInt(i) => Value::Int(i.into()),
+        ValueRef::UInt(i) => Value::Int(i.into()),
+        ValueRef::UBigInt(i) => i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64)),
+        ValueRef::HugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64)),
+        ValueRef::UHugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64)),
+        ValueRef::Float(f) => Value::Float(f.into()),
+        ValueRef::Double(f) => Value::Float(f),
+        ValueRef::Decimal(d) => d.to_string().parse::<f64>().map(Value::Float).unwrap_or(Value::Null),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Date32(days) => jiff::civil::date(1970, 1, 1)
+            .checked_add(jiff::Span::new().days(days))
+            .map(Value::Date)
+            .unwrap_or(Value::Null),
+        ValueRef::Timestamp(unit, n) => timestamp(unit, n).map(Value::DateTime).unwrap_or(Value::Null),
+        other => match other.to_owned() {
+            duckdb::types::Value::Text(s) => Value::Text(s),
+            v => Value::Text(format!("{v:?}")),
+        },
+    }
+}
+
+fn timestamp(unit: TimeUnit, n: i64) -> Option<jiff::civil::DateTime> {
+    let ts = match unit {
+        TimeUnit::Second => jiff::Timestamp::from_second(n).ok()?,
+        TimeUnit::Millisecond => jiff::Timestamp::from_millisecond(n).ok()?,
+        TimeUnit::Microsecond => jiff::Timestamp::from_microsecond(n).ok()?,
+        TimeUnit::Nanosecond => jiff::Timestamp::from_nanosecond(n.into()).ok()?,
+    };
+    Some(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use result::ValueType;
+
+    fn col(name: &str) -> ColumnInfo {
+        ColumnInfo { name: name.into(), label: name.into(), view_label: String::new(), field_label: name.into(), is_measure: false, type_name: "string".into(), value_type: ValueType::String }
+    }
+
+    #[test]
+    fn converts_duckdb_types_to_values() {
+        let db = DuckDbConnection::open(":memory:").unwrap();
+        let r = db
+            .query(
+                "SELECT 1::INTEGER, 2.5::DOUBLE, 3.25::DECIMAL(10,2), 'x', DATE '2024-03-05', TIMESTAMP '2024-03-05 10:11:12', NULL, true",
+                (0..8).map(|i| col(&i.to_string())).collect(),
+            )
+            .unwrap();
+        let row: Vec<Value> = (0..8).map(|c| r.value(c, 0).clone()).collect();
+        assert_eq!(row[0], Value::Int(1));
+        assert_eq!(row[1], Value::Float(2.5));
+        assert_eq!(row[2], Value::Float(3.25));
+        assert_eq!(row[3], Value::Text("x".into()));
+        assert_eq!(row[4], Value::Date(jiff::civil::date(2024, 3, 5)));
+        assert_eq!(row[5], Value::DateTime(jiff::civil::date(2024, 3, 5).at(10, 11, 12, 0)));
+        assert_eq!(row[6], Value::Null);
+        assert_eq!(row[7], Value::Bool(true));
+    }
+
+    #[test]
+    fn sql_errors_carry_the_database_message() {
+        let db = DuckDbConnection::open(":memory:").unwrap();
+        let err = db.query("SELECT * FROM no_such_table", vec![col("a")]).unwrap_err();
+        assert!(err.to_string().contains("no_such_table"), "{err}");
+    }
+}
