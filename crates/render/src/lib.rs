@@ -1,1 +1,42 @@
-//! placeholder
+//! Result set → chart as SVG → PNG or JPG, natively (no browser).
+//!
+//! The chart kind comes from the query's `vis_config.type`. Text uses the embedded DejaVu Sans,
+//! so output is the same on every machine. No HTTP, no database here.
+
+mod chart;
+mod raster;
+mod svg;
+
+pub use chart::{chart_kind, chart_svg, ChartKind};
+pub use raster::{rasterize, ImageFormat};
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum RenderError {
+    #[error("image size {width}x{height} is out of range: width and height must be between {min} and {max} pixels")]
+    Size { width: u32, height: u32, min: u32, max: u32 },
+    #[error("cannot draw the chart: {0}")]
+    Svg(String),
+    #[error("cannot encode the image: {0}")]
+    Encode(String),
+}
+
+pub const MIN_SIDE: u32 = 10;
+pub const MAX_SIDE: u32 = 8000;
+
+/// Draws `result` as a `kind` chart titled `title` and encodes it.
+pub fn render_chart(result: &result::ResultSet, kind: ChartKind, title: &str, width: u32, height: u32, format: ImageFormat) -> Result<Vec<u8>, RenderError> {
+    check_size(width, height)?;
+    let svg = chart_svg(result, kind, title, width, height);
+    rasterize(&svg, width, height, format)
+}
+
+pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
+    let ok = |s: u32| (MIN_SIDE..=MAX_SIDE).contains(&s);
+    if ok(width) && ok(height) {
+        Ok(())
+    } else {
+        Err(RenderError::Size { width, height, min: MIN_SIDE, max: MAX_SIDE })
+    }
+}

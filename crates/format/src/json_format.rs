@@ -1,0 +1,75 @@
+//! `json`: an array with one object per row, keyed by field name (`"orders.count"`).
+//! `inline_json`: the same array as a JSON *string* in `data`, for webhooks that forward it.
+
+use std::io::Write;
+
+use result::{ResultSet, Value};
+use serde_json::{Map, Number};
+
+use crate::FormatError;
+
+pub fn value_to_json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::Number((*i).into()),
+        Value::Float(f) => Number::from_f64(*f).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
+        other => other.to_text().map(serde_json::Value::String).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Writes row by row, so memory stays flat however many rows there are.
+pub fn write_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
+    out.write_all(b"[")?;
+    for row in 0..result.row_count() {
+        if row > 0 {
+            out.write_all(b",")?;
+        }
+        let mut object = Map::with_capacity(result.columns.len());
+        for (c, column) in result.columns.iter().enumerate() {
+            object.insert(column.name.clone(), value_to_json(result.value(c, row)));
+        }
+        serde_json::to_writer(&mut *out, &object).map_err(std::io::Error::from)?;
+    }
+    out.write_all(b"]")?;
+    Ok(())
+}
+
+pub fn write_inline_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
+    let mut rows = Vec::new();
+    write_json(result, &mut rows)?;
+    let data = String::from_utf8_lossy(&rows);
+    let body = serde_json::json!({ "data": data });
+    serde_json::to_writer(out, &body).map_err(std::io::Error::from)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use result::{ColumnInfo, ValueType};
+
+    fn result() -> ResultSet {
+        let col = |name: &str, label: &str| ColumnInfo { name: name.into(), label: label.into(), view_label: String::new(), field_label: String::new(), is_measure: false, type_name: String::new(), value_type: ValueType::String };
+        let mut r = ResultSet::new(vec![col("orders.status", "Orders Status"), col("orders.count", "Orders Count")]);
+        r.push_row(vec![Value::Text("complete".into()), Value::Int(3)]);
+        r.push_row(vec![Value::Null, Value::Float(1.5)]);
+        r
+    }
+
+    #[test]
+    fn json_rows_keep_types_and_nulls() {
+        let mut out = Vec::new();
+        write_json(&result(), &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r#"[{"orders.status":"complete","orders.count":3},{"orders.status":null,"orders.count":1.5}]"#);
+    }
+
+    #[test]
+    fn inline_json_holds_the_rows_as_a_string() {
+        let mut out = Vec::new();
+        write_inline_json(&result(), &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let rows: serde_json::Value = serde_json::from_str(v["data"].as_str().unwrap()).unwrap();
+        assert_eq!(rows[0]["orders.count"], 3);
+    }
+}

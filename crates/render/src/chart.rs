@@ -1,0 +1,289 @@
+//! Column, bar, line and table charts as SVG, laid out from a result set: the first dimension
+//! gives the categories, each measure (or, lacking measures, each numeric column) one series.
+
+use result::{ResultSet, ValueType};
+
+use crate::svg::Svg;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    Column,
+    Bar,
+    Line,
+    Table,
+}
+
+/// The chart for Looker's `vis_config.type`; column when absent or not drawn yet.
+pub fn chart_kind(vis_type: Option<&str>) -> ChartKind {
+    match vis_type {
+        Some("looker_bar") => ChartKind::Bar,
+        Some("looker_line" | "looker_area") => ChartKind::Line,
+        Some("looker_grid" | "table" | "looker_single_record" | "single_value") => ChartKind::Table,
+        _ => ChartKind::Column,
+    }
+}
+
+const PALETTE: [&str; 8] = ["#4276be", "#f1b53c", "#3fb0d5", "#e57947", "#ffd95f", "#b42f37", "#6a013a", "#72d16d"];
+const AXIS: &str = "#7a7a7a";
+const GRID: &str = "#e6e6e6";
+const INK: &str = "#262d33";
+
+pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, height: u32) -> String {
+    let mut svg = Svg::new(width, height);
+    let (w, h) = (width as f64, height as f64);
+    let title_size = (h * 0.05).clamp(10.0, 22.0);
+    svg.text(w / 2.0, title_size + 8.0, title_size, "middle", INK, title, None);
+    let top = title_size + 20.0;
+    match kind {
+        ChartKind::Table => table(&mut svg, result, top, w, h),
+        _ => match Series::from(result) {
+            Some(series) => xy_chart(&mut svg, &series, kind, top, w, h),
+            None => svg.text(w / 2.0, h / 2.0, 14.0, "middle", AXIS, "No numeric results to chart", None),
+        },
+    }
+    svg.finish()
+}
+
+struct Series {
+    categories: Vec<String>,
+    category_label: String,
+    /// (label, values) per series.
+    values: Vec<(String, Vec<Option<f64>>)>,
+}
+
+impl Series {
+    fn from(result: &ResultSet) -> Option<Series> {
+        let rows = result.row_count();
+        let dimension = result.columns.iter().position(|c| !c.is_measure);
+        let mut numeric: Vec<usize> = (0..result.columns.len()).filter(|&i| result.columns[i].is_measure).collect();
+        if numeric.is_empty() {
+            numeric = (0..result.columns.len()).filter(|&i| Some(i) != dimension && result.columns[i].value_type == ValueType::Number).collect();
+        }
+        if numeric.is_empty() {
+            return None;
+        }
+        let categories = (0..rows).map(|r| dimension.and_then(|d| result.value(d, r).to_text()).unwrap_or_else(|| "∅".into())).collect();
+        let values = numeric.iter().map(|&c| (result.columns[c].label.clone(), (0..rows).map(|r| result.value(c, r).as_f64()).collect())).collect();
+        Some(Series { categories, category_label: dimension.map(|d| result.columns[d].label.clone()).unwrap_or_default(), values })
+    }
+
+    fn range(&self) -> (f64, f64) {
+        let all = self.values.iter().flat_map(|(_, v)| v.iter().flatten().copied());
+        let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        if lo == hi { (lo, lo + 1.0) } else { (lo, hi) }
+    }
+}
+
+/// Round tick values covering `[lo, hi]`.
+fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    let raw = (hi - lo) / count.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(raw);
+    let start = (lo / step).floor() * step;
+    let mut out = Vec::new();
+    let mut v = start;
+    while v <= hi + step * 0.5 && out.len() < 50 {
+        out.push(v);
+        v += step;
+    }
+    out
+}
+
+fn short_number(v: f64) -> String {
+    let a = v.abs();
+    let (n, suffix) = if a >= 1e9 { (v / 1e9, "B") } else if a >= 1e6 { (v / 1e6, "M") } else if a >= 1e3 { (v / 1e3, "K") } else { (v, "") };
+    let text = if n.fract().abs() < 1e-9 { format!("{}", n as i64) } else { format!("{n:.1}") };
+    format!("{text}{suffix}")
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max { text.to_string() } else { text.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
+}
+
+fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64) {
+    let font = (h * 0.03).clamp(8.0, 12.0);
+    let legend_h = if s.values.len() > 1 { font + 10.0 } else { 0.0 };
+    let (left, right, bottom) = (if kind == ChartKind::Bar { w * 0.22 } else { 60.0 }, 20.0, 60.0 + legend_h);
+    let (x0, x1, y0, y1) = (left, w - right, top, h - bottom);
+    if x1 <= x0 + 10.0 || y1 <= y0 + 10.0 {
+        return;
+    }
+    let (lo, hi) = s.range();
+    let ticks = ticks(lo, hi, 5);
+    let (lo, hi) = (ticks.first().copied().unwrap_or(lo).min(lo), ticks.last().copied().unwrap_or(hi).max(hi));
+    let n = s.categories.len().max(1);
+    let horizontal = kind == ChartKind::Bar;
+    // Value → position along the value axis.
+    let value_pos = |v: f64| if horizontal { x0 + (v - lo) / (hi - lo) * (x1 - x0) } else { y1 - (v - lo) / (hi - lo) * (y1 - y0) };
+    for t in &ticks {
+        let p = value_pos(*t);
+        if horizontal {
+            svg.line(p, y0, p, y1, GRID, 1.0);
+            svg.text(p, y1 + font + 4.0, font, "middle", AXIS, &short_number(*t), None);
+        } else {
+            svg.line(x0, p, x1, p, GRID, 1.0);
+            svg.text(x0 - 6.0, p + font / 3.0, font, "end", AXIS, &short_number(*t), None);
+        }
+    }
+    let band = if horizontal { (y1 - y0) / n as f64 } else { (x1 - x0) / n as f64 };
+    let label_every = ((font * 1.2) / band).ceil().max(1.0) as usize;
+    for (i, c) in s.categories.iter().enumerate() {
+        if i % label_every != 0 {
+            continue;
+        }
+        let mid = (if horizontal { y0 } else { x0 }) + band * (i as f64 + 0.5);
+        if horizontal {
+            svg.text(x0 - 6.0, mid + font / 3.0, font, "end", INK, &truncate(c, 24), None);
+        } else {
+            svg.text(mid, y1 + 8.0, font, "end", INK, &truncate(c, 16), Some(-45.0));
+        }
+    }
+    let zero = value_pos(0.0f64.clamp(lo, hi));
+    let k = s.values.len();
+    for (si, (_, values)) in s.values.iter().enumerate() {
+        let color = PALETTE[si % PALETTE.len()];
+        let mut points = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let p = value_pos(*v);
+            let start = (if horizontal { y0 } else { x0 }) + band * i as f64;
+            match kind {
+                ChartKind::Line => {
+                    let mid = start + band / 2.0;
+                    points.push((mid, p));
+                }
+                _ => {
+                    let inner = band * 0.8 / k as f64;
+                    let offset = start + band * 0.1 + inner * si as f64;
+                    if horizontal {
+                        svg.rect(zero.min(p), offset, (p - zero).abs(), inner, color);
+                    } else {
+                        svg.rect(offset, zero.min(p), inner, (p - zero).abs(), color);
+                    }
+                }
+            }
+        }
+        if kind == ChartKind::Line {
+            svg.polyline(&points, color);
+            if points.len() <= 60 {
+                for (x, y) in &points {
+                    svg.circle(*x, *y, 3.0, color);
+                }
+            }
+        }
+    }
+    if horizontal {
+        svg.line(zero, y0, zero, y1, AXIS, 1.0);
+    } else {
+        svg.line(x0, zero, x1, zero, AXIS, 1.0);
+        svg.text(14.0, (y0 + y1) / 2.0, font, "middle", AXIS, &truncate(&s.values[0].0, 40), Some(-90.0));
+    }
+    svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, font, "middle", AXIS, &truncate(&s.category_label, 60), None);
+    if k > 1 {
+        let mut x = x0;
+        let y = h - 8.0;
+        for (si, (label, _)) in s.values.iter().enumerate() {
+            svg.rect(x, y - font, font, font, PALETTE[si % PALETTE.len()]);
+            let text = truncate(label, 30);
+            svg.text(x + font + 4.0, y - 1.0, font, "start", INK, &text, None);
+            x += font + 12.0 + text.chars().count() as f64 * font * 0.6;
+        }
+    }
+}
+
+fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
+    let cols = result.columns.len().max(1);
+    let font = (h * 0.028).clamp(8.0, 12.0);
+    let row_h = font * 1.9;
+    let col_w = (w - 20.0) / cols as f64;
+    let chars = ((col_w / (font * 0.6)) as usize).max(3);
+    svg.rect(10.0, top, w - 20.0, row_h, "#f3f4f5");
+    for (c, column) in result.columns.iter().enumerate() {
+        let right = column.value_type == ValueType::Number;
+        let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
+        svg.text(x, top + row_h * 0.65, font, if right { "end" } else { "start" }, INK, &truncate(&column.label, chars), None);
+    }
+    let fit = (((h - top - row_h - 10.0) / row_h).floor().max(0.0)) as usize;
+    let rows = result.row_count();
+    for r in 0..rows.min(fit) {
+        let y = top + row_h * (r as f64 + 1.0);
+        svg.line(10.0, y, w - 10.0, y, GRID, 1.0);
+        for (c, column) in result.columns.iter().enumerate() {
+            let right = column.value_type == ValueType::Number;
+            let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
+            let text = result.value(c, r).to_text().unwrap_or_else(|| "∅".into());
+            svg.text(x, y + row_h * 0.65, font, if right { "end" } else { "start" }, INK, &truncate(&text, chars), None);
+        }
+    }
+    if rows > fit {
+        svg.text(w / 2.0, h - 4.0, font, "middle", AXIS, &format!("{} more rows not shown", rows - fit), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{render_chart, ImageFormat};
+    use result::{ColumnInfo, Value};
+
+    fn sample() -> ResultSet {
+        let col = |name: &str, measure: bool, t: ValueType| ColumnInfo { name: name.into(), label: name.into(), view_label: String::new(), field_label: name.into(), is_measure: measure, type_name: String::new(), value_type: t };
+        let mut r = ResultSet::new(vec![col("status", false, ValueType::String), col("count", true, ValueType::Number), col("total", true, ValueType::Number)]);
+        for (s, c, t) in [("complete", 10, 5.5), ("pending", 3, -2.0), ("<cancelled & co>", 0, 1.0)] {
+            r.push_row(vec![Value::Text(s.into()), Value::Int(c), Value::Float(t)]);
+        }
+        r
+    }
+
+    fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        (info.width, info.height, buf)
+    }
+
+    #[test]
+    fn every_kind_draws_ink_at_the_requested_size() {
+        for kind in [ChartKind::Column, ChartKind::Bar, ChartKind::Line, ChartKind::Table] {
+            let bytes = render_chart(&sample(), kind, "Orders by Status", 640, 360, ImageFormat::Png).unwrap();
+            let (w, h, pixels) = decode_png(&bytes);
+            assert_eq!((w, h), (640, 360));
+            let inked = pixels.chunks_exact(4).filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200).count();
+            assert!(inked > 500, "{kind:?} drew only {inked} non-white pixels");
+        }
+    }
+
+    #[test]
+    fn jpg_starts_with_the_jpeg_marker() {
+        let bytes = render_chart(&sample(), ChartKind::Column, "t", 300, 200, ImageFormat::Jpg).unwrap();
+        assert_eq!(&bytes[..3], &[0xFF, 0xD8, 0xFF]);
+    }
+
+    #[test]
+    fn text_is_escaped_so_markup_in_data_cannot_break_the_svg() {
+        let svg = chart_svg(&sample(), ChartKind::Column, "a < b & c", 400, 300);
+        assert!(svg.contains("a &lt; b &amp; c"));
+        assert!(svg.contains("&lt;cancelled &amp; co&gt;"));
+    }
+
+    #[test]
+    fn sizes_out_of_range_are_refused() {
+        assert!(render_chart(&sample(), ChartKind::Column, "t", 5, 200, ImageFormat::Png).is_err());
+        assert!(render_chart(&sample(), ChartKind::Column, "t", 200, 9000, ImageFormat::Png).is_err());
+    }
+
+    #[test]
+    fn empty_results_still_render() {
+        let empty = ResultSet::new(sample().columns);
+        assert!(render_chart(&empty, ChartKind::Line, "t", 200, 100, ImageFormat::Png).is_ok());
+    }
+
+    #[test]
+    fn vis_types_map_to_chart_kinds() {
+        assert_eq!(chart_kind(None), ChartKind::Column);
+        assert_eq!(chart_kind(Some("looker_bar")), ChartKind::Bar);
+        assert_eq!(chart_kind(Some("looker_line")), ChartKind::Line);
+        assert_eq!(chart_kind(Some("looker_grid")), ChartKind::Table);
+    }
+}

@@ -1,0 +1,54 @@
+//! A tiny SVG writer: escaped text and the few elements charts need.
+
+use std::fmt::Write;
+
+pub const FONT: &str = "DejaVu Sans";
+
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+pub struct Svg {
+    body: String,
+    width: u32,
+    height: u32,
+}
+
+impl Svg {
+    pub fn new(width: u32, height: u32) -> Self {
+        let mut s = Svg { body: String::new(), width, height };
+        s.rect(0.0, 0.0, width as f64, height as f64, "#ffffff");
+        s
+    }
+
+    pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
+        let _ = write!(self.body, r#"<rect x="{x:.2}" y="{y:.2}" width="{:.2}" height="{:.2}" fill="{fill}"/>"#, w.max(0.0), h.max(0.0));
+    }
+
+    pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, width: f64) {
+        let _ = write!(self.body, r#"<line x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="{stroke}" stroke-width="{width}"/>"#);
+    }
+
+    pub fn polyline(&mut self, points: &[(f64, f64)], stroke: &str) {
+        let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.2},{y:.2}")).collect();
+        let _ = write!(self.body, r#"<polyline points="{}" fill="none" stroke="{stroke}" stroke-width="2"/>"#, pts.join(" "));
+    }
+
+    pub fn circle(&mut self, x: f64, y: f64, r: f64, fill: &str) {
+        let _ = write!(self.body, r#"<circle cx="{x:.2}" cy="{y:.2}" r="{r}" fill="{fill}"/>"#);
+    }
+
+    /// `anchor` is `start`, `middle` or `end`; `rotate` turns the text around its anchor.
+    pub fn text(&mut self, x: f64, y: f64, size: f64, anchor: &str, fill: &str, text: &str, rotate: Option<f64>) {
+        let transform = rotate.map(|a| format!(r#" transform="rotate({a} {x:.2} {y:.2})""#)).unwrap_or_default();
+        let _ = write!(
+            self.body,
+            r#"<text x="{x:.2}" y="{y:.2}" font-family="{FONT}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{transform}>{}</text>"#,
+            escape(text)
+        );
+    }
+
+    pub fn finish(self) -> String {
+        format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}">{}</svg>"#, self.width, self.height, self.width, self.height, self.body)
+    }
+}
