@@ -1,1 +1,79 @@
-//! placeholder
+//! Sightline's metadata: users, API3 credentials, access tokens, queries, query tasks and render
+//! tasks with their results. SQLite through sqlx, schema by migrations in `migrations/`.
+//!
+//! All SQL here is plain and portable so that a PostgreSQL backend can share it; nothing above
+//! this crate writes SQL for the metadata store.
+
+mod auth;
+mod queries;
+mod tasks;
+
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::SqlitePool;
+use thiserror::Error;
+
+pub use auth::{AdminCredentials, User};
+pub use queries::StoredQuery;
+pub use tasks::{QueryTaskRow, RenderTaskRow};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("unsupported metadata database URL `{0}` (expected sqlite://PATH)")]
+    UnsupportedUrl(String),
+    #[error("metadata database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("metadata database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+pub(crate) fn now_text() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+pub(crate) fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    hex::encode(h.finalize())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `url` and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        }
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// A fresh in-memory store, for tests.
+    pub async fn in_memory() -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+}

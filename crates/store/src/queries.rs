@@ -1,0 +1,51 @@
+//! Saved queries: immutable, de-duplicated by content hash.
+
+use sqlx::Row;
+
+use crate::{now_text, random_hex, sha256_hex, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredQuery {
+    pub id: i64,
+    pub slug: String,
+    /// The normalised JSON body.
+    pub body: String,
+}
+
+impl Store {
+    /// Saves a query body (already normalised JSON) or returns the identical one saved before.
+    pub async fn save_query(&self, body: &str) -> Result<StoredQuery, StoreError> {
+        let hash = sha256_hex(&[body.as_bytes()]);
+        sqlx::query("INSERT INTO queries (slug, content_hash, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(content_hash) DO NOTHING")
+            .bind(random_hex(11))
+            .bind(&hash)
+            .bind(body)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT id, slug, body FROM queries WHERE content_hash = ?").bind(&hash).fetch_one(&self.pool).await?;
+        Ok(StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") })
+    }
+
+    pub async fn query(&self, id: i64) -> Result<Option<StoredQuery>, StoreError> {
+        let row = sqlx::query("SELECT id, slug, body FROM queries WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn identical_bodies_share_one_query() {
+        let store = Store::in_memory().await.unwrap();
+        let a = store.save_query("{\"model\":\"m\"}").await.unwrap();
+        let b = store.save_query("{\"model\":\"m\"}").await.unwrap();
+        let c = store.save_query("{\"model\":\"n\"}").await.unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a.id, c.id);
+        assert_eq!(store.query(a.id).await.unwrap(), Some(a));
+        assert_eq!(store.query(999).await.unwrap(), None);
+    }
+}

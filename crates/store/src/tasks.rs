@@ -1,0 +1,234 @@
+//! Query tasks and render tasks: status as Looker names it, and the finished output.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use crate::{now_text, random_hex, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTaskRow {
+    pub id: String,
+    pub query_id: i64,
+    pub user_id: i64,
+    pub result_format: String,
+    pub source: Option<String>,
+    /// The `limit` the task was created with, overriding the query's.
+    pub row_limit: Option<String>,
+    /// `added`, `running`, `complete` or `error`.
+    pub status: String,
+    pub runtime: Option<f64>,
+    pub error: Option<String>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderTaskRow {
+    pub id: String,
+    pub query_id: i64,
+    pub user_id: i64,
+    pub result_format: String,
+    pub width: i64,
+    pub height: i64,
+    /// `enqueued_for_query`, `querying`, `enqueued_for_render`, `rendering`, `success`, `failure`.
+    pub status: String,
+    pub status_detail: Option<String>,
+    pub query_runtime: Option<f64>,
+    pub render_runtime: Option<f64>,
+    pub runtime: Option<f64>,
+    pub created_at: String,
+    pub finalized_at: Option<String>,
+}
+
+const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type";
+const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at";
+
+fn query_task(r: SqliteRow) -> QueryTaskRow {
+    QueryTaskRow {
+        id: r.get("id"),
+        query_id: r.get("query_id"),
+        user_id: r.get("user_id"),
+        result_format: r.get("result_format"),
+        source: r.get("source"),
+        row_limit: r.get("row_limit"),
+        status: r.get("status"),
+        runtime: r.get("runtime"),
+        error: r.get("error"),
+        content_type: r.get("content_type"),
+    }
+}
+
+fn render_task(r: SqliteRow) -> RenderTaskRow {
+    RenderTaskRow {
+        id: r.get("id"),
+        query_id: r.get("query_id"),
+        user_id: r.get("user_id"),
+        result_format: r.get("result_format"),
+        width: r.get("width"),
+        height: r.get("height"),
+        status: r.get("status"),
+        status_detail: r.get("status_detail"),
+        query_runtime: r.get("query_runtime"),
+        render_runtime: r.get("render_runtime"),
+        runtime: r.get("runtime"),
+        created_at: r.get("created_at"),
+        finalized_at: r.get("finalized_at"),
+    }
+}
+
+impl Store {
+    /// Records a new query task in status `added` and returns it.
+    pub async fn create_query_task(&self, query_id: i64, user_id: i64, result_format: &str, source: Option<&str>, row_limit: Option<&str>) -> Result<QueryTaskRow, StoreError> {
+        let id = random_hex(16);
+        sqlx::query("INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'added', ?)")
+            .bind(&id)
+            .bind(query_id)
+            .bind(user_id)
+            .bind(result_format)
+            .bind(source)
+            .bind(row_limit)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        Ok(self.query_task(&id).await?.ok_or(sqlx::Error::RowNotFound)?)
+    }
+
+    pub async fn query_task(&self, id: &str) -> Result<Option<QueryTaskRow>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(query_task))
+    }
+
+    pub async fn set_query_task_status(&self, id: &str, status: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE query_tasks SET status = ? WHERE id = ?").bind(status).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Final state: `complete` with the formatted output, or `error` with a message.
+    pub async fn finish_query_task(&self, id: &str, outcome: Result<(&str, &[u8]), &str>, runtime: f64) -> Result<(), StoreError> {
+        let (status, content_type, result, error) = match outcome {
+            Ok((ct, bytes)) => ("complete", Some(ct), Some(bytes), None),
+            Err(message) => ("error", None, None, Some(message)),
+        };
+        sqlx::query("UPDATE query_tasks SET status = ?, content_type = ?, result = ?, error = ?, runtime = ?, finished_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(content_type)
+            .bind(result)
+            .bind(error)
+            .bind(runtime)
+            .bind(now_text())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The formatted output of a complete task.
+    pub async fn query_task_result(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT result FROM query_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten())
+    }
+
+    pub async fn create_render_task(&self, query_id: i64, user_id: i64, result_format: &str, width: i64, height: i64) -> Result<RenderTaskRow, StoreError> {
+        let id = random_hex(16);
+        sqlx::query("INSERT INTO render_tasks (id, query_id, user_id, result_format, width, height, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)")
+            .bind(&id)
+            .bind(query_id)
+            .bind(user_id)
+            .bind(result_format)
+            .bind(width)
+            .bind(height)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        Ok(self.render_task(&id).await?.ok_or(sqlx::Error::RowNotFound)?)
+    }
+
+    pub async fn render_task(&self, id: &str) -> Result<Option<RenderTaskRow>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {RENDER_TASK_COLUMNS} FROM render_tasks WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(render_task))
+    }
+
+    pub async fn set_render_task_status(&self, id: &str, status: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE render_tasks SET status = ? WHERE id = ?").bind(status).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn set_render_query_runtime(&self, id: &str, seconds: f64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE render_tasks SET query_runtime = ? WHERE id = ?").bind(seconds).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Final state: `success` with the image, or `failure` with the reason in `status_detail`.
+    pub async fn finish_render_task(&self, id: &str, outcome: Result<&[u8], &str>, render_runtime: Option<f64>, runtime: f64) -> Result<(), StoreError> {
+        let (status, result, detail) = match outcome {
+            Ok(bytes) => ("success", Some(bytes), None),
+            Err(message) => ("failure", None, Some(message)),
+        };
+        sqlx::query("UPDATE render_tasks SET status = ?, result = ?, status_detail = ?, render_runtime = ?, runtime = ?, finalized_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(result)
+            .bind(detail)
+            .bind(render_runtime)
+            .bind(runtime)
+            .bind(now_text())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn render_task_result(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT result FROM render_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten())
+    }
+
+    /// Tasks a previous process left unfinished can never finish: say so instead of leaving
+    /// clients polling forever.
+    pub async fn fail_interrupted_tasks(&self) -> Result<u64, StoreError> {
+        let message = "the server stopped while this task was running";
+        let a = sqlx::query("UPDATE query_tasks SET status = 'error', error = ?, finished_at = ? WHERE status IN ('added', 'running')")
+            .bind(message)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        let b = sqlx::query("UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ? WHERE status NOT IN ('success', 'failure')")
+            .bind(message)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn setup() -> (Store, i64, i64) {
+        let store = Store::in_memory().await.unwrap();
+        let creds = store.ensure_admin(None).await.unwrap().unwrap();
+        let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.unwrap().unwrap();
+        let q = store.save_query("{}").await.unwrap();
+        (store, user, q.id)
+    }
+
+    #[tokio::test]
+    async fn query_task_lifecycle() {
+        let (store, user, query) = setup().await;
+        let t = store.create_query_task(query, user, "csv", Some("sdk"), None).await.unwrap();
+        assert_eq!(t.status, "added");
+        store.set_query_task_status(&t.id, "running").await.unwrap();
+        store.finish_query_task(&t.id, Ok(("text/csv", b"a,b\n")), 0.5).await.unwrap();
+        let done = store.query_task(&t.id).await.unwrap().unwrap();
+        assert_eq!((done.status.as_str(), done.runtime), ("complete", Some(0.5)));
+        assert_eq!(store.query_task_result(&t.id).await.unwrap().unwrap(), b"a,b\n");
+        assert!(store.query_task("nope").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn unfinished_tasks_fail_after_a_restart() {
+        let (store, user, query) = setup().await;
+        let q = store.create_query_task(query, user, "json", None, None).await.unwrap();
+        let r = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
+        assert_eq!(store.fail_interrupted_tasks().await.unwrap(), 2);
+        assert_eq!(store.query_task(&q.id).await.unwrap().unwrap().status, "error");
+        assert_eq!(store.render_task(&r.id).await.unwrap().unwrap().status, "failure");
+    }
+}
