@@ -1,0 +1,32 @@
+//! Why the engine could not do what was asked. The API maps each variant to an HTTP status once.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("model `{0}` does not exist")]
+    UnknownModel(String),
+    #[error(transparent)]
+    Compile(#[from] sql::CompileError),
+    /// A valid Looker request that Sightline cannot carry out yet.
+    #[error("{message}")]
+    NotSupported { field: &'static str, message: String },
+    /// A request value that is wrong on its face.
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{what} `{id}` does not exist")]
+    NotFound { what: &'static str, id: String },
+    /// The database refused the SQL; the message is the database's.
+    #[error("the database reported an error: {0}")]
+    Database(String),
+    #[error("connection `{0}` is not configured")]
+    NoConnection(String),
+    #[error(transparent)]
+    Format(#[from] format::FormatError),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,145 @@
+//! The defining fields of Looker's `Query` object, as saved and as run.
+//!
+//! Read-only wire fields (`id`, `slug`, `url`, `can`…) are accepted and dropped on input, so a
+//! query fetched from the API can be posted back unchanged.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::EngineError;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueryBody {
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub view: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pivots: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill_fields: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sorts: Option<Vec<String>>,
+    /// Looker sends the limit as a string; numbers are accepted too.
+    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    pub column_limit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_total: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtotals: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vis_config: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_config: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_ui_sections: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_fields: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_timezone: Option<String>,
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(other) => return Err(serde::de::Error::custom(format!("expected a string or a number, found {other}"))),
+    })
+}
+
+fn non_empty<T>(v: &Option<Vec<T>>) -> bool {
+    v.as_ref().is_some_and(|v| !v.is_empty())
+}
+
+impl QueryBody {
+    /// Checks what Sightline can run so far; the rest of Looker's query is refused by name
+    /// rather than silently ignored.
+    pub fn check_supported(&self) -> Result<(), EngineError> {
+        if self.model.is_empty() {
+            return Err(EngineError::Invalid { field: "model", message: "a query needs a `model`".into() });
+        }
+        if self.view.is_empty() {
+            return Err(EngineError::Invalid { field: "view", message: "a query needs a `view` (the explore's name)".into() });
+        }
+        let not_yet = |field: &'static str, what: &str| Err(EngineError::NotSupported { field, message: format!("{what} are not supported yet") });
+        if non_empty(&self.pivots) {
+            return not_yet("pivots", "pivots");
+        }
+        if non_empty(&self.fill_fields) {
+            return not_yet("fill_fields", "dimension fill (`fill_fields`)");
+        }
+        if non_empty(&self.subtotals) {
+            return not_yet("subtotals", "subtotals");
+        }
+        if self.total == Some(true) {
+            return not_yet("total", "column totals");
+        }
+        if self.row_total.as_deref().is_some_and(|s| !s.is_empty()) {
+            return not_yet("row_total", "row totals");
+        }
+        if self.filter_expression.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+            return not_yet("filter_expression", "custom filters (`filter_expression`)");
+        }
+        if self.dynamic_fields.as_deref().is_some_and(|s| !matches!(s.trim(), "" | "[]" | "null")) {
+            return not_yet("dynamic_fields", "custom fields and table calculations (`dynamic_fields`)");
+        }
+        Ok(())
+    }
+
+    /// Filters as (field, expression) pairs in request order; `null` values mean no filter.
+    pub fn filter_pairs(&self) -> Result<Vec<(String, String)>, EngineError> {
+        let mut out = Vec::new();
+        for (field, value) in self.filters.iter().flatten() {
+            match value {
+                Value::String(s) => out.push((field.clone(), s.clone())),
+                Value::Null => {}
+                Value::Number(n) => out.push((field.clone(), n.to_string())),
+                Value::Bool(b) => out.push((field.clone(), if *b { "yes".into() } else { "no".into() })),
+                other => return Err(EngineError::Invalid { field: "filters", message: format!("the filter on `{field}` must be a string, not {other}") }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The normalised JSON saved for this query (equal queries give equal text).
+    pub fn normalised_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn vis_type(&self) -> Option<&str> {
+        self.vis_config.as_ref().and_then(|v| v.get("type")).and_then(Value::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_only_fields_are_dropped_and_limits_may_be_numbers() {
+        let q: QueryBody = serde_json::from_str(r#"{"id":"7","can":{},"model":"m","view":"v","fields":["a.b"],"limit":10}"#).unwrap();
+        assert_eq!(q.limit.as_deref(), Some("10"));
+        assert_eq!(q.normalised_json(), r#"{"model":"m","view":"v","fields":["a.b"],"limit":"10"}"#);
+    }
+
+    #[test]
+    fn unsupported_parts_are_refused_by_name() {
+        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","pivots":["a.b"]}"#).unwrap();
+        assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "pivots", .. })));
+        let ok: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","pivots":[],"dynamic_fields":"[]","total":false}"#).unwrap();
+        assert!(ok.check_supported().is_ok());
+    }
+}

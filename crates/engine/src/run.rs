@@ -1,0 +1,78 @@
+//! Compile → execute → format, for a query run now or by a task.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use format::ResultFormat;
+use result::ResultSet;
+use sql::{CompiledQuery, Limit, QuerySpec};
+
+use crate::{Engine, EngineError, QueryBody};
+
+/// A formatted result, ready to send.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl Engine {
+    /// Compiles `query`; `limit` (from the request) overrides the query's own.
+    pub fn compile(&self, query: &QueryBody, limit: Option<&str>) -> Result<CompiledQuery, EngineError> {
+        query.check_supported()?;
+        let model = self.catalog().models.get(&query.model).ok_or_else(|| EngineError::UnknownModel(query.model.clone()))?;
+        let connection = self.inner.connections.get(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
+        let dialect = sql::dialect_for(connection.dialect()).ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
+        let zone = match query.query_timezone.as_deref().filter(|z| !z.is_empty() && *z != "user_timezone") {
+            Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| EngineError::Invalid { field: "query_timezone", message: format!("`{name}` is not a time zone name such as `UTC` or `America/Los_Angeles`") })?,
+            None => jiff::tz::TimeZone::UTC,
+        };
+        let now = jiff::Timestamp::now().to_zoned(zone).datetime();
+        let spec = QuerySpec {
+            model: query.model.clone(),
+            view: query.view.clone(),
+            fields: query.fields.clone().unwrap_or_default(),
+            filters: query.filter_pairs()?,
+            sorts: query.sorts.clone().unwrap_or_default(),
+            limit: Limit::parse(limit.or(query.limit.as_deref()))?,
+        };
+        Ok(sql::compile(model, &spec, dialect, now)?)
+    }
+
+    /// Runs compiled SQL on its connection, off the async threads.
+    pub async fn execute(&self, compiled: &CompiledQuery) -> Result<ResultSet, EngineError> {
+        let connection = Arc::clone(self.inner.connections.get(&compiled.connection).ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?);
+        let (sql, columns) = (compiled.sql.clone(), compiled.columns.clone());
+        tokio::task::spawn_blocking(move || connection.query(&sql, columns))
+            .await
+            .map_err(|e| EngineError::Internal(e.to_string()))?
+            .map_err(|e| EngineError::Database(e.to_string()))
+    }
+
+    /// Runs `query` now and formats the result.
+    pub async fn run(&self, query: &QueryBody, format: ResultFormat, limit: Option<&str>) -> Result<Output, EngineError> {
+        if let ResultFormat::NotYet(name) = format {
+            return Err(format::FormatError::NotSupported(name).into());
+        }
+        let compiled = self.compile(query, limit)?;
+        if format == ResultFormat::Sql {
+            return Ok(Output { content_type: format.content_type(), body: compiled.sql.into_bytes() });
+        }
+        let started = Instant::now();
+        let result = self.execute(&compiled).await?;
+        tracing::debug!(rows = result.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
+        let body = tokio::task::spawn_blocking(move || {
+            let mut body = Vec::new();
+            format::write_result(format, &result, &mut body).map(|_| body)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))??;
+        Ok(Output { content_type: format.content_type(), body })
+    }
+
+    /// The saved query with this id.
+    pub async fn saved_query(&self, id: i64) -> Result<QueryBody, EngineError> {
+        let stored = self.store().query(id).await?.ok_or_else(|| EngineError::NotFound { what: "query", id: id.to_string() })?;
+        serde_json::from_str(&stored.body).map_err(|e| EngineError::Internal(format!("saved query {id} is unreadable: {e}")))
+    }
+}

@@ -1,0 +1,128 @@
+//! Background work: one queue for query tasks and render tasks, a fixed pool of workers.
+//!
+//! Status moves through Looker's strings — query tasks `added` → `running` → `complete`/`error`;
+//! render tasks `enqueued_for_query` → `querying` → `enqueued_for_render` → `rendering` →
+//! `success`/`failure` — and every change is written to the store, so any request (or, later,
+//! any instance) sees it.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use format::ResultFormat;
+use render::ImageFormat;
+use tokio::sync::{mpsc, Mutex};
+
+use crate::{Engine, EngineError, QueryBody};
+
+#[derive(Debug)]
+pub(crate) enum Job {
+    Query(String),
+    Render(String),
+}
+
+pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Job>, workers: usize) {
+    let receiver = Arc::new(Mutex::new(receiver));
+    for _ in 0..workers {
+        let (engine, receiver) = (engine.clone(), Arc::clone(&receiver));
+        tokio::spawn(async move {
+            loop {
+                let job = { receiver.lock().await.recv().await };
+                let Some(job) = job else { break };
+                let outcome = match &job {
+                    Job::Query(id) => engine.run_query_task(id).await,
+                    Job::Render(id) => engine.run_render_task(id).await,
+                };
+                if let Err(e) = outcome {
+                    tracing::error!(?job, error = %e, "task bookkeeping failed");
+                }
+            }
+        });
+    }
+}
+
+fn seconds(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64()
+}
+
+impl Engine {
+    fn enqueue(&self, job: Job) -> Result<(), EngineError> {
+        self.inner.jobs.send(job).map_err(|_| EngineError::Internal("the task workers have stopped".into()))
+    }
+
+    /// Creates a query task for saved query `query_id` and queues it; answers at once.
+    pub async fn submit_query_task(&self, query_id: i64, user_id: i64, format: ResultFormat, source: Option<&str>, limit: Option<&str>) -> Result<store::QueryTaskRow, EngineError> {
+        if let ResultFormat::NotYet(name) = format {
+            return Err(format::FormatError::NotSupported(name).into());
+        }
+        let query = self.saved_query(query_id).await?;
+        // Refuse what cannot compile now, rather than failing the task later.
+        self.compile(&query, limit)?;
+        let task = self.store().create_query_task(query_id, user_id, format.name(), source, limit).await?;
+        self.enqueue(Job::Query(task.id.clone()))?;
+        Ok(task)
+    }
+
+    async fn run_query_task(&self, id: &str) -> Result<(), EngineError> {
+        let Some(task) = self.store().query_task(id).await? else { return Ok(()) };
+        let started = Instant::now();
+        self.store().set_query_task_status(id, "running").await?;
+        let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
+        let outcome = match self.saved_query(task.query_id).await {
+            Ok(query) => self.run(&query, format, task.row_limit.as_deref()).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(output) => self.store().finish_query_task(id, Ok((output.content_type, &output.body)), seconds(started)).await?,
+            Err(e) => self.store().finish_query_task(id, Err(&e.to_string()), seconds(started)).await?,
+        }
+        Ok(())
+    }
+
+    /// Creates a render task drawing saved query `query_id` and queues it; answers at once.
+    pub async fn submit_render_task(&self, query_id: i64, user_id: i64, format: ImageFormat, width: u32, height: u32) -> Result<store::RenderTaskRow, EngineError> {
+        render::check_size(width, height)?;
+        let query = self.saved_query(query_id).await?;
+        self.compile(&query, None)?;
+        let task = self.store().create_render_task(query_id, user_id, format.name(), width.into(), height.into()).await?;
+        self.enqueue(Job::Render(task.id.clone()))?;
+        Ok(task)
+    }
+
+    async fn run_render_task(&self, id: &str) -> Result<(), EngineError> {
+        let Some(task) = self.store().render_task(id).await? else { return Ok(()) };
+        let started = Instant::now();
+        let outcome = self.render(&task, started).await;
+        match outcome {
+            Ok((bytes, render_seconds)) => self.store().finish_render_task(id, Ok(&bytes), Some(render_seconds), seconds(started)).await?,
+            Err(e) => self.store().finish_render_task(id, Err(&e.to_string()), None, seconds(started)).await?,
+        }
+        Ok(())
+    }
+
+    async fn render(&self, task: &store::RenderTaskRow, started: Instant) -> Result<(Vec<u8>, f64), EngineError> {
+        self.store().set_render_task_status(&task.id, "querying").await?;
+        let query = self.saved_query(task.query_id).await?;
+        let compiled = self.compile(&query, None)?;
+        let result = self.execute(&compiled).await?;
+        self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
+        self.store().set_render_task_status(&task.id, "enqueued_for_render").await?;
+        self.store().set_render_task_status(&task.id, "rendering").await?;
+        let format = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png);
+        let kind = render::chart_kind(query.vis_type());
+        let title = self.title(&query);
+        let (width, height) = (u32::try_from(task.width).unwrap_or(0), u32::try_from(task.height).unwrap_or(0));
+        let render_started = Instant::now();
+        let bytes = tokio::task::spawn_blocking(move || render::render_chart(&result, kind, &title, width, height, format))
+            .await
+            .map_err(|e| EngineError::Internal(e.to_string()))??;
+        Ok((bytes, seconds(render_started)))
+    }
+
+    /// `vis_config.title`, else the explore's label.
+    fn title(&self, query: &QueryBody) -> String {
+        if let Some(title) = query.vis_config.as_ref().and_then(|v| v.get("title")).and_then(|t| t.as_str()) {
+            return title.to_string();
+        }
+        self.catalog().models.get(&query.model).and_then(|m| m.explore(&query.view)).map(|e| e.label.clone()).unwrap_or_else(|| query.view.clone())
+    }
+}
