@@ -1,1 +1,33 @@
-//! placeholder
+//! The Looker API 4.0 over HTTP (`/api/4.0/…`), thin: each route parses the request, checks the
+//! caller, calls the engine or store, and shapes the answer as the OpenAPI spec's schema.
+//! Every error leaves through [`ApiError`] in Looker's JSON shape.
+
+mod auth;
+mod body;
+mod error;
+mod routes;
+mod wire;
+
+use axum::Router;
+use engine::Engine;
+
+pub use error::{ApiError, DOCUMENTATION_URL};
+
+/// Seconds an access token lives, as Looker's default.
+pub const TOKEN_LIFETIME: i64 = 3600;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    /// The address clients reach this server at (`http://host:port`), for `url` fields.
+    pub base_url: String,
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/4.0", routes::api_routes())
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+}

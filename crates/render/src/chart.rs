@@ -103,7 +103,7 @@ fn truncate(text: &str, max: usize) -> String {
 fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64) {
     let font = (h * 0.03).clamp(8.0, 12.0);
     let legend_h = if s.values.len() > 1 { font + 10.0 } else { 0.0 };
-    let (left, right, bottom) = (if kind == ChartKind::Bar { w * 0.22 } else { 60.0 }, 20.0, 60.0 + legend_h);
+    let (left, right, bottom) = (if kind == ChartKind::Bar { w * 0.22 } else { 60.0 }, 20.0, 80.0 + legend_h);
     let (x0, x1, y0, y1) = (left, w - right, top, h - bottom);
     if x1 <= x0 + 10.0 || y1 <= y0 + 10.0 {
         return;

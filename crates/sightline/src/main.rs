@@ -1,1 +1,90 @@
-fn main() {}
+//! `sightline`: the command line. `demo` generates thelook data in DuckDB and serves the demo
+//! LookML project; `serve` serves any project with connections from a TOML config; `validate`
+//! checks a project and prints `file:line:col: message` diagnostics.
+
+mod config;
+mod demo;
+mod project;
+mod server;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "sightline", version, about = "A self-hosted server that speaks the Looker API 4.0")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (if missing) the thelook demo data in an embedded DuckDB file and serve the demo project.
+    Demo(DemoArgs),
+    /// Serve a LookML project.
+    Serve(ServeArgs),
+    /// Parse and validate a LookML project; exits non-zero on errors.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args)]
+struct ServerArgs {
+    /// Address to listen on; port 0 picks a free port (the URL printed says which).
+    #[arg(long, env = "SIGHTLINE_LISTEN", default_value = "127.0.0.1:9999")]
+    listen: String,
+    /// Folder for Sightline's own files (metadata database, demo data).
+    #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
+    data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Size of the demo data: 1 makes 10,000 users and about 125,000 order items.
+    #[arg(long, env = "SIGHTLINE_DEMO_SCALE", default_value_t = 1)]
+    scale: u32,
+    /// The demo LookML project.
+    #[arg(long, default_value = "examples/thelook")]
+    project: PathBuf,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The LookML project folder.
+    #[arg(long, env = "SIGHTLINE_PROJECT")]
+    project: PathBuf,
+    /// TOML file declaring the connections the models name.
+    #[arg(long, env = "SIGHTLINE_CONFIG")]
+    config: PathBuf,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    #[arg(long)]
+    project: PathBuf,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIGHTLINE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Validate(args) => return project::validate_command(&args.project),
+        Command::Demo(args) => demo::run(args.scale, &args.project, &args.server),
+        Command::Serve(args) => config::Config::load(&args.config).and_then(|c| server::run(&args.project, c, &args.server)),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sightline: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Looker's error bodies: `{"message", "documentation_url"}`, and for 422 also
+//! `errors: [{field, code, message, documentation_url}]`. The status for each engine error is
+//! decided here once.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use engine::EngineError;
+use serde_json::json;
+
+/// Looker's API reference. Deliberately not one of Looker's `/r/err/…` addresses: the official
+/// SDKs fetch those from the internet to decorate errors.
+pub const DOCUMENTATION_URL: &str = "https://cloud.google.com/looker/docs/reference/looker-api/latest";
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    /// (field, code, message) for 422 answers.
+    pub errors: Vec<(String, String, String)>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError { status, message: message.into(), errors: Vec::new() }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Requires authentication.")
+    }
+
+    /// 422 with one field error.
+    pub fn validation(field: &str, code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: "Validation Failed".into(), errors: vec![(field.into(), code.into(), message)] }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = if self.errors.is_empty() {
+            json!({ "message": self.message, "documentation_url": DOCUMENTATION_URL })
+        } else {
+            let errors: Vec<_> = self
+                .errors
+                .iter()
+                .map(|(field, code, message)| json!({ "field": field, "code": code, "message": message, "documentation_url": DOCUMENTATION_URL }))
+                .collect();
+            json!({ "message": self.message, "errors": errors, "documentation_url": DOCUMENTATION_URL })
+        };
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, message = %self.message, "request failed");
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let message = e.to_string();
+        match e {
+            EngineError::UnknownModel(_) => ApiError::validation("model", "not_found", message),
+            EngineError::Compile(c) => ApiError::validation(c.request_field(), "invalid", message),
+            EngineError::NotSupported { field, .. } => ApiError::validation(field, "not_supported", message),
+            EngineError::Invalid { field, .. } => ApiError::validation(field, "invalid", message),
+            EngineError::NotFound { .. } => ApiError::not_found(message),
+            EngineError::Database(_) => ApiError::bad_request(message),
+            EngineError::Format(format::FormatError::NotSupported(_)) => ApiError::validation("result_format", "not_supported", message),
+            EngineError::Render(render::RenderError::Size { .. }) => ApiError::validation("width", "invalid", message),
+            EngineError::NoConnection(_) | EngineError::Format(_) | EngineError::Render(_) | EngineError::Store(_) | EngineError::Internal(_) => ApiError::internal(message),
+        }
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(e: store::StoreError) -> Self {
+        ApiError::internal(e.to_string())
+    }
+}

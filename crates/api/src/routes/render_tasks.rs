@@ -1,0 +1,56 @@
+//! `POST /render_tasks/queries/{query_id}/{result_format}`, `GET /render_tasks/{id}`,
+//! `GET /render_tasks/{id}/results`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use render::ImageFormat;
+use serde_json::Value;
+
+use super::parse_id;
+use crate::auth::Caller;
+use crate::{wire, ApiError, AppState};
+
+fn side(params: &HashMap<String, String>, name: &str) -> Result<u32, ApiError> {
+    let value = params.get(name).ok_or_else(|| ApiError::validation(name, "missing", format!("{name} is required")))?;
+    value.parse::<u32>().map_err(|_| ApiError::validation(name, "invalid", format!("{name} must be a whole number of pixels, not `{value}`")))
+}
+
+pub async fn create_query_render_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((query_id, result_format)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let format = ImageFormat::parse(&result_format).ok_or_else(|| ApiError::validation("result_format", "invalid", format!("Unknown result_format `{result_format}` for a query render (png or jpg)")))?;
+    let (width, height) = (side(&params, "width")?, side(&params, "height")?);
+    let query_id = parse_id("query", &query_id)?;
+    let task = state.engine.submit_render_task(query_id, caller.user_id, format, width, height).await?;
+    Ok(Json(wire::render_task(&task)))
+}
+
+async fn task(state: &AppState, id: &str) -> Result<store::RenderTaskRow, ApiError> {
+    state.engine.store().render_task(id).await?.ok_or_else(|| ApiError::not_found(format!("render task `{id}` does not exist")))
+}
+
+pub async fn render_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(wire::render_task(&task(&state, &id).await?)))
+}
+
+/// The image once rendered; 202 with an empty body and `Retry-After` until then.
+pub async fn render_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let task = task(&state, &id).await?;
+    match task.status.as_str() {
+        "success" => {
+            let bytes = state.engine.store().render_task_result(&id).await?.unwrap_or_default();
+            let content_type = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png).content_type();
+            Ok(([(CONTENT_TYPE, content_type)], bytes).into_response())
+        }
+        "failure" => Err(ApiError::bad_request(task.status_detail.unwrap_or_else(|| "the render task failed".into()))),
+        _ => Ok((StatusCode::ACCEPTED, [(RETRY_AFTER, "1")], "").into_response()),
+    }
+}

@@ -1,0 +1,36 @@
+//! Loading a LookML project into a catalog, printing its diagnostics as `file:line:col: message`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use semantic::Catalog;
+
+/// Loads and validates; errors stop here with every diagnostic printed, warnings are printed.
+pub fn load(project: &Path) -> anyhow::Result<Catalog> {
+    let (loaded, mut diagnostics) = lookml::load_project(project);
+    let (catalog, more) = semantic::build_catalog(&loaded);
+    diagnostics.extend(more);
+    for d in &diagnostics {
+        eprintln!("{}", d.render(&loaded.sources));
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        bail!("the LookML project {} has {errors} error(s)", project.display());
+    }
+    Ok(catalog)
+}
+
+pub fn validate_command(project: &Path) -> ExitCode {
+    match load(project) {
+        Ok(catalog) => {
+            let explores: usize = catalog.models.values().map(|m| m.explores.len()).sum();
+            println!("{}: {} model(s), {explores} explore(s), no errors", project.display(), catalog.models.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sightline: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Wiring: metadata store, admin credentials, connections, engine, HTTP server.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use connect::{Connection, DuckDbConnection};
+
+use crate::config::Config;
+use crate::ServerArgs;
+
+pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<()> {
+    let catalog = crate::project::load(project)?;
+    for model in catalog.models.values() {
+        if !config.connections.contains_key(&model.connection) {
+            bail!("model `{}` uses connection `{}`, which the config does not declare", model.name, model.connection);
+        }
+    }
+    let mut connections: HashMap<String, Arc<dyn Connection>> = HashMap::new();
+    for (name, c) in &config.connections {
+        let conn: Arc<dyn Connection> = match c.dialect.as_str() {
+            "duckdb" => Arc::new(DuckDbConnection::open(&c.database).with_context(|| format!("connection `{name}`"))?),
+            other => bail!("connection `{name}`: unknown dialect `{other}`"),
+        };
+        connections.insert(name.clone(), conn);
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(serve(catalog, connections, args))
+}
+
+async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn Connection>>, args: &ServerArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    let url = match std::env::var("SIGHTLINE_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => format!("sqlite://{}", args.data_dir.join("sightline.db").display()),
+    };
+    let store = store::Store::connect(&url).await.with_context(|| format!("metadata store {url}"))?;
+    let wanted = match (std::env::var("SIGHTLINE_ADMIN_CLIENT_ID"), std::env::var("SIGHTLINE_ADMIN_CLIENT_SECRET")) {
+        (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
+        _ => None,
+    };
+    let credentials = store.ensure_admin(wanted).await?;
+    let engine = engine::Engine::start(catalog, connections, store, engine::DEFAULT_WORKERS).await?;
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    println!("Sightline API at {base_url}/api/4.0");
+    match credentials {
+        Some(c) if c.generated => {
+            println!("Admin API credentials (shown once; the secret is stored hashed):");
+            println!("  LOOKERSDK_BASE_URL={base_url}");
+            println!("  LOOKERSDK_CLIENT_ID={}", c.client_id);
+            println!("  LOOKERSDK_CLIENT_SECRET={}", c.client_secret);
+        }
+        Some(c) => println!("Admin API client_id: {} (secret from SIGHTLINE_ADMIN_CLIENT_SECRET)", c.client_id),
+        None => println!("Admin API credentials were printed when they were first generated."),
+    }
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    let app = api::router(api::AppState { engine, base_url });
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
