@@ -1,0 +1,100 @@
+"""Both asynchronous flows through Looker's official Python SDK, plus the error shapes.
+
+Run by sdk_flows.rs against a live `sightline demo`; prints one JSON report on stdout.
+Usage: python sdk_flows.py OUT.png
+"""
+import json
+import os
+import sys
+import time
+
+import looker_sdk
+import requests
+from looker_sdk import models40 as m
+
+FIELDS = ["orders.status", "order_items.count", "order_items.total_sale_price", "users.count"]
+
+
+def wait(read, done, what):
+    seen = []
+    deadline = time.time() + 120
+    while True:
+        status = read()
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status in done:
+            return seen
+        if time.time() > deadline:
+            raise SystemExit(f"{what} still {status} after 120 s")
+        time.sleep(0.05)
+
+
+def main():
+    png_path = sys.argv[1]
+    sdk = looker_sdk.init40()
+    report = {"me": sdk.me().display_name}
+    query = sdk.create_query(
+        m.WriteQuery(
+            model="thelook",
+            view="order_items",
+            fields=FIELDS,
+            filters={"orders.status": "-Cancelled", "order_items.created_year": "2021"},
+            sorts=["orders.status"],
+            limit="500",
+        )
+    )
+    report["query_id"] = query.id
+
+    for fmt in (m.ResultFormat.csv, m.ResultFormat.json):
+        task = sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=fmt))
+        statuses = [task.status] + wait(lambda: sdk.query_task(task.id).status, ("complete", "error"), "query task")
+        report[fmt.value] = sdk.query_task_results(task.id)
+        report[fmt.value + "_statuses"] = statuses
+
+    render = sdk.create_query_render_task(query.id, "png", 800, 500)
+    report["render_statuses"] = [render.status] + wait(lambda: sdk.render_task(render.id).status, ("success", "failure"), "render task")
+    report["render_detail"] = sdk.render_task(render.id).status_detail
+    with open(png_path, "wb") as f:
+        f.write(sdk.render_task_results(render.id))
+
+    try:
+        sdk.create_query(m.WriteQuery(model="thelook", view="order_items", fields=["orders.nope"]))
+        report["sdk_error"] = None
+    except looker_sdk.error.SDKError as e:
+        report["sdk_error"] = {"message": e.message, "fields": [d.field for d in e.errors]}
+
+    base = os.environ["LOOKERSDK_BASE_URL"] + "/api/4.0"
+    auth = {"Authorization": "token " + sdk.auth.token.access_token}
+    errors = report["errors"] = {}
+
+    def call(name, method, path, headers=auth, **kwargs):
+        r = requests.request(method, base + path, headers=headers, timeout=30, **kwargs)
+        try:
+            body = r.json()
+        except ValueError:
+            body = r.text
+        errors[name] = {"status": r.status_code, "body": body}
+
+    def query_body(**over):
+        body = {"model": "thelook", "view": "order_items", "fields": ["orders.status"]}
+        body.update(over)
+        return body
+
+    call("unknown_model", "POST", "/queries", json=query_body(model="nope"))
+    call("unknown_explore", "POST", "/queries", json=query_body(view="nope"))
+    call("unknown_field", "POST", "/queries", json=query_body(fields=["orders.nope"]))
+    call("bad_number_filter", "POST", "/queries", json=query_body(filters={"users.age": "1; DROP TABLE users"}))
+    call("unknown_result_format", "GET", f"/queries/{query.id}/run/bogus")
+    call("unknown_task_format", "POST", "/query_tasks", json={"query_id": query.id, "result_format": "bogus"})
+    call("malformed_json", "POST", "/queries", data="{not json", headers={**auth, "Content-Type": "application/json"})
+    call("wrong_secret", "POST", "/login", headers={}, data={"client_id": os.environ["LOOKERSDK_CLIENT_ID"], "client_secret": "wrong"})
+    call("unknown_query_task", "GET", "/query_tasks/0123456789abcdef")
+    call("unknown_render_task", "GET", "/render_tasks/0123456789abcdef")
+    call("no_token", "GET", "/user", headers={})
+    call("unknown_route", "GET", "/no_such_thing")
+    call("sql_format", "GET", f"/queries/{query.id}/run/sql")
+    call("versions", "GET", "/versions", headers={})
+    print(json.dumps(report))
+
+
+main()

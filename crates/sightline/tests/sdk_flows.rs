@@ -1,0 +1,199 @@
+//! End to end through Looker's official Python SDK: a real `sightline demo` process on a free
+//! loopback port, both asynchronous flows, and every error shape; results checked against
+//! hand-written SQL run straight on the demo DuckDB file.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use connect::{Connection, DuckDbConnection};
+use result::{ColumnInfo, Value, ValueType};
+use serde_json::Value as Json;
+
+const CLIENT_ID: &str = "sdk-test-client";
+const CLIENT_SECRET: &str = "sdk-test-secret-0123456789";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+}
+
+/// The SDK's python, made by the project's own script; a missing Python is fatal in CI.
+fn python() -> Option<PathBuf> {
+    let out = Command::new(repo_root().join("scripts/python-venv.sh")).stderr(Stdio::inherit()).output();
+    match out {
+        Ok(o) if o.status.success() => Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())),
+        other => {
+            let message = format!("cannot set up the looker-sdk virtual environment: {other:?}");
+            if std::env::var_os("CI").is_some() {
+                panic!("{message}");
+            }
+            eprintln!("\n!!!!!!!! SKIPPING the SDK end-to-end test: {message} !!!!!!!!\n");
+            None
+        }
+    }
+}
+
+struct Server {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo(data_dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--project"])
+        .arg(repo_root().join("examples/thelook"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("SIGHTLINE_ADMIN_CLIENT_ID", CLIENT_ID)
+        .env("SIGHTLINE_ADMIN_CLIENT_SECRET", CLIENT_SECRET)
+        .env_remove("SIGHTLINE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start sightline demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base_url = loop {
+        let line = lines.next().expect("sightline exited before printing its URL").expect("read stdout");
+        if let Some(rest) = line.strip_prefix("Sightline API at ") {
+            break rest.trim_end_matches("/api/4.0").to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base_url }
+}
+
+fn column(name: &str, t: ValueType) -> ColumnInfo {
+    ColumnInfo { name: name.into(), label: name.into(), view_label: String::new(), field_label: String::new(), is_measure: false, type_name: String::new(), value_type: t }
+}
+
+/// (status, item count, total sale price, distinct buyers) by hand-written SQL.
+fn expected(database: &Path) -> Vec<(String, i64, f64, i64)> {
+    let db = DuckDbConnection::open(&database.to_string_lossy()).expect("open demo database");
+    let sql = "SELECT o.status, COUNT(*), SUM(oi.sale_price), COUNT(DISTINCT oi.user_id)
+               FROM order_items oi JOIN orders o ON o.order_id = oi.order_id
+               WHERE o.status <> 'Cancelled' AND oi.created_at >= TIMESTAMP '2021-01-01' AND oi.created_at < TIMESTAMP '2022-01-01'
+               GROUP BY 1 ORDER BY 1";
+    let cols = vec![column("s", ValueType::String), column("c", ValueType::Number), column("t", ValueType::Number), column("u", ValueType::Number)];
+    let r = db.query(sql, cols).expect("hand-written SQL");
+    (0..r.row_count())
+        .map(|i| {
+            let int = |c| match r.value(c, i) { Value::Int(n) => *n, other => panic!("{other:?}") };
+            (r.value(0, i).to_text().unwrap_or_default(), int(1), r.value(2, i).as_f64().unwrap_or(f64::NAN), int(3))
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(1.0)
+}
+
+#[test]
+fn official_python_sdk_runs_query_and_render_tasks() {
+    let Some(python) = python() else { return };
+    let data_dir = std::env::temp_dir().join(format!("sightline-sdk-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start_demo(&data_dir);
+    let png_path = data_dir.join("render.png");
+    let output = Command::new(&python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_flows.py"))
+        .arg(&png_path)
+        .env("LOOKERSDK_BASE_URL", &server.base_url)
+        .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
+        .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
+        .env("LOOKERSDK_VERIFY_SSL", "false")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run the SDK script");
+    assert!(output.status.success(), "SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
+    let report: Json = serde_json::from_slice(&output.stdout).expect("SDK report is JSON");
+    drop(server); // DuckDB allows one writer process: stop the server before reading its file.
+
+    let want = expected(&data_dir.join("demo/thelook-scale1.duckdb"));
+    assert_eq!(want.len(), 4, "Complete, Processing, Returned, Shipped: {want:?}");
+
+    // CSV: Looker's label header, then the same figures as the hand-written SQL.
+    let csv_text = report["csv"].as_str().expect("csv text");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+    assert_eq!(header, ["Orders Status", "Order Items Count", "Order Items Total Sale Price", "Users Count"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("csv row")).collect();
+    assert_eq!(rows.len(), want.len());
+    for (row, (status, count, total, users)) in rows.iter().zip(&want) {
+        assert_eq!(&row[0], status);
+        assert_eq!(row[1].parse::<i64>().expect("count"), *count);
+        assert!(close(row[2].parse::<f64>().expect("total"), *total), "{} vs {total}", &row[2]);
+        assert_eq!(row[3].parse::<i64>().expect("users"), *users);
+    }
+
+    // JSON: one object per row keyed by field name, same figures.
+    let json_rows: Json = serde_json::from_str(report["json"].as_str().expect("json text")).expect("json result");
+    let json_rows = json_rows.as_array().expect("array");
+    assert_eq!(json_rows.len(), want.len());
+    for (row, (status, count, total, users)) in json_rows.iter().zip(&want) {
+        assert_eq!(row["orders.status"], *status);
+        assert_eq!(row["order_items.count"], *count);
+        assert!(close(row["order_items.total_sale_price"].as_f64().expect("total"), *total));
+        assert_eq!(row["users.count"], *users);
+    }
+    for key in ["csv_statuses", "json_statuses"] {
+        let statuses: Vec<&str> = report[key].as_array().expect("statuses").iter().filter_map(Json::as_str).collect();
+        assert_eq!(statuses.first(), Some(&"added"), "{key}: {statuses:?}");
+        assert_eq!(statuses.last(), Some(&"complete"), "{key}: {statuses:?}");
+    }
+
+    // Render: a PNG of the requested size with a chart on it.
+    let statuses: Vec<&str> = report["render_statuses"].as_array().expect("statuses").iter().filter_map(Json::as_str).collect();
+    assert_eq!(statuses.first(), Some(&"enqueued_for_query"));
+    assert_eq!(statuses.last(), Some(&"success"), "{statuses:?} {}", report["render_detail"]);
+    let png = std::fs::read(&png_path).expect("png written");
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("PNG frame");
+    assert_eq!((info.width, info.height), (800, 500));
+    let colours: std::collections::HashSet<&[u8]> = pixels.chunks_exact(4).collect();
+    let inked = pixels.chunks_exact(4).filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200).count();
+    assert!(inked > 5_000 && colours.len() > 10, "the PNG is nearly blank: {inked} inked pixels, {} colours", colours.len());
+
+    // The SDK surfaces our 422 as its own SDKError, naming the field.
+    assert_eq!(report["sdk_error"]["fields"], serde_json::json!(["fields"]));
+    assert!(report["sdk_error"]["message"].as_str().is_some());
+
+    // Error shapes: Looker's {message, documentation_url}, 422 with errors[], culprits named.
+    let errors = &report["errors"];
+    let check = |name: &str, status: u64, needle: &str| {
+        let e = &errors[name];
+        assert_eq!(e["status"], status, "{name}: {e}");
+        let body = &e["body"];
+        assert!(body["documentation_url"].as_str().is_some(), "{name}: {body}");
+        let text = body.to_string();
+        assert!(text.contains(needle), "{name}: `{needle}` not in {text}");
+        if status == 422 {
+            assert!(body["errors"][0]["field"].as_str().is_some(), "{name}: {body}");
+        }
+    };
+    check("unknown_model", 422, "model `nope` does not exist");
+    check("unknown_explore", 422, "explore `nope` does not exist");
+    check("unknown_field", 422, "field `orders.nope` does not exist");
+    check("bad_number_filter", 422, "is not a number filter");
+    check("unknown_result_format", 400, "Unknown result_format `bogus`");
+    check("unknown_task_format", 422, "Unknown result_format `bogus`");
+    check("malformed_json", 400, "not valid JSON");
+    check("wrong_secret", 404, "Not found");
+    check("unknown_query_task", 404, "query task `0123456789abcdef` does not exist");
+    check("unknown_render_task", 404, "render task `0123456789abcdef` does not exist");
+    check("no_token", 401, "Requires authentication");
+    check("unknown_route", 404, "Not found");
+    assert_eq!(errors["sql_format"]["status"], 200);
+    assert!(errors["sql_format"]["body"].as_str().is_some_and(|s| s.contains("LEFT JOIN orders AS orders")), "{}", errors["sql_format"]);
+    assert_eq!(errors["versions"]["body"]["current_version"]["version"], "4.0");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
