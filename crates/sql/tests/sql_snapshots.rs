@@ -1,0 +1,109 @@
+//! The SQL generated for the demo project's explores, one snapshot per behaviour. Review
+//! changes with `cargo insta review`.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use semantic::Catalog;
+use sightline_sql::{compile, CompileError, DuckDb, Limit, QuerySpec};
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+        let (project, diagnostics) = lookml::load_project(&root);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let (catalog, diagnostics) = semantic::build_catalog(&project);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        catalog
+    })
+}
+
+fn spec(explore: &str, fields: &[&str], filters: &[(&str, &str)], sorts: &[&str]) -> QuerySpec {
+    QuerySpec {
+        model: "thelook".into(),
+        view: explore.into(),
+        fields: fields.iter().map(|s| s.to_string()).collect(),
+        filters: filters.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        sorts: sorts.iter().map(|s| s.to_string()).collect(),
+        limit: Limit::default(),
+    }
+}
+
+fn sql_for(q: &QuerySpec) -> Result<String, CompileError> {
+    let now = jiff::civil::date(2024, 5, 17).at(15, 30, 0, 0);
+    compile(&catalog().models["thelook"], q, &DuckDb, now).map(|c| c.sql)
+}
+
+#[test]
+fn only_the_needed_joins_are_emitted() {
+    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.status", "order_items.count"], &[], &[])).unwrap());
+}
+
+#[test]
+fn joins_needed_by_other_joins_come_along() {
+    insta::assert_snapshot!(sql_for(&spec("order_items", &["distribution_centers.name", "order_items.total_sale_price"], &[], &[])).unwrap());
+}
+
+#[test]
+fn fanned_out_measures_use_distinct_keys() {
+    insta::assert_snapshot!(sql_for(&spec("order_items", &["orders.status", "users.count", "users.average_age", "users.total_age", "order_items.count"], &[], &["orders.status"])).unwrap());
+}
+
+#[test]
+fn one_to_many_join_protects_the_base_view() {
+    insta::assert_snapshot!(sql_for(&spec("users", &["users.state", "users.count", "orders.count"], &[], &["users.count desc"])).unwrap());
+}
+
+#[test]
+fn timeframes_and_default_sort_on_time() {
+    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.created_month", "order_items.created_year", "order_items.created_week", "order_items.count"], &[], &[])).unwrap());
+}
+
+#[test]
+fn filters_go_to_where_and_having() {
+    insta::assert_snapshot!(sql_for(&spec(
+        "order_items",
+        &["users.state", "order_items.total_sale_price"],
+        &[("users.state", "California,New York"), ("users.age", ">=21"), ("order_items.is_returned", "no"), ("order_items.total_sale_price", ">1000")],
+        &[],
+    ))
+    .unwrap());
+}
+
+#[test]
+fn relative_date_filter_last_7_days() {
+    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.created_date", "order_items.count"], &[("order_items.created_date", "last 7 days")], &[])).unwrap());
+}
+
+#[test]
+fn absolute_date_range_filter() {
+    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.count"], &[("order_items.created_date", "2023-01-01 to 2023-04-01")], &[])).unwrap());
+}
+
+#[test]
+fn yesno_dimension_selects_yes_or_no() {
+    insta::assert_snapshot!(sql_for(&spec("users", &["users.is_adult", "users.count"], &[], &[])).unwrap());
+}
+
+#[test]
+fn number_measure_over_measures() {
+    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.status", "order_items.average_spend_per_order"], &[], &[])).unwrap());
+}
+
+#[test]
+fn string_filter_values_are_escaped() {
+    insta::assert_snapshot!(sql_for(&spec("users", &["users.city"], &[("users.city", "O'Brien'); DROP TABLE users; --")], &[])).unwrap());
+}
+
+#[test]
+fn unknown_fields_and_bad_filters_are_named() {
+    let e = sql_for(&spec("order_items", &["orders.nope"], &[], &[])).unwrap_err();
+    assert_eq!(e.to_string(), "field `orders.nope` does not exist in explore `order_items`");
+    let e = sql_for(&spec("order_items", &["orders.status"], &[("users.age", "old")], &[])).unwrap_err();
+    assert_eq!(e.request_field(), "filters");
+    let e = sql_for(&spec("order_items", &["orders.status"], &[], &["users.age"])).unwrap_err();
+    assert_eq!(e.to_string(), "sort `users.age`: `users.age` is not one of the query's fields");
+    let e = sql_for(&spec("nope", &["orders.status"], &[], &[])).unwrap_err();
+    assert_eq!(e.request_field(), "view");
+}
