@@ -57,6 +57,17 @@ def main():
     with open(png_path, "wb") as f:
         f.write(sdk.render_task_results(render.id))
 
+    # Users repeat once per order item: their measures must count each user once.
+    report["fanout"] = sdk.run_inline_query(
+        "json",
+        m.WriteQuery(
+            model="thelook",
+            view="order_items",
+            fields=["orders.status", "users.count", "users.average_age", "users.total_age"],
+            sorts=["orders.status"],
+        ),
+    )
+
     try:
         sdk.create_query(m.WriteQuery(model="thelook", view="order_items", fields=["orders.nope"]))
         report["sdk_error"] = None

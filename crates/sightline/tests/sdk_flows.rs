@@ -92,6 +92,19 @@ fn expected(database: &Path) -> Vec<(String, i64, f64, i64)> {
         .collect()
 }
 
+/// (status, distinct buyers, their average age, their total age): each buyer counted once.
+fn expected_fanout(database: &Path) -> Vec<(String, i64, f64, f64)> {
+    let db = DuckDbConnection::open(&database.to_string_lossy()).expect("open demo database");
+    let sql = "SELECT b.status, COUNT(*), AVG(u.age), SUM(u.age)
+               FROM (SELECT DISTINCT oi.user_id, o.status FROM order_items oi JOIN orders o ON o.order_id = oi.order_id) b
+               JOIN users u ON u.id = b.user_id GROUP BY 1 ORDER BY 1";
+    let cols = vec![column("s", ValueType::String), column("c", ValueType::Number), column("a", ValueType::Number), column("t", ValueType::Number)];
+    let r = db.query(sql, cols).expect("hand-written SQL");
+    (0..r.row_count())
+        .map(|i| (r.value(0, i).to_text().unwrap_or_default(), r.value(1, i).as_f64().unwrap_or(f64::NAN) as i64, r.value(2, i).as_f64().unwrap_or(f64::NAN), r.value(3, i).as_f64().unwrap_or(f64::NAN)))
+        .collect()
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * a.abs().max(1.0)
 }
@@ -148,6 +161,17 @@ fn official_python_sdk_runs_query_and_render_tasks() {
         let statuses: Vec<&str> = report[key].as_array().expect("statuses").iter().filter_map(Json::as_str).collect();
         assert_eq!(statuses.first(), Some(&"added"), "{key}: {statuses:?}");
         assert_eq!(statuses.last(), Some(&"complete"), "{key}: {statuses:?}");
+    }
+
+    // Measures of a view repeated by a many-to-one join count each of its rows once.
+    let fanout: Json = serde_json::from_str(report["fanout"].as_str().expect("fanout json")).expect("fanout result");
+    let want_fanout = expected_fanout(&data_dir.join("demo/thelook-scale1.duckdb"));
+    assert_eq!(fanout.as_array().map(Vec::len), Some(want_fanout.len()));
+    for (row, (status, users, avg_age, total_age)) in fanout.as_array().into_iter().flatten().zip(&want_fanout) {
+        assert_eq!(row["orders.status"], *status);
+        assert_eq!(row["users.count"], *users);
+        assert!(close(row["users.average_age"].as_f64().expect("avg"), *avg_age), "{row} vs {avg_age}");
+        assert!(close(row["users.total_age"].as_f64().expect("sum"), *total_age), "{row} vs {total_age}");
     }
 
     // Render: a PNG of the requested size with a chart on it.

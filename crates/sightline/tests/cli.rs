@@ -1,0 +1,57 @@
+//! The command line as a user meets it: `validate` diagnostics and `serve` start-up errors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn sightline() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sightline"))
+}
+
+fn temp_project(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sightline-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn validate_accepts_the_demo_project() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+    let out = sightline().args(["validate", "--project"]).arg(root).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 model(s), 5 explore(s), no errors"));
+}
+
+#[test]
+fn validate_names_file_line_and_column_and_fails() {
+    let dir = temp_project(
+        "bad",
+        &[
+            ("shop.model.lkml", "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {}\n"),
+            ("orders.view.lkml", "view: orders {\n  dimension: id { type: number }\n  measure: total { type: sum\n"),
+        ],
+    );
+    let out = sightline().args(["validate", "--project"]).arg(&dir).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("orders.view.lkml:4:1: expected `}` to close the block, found the end of the file"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn serve_refuses_unknown_config_keys_and_missing_connections() {
+    let dir = temp_project("serve", &[("m.model.lkml", "connection: \"warehouse\"\n"), ("typo.toml", "[connections.warehouse]\ndialect = \"duckdb\"\ndatabse = \"x\"\n"), ("other.toml", "[connections.elsewhere]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\n")]);
+    let out = sightline().args(["serve", "--project"]).arg(&dir).arg("--config").arg(dir.join("typo.toml")).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("unknown field `databse`"), "{stderr}");
+    let out = sightline().args(["serve", "--project"]).arg(&dir).arg("--config").arg(dir.join("other.toml")).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("model `m` uses connection `warehouse`, which the config does not declare"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
