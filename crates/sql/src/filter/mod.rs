@@ -40,6 +40,29 @@ pub fn condition(grammar: FilterGrammar, expr: &str, value: &str, dialect: &dyn 
     Ok(Some(sql))
 }
 
+/// `x = a` or `x IN (a, b)`; negated, `(x <> a OR x IS NULL)` or `(x NOT IN (a, b) OR x IS NULL)`
+/// (Looker's negations keep NULL rows). `None` for no values.
+pub(crate) fn membership(expr: &str, values: &[String], negated: bool) -> Option<String> {
+    match (values, negated) {
+        ([], _) => None,
+        ([one], false) => Some(format!("{expr} = {one}")),
+        (many, false) => Some(format!("{expr} IN ({})", many.join(", "))),
+        ([one], true) => Some(format!("({expr} <> {one} OR {expr} IS NULL)")),
+        (many, true) => Some(format!("({expr} NOT IN ({}) OR {expr} IS NULL)", many.join(", "))),
+    }
+}
+
+/// Looker's combination rule: the positive items are alternatives (OR), and every negative item
+/// must hold as well (AND).
+pub(crate) fn combine(mut positive: Vec<String>, negative: Vec<String>) -> String {
+    let mut parts = Vec::new();
+    if !positive.is_empty() {
+        parts.push(if positive.len() == 1 { positive.remove(0) } else { format!("({})", positive.join(" OR ")) });
+    }
+    parts.extend(negative);
+    if parts.len() == 1 { parts.remove(0) } else { format!("({})", parts.join(" AND ")) }
+}
+
 /// Splits on commas that are not escaped with `^`, not inside double quotes and not inside
 /// brackets (number intervals such as `[1,5]`).
 pub(crate) fn split_items(value: &str) -> Vec<String> {

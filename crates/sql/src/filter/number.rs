@@ -1,7 +1,7 @@
 //! Number filter grammar: values, comparisons, `a to b`, intervals `[a,b)`, `>a AND <b`,
 //! `NULL`, `NOT`, lists joined by `,` or `OR`.
 
-use super::split_items;
+use super::{combine, membership, split_items};
 
 /// A number as written, after checking that it is one (so it can be printed into SQL as is).
 #[derive(Debug, Clone, PartialEq)]
@@ -197,33 +197,17 @@ impl Term {
 
 impl NumberFilter {
     pub fn to_sql(&self, x: &str) -> String {
-        let mut positive = Vec::new();
-        let equals: Vec<&str> = self.include.iter().filter_map(|t| match t { Term::Equals(n) => Some(n.0.as_str()), _ => None }).collect();
-        match equals.len() {
-            0 => {}
-            1 => positive.push(format!("{x} = {}", equals[0])),
-            _ => positive.push(format!("{x} IN ({})", equals.join(", "))),
-        }
+        let numbers = |ts: &[Term]| -> Vec<String> { ts.iter().filter_map(|t| match t { Term::Equals(n) => Some(n.0.clone()), _ => None }).collect() };
+        let mut positive: Vec<String> = membership(x, &numbers(&self.include), false).into_iter().collect();
         positive.extend(self.include.iter().filter(|t| !matches!(t, Term::Equals(_))).map(|t| t.to_sql(x)));
-        let mut negative = Vec::new();
-        let not_equals: Vec<&str> = self.exclude.iter().filter_map(|t| match t { Term::Equals(n) => Some(n.0.as_str()), _ => None }).collect();
-        match not_equals.len() {
-            0 => {}
-            1 => negative.push(format!("({x} <> {} OR {x} IS NULL)", not_equals[0])),
-            _ => negative.push(format!("({x} NOT IN ({}) OR {x} IS NULL)", not_equals.join(", "))),
-        }
+        let mut negative: Vec<String> = membership(x, &numbers(&self.exclude), true).into_iter().collect();
         for t in self.exclude.iter().filter(|t| !matches!(t, Term::Equals(_))) {
             negative.push(match t {
                 Term::Null => format!("{x} IS NOT NULL"),
                 other => format!("NOT ({})", other.to_sql(x)),
             });
         }
-        let mut parts = Vec::new();
-        if !positive.is_empty() {
-            parts.push(if positive.len() == 1 { positive.remove(0) } else { format!("({})", positive.join(" OR ")) });
-        }
-        parts.extend(negative);
-        if parts.len() == 1 { parts.remove(0) } else { format!("({})", parts.join(" AND ")) }
+        combine(positive, negative)
     }
 }
 

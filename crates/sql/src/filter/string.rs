@@ -3,7 +3,7 @@
 
 use crate::dialect::Dialect;
 
-use super::split_items;
+use super::{combine, membership, split_items};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Match {
@@ -81,13 +81,8 @@ fn parse_item(item: &str) -> Match {
 
 impl StringFilter {
     pub fn to_sql(&self, expr: &str, dialect: &dyn Dialect) -> String {
-        let mut positive = Vec::new();
-        let equals: Vec<String> = self.include.iter().filter_map(|m| match m { Match::Equals(s) => Some(dialect.string_literal(s)), _ => None }).collect();
-        match equals.len() {
-            0 => {}
-            1 => positive.push(format!("{expr} = {}", equals[0])),
-            _ => positive.push(format!("{expr} IN ({})", equals.join(", "))),
-        }
+        let literals = |ms: &[Match]| -> Vec<String> { ms.iter().filter_map(|m| match m { Match::Equals(s) => Some(dialect.string_literal(s)), _ => None }).collect() };
+        let mut positive: Vec<String> = membership(expr, &literals(&self.include), false).into_iter().collect();
         for m in &self.include {
             match m {
                 Match::Like(p) => positive.push(dialect.like(expr, p)),
@@ -96,13 +91,7 @@ impl StringFilter {
                 Match::Equals(_) => {}
             }
         }
-        let mut negative = Vec::new();
-        let not_equals: Vec<String> = self.exclude.iter().filter_map(|m| match m { Match::Equals(s) => Some(dialect.string_literal(s)), _ => None }).collect();
-        match not_equals.len() {
-            0 => {}
-            1 => negative.push(format!("({expr} <> {} OR {expr} IS NULL)", not_equals[0])),
-            _ => negative.push(format!("({expr} NOT IN ({}) OR {expr} IS NULL)", not_equals.join(", "))),
-        }
+        let mut negative: Vec<String> = membership(expr, &literals(&self.exclude), true).into_iter().collect();
         for m in &self.exclude {
             match m {
                 Match::Like(p) => negative.push(format!("(NOT ({}) OR {expr} IS NULL)", dialect.like(expr, p))),
@@ -111,12 +100,7 @@ impl StringFilter {
                 Match::Equals(_) => {}
             }
         }
-        let mut parts = Vec::new();
-        if !positive.is_empty() {
-            parts.push(if positive.len() == 1 { positive.remove(0) } else { format!("({})", positive.join(" OR ")) });
-        }
-        parts.extend(negative);
-        if parts.len() == 1 { parts.remove(0) } else { format!("({})", parts.join(" AND ")) }
+        combine(positive, negative)
     }
 }
 
