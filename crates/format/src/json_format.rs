@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use result::{ResultSet, Value};
-use serde_json::{Map, Number};
+use serde_json::Number;
 
 use crate::FormatError;
 
@@ -18,20 +18,36 @@ pub fn value_to_json(value: &Value) -> serde_json::Value {
     }
 }
 
-/// Writes row by row, so memory stays flat however many rows there are.
+/// Writes row by row, so memory stays flat however many rows there are. Keys are encoded once.
 pub fn write_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
+    let keys: Vec<String> = result.columns.iter().map(|c| serde_json::Value::String(c.name.clone()).to_string()).collect();
     out.write_all(b"[")?;
     for row in 0..result.row_count() {
-        if row > 0 {
-            out.write_all(b",")?;
+        out.write_all(if row > 0 { b",{" } else { b"{" })?;
+        for (c, key) in keys.iter().enumerate() {
+            if c > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(key.as_bytes())?;
+            out.write_all(b":")?;
+            write_value(result.value(c, row), out)?;
         }
-        let mut object = Map::with_capacity(result.columns.len());
-        for (c, column) in result.columns.iter().enumerate() {
-            object.insert(column.name.clone(), value_to_json(result.value(c, row)));
-        }
-        serde_json::to_writer(&mut *out, &object).map_err(std::io::Error::from)?;
+        out.write_all(b"}")?;
     }
     out.write_all(b"]")?;
+    Ok(())
+}
+
+fn write_value(value: &Value, out: &mut impl Write) -> Result<(), FormatError> {
+    match value {
+        Value::Null => out.write_all(b"null")?,
+        Value::Bool(b) => out.write_all(if *b { b"true" } else { b"false" })?,
+        Value::Int(i) => write!(out, "{i}")?,
+        Value::Float(f) if f.is_finite() => serde_json::to_writer(&mut *out, f).map_err(std::io::Error::from)?,
+        Value::Float(_) => out.write_all(b"null")?,
+        Value::Text(s) => serde_json::to_writer(&mut *out, s).map_err(std::io::Error::from)?,
+        other => serde_json::to_writer(&mut *out, &other.to_text()).map_err(std::io::Error::from)?,
+    }
     Ok(())
 }
 

@@ -58,8 +58,9 @@ impl Value {
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(format_float(*f)),
             Value::Text(s) => Some(s.clone()),
-            Value::Date(d) => Some(d.strftime("%Y-%m-%d").to_string()),
-            Value::DateTime(t) => Some(t.strftime("%Y-%m-%d %H:%M:%S").to_string()),
+            // Hand-formatted: jiff's general strftime dominated large results.
+            Value::Date(d) => Some(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())),
+            Value::DateTime(t) => Some(format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())),
         }
     }
 }

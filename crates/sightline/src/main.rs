@@ -2,6 +2,7 @@
 //! LookML project; `serve` serves any project with connections from a TOML config; `validate`
 //! checks a project and prints `file:line:col: message` diagnostics.
 
+mod bench;
 mod config;
 mod demo;
 mod project;
@@ -27,6 +28,20 @@ enum Command {
     Serve(ServeArgs),
     /// Parse and validate a LookML project; exits non-zero on errors.
     Validate(ValidateArgs),
+    /// Measure queries against raw DuckDB and charts against headless Chromium, as ratios.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[arg(long, default_value_t = 1)]
+    scale: u32,
+    #[arg(long, default_value_t = 20)]
+    iterations: usize,
+    #[arg(long, default_value = "examples/thelook")]
+    project: PathBuf,
+    #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
+    data_dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -77,6 +92,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => return project::validate_command(&args.project),
+        Command::Bench(args) => bench::run(args.scale, args.iterations, &args.project, &args.data_dir),
         Command::Demo(args) => demo::run(args.scale, &args.project, &args.server),
         Command::Serve(args) => config::Config::load(&args.config).and_then(|c| server::run(&args.project, c, &args.server)),
     };

@@ -74,6 +74,23 @@ def main():
     except looker_sdk.error.SDKError as e:
         report["sdk_error"] = {"message": e.message, "fields": [d.field for d in e.errors]}
 
+    # Metadata and saved-query calls: the SDK must be able to read every shape we send.
+    explore = sdk.lookml_model_explore("thelook", "order_items")
+    report["models"] = [(x.name, sorted(e.name for e in x.explores)) for x in sdk.all_lookml_models()]
+    report["explore"] = {
+        "id": explore.id,
+        "dimensions": [f.name for f in explore.fields.dimensions],
+        "measures": [f.name for f in explore.fields.measures],
+        "category": explore.fields.measures[0].category.value,
+        "joins": [j.name for j in explore.joins],
+    }
+    saved = sdk.query(query.id)
+    report["saved_query"] = {"id": saved.id, "fields": saved.fields, "filters": saved.filters, "limit": saved.limit}
+    report["run_query_csv"] = sdk.run_query(query.id, "csv")
+    jpg = sdk.create_query_render_task(query.id, "jpg", 300, 200)
+    report["jpg_statuses"] = wait(lambda: sdk.render_task(jpg.id).status, ("success", "failure"), "render task")
+    report["jpg_magic"] = sdk.render_task_results(jpg.id)[:3].hex()
+
     base = os.environ["LOOKERSDK_BASE_URL"] + "/api/4.0"
     auth = {"Authorization": "token " + sdk.auth.token.access_token}
     errors = report["errors"] = {}
@@ -105,6 +122,10 @@ def main():
     call("unknown_route", "GET", "/no_such_thing")
     call("sql_format", "GET", f"/queries/{query.id}/run/sql")
     call("versions", "GET", "/versions", headers={})
+
+    sdk.auth.logout()
+    call("after_logout", "GET", "/user")
+    report["relogin"] = sdk.me().display_name  # the SDK logs in again by itself
     print(json.dumps(report))
 
 

@@ -187,6 +187,19 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     let inked = pixels.chunks_exact(4).filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200).count();
     assert!(inked > 5_000 && colours.len() > 10, "the PNG is nearly blank: {inked} inked pixels, {} colours", colours.len());
 
+    // Metadata, saved queries and a JPG render, as the SDK reads them.
+    assert_eq!(report["models"], serde_json::json!([["thelook", ["events", "inventory_items", "order_items", "orders", "users"]]]));
+    assert_eq!(report["explore"]["id"], "thelook::order_items");
+    assert_eq!(report["explore"]["category"], "measure");
+    assert_eq!(report["explore"]["joins"], serde_json::json!(["orders", "users", "products", "inventory_items", "distribution_centers"]));
+    let dimensions: Vec<&str> = report["explore"]["dimensions"].as_array().expect("dimensions").iter().filter_map(Json::as_str).collect();
+    assert!(dimensions.contains(&"order_items.created_month") && dimensions.contains(&"users.state"), "{dimensions:?}");
+    assert_eq!(report["saved_query"]["id"], report["query_id"]);
+    assert_eq!(report["saved_query"]["filters"]["orders.status"], "-Cancelled");
+    assert_eq!(report["run_query_csv"], report["csv"]);
+    assert_eq!(report["jpg_statuses"].as_array().and_then(|s| s.last()), Some(&Json::from("success")));
+    assert_eq!(report["jpg_magic"], "ffd8ff");
+
     // The SDK surfaces our 422 as its own SDKError, naming the field.
     assert_eq!(report["sdk_error"]["fields"], serde_json::json!(["fields"]));
     assert!(report["sdk_error"]["message"].as_str().is_some());
@@ -216,6 +229,8 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     check("unknown_render_task", 404, "render task `0123456789abcdef` does not exist");
     check("no_token", 401, "Requires authentication");
     check("unknown_route", 404, "Not found");
+    check("after_logout", 401, "Requires authentication");
+    assert_eq!(report["relogin"], "Admin User");
     assert_eq!(errors["sql_format"]["status"], 200);
     assert!(errors["sql_format"]["body"].as_str().is_some_and(|s| s.contains("LEFT JOIN orders AS orders")), "{}", errors["sql_format"]);
     assert_eq!(errors["versions"]["body"]["current_version"]["version"], "4.0");

@@ -32,6 +32,11 @@ pub fn api_routes() -> Router<AppState> {
         .route("/render_tasks/{render_task_id}/results", get(render_tasks::render_task_results))
 }
 
+/// Routes outside the versioned prefix: the official SDKs log out with `DELETE /api/logout`.
+pub fn unversioned_routes() -> Router<AppState> {
+    Router::new().route("/api/logout", delete(session::logout))
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::not_found("Not found")
 }

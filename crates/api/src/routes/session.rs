@@ -14,7 +14,7 @@ use crate::{ApiError, AppState, TOKEN_LIFETIME};
 
 /// Credentials come in the form body (as the SDKs send them) or, deprecated, the query string.
 pub async fn login(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> Result<Json<AccessToken>, ApiError> {
-    let form: HashMap<String, String> = serde_urlencoded_pairs(&body);
+    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::bad_request(format!("the login body is not form-encoded: {e}")))?;
     let get = |k: &str| form.get(k).or_else(|| query.get(k)).cloned();
     let (Some(client_id), Some(client_secret)) = (get("client_id"), get("client_secret")) else {
         return Err(ApiError::bad_request("login needs client_id and client_secret"));
@@ -24,12 +24,6 @@ pub async fn login(State(state): State<AppState>, Query(query): Query<HashMap<St
     let user = user.ok_or_else(|| ApiError::not_found("Not found: no API key matches this client_id and client_secret"))?;
     let token = state.engine.store().create_token(user, TOKEN_LIFETIME).await?;
     Ok(Json(AccessToken { access_token: token, token_type: "Bearer", expires_in: TOKEN_LIFETIME, refresh_token: None }))
-}
-
-fn serde_urlencoded_pairs(body: &[u8]) -> HashMap<String, String> {
-    axum::extract::Query::<HashMap<String, String>>::try_from_uri(&format!("/?{}", String::from_utf8_lossy(body)).parse().unwrap_or_default())
-        .map(|q| q.0)
-        .unwrap_or_default()
 }
 
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
