@@ -82,8 +82,12 @@ fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     let start = (lo / step).floor() * step;
     let mut out = Vec::new();
     let mut v = start;
-    while v <= hi + step * 0.5 && out.len() < 50 {
+    // Up to the first tick at or past `hi`, so the largest value stays inside the axis.
+    while out.len() < 50 {
         out.push(v);
+        if v >= hi - step * 1e-9 {
+            break;
+        }
         v += step;
     }
     out
@@ -96,6 +100,14 @@ fn short_number(v: f64) -> String {
     format!("{text}{suffix}")
 }
 
+/// A cell as a chart shows it: fractions at two decimals, NULL as ∅.
+fn display(value: &result::Value) -> String {
+    match value {
+        result::Value::Float(f) if f.fract() != 0.0 => format!("{f:.2}"),
+        other => other.to_text().unwrap_or_else(|| "∅".into()),
+    }
+}
+
 fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max { text.to_string() } else { text.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
 }
@@ -103,7 +115,8 @@ fn truncate(text: &str, max: usize) -> String {
 fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64) {
     let font = (h * 0.03).clamp(8.0, 12.0);
     let legend_h = if s.values.len() > 1 { font + 10.0 } else { 0.0 };
-    let (left, right, bottom) = (if kind == ChartKind::Bar { w * 0.22 } else { 60.0 }, 20.0, 80.0 + legend_h);
+    // Column and line charts need room for rotated category labels below the axis.
+    let (left, right, bottom) = if kind == ChartKind::Bar { (w * 0.22, 20.0, 45.0 + legend_h) } else { (60.0, 20.0, 80.0 + legend_h) };
     let (x0, x1, y0, y1) = (left, w - right, top, h - bottom);
     if x1 <= x0 + 10.0 || y1 <= y0 + 10.0 {
         return;
@@ -172,13 +185,17 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
             }
         }
     }
+    // Axis titles: categories along the category axis, the first series along the value axis.
+    let (category_title, value_title) = (truncate(&s.category_label, 60), truncate(&s.values[0].0, 40));
     if horizontal {
         svg.line(zero, y0, zero, y1, AXIS, 1.0);
+        svg.text(14.0, (y0 + y1) / 2.0, font, "middle", AXIS, &category_title, Some(-90.0));
+        svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, font, "middle", AXIS, &value_title, None);
     } else {
         svg.line(x0, zero, x1, zero, AXIS, 1.0);
-        svg.text(14.0, (y0 + y1) / 2.0, font, "middle", AXIS, &truncate(&s.values[0].0, 40), Some(-90.0));
+        svg.text(14.0, (y0 + y1) / 2.0, font, "middle", AXIS, &value_title, Some(-90.0));
+        svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, font, "middle", AXIS, &category_title, None);
     }
-    svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, font, "middle", AXIS, &truncate(&s.category_label, 60), None);
     if k > 1 {
         let mut x = x0;
         let y = h - 8.0;
@@ -211,7 +228,7 @@ fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
         for (c, column) in result.columns.iter().enumerate() {
             let right = column.value_type == ValueType::Number;
             let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
-            let text = result.value(c, r).to_text().unwrap_or_else(|| "∅".into());
+            let text = display(result.value(c, r));
             svg.text(x, y + row_h * 0.65, font, if right { "end" } else { "start" }, INK, &truncate(&text, chars), None);
         }
     }
@@ -277,6 +294,15 @@ mod tests {
     fn empty_results_still_render() {
         let empty = ResultSet::new(sample().columns);
         assert!(render_chart(&empty, ChartKind::Line, "t", 200, 100, ImageFormat::Png).is_ok());
+    }
+
+    #[test]
+    fn ticks_reach_past_the_largest_value() {
+        for (lo, hi) in [(0.0, 2060.0), (0.0, 1.0), (-35.0, 120.0), (0.0, 6_542_125.63)] {
+            let t = ticks(lo, hi, 5);
+            assert!(t[0] <= lo && *t.last().unwrap() >= hi, "{lo}..{hi}: {t:?}");
+            assert!(t.len() <= 12, "{t:?}");
+        }
     }
 
     #[test]

@@ -63,7 +63,7 @@ fn chromium() -> Option<PathBuf> {
 
 pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> anyhow::Result<()> {
     let iterations = iterations.max(1);
-    let database = data_dir.join("demo").join(format!("thelook-scale{scale}.duckdb"));
+    let database = crate::demo::database_path(data_dir, scale);
     if !database.exists() {
         crate::demo::generate(&database, scale)?;
     }

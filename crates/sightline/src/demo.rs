@@ -15,12 +15,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{Config, ConnectionConfig};
 use crate::ServerArgs;
 
+/// Bumped whenever the generated data changes, so a cached database from older code is not reused.
+pub const DATA_VERSION: u32 = 2;
+
+/// Where the demo database for `scale` lives under the data folder.
+pub fn database_path(data_dir: &Path, scale: u32) -> std::path::PathBuf {
+    data_dir.join("demo").join(format!("thelook-v{DATA_VERSION}-scale{scale}.duckdb"))
+}
+
 /// Users per unit of scale; orders are five times as many, with 1–4 items each.
 const USERS_PER_SCALE: u64 = 10_000;
 
 pub fn run(scale: u32, project: &Path, args: &ServerArgs) -> anyhow::Result<()> {
     let scale = scale.max(1);
-    let database = args.data_dir.join("demo").join(format!("thelook-scale{scale}.duckdb"));
+    let database = database_path(&args.data_dir, scale);
     if !database.exists() {
         generate(&database, scale)?;
     }
@@ -39,6 +47,7 @@ pub fn generate(path: &Path, scale: u32) -> anyhow::Result<()> {
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
     let db = DuckDbConnection::open(&partial.to_string_lossy())?;
+    let started = std::time::Instant::now();
     let steps = statements(scale);
     let bar = ProgressBar::new(steps.len() as u64);
     bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
@@ -49,6 +58,19 @@ pub fn generate(path: &Path, scale: u32) -> anyhow::Result<()> {
         bar.inc(1);
     }
     bar.finish_with_message("done");
+    let count = |table: &str| -> anyhow::Result<i64> {
+        let column = result::ColumnInfo { name: "n".into(), label: "n".into(), view_label: String::new(), field_label: String::new(), is_measure: true, type_name: "count".into(), value_type: result::ValueType::Number };
+        let r = db.query(&format!("SELECT COUNT(*) FROM {table}"), vec![column])?;
+        Ok(match r.value(0, 0) { result::Value::Int(n) => *n, _ => 0 })
+    };
+    println!(
+        "Generated thelook demo data (scale {scale}) in {:.1} s: {} users, {} orders, {} order items, {} events",
+        started.elapsed().as_secs_f64(),
+        count("users")?,
+        count("orders")?,
+        count("order_items")?,
+        count("events")?
+    );
     drop(db);
     std::fs::rename(&partial, path).with_context(|| format!("cannot move the demo database to {}", path.display()))?;
     Ok(())
@@ -77,12 +99,12 @@ WITH p AS (
     ['Jeans','Tops & Tees','Sweaters','Shorts','Outerwear & Coats','Dresses','Swim','Accessories','Socks','Active','Intimates','Sleep & Lounge'][(1 + hash(i, 'category') % 12)::BIGINT] AS category,
     ['Levi''s','Calvin Klein','Carhartt','Nike','Columbia','Tommy Hilfiger','Ray-Ban','Hanes','Patagonia','Diesel','Allegra K','Quiksilver'][(1 + hash(i, 'brand') % 12)::BIGINT] AS brand,
     CASE WHEN hash(i, 'department') % 2 = 0 THEN 'Women' ELSE 'Men' END AS department,
-    ROUND(5 + (hash(i, 'price') % 19500) / 100.0, 2) AS retail_price,
+    CAST(5 + (hash(i, 'price') % 19500) / 100.0 AS DECIMAL(10, 2)) AS retail_price,
     (30 + hash(i, 'margin') % 40) / 100.0 AS cost_ratio,
     (1 + hash(i, 'dc') % 10)::INTEGER AS distribution_center_id
   FROM range(1, 2001) AS t(i)
 )
-SELECT id, ROUND(retail_price * cost_ratio, 2) AS cost, category, brand || ' ' || category || ' #' || id AS name, brand,
+SELECT id, CAST(retail_price * cost_ratio AS DECIMAL(10, 2)) AS cost, category, brand || ' ' || category || ' #' || id AS name, brand,
   retail_price, department, upper(substr(md5(id::VARCHAR), 1, 12)) AS sku, distribution_center_id
 FROM p;"#.to_string()),
         ("users", format!(r#"

@@ -130,7 +130,7 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     let report: Json = serde_json::from_slice(&output.stdout).expect("SDK report is JSON");
     drop(server); // DuckDB allows one writer process: stop the server before reading its file.
 
-    let want = expected(&data_dir.join("demo/thelook-scale1.duckdb"));
+    let want = expected(&data_dir.join("demo/thelook-v2-scale1.duckdb"));
     assert_eq!(want.len(), 4, "Complete, Processing, Returned, Shipped: {want:?}");
 
     // CSV: Looker's label header, then the same figures as the hand-written SQL.
@@ -165,7 +165,7 @@ fn official_python_sdk_runs_query_and_render_tasks() {
 
     // Measures of a view repeated by a many-to-one join count each of its rows once.
     let fanout: Json = serde_json::from_str(report["fanout"].as_str().expect("fanout json")).expect("fanout result");
-    let want_fanout = expected_fanout(&data_dir.join("demo/thelook-scale1.duckdb"));
+    let want_fanout = expected_fanout(&data_dir.join("demo/thelook-v2-scale1.duckdb"));
     assert_eq!(fanout.as_array().map(Vec::len), Some(want_fanout.len()));
     for (row, (status, users, avg_age, total_age)) in fanout.as_array().into_iter().flatten().zip(&want_fanout) {
         assert_eq!(row["orders.status"], *status);
