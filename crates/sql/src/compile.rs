@@ -97,12 +97,17 @@ impl<'a> Compiler<'a> {
         self.explore.view_for_alias(alias).and_then(|v| self.model.views.get(v))
     }
 
+    /// An alias of this explore (its own name or a join's) as the explore spells it, with its view.
+    fn alias(&self, name: &str) -> Option<(&'a str, &'a View)> {
+        let alias = if name == self.explore.name { self.explore.name.as_str() } else { self.explore.join(name)?.name.as_str() };
+        Some((alias, self.view_of(alias)?))
+    }
+
     fn resolve(&self, name: &'a str) -> Result<Target<'a>, CompileError> {
         let (alias, field) = name.split_once('.').ok_or_else(|| CompileError::MalformedFieldName { field: name.to_string() })?;
         let unknown = || CompileError::UnknownField { field: name.to_string(), explore: self.explore.name.clone() };
-        let view = self.view_of(alias).ok_or_else(unknown)?;
+        let (alias, view) = self.alias(alias).ok_or_else(unknown)?;
         let field = view.field(field).ok_or_else(unknown)?;
-        let alias = if alias == self.explore.name { self.explore.name.as_str() } else { self.explore.join(alias).map(|j| j.name.as_str()).ok_or_else(unknown)? };
         Ok(Target { alias, view, field })
     }
 
@@ -127,11 +132,7 @@ impl<'a> Compiler<'a> {
                 ReferenceKind::Field { view: ref_view, field } => {
                     let (ref_alias, ref_view) = match ref_view {
                         None => (alias, view),
-                        Some(a) => {
-                            let v = self.view_of(&a).ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("`${{{a}.{field}}}`: explore `{}` has no view or join `{a}`", self.explore.name) })?;
-                            let a = if a == self.explore.name { self.explore.name.as_str() } else { self.explore.join(&a).map(|j| j.name.as_str()).unwrap_or(alias) };
-                            (a, v)
-                        }
+                        Some(a) => self.alias(&a).ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("`${{{a}.{field}}}`: explore `{}` has no view or join `{a}`", self.explore.name) })?,
                     };
                     let f = ref_view.field(&field).ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("`{}.{field}` does not exist", ref_view.name) })?;
                     let target = Target { alias: ref_alias, view: ref_view, field: f };
@@ -187,8 +188,7 @@ impl<'a> Compiler<'a> {
     fn dimension_value(&mut self, t: Target<'a>) -> Result<String, CompileError> {
         let base = self.dimension_base(t)?;
         Ok(match t.field.kind {
-            FieldKind::Dimension(DimensionType::Time(tf)) if t.field.group.is_some() => self.dialect.timeframe(tf, &base),
-            FieldKind::Dimension(DimensionType::Time(tf)) => self.dialect.timeframe(if tf == Timeframe::Date { Timeframe::Date } else { Timeframe::Time }, &base),
+            FieldKind::Dimension(DimensionType::Time(tf)) => self.dialect.timeframe(tf, &base),
             _ => base,
         })
     }
@@ -283,13 +283,9 @@ impl<'a> Compiler<'a> {
         sql.push_str(&selects.join(",\n"));
         let base = self.model.views.get(&self.explore.base_view).ok_or_else(|| CompileError::Model { what: format!("explore `{}`", self.explore.name), message: format!("view `{}` does not exist", self.explore.base_view) })?;
         sql.push_str(&format!("\nFROM {} AS {}", from_expression(base), self.explore.name));
-        for (alias, on) in &joins {
-            let join = self.explore.join(alias).ok_or_else(|| CompileError::Model { what: format!("explore `{}`", self.explore.name), message: format!("no join `{alias}`") })?;
-            let view = self.view_of(alias).ok_or_else(|| CompileError::Model { what: format!("join `{alias}`"), message: format!("view `{}` does not exist", join.view) })?;
-            sql.push_str(&format!("\n{} {} AS {alias}", join.join_type.sql_keyword(), from_expression(view)));
-            if let Some(on) = on {
-                sql.push_str(&format!(" ON {on}"));
-            }
+        for (_, clause) in &joins {
+            sql.push('\n');
+            sql.push_str(clause);
         }
         if !wheres.is_empty() {
             sql.push_str(&format!("\nWHERE {}", wheres.join("\n  AND ")));
@@ -336,9 +332,10 @@ impl<'a> Compiler<'a> {
         Ok(order)
     }
 
-    /// The joins needed, in the explore's declared order, each with its expanded `sql_on`.
-    fn joins(&mut self) -> Result<Vec<(String, Option<String>)>, CompileError> {
-        let mut rendered: Vec<(String, Option<String>)> = Vec::new();
+    /// The joins needed, in the explore's declared order: (alias, `LEFT JOIN table AS alias ON …`).
+    /// Expanding one join's `sql_on` may call for further joins; repeat until none is missing.
+    fn joins(&mut self) -> Result<Vec<(String, String)>, CompileError> {
+        let mut rendered: Vec<(String, String)> = Vec::new();
         loop {
             let pending: Vec<String> = self.aliases.iter().filter(|a| !rendered.iter().any(|(r, _)| r == *a)).cloned().collect();
             if pending.is_empty() {
@@ -347,11 +344,12 @@ impl<'a> Compiler<'a> {
             for alias in pending {
                 let join = self.explore.join(&alias).ok_or_else(|| CompileError::Model { what: format!("explore `{}`", self.explore.name), message: format!("no join `{alias}`") })?;
                 let view = self.view_of(&join.name).ok_or_else(|| CompileError::Model { what: format!("join `{alias}`"), message: format!("view `{}` does not exist", join.view) })?;
-                let on = match &join.sql_on {
-                    Some(on) => Some(self.expand(on, &join.name, view, false, &format!("join `{}`", join.name))?),
-                    None => None,
-                };
-                rendered.push((alias, on));
+                let mut clause = format!("{} {} AS {}", join.join_type.sql_keyword(), from_expression(view), join.name);
+                if let Some(on) = &join.sql_on {
+                    clause.push_str(" ON ");
+                    clause.push_str(&self.expand(on, &join.name, view, false, &format!("join `{}`", join.name))?);
+                }
+                rendered.push((alias, clause));
             }
         }
         let order: Vec<&str> = self.explore.joins.iter().map(|j| j.name.as_str()).collect();
@@ -360,7 +358,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// One CTE per derived-table view used.
-    fn ctes(&self, joins: &[(String, Option<String>)]) -> Vec<String> {
+    fn ctes(&self, joins: &[(String, String)]) -> Vec<String> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         let aliases = std::iter::once(self.explore.name.as_str()).chain(joins.iter().map(|(a, _)| a.as_str()));
