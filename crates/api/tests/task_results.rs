@@ -1,0 +1,122 @@
+//! The results endpoints in every task state, in process: tasks are put into the store directly
+//! (not queued), so "still running" is a state the test holds rather than a race it hopes to win.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use sightline_api::{router, AppState};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use connect::{Connection, DuckDbConnection};
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct Fixture {
+    app: Router,
+    store: store::Store,
+    token: String,
+    user: i64,
+    query: i64,
+}
+
+/// The demo model over an empty in-memory DuckDB: queries compile, but their tables are missing.
+async fn fixture() -> Fixture {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+    let (project, diagnostics) = lookml::load_project(&root);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (catalog, diagnostics) = semantic::build_catalog(&project);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let store = store::Store::in_memory().await.expect("store");
+    let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
+    let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
+    let token = store.create_token(user, 3600).await.expect("token");
+    let connections: HashMap<String, Arc<dyn Connection>> = [("thelook".to_string(), Arc::new(DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>)].into();
+    let engine = engine::Engine::start(catalog, connections, store.clone(), 1).await.expect("engine");
+    let query = store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
+    Fixture { app: router(AppState { engine, base_url: "http://test".into() }), store, token, user, query }
+}
+
+impl Fixture {
+    async fn call(&self, method: &str, uri: &str, body: &str) -> (StatusCode, HashMap<String, String>, Vec<u8>) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("token {}", self.token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let response = self.app.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string())).collect();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        (status, headers, bytes.to_vec())
+    }
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+}
+
+#[tokio::test]
+async fn unfinished_tasks_answer_202_and_failed_ones_400_with_the_reason() {
+    let f = fixture().await;
+    let q = f.store.create_query_task(f.query, f.user, "csv", None, None).await.expect("task");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert!(body.is_empty());
+    f.store.set_query_task_status(&q.id, "running").await.expect("status");
+    assert_eq!(f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await.0, StatusCode::ACCEPTED);
+    f.store.finish_query_task(&q.id, Err("division by zero"), 0.1).await.expect("finish");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json(&body)["message"], "division by zero");
+
+    let r = f.store.create_render_task(f.query, f.user, "png", 100, 100).await.expect("render task");
+    let (status, headers, body) = f.call("GET", &format!("/api/4.0/render_tasks/{}/results", r.id), "").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(headers.get("retry-after").map(String::as_str), Some("1"));
+    assert!(body.is_empty());
+    f.store.finish_render_task(&r.id, Err("no data"), None, 0.2).await.expect("finish");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/render_tasks/{}/results", r.id), "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json(&body)["message"], "no data");
+    let (_, _, body) = f.call("GET", &format!("/api/4.0/render_tasks/{}", r.id), "").await;
+    assert_eq!(json(&body)["status"], "failure");
+    assert_eq!(json(&body)["status_detail"], "no data");
+}
+
+#[tokio::test]
+async fn a_database_error_fails_the_task_and_reaches_the_caller() {
+    let f = fixture().await;
+    let (status, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let id = json(&body)["id"].as_str().expect("id").to_string();
+    let mut task = Value::Null;
+    for _ in 0..200 {
+        task = json(&f.call("GET", &format!("/api/4.0/query_tasks/{id}"), "").await.2);
+        if task["status"] != "added" && task["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(task["status"], "error", "{task}");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{id}/results"), "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = json(&body)["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.starts_with("the database reported an error") && message.contains("orders"), "{message}");
+}
+
+#[tokio::test]
+async fn unsupported_query_features_are_refused_by_name() {
+    let f = fixture().await;
+    let (status, _, body) = f.call("POST", "/api/4.0/queries", r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"pivots":["orders.status"]}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(&body);
+    assert_eq!(body["errors"][0]["field"], "pivots");
+    assert_eq!(body["errors"][0]["message"], "pivots are not supported yet");
+    let (status, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"xlsx"}}"#, f.query)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("`xlsx` is not supported yet"));
+}
