@@ -40,7 +40,11 @@ impl ApiError {
     /// 422 with one field error.
     pub fn validation(field: &str, code: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: "Validation Failed".into(), errors: vec![(field.into(), code.into(), message)] }
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "Validation Failed".into(),
+            errors: vec![(field.into(), code.into(), message)],
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -79,7 +83,11 @@ impl From<EngineError> for ApiError {
             EngineError::Database(_) => ApiError::bad_request(message),
             EngineError::Format(format::FormatError::NotSupported(_)) => ApiError::validation("result_format", "not_supported", message),
             EngineError::Render(render::RenderError::Size { .. }) => ApiError::validation("width", "invalid", message),
-            EngineError::NoConnection(_) | EngineError::Format(_) | EngineError::Render(_) | EngineError::Store(_) | EngineError::Internal(_) => ApiError::internal(message),
+            EngineError::NoConnection(_)
+            | EngineError::Format(_)
+            | EngineError::Render(_)
+            | EngineError::Store(_)
+            | EngineError::Internal(_) => ApiError::internal(message),
         }
     }
 }

@@ -35,7 +35,11 @@ pub fn query(id: i64, slug: &str, body: &QueryBody, base_url: &str) -> Value {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    let fields = out.get("fields").and_then(Value::as_array).map(|f| f.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")).unwrap_or_default();
+    let fields = out
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(|f| f.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
     out.insert("id".into(), json!(id.to_string()));
     out.insert("slug".into(), json!(slug));
     out.insert("url".into(), json!(format!("/explore/{}/{}?fields={}", body.model, body.view, fields)));
@@ -146,12 +150,17 @@ fn explore_field(model: &Model, explore: &Explore, alias: &str, view: &semantic:
 pub fn lookml_explore(model: &Model, explore: &Explore) -> Value {
     let mut dimensions = Vec::new();
     let mut measures = Vec::new();
-    let aliases = std::iter::once((explore.name.as_str(), explore.base_view.as_str())).chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
+    let aliases = std::iter::once((explore.name.as_str(), explore.base_view.as_str()))
+        .chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
     for (alias, view_name) in aliases {
         let Some(view) = model.views.get(view_name) else { continue };
         for f in &view.fields {
             let field = explore_field(model, explore, alias, view, f);
-            if f.is_measure() { measures.push(field) } else { dimensions.push(field) }
+            if f.is_measure() {
+                measures.push(field)
+            } else {
+                dimensions.push(field)
+            }
         }
     }
     let joins: Vec<Value> = explore

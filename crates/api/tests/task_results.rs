@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use sightline_api::{router, AppState};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use connect::{Connection, DuckDbConnection};
 use serde_json::Value;
+use sightline_api::{router, AppState};
 use tower::ServiceExt;
 
 struct Fixture {
@@ -32,9 +32,11 @@ async fn fixture() -> Fixture {
     let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
     let token = store.create_token(user, 3600).await.expect("token");
-    let connections: HashMap<String, Arc<dyn Connection>> = [("thelook".to_string(), Arc::new(DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>)].into();
+    let connections: HashMap<String, Arc<dyn Connection>> =
+        [("thelook".to_string(), Arc::new(DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>)].into();
     let engine = engine::Engine::start(catalog, connections, store.clone(), 1).await.expect("engine");
-    let query = store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
+    let query =
+        store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
     Fixture { app: router(AppState { engine, base_url: "http://test".into() }), store, token, user, query }
 }
 
@@ -90,7 +92,8 @@ async fn unfinished_tasks_answer_202_and_failed_ones_400_with_the_reason() {
 #[tokio::test]
 async fn a_database_error_fails_the_task_and_reaches_the_caller() {
     let f = fixture().await;
-    let (status, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
+    let (status, _, body) =
+        f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let id = json(&body)["id"].as_str().expect("id").to_string();
     let mut task = Value::Null;
@@ -111,12 +114,19 @@ async fn a_database_error_fails_the_task_and_reaches_the_caller() {
 #[tokio::test]
 async fn unsupported_query_features_are_refused_by_name() {
     let f = fixture().await;
-    let (status, _, body) = f.call("POST", "/api/4.0/queries", r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"pivots":["orders.status"]}"#).await;
+    let (status, _, body) = f
+        .call(
+            "POST",
+            "/api/4.0/queries",
+            r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"pivots":["orders.status"]}"#,
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let body = json(&body);
     assert_eq!(body["errors"][0]["field"], "pivots");
     assert_eq!(body["errors"][0]["message"], "pivots are not supported yet");
-    let (status, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"xlsx"}}"#, f.query)).await;
+    let (status, _, body) =
+        f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"xlsx"}}"#, f.query)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("`xlsx` is not supported yet"));
 }

@@ -21,7 +21,11 @@ impl DuckDbConnection {
             duckdb::Connection::open_in_memory().map_err(open_error)?
         } else {
             if let Some(parent) = Path::new(target).parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| ConnectError::Open { dialect: "duckdb", target: target.to_string(), message: e.to_string() })?;
+                std::fs::create_dir_all(parent).map_err(|e| ConnectError::Open {
+                    dialect: "duckdb",
+                    target: target.to_string(),
+                    message: e.to_string(),
+                })?;
             }
             duckdb::Connection::open(target).map_err(open_error)?
         };
@@ -130,7 +134,16 @@ fn timestamp(unit: TimeUnit, n: i64) -> Option<jiff::civil::DateTime> {
     let nanos = n.rem_euclid(per_second) * (1_000_000_000 / per_second);
     let date = civil_date(seconds.div_euclid(86_400))?;
     let in_day = seconds.rem_euclid(86_400);
-    jiff::civil::DateTime::new(date.year(), date.month(), date.day(), (in_day / 3600) as i8, (in_day / 60 % 60) as i8, (in_day % 60) as i8, nanos as i32).ok()
+    jiff::civil::DateTime::new(
+        date.year(),
+        date.month(),
+        date.day(),
+        (in_day / 3600) as i8,
+        (in_day / 60 % 60) as i8,
+        (in_day % 60) as i8,
+        nanos as i32,
+    )
+    .ok()
 }
 
 #[cfg(test)]
@@ -139,7 +152,15 @@ mod tests {
     use result::ValueType;
 
     fn col(name: &str) -> ColumnInfo {
-        ColumnInfo { name: name.into(), label: name.into(), view_label: String::new(), field_label: name.into(), is_measure: false, type_name: "string".into(), value_type: ValueType::String }
+        ColumnInfo {
+            name: name.into(),
+            label: name.into(),
+            view_label: String::new(),
+            field_label: name.into(),
+            is_measure: false,
+            type_name: "string".into(),
+            value_type: ValueType::String,
+        }
     }
 
     #[test]

@@ -39,7 +39,12 @@ struct Inner {
 impl Engine {
     /// Starts the engine and its workers on the current tokio runtime. Tasks a previous process
     /// left unfinished are marked failed.
-    pub async fn start(catalog: Catalog, connections: HashMap<String, Arc<dyn Connection>>, store: Store, workers: usize) -> Result<Engine, EngineError> {
+    pub async fn start(
+        catalog: Catalog,
+        connections: HashMap<String, Arc<dyn Connection>>,
+        store: Store,
+        workers: usize,
+    ) -> Result<Engine, EngineError> {
         store.fail_interrupted_tasks().await?;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs }) };

@@ -74,7 +74,8 @@ impl QueryBody {
         if self.view.is_empty() {
             return Err(EngineError::Invalid { field: "view", message: "a query needs a `view` (the explore's name)".into() });
         }
-        let not_yet = |field: &'static str, what: &str| Err(EngineError::NotSupported { field, message: format!("{what} are not supported yet") });
+        let not_yet =
+            |field: &'static str, what: &str| Err(EngineError::NotSupported { field, message: format!("{what} are not supported yet") });
         if non_empty(&self.pivots) {
             return not_yet("pivots", "pivots");
         }
@@ -108,7 +109,12 @@ impl QueryBody {
                 Value::Null => {}
                 Value::Number(n) => out.push((field.clone(), n.to_string())),
                 Value::Bool(b) => out.push((field.clone(), if *b { "yes".into() } else { "no".into() })),
-                other => return Err(EngineError::Invalid { field: "filters", message: format!("the filter on `{field}` must be a string, not {other}") }),
+                other => {
+                    return Err(EngineError::Invalid {
+                        field: "filters",
+                        message: format!("the filter on `{field}` must be a string, not {other}"),
+                    })
+                }
             }
         }
         Ok(out)

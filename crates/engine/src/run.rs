@@ -21,10 +21,15 @@ impl Engine {
     pub fn compile(&self, query: &QueryBody, limit: Option<&str>) -> Result<CompiledQuery, EngineError> {
         query.check_supported()?;
         let model = self.catalog().models.get(&query.model).ok_or_else(|| EngineError::UnknownModel(query.model.clone()))?;
-        let connection = self.inner.connections.get(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
-        let dialect = sql::dialect_for(connection.dialect()).ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
+        let connection =
+            self.inner.connections.get(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
+        let dialect = sql::dialect_for(connection.dialect())
+            .ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
         let zone = match query.query_timezone.as_deref().filter(|z| !z.is_empty() && *z != "user_timezone") {
-            Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| EngineError::Invalid { field: "query_timezone", message: format!("`{name}` is not a time zone name such as `UTC` or `America/Los_Angeles`") })?,
+            Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| EngineError::Invalid {
+                field: "query_timezone",
+                message: format!("`{name}` is not a time zone name such as `UTC` or `America/Los_Angeles`"),
+            })?,
             None => jiff::tz::TimeZone::UTC,
         };
         let now = jiff::Timestamp::now().to_zoned(zone).datetime();
@@ -41,7 +46,9 @@ impl Engine {
 
     /// Runs compiled SQL on its connection, off the async threads.
     pub async fn execute(&self, compiled: &CompiledQuery) -> Result<ResultSet, EngineError> {
-        let connection = Arc::clone(self.inner.connections.get(&compiled.connection).ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?);
+        let connection = Arc::clone(
+            self.inner.connections.get(&compiled.connection).ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?,
+        );
         let (sql, columns) = (compiled.sql.clone(), compiled.columns.clone());
         tokio::task::spawn_blocking(move || connection.query(&sql, columns))
             .await

@@ -50,7 +50,14 @@ impl Engine {
     }
 
     /// Creates a query task for saved query `query_id` and queues it; answers at once.
-    pub async fn submit_query_task(&self, query_id: i64, user_id: i64, format: ResultFormat, source: Option<&str>, limit: Option<&str>) -> Result<store::QueryTaskRow, EngineError> {
+    pub async fn submit_query_task(
+        &self,
+        query_id: i64,
+        user_id: i64,
+        format: ResultFormat,
+        source: Option<&str>,
+        limit: Option<&str>,
+    ) -> Result<store::QueryTaskRow, EngineError> {
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
         }
@@ -79,7 +86,14 @@ impl Engine {
     }
 
     /// Creates a render task drawing saved query `query_id` and queues it; answers at once.
-    pub async fn submit_render_task(&self, query_id: i64, user_id: i64, format: ImageFormat, width: u32, height: u32) -> Result<store::RenderTaskRow, EngineError> {
+    pub async fn submit_render_task(
+        &self,
+        query_id: i64,
+        user_id: i64,
+        format: ImageFormat,
+        width: u32,
+        height: u32,
+    ) -> Result<store::RenderTaskRow, EngineError> {
         render::check_size(width, height)?;
         let query = self.saved_query(query_id).await?;
         self.compile(&query, None)?;
@@ -123,6 +137,11 @@ impl Engine {
         if let Some(title) = query.vis_config.as_ref().and_then(|v| v.get("title")).and_then(|t| t.as_str()) {
             return title.to_string();
         }
-        self.catalog().models.get(&query.model).and_then(|m| m.explore(&query.view)).map(|e| e.label.clone()).unwrap_or_else(|| query.view.clone())
+        self.catalog()
+            .models
+            .get(&query.model)
+            .and_then(|m| m.explore(&query.view))
+            .map(|e| e.label.clone())
+            .unwrap_or_else(|| query.view.clone())
     }
 }

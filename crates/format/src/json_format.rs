@@ -66,7 +66,15 @@ mod tests {
     use result::{ColumnInfo, ValueType};
 
     fn result() -> ResultSet {
-        let col = |name: &str, label: &str| ColumnInfo { name: name.into(), label: label.into(), view_label: String::new(), field_label: String::new(), is_measure: false, type_name: String::new(), value_type: ValueType::String };
+        let col = |name: &str, label: &str| ColumnInfo {
+            name: name.into(),
+            label: label.into(),
+            view_label: String::new(),
+            field_label: String::new(),
+            is_measure: false,
+            type_name: String::new(),
+            value_type: ValueType::String,
+        };
         let mut r = ResultSet::new(vec![col("orders.status", "Orders Status"), col("orders.count", "Orders Count")]);
         r.push_row(vec![Value::Text("complete".into()), Value::Int(3)]);
         r.push_row(vec![Value::Null, Value::Float(1.5)]);
@@ -77,7 +85,10 @@ mod tests {
     fn json_rows_keep_types_and_nulls() {
         let mut out = Vec::new();
         write_json(&result(), &mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), r#"[{"orders.status":"complete","orders.count":3},{"orders.status":null,"orders.count":1.5}]"#);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"[{"orders.status":"complete","orders.count":3},{"orders.status":null,"orders.count":1.5}]"#
+        );
     }
 
     #[test]

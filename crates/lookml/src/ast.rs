@@ -24,12 +24,19 @@ pub struct Value {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueKind {
     /// A bare literal (`yes`, `500`, `orders.id`) or a quoted string; quoting does not change meaning.
-    Scalar { text: String, quoted: bool },
+    Scalar {
+        text: String,
+        quoted: bool,
+    },
     /// The raw text of `sql: … ;;` and its kin, trimmed.
     Expr(String),
     List(Vec<ListItem>),
     /// `view: orders { … }` has `name: Some("orders")`; `derived_table: { … }` has none.
-    Block { name: Option<String>, name_span: Option<Span>, items: Vec<Pair> },
+    Block {
+        name: Option<String>,
+        name_span: Option<Span>,
+        items: Vec<Pair>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

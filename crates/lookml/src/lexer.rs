@@ -29,8 +29,7 @@ pub struct Token {
 
 /// Keys whose value is an expression block ending in `;;`.
 pub fn is_expression_key(key: &str) -> bool {
-    key.starts_with("sql")
-        || matches!(key, "html" | "expression" | "expression_custom_filter")
+    key.starts_with("sql") || matches!(key, "html" | "expression" | "expression_custom_filter")
 }
 
 fn is_literal_char(c: char) -> bool {
@@ -72,18 +71,12 @@ pub fn tokenize(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
                 if is_expr {
                     let Some(end) = text[i..].find(";;").map(|n| i + n) else {
                         let key_span = tokens[tokens.len() - 2].span;
-                        return Err(Diagnostic::error(
-                            key_span,
-                            "this SQL block never ends: expected `;;` after it",
-                        ));
+                        return Err(Diagnostic::error(key_span, "this SQL block never ends: expected `;;` after it"));
                     };
                     let raw = &text[i..end];
                     let lead = raw.len() - raw.trim_start().len();
                     let trimmed = raw.trim();
-                    tokens.push(Token {
-                        kind: TokenKind::Expr(trimmed.to_string()),
-                        span: span(i + lead, i + lead + trimmed.len()),
-                    });
+                    tokens.push(Token { kind: TokenKind::Expr(trimmed.to_string()), span: span(i + lead, i + lead + trimmed.len()) });
                     i = end + 2;
                 }
             }
@@ -105,17 +98,13 @@ pub fn tokenize(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
                     }
                 }
                 let Some(end) = closed else {
-                    return Err(Diagnostic::error(
-                        span(start, start + 1),
-                        "this quoted string is never closed: expected a closing `\"`",
-                    ));
+                    return Err(Diagnostic::error(span(start, start + 1), "this quoted string is never closed: expected a closing `\"`"));
                 };
                 tokens.push(Token { kind: TokenKind::Quoted(value), span: span(start, end) });
                 i = end;
             }
             _ if is_literal_char(c) => {
-                let len: usize =
-                    text[i..].chars().take_while(|&ch| is_literal_char(ch)).map(char::len_utf8).sum();
+                let len: usize = text[i..].chars().take_while(|&ch| is_literal_char(ch)).map(char::len_utf8).sum();
                 i += len;
                 tokens.push(Token { kind: TokenKind::Literal(text[start..i].to_string()), span: span(start, i) });
             }

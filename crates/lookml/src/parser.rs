@@ -188,7 +188,8 @@ mod tests {
 
     #[test]
     fn anonymous_blocks_and_lists_of_pairs() {
-        let d = doc("derived_table: { sql: SELECT 1 ;; } filters: [orders.status: \"complete\", users.age: \">21\"] timeframes: [date, week,]");
+        let d =
+            doc("derived_table: { sql: SELECT 1 ;; } filters: [orders.status: \"complete\", users.age: \">21\"] timeframes: [date, week,]");
         assert!(matches!(d.items[0].value.kind, ValueKind::Block { name: None, .. }));
         let filters = d.items[1].value.as_list().unwrap();
         assert!(matches!(&filters[1], ListItem::Pair(p) if p.key == "users.age" && p.value.as_text() == Some(">21")));
@@ -203,7 +204,10 @@ mod tests {
 
     #[test]
     fn missing_close_brace_names_line_and_column() {
-        assert_eq!(error_at("view: v {\n  dimension: a {\n"), "bad.view.lkml:3:1: expected `}` to close the block, found the end of the file");
+        assert_eq!(
+            error_at("view: v {\n  dimension: a {\n"),
+            "bad.view.lkml:3:1: expected `}` to close the block, found the end of the file"
+        );
     }
 
     #[test]

@@ -37,7 +37,8 @@ impl Project {
 /// Reads every model in `root` and what it includes. Problems come back as diagnostics beside
 /// whatever could be loaded.
 pub fn load_project(root: &Path) -> (Project, Vec<Diagnostic>) {
-    let mut loader = Loader { project: Project { root: root.to_path_buf(), ..Default::default() }, diagnostics: Vec::new(), canonical_root: None };
+    let mut loader =
+        Loader { project: Project { root: root.to_path_buf(), ..Default::default() }, diagnostics: Vec::new(), canonical_root: None };
     loader.canonical_root = match root.canonicalize() {
         Ok(p) => Some(p),
         Err(e) => {
@@ -54,10 +55,7 @@ pub fn load_project(root: &Path) -> (Project, Vec<Diagnostic>) {
     }
     for path in model_paths {
         let Some(file) = loader.load(&path) else { continue };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().trim_end_matches(".model.lkml").to_string())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().trim_end_matches(".model.lkml").to_string()).unwrap_or_default();
         let mut includes = Vec::new();
         let mut seen = HashSet::from([file]);
         loader.follow_includes(file, &mut includes, &mut seen);
@@ -141,7 +139,13 @@ impl Loader {
             let matches = self.resolve(&pattern, &dir, span);
             for path in matches {
                 if path.to_string_lossy().ends_with(".model.lkml") {
-                    self.diagnostics.push(Diagnostic::error(span, format!("`include: \"{pattern}\"` matches the model file {}; a model cannot include another model", self.relative(&path).display())));
+                    self.diagnostics.push(Diagnostic::error(
+                        span,
+                        format!(
+                            "`include: \"{pattern}\"` matches the model file {}; a model cannot include another model",
+                            self.relative(&path).display()
+                        ),
+                    ));
                     continue;
                 }
                 let Some(id) = self.load(&path) else { continue };
@@ -239,10 +243,7 @@ mod tests {
 
     #[test]
     fn a_file_included_twice_is_parsed_once() {
-        let (p, _, _dir) = project(&[
-            ("m.model.lkml", "include: \"*.view\"\ninclude: \"a.view.lkml\""),
-            ("a.view.lkml", "view: a {}"),
-        ]);
+        let (p, _, _dir) = project(&[("m.model.lkml", "include: \"*.view\"\ninclude: \"a.view.lkml\""), ("a.view.lkml", "view: a {}")]);
         assert_eq!(p.models[0].includes.len(), 1);
         assert_eq!(p.documents.len(), 2);
     }

@@ -3,7 +3,7 @@
 
 use result::{ResultSet, ValueType};
 
-use crate::svg::Svg;
+use crate::svg::{Svg, TextStyle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartKind {
@@ -32,13 +32,13 @@ pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, h
     let mut svg = Svg::new(width, height);
     let (w, h) = (width as f64, height as f64);
     let title_size = (h * 0.05).clamp(10.0, 22.0);
-    svg.text(w / 2.0, title_size + 8.0, title_size, "middle", INK, title, None);
+    svg.text(w / 2.0, title_size + 8.0, TextStyle::new(title_size, "middle", INK), title);
     let top = title_size + 20.0;
     match kind {
         ChartKind::Table => table(&mut svg, result, top, w, h),
         _ => match Series::from(result) {
             Some(series) => xy_chart(&mut svg, &series, kind, top, w, h),
-            None => svg.text(w / 2.0, h / 2.0, 14.0, "middle", AXIS, "No numeric results to chart", None),
+            None => svg.text(w / 2.0, h / 2.0, TextStyle::new(14.0, "middle", AXIS), "No numeric results to chart"),
         },
     }
     svg.finish()
@@ -57,20 +57,26 @@ impl Series {
         let dimension = result.columns.iter().position(|c| !c.is_measure);
         let mut numeric: Vec<usize> = (0..result.columns.len()).filter(|&i| result.columns[i].is_measure).collect();
         if numeric.is_empty() {
-            numeric = (0..result.columns.len()).filter(|&i| Some(i) != dimension && result.columns[i].value_type == ValueType::Number).collect();
+            numeric =
+                (0..result.columns.len()).filter(|&i| Some(i) != dimension && result.columns[i].value_type == ValueType::Number).collect();
         }
         if numeric.is_empty() {
             return None;
         }
         let categories = (0..rows).map(|r| dimension.and_then(|d| result.value(d, r).to_text()).unwrap_or_else(|| "∅".into())).collect();
-        let values = numeric.iter().map(|&c| (result.columns[c].label.clone(), (0..rows).map(|r| result.value(c, r).as_f64()).collect())).collect();
+        let values =
+            numeric.iter().map(|&c| (result.columns[c].label.clone(), (0..rows).map(|r| result.value(c, r).as_f64()).collect())).collect();
         Some(Series { categories, category_label: dimension.map(|d| result.columns[d].label.clone()).unwrap_or_default(), values })
     }
 
     fn range(&self) -> (f64, f64) {
         let all = self.values.iter().flat_map(|(_, v)| v.iter().flatten().copied());
         let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        if lo == hi { (lo, lo + 1.0) } else { (lo, hi) }
+        if lo == hi {
+            (lo, lo + 1.0)
+        } else {
+            (lo, hi)
+        }
     }
 }
 
@@ -95,7 +101,15 @@ fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
 
 fn short_number(v: f64) -> String {
     let a = v.abs();
-    let (n, suffix) = if a >= 1e9 { (v / 1e9, "B") } else if a >= 1e6 { (v / 1e6, "M") } else if a >= 1e3 { (v / 1e3, "K") } else { (v, "") };
+    let (n, suffix) = if a >= 1e9 {
+        (v / 1e9, "B")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "K")
+    } else {
+        (v, "")
+    };
     let text = if n.fract().abs() < 1e-9 { format!("{}", n as i64) } else { format!("{n:.1}") };
     format!("{text}{suffix}")
 }
@@ -109,7 +123,11 @@ fn display(value: &result::Value) -> String {
 }
 
 fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max { text.to_string() } else { text.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+    }
 }
 
 fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64) {
@@ -132,10 +150,10 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
         let p = value_pos(*t);
         if horizontal {
             svg.line(p, y0, p, y1, GRID, 1.0);
-            svg.text(p, y1 + font + 4.0, font, "middle", AXIS, &short_number(*t), None);
+            svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &short_number(*t));
         } else {
             svg.line(x0, p, x1, p, GRID, 1.0);
-            svg.text(x0 - 6.0, p + font / 3.0, font, "end", AXIS, &short_number(*t), None);
+            svg.text(x0 - 6.0, p + font / 3.0, TextStyle::new(font, "end", AXIS), &short_number(*t));
         }
     }
     let band = if horizontal { (y1 - y0) / n as f64 } else { (x1 - x0) / n as f64 };
@@ -146,9 +164,9 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
         }
         let mid = (if horizontal { y0 } else { x0 }) + band * (i as f64 + 0.5);
         if horizontal {
-            svg.text(x0 - 6.0, mid + font / 3.0, font, "end", INK, &truncate(c, 24), None);
+            svg.text(x0 - 6.0, mid + font / 3.0, TextStyle::new(font, "end", INK), &truncate(c, 24));
         } else {
-            svg.text(mid, y1 + 8.0, font, "end", INK, &truncate(c, 16), Some(-45.0));
+            svg.text(mid, y1 + 8.0, TextStyle::new(font, "end", INK).rotated(-45.0), &truncate(c, 16));
         }
     }
     let zero = value_pos(0.0f64.clamp(lo, hi));
@@ -189,12 +207,12 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
     let (category_title, value_title) = (truncate(&s.category_label, 60), truncate(&s.values[0].0, 40));
     if horizontal {
         svg.line(zero, y0, zero, y1, AXIS, 1.0);
-        svg.text(14.0, (y0 + y1) / 2.0, font, "middle", AXIS, &category_title, Some(-90.0));
-        svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, font, "middle", AXIS, &value_title, None);
+        svg.text(14.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &category_title);
+        svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, TextStyle::new(font, "middle", AXIS), &value_title);
     } else {
         svg.line(x0, zero, x1, zero, AXIS, 1.0);
-        svg.text(14.0, (y0 + y1) / 2.0, font, "middle", AXIS, &value_title, Some(-90.0));
-        svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, font, "middle", AXIS, &category_title, None);
+        svg.text(14.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &value_title);
+        svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, TextStyle::new(font, "middle", AXIS), &category_title);
     }
     if k > 1 {
         let mut x = x0;
@@ -202,7 +220,7 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
         for (si, (label, _)) in s.values.iter().enumerate() {
             svg.rect(x, y - font, font, font, PALETTE[si % PALETTE.len()]);
             let text = truncate(label, 30);
-            svg.text(x + font + 4.0, y - 1.0, font, "start", INK, &text, None);
+            svg.text(x + font + 4.0, y - 1.0, TextStyle::new(font, "start", INK), &text);
             x += font + 12.0 + text.chars().count() as f64 * font * 0.6;
         }
     }
@@ -218,7 +236,7 @@ fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
     for (c, column) in result.columns.iter().enumerate() {
         let right = column.value_type == ValueType::Number;
         let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
-        svg.text(x, top + row_h * 0.65, font, if right { "end" } else { "start" }, INK, &truncate(&column.label, chars), None);
+        svg.text(x, top + row_h * 0.65, TextStyle::new(font, if right { "end" } else { "start" }, INK), &truncate(&column.label, chars));
     }
     let fit = (((h - top - row_h - 10.0) / row_h).floor().max(0.0)) as usize;
     let rows = result.row_count();
@@ -229,11 +247,11 @@ fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
             let right = column.value_type == ValueType::Number;
             let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
             let text = display(result.value(c, r));
-            svg.text(x, y + row_h * 0.65, font, if right { "end" } else { "start" }, INK, &truncate(&text, chars), None);
+            svg.text(x, y + row_h * 0.65, TextStyle::new(font, if right { "end" } else { "start" }, INK), &truncate(&text, chars));
         }
     }
     if rows > fit {
-        svg.text(w / 2.0, h - 4.0, font, "middle", AXIS, &format!("{} more rows not shown", rows - fit), None);
+        svg.text(w / 2.0, h - 4.0, TextStyle::new(font, "middle", AXIS), &format!("{} more rows not shown", rows - fit));
     }
 }
 
@@ -244,8 +262,20 @@ mod tests {
     use result::{ColumnInfo, Value};
 
     fn sample() -> ResultSet {
-        let col = |name: &str, measure: bool, t: ValueType| ColumnInfo { name: name.into(), label: name.into(), view_label: String::new(), field_label: name.into(), is_measure: measure, type_name: String::new(), value_type: t };
-        let mut r = ResultSet::new(vec![col("status", false, ValueType::String), col("count", true, ValueType::Number), col("total", true, ValueType::Number)]);
+        let col = |name: &str, measure: bool, t: ValueType| ColumnInfo {
+            name: name.into(),
+            label: name.into(),
+            view_label: String::new(),
+            field_label: name.into(),
+            is_measure: measure,
+            type_name: String::new(),
+            value_type: t,
+        };
+        let mut r = ResultSet::new(vec![
+            col("status", false, ValueType::String),
+            col("count", true, ValueType::Number),
+            col("total", true, ValueType::Number),
+        ]);
         for (s, c, t) in [("complete", 10, 5.5), ("pending", 3, -2.0), ("<cancelled & co>", 0, 1.0)] {
             r.push_row(vec![Value::Text(s.into()), Value::Int(c), Value::Float(t)]);
         }

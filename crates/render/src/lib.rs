@@ -26,7 +26,14 @@ pub const MIN_SIDE: u32 = 10;
 pub const MAX_SIDE: u32 = 8000;
 
 /// Draws `result` as a `kind` chart titled `title` and encodes it.
-pub fn render_chart(result: &result::ResultSet, kind: ChartKind, title: &str, width: u32, height: u32, format: ImageFormat) -> Result<Vec<u8>, RenderError> {
+pub fn render_chart(
+    result: &result::ResultSet,
+    kind: ChartKind,
+    title: &str,
+    width: u32,
+    height: u32,
+    format: ImageFormat,
+) -> Result<Vec<u8>, RenderError> {
     check_size(width, height)?;
     let svg = chart_svg(result, kind, title, width, height);
     rasterize(&svg, width, height, format)

@@ -54,7 +54,8 @@ pub fn rasterize(svg: &str, width: u32, height: u32, format: ImageFormat) -> Res
     crate::check_size(width, height)?;
     let options = usvg::Options { fontdb: fonts(), font_family: crate::svg::FONT.to_string(), ..usvg::Options::default() };
     let tree = usvg::Tree::from_str(svg, &options).map_err(|e| RenderError::Svg(e.to_string()))?;
-    let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or(RenderError::Size { width, height, min: crate::MIN_SIDE, max: crate::MAX_SIDE })?;
+    let mut pixmap =
+        tiny_skia::Pixmap::new(width, height).ok_or(RenderError::Size { width, height, min: crate::MIN_SIDE, max: crate::MAX_SIDE })?;
     pixmap.fill(tiny_skia::Color::WHITE);
     let size = tree.size();
     let transform = tiny_skia::Transform::from_scale(width as f32 / size.width(), height as f32 / size.height());

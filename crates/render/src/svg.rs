@@ -8,6 +8,27 @@ pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// How a piece of text is set.
+#[derive(Debug, Clone, Copy)]
+pub struct TextStyle {
+    pub size: f64,
+    /// `start`, `middle` or `end`.
+    pub anchor: &'static str,
+    pub fill: &'static str,
+    /// Degrees to turn the text around its anchor point.
+    pub rotate: Option<f64>,
+}
+
+impl TextStyle {
+    pub fn new(size: f64, anchor: &'static str, fill: &'static str) -> Self {
+        TextStyle { size, anchor, fill, rotate: None }
+    }
+
+    pub fn rotated(self, degrees: f64) -> Self {
+        TextStyle { rotate: Some(degrees), ..self }
+    }
+}
+
 pub struct Svg {
     body: String,
     width: u32,
@@ -26,7 +47,8 @@ impl Svg {
     }
 
     pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, width: f64) {
-        let _ = write!(self.body, r#"<line x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="{stroke}" stroke-width="{width}"/>"#);
+        let _ =
+            write!(self.body, r#"<line x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="{stroke}" stroke-width="{width}"/>"#);
     }
 
     pub fn polyline(&mut self, points: &[(f64, f64)], stroke: &str) {
@@ -38,8 +60,8 @@ impl Svg {
         let _ = write!(self.body, r#"<circle cx="{x:.2}" cy="{y:.2}" r="{r}" fill="{fill}"/>"#);
     }
 
-    /// `anchor` is `start`, `middle` or `end`; `rotate` turns the text around its anchor.
-    pub fn text(&mut self, x: f64, y: f64, size: f64, anchor: &str, fill: &str, text: &str, rotate: Option<f64>) {
+    pub fn text(&mut self, x: f64, y: f64, style: TextStyle, text: &str) {
+        let TextStyle { size, anchor, fill, rotate } = style;
         let transform = rotate.map(|a| format!(r#" transform="rotate({a} {x:.2} {y:.2})""#)).unwrap_or_default();
         let _ = write!(
             self.body,
@@ -49,6 +71,9 @@ impl Svg {
     }
 
     pub fn finish(self) -> String {
-        format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}">{}</svg>"#, self.width, self.height, self.width, self.height, self.body)
+        format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}">{}</svg>"#,
+            self.width, self.height, self.width, self.height, self.body
+        )
     }
 }

@@ -60,7 +60,9 @@ impl Value {
             Value::Text(s) => Some(s.clone()),
             // Hand-formatted: jiff's general strftime dominated large results.
             Value::Date(d) => Some(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())),
-            Value::DateTime(t) => Some(format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())),
+            Value::DateTime(t) => {
+                Some(format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()))
+            }
         }
     }
 }

@@ -206,7 +206,10 @@ impl Builder<'_> {
             Some(("date", _)) => DimensionType::Time(Timeframe::Date),
             Some(("date_time", _)) => DimensionType::Time(Timeframe::Time),
             Some((other, span)) => {
-                self.error(span, format!("dimension type `{other}` is not supported yet (supported: string, number, yesno, date, date_time, zipcode)"));
+                self.error(
+                    span,
+                    format!("dimension type `{other}` is not supported yet (supported: string, number, yesno, date, date_time, zipcode)"),
+                );
                 return None;
             }
         };
@@ -239,23 +242,23 @@ impl Builder<'_> {
                         let text = v.as_text().unwrap_or_default();
                         match Timeframe::parse(text) {
                             Some(tf) => timeframes.push(tf),
-                            None => self.error(v.span, format!("timeframe `{text}` is not supported yet (supported: raw, time, date, week, month, quarter, year)")),
+                            None => self.error(
+                                v.span,
+                                format!("timeframe `{text}` is not supported yet (supported: raw, time, date, week, month, quarter, year)"),
+                            ),
                         }
                     }
                 }
                 None => self.error(list_pair.value.span, "`timeframes` takes a list, as in `timeframes: [date, month]`"),
             }
         }
-        let group_label = items
-            .iter()
-            .find(|p| p.key == "label")
-            .and_then(|p| p.value.as_text())
-            .map(str::to_string)
-            .unwrap_or_else(|| title_case(name));
+        let group_label =
+            items.iter().find(|p| p.key == "label").and_then(|p| p.value.as_text()).map(str::to_string).unwrap_or_else(|| title_case(name));
         timeframes
             .into_iter()
             .map(|tf| {
-                let mut field = self.common(view, &format!("{name}_{}", tf.name()), pair, items, FieldKind::Dimension(DimensionType::Time(tf)));
+                let mut field =
+                    self.common(view, &format!("{name}_{}", tf.name()), pair, items, FieldKind::Dimension(DimensionType::Time(tf)));
                 field.label = format!("{group_label} {}", title_case(tf.name()));
                 field.group = Some(name.to_string());
                 field.hidden = field.hidden || tf == Timeframe::Raw;
@@ -275,7 +278,12 @@ impl Builder<'_> {
             Some(("max", _)) => MeasureType::Max,
             Some(("number", _)) => MeasureType::Number,
             Some((other, span)) => {
-                self.error(span, format!("measure type `{other}` is not supported yet (supported: count, count_distinct, sum, average, min, max, number)"));
+                self.error(
+                    span,
+                    format!(
+                        "measure type `{other}` is not supported yet (supported: count, count_distinct, sum, average, min, max, number)"
+                    ),
+                );
                 return None;
             }
             None => {
@@ -345,7 +353,9 @@ impl Builder<'_> {
                     Some("inner") => join.join_type = JoinType::Inner,
                     Some("full_outer") => join.join_type = JoinType::FullOuter,
                     Some("cross") => join.join_type = JoinType::Cross,
-                    Some(other) => self.error(item.value.span, format!("join type `{other}` is not one of left_outer, inner, full_outer, cross")),
+                    Some(other) => {
+                        self.error(item.value.span, format!("join type `{other}` is not one of left_outer, inner, full_outer, cross"))
+                    }
                     None => {}
                 },
                 "relationship" => match self.text(item).as_deref() {
@@ -353,7 +363,10 @@ impl Builder<'_> {
                     Some("one_to_one") => join.relationship = Relationship::OneToOne,
                     Some("one_to_many") => join.relationship = Relationship::OneToMany,
                     Some("many_to_many") => join.relationship = Relationship::ManyToMany,
-                    Some(other) => self.error(item.value.span, format!("relationship `{other}` is not one of many_to_one, one_to_one, one_to_many, many_to_many")),
+                    Some(other) => self.error(
+                        item.value.span,
+                        format!("relationship `{other}` is not one of many_to_one, one_to_one, one_to_many, many_to_many"),
+                    ),
                     None => {}
                 },
                 _ => {}
@@ -370,11 +383,17 @@ impl Builder<'_> {
 fn validate(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
     for explore in model.explores.values() {
         if !model.views.contains_key(&explore.base_view) {
-            diagnostics.push(Diagnostic::error(explore.span, format!("explore `{}` refers to view `{}`, which model `{}` does not include", explore.name, explore.base_view, model.name)));
+            diagnostics.push(Diagnostic::error(
+                explore.span,
+                format!("explore `{}` refers to view `{}`, which model `{}` does not include", explore.name, explore.base_view, model.name),
+            ));
         }
         for join in &explore.joins {
             if !model.views.contains_key(&join.view) {
-                diagnostics.push(Diagnostic::error(join.span, format!("join `{}` refers to view `{}`, which model `{}` does not include", join.name, join.view, model.name)));
+                diagnostics.push(Diagnostic::error(
+                    join.span,
+                    format!("join `{}` refers to view `{}`, which model `{}` does not include", join.name, join.view, model.name),
+                ));
                 continue;
             }
             if let Some(sql_on) = &join.sql_on {
@@ -391,7 +410,15 @@ fn validate(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_references(model: &Model, sql: &str, span: Span, own_view: Option<&View>, explore: Option<&Explore>, what: &str, diagnostics: &mut Vec<Diagnostic>) {
+fn check_references(
+    model: &Model,
+    sql: &str,
+    span: Span,
+    own_view: Option<&View>,
+    explore: Option<&Explore>,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let refs = match parse_references(sql) {
         Ok(r) => r,
         Err(_) => {
@@ -405,7 +432,8 @@ fn check_references(model: &Model, sql: &str, span: Span, own_view: Option<&View
             ReferenceKind::Field { view: None, field } => match own_view {
                 Some(v) => (v.name.clone(), field),
                 None => {
-                    diagnostics.push(Diagnostic::error(span, format!("{what}: `${{{field}}}` must name a view, as in `${{view.{field}}}`")));
+                    diagnostics
+                        .push(Diagnostic::error(span, format!("{what}: `${{{field}}}` must name a view, as in `${{view.{field}}}`")));
                     continue;
                 }
             },
@@ -418,7 +446,10 @@ fn check_references(model: &Model, sql: &str, span: Span, own_view: Option<&View
                 match resolved {
                     Some(v) => (v, field),
                     None => {
-                        diagnostics.push(Diagnostic::error(span, format!("{what} refers to `${{{alias}.{field}}}`, but there is no view or join named `{alias}`")));
+                        diagnostics.push(Diagnostic::error(
+                            span,
+                            format!("{what} refers to `${{{alias}.{field}}}`, but there is no view or join named `{alias}`"),
+                        ));
                         continue;
                     }
                 }

@@ -14,7 +14,10 @@ pub enum ReferenceKind {
     /// `${view.SQL_TABLE_NAME}`.
     SqlTableName(String),
     /// `${field}` (view `None`) or `${view.field}`.
-    Field { view: Option<String>, field: String },
+    Field {
+        view: Option<String>,
+        field: String,
+    },
 }
 
 /// Finds every `${…}` in `sql`. An unclosed `${` is returned as an error with its offset.

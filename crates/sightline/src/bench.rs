@@ -29,9 +29,23 @@ fn queries() -> Vec<(&'static str, QueryBody)> {
     };
     vec![
         ("status counts, 2 joins", q("order_items", &["orders.status", "order_items.count", "order_items.total_sale_price"], &[], "500")),
-        ("monthly sales, date filter", q("order_items", &["order_items.created_month", "order_items.total_sale_price", "order_items.average_sale_price"], &[("order_items.created_date", "2020-01-01 to 2024-01-01")], "500")),
-        ("fan-out: distinct users per state", q("order_items", &["users.state", "users.count", "users.average_age", "order_items.count"], &[], "500")),
-        ("5,000 detail rows", q("order_items", &["order_items.id", "order_items.created_time", "order_items.status", "order_items.sale_price"], &[], "5000")),
+        (
+            "monthly sales, date filter",
+            q(
+                "order_items",
+                &["order_items.created_month", "order_items.total_sale_price", "order_items.average_sale_price"],
+                &[("order_items.created_date", "2020-01-01 to 2024-01-01")],
+                "500",
+            ),
+        ),
+        (
+            "fan-out: distinct users per state",
+            q("order_items", &["users.state", "users.count", "users.average_age", "order_items.count"], &[], "500"),
+        ),
+        (
+            "5,000 detail rows",
+            q("order_items", &["order_items.id", "order_items.created_time", "order_items.status", "order_items.sale_price"], &[], "5000"),
+        ),
     ]
 }
 
@@ -56,9 +70,9 @@ fn ms(d: Duration) -> String {
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
-        std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file()))
 }
 
 pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> anyhow::Result<()> {
@@ -69,11 +83,15 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
     }
     let catalog = crate::project::load(project)?;
     let duck = Arc::new(DuckDbConnection::open(&database.to_string_lossy())?);
-    println!("Machine: {} cores; demo scale {scale}; median of {iterations} runs", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Machine: {} cores; demo scale {scale}; median of {iterations} runs",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     let runtime = tokio::runtime::Runtime::new()?;
     let engine = runtime.block_on(async {
         let store = store::Store::in_memory().await?;
-        let connections: std::collections::HashMap<String, Arc<dyn Connection>> = [("thelook".to_string(), duck.clone() as Arc<dyn Connection>)].into();
+        let connections: std::collections::HashMap<String, Arc<dyn Connection>> =
+            [("thelook".to_string(), duck.clone() as Arc<dyn Connection>)].into();
         anyhow::Ok(Engine::start(catalog, connections, store, 1).await?)
     })?;
 
@@ -92,7 +110,9 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
     let result = runtime.block_on(engine.execute(&compiled))?;
     let (width, height) = (800, 500);
     let svg = render::chart_svg(&result, render::ChartKind::Column, query_name, width, height);
-    let native = time(iterations, || Ok(render::render_chart(&result, render::ChartKind::Column, query_name, width, height, render::ImageFormat::Png)?))?;
+    let native = time(iterations, || {
+        Ok(render::render_chart(&result, render::ChartKind::Column, query_name, width, height, render::ImageFormat::Png)?)
+    })?;
     println!("\nCharts: {width}x{height} column chart of \"{query_name}\" to PNG");
     println!("  native (layout, SVG, resvg, PNG): {}", ms(native));
     match chromium() {
@@ -105,7 +125,17 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
             let browser_runs = iterations.min(5);
             let chrome = time(browser_runs, || {
                 let status = std::process::Command::new(&browser)
-                    .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"])
+                    .args([
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--hide-scrollbars",
+                    ])
                     .arg(format!("--user-data-dir={}", dir.join("profile").display()))
                     .arg(format!("--window-size={width},{height}"))
                     .arg(format!("--screenshot={}", shot.display()))

@@ -36,7 +36,9 @@ pub fn run(scale: u32, project: &Path, args: &ServerArgs) -> anyhow::Result<()> 
         anyhow::bail!("the demo LookML project is not at {} (run from the repository root, or pass --project)", project.display());
     }
     let mut config = Config { connections: Default::default() };
-    config.connections.insert("thelook".into(), ConnectionConfig { dialect: "duckdb".into(), database: database.to_string_lossy().into_owned() });
+    config
+        .connections
+        .insert("thelook".into(), ConnectionConfig { dialect: "duckdb".into(), database: database.to_string_lossy().into_owned() });
     crate::server::run(project, config, args)
 }
 
@@ -50,7 +52,11 @@ pub fn generate(path: &Path, scale: u32) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let steps = statements(scale);
     let bar = ProgressBar::new(steps.len() as u64);
-    bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
     bar.set_prefix("Generating thelook demo data");
     for (table, sql) in &steps {
         bar.set_message(table.to_string());
@@ -59,9 +65,20 @@ pub fn generate(path: &Path, scale: u32) -> anyhow::Result<()> {
     }
     bar.finish_with_message("done");
     let count = |table: &str| -> anyhow::Result<i64> {
-        let column = result::ColumnInfo { name: "n".into(), label: "n".into(), view_label: String::new(), field_label: String::new(), is_measure: true, type_name: "count".into(), value_type: result::ValueType::Number };
+        let column = result::ColumnInfo {
+            name: "n".into(),
+            label: "n".into(),
+            view_label: String::new(),
+            field_label: String::new(),
+            is_measure: true,
+            type_name: "count".into(),
+            value_type: result::ValueType::Number,
+        };
         let r = db.query(&format!("SELECT COUNT(*) FROM {table}"), vec![column])?;
-        Ok(match r.value(0, 0) { result::Value::Int(n) => *n, _ => 0 })
+        Ok(match r.value(0, 0) {
+            result::Value::Int(n) => *n,
+            _ => 0,
+        })
     };
     println!(
         "Generated thelook demo data (scale {scale}) in {:.1} s: {} users, {} orders, {} order items, {} events",

@@ -44,7 +44,14 @@ fn validate_names_file_line_and_column_and_fails() {
 
 #[test]
 fn serve_refuses_unknown_config_keys_and_missing_connections() {
-    let dir = temp_project("serve", &[("m.model.lkml", "connection: \"warehouse\"\n"), ("typo.toml", "[connections.warehouse]\ndialect = \"duckdb\"\ndatabse = \"x\"\n"), ("other.toml", "[connections.elsewhere]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\n")]);
+    let dir = temp_project(
+        "serve",
+        &[
+            ("m.model.lkml", "connection: \"warehouse\"\n"),
+            ("typo.toml", "[connections.warehouse]\ndialect = \"duckdb\"\ndatabse = \"x\"\n"),
+            ("other.toml", "[connections.elsewhere]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\n"),
+        ],
+    );
     let out = sightline().args(["serve", "--project"]).arg(&dir).arg("--config").arg(dir.join("typo.toml")).output().expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());

@@ -72,7 +72,15 @@ fn start_demo(data_dir: &Path) -> Server {
 }
 
 fn column(name: &str, t: ValueType) -> ColumnInfo {
-    ColumnInfo { name: name.into(), label: name.into(), view_label: String::new(), field_label: String::new(), is_measure: false, type_name: String::new(), value_type: t }
+    ColumnInfo {
+        name: name.into(),
+        label: name.into(),
+        view_label: String::new(),
+        field_label: String::new(),
+        is_measure: false,
+        type_name: String::new(),
+        value_type: t,
+    }
 }
 
 /// (status, item count, total sale price, distinct buyers) by hand-written SQL.
@@ -82,11 +90,19 @@ fn expected(database: &Path) -> Vec<(String, i64, f64, i64)> {
                FROM order_items oi JOIN orders o ON o.order_id = oi.order_id
                WHERE o.status <> 'Cancelled' AND oi.created_at >= TIMESTAMP '2021-01-01' AND oi.created_at < TIMESTAMP '2022-01-01'
                GROUP BY 1 ORDER BY 1";
-    let cols = vec![column("s", ValueType::String), column("c", ValueType::Number), column("t", ValueType::Number), column("u", ValueType::Number)];
+    let cols = vec![
+        column("s", ValueType::String),
+        column("c", ValueType::Number),
+        column("t", ValueType::Number),
+        column("u", ValueType::Number),
+    ];
     let r = db.query(sql, cols).expect("hand-written SQL");
     (0..r.row_count())
         .map(|i| {
-            let int = |c| match r.value(c, i) { Value::Int(n) => *n, other => panic!("{other:?}") };
+            let int = |c| match r.value(c, i) {
+                Value::Int(n) => *n,
+                other => panic!("{other:?}"),
+            };
             (r.value(0, i).to_text().unwrap_or_default(), int(1), r.value(2, i).as_f64().unwrap_or(f64::NAN), int(3))
         })
         .collect()
@@ -98,10 +114,22 @@ fn expected_fanout(database: &Path) -> Vec<(String, i64, f64, f64)> {
     let sql = "SELECT b.status, COUNT(*), AVG(u.age), SUM(u.age)
                FROM (SELECT DISTINCT oi.user_id, o.status FROM order_items oi JOIN orders o ON o.order_id = oi.order_id) b
                JOIN users u ON u.id = b.user_id GROUP BY 1 ORDER BY 1";
-    let cols = vec![column("s", ValueType::String), column("c", ValueType::Number), column("a", ValueType::Number), column("t", ValueType::Number)];
+    let cols = vec![
+        column("s", ValueType::String),
+        column("c", ValueType::Number),
+        column("a", ValueType::Number),
+        column("t", ValueType::Number),
+    ];
     let r = db.query(sql, cols).expect("hand-written SQL");
     (0..r.row_count())
-        .map(|i| (r.value(0, i).to_text().unwrap_or_default(), r.value(1, i).as_f64().unwrap_or(f64::NAN) as i64, r.value(2, i).as_f64().unwrap_or(f64::NAN), r.value(3, i).as_f64().unwrap_or(f64::NAN)))
+        .map(|i| {
+            (
+                r.value(0, i).to_text().unwrap_or_default(),
+                r.value(1, i).as_f64().unwrap_or(f64::NAN) as i64,
+                r.value(2, i).as_f64().unwrap_or(f64::NAN),
+                r.value(3, i).as_f64().unwrap_or(f64::NAN),
+            )
+        })
         .collect()
 }
 

@@ -8,7 +8,10 @@
 use std::collections::{BTreeSet, HashSet};
 
 use jiff::civil::DateTime;
-use semantic::{parse_references, title_case, ReferenceKind, DimensionType, Explore, Field, FieldKind, MeasureType, Model, Relationship, Timeframe, View, ViewSource};
+use semantic::{
+    parse_references, title_case, DimensionType, Explore, Field, FieldKind, MeasureType, Model, ReferenceKind, Relationship, Timeframe,
+    View, ViewSource,
+};
 
 use result::{ColumnInfo, ValueType};
 
@@ -27,9 +30,8 @@ pub struct CompiledQuery {
 
 /// Compiles `spec`. `now` is the current time in the query's time zone, for relative date filters.
 pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: DateTime) -> Result<CompiledQuery, CompileError> {
-    let explore = model
-        .explore(&spec.view)
-        .ok_or_else(|| CompileError::UnknownExplore { model: model.name.clone(), explore: spec.view.clone() })?;
+    let explore =
+        model.explore(&spec.view).ok_or_else(|| CompileError::UnknownExplore { model: model.name.clone(), explore: spec.view.clone() })?;
     let mut fields: Vec<&str> = Vec::new();
     for f in &spec.fields {
         if !fields.contains(&f.as_str()) {
@@ -55,7 +57,8 @@ fn fanned_out(explore: &Explore, joined: &[String]) -> HashSet<String> {
     for alias in aliases {
         let own = explore.join(&alias).map(|j| j.relationship);
         let by_own = matches!(own, Some(Relationship::ManyToOne | Relationship::ManyToMany));
-        let by_other = joins.iter().any(|j| j.name != alias && matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany));
+        let by_other =
+            joins.iter().any(|j| j.name != alias && matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany));
         if by_own || by_other {
             out.insert(alias);
         }
@@ -117,7 +120,8 @@ impl<'a> Compiler<'a> {
 
     /// Replaces every `${…}` in `sql`, written in the context of `alias`/`view`.
     fn expand(&mut self, sql: &str, alias: &'a str, view: &'a View, in_measure: bool, what: &str) -> Result<String, CompileError> {
-        let refs = parse_references(sql).map_err(|_| CompileError::Model { what: what.to_string(), message: "`${` is never closed".into() })?;
+        let refs =
+            parse_references(sql).map_err(|_| CompileError::Model { what: what.to_string(), message: "`${` is never closed".into() })?;
         let mut out = String::with_capacity(sql.len());
         let mut last = 0;
         for r in refs {
@@ -126,19 +130,31 @@ impl<'a> Compiler<'a> {
             match r.kind {
                 ReferenceKind::Table => out.push_str(alias),
                 ReferenceKind::SqlTableName(v) => {
-                    let target = self.view_of(&v).or_else(|| self.model.views.get(&v)).ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("no view `{v}`") })?;
+                    let target = self
+                        .view_of(&v)
+                        .or_else(|| self.model.views.get(&v))
+                        .ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("no view `{v}`") })?;
                     out.push_str(&table_expression(target));
                 }
                 ReferenceKind::Field { view: ref_view, field } => {
                     let (ref_alias, ref_view) = match ref_view {
                         None => (alias, view),
-                        Some(a) => self.alias(&a).ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("`${{{a}.{field}}}`: explore `{}` has no view or join `{a}`", self.explore.name) })?,
+                        Some(a) => self.alias(&a).ok_or_else(|| CompileError::Model {
+                            what: what.to_string(),
+                            message: format!("`${{{a}.{field}}}`: explore `{}` has no view or join `{a}`", self.explore.name),
+                        })?,
                     };
-                    let f = ref_view.field(&field).ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("`{}.{field}` does not exist", ref_view.name) })?;
+                    let f = ref_view.field(&field).ok_or_else(|| CompileError::Model {
+                        what: what.to_string(),
+                        message: format!("`{}.{field}` does not exist", ref_view.name),
+                    })?;
                     let target = Target { alias: ref_alias, view: ref_view, field: f };
                     let expr = if f.is_measure() {
                         if !in_measure {
-                            return Err(CompileError::Model { what: what.to_string(), message: format!("a dimension cannot refer to the measure `{}.{}`", ref_alias, f.name) });
+                            return Err(CompileError::Model {
+                                what: what.to_string(),
+                                message: format!("a dimension cannot refer to the measure `{}.{}`", ref_alias, f.name),
+                            });
                         }
                         self.measure(target)?
                     } else {
@@ -250,7 +266,8 @@ impl<'a> Compiler<'a> {
             FieldKind::Dimension(DimensionType::YesNo) => (FilterGrammar::YesNo, self.dimension_value(t)?),
             FieldKind::Dimension(DimensionType::Time(_)) => (FilterGrammar::Date, self.dimension_base(t)?),
         };
-        let sql = condition(grammar, &expr, value, self.dialect, now).map_err(|message| CompileError::InvalidFilter { field: name.to_string(), message })?;
+        let sql = condition(grammar, &expr, value, self.dialect, now)
+            .map_err(|message| CompileError::InvalidFilter { field: name.to_string(), message })?;
         Ok(sql.map(|s| (t.field.is_measure(), s)))
     }
 
@@ -267,7 +284,11 @@ impl<'a> Compiler<'a> {
         let mut havings = Vec::new();
         for (name, value) in &spec.filters {
             if let Some((is_measure, sql)) = self.filter(name, value, now)? {
-                if is_measure { havings.push(sql) } else { wheres.push(sql) }
+                if is_measure {
+                    havings.push(sql)
+                } else {
+                    wheres.push(sql)
+                }
             }
         }
         let order = self.order_by(fields, &targets, &spec.sorts)?;
@@ -281,7 +302,10 @@ impl<'a> Compiler<'a> {
         }
         sql.push_str("SELECT\n");
         sql.push_str(&selects.join(",\n"));
-        let base = self.model.views.get(&self.explore.base_view).ok_or_else(|| CompileError::Model { what: format!("explore `{}`", self.explore.name), message: format!("view `{}` does not exist", self.explore.base_view) })?;
+        let base = self.model.views.get(&self.explore.base_view).ok_or_else(|| CompileError::Model {
+            what: format!("explore `{}`", self.explore.name),
+            message: format!("view `{}` does not exist", self.explore.base_view),
+        })?;
         sql.push_str(&format!("\nFROM {} AS {}", from_expression(base), self.explore.name));
         for (_, clause) in &joins {
             sql.push('\n');
@@ -290,7 +314,8 @@ impl<'a> Compiler<'a> {
         if !wheres.is_empty() {
             sql.push_str(&format!("\nWHERE {}", wheres.join("\n  AND ")));
         }
-        let dims: Vec<String> = targets.iter().enumerate().filter(|(_, t)| !t.field.is_measure()).map(|(i, _)| (i + 1).to_string()).collect();
+        let dims: Vec<String> =
+            targets.iter().enumerate().filter(|(_, t)| !t.field.is_measure()).map(|(i, _)| (i + 1).to_string()).collect();
         if !dims.is_empty() {
             sql.push_str(&format!("\nGROUP BY {}", dims.join(", ")));
         }
@@ -314,7 +339,10 @@ impl<'a> Compiler<'a> {
         let mut order = Vec::new();
         for sort in sorts.iter().filter(|s| !s.trim().is_empty()) {
             let (field, direction) = parse_sort(sort)?;
-            let i = position(&field).ok_or_else(|| CompileError::InvalidSort { sort: sort.clone(), message: format!("`{field}` is not one of the query's fields") })?;
+            let i = position(&field).ok_or_else(|| CompileError::InvalidSort {
+                sort: sort.clone(),
+                message: format!("`{field}` is not one of the query's fields"),
+            })?;
             order.push(format!("{}{}", i + 1, if direction == SortDirection::Desc { " DESC" } else { "" }));
         }
         if order.is_empty() {
@@ -342,8 +370,14 @@ impl<'a> Compiler<'a> {
                 break;
             }
             for alias in pending {
-                let join = self.explore.join(&alias).ok_or_else(|| CompileError::Model { what: format!("explore `{}`", self.explore.name), message: format!("no join `{alias}`") })?;
-                let view = self.view_of(&join.name).ok_or_else(|| CompileError::Model { what: format!("join `{alias}`"), message: format!("view `{}` does not exist", join.view) })?;
+                let join = self.explore.join(&alias).ok_or_else(|| CompileError::Model {
+                    what: format!("explore `{}`", self.explore.name),
+                    message: format!("no join `{alias}`"),
+                })?;
+                let view = self.view_of(&join.name).ok_or_else(|| CompileError::Model {
+                    what: format!("join `{alias}`"),
+                    message: format!("view `{}` does not exist", join.view),
+                })?;
                 let mut clause = format!("{} {} AS {}", join.join_type.sql_keyword(), from_expression(view), join.name);
                 if let Some(on) = &join.sql_on {
                     clause.push_str(" ON ");

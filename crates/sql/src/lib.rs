@@ -12,7 +12,7 @@ pub mod filter;
 mod query;
 
 pub use compile::{compile, CompiledQuery};
-pub use result::{ColumnInfo, ValueType};
 pub use dialect::{dialect_for, Dialect, DuckDb};
 pub use error::CompileError;
 pub use query::{Limit, QuerySpec, SortDirection, DEFAULT_LIMIT, MAX_LIMIT};
+pub use result::{ColumnInfo, ValueType};

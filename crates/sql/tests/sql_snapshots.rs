@@ -42,12 +42,20 @@ fn only_the_needed_joins_are_emitted() {
 
 #[test]
 fn joins_needed_by_other_joins_come_along() {
-    insta::assert_snapshot!(sql_for(&spec("order_items", &["distribution_centers.name", "order_items.total_sale_price"], &[], &[])).unwrap());
+    insta::assert_snapshot!(
+        sql_for(&spec("order_items", &["distribution_centers.name", "order_items.total_sale_price"], &[], &[])).unwrap()
+    );
 }
 
 #[test]
 fn fanned_out_measures_use_distinct_keys() {
-    insta::assert_snapshot!(sql_for(&spec("order_items", &["orders.status", "users.count", "users.average_age", "users.total_age", "order_items.count"], &[], &["orders.status"])).unwrap());
+    insta::assert_snapshot!(sql_for(&spec(
+        "order_items",
+        &["orders.status", "users.count", "users.average_age", "users.total_age", "order_items.count"],
+        &[],
+        &["orders.status"]
+    ))
+    .unwrap());
 }
 
 #[test]
@@ -57,7 +65,13 @@ fn one_to_many_join_protects_the_base_view() {
 
 #[test]
 fn timeframes_and_default_sort_on_time() {
-    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.created_month", "order_items.created_year", "order_items.created_week", "order_items.count"], &[], &[])).unwrap());
+    insta::assert_snapshot!(sql_for(&spec(
+        "order_items",
+        &["order_items.created_month", "order_items.created_year", "order_items.created_week", "order_items.count"],
+        &[],
+        &[]
+    ))
+    .unwrap());
 }
 
 #[test]
@@ -65,7 +79,12 @@ fn filters_go_to_where_and_having() {
     insta::assert_snapshot!(sql_for(&spec(
         "order_items",
         &["users.state", "order_items.total_sale_price"],
-        &[("users.state", "California,New York"), ("users.age", ">=21"), ("order_items.is_returned", "no"), ("order_items.total_sale_price", ">1000")],
+        &[
+            ("users.state", "California,New York"),
+            ("users.age", ">=21"),
+            ("order_items.is_returned", "no"),
+            ("order_items.total_sale_price", ">1000")
+        ],
         &[],
     ))
     .unwrap());
@@ -73,12 +92,24 @@ fn filters_go_to_where_and_having() {
 
 #[test]
 fn relative_date_filter_last_7_days() {
-    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.created_date", "order_items.count"], &[("order_items.created_date", "last 7 days")], &[])).unwrap());
+    insta::assert_snapshot!(sql_for(&spec(
+        "order_items",
+        &["order_items.created_date", "order_items.count"],
+        &[("order_items.created_date", "last 7 days")],
+        &[]
+    ))
+    .unwrap());
 }
 
 #[test]
 fn absolute_date_range_filter() {
-    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.count"], &[("order_items.created_date", "2023-01-01 to 2023-04-01")], &[])).unwrap());
+    insta::assert_snapshot!(sql_for(&spec(
+        "order_items",
+        &["order_items.count"],
+        &[("order_items.created_date", "2023-01-01 to 2023-04-01")],
+        &[]
+    ))
+    .unwrap());
 }
 
 #[test]
@@ -88,7 +119,9 @@ fn yesno_dimension_selects_yes_or_no() {
 
 #[test]
 fn number_measure_over_measures() {
-    insta::assert_snapshot!(sql_for(&spec("order_items", &["order_items.status", "order_items.average_spend_per_order"], &[], &[])).unwrap());
+    insta::assert_snapshot!(
+        sql_for(&spec("order_items", &["order_items.status", "order_items.average_spend_per_order"], &[], &[])).unwrap()
+    );
 }
 
 #[test]

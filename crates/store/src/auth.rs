@@ -54,7 +54,8 @@ impl Store {
                 Ok(Some(AdminCredentials { client_id, client_secret: secret, generated: false }))
             }
             None => {
-                let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api3_credentials WHERE user_id = ?").bind(admin).fetch_one(&self.pool).await?;
+                let existing: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM api3_credentials WHERE user_id = ?").bind(admin).fetch_one(&self.pool).await?;
                 if existing > 0 {
                     return Ok(None);
                 }
@@ -114,12 +115,16 @@ impl Store {
 
     /// Revokes a token; false if it was not live.
     pub async fn delete_token(&self, token: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM access_tokens WHERE token_hash = ?").bind(sha256_hex(&[token.as_bytes()])).execute(&self.pool).await?;
+        let done =
+            sqlx::query("DELETE FROM access_tokens WHERE token_hash = ?").bind(sha256_hex(&[token.as_bytes()])).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, first_name, last_name, email, is_disabled FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT id, first_name, last_name, email, is_disabled FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| User {
             id: r.get("id"),
             first_name: r.get("first_name"),

@@ -77,7 +77,14 @@ fn render_task(r: SqliteRow) -> RenderTaskRow {
 
 impl Store {
     /// Records a new query task in status `added` and returns it.
-    pub async fn create_query_task(&self, query_id: i64, user_id: i64, result_format: &str, source: Option<&str>, row_limit: Option<&str>) -> Result<QueryTaskRow, StoreError> {
+    pub async fn create_query_task(
+        &self,
+        query_id: i64,
+        user_id: i64,
+        result_format: &str,
+        source: Option<&str>,
+        row_limit: Option<&str>,
+    ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
         sqlx::query("INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'added', ?)")
             .bind(&id)
@@ -93,7 +100,8 @@ impl Store {
     }
 
     pub async fn query_task(&self, id: &str) -> Result<Option<QueryTaskRow>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
         Ok(row.map(query_task))
     }
 
@@ -108,16 +116,18 @@ impl Store {
             Ok((ct, bytes)) => ("complete", Some(ct), Some(bytes), None),
             Err(message) => ("error", None, None, Some(message)),
         };
-        sqlx::query("UPDATE query_tasks SET status = ?, content_type = ?, result = ?, error = ?, runtime = ?, finished_at = ? WHERE id = ?")
-            .bind(status)
-            .bind(content_type)
-            .bind(result)
-            .bind(error)
-            .bind(runtime)
-            .bind(now_text())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE query_tasks SET status = ?, content_type = ?, result = ?, error = ?, runtime = ?, finished_at = ? WHERE id = ?",
+        )
+        .bind(status)
+        .bind(content_type)
+        .bind(result)
+        .bind(error)
+        .bind(runtime)
+        .bind(now_text())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -126,7 +136,14 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT result FROM query_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten())
     }
 
-    pub async fn create_render_task(&self, query_id: i64, user_id: i64, result_format: &str, width: i64, height: i64) -> Result<RenderTaskRow, StoreError> {
+    pub async fn create_render_task(
+        &self,
+        query_id: i64,
+        user_id: i64,
+        result_format: &str,
+        width: i64,
+        height: i64,
+    ) -> Result<RenderTaskRow, StoreError> {
         let id = random_hex(16);
         sqlx::query("INSERT INTO render_tasks (id, query_id, user_id, result_format, width, height, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)")
             .bind(&id)
@@ -142,7 +159,10 @@ impl Store {
     }
 
     pub async fn render_task(&self, id: &str) -> Result<Option<RenderTaskRow>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {RENDER_TASK_COLUMNS} FROM render_tasks WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("SELECT {RENDER_TASK_COLUMNS} FROM render_tasks WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(render_task))
     }
 
@@ -157,7 +177,13 @@ impl Store {
     }
 
     /// Final state: `success` with the image, or `failure` with the reason in `status_detail`.
-    pub async fn finish_render_task(&self, id: &str, outcome: Result<&[u8], &str>, render_runtime: Option<f64>, runtime: f64) -> Result<(), StoreError> {
+    pub async fn finish_render_task(
+        &self,
+        id: &str,
+        outcome: Result<&[u8], &str>,
+        render_runtime: Option<f64>,
+        runtime: f64,
+    ) -> Result<(), StoreError> {
         let (status, result, detail) = match outcome {
             Ok(bytes) => ("success", Some(bytes), None),
             Err(message) => ("failure", None, Some(message)),
@@ -188,11 +214,13 @@ impl Store {
             .bind(now_text())
             .execute(&self.pool)
             .await?;
-        let b = sqlx::query("UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ? WHERE status NOT IN ('success', 'failure')")
-            .bind(message)
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?;
+        let b = sqlx::query(
+            "UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ? WHERE status NOT IN ('success', 'failure')",
+        )
+        .bind(message)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
         Ok(a.rows_affected() + b.rows_affected())
     }
 }

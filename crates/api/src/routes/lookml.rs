@@ -19,7 +19,11 @@ pub async fn lookml_model(State(state): State<AppState>, _caller: Caller, Path(n
     Ok(Json(wire::lookml_model(model(&state, &name)?)))
 }
 
-pub async fn lookml_model_explore(State(state): State<AppState>, _caller: Caller, Path((name, explore)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+pub async fn lookml_model_explore(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path((name, explore)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
     let m = model(&state, &name)?;
     let e = m.explore(&explore).ok_or_else(|| ApiError::not_found(format!("explore `{explore}` does not exist in model `{name}`")))?;
     Ok(Json(wire::lookml_explore(m, e)))

@@ -34,7 +34,8 @@ pub async fn query(State(state): State<AppState>, _caller: Caller, Path(query_id
 
 /// The result format named in a path; unknown names are a 400 that names them.
 pub fn path_format(name: &str) -> Result<ResultFormat, ApiError> {
-    ResultFormat::parse(name).ok_or_else(|| ApiError::bad_request(format!("Unknown result_format `{name}` (one of: {})", format::LOOKER_FORMATS.join(", "))))
+    ResultFormat::parse(name)
+        .ok_or_else(|| ApiError::bad_request(format!("Unknown result_format `{name}` (one of: {})", format::LOOKER_FORMATS.join(", "))))
 }
 
 fn respond(output: Output) -> Response {

@@ -25,7 +25,12 @@ struct CreateQueryTask {
     source: Option<String>,
 }
 
-pub async fn create_query_task(State(state): State<AppState>, caller: Caller, Query(params): Query<HashMap<String, String>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn create_query_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
     let request: CreateQueryTask = parse_json(&body)?;
     let query_id = match request.query_id {
         Some(Value::String(s)) => s,
@@ -39,7 +44,10 @@ pub async fn create_query_task(State(state): State<AppState>, caller: Caller, Qu
         .filter(|f| !matches!(f, ResultFormat::NotYet("png" | "jpg")))
         .ok_or_else(|| ApiError::validation("result_format", "invalid", format!("Unknown result_format `{format_name}`")))?;
     let query_id = parse_id("query", &query_id)?;
-    let task = state.engine.submit_query_task(query_id, caller.user_id, format, request.source.as_deref(), params.get("limit").map(String::as_str)).await?;
+    let task = state
+        .engine
+        .submit_query_task(query_id, caller.user_id, format, request.source.as_deref(), params.get("limit").map(String::as_str))
+        .await?;
     Ok(Json(wire::query_task(&task)))
 }
 

@@ -17,7 +17,9 @@ use crate::{wire, ApiError, AppState};
 
 fn side(params: &HashMap<String, String>, name: &str) -> Result<u32, ApiError> {
     let value = params.get(name).ok_or_else(|| ApiError::validation(name, "missing", format!("{name} is required")))?;
-    value.parse::<u32>().map_err(|_| ApiError::validation(name, "invalid", format!("{name} must be a whole number of pixels, not `{value}`")))
+    value
+        .parse::<u32>()
+        .map_err(|_| ApiError::validation(name, "invalid", format!("{name} must be a whole number of pixels, not `{value}`")))
 }
 
 pub async fn create_query_render_task(
@@ -26,7 +28,9 @@ pub async fn create_query_render_task(
     Path((query_id, result_format)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let format = ImageFormat::parse(&result_format).ok_or_else(|| ApiError::validation("result_format", "invalid", format!("Unknown result_format `{result_format}` for a query render (png or jpg)")))?;
+    let format = ImageFormat::parse(&result_format).ok_or_else(|| {
+        ApiError::validation("result_format", "invalid", format!("Unknown result_format `{result_format}` for a query render (png or jpg)"))
+    })?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
     let query_id = parse_id("query", &query_id)?;
     let task = state.engine.submit_render_task(query_id, caller.user_id, format, width, height).await?;

@@ -13,8 +13,13 @@ use crate::wire::{self, AccessToken};
 use crate::{ApiError, AppState, TOKEN_LIFETIME};
 
 /// Credentials come in the form body (as the SDKs send them) or, deprecated, the query string.
-pub async fn login(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> Result<Json<AccessToken>, ApiError> {
-    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::bad_request(format!("the login body is not form-encoded: {e}")))?;
+pub async fn login(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<AccessToken>, ApiError> {
+    let form: HashMap<String, String> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::bad_request(format!("the login body is not form-encoded: {e}")))?;
     let get = |k: &str| form.get(k).or_else(|| query.get(k)).cloned();
     let (Some(client_id), Some(client_secret)) = (get("client_id"), get("client_secret")) else {
         return Err(ApiError::bad_request("login needs client_id and client_secret"));

@@ -269,10 +269,9 @@ mod tests {
 
     fn interval_of(value: &str) -> (String, String) {
         match parse_date_filter(value, now()).unwrap()[..] {
-            [DateTerm::Range { start, end }] => (
-                start.map(|s| s.to_string()).unwrap_or_default(),
-                end.map(|e| e.to_string()).unwrap_or_default(),
-            ),
+            [DateTerm::Range { start, end }] => {
+                (start.map(|s| s.to_string()).unwrap_or_default(), end.map(|e| e.to_string()).unwrap_or_default())
+            }
             ref other => panic!("{other:?}"),
         }
     }

@@ -60,7 +60,11 @@ pub(crate) fn combine(mut positive: Vec<String>, negative: Vec<String>) -> Strin
         parts.push(if positive.len() == 1 { positive.remove(0) } else { format!("({})", positive.join(" OR ")) });
     }
     parts.extend(negative);
-    if parts.len() == 1 { parts.remove(0) } else { format!("({})", parts.join(" AND ")) }
+    if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        format!("({})", parts.join(" AND "))
+    }
 }
 
 /// Splits on commas that are not escaped with `^`, not inside double quotes and not inside

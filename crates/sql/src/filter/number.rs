@@ -24,7 +24,10 @@ pub enum Term {
     Equals(Num),
     Compare(&'static str, Num),
     /// Lower and upper bound with inclusiveness; `None` is unbounded.
-    Range { low: Option<(Num, bool)>, high: Option<(Num, bool)> },
+    Range {
+        low: Option<(Num, bool)>,
+        high: Option<(Num, bool)>,
+    },
     Null,
 }
 
@@ -42,7 +45,11 @@ pub fn parse_number_filter(value: &str) -> Result<NumberFilter, String> {
             if item.is_empty() {
                 continue;
             }
-            items.push(parse_term(item).ok_or_else(|| format!("`{item}` is not a number filter (examples: `5`, `>=10`, `1 to 5`, `[1,5)`, `NOT 3`, `NULL`)"))?);
+            items.push(
+                parse_term(item).ok_or_else(|| {
+                    format!("`{item}` is not a number filter (examples: `5`, `>=10`, `1 to 5`, `[1,5)`, `NOT 3`, `NULL`)")
+                })?,
+            );
         }
     }
     if items.is_empty() {
@@ -52,7 +59,11 @@ pub fn parse_number_filter(value: &str) -> Result<NumberFilter, String> {
     let negate_all = items.len() > 1 && items[0].0 && items[1..].iter().all(|(n, _)| !n);
     let mut filter = NumberFilter { include: Vec::new(), exclude: Vec::new() };
     for (negated, term) in items {
-        if negated || negate_all { filter.exclude.push(term) } else { filter.include.push(term) }
+        if negated || negate_all {
+            filter.exclude.push(term)
+        } else {
+            filter.include.push(term)
+        }
     }
     Ok(filter)
 }
@@ -189,7 +200,11 @@ impl Term {
                 if let Some((n, inc)) = high {
                     parts.push(format!("{x} {} {}", if *inc { "<=" } else { "<" }, n.0));
                 }
-                if parts.is_empty() { "1=1".into() } else { format!("({})", parts.join(" AND ")) }
+                if parts.is_empty() {
+                    "1=1".into()
+                } else {
+                    format!("({})", parts.join(" AND "))
+                }
             }
         }
     }
@@ -197,7 +212,14 @@ impl Term {
 
 impl NumberFilter {
     pub fn to_sql(&self, x: &str) -> String {
-        let numbers = |ts: &[Term]| -> Vec<String> { ts.iter().filter_map(|t| match t { Term::Equals(n) => Some(n.0.clone()), _ => None }).collect() };
+        let numbers = |ts: &[Term]| -> Vec<String> {
+            ts.iter()
+                .filter_map(|t| match t {
+                    Term::Equals(n) => Some(n.0.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
         let mut positive: Vec<String> = membership(x, &numbers(&self.include), false).into_iter().collect();
         positive.extend(self.include.iter().filter(|t| !matches!(t, Term::Equals(_))).map(|t| t.to_sql(x)));
         let mut negative: Vec<String> = membership(x, &numbers(&self.exclude), true).into_iter().collect();

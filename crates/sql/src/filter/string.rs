@@ -32,7 +32,11 @@ pub fn parse_string_filter(value: &str) -> Result<StringFilter, String> {
             None => (false, item),
         };
         let m = parse_item(item);
-        if negated { filter.exclude.push(m) } else { filter.include.push(m) }
+        if negated {
+            filter.exclude.push(m)
+        } else {
+            filter.include.push(m)
+        }
     }
     if filter.include.is_empty() && filter.exclude.is_empty() {
         return Err(format!("`{value}` has no value to filter on"));
@@ -76,12 +80,23 @@ fn parse_item(item: &str) -> Match {
             }
         }
     }
-    if is_pattern { Match::Like(pattern) } else { Match::Equals(literal) }
+    if is_pattern {
+        Match::Like(pattern)
+    } else {
+        Match::Equals(literal)
+    }
 }
 
 impl StringFilter {
     pub fn to_sql(&self, expr: &str, dialect: &dyn Dialect) -> String {
-        let literals = |ms: &[Match]| -> Vec<String> { ms.iter().filter_map(|m| match m { Match::Equals(s) => Some(dialect.string_literal(s)), _ => None }).collect() };
+        let literals = |ms: &[Match]| -> Vec<String> {
+            ms.iter()
+                .filter_map(|m| match m {
+                    Match::Equals(s) => Some(dialect.string_literal(s)),
+                    _ => None,
+                })
+                .collect()
+        };
         let mut positive: Vec<String> = membership(expr, &literals(&self.include), false).into_iter().collect();
         for m in &self.include {
             match m {
