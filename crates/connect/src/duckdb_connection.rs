@@ -152,15 +152,7 @@ mod tests {
     use result::ValueType;
 
     fn col(name: &str) -> ColumnInfo {
-        ColumnInfo {
-            name: name.into(),
-            label: name.into(),
-            view_label: String::new(),
-            field_label: name.into(),
-            is_measure: false,
-            type_name: "string".into(),
-            value_type: ValueType::String,
-        }
+        ColumnInfo::plain(name, ValueType::String)
     }
 
     #[test]

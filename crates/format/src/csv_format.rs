@@ -25,15 +25,7 @@ mod tests {
 
     #[test]
     fn header_is_labels_and_values_are_quoted_when_needed() {
-        let col = |name: &str, label: &str| ColumnInfo {
-            name: name.into(),
-            label: label.into(),
-            view_label: String::new(),
-            field_label: String::new(),
-            is_measure: false,
-            type_name: String::new(),
-            value_type: ValueType::String,
-        };
+        let col = |name: &str, label: &str| ColumnInfo::plain(name, ValueType::String).labelled(label);
         let mut r = ResultSet::new(vec![col("users.city", "Users City"), col("orders.count", "Orders Count")]);
         r.push_row(vec![Value::Text("Santa Cruz, CA".into()), Value::Int(3)]);
         r.push_row(vec![Value::Null, Value::Float(2.0)]);

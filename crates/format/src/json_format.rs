@@ -4,19 +4,8 @@
 use std::io::Write;
 
 use result::{ResultSet, Value};
-use serde_json::Number;
 
 use crate::FormatError;
-
-pub fn value_to_json(value: &Value) -> serde_json::Value {
-    match value {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Int(i) => serde_json::Value::Number((*i).into()),
-        Value::Float(f) => Number::from_f64(*f).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
-        other => other.to_text().map(serde_json::Value::String).unwrap_or(serde_json::Value::Null),
-    }
-}
 
 /// Writes row by row, so memory stays flat however many rows there are. Keys are encoded once.
 pub fn write_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
@@ -66,15 +55,7 @@ mod tests {
     use result::{ColumnInfo, ValueType};
 
     fn result() -> ResultSet {
-        let col = |name: &str, label: &str| ColumnInfo {
-            name: name.into(),
-            label: label.into(),
-            view_label: String::new(),
-            field_label: String::new(),
-            is_measure: false,
-            type_name: String::new(),
-            value_type: ValueType::String,
-        };
+        let col = |name: &str, label: &str| ColumnInfo::plain(name, ValueType::String).labelled(label);
         let mut r = ResultSet::new(vec![col("orders.status", "Orders Status"), col("orders.count", "Orders Count")]);
         r.push_row(vec![Value::Text("complete".into()), Value::Int(3)]);
         r.push_row(vec![Value::Null, Value::Float(1.5)]);

@@ -12,7 +12,7 @@ use result::ResultSet;
 use thiserror::Error;
 
 pub use csv_format::write_csv;
-pub use json_format::{value_to_json, write_inline_json, write_json};
+pub use json_format::{write_inline_json, write_json};
 
 /// Looker's `result_format` values (the `CreateQueryTask.result_format` enum plus the image
 /// formats `run_query` accepts).

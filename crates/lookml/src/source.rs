@@ -79,9 +79,4 @@ impl SourceMap {
         let (line, col) = file.line_col(span.start as usize);
         format!("{}:{}:{}", file.path.display(), line, col)
     }
-
-    /// The text a span covers.
-    pub fn slice(&self, span: Span) -> &str {
-        self.file(span.file).text.get(span.start as usize..span.end as usize).unwrap_or("")
-    }
 }

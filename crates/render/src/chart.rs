@@ -262,19 +262,10 @@ mod tests {
     use result::{ColumnInfo, Value};
 
     fn sample() -> ResultSet {
-        let col = |name: &str, measure: bool, t: ValueType| ColumnInfo {
-            name: name.into(),
-            label: name.into(),
-            view_label: String::new(),
-            field_label: name.into(),
-            is_measure: measure,
-            type_name: String::new(),
-            value_type: t,
-        };
         let mut r = ResultSet::new(vec![
-            col("status", false, ValueType::String),
-            col("count", true, ValueType::Number),
-            col("total", true, ValueType::Number),
+            ColumnInfo::plain("status", ValueType::String),
+            ColumnInfo::plain("count", ValueType::Number).measure(),
+            ColumnInfo::plain("total", ValueType::Number).measure(),
         ]);
         for (s, c, t) in [("complete", 10, 5.5), ("pending", 3, -2.0), ("<cancelled & co>", 0, 1.0)] {
             r.push_row(vec![Value::Text(s.into()), Value::Int(c), Value::Float(t)]);

@@ -27,6 +27,30 @@ pub struct ColumnInfo {
     pub value_type: ValueType,
 }
 
+impl ColumnInfo {
+    /// A column that does not come from a LookML field (hand-written SQL, fixtures): a dimension
+    /// labelled with its own name. Adjust with [`ColumnInfo::labelled`] and [`ColumnInfo::measure`].
+    pub fn plain(name: &str, value_type: ValueType) -> Self {
+        ColumnInfo {
+            name: name.into(),
+            label: name.into(),
+            view_label: String::new(),
+            field_label: name.into(),
+            is_measure: false,
+            type_name: String::new(),
+            value_type,
+        }
+    }
+
+    pub fn labelled(self, label: &str) -> Self {
+        ColumnInfo { label: label.into(), ..self }
+    }
+
+    pub fn measure(self) -> Self {
+        ColumnInfo { is_measure: true, ..self }
+    }
+}
+
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -102,10 +126,6 @@ impl ResultSet {
 
     pub fn value(&self, column: usize, row: usize) -> &Value {
         &self.data[column][row]
-    }
-
-    pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
     }
 }
 

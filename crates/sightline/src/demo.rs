@@ -65,15 +65,7 @@ pub fn generate(path: &Path, scale: u32) -> anyhow::Result<()> {
     }
     bar.finish_with_message("done");
     let count = |table: &str| -> anyhow::Result<i64> {
-        let column = result::ColumnInfo {
-            name: "n".into(),
-            label: "n".into(),
-            view_label: String::new(),
-            field_label: String::new(),
-            is_measure: true,
-            type_name: "count".into(),
-            value_type: result::ValueType::Number,
-        };
+        let column = result::ColumnInfo::plain("n", result::ValueType::Number).measure();
         let r = db.query(&format!("SELECT COUNT(*) FROM {table}"), vec![column])?;
         Ok(match r.value(0, 0) {
             result::Value::Int(n) => *n,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use connect::{Connection, DuckDbConnection};
-use result::{ColumnInfo, Value, ValueType};
+use result::{ColumnInfo, ResultSet, Value, ValueType};
 use serde_json::Value as Json;
 
 const CLIENT_ID: &str = "sdk-test-client";
@@ -71,65 +71,47 @@ fn start_demo(data_dir: &Path) -> Server {
     Server { child, base_url }
 }
 
-fn column(name: &str, t: ValueType) -> ColumnInfo {
-    ColumnInfo {
-        name: name.into(),
-        label: name.into(),
-        view_label: String::new(),
-        field_label: String::new(),
-        is_measure: false,
-        type_name: String::new(),
-        value_type: t,
-    }
+/// Runs hand-written SQL straight on the demo database, every column read as a number except
+/// the first (the group).
+fn hand_sql(database: &Path, sql: &str, width: usize) -> ResultSet {
+    let db = DuckDbConnection::open(&database.to_string_lossy()).expect("open demo database");
+    let columns =
+        (0..width).map(|i| ColumnInfo::plain(&format!("c{i}"), if i == 0 { ValueType::String } else { ValueType::Number })).collect();
+    db.query(sql, columns).expect("hand-written SQL")
+}
+
+fn number(r: &ResultSet, column: usize, row: usize) -> f64 {
+    r.value(column, row).as_f64().unwrap_or(f64::NAN)
 }
 
 /// (status, item count, total sale price, distinct buyers) by hand-written SQL.
 fn expected(database: &Path) -> Vec<(String, i64, f64, i64)> {
-    let db = DuckDbConnection::open(&database.to_string_lossy()).expect("open demo database");
-    let sql = "SELECT o.status, COUNT(*), SUM(oi.sale_price), COUNT(DISTINCT oi.user_id)
-               FROM order_items oi JOIN orders o ON o.order_id = oi.order_id
-               WHERE o.status <> 'Cancelled' AND oi.created_at >= TIMESTAMP '2021-01-01' AND oi.created_at < TIMESTAMP '2022-01-01'
-               GROUP BY 1 ORDER BY 1";
-    let cols = vec![
-        column("s", ValueType::String),
-        column("c", ValueType::Number),
-        column("t", ValueType::Number),
-        column("u", ValueType::Number),
-    ];
-    let r = db.query(sql, cols).expect("hand-written SQL");
-    (0..r.row_count())
-        .map(|i| {
-            let int = |c| match r.value(c, i) {
-                Value::Int(n) => *n,
-                other => panic!("{other:?}"),
-            };
-            (r.value(0, i).to_text().unwrap_or_default(), int(1), r.value(2, i).as_f64().unwrap_or(f64::NAN), int(3))
-        })
-        .collect()
+    let r = hand_sql(
+        database,
+        "SELECT o.status, COUNT(*), SUM(oi.sale_price), COUNT(DISTINCT oi.user_id)
+         FROM order_items oi JOIN orders o ON o.order_id = oi.order_id
+         WHERE o.status <> 'Cancelled' AND oi.created_at >= TIMESTAMP '2021-01-01' AND oi.created_at < TIMESTAMP '2022-01-01'
+         GROUP BY 1 ORDER BY 1",
+        4,
+    );
+    let int = |c, i| match r.value(c, i) {
+        Value::Int(n) => *n,
+        other => panic!("{other:?}"),
+    };
+    (0..r.row_count()).map(|i| (r.value(0, i).to_text().unwrap_or_default(), int(1, i), number(&r, 2, i), int(3, i))).collect()
 }
 
 /// (status, distinct buyers, their average age, their total age): each buyer counted once.
 fn expected_fanout(database: &Path) -> Vec<(String, i64, f64, f64)> {
-    let db = DuckDbConnection::open(&database.to_string_lossy()).expect("open demo database");
-    let sql = "SELECT b.status, COUNT(*), AVG(u.age), SUM(u.age)
-               FROM (SELECT DISTINCT oi.user_id, o.status FROM order_items oi JOIN orders o ON o.order_id = oi.order_id) b
-               JOIN users u ON u.id = b.user_id GROUP BY 1 ORDER BY 1";
-    let cols = vec![
-        column("s", ValueType::String),
-        column("c", ValueType::Number),
-        column("a", ValueType::Number),
-        column("t", ValueType::Number),
-    ];
-    let r = db.query(sql, cols).expect("hand-written SQL");
+    let r = hand_sql(
+        database,
+        "SELECT b.status, COUNT(*), AVG(u.age), SUM(u.age)
+         FROM (SELECT DISTINCT oi.user_id, o.status FROM order_items oi JOIN orders o ON o.order_id = oi.order_id) b
+         JOIN users u ON u.id = b.user_id GROUP BY 1 ORDER BY 1",
+        4,
+    );
     (0..r.row_count())
-        .map(|i| {
-            (
-                r.value(0, i).to_text().unwrap_or_default(),
-                r.value(1, i).as_f64().unwrap_or(f64::NAN) as i64,
-                r.value(2, i).as_f64().unwrap_or(f64::NAN),
-                r.value(3, i).as_f64().unwrap_or(f64::NAN),
-            )
-        })
+        .map(|i| (r.value(0, i).to_text().unwrap_or_default(), number(&r, 1, i) as i64, number(&r, 2, i), number(&r, 3, i)))
         .collect()
 }
 
