@@ -1,5 +1,6 @@
 //! Source files and byte spans, and the mapping from a byte offset to `line:col`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Index of a file inside a [`SourceMap`].
@@ -57,12 +58,15 @@ impl SourceFile {
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    by_path: HashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.by_path.insert(path.clone(), id);
         self.files.push(SourceFile::new(path, text));
-        FileId((self.files.len() - 1) as u32)
+        id
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {
@@ -70,7 +74,15 @@ impl SourceMap {
     }
 
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+        self.by_path.get(path).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
     }
 
     /// `path:line:col` for the start of a span.

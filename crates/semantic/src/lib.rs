@@ -5,8 +5,13 @@
 //! every unknown parameter value, dangling reference or duplicate comes back as a diagnostic.
 
 mod build;
+mod fields;
+pub mod merge;
 pub mod model;
+pub mod params;
 mod references;
+mod timeframe;
+mod validate;
 
 pub use build::build_catalog;
 pub use model::*;

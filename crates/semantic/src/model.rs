@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use lookml::Span;
 
+pub use crate::timeframe::{Interval, Timeframe};
+
 /// Every model of a project, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -17,6 +19,12 @@ pub struct Model {
     pub connection: String,
     pub explores: BTreeMap<String, Explore>,
     pub views: BTreeMap<String, View>,
+    /// `week_start_day`, as days after Monday (0 = Monday … 6 = Sunday).
+    pub week_start_day: u8,
+    /// `fiscal_month_offset`: months after January the fiscal year starts.
+    pub fiscal_month_offset: i32,
+    /// LookML dashboards of the model's files (`*.dashboard.lookml`), by name.
+    pub dashboards: BTreeMap<String, lookml::LookmlDashboard>,
 }
 
 impl Model {
@@ -33,7 +41,20 @@ pub struct Explore {
     /// The view the explore starts from (`from:`, `view_name:` or the explore's own name).
     pub base_view: String,
     pub hidden: bool,
+    pub group_label: Option<String>,
+    pub tags: Vec<String>,
     pub joins: Vec<Join>,
+    /// `fields:`, resolved to `alias.field` names; `None` means every field.
+    pub fields: Option<Vec<String>>,
+    pub sql_always_where: Option<String>,
+    pub sql_always_having: Option<String>,
+    /// `always_filter`: filters every query gets, with these defaults unless it sets them.
+    pub always_filter: Vec<(String, String)>,
+    /// `conditionally_filter`: applied unless the query filters one of `unless`.
+    pub conditionally_filter: Vec<(String, String)>,
+    pub conditionally_filter_unless: Vec<String>,
+    /// `always_join`: joins every query includes.
+    pub always_join: Vec<String>,
     pub span: Span,
 }
 
@@ -50,6 +71,21 @@ impl Explore {
         }
         self.join(alias).map(|j| j.view.as_str())
     }
+
+    /// Whether `alias.field` may be used in queries of this explore (`fields:` of the explore
+    /// and of the join).
+    pub fn exposes(&self, alias: &str, field: &str) -> bool {
+        let qualified = || format!("{alias}.{field}");
+        if let Some(list) = &self.fields {
+            if !list.contains(&qualified()) {
+                return false;
+            }
+        }
+        match self.join(alias).and_then(|j| j.fields.as_ref()) {
+            Some(list) => list.contains(&qualified()),
+            None => true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +97,16 @@ pub enum JoinType {
 }
 
 impl JoinType {
+    /// The spelling of Looker's API and LookML.
+    pub fn name(self) -> &'static str {
+        match self {
+            JoinType::LeftOuter => "left_outer",
+            JoinType::Inner => "inner",
+            JoinType::FullOuter => "full_outer",
+            JoinType::Cross => "cross",
+        }
+    }
+
     pub fn sql_keyword(self) -> &'static str {
         match self {
             JoinType::LeftOuter => "LEFT JOIN",
@@ -79,6 +125,17 @@ pub enum Relationship {
     ManyToMany,
 }
 
+impl Relationship {
+    pub fn name(self) -> &'static str {
+        match self {
+            Relationship::ManyToOne => "many_to_one",
+            Relationship::OneToOne => "one_to_one",
+            Relationship::OneToMany => "one_to_many",
+            Relationship::ManyToMany => "many_to_many",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Join {
     /// The alias fields are addressed by (`users.id`).
@@ -87,7 +144,13 @@ pub struct Join {
     pub view: String,
     pub join_type: JoinType,
     pub relationship: Relationship,
+    /// `sql_on:`, or the condition written for `foreign_key:`.
     pub sql_on: Option<String>,
+    /// `fields:` of the join, resolved to `alias.field` names; `None` means every field.
+    pub fields: Option<Vec<String>>,
+    /// `required_joins:`: joins this one needs beyond what its `sql_on` mentions.
+    pub required_joins: Vec<String>,
+    pub view_label: Option<String>,
     pub span: Span,
 }
 
@@ -106,6 +169,9 @@ pub struct View {
     pub source: ViewSource,
     /// Fields in declaration order; dimension groups are expanded to one field per timeframe.
     pub fields: Vec<Field>,
+    /// `set: name { fields: [...] }`, as written (may name other sets with `name*`).
+    pub sets: BTreeMap<String, Vec<String>>,
+    pub drill_fields: Vec<String>,
     pub span: Span,
 }
 
@@ -119,57 +185,60 @@ impl View {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeframe {
-    Raw,
-    Time,
-    Date,
-    Week,
-    Month,
-    Quarter,
-    Year,
-}
-
-impl Timeframe {
-    pub const ALL: [Timeframe; 7] =
-        [Timeframe::Raw, Timeframe::Time, Timeframe::Date, Timeframe::Week, Timeframe::Month, Timeframe::Quarter, Timeframe::Year];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Timeframe::Raw => "raw",
-            Timeframe::Time => "time",
-            Timeframe::Date => "date",
-            Timeframe::Week => "week",
-            Timeframe::Month => "month",
-            Timeframe::Quarter => "quarter",
-            Timeframe::Year => "year",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Timeframe> {
-        Timeframe::ALL.into_iter().find(|t| t.name() == name)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DimensionType {
     String,
     Number,
     YesNo,
+    Zipcode,
     /// One timeframe of a `dimension_group` of `type: time`, or a `type: date`/`date_time` dimension.
     Time(Timeframe),
+    /// `type: tier`: numeric buckets at `tiers`, labelled by `style`.
+    Tier { tiers: Vec<f64>, style: TierStyle },
+    /// `case: { when: {sql label} … else }`: the label of the first condition that holds.
+    /// Values sort in declaration order unless `alpha_sort: yes`.
+    Case { whens: Vec<(String, String)>, otherwise: Option<String>, alpha_sort: bool },
+    /// One interval of a `dimension_group` of `type: duration` (`sql_start` → `sql_end`).
+    Duration(Interval),
+}
+
+impl DimensionType {
+    pub fn is_time(&self) -> bool {
+        matches!(self, DimensionType::Time(_))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierStyle {
+    Classic,
+    Interval,
+    Integer,
+    Relational,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MeasureType {
     Count,
     CountDistinct,
     Sum,
+    SumDistinct,
     Average,
+    AverageDistinct,
     Min,
     Max,
+    Median,
+    MedianDistinct,
+    /// `percentile: p` (0–100).
+    Percentile(f64),
+    PercentileDistinct(f64),
+    /// Distinct values of `list_field` in one comma-separated cell.
+    List,
     /// `type: number`: SQL over other measures, not aggregated again.
     Number,
+    /// Non-aggregating types whose SQL aggregates by itself: shaped as a date, string or yes/no.
+    Date,
+    String,
+    YesNo,
 }
 
 impl MeasureType {
@@ -178,15 +247,68 @@ impl MeasureType {
             MeasureType::Count => "count",
             MeasureType::CountDistinct => "count_distinct",
             MeasureType::Sum => "sum",
+            MeasureType::SumDistinct => "sum_distinct",
             MeasureType::Average => "average",
+            MeasureType::AverageDistinct => "average_distinct",
             MeasureType::Min => "min",
             MeasureType::Max => "max",
+            MeasureType::Median => "median",
+            MeasureType::MedianDistinct => "median_distinct",
+            MeasureType::Percentile(_) => "percentile",
+            MeasureType::PercentileDistinct(_) => "percentile_distinct",
+            MeasureType::List => "list",
             MeasureType::Number => "number",
+            MeasureType::Date => "date",
+            MeasureType::String => "string",
+            MeasureType::YesNo => "yesno",
         }
+    }
+
+    /// Types whose `sql` refers to other measures and is not aggregated again.
+    pub fn is_non_aggregate(self) -> bool {
+        matches!(self, MeasureType::Number | MeasureType::Date | MeasureType::String | MeasureType::YesNo)
+    }
+
+    /// Types that take `sql_distinct_key` and de-duplicate by it.
+    pub fn is_distinct_keyed(self) -> bool {
+        matches!(self, MeasureType::SumDistinct | MeasureType::AverageDistinct | MeasureType::MedianDistinct | MeasureType::PercentileDistinct(_))
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A measure's `filters: [field: "expression"]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureFilter {
+    /// As written: `status` or `users.country`.
+    pub field: String,
+    pub value: String,
+    pub span: Span,
+}
+
+/// What a field shows besides its value, kept for the API and the formatters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldDisplay {
+    pub group_label: Option<String>,
+    pub group_item_label: Option<String>,
+    pub view_label: Option<String>,
+    pub value_format: Option<String>,
+    pub value_format_name: Option<String>,
+    pub html: Option<String>,
+    pub drill_fields: Vec<String>,
+    pub tags: Vec<String>,
+    pub links: Vec<Link>,
+    pub suggest_dimension: Option<String>,
+    pub suggest_explore: Option<String>,
+    pub can_filter: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+    pub icon_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
     Dimension(DimensionType),
     Measure(MeasureType),
@@ -205,9 +327,35 @@ pub struct Field {
     pub description: Option<String>,
     pub primary_key: bool,
     pub hidden: bool,
-    /// For timeframes: the dimension group's name.
+    /// For timeframes and duration intervals: the dimension group's name.
     pub group: Option<String>,
+    /// Measures: `filters:`.
+    pub filters: Vec<MeasureFilter>,
+    /// Measures of the `*_distinct` types: `sql_distinct_key` (else the view's primary key).
+    pub sql_distinct_key: Option<String>,
+    /// `type: list`: the dimension listed.
+    pub list_field: Option<String>,
+    /// Durations: the two ends.
+    pub sql_start: Option<String>,
+    pub sql_end: Option<String>,
+    /// Time fields: `convert_tz` (default yes) and `datatype`.
+    pub convert_tz: bool,
+    pub datatype: Datatype,
+    pub display: FieldDisplay,
     pub span: Span,
+}
+
+/// How a time column is stored (`datatype:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Datatype {
+    #[default]
+    Timestamp,
+    Datetime,
+    Date,
+    /// Seconds since 1970-01-01.
+    Epoch,
+    /// An integer such as 20240131.
+    Yyyymmdd,
 }
 
 impl Field {
@@ -217,13 +365,32 @@ impl Field {
 
     /// The type name Looker reports in explore metadata (`string`, `date_month`, `count`, …).
     pub fn type_name(&self) -> String {
-        match self.kind {
-            FieldKind::Dimension(DimensionType::String) => "string".into(),
+        match &self.kind {
+            FieldKind::Dimension(DimensionType::String | DimensionType::Case { .. }) => "string".into(),
             FieldKind::Dimension(DimensionType::Number) => "number".into(),
             FieldKind::Dimension(DimensionType::YesNo) => "yesno".into(),
+            FieldKind::Dimension(DimensionType::Zipcode) => "zipcode".into(),
+            FieldKind::Dimension(DimensionType::Tier { .. }) => "tier".into(),
+            FieldKind::Dimension(DimensionType::Duration(i)) => format!("duration_{}", i.name()),
             FieldKind::Dimension(DimensionType::Time(Timeframe::Time)) => "date_time".into(),
             FieldKind::Dimension(DimensionType::Time(tf)) => format!("date_{}", tf.name()),
             FieldKind::Measure(m) => m.name().into(),
+        }
+    }
+
+    /// The measure type, for measures.
+    pub fn measure_type(&self) -> Option<MeasureType> {
+        match self.kind {
+            FieldKind::Measure(m) => Some(m),
+            FieldKind::Dimension(_) => None,
+        }
+    }
+
+    /// The dimension type, for dimensions.
+    pub fn dimension_type(&self) -> Option<&DimensionType> {
+        match &self.kind {
+            FieldKind::Dimension(d) => Some(d),
+            FieldKind::Measure(_) => None,
         }
     }
 }
