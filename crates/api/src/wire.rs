@@ -166,7 +166,7 @@ pub fn lookml_explore(model: &Model, explore: &Explore) -> Value {
     let joins: Vec<Value> = explore
         .joins
         .iter()
-        .map(|j| json!({ "name": j.name, "from": j.view, "sql_on": j.sql_on, "type": format!("{:?}", j.join_type).to_lowercase(), "relationship": format!("{:?}", j.relationship) }))
+        .map(|j| json!({ "name": j.name, "from": j.view, "sql_on": j.sql_on, "type": j.join_type.name(), "relationship": j.relationship.name() }))
         .collect();
     json!({
         "id": format!("{}::{}", model.name, explore.name),

@@ -9,13 +9,13 @@ use std::collections::{BTreeSet, HashSet};
 
 use jiff::civil::DateTime;
 use semantic::{
-    parse_references, title_case, DimensionType, Explore, Field, FieldKind, MeasureType, Model, ReferenceKind, Relationship, Timeframe,
-    View, ViewSource,
+    parse_references, title_case, DimensionType, Explore, Field, FieldKind, MeasureType, Model, ReferenceKind, Relationship, TierStyle,
+    Timeframe, View, ViewSource,
 };
 
 use result::{ColumnInfo, ValueType};
 
-use crate::dialect::Dialect;
+use crate::dialect::{Calendar, Dialect, KeyedAggregate};
 use crate::error::CompileError;
 use crate::filter::{condition, FilterGrammar};
 use crate::query::{parse_sort, Limit, QuerySpec, SortDirection};
@@ -41,10 +41,29 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
     if fields.is_empty() {
         return Err(CompileError::NoFields);
     }
+    let spec = &with_explore_filters(explore, spec);
     let first = Compiler::new(model, explore, dialect, HashSet::new()).build(&fields, spec, now)?;
     let fanned = fanned_out(explore, &first.joined);
     let parts = if fanned.is_empty() { first } else { Compiler::new(model, explore, dialect, fanned).build(&fields, spec, now)? };
     Ok(CompiledQuery { sql: parts.sql, columns: parts.columns, connection: model.connection.clone() })
+}
+
+/// The query's filters plus the explore's `always_filter` defaults (for fields the query does not
+/// filter) and its `conditionally_filter` defaults (unless the query filters one of those fields
+/// or of the `unless` fields).
+fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> QuerySpec {
+    let mut spec = spec.clone();
+    let filtered = |spec: &QuerySpec, f: &str| spec.filters.iter().any(|(name, _)| name == f);
+    for (field, value) in &explore.always_filter {
+        if !filtered(&spec, field) {
+            spec.filters.push((field.clone(), value.clone()));
+        }
+    }
+    let conditional = explore.conditionally_filter.iter().map(|(f, _)| f).chain(&explore.conditionally_filter_unless);
+    if !explore.conditionally_filter.is_empty() && !conditional.clone().any(|f| filtered(&spec, f)) {
+        spec.filters.extend(explore.conditionally_filter.iter().cloned());
+    }
+    spec
 }
 
 /// Aliases whose rows the chosen joins repeat: a view reached through a many-to-one join is
@@ -79,6 +98,8 @@ struct Compiler<'a> {
     fanned: HashSet<String>,
     aliases: BTreeSet<String>,
     stack: Vec<String>,
+    /// "Now" in the query's time zone, for relative date filters (measure filters included).
+    now: DateTime,
 }
 
 /// A field as reached through an explore alias.
@@ -93,7 +114,7 @@ const MAX_REFERENCE_DEPTH: usize = 32;
 
 impl<'a> Compiler<'a> {
     fn new(model: &'a Model, explore: &'a Explore, dialect: &'a dyn Dialect, fanned: HashSet<String>) -> Self {
-        Compiler { model, explore, dialect, fanned, aliases: BTreeSet::new(), stack: Vec::new() }
+        Compiler { model, explore, dialect, fanned, aliases: BTreeSet::new(), stack: Vec::new(), now: DateTime::default() }
     }
 
     fn view_of(&self, alias: &str) -> Option<&'a View> {
@@ -111,7 +132,26 @@ impl<'a> Compiler<'a> {
         let unknown = || CompileError::UnknownField { field: name.to_string(), explore: self.explore.name.clone() };
         let (alias, view) = self.alias(alias).ok_or_else(unknown)?;
         let field = view.field(field).ok_or_else(unknown)?;
+        if !self.explore.exposes(alias, &field.name) {
+            return Err(unknown());
+        }
         Ok(Target { alias, view, field })
+    }
+
+    /// A field named by a measure's `filters:` (`status` in its own view, or `users.country`).
+    fn resolve_relative(&self, t: Target<'a>, name: &str) -> Result<Target<'a>, CompileError> {
+        let missing = || self.model_error(t, format!("its filter names `{name}`, which does not exist in explore `{}`", self.explore.name));
+        let (alias, view) = match name.split_once('.') {
+            Some((a, _)) => self.alias(a).ok_or_else(missing)?,
+            None => (t.alias, t.view),
+        };
+        let short = name.rsplit('.').next().unwrap_or(name);
+        let field = view.field(short).ok_or_else(missing)?;
+        Ok(Target { alias, view, field })
+    }
+
+    fn calendar(&self) -> Calendar {
+        Calendar { week_start_day: self.model.week_start_day, fiscal_month_offset: self.model.fiscal_month_offset }
     }
 
     fn model_error(&self, t: Target, message: impl Into<String>) -> CompileError {
@@ -183,8 +223,22 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// The dimension's SQL with references expanded, before any timeframe or yes/no shaping.
+    /// The dimension's SQL with references expanded, before any timeframe or yes/no shaping; time
+    /// fields come back as timestamps whatever their `datatype`.
     fn dimension_base(&mut self, t: Target<'a>) -> Result<String, CompileError> {
+        if let FieldKind::Dimension(DimensionType::Duration(interval)) = &t.field.kind {
+            let interval = *interval;
+            self.enter(t)?;
+            let what = format!("field `{}.{}`", t.alias, t.field.name);
+            let missing = || CompileError::Model { what: what.clone(), message: "a duration needs `sql_start` and `sql_end`".into() };
+            let start = t.field.sql_start.as_deref().ok_or_else(missing)?;
+            let end = t.field.sql_end.as_deref().ok_or_else(missing)?;
+            let start = self.expand(start, t.alias, t.view, false, &what)?;
+            let end = self.expand(end, t.alias, t.view, false, &what)?;
+            self.stack.pop();
+            let (start, end) = (self.dialect.to_timestamp(t.field.datatype, &start), self.dialect.to_timestamp(t.field.datatype, &end));
+            return Ok(self.dialect.duration(interval, &start, &end));
+        }
         self.enter(t)?;
         let default;
         let sql = match &t.field.sql {
@@ -197,15 +251,65 @@ impl<'a> Compiler<'a> {
         let what = format!("field `{}.{}`", t.alias, t.field.name);
         let expr = self.expand(sql, t.alias, t.view, false, &what);
         self.stack.pop();
-        expr
+        match &t.field.kind {
+            FieldKind::Dimension(DimensionType::Time(_)) => Ok(self.dialect.to_timestamp(t.field.datatype, &expr?)),
+            _ => expr,
+        }
     }
 
     /// What `${dimension}` means elsewhere: the timeframe expression, or a yesno's condition.
     fn dimension_value(&mut self, t: Target<'a>) -> Result<String, CompileError> {
+        if let FieldKind::Dimension(DimensionType::Case { whens, otherwise, .. }) = &t.field.kind {
+            self.enter(t)?;
+            let what = format!("field `{}.{}`", t.alias, t.field.name);
+            let mut sql = String::from("CASE");
+            for (condition, label) in whens {
+                let condition = self.expand(condition, t.alias, t.view, false, &what)?;
+                sql.push_str(&format!(" WHEN {condition} THEN {}", self.dialect.string_literal(label)));
+            }
+            if let Some(label) = otherwise {
+                sql.push_str(&format!(" ELSE {}", self.dialect.string_literal(label)));
+            }
+            sql.push_str(" END");
+            self.stack.pop();
+            return Ok(sql);
+        }
         let base = self.dimension_base(t)?;
-        Ok(match t.field.kind {
-            FieldKind::Dimension(DimensionType::Time(tf)) => self.dialect.timeframe(tf, &base),
+        Ok(match &t.field.kind {
+            FieldKind::Dimension(DimensionType::Time(tf)) => self.dialect.timeframe(*tf, &base, self.calendar()),
+            FieldKind::Dimension(DimensionType::Tier { tiers, style }) => {
+                let labels = tier_labels(tiers, *style);
+                let mut sql = format!("CASE WHEN ({base}) IS NULL THEN {}", self.dialect.string_literal("Undefined"));
+                for (tier, label) in tiers.iter().zip(&labels) {
+                    sql.push_str(&format!(" WHEN ({base}) < {} THEN {}", number_literal(*tier), self.dialect.string_literal(label)));
+                }
+                let last = labels.last().cloned().unwrap_or_default();
+                sql.push_str(&format!(" ELSE {} END", self.dialect.string_literal(&last)));
+                sql
+            }
             _ => base,
+        })
+    }
+
+    /// The measure filters of `t` as one condition, or `None` when it has none.
+    fn measure_condition(&mut self, t: Target<'a>, now: Option<DateTime>) -> Result<Option<String>, CompileError> {
+        if t.field.filters.is_empty() {
+            return Ok(None);
+        }
+        let now = now.unwrap_or(self.now);
+        let mut parts = Vec::new();
+        for filter in &t.field.filters {
+            let target = self.resolve_relative(t, &filter.field)?;
+            if let Some(sql) = self.filter_on(target, &filter.value, now).map_err(|message| {
+                self.model_error(t, format!("filter `{}: \"{}\"`: {message}", filter.field, filter.value))
+            })? {
+                parts.push(sql);
+            }
+        }
+        Ok(match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(format!("({})", parts.join(" AND "))),
         })
     }
 
@@ -214,33 +318,67 @@ impl<'a> Compiler<'a> {
         self.enter(t)?;
         let what = format!("measure `{}.{}`", t.alias, t.field.name);
         let value = match &t.field.sql {
-            Some(sql) => Some(self.expand(sql, t.alias, t.view, kind == MeasureType::Number, &what)?),
+            Some(sql) => Some(self.expand(sql, t.alias, t.view, kind.is_non_aggregate(), &what)?),
             None => None,
+        };
+        let condition = self.measure_condition(t, None)?;
+        // A filtered measure aggregates only the rows its filters keep.
+        let only = |v: &str| match &condition {
+            Some(c) => format!("CASE WHEN {c} THEN {v} ELSE NULL END"),
+            None => v.to_string(),
         };
         let fanned = self.fanned.contains(t.alias);
         let key = match t.view.primary_key() {
             Some(pk) => Some(self.dimension_value(Target { alias: t.alias, view: t.view, field: pk })?),
             None => None,
         };
+        let distinct_key = match &t.field.sql_distinct_key {
+            Some(sql) => Some(self.expand(sql, t.alias, t.view, false, &what)?),
+            None => key.clone(),
+        };
         let need_key = |c: &Self| -> Result<String, CompileError> {
             key.clone().ok_or_else(|| c.model_error(t, format!("view `{}` needs a `primary_key: yes` dimension: a join in this query repeats its rows, and a {} over repeated rows would be wrong", t.view.name, kind.name())))
         };
+        let need_distinct_key = |c: &Self| -> Result<String, CompileError> {
+            distinct_key.clone().ok_or_else(|| c.model_error(t, format!("a {} measure needs `sql_distinct_key` or a primary key in view `{}`", kind.name(), t.view.name)))
+        };
         let value_or = |c: &Self| value.clone().ok_or_else(|| c.model_error(t, format!("a {} measure needs `sql:`", kind.name())));
+        let d = self.dialect;
         let sql = match kind {
-            MeasureType::Count if fanned => format!("COUNT(DISTINCT {})", need_key(self)?),
-            MeasureType::Count => match (&value, &key) {
-                (Some(v), _) => format!("COUNT({v})"),
-                (None, Some(k)) if t.alias != self.explore.name => format!("COUNT({k})"),
+            MeasureType::Count if fanned => format!("COUNT(DISTINCT {})", only(&need_key(self)?)),
+            MeasureType::Count => match (&value, &key, &condition) {
+                (Some(v), _, _) => format!("COUNT({})", only(v)),
+                (None, Some(k), _) if t.alias != self.explore.name => format!("COUNT({})", only(k)),
+                (None, _, Some(_)) => format!("COUNT({})", only("1")),
                 _ => "COUNT(*)".to_string(),
             },
-            MeasureType::CountDistinct => format!("COUNT(DISTINCT {})", value_or(self)?),
-            MeasureType::Sum if fanned => self.dialect.symmetric_sum(&value_or(self)?, &need_key(self)?),
-            MeasureType::Sum => format!("COALESCE(SUM({}), 0)", value_or(self)?),
-            MeasureType::Average if fanned => self.dialect.symmetric_average(&value_or(self)?, &need_key(self)?),
-            MeasureType::Average => format!("AVG({})", value_or(self)?),
-            MeasureType::Min => format!("MIN({})", value_or(self)?),
-            MeasureType::Max => format!("MAX({})", value_or(self)?),
-            MeasureType::Number => value_or(self)?,
+            MeasureType::CountDistinct => format!("COUNT(DISTINCT {})", only(&value_or(self)?)),
+            MeasureType::Sum if fanned => d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_key(self)?),
+            MeasureType::Sum => format!("COALESCE(SUM({}), 0)", only(&value_or(self)?)),
+            MeasureType::Average if fanned => d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_key(self)?),
+            MeasureType::Average => format!("AVG({})", only(&value_or(self)?)),
+            MeasureType::Median if fanned => d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_key(self)?),
+            MeasureType::Median => d.median(&only(&value_or(self)?)),
+            MeasureType::Percentile(p) if fanned => {
+                d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_key(self)?)
+            }
+            MeasureType::Percentile(p) => d.percentile(&only(&value_or(self)?), p / 100.0),
+            MeasureType::SumDistinct => d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_distinct_key(self)?),
+            MeasureType::AverageDistinct => d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_distinct_key(self)?),
+            MeasureType::MedianDistinct => d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_distinct_key(self)?),
+            MeasureType::PercentileDistinct(p) => {
+                d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_distinct_key(self)?)
+            }
+            MeasureType::Min => format!("MIN({})", only(&value_or(self)?)),
+            MeasureType::Max => format!("MAX({})", only(&value_or(self)?)),
+            MeasureType::List => {
+                let name = t.field.list_field.as_deref().ok_or_else(|| self.model_error(t, "a list measure needs `list_field:`"))?;
+                let listed = t.view.field(name).ok_or_else(|| self.model_error(t, format!("`list_field: {name}` does not exist")))?;
+                let listed = self.dimension_value(Target { alias: t.alias, view: t.view, field: listed })?;
+                d.list(&only(&listed))
+            }
+            MeasureType::Number | MeasureType::Date | MeasureType::String => value_or(self)?,
+            MeasureType::YesNo => format!("CASE WHEN {} THEN 'Yes' ELSE 'No' END", value_or(self)?),
         };
         self.stack.pop();
         Ok(sql)
@@ -249,7 +387,7 @@ impl<'a> Compiler<'a> {
     fn select_expression(&mut self, t: Target<'a>) -> Result<String, CompileError> {
         match t.field.kind {
             FieldKind::Measure(_) => self.measure(t),
-            FieldKind::Dimension(DimensionType::YesNo) => {
+            FieldKind::Dimension(DimensionType::YesNo | DimensionType::Time(Timeframe::YesNo)) => {
                 let c = self.dimension_value(t)?;
                 Ok(format!("CASE WHEN {c} THEN 'Yes' ELSE 'No' END"))
             }
@@ -259,19 +397,53 @@ impl<'a> Compiler<'a> {
 
     fn filter(&mut self, name: &'a str, value: &str, now: DateTime) -> Result<Option<(bool, String)>, CompileError> {
         let t = self.resolve(name)?;
-        let (grammar, expr) = match t.field.kind {
-            FieldKind::Measure(_) => (FilterGrammar::Number, self.measure(t)?),
-            FieldKind::Dimension(DimensionType::String) => (FilterGrammar::String, self.dimension_value(t)?),
-            FieldKind::Dimension(DimensionType::Number) => (FilterGrammar::Number, self.dimension_value(t)?),
-            FieldKind::Dimension(DimensionType::YesNo) => (FilterGrammar::YesNo, self.dimension_value(t)?),
-            FieldKind::Dimension(DimensionType::Time(_)) => (FilterGrammar::Date, self.dimension_base(t)?),
-        };
-        let sql = condition(grammar, &expr, value, self.dialect, now)
-            .map_err(|message| CompileError::InvalidFilter { field: name.to_string(), message })?;
+        let sql = self.filter_on(t, value, now).map_err(|message| CompileError::InvalidFilter { field: name.to_string(), message })?;
         Ok(sql.map(|s| (t.field.is_measure(), s)))
     }
 
+    /// The condition for a filter expression on `t`, in the grammar its type uses.
+    fn filter_on(&mut self, t: Target<'a>, value: &str, now: DateTime) -> Result<Option<String>, String> {
+        let compiled = |e: CompileError| e.to_string();
+        let (grammar, expr) = match &t.field.kind {
+            FieldKind::Measure(MeasureType::String | MeasureType::List) => (FilterGrammar::String, self.measure(t).map_err(compiled)?),
+            FieldKind::Measure(MeasureType::YesNo) => {
+                let v = t.field.sql.clone().unwrap_or_default();
+                let what = format!("measure `{}.{}`", t.alias, t.field.name);
+                (FilterGrammar::YesNo, self.expand(&v, t.alias, t.view, true, &what).map_err(compiled)?)
+            }
+            FieldKind::Measure(MeasureType::Date) => (FilterGrammar::Date, self.measure(t).map_err(compiled)?),
+            FieldKind::Measure(_) => (FilterGrammar::Number, self.measure(t).map_err(compiled)?),
+            FieldKind::Dimension(
+                DimensionType::String | DimensionType::Zipcode | DimensionType::Case { .. } | DimensionType::Tier { .. },
+            ) => (FilterGrammar::String, self.dimension_value(t).map_err(compiled)?),
+            FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => {
+                (FilterGrammar::Number, self.dimension_value(t).map_err(compiled)?)
+            }
+            FieldKind::Dimension(DimensionType::YesNo) => (FilterGrammar::YesNo, self.dimension_value(t).map_err(compiled)?),
+            FieldKind::Dimension(DimensionType::Time(Timeframe::YesNo)) => {
+                (FilterGrammar::YesNo, self.dimension_value(t).map_err(compiled)?)
+            }
+            FieldKind::Dimension(DimensionType::Time(tf)) if tf.is_numeric_part() || *tf == Timeframe::FiscalYear => {
+                (FilterGrammar::Number, self.dimension_value(t).map_err(compiled)?)
+            }
+            FieldKind::Dimension(DimensionType::Time(
+                Timeframe::DayOfWeek
+                | Timeframe::MonthName
+                | Timeframe::QuarterOfYear
+                | Timeframe::FiscalQuarterOfYear
+                | Timeframe::FiscalQuarter
+                | Timeframe::TimeOfDay,
+            )) => (FilterGrammar::String, self.dimension_value(t).map_err(compiled)?),
+            FieldKind::Dimension(DimensionType::Time(_)) => (FilterGrammar::Date, self.dimension_base(t).map_err(compiled)?),
+        };
+        condition(grammar, &expr, value, self.dialect, now)
+    }
+
     fn build(mut self, fields: &[&'a str], spec: &'a QuerySpec, now: DateTime) -> Result<Built, CompileError> {
+        self.now = now;
+        for always in &self.explore.always_join {
+            self.aliases.insert(always.clone());
+        }
         let targets = fields.iter().map(|f| self.resolve(f)).collect::<Result<Vec<_>, _>>()?;
         let mut selects = Vec::new();
         let mut columns = Vec::new();
@@ -291,6 +463,15 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
+        let explore_what = format!("explore `{}`", self.explore.name);
+        if let Some(sql) = &self.explore.sql_always_where {
+            let base = self.base_view()?;
+            wheres.push(format!("({})", self.expand(sql, &self.explore.name, base, false, &explore_what)?));
+        }
+        if let Some(sql) = &self.explore.sql_always_having {
+            let base = self.base_view()?;
+            havings.push(format!("({})", self.expand(sql, &self.explore.name, base, true, &explore_what)?));
+        }
         let order = self.order_by(fields, &targets, &spec.sorts)?;
         let joins = self.joins()?;
         let mut sql = String::new();
@@ -302,10 +483,7 @@ impl<'a> Compiler<'a> {
         }
         sql.push_str("SELECT\n");
         sql.push_str(&selects.join(",\n"));
-        let base = self.model.views.get(&self.explore.base_view).ok_or_else(|| CompileError::Model {
-            what: format!("explore `{}`", self.explore.name),
-            message: format!("view `{}` does not exist", self.explore.base_view),
-        })?;
+        let base = self.base_view()?;
         sql.push_str(&format!("\nFROM {} AS {}", from_expression(base), self.explore.name));
         for (_, clause) in &joins {
             sql.push('\n');
@@ -331,7 +509,14 @@ impl<'a> Compiler<'a> {
         Ok(Built { sql, columns, joined: joins.into_iter().map(|(a, _)| a).collect() })
     }
 
-    fn order_by(&self, fields: &[&str], targets: &[Target], sorts: &[String]) -> Result<Vec<String>, CompileError> {
+    fn base_view(&self) -> Result<&'a View, CompileError> {
+        self.model.views.get(&self.explore.base_view).ok_or_else(|| CompileError::Model {
+            what: format!("explore `{}`", self.explore.name),
+            message: format!("view `{}` does not exist", self.explore.base_view),
+        })
+    }
+
+    fn order_by(&mut self, fields: &[&str], targets: &[Target<'a>], sorts: &[String]) -> Result<Vec<String>, CompileError> {
         if sorts.iter().any(|s| s.trim() == "__UNSORTED__") {
             return Ok(Vec::new());
         }
@@ -343,7 +528,8 @@ impl<'a> Compiler<'a> {
                 sort: sort.clone(),
                 message: format!("`{field}` is not one of the query's fields"),
             })?;
-            order.push(format!("{}{}", i + 1, if direction == SortDirection::Desc { " DESC" } else { "" }));
+            let key = self.sort_key(targets[i], i)?;
+            order.push(format!("{key}{}", if direction == SortDirection::Desc { " DESC" } else { "" }));
         }
         if order.is_empty() {
             // Looker's default: the first time dimension descending, else the first measure
@@ -354,10 +540,29 @@ impl<'a> Compiler<'a> {
             } else if let Some(i) = targets.iter().position(|t| t.field.is_measure()) {
                 order.push(format!("{} DESC", i + 1));
             } else {
-                order.push("1".to_string());
+                order.push(self.sort_key(targets[0], 0)?);
             }
         }
         Ok(order)
+    }
+
+    /// What to sort column `i` by: its ordinal, or for `case` and `tier` dimensions the position
+    /// of its label in declaration order (as Looker's hidden sort column does).
+    fn sort_key(&mut self, t: Target<'a>, i: usize) -> Result<String, CompileError> {
+        let labels: Vec<String> = match &t.field.kind {
+            FieldKind::Dimension(DimensionType::Case { whens, otherwise, alpha_sort: false }) => {
+                whens.iter().map(|(_, l)| l.clone()).chain(otherwise.clone()).collect()
+            }
+            FieldKind::Dimension(DimensionType::Tier { tiers, style }) => tier_labels(tiers, *style),
+            _ => return Ok((i + 1).to_string()),
+        };
+        let expr = self.dimension_value(t)?;
+        let mut sql = format!("CASE {expr}");
+        for (n, label) in labels.iter().enumerate() {
+            sql.push_str(&format!(" WHEN {} THEN {n}", self.dialect.string_literal(label)));
+        }
+        sql.push_str(&format!(" ELSE {} END", labels.len()));
+        Ok(sql)
     }
 
     /// The joins needed, in the explore's declared order: (alias, `LEFT JOIN table AS alias ON …`).
@@ -378,6 +583,9 @@ impl<'a> Compiler<'a> {
                     what: format!("join `{alias}`"),
                     message: format!("view `{}` does not exist", join.view),
                 })?;
+                for required in &join.required_joins {
+                    self.aliases.insert(required.clone());
+                }
                 let mut clause = format!("{} {} AS {}", join.join_type.sql_keyword(), from_expression(view), join.name);
                 if let Some(on) = &join.sql_on {
                     clause.push_str(" ON ");
@@ -425,15 +633,29 @@ fn table_expression(view: &View) -> String {
 
 fn column_info(t: Target) -> ColumnInfo {
     let view_label = if t.alias == t.view.name { t.view.label.clone() } else { title_case(t.alias) };
-    let value_type = match t.field.kind {
+    let value_type = match &t.field.kind {
+        FieldKind::Measure(MeasureType::String | MeasureType::List | MeasureType::YesNo) => ValueType::String,
+        FieldKind::Measure(MeasureType::Date) => ValueType::DateTime,
         FieldKind::Measure(_) => ValueType::Number,
-        FieldKind::Dimension(DimensionType::Number) => ValueType::Number,
-        FieldKind::Dimension(DimensionType::String | DimensionType::YesNo) => ValueType::String,
+        FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => ValueType::Number,
+        FieldKind::Dimension(DimensionType::String | DimensionType::YesNo | DimensionType::Zipcode | DimensionType::Case { .. } | DimensionType::Tier { .. }) => {
+            ValueType::String
+        }
         FieldKind::Dimension(DimensionType::Time(tf)) => match tf {
-            Timeframe::Raw | Timeframe::Time => ValueType::DateTime,
+            Timeframe::Raw | Timeframe::Time | Timeframe::HourN(_) | Timeframe::MinuteN(_) | Timeframe::Second | Timeframe::Millisecond | Timeframe::Microsecond => {
+                ValueType::DateTime
+            }
             Timeframe::Date | Timeframe::Week => ValueType::Date,
-            Timeframe::Month | Timeframe::Quarter => ValueType::String,
-            Timeframe::Year => ValueType::Number,
+            Timeframe::Year
+            | Timeframe::DayOfWeekIndex
+            | Timeframe::DayOfMonth
+            | Timeframe::DayOfYear
+            | Timeframe::WeekOfYear
+            | Timeframe::MonthNum
+            | Timeframe::HourOfDay
+            | Timeframe::FiscalMonthNum
+            | Timeframe::FiscalYear => ValueType::Number,
+            _ => ValueType::String,
         },
     };
     ColumnInfo {
@@ -444,5 +666,41 @@ fn column_info(t: Target) -> ColumnInfo {
         is_measure: t.field.is_measure(),
         type_name: t.field.type_name(),
         value_type,
+    }
+}
+
+/// Looker's tier labels, one per bucket: below the first tier, between each pair, from the last.
+fn tier_labels(tiers: &[f64], style: TierStyle) -> Vec<String> {
+    let n = |v: f64| number_literal(v);
+    let mut labels = Vec::with_capacity(tiers.len() + 1);
+    for i in 0..=tiers.len() {
+        let low = i.checked_sub(1).map(|j| tiers[j]);
+        let high = tiers.get(i).copied();
+        let label = match (style, low, high) {
+            (TierStyle::Classic, None, Some(h)) => format!("T{i:02} (-inf,{})", n(h)),
+            (TierStyle::Classic, Some(l), Some(h)) => format!("T{i:02} [{},{})", n(l), n(h)),
+            (TierStyle::Classic, Some(l), None) => format!("T{i:02} [{},inf)", n(l)),
+            (TierStyle::Interval, None, Some(h)) => format!("(-inf,{})", n(h)),
+            (TierStyle::Interval, Some(l), Some(h)) => format!("[{},{})", n(l), n(h)),
+            (TierStyle::Interval, Some(l), None) => format!("[{},inf)", n(l)),
+            (TierStyle::Integer, None, Some(h)) => format!("Below {}", n(h)),
+            (TierStyle::Integer, Some(l), Some(h)) => format!("{} to {}", n(l), n(h - 1.0)),
+            (TierStyle::Integer, Some(l), None) => format!("{} or Above", n(l)),
+            (TierStyle::Relational, None, Some(h)) => format!("< {}", n(h)),
+            (TierStyle::Relational, Some(l), Some(h)) => format!(">= {} and < {}", n(l), n(h)),
+            (TierStyle::Relational, Some(l), None) => format!(">= {}", n(l)),
+            (_, None, None) => "Undefined".to_string(),
+        };
+        labels.push(label);
+    }
+    labels
+}
+
+/// A finite number as SQL: integers without a fraction.
+fn number_literal(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
     }
 }
