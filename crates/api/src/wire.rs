@@ -150,7 +150,7 @@ fn explore_field(model: &Model, explore: &Explore, alias: &str, view: &semantic:
 pub fn lookml_explore(model: &Model, explore: &Explore) -> Value {
     let mut dimensions = Vec::new();
     let mut measures = Vec::new();
-    let aliases = std::iter::once((explore.name.as_str(), explore.base_view.as_str()))
+    let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str()))
         .chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
     for (alias, view_name) in aliases {
         let Some(view) = model.views.get(view_name) else { continue };

@@ -222,6 +222,7 @@ impl Builder<'_> {
             label: title_case(name),
             description: None,
             base_view: name.to_string(),
+            base_alias: name.to_string(),
             hidden: false,
             group_label: None,
             tags: Vec::new(),
@@ -238,7 +239,13 @@ impl Builder<'_> {
         let mut fields_written = None;
         for item in &def.items {
             match item.key.as_str() {
-                "from" | "view_name" => explore.base_view = self.text(item).unwrap_or(explore.base_view.clone()),
+                "from" => explore.base_view = self.text(item).unwrap_or(explore.base_view.clone()),
+                "view_name" => {
+                    if let Some(v) = self.text(item) {
+                        explore.base_view = v.clone();
+                        explore.base_alias = v;
+                    }
+                }
                 "label" => explore.label = self.text(item).unwrap_or(explore.label.clone()),
                 "description" => explore.description = self.text(item),
                 "group_label" => explore.group_label = self.text(item),
@@ -272,7 +279,7 @@ impl Builder<'_> {
                 }
                 "join" => {
                     if let Some(join) = self.join(item) {
-                        if join.name == explore.name || explore.join(&join.name).is_some() {
+                        if join.name == explore.base_alias || explore.join(&join.name).is_some() {
                             self.error(item.key_span, format!("join `{}` appears twice in explore `{name}`", join.name));
                         } else {
                             explore.joins.push(join);

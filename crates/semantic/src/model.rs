@@ -40,6 +40,9 @@ pub struct Explore {
     pub description: Option<String>,
     /// The view the explore starts from (`from:`, `view_name:` or the explore's own name).
     pub base_view: String,
+    /// The name its fields are addressed by: the explore's name, or with `view_name:` that view's
+    /// name (with `from:` the explore's name stays).
+    pub base_alias: String,
     pub hidden: bool,
     pub group_label: Option<String>,
     pub tags: Vec<String>,
@@ -66,7 +69,7 @@ impl Explore {
 
     /// The view behind an alias usable in this explore (the explore's own name or a join name).
     pub fn view_for_alias(&self, alias: &str) -> Option<&str> {
-        if alias == self.name {
+        if alias == self.base_alias {
             return Some(&self.base_view);
         }
         self.join(alias).map(|j| j.view.as_str())

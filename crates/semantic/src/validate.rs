@@ -93,7 +93,7 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
 fn write_foreign_keys(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
     let keys: BTreeMap<String, Option<String>> = model.views.iter().map(|(n, v)| (n.clone(), v.primary_key().map(|f| f.name.clone()))).collect();
     for explore in model.explores.values_mut() {
-        let base = explore.name.clone();
+        let base = explore.base_alias.clone();
         for join in &mut explore.joins {
             let Some(fk) = join.sql_on.as_deref().and_then(|s| s.strip_prefix(FOREIGN_KEY_MARK)).map(str::to_string) else { continue };
             let from = if fk.contains('.') { fk.clone() } else { format!("{base}.{fk}") };
@@ -111,7 +111,7 @@ fn write_foreign_keys(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
 
 /// Every `alias.field` of an explore.
 fn all_fields(model: &Model, explore: &Explore) -> Vec<String> {
-    let aliases = std::iter::once((explore.name.as_str(), explore.base_view.as_str())).chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
+    let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str())).chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
     aliases
         .filter_map(|(a, v)| model.views.get(v).map(|view| (a, view)))
         .flat_map(|(a, view)| view.fields.iter().map(move |f| format!("{a}.{}", f.name)))
@@ -154,8 +154,8 @@ fn resolve_field_lists(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
         let all = all_fields(model, explore);
         let mut resolved_explore = None;
         if let Some(list) = &explore.fields {
-            let qualified: Vec<String> = list.iter().map(|f| qualify(f, &explore.name)).collect();
-            match expand_field_list(&qualified, &all, &mut |set| expand_set(model, explore, set, &explore.name, 0)) {
+            let qualified: Vec<String> = list.iter().map(|f| qualify(f, &explore.base_alias)).collect();
+            match expand_field_list(&qualified, &all, &mut |set| expand_set(model, explore, set, &explore.base_alias, 0)) {
                 Ok(fields) => {
                     for f in fields.iter().filter(|f| !all.contains(f)) {
                         diagnostics.push(Diagnostic::error(explore.span, format!("explore `{name}` `fields:` names `{f}`, which is not a field of the explore")));
@@ -211,7 +211,7 @@ fn resolve_in_explore<'m>(model: &'m Model, explore: &Explore, name: &str) -> Op
 /// measures whose value repetition would change.
 fn check_primary_keys(model: &Model, explore: &Explore, diagnostics: &mut Vec<Diagnostic>) {
     let one_to_many = explore.joins.iter().any(|j| matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany));
-    let aliases = std::iter::once((explore.name.as_str(), explore.base_view.as_str(), None)).chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str(), Some(j))));
+    let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str(), None)).chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str(), Some(j))));
     for (alias, view_name, join) in aliases {
         let by_own = join.is_some_and(|j| matches!(j.relationship, Relationship::ManyToOne | Relationship::ManyToMany));
         let by_other = explore.joins.iter().any(|j| j.name != alias && matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany));

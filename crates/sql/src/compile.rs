@@ -72,7 +72,7 @@ fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> QuerySpec {
 fn fanned_out(explore: &Explore, joined: &[String]) -> HashSet<String> {
     let joins: Vec<_> = joined.iter().filter_map(|a| explore.join(a)).collect();
     let mut out = HashSet::new();
-    let aliases = std::iter::once(explore.name.clone()).chain(joined.iter().cloned());
+    let aliases = std::iter::once(explore.base_alias.clone()).chain(joined.iter().cloned());
     for alias in aliases {
         let own = explore.join(&alias).map(|j| j.relationship);
         let by_own = matches!(own, Some(Relationship::ManyToOne | Relationship::ManyToMany));
@@ -123,7 +123,7 @@ impl<'a> Compiler<'a> {
 
     /// An alias of this explore (its own name or a join's) as the explore spells it, with its view.
     fn alias(&self, name: &str) -> Option<(&'a str, &'a View)> {
-        let alias = if name == self.explore.name { self.explore.name.as_str() } else { self.explore.join(name)?.name.as_str() };
+        let alias = if name == self.explore.base_alias { self.explore.base_alias.as_str() } else { self.explore.join(name)?.name.as_str() };
         Some((alias, self.view_of(alias)?))
     }
 
@@ -217,7 +217,7 @@ impl<'a> Compiler<'a> {
             return Err(self.model_error(t, format!("refers to itself through {chain} → {key}")));
         }
         self.stack.push(key);
-        if t.alias != self.explore.name {
+        if t.alias != self.explore.base_alias {
             self.aliases.insert(t.alias.to_string());
         }
         Ok(())
@@ -348,7 +348,7 @@ impl<'a> Compiler<'a> {
             MeasureType::Count if fanned => format!("COUNT(DISTINCT {})", only(&need_key(self)?)),
             MeasureType::Count => match (&value, &key, &condition) {
                 (Some(v), _, _) => format!("COUNT({})", only(v)),
-                (None, Some(k), _) if t.alias != self.explore.name => format!("COUNT({})", only(k)),
+                (None, Some(k), _) if t.alias != self.explore.base_alias => format!("COUNT({})", only(k)),
                 (None, _, Some(_)) => format!("COUNT({})", only("1")),
                 _ => "COUNT(*)".to_string(),
             },
@@ -466,11 +466,11 @@ impl<'a> Compiler<'a> {
         let explore_what = format!("explore `{}`", self.explore.name);
         if let Some(sql) = &self.explore.sql_always_where {
             let base = self.base_view()?;
-            wheres.push(format!("({})", self.expand(sql, &self.explore.name, base, false, &explore_what)?));
+            wheres.push(format!("({})", self.expand(sql, &self.explore.base_alias, base, false, &explore_what)?));
         }
         if let Some(sql) = &self.explore.sql_always_having {
             let base = self.base_view()?;
-            havings.push(format!("({})", self.expand(sql, &self.explore.name, base, true, &explore_what)?));
+            havings.push(format!("({})", self.expand(sql, &self.explore.base_alias, base, true, &explore_what)?));
         }
         let order = self.order_by(fields, &targets, &spec.sorts)?;
         let joins = self.joins()?;
@@ -484,7 +484,7 @@ impl<'a> Compiler<'a> {
         sql.push_str("SELECT\n");
         sql.push_str(&selects.join(",\n"));
         let base = self.base_view()?;
-        sql.push_str(&format!("\nFROM {} AS {}", from_expression(base), self.explore.name));
+        sql.push_str(&format!("\nFROM {} AS {}", from_expression(base), self.explore.base_alias));
         for (_, clause) in &joins {
             sql.push('\n');
             sql.push_str(clause);
@@ -603,7 +603,7 @@ impl<'a> Compiler<'a> {
     fn ctes(&self, joins: &[(String, String)]) -> Vec<String> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
-        let aliases = std::iter::once(self.explore.name.as_str()).chain(joins.iter().map(|(a, _)| a.as_str()));
+        let aliases = std::iter::once(self.explore.base_alias.as_str()).chain(joins.iter().map(|(a, _)| a.as_str()));
         for alias in aliases {
             if let Some(view) = self.view_of(alias) {
                 if let ViewSource::DerivedSql(sql) = &view.source {

@@ -1,0 +1,49 @@
+connection: "shop"
+label: "Shop"
+include: "/views/**.view.lkml"
+include: "refinements.lkml"
+
+explore: orders {
+  join: users {
+    foreign_key: user_id
+    relationship: many_to_one
+  }
+  join: order_items {
+    sql_on: ${order_items.order_id} = ${orders.id} ;;
+    relationship: one_to_many
+  }
+}
+
+explore: order_items {
+  join: orders {
+    sql_on: ${order_items.order_id} = ${orders.id} ;;
+    relationship: many_to_one
+  }
+  join: users {
+    sql_on: ${orders.user_id} = ${users.id} ;;
+    relationship: many_to_one
+    required_joins: [orders]
+  }
+}
+
+explore: completed_orders {
+  from: orders
+  sql_always_where: ${completed_orders.status} = 'complete' ;;
+  sql_always_having: ${completed_orders.count} > 1 ;;
+  always_filter: { filters: [completed_orders.created_year: "2024"] }
+}
+
+explore: conditional_orders {
+  from: orders
+  conditionally_filter: {
+    filters: [conditional_orders.status: "pending"]
+    unless: [conditional_orders.id]
+  }
+  fields: [ALL_FIELDS*, -conditional_orders.total_amount]
+}
+
+explore: customers {
+  view_name: customer_summary
+}
+
+explore: users {}

@@ -1,0 +1,86 @@
+view: orders {
+  sql_table_name: main.orders ;;
+
+  dimension: id {
+    primary_key: yes
+    type: number
+  }
+  dimension: user_id { type: number }
+  dimension: status {}
+  dimension: amount { type: number }
+
+  dimension: status_group {
+    case: {
+      when: { sql: ${status} = 'pending' ;; label: "Open" }
+      when: { sql: ${status} = 'complete' ;; label: "Done" }
+      else: "Stopped"
+    }
+  }
+
+  dimension: amount_tier {
+    type: tier
+    tiers: [10, 50, 100]
+    style: integer
+    sql: ${amount} ;;
+  }
+
+  dimension_group: created {
+    type: time
+    timeframes: [raw, time, time_of_day, date, week, month, quarter, year, hour, hour6, minute, minute15, second,
+      day_of_week, day_of_week_index, day_of_month, day_of_year, week_of_year, month_name, month_num,
+      quarter_of_year, hour_of_day, fiscal_month_num, fiscal_quarter, fiscal_quarter_of_year, fiscal_year, yesno]
+    sql: ${TABLE}.created_at ;;
+  }
+
+  dimension_group: shipped {
+    type: time
+    timeframes: [date, yesno]
+    datatype: epoch
+    sql: ${TABLE}.shipped_epoch ;;
+  }
+
+  dimension_group: booked {
+    type: time
+    timeframes: [date, month]
+    datatype: yyyymmdd
+    sql: ${TABLE}.booked_ymd ;;
+  }
+
+  dimension_group: since_signup {
+    type: duration
+    intervals: [hour, day, week, month]
+    sql_start: ${users.created_raw} ;;
+    sql_end: ${created_raw} ;;
+  }
+
+  measure: count { type: count drill_fields: [detail*] }
+  measure: total_amount { type: sum sql: ${amount} ;; value_format_name: usd }
+  measure: complete_count {
+    type: count
+    filters: [status: "complete"]
+  }
+  measure: complete_amount {
+    type: sum
+    sql: ${amount} ;;
+    filters: [status: "complete", created_year: "2024"]
+  }
+  measure: us_amount {
+    type: sum
+    sql: ${amount} ;;
+    filters: [users.country: "US"]
+  }
+  measure: complete_users {
+    type: count_distinct
+    sql: ${user_id} ;;
+    filters: [status: "-cancelled"]
+  }
+  measure: median_amount { type: median sql: ${amount} ;; }
+  measure: p90_amount { type: percentile percentile: 90 sql: ${amount} ;; }
+  measure: statuses { type: list list_field: status }
+  measure: first_order { type: date sql: MIN(${created_raw}) ;; }
+  measure: any_pending { type: yesno sql: MAX(CASE WHEN ${status} = 'pending' THEN 1 ELSE 0 END) = 1 ;; }
+  measure: average_amount { type: average sql: ${amount} ;; }
+  measure: amount_per_order { type: number sql: ${total_amount} / NULLIF(${count}, 0) ;; }
+
+  set: detail { fields: [id, status, users.name] }
+}

@@ -1,0 +1,28 @@
+view: base_people {
+  extension: required
+  dimension: id {
+    primary_key: yes
+    type: number
+  }
+  dimension: name {}
+  dimension: age { type: number }
+  measure: count { type: count }
+}
+
+view: users {
+  extends: [base_people]
+  sql_table_name: main.users ;;
+  dimension: country {}
+  dimension: age_tier {
+    type: tier
+    tiers: [20, 40, 60]
+    sql: ${age} ;;
+  }
+  dimension_group: created {
+    type: time
+    timeframes: [raw, date, month]
+    sql: ${TABLE}.created_at ;;
+  }
+  measure: total_age { type: sum sql: ${age} ;; }
+  measure: average_age { type: average sql: ${age} ;; }
+}

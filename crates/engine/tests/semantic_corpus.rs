@@ -1,0 +1,252 @@
+//! The semantic corpus: queries over `tests/corpus/shop` (every timeframe, measure type, measure
+//! filters, tiers, case, durations, datatypes, refinements, extends, explore filters, fan-outs)
+//! compiled by Sightline and run on DuckDB, each compared with hand-written SQL over the same data.
+
+use std::path::Path;
+
+use connect::{Connection, DuckDbConnection};
+use jiff::civil::date;
+use result::{ColumnInfo, ResultSet, Value, ValueType};
+use semantic::Catalog;
+use sql::{compile, DuckDb, Limit, QuerySpec};
+
+struct Case {
+    name: &'static str,
+    model: &'static str,
+    explore: &'static str,
+    fields: &'static [&'static str],
+    filters: &'static [(&'static str, &'static str)],
+    sorts: &'static [&'static str],
+    expected: &'static str,
+}
+
+const fn case(
+    name: &'static str,
+    explore: &'static str,
+    fields: &'static [&'static str],
+    filters: &'static [(&'static str, &'static str)],
+    sorts: &'static [&'static str],
+    expected: &'static str,
+) -> Case {
+    Case { name, model: "shop", explore, fields, filters, sorts, expected }
+}
+
+const CASES: &[Case] = &[
+    // Timeframes, each against DuckDB functions written independently of the dialect code.
+    case("timeframe date", "orders", &["orders.created_date", "orders.count"], &[], &["orders.created_date"],
+        "SELECT created_at::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe time", "orders", &["orders.created_time"], &[], &["orders.created_time"],
+        "SELECT date_trunc('second', created_at) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe week (monday)", "orders", &["orders.created_week", "orders.count"], &[], &["orders.created_week"],
+        "SELECT (created_at::DATE - (isodow(created_at) - 1) * INTERVAL 1 DAY)::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe month", "orders", &["orders.created_month", "orders.count"], &[], &["orders.created_month"],
+        "SELECT printf('%04d-%02d', year(created_at), month(created_at)), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe quarter", "orders", &["orders.created_quarter", "orders.count"], &[], &["orders.created_quarter"],
+        "SELECT printf('%d-Q%d', year(created_at), quarter(created_at)), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe year", "orders", &["orders.created_year", "orders.total_amount"], &[], &["orders.created_year"],
+        "SELECT year(created_at), SUM(amount) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe hour", "orders", &["orders.created_hour"], &[], &["orders.created_hour"],
+        "SELECT printf('%s %02d', created_at::DATE, hour(created_at)) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe hour6", "orders", &["orders.created_hour6", "orders.count"], &[], &["orders.created_hour6"],
+        "SELECT created_at::DATE + INTERVAL (hour(created_at) // 6 * 6) HOUR, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe minute15", "orders", &["orders.created_minute15"], &[], &["orders.created_minute15"],
+        "SELECT date_trunc('hour', created_at) + INTERVAL (minute(created_at) // 15 * 15) MINUTE FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe minute", "orders", &["orders.created_minute"], &[], &["orders.created_minute"],
+        "SELECT printf('%s %02d:%02d', created_at::DATE, hour(created_at), minute(created_at)) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe time_of_day", "orders", &["orders.created_time_of_day", "orders.count"], &[], &["orders.created_time_of_day"],
+        "SELECT printf('%02d:%02d', hour(created_at), minute(created_at)), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe day_of_week", "orders", &["orders.created_day_of_week", "orders.count"], &[], &["orders.created_day_of_week"],
+        "SELECT dayname(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe day_of_week_index", "orders", &["orders.created_day_of_week_index", "orders.count"], &[], &["orders.created_day_of_week_index"],
+        "SELECT isodow(created_at) - 1, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe day_of_month", "orders", &["orders.created_day_of_month", "orders.count"], &[], &["orders.created_day_of_month"],
+        "SELECT day(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe day_of_year", "orders", &["orders.created_day_of_year", "orders.count"], &[], &["orders.created_day_of_year"],
+        "SELECT dayofyear(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe week_of_year", "orders", &["orders.created_week_of_year", "orders.count"], &[], &["orders.created_week_of_year"],
+        "SELECT week(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe month_name", "orders", &["orders.created_month_name", "orders.count"], &[], &["orders.created_month_name"],
+        "SELECT monthname(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe month_num", "orders", &["orders.created_month_num", "orders.count"], &[], &["orders.created_month_num"],
+        "SELECT month(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe quarter_of_year", "orders", &["orders.created_quarter_of_year", "orders.count"], &[], &["orders.created_quarter_of_year"],
+        "SELECT 'Q' || quarter(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe hour_of_day", "orders", &["orders.created_hour_of_day", "orders.count"], &[], &["orders.created_hour_of_day"],
+        "SELECT hour(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("timeframe yesno", "orders", &["orders.shipped", "orders.count"], &[], &["orders.shipped"],
+        "SELECT CASE WHEN shipped_epoch IS NOT NULL THEN 'Yes' ELSE 'No' END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    // Fiscal timeframes with no offset equal calendar ones.
+    case("fiscal_year without offset", "orders", &["orders.created_fiscal_year", "orders.count"], &[], &["orders.created_fiscal_year"],
+        "SELECT year(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    // Datatypes.
+    case("datatype epoch", "orders", &["orders.shipped_date", "orders.count"], &[], &["orders.shipped_date"],
+        "SELECT to_timestamp(shipped_epoch)::TIMESTAMP::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1 NULLS LAST"),
+    case("datatype yyyymmdd", "orders", &["orders.booked_month", "orders.count"], &[], &["orders.booked_month"],
+        "SELECT printf('%04d-%02d', booked_ymd // 10000, booked_ymd // 100 % 100), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("datatype yyyymmdd filter", "orders", &["orders.count"], &[("orders.booked_date", "2023-04-01 to 2023-05-01")], &[],
+        "SELECT COUNT(*) FROM orders WHERE booked_ymd >= 20230401 AND booked_ymd < 20230501"),
+    // Filters on timeframes: spans filter the timestamp, parts filter the value.
+    case("filter on year span", "orders", &["orders.count"], &[("orders.created_year", "2024")], &[],
+        "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-01-01' AND created_at < '2025-01-01'"),
+    case("filter on month_num part", "orders", &["orders.count"], &[("orders.created_month_num", "[3,5]")], &[],
+        "SELECT COUNT(*) FROM orders WHERE month(created_at) BETWEEN 3 AND 5"),
+    case("filter on day_of_week part", "orders", &["orders.count"], &[("orders.created_day_of_week", "Monday,Friday")], &[],
+        "SELECT COUNT(*) FROM orders WHERE dayname(created_at) IN ('Monday', 'Friday')"),
+    case("filter on yesno timeframe", "orders", &["orders.count"], &[("orders.shipped", "No")], &[],
+        "SELECT COUNT(*) FROM orders WHERE shipped_epoch IS NULL"),
+    // Measure types and measure filters.
+    case("filtered count", "orders", &["orders.created_year", "orders.complete_count"], &[], &["orders.created_year"],
+        "SELECT year(created_at), COUNT(*) FILTER (WHERE status = 'complete') FROM orders GROUP BY 1 ORDER BY 1"),
+    case("filtered sum with a time filter", "orders", &["orders.status", "orders.complete_amount"], &[], &["orders.status"],
+        "SELECT status, COALESCE(SUM(amount) FILTER (WHERE status = 'complete' AND year(created_at) = 2024), 0) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("filtered sum over a joined view", "orders", &["orders.created_year", "orders.us_amount"], &[], &["orders.created_year"],
+        "SELECT year(o.created_at), COALESCE(SUM(o.amount) FILTER (WHERE u.country = 'US'), 0) FROM orders o LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1"),
+    case("filtered count_distinct with negation", "orders", &["orders.complete_users"], &[], &[],
+        "SELECT COUNT(DISTINCT user_id) FILTER (WHERE status <> 'cancelled' OR status IS NULL) FROM orders"),
+    case("median", "orders", &["orders.status", "orders.median_amount"], &[], &["orders.status"],
+        "SELECT status, median(amount) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("percentile", "orders", &["orders.status", "orders.p90_amount"], &[], &["orders.status"],
+        "SELECT status, quantile_cont(amount, 0.9) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("list", "orders", &["orders.created_year", "orders.statuses"], &[], &["orders.created_year"],
+        "SELECT year(created_at), string_agg(DISTINCT status, ', ' ORDER BY status) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("date measure", "orders", &["orders.status", "orders.first_order"], &[], &["orders.status"],
+        "SELECT status, MIN(created_at) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("yesno measure", "orders", &["orders.created_year", "orders.any_pending"], &[], &["orders.created_year"],
+        "SELECT year(created_at), CASE WHEN bool_or(status = 'pending') THEN 'Yes' ELSE 'No' END FROM orders GROUP BY 1 ORDER BY 1"),
+    case("number measure over measures", "orders", &["orders.status", "orders.amount_per_order"], &[], &["orders.status"],
+        "SELECT status, SUM(amount) / COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("filter on a measure", "orders", &["orders.user_id", "orders.count"], &[("orders.count", ">=4")], &["orders.user_id"],
+        "SELECT user_id, COUNT(*) FROM orders GROUP BY 1 HAVING COUNT(*) >= 4 ORDER BY 1"),
+    // *_distinct types de-duplicate by sql_distinct_key.
+    case("sum_distinct", "order_items", &["order_items.order_amount_once", "order_items.total_sale_price"], &[], &[],
+        "SELECT (SELECT SUM(amount) FROM orders WHERE id IN (SELECT order_id FROM order_items)), (SELECT SUM(sale_price) FROM order_items)"),
+    case("average_distinct", "order_items", &["order_items.order_amount_average_once"], &[], &[],
+        "SELECT AVG(amount) FROM orders WHERE id IN (SELECT order_id FROM order_items)"),
+    case("median_distinct", "order_items", &["order_items.order_amount_median_once"], &[], &[],
+        "SELECT median(amount) FROM orders WHERE id IN (SELECT order_id FROM order_items)"),
+    // Fan-out: the one-to-many join must not repeat orders or users.
+    case("symmetric sum across one_to_many", "orders", &["orders.status", "orders.total_amount", "order_items.total_sale_price"], &[], &["orders.status"],
+        "SELECT o.status, SUM(o.amount), (SELECT SUM(i.sale_price) FROM order_items i JOIN orders o2 ON i.order_id = o2.id WHERE o2.status = o.status) FROM orders o GROUP BY 1 ORDER BY 1"),
+    case("symmetric average of a many_to_one view", "order_items", &["users.country", "users.average_age", "order_items.count"], &[], &["users.country"],
+        "SELECT u.country, (SELECT AVG(age) FROM users u2 WHERE u2.country IS NOT DISTINCT FROM u.country AND u2.id IN (SELECT o.user_id FROM orders o JOIN order_items i ON i.order_id = o.id)), COUNT(*) FROM order_items i JOIN orders o ON i.order_id = o.id LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1 NULLS LAST"),
+    // Dimension types.
+    case("tier integer style, sorted by bucket", "orders", &["orders.amount_tier", "orders.count"], &[], &["orders.amount_tier"],
+        "SELECT t, c FROM (SELECT CASE WHEN amount < 10 THEN 'Below 10' WHEN amount < 50 THEN '10 to 49' WHEN amount < 100 THEN '50 to 99' ELSE '100 or Above' END AS t, CASE WHEN amount < 10 THEN 0 WHEN amount < 50 THEN 1 WHEN amount < 100 THEN 2 ELSE 3 END AS k, COUNT(*) AS c FROM orders GROUP BY 1, 2) ORDER BY k"),
+    case("tier classic style with nulls", "users", &["users.age_tier", "users.count"], &[], &["users.age_tier"],
+        "SELECT t, c FROM (SELECT CASE WHEN age IS NULL THEN 'Undefined' WHEN age < 20 THEN 'T00 (-inf,20)' WHEN age < 40 THEN 'T01 [20,40)' WHEN age < 60 THEN 'T02 [40,60)' ELSE 'T03 [60,inf)' END AS t, COUNT(*) AS c FROM users GROUP BY 1) ORDER BY CASE t WHEN 'T00 (-inf,20)' THEN 0 WHEN 'T01 [20,40)' THEN 1 WHEN 'T02 [40,60)' THEN 2 WHEN 'T03 [60,inf)' THEN 3 ELSE 4 END"),
+    case("tier filter", "users", &["users.count"], &[("users.age_tier", "T01 [20^,40)")], &[],
+        "SELECT COUNT(*) FROM users WHERE age >= 20 AND age < 40"),
+    case("case in declaration order", "orders", &["orders.status_group", "orders.count"], &[], &["orders.status_group"],
+        "SELECT g, c FROM (SELECT CASE WHEN status = 'pending' THEN 'Open' WHEN status = 'complete' THEN 'Done' ELSE 'Stopped' END AS g, COUNT(*) AS c FROM orders GROUP BY 1) ORDER BY CASE g WHEN 'Open' THEN 0 WHEN 'Done' THEN 1 ELSE 2 END"),
+    case("case filter", "orders", &["orders.count"], &[("orders.status_group", "Stopped")], &[],
+        "SELECT COUNT(*) FROM orders WHERE status = 'cancelled'"),
+    case("duration in days", "orders", &["orders.days_since_signup", "orders.count"], &[("orders.days_since_signup", "[150,200]")], &["orders.days_since_signup"],
+        "SELECT date_diff('day', u.created_at::DATE, o.created_at::DATE), COUNT(*) FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE date_diff('day', u.created_at::DATE, o.created_at::DATE) BETWEEN 150 AND 200 GROUP BY 1 ORDER BY 1"),
+    case("duration in complete months", "orders", &["orders.months_since_signup", "orders.count"], &[], &["orders.months_since_signup"],
+        "SELECT date_sub('month', u.created_at::DATE, o.created_at::DATE), COUNT(*) FROM orders o LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1"),
+    case("duration in hours", "orders", &["orders.hours_since_signup"], &[("orders.id", "<=20")], &["orders.hours_since_signup"],
+        "SELECT floor((epoch(o.created_at) - epoch(u.created_at)) / 3600)::BIGINT FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE o.id <= 20 GROUP BY 1 ORDER BY 1"),
+    // Refinements and extends.
+    case("refined dimension sql", "users", &["users.name"], &[("users.id", "<=3")], &["users.name"],
+        "SELECT UPPER(name) FROM users WHERE id <= 3 ORDER BY 1"),
+    case("refinement adds a yesno", "orders", &["orders.big", "orders.count"], &[], &["orders.big"],
+        "SELECT CASE WHEN ROUND(amount, 2) >= 100 THEN 'Yes' ELSE 'No' END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("extended fields", "users", &["users.country", "users.count", "users.total_age"], &[], &["users.country"],
+        "SELECT country, COUNT(*), COALESCE(SUM(age), 0) FROM users GROUP BY 1 ORDER BY 1 NULLS LAST"),
+    // Explore parameters.
+    case("sql_always_where, sql_always_having and always_filter", "completed_orders", &["completed_orders.user_id", "completed_orders.count"], &[], &["completed_orders.user_id"],
+        "SELECT user_id, COUNT(*) FROM orders WHERE status = 'complete' AND created_at >= '2024-01-01' AND created_at < '2025-01-01' GROUP BY 1 HAVING COUNT(*) > 1 ORDER BY 1"),
+    case("always_filter value replaced by the query's", "completed_orders", &["completed_orders.count"], &[("completed_orders.created_year", "2023")], &[],
+        "SELECT COUNT(*) FROM orders WHERE status = 'complete' AND year(created_at) = 2023 HAVING COUNT(*) > 1"),
+    case("conditionally_filter applies by default", "conditional_orders", &["conditional_orders.count"], &[], &[],
+        "SELECT COUNT(*) FROM orders WHERE status = 'pending'"),
+    case("conditionally_filter lifted by an unless field", "conditional_orders", &["conditional_orders.count"], &[("conditional_orders.id", "<=100")], &[],
+        "SELECT COUNT(*) FROM orders WHERE id <= 100"),
+    case("foreign_key join", "orders", &["users.country", "orders.count"], &[], &["users.country"],
+        "SELECT u.country, COUNT(*) FROM orders o LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1 NULLS LAST"),
+    case("required_joins pull the path in", "order_items", &["users.country", "order_items.count"], &[], &["users.country"],
+        "SELECT u.country, COUNT(*) FROM order_items i LEFT JOIN orders o ON i.order_id = o.id LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1 NULLS LAST"),
+    case("derived table with a filtered count", "customers", &["customer_summary.customers", "customer_summary.big_customers", "customer_summary.total_amount"], &[], &[],
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE orders >= 3), SUM(amount) FROM (SELECT user_id, COUNT(*) AS orders, SUM(amount) AS amount FROM orders GROUP BY 1)"),
+    // The second model: weeks from Sunday, fiscal year from April.
+    Case { name: "week starting sunday", model: "shop_fiscal", explore: "orders", fields: &["orders.created_week", "orders.count"], filters: &[], sorts: &["orders.created_week"],
+        expected: "SELECT (created_at::DATE - (dayofweek(created_at)) * INTERVAL 1 DAY)::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+    Case { name: "day_of_week_index from sunday", model: "shop_fiscal", explore: "orders", fields: &["orders.created_day_of_week_index", "orders.count"], filters: &[], sorts: &["orders.created_day_of_week_index"],
+        expected: "SELECT dayofweek(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+    Case { name: "fiscal year from april", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_year", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_year"],
+        expected: "SELECT CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+    Case { name: "fiscal quarter from april", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_quarter", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_quarter"],
+        expected: "SELECT printf('%d-Q%d', CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, (month(created_at) + 8) % 12 // 3 + 1), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+    Case { name: "fiscal month number", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_month_num", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_month_num"],
+        expected: "SELECT (month(created_at) + 8) % 12 + 1, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+];
+
+fn load() -> (Catalog, DuckDbConnection) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/shop");
+    let (project, mut diagnostics) = lookml::load_project(&root);
+    let (catalog, more) = semantic::build_catalog(&project);
+    diagnostics.extend(more);
+    let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(&project.sources)).collect();
+    assert!(rendered.is_empty(), "the corpus project must load cleanly:\n{}", rendered.join("\n"));
+    let db = DuckDbConnection::open(":memory:").unwrap();
+    db.execute_batch(&std::fs::read_to_string(root.join("seed.sql")).unwrap()).unwrap();
+    (catalog, db)
+}
+
+/// Rows as text, numbers to 6 significant decimals, so that DECIMAL, DOUBLE and BIGINT compare.
+fn rows(result: &ResultSet, width: usize) -> Vec<Vec<String>> {
+    (0..result.row_count())
+        .map(|r| {
+            (0..width)
+                .map(|c| match result.value(c, r) {
+                    Value::Null => "∅".to_string(),
+                    v => match v.as_f64() {
+                        Some(f) if !matches!(v, Value::Text(_)) => format!("{:.6}", f),
+                        _ => v.to_text().unwrap_or_default(),
+                    },
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_query_matches_hand_written_sql() {
+    let (catalog, db) = load();
+    let now = date(2024, 7, 15).at(12, 0, 0, 0);
+    let mut failures = Vec::new();
+    for case in CASES {
+        let model = &catalog.models[case.model];
+        let spec = QuerySpec {
+            model: case.model.into(),
+            view: case.explore.into(),
+            fields: case.fields.iter().map(|f| f.to_string()).collect(),
+            filters: case.filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
+            sorts: case.sorts.iter().map(|s| s.to_string()).collect(),
+            limit: Limit::All,
+        };
+        let compiled = match compile(model, &spec, &DuckDb, now) {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{}: does not compile: {e}", case.name));
+                continue;
+            }
+        };
+        let width = compiled.columns.len();
+        let ours = match db.query(&compiled.sql, compiled.columns.clone()) {
+            Ok(r) => rows(&r, width),
+            Err(e) => {
+                failures.push(format!("{}: {e}\n{}", case.name, compiled.sql));
+                continue;
+            }
+        };
+        let columns = (0..width).map(|i| ColumnInfo::plain(&format!("c{i}"), ValueType::String)).collect();
+        let theirs = rows(&db.query(case.expected, columns).unwrap_or_else(|e| panic!("{}: hand-written SQL fails: {e}", case.name)), width);
+        if ours.is_empty() {
+            failures.push(format!("{}: no rows (a corpus query must return data)", case.name));
+        } else if ours != theirs {
+            failures.push(format!("{}: differs\nours:   {:?}\ntheirs: {:?}\n{}", case.name, &ours[..ours.len().min(8)], &theirs[..theirs.len().min(8)], compiled.sql));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} corpus queries failed:\n\n{}", failures.len(), CASES.len(), failures.join("\n\n"));
+}
