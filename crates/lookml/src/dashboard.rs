@@ -133,6 +133,16 @@ pub fn parse_dashboards(file: FileId, text: &str) -> Result<Vec<LookmlDashboard>
         let at = e.location().map(|l| l.index()).unwrap_or(0).min(text.len());
         Diagnostic::error(Span::new(file, at, at), format!("LookML dashboard: {e}"))
     };
+    // Looker's exports write empty values as `!!null ''`, a tagged scalar the YAML library
+    // refuses inside untyped values; it means null, so it is read as `null` (same width, so
+    // error columns stay true).
+    let normalised;
+    let text = if text.contains("!!null") {
+        normalised = text.replace("!!null ''", "null     ").replace("!!null \"\"", "null     ");
+        normalised.as_str()
+    } else {
+        text
+    };
     let dashboards: Option<Vec<LookmlDashboard>> = serde_norway::from_str(text).map_err(|e| located(&e))?;
     Ok(dashboards.unwrap_or_default())
 }
@@ -250,6 +260,12 @@ mod tests {
     fn a_dashboard_needs_a_name() {
         let e = parse_dashboards(FileId(0), "- title: nameless\n").unwrap_err();
         assert!(e.message.contains("dashboard"), "{}", e.message);
+    }
+
+    #[test]
+    fn lookers_tagged_nulls_are_nulls() {
+        let d = parse_dashboards(FileId(0), "- dashboard: x\n  elements:\n  - name: a\n    dynamic_fields: [{value_format: !!null '', x: 1}]\n    maxValue: !!null ''\n").unwrap();
+        assert_eq!(d[0].elements[0].options["maxValue"], Yaml::Null);
     }
 
     #[test]

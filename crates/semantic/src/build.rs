@@ -32,6 +32,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
             views: BTreeMap::new(),
             week_start_day: 0,
             fiscal_month_offset: 0,
+            case_sensitive: None,
             dashboards: BTreeMap::new(),
         };
         let mut connection = None;
@@ -50,6 +51,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
                     Some(n) if (-11..=11).contains(&n) => model.fiscal_month_offset = n,
                     _ => b.error(pair.value.span, "`fiscal_month_offset` must be a whole number of months from -11 to 11"),
                 },
+                "case_sensitive" => model.case_sensitive = b.yes_no(pair),
                 "include" | "view" | "explore" => {}
                 _ => b.other(Structure::Model, pair),
             }
@@ -234,6 +236,7 @@ impl Builder<'_> {
             conditionally_filter: Vec::new(),
             conditionally_filter_unless: Vec::new(),
             always_join: Vec::new(),
+            case_sensitive: None,
             span: def.key_span,
         };
         let mut fields_written = None;
@@ -256,6 +259,7 @@ impl Builder<'_> {
                 "sql_always_where" => explore.sql_always_where = self.text(item),
                 "sql_always_having" => explore.sql_always_having = self.text(item),
                 "always_join" => explore.always_join = self.list(item),
+                "case_sensitive" => explore.case_sensitive = self.yes_no(item),
                 "always_filter" | "conditionally_filter" => {
                     let Some((_, items)) = item.value.as_block() else {
                         self.error(item.value.span, format!("`{}` takes a block with `filters: [...]`", item.key));

@@ -126,6 +126,7 @@ impl Builder<'_> {
             sql_end: None,
             convert_tz: true,
             datatype: Datatype::Timestamp,
+            case_sensitive: None,
             display: FieldDisplay { can_filter: true, ..Default::default() },
             span,
         }
@@ -167,6 +168,7 @@ impl Builder<'_> {
                     }
                 }
                 "convert_tz" => field.convert_tz = self.yes_no(item).unwrap_or(true),
+                "case_sensitive" => field.case_sensitive = self.yes_no(item),
                 "datatype" => match self.text(item).as_deref() {
                     Some("timestamp") => field.datatype = Datatype::Timestamp,
                     Some("datetime") => field.datatype = Datatype::Datetime,

@@ -23,6 +23,8 @@ pub struct Model {
     pub week_start_day: u8,
     /// `fiscal_month_offset`: months after January the fiscal year starts.
     pub fiscal_month_offset: i32,
+    /// `case_sensitive`: whether string filters match case (explores and fields may override).
+    pub case_sensitive: Option<bool>,
     /// LookML dashboards of the model's files (`*.dashboard.lookml`), by name.
     pub dashboards: BTreeMap<String, lookml::LookmlDashboard>,
 }
@@ -58,6 +60,7 @@ pub struct Explore {
     pub conditionally_filter_unless: Vec<String>,
     /// `always_join`: joins every query includes.
     pub always_join: Vec<String>,
+    pub case_sensitive: Option<bool>,
     pub span: Span,
 }
 
@@ -344,6 +347,8 @@ pub struct Field {
     /// Time fields: `convert_tz` (default yes) and `datatype`.
     pub convert_tz: bool,
     pub datatype: Datatype,
+    /// `case_sensitive` for string filters on this field.
+    pub case_sensitive: Option<bool>,
     pub display: FieldDisplay,
     pub span: Span,
 }

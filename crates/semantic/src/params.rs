@@ -92,7 +92,7 @@ const NOT_YET: &[(Structure, &[&str])] = &[
     (Structure::Model, &["access_grant", "aggregate_awareness"]),
     (
         Structure::Explore,
-        &["access_filter", "required_access_grants", "aggregate_table", "sql_preamble", "cancel_grouping_fields", "case_sensitive"],
+        &["access_filter", "required_access_grants", "aggregate_table", "sql_preamble", "cancel_grouping_fields"],
     ),
     (Structure::Join, &["required_access_grants", "sql_where", "outer_only", "sql_table_name", "sql", "sql_foreign_key"]),
     (Structure::View, &["required_access_grants"]),
@@ -102,7 +102,6 @@ const NOT_YET: &[(Structure, &[&str])] = &[
         &[
             "required_access_grants",
             "order_by_field",
-            "case_sensitive",
             "sql_latitude",
             "sql_longitude",
             "start_location_field",
@@ -111,10 +110,10 @@ const NOT_YET: &[(Structure, &[&str])] = &[
             "bins",
         ],
     ),
-    (Structure::DimensionGroup, &["required_access_grants", "order_by_field", "sql_latitude", "sql_longitude", "case_sensitive"]),
+    (Structure::DimensionGroup, &["required_access_grants", "order_by_field", "sql_latitude", "sql_longitude"]),
     (
         Structure::Measure,
-        &["required_access_grants", "order_by_field", "approximate", "approximate_threshold", "direction", "based_on", "based_on_time", "period", "kind", "case_sensitive"],
+        &["required_access_grants", "order_by_field", "approximate", "approximate_threshold", "direction", "based_on", "based_on_time", "period", "kind"],
     ),
     (Structure::FilterField, &["required_access_grants"]),
     (Structure::ParameterField, &["required_access_grants"]),

@@ -49,7 +49,9 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
         }
         for (what, sql) in [("sql_always_where", &explore.sql_always_where), ("sql_always_having", &explore.sql_always_having)] {
             if let Some(sql) = sql {
-                check_references(model, sql, explore.span, None, Some(explore), &format!("explore `{}` {what}", explore.name), diagnostics);
+                // Unqualified references name the explore's base view.
+                let base = model.views.get(&explore.base_view);
+                check_references(model, sql, explore.span, base, Some(explore), &format!("explore `{}` {what}", explore.name), diagnostics);
             }
         }
         let filters = explore.always_filter.iter().chain(&explore.conditionally_filter).map(|(f, _)| f).chain(&explore.conditionally_filter_unless);
@@ -226,12 +228,14 @@ fn check_primary_keys(model: &Model, explore: &Explore, diagnostics: &mut Vec<Di
             matches!(f.kind, FieldKind::Measure(MeasureType::Count | MeasureType::Sum | MeasureType::Average))
                 || (f.measure_type().is_some_and(MeasureType::is_distinct_keyed) && f.sql_distinct_key.is_none())
         });
+        // Looker accepts such a project and fails the query that fans the view out; so does
+        // Sightline (the compiler refuses the measure), and the validator says so in advance.
         if let Some(measure) = needs_key {
             let span = join.map(|j| j.span).unwrap_or(explore.span);
-            diagnostics.push(Diagnostic::error(
+            diagnostics.push(Diagnostic::warning(
                 span,
                 format!(
-                    "explore `{}`: view `{view_name}` (as `{alias}`) has no `primary_key: yes` dimension, but its rows can be repeated by a join and its measure `{}` needs the key to stay exact (symmetric aggregates)",
+                    "explore `{}`: view `{view_name}` (as `{alias}`) has no `primary_key: yes` dimension, but a join can repeat its rows; queries that do will refuse its measure `{}` (symmetric aggregates need the key)",
                     explore.name, measure.name
                 ),
             ));

@@ -436,6 +436,8 @@ impl<'a> Compiler<'a> {
             )) => (FilterGrammar::String, self.dimension_value(t).map_err(compiled)?),
             FieldKind::Dimension(DimensionType::Time(_)) => (FilterGrammar::Date, self.dimension_base(t).map_err(compiled)?),
         };
+        let case_sensitive = t.field.case_sensitive.or(self.explore.case_sensitive).or(self.model.case_sensitive).unwrap_or(true);
+        let grammar = if grammar == FilterGrammar::String && !case_sensitive { FilterGrammar::StringIgnoringCase } else { grammar };
         condition(grammar, &expr, value, self.dialect, now)
     }
 

@@ -20,6 +20,8 @@ pub use string::{parse_string_filter, StringFilter};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterGrammar {
     String,
+    /// `case_sensitive: no`: both sides compared in upper case.
+    StringIgnoringCase,
     Number,
     YesNo,
     /// Applies to the raw timestamp of a date/time field.
@@ -33,6 +35,7 @@ pub fn condition(grammar: FilterGrammar, expr: &str, value: &str, dialect: &dyn 
     }
     let sql = match grammar {
         FilterGrammar::String => parse_string_filter(value)?.to_sql(expr, dialect),
+        FilterGrammar::StringIgnoringCase => parse_string_filter(value)?.uppercased().to_sql(&format!("UPPER({expr})"), dialect),
         FilterGrammar::Number => parse_number_filter(value)?.to_sql(expr),
         FilterGrammar::YesNo => yesno::to_sql(value, expr)?,
         FilterGrammar::Date => date::to_sql(&parse_date_filter(value, now)?, expr, dialect)?,

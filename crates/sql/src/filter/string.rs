@@ -88,6 +88,17 @@ fn parse_item(item: &str) -> Match {
 }
 
 impl StringFilter {
+    /// The same filter with every value in upper case, for matching without case.
+    pub fn uppercased(mut self) -> StringFilter {
+        for m in self.include.iter_mut().chain(self.exclude.iter_mut()) {
+            match m {
+                Match::Equals(s) | Match::Like(s) => *s = s.to_uppercase(),
+                Match::Empty | Match::Null => {}
+            }
+        }
+        self
+    }
+
     pub fn to_sql(&self, expr: &str, dialect: &dyn Dialect) -> String {
         let literals = |ms: &[Match]| -> Vec<String> {
             ms.iter()
@@ -156,6 +167,12 @@ mod tests {
         assert_eq!(sql("100^%"), "x = '100%'");
         assert_eq!(sql("^-5"), "x = '-5'");
         assert_eq!(sql("50^%%"), r"x LIKE '50\%%' ESCAPE '\'");
+    }
+
+    #[test]
+    fn case_insensitive_matching_uppercases_both_sides() {
+        let f = parse_string_filter("foo%,-bar").unwrap().uppercased();
+        assert_eq!(f.to_sql("UPPER(x)", &DuckDb), r"(UPPER(x) LIKE 'FOO%' ESCAPE '\' AND (UPPER(x) <> 'BAR' OR UPPER(x) IS NULL))");
     }
 
     #[test]

@@ -13,6 +13,10 @@ view: users {
   extends: [base_people]
   sql_table_name: main.users ;;
   dimension: country {}
+  dimension: country_any_case {
+    sql: ${TABLE}.country ;;
+    case_sensitive: no
+  }
   dimension: age_tier {
     type: tier
     tiers: [20, 40, 60]
