@@ -114,11 +114,11 @@ impl Builder<'_> {
         match support(structure, &pair.key) {
             Some(Support::Accepted) => {}
             Some(Support::NotYet) => {
-                self.error(pair.key_span, format!("`{}` in a {} is not supported yet", pair.key, structure.name()));
+                self.error(pair.key_span, format!("`{}` ({} parameter) is not supported yet", pair.key, structure.name()));
             }
             None => self.diagnostics.push(Diagnostic::warning(
                 pair.key_span,
-                format!("unknown parameter `{}` in a {}; it is ignored", pair.key, structure.name()),
+                format!("unknown {} parameter `{}`; it is ignored", structure.name(), pair.key),
             )),
         }
     }

@@ -1,0 +1,150 @@
+//! What the validator says about a project: every problem located as `file:line:col`, unknown
+//! parameters warned about, unimplemented ones refused by name, nothing dropped in silence.
+
+use std::path::PathBuf;
+
+use sightline_semantic::{build_catalog, Catalog, DimensionType, FieldKind, MeasureType, Timeframe};
+
+struct TempProject(PathBuf);
+
+impl Drop for TempProject {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn load(files: &[(&str, &str)]) -> (Catalog, Vec<String>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("semantic-diag-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let project = TempProject(dir.clone());
+    for (path, text) in files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let (loaded, mut diagnostics) = lookml::load_project(&project.0);
+    let (catalog, more) = build_catalog(&loaded);
+    diagnostics.extend(more);
+    (catalog, diagnostics.iter().map(|d| d.render(&loaded.sources)).collect())
+}
+
+const MODEL: &str = "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {}\n";
+
+#[test]
+fn unknown_parameters_are_located_warnings() {
+    let (_, d) = load(&[("m.model.lkml", MODEL), ("o.view.lkml", "view: orders {\n  dimension: id {\n    bogus_param: yes\n  }\n}")]);
+    assert_eq!(d, vec!["o.view.lkml:3:5: warning: unknown dimension parameter `bogus_param`; it is ignored"]);
+}
+
+#[test]
+fn result_changing_parameters_are_refused_by_name() {
+    let (_, d) = load(&[
+        ("m.model.lkml", "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  access_filter: { field: orders.id user_attribute: x }\n}"),
+        ("o.view.lkml", "view: orders {\n  dimension: id { order_by_field: other }\n  measure: r { type: running_total sql: ${id} ;; }\n}"),
+    ]);
+    assert!(d.contains(&"m.model.lkml:4:3: `access_filter` (explore parameter) is not supported yet".to_string()), "{d:#?}");
+    assert!(d.contains(&"o.view.lkml:2:19: `order_by_field` (dimension parameter) is not supported yet".to_string()), "{d:#?}");
+    assert!(d.iter().any(|m| m.starts_with("o.view.lkml:3:22: measure type `running_total`")), "{d:#?}");
+}
+
+#[test]
+fn presentation_parameters_are_accepted_and_kept() {
+    let (c, d) = load(&[
+        ("m.model.lkml", MODEL),
+        (
+            "o.view.lkml",
+            "view: orders {\n  dimension: amount {\n    type: number\n    value_format_name: usd\n    group_label: \"Money\"\n    tags: [\"a\"]\n    link: { label: \"Go\" url: \"https://x/{{ value }}\" }\n    html: <b>{{ value }}</b> ;;\n  }\n}",
+        ),
+    ]);
+    assert!(d.is_empty(), "{d:#?}");
+    let f = c.models["m"].views["orders"].field("amount").unwrap().clone();
+    assert_eq!(f.display.value_format_name.as_deref(), Some("usd"));
+    assert_eq!(f.display.group_label.as_deref(), Some("Money"));
+    assert_eq!(f.display.links[0].label, "Go");
+    assert!(f.display.html.is_some());
+}
+
+#[test]
+fn measure_filters_must_name_dimensions_that_exist() {
+    let (_, d) = load(&[
+        ("m.model.lkml", MODEL),
+        (
+            "o.view.lkml",
+            "view: orders {\n  dimension: status {}\n  measure: count { type: count }\n  measure: a { type: count filters: [nope: \"x\"] }\n  measure: b { type: count filters: [count: \">1\"] }\n  measure: c { type: number sql: ${count} ;; filters: [status: \"x\"] }\n}",
+        ),
+    ]);
+    assert!(d.iter().any(|m| m.starts_with("o.view.lkml:4:38: field `orders.a` filters on `nope`, which does not exist")), "{d:#?}");
+    assert!(d.iter().any(|m| m.contains("filters on the measure `count`")), "{d:#?}");
+    assert!(d.iter().any(|m| m.contains("a measure of type number cannot have `filters`")), "{d:#?}");
+}
+
+#[test]
+fn every_timeframe_and_measure_type_builds() {
+    let (c, d) = load(&[
+        ("m.model.lkml", MODEL),
+        (
+            "o.view.lkml",
+            "view: orders {\n  dimension: id { primary_key: yes }\n  dimension_group: created { type: time timeframes: [raw, hour3, minute30, fiscal_quarter, day_of_week_index, yesno] sql: ${TABLE}.t ;; }\n  dimension_group: open { type: duration sql_start: ${TABLE}.a ;; sql_end: ${TABLE}.b ;; }\n  measure: a { type: sum_distinct sql: ${TABLE}.x ;; sql_distinct_key: ${id} ;; }\n  measure: b { type: percentile percentile: 75 sql: ${TABLE}.x ;; }\n  measure: l { type: list list_field: id }\n}",
+        ),
+    ]);
+    assert!(d.is_empty(), "{d:#?}");
+    let v = &c.models["m"].views["orders"];
+    assert_eq!(v.field("created_hour3").unwrap().kind, FieldKind::Dimension(DimensionType::Time(Timeframe::HourN(3))));
+    assert!(v.field("created").is_some(), "the yesno timeframe is named after the group");
+    assert!(v.field("days_open").is_some() && v.field("years_open").is_some());
+    assert_eq!(v.field("b").unwrap().kind, FieldKind::Measure(MeasureType::Percentile(75.0)));
+}
+
+#[test]
+fn liquid_in_sql_is_refused_not_sent_to_the_database() {
+    let (_, d) = load(&[("m.model.lkml", MODEL), ("o.view.lkml", "view: orders {\n  dimension: x {\n    sql: {% if a %}1{% endif %} ;;\n  }\n}")]);
+    assert!(d.iter().any(|m| m.starts_with("o.view.lkml:3:10: Liquid in `sql` is not supported yet")), "{d:#?}");
+}
+
+#[test]
+fn sets_and_fields_lists_restrict_an_explore() {
+    let (c, d) = load(&[
+        (
+            "m.model.lkml",
+            "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  fields: [ALL_FIELDS*, -orders.secret, -users.private*]\n  join: users { sql_on: ${orders.uid} = ${users.id} ;; fields: [users.public*] }\n}",
+        ),
+        (
+            "o.view.lkml",
+            "view: orders {\n  dimension: uid {}\n  dimension: secret {}\n}\nview: users {\n  dimension: id { primary_key: yes }\n  dimension: name {}\n  dimension: ssn {}\n  set: public { fields: [id, name] }\n  set: private { fields: [ssn] }\n}",
+        ),
+    ]);
+    assert!(d.is_empty(), "{d:#?}");
+    let e = &c.models["m"].explores["orders"];
+    assert!(e.exposes("orders", "uid"));
+    assert!(!e.exposes("orders", "secret"));
+    assert!(e.exposes("users", "name"));
+    assert!(!e.exposes("users", "ssn"));
+}
+
+#[test]
+fn refinement_of_a_missing_view_and_duplicate_views_are_errors() {
+    let (_, d) = load(&[("m.model.lkml", MODEL), ("o.view.lkml", "view: orders {}\nview: orders {}\nview: +ghost {}")]);
+    assert!(d.contains(&"o.view.lkml:2:1: view `orders` is defined twice (first at o.view.lkml:1:7; refine it with `view: +orders` instead)".to_string()), "{d:#?}");
+    assert!(d.iter().any(|m| m.starts_with("o.view.lkml:3:1: refinement `view: +ghost` refines `ghost`, which is not defined")), "{d:#?}");
+}
+
+#[test]
+fn foreign_key_joins_need_a_primary_key() {
+    let (c, d) = load(&[
+        ("m.model.lkml", "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  join: users { foreign_key: user_id }\n  join: things { foreign_key: thing_id }\n}"),
+        ("o.view.lkml", "view: orders { dimension: user_id {} dimension: thing_id {} }\nview: users { dimension: id { primary_key: yes } }\nview: things { dimension: x {} }"),
+    ]);
+    assert_eq!(c.models["m"].explores["orders"].joins[0].sql_on.as_deref(), Some("${orders.user_id} = ${users.id}"));
+    assert!(d.iter().any(|m| m.starts_with("m.model.lkml:5:3: join `things` uses `foreign_key`, but view `things` has no `primary_key: yes`")), "{d:#?}");
+}
+
+#[test]
+fn a_model_names_its_dashboards() {
+    let (c, d) = load(&[
+        ("m.model.lkml", "connection: \"db\"\ninclude: \"*.dashboard\"\n"),
+        ("sales.dashboard.lookml", "- dashboard: sales\n  title: Sales\n  layout: newspaper\n  elements: []\n"),
+    ]);
+    assert!(d.is_empty(), "{d:#?}");
+    assert_eq!(c.models["m"].dashboards["sales"].title.as_deref(), Some("Sales"));
+}
