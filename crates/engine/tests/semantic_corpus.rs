@@ -18,6 +18,8 @@ struct Case {
     filters: &'static [(&'static str, &'static str)],
     sorts: &'static [&'static str],
     expected: &'static str,
+    /// Row limit; every row when `None`.
+    limit: Option<u64>,
 }
 
 const fn case(
@@ -28,7 +30,7 @@ const fn case(
     sorts: &'static [&'static str],
     expected: &'static str,
 ) -> Case {
-    Case { name, model: "shop", explore, fields, filters, sorts, expected }
+    Case { name, model: "shop", explore, fields, filters, sorts, expected, limit: None }
 }
 
 const CASES: &[Case] = &[
@@ -172,17 +174,28 @@ const CASES: &[Case] = &[
         "SELECT u.country, COUNT(*) FROM order_items i LEFT JOIN orders o ON i.order_id = o.id LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1 NULLS LAST"),
     case("derived table with a filtered count", "customers", &["customer_summary.customers", "customer_summary.big_customers", "customer_summary.total_amount"], &[], &[],
         "SELECT COUNT(*), COUNT(*) FILTER (WHERE orders >= 3), SUM(amount) FROM (SELECT user_id, COUNT(*) AS orders, SUM(amount) AS amount FROM orders GROUP BY 1)"),
+    // Post-query measures run over the returned rows in the query's order (after the limit).
+    case("running total, percent of total, percent of previous", "orders",
+        &["orders.created_month", "orders.count", "orders.running_count", "orders.share_of_orders", "orders.growth"], &[("orders.created_year", "2024")], &["orders.created_month"],
+        "SELECT m, c, SUM(c) OVER (ORDER BY m), 100.0 * c / SUM(c) OVER (), 100.0 * (c - LAG(c) OVER (ORDER BY m)) / LAG(c) OVER (ORDER BY m) FROM (SELECT strftime(created_at, '%Y-%m') AS m, COUNT(*) AS c FROM orders WHERE year(created_at) = 2024 GROUP BY 1) ORDER BY m"),
+    case("running total in descending order", "orders", &["orders.status", "orders.running_amount"], &[], &["orders.status desc"],
+        "SELECT status, SUM(SUM(amount)) OVER (ORDER BY status DESC) FROM orders GROUP BY 1 ORDER BY 1 DESC"),
+    case("percent of total over the returned rows only", "orders", &["orders.user_id", "orders.share_of_orders"], &[], &["orders.user_id"],
+        "SELECT user_id, 100.0 * c / SUM(c) OVER () FROM (SELECT user_id, COUNT(*) AS c FROM orders GROUP BY 1 ORDER BY 1 LIMIT 10) ORDER BY 1"),
+    // (the case above runs with a limit of 10: see `limited`)
+    case("percent of total over a derived table", "customers", &["customer_summary.orders", "customer_summary.amount_share"], &[], &["customer_summary.orders"],
+        "SELECT orders, 100.0 * a / SUM(a) OVER () FROM (SELECT orders, SUM(amount) AS a FROM (SELECT user_id, COUNT(*) AS orders, SUM(amount) AS amount FROM orders GROUP BY 1) GROUP BY 1) ORDER BY 1"),
     // The second model: weeks from Sunday, fiscal year from April.
     Case { name: "week starting sunday", model: "shop_fiscal", explore: "orders", fields: &["orders.created_week", "orders.count"], filters: &[], sorts: &["orders.created_week"],
-        expected: "SELECT (created_at::DATE - (dayofweek(created_at)) * INTERVAL 1 DAY)::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+        expected: "SELECT (created_at::DATE - (dayofweek(created_at)) * INTERVAL 1 DAY)::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
     Case { name: "day_of_week_index from sunday", model: "shop_fiscal", explore: "orders", fields: &["orders.created_day_of_week_index", "orders.count"], filters: &[], sorts: &["orders.created_day_of_week_index"],
-        expected: "SELECT dayofweek(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+        expected: "SELECT dayofweek(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
     Case { name: "fiscal year from april", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_year", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_year"],
-        expected: "SELECT CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+        expected: "SELECT CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
     Case { name: "fiscal quarter from april", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_quarter", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_quarter"],
-        expected: "SELECT printf('%d-Q%d', CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, (month(created_at) + 8) % 12 // 3 + 1), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+        expected: "SELECT printf('%d-Q%d', CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, (month(created_at) + 8) % 12 // 3 + 1), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
     Case { name: "fiscal month number", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_month_num", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_month_num"],
-        expected: "SELECT (month(created_at) + 8) % 12 + 1, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1" },
+        expected: "SELECT (month(created_at) + 8) % 12 + 1, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
 ];
 
 fn load() -> (Catalog, DuckDbConnection) {
@@ -219,7 +232,9 @@ fn every_corpus_query_matches_hand_written_sql() {
     let (catalog, db) = load();
     let now = date(2024, 7, 15).at(12, 0, 0, 0);
     let mut failures = Vec::new();
-    for case in CASES {
+    let limited = [Case { limit: Some(10), ..case("percent of total over the returned rows only", "orders", &["orders.user_id", "orders.share_of_orders"], &[], &["orders.user_id"],
+        "SELECT user_id, 100.0 * c / SUM(c) OVER () FROM (SELECT user_id, COUNT(*) AS c FROM orders GROUP BY 1 ORDER BY 1 LIMIT 10) ORDER BY 1") }];
+    for case in CASES.iter().filter(|c| !c.name.ends_with("returned rows only")).chain(&limited) {
         let model = &catalog.models[case.model];
         let spec = QuerySpec {
             model: case.model.into(),
@@ -227,7 +242,7 @@ fn every_corpus_query_matches_hand_written_sql() {
             fields: case.fields.iter().map(|f| f.to_string()).collect(),
             filters: case.filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
             sorts: case.sorts.iter().map(|s| s.to_string()).collect(),
-            limit: Limit::All,
+            limit: case.limit.map(Limit::Rows).unwrap_or(Limit::All),
         };
         let compiled = match compile(model, &spec, &DuckDb, now) {
             Ok(c) => c,

@@ -433,8 +433,11 @@ impl Builder<'_> {
             Some(("date", _)) => MeasureType::Date,
             Some(("string", _)) => MeasureType::String,
             Some(("yesno", _)) => MeasureType::YesNo,
-            Some((other @ ("running_total" | "percent_of_total" | "percent_of_previous" | "period_over_period"), span)) => {
-                self.error(span, format!("measure type `{other}` is not supported yet (it is computed over the returned rows)"));
+            Some(("running_total", _)) => MeasureType::RunningTotal,
+            Some(("percent_of_total", _)) => MeasureType::PercentOfTotal,
+            Some(("percent_of_previous", _)) => MeasureType::PercentOfPrevious,
+            Some(("period_over_period", span)) => {
+                self.error(span, "measure type `period_over_period` is not supported yet");
                 return None;
             }
             Some((other, span)) => {

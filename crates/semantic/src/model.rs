@@ -245,6 +245,10 @@ pub enum MeasureType {
     Date,
     String,
     YesNo,
+    /// Computed over the returned rows, in the query's order, from the measure its `sql` names.
+    RunningTotal,
+    PercentOfTotal,
+    PercentOfPrevious,
 }
 
 impl MeasureType {
@@ -267,12 +271,29 @@ impl MeasureType {
             MeasureType::Date => "date",
             MeasureType::String => "string",
             MeasureType::YesNo => "yesno",
+            MeasureType::RunningTotal => "running_total",
+            MeasureType::PercentOfTotal => "percent_of_total",
+            MeasureType::PercentOfPrevious => "percent_of_previous",
         }
+    }
+
+    /// Types computed after the query over the returned rows (Looker's post-SQL measures).
+    pub fn is_post_query(self) -> bool {
+        matches!(self, MeasureType::RunningTotal | MeasureType::PercentOfTotal | MeasureType::PercentOfPrevious)
     }
 
     /// Types whose `sql` refers to other measures and is not aggregated again.
     pub fn is_non_aggregate(self) -> bool {
-        matches!(self, MeasureType::Number | MeasureType::Date | MeasureType::String | MeasureType::YesNo)
+        matches!(
+            self,
+            MeasureType::Number
+                | MeasureType::Date
+                | MeasureType::String
+                | MeasureType::YesNo
+                | MeasureType::RunningTotal
+                | MeasureType::PercentOfTotal
+                | MeasureType::PercentOfPrevious
+        )
     }
 
     /// Types that take `sql_distinct_key` and de-duplicate by it.

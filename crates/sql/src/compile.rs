@@ -315,6 +315,9 @@ impl<'a> Compiler<'a> {
 
     fn measure(&mut self, t: Target<'a>) -> Result<String, CompileError> {
         let FieldKind::Measure(kind) = t.field.kind else { return self.dimension_value(t) };
+        if kind.is_post_query() {
+            return Err(self.model_error(t, format!("a {} measure is computed over the returned rows; it cannot be filtered or referred to by other fields", kind.name())));
+        }
         self.enter(t)?;
         let what = format!("measure `{}.{}`", t.alias, t.field.name);
         let value = match &t.field.sql {
@@ -379,6 +382,7 @@ impl<'a> Compiler<'a> {
             }
             MeasureType::Number | MeasureType::Date | MeasureType::String => value_or(self)?,
             MeasureType::YesNo => format!("CASE WHEN {} THEN 'Yes' ELSE 'No' END", value_or(self)?),
+            MeasureType::RunningTotal | MeasureType::PercentOfTotal | MeasureType::PercentOfPrevious => unreachable!("refused above"),
         };
         self.stack.pop();
         Ok(sql)
@@ -448,10 +452,26 @@ impl<'a> Compiler<'a> {
         }
         let targets = fields.iter().map(|f| self.resolve(f)).collect::<Result<Vec<_>, _>>()?;
         let mut selects = Vec::new();
+        let mut select_exprs = Vec::new();
         let mut columns = Vec::new();
-        for (name, t) in fields.iter().zip(&targets) {
-            let expr = self.select_expression(*t)?;
-            selects.push(format!("    {expr} AS {}", self.dialect.quote_alias(name)));
+        // Post-query measures: the measure they run over is selected under a hidden name, and an
+        // outer query computes them over the returned rows.
+        let mut post: Vec<Option<(MeasureType, String)>> = Vec::new();
+        for (i, (name, t)) in fields.iter().zip(&targets).enumerate() {
+            let (expr, alias, post_kind) = match t.field.kind {
+                FieldKind::Measure(kind) if kind.is_post_query() => {
+                    let what = format!("measure `{}.{}`", t.alias, t.field.name);
+                    let sql = t.field.sql.as_deref().ok_or_else(|| self.model_error(*t, format!("a {} measure needs `sql:`", kind.name())))?;
+                    self.enter(*t)?;
+                    let source = self.expand(sql, t.alias, t.view, true, &what)?;
+                    self.stack.pop();
+                    (source, format!("__post_{i}"), Some(kind))
+                }
+                _ => (self.select_expression(*t)?, name.to_string(), None),
+            };
+            selects.push(format!("    {expr} AS {}", self.dialect.quote_alias(&alias)));
+            select_exprs.push(expr);
+            post.push(post_kind.map(|k| (k, alias)));
             columns.push(column_info(*t));
         }
         let mut wheres = Vec::new();
@@ -475,6 +495,21 @@ impl<'a> Compiler<'a> {
             havings.push(format!("({})", self.expand(sql, &self.explore.base_alias, base, true, &explore_what)?));
         }
         let order = self.order_by(fields, &targets, &spec.sorts)?;
+        if let Some(i) = order.iter().map(|(i, _, _)| *i).find(|i| post[*i].is_some()) {
+            return Err(CompileError::InvalidSort {
+                sort: fields[i].to_string(),
+                message: "a measure computed over the returned rows cannot be sorted on".into(),
+            });
+        }
+        let has_post = post.iter().any(Option::is_some);
+        if has_post {
+            let window: Vec<String> =
+                order.iter().map(|(i, key, desc)| format!("{}{}", key.clone().unwrap_or_else(|| select_exprs[*i].clone()), if *desc { " DESC" } else { "" })).collect();
+            let over = if window.is_empty() { String::new() } else { format!("ORDER BY {}", window.join(", ")) };
+            selects.push(format!("    ROW_NUMBER() OVER ({over}) AS {}", self.dialect.quote_alias("__row")));
+        }
+        let order: Vec<String> =
+            order.iter().map(|(i, key, desc)| format!("{}{}", key.clone().unwrap_or_else(|| (i + 1).to_string()), if *desc { " DESC" } else { "" })).collect();
         let joins = self.joins()?;
         let mut sql = String::new();
         let ctes = self.ctes(&joins);
@@ -508,7 +543,43 @@ impl<'a> Compiler<'a> {
         if let Limit::Rows(n) = spec.limit {
             sql.push_str(&format!("\nLIMIT {n}"));
         }
+        if has_post {
+            sql = self.post_query(&sql, fields, &post);
+        }
         Ok(Built { sql, columns, joined: joins.into_iter().map(|(a, _)| a).collect() })
+    }
+
+    /// Wraps the query to compute post-query measures over its rows, in its order.
+    fn post_query(&self, inner: &str, fields: &[&str], post: &[Option<(MeasureType, String)>]) -> String {
+        let q = |name: &str| format!("q.{}", self.dialect.quote_alias(name));
+        let row = q("__row");
+        let mut outer = Vec::new();
+        for (name, post) in fields.iter().zip(post) {
+            let expr = match post {
+                None => q(name),
+                Some((kind, source)) => {
+                    let v = q(source);
+                    match kind {
+                        MeasureType::RunningTotal => format!("SUM({v}) OVER (ORDER BY {row} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"),
+                        MeasureType::PercentOfTotal => format!("100.0 * {v} / NULLIF(SUM({v}) OVER (), 0)"),
+                        _ => {
+                            let previous = format!("LAG({v}) OVER (ORDER BY {row})");
+                            format!("100.0 * ({v} - {previous}) / NULLIF({previous}, 0)")
+                        }
+                    }
+                }
+            };
+            outer.push(format!("    {expr} AS {}", self.dialect.quote_alias(name)));
+        }
+        // CTEs stay at the top: the inner query is everything after them.
+        let (ctes, body) = match inner.strip_prefix("WITH ") {
+            Some(_) => match inner.find("\nSELECT\n") {
+                Some(at) => (&inner[..at + 1], &inner[at + 1..]),
+                None => ("", inner),
+            },
+            None => ("", inner),
+        };
+        format!("{ctes}SELECT\n{}\nFROM (\n{body}\n) AS q\nORDER BY {row}", outer.join(",\n"))
     }
 
     fn base_view(&self) -> Result<&'a View, CompileError> {
@@ -518,7 +589,8 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn order_by(&mut self, fields: &[&str], targets: &[Target<'a>], sorts: &[String]) -> Result<Vec<String>, CompileError> {
+    /// The sort as (column index, key expression when not the column itself, descending).
+    fn order_by(&mut self, fields: &[&str], targets: &[Target<'a>], sorts: &[String]) -> Result<Vec<(usize, Option<String>, bool)>, CompileError> {
         if sorts.iter().any(|s| s.trim() == "__UNSORTED__") {
             return Ok(Vec::new());
         }
@@ -530,33 +602,34 @@ impl<'a> Compiler<'a> {
                 sort: sort.clone(),
                 message: format!("`{field}` is not one of the query's fields"),
             })?;
-            let key = self.sort_key(targets[i], i)?;
-            order.push(format!("{key}{}", if direction == SortDirection::Desc { " DESC" } else { "" }));
+            let key = self.sort_key(targets[i])?;
+            order.push((i, key, direction == SortDirection::Desc));
         }
         if order.is_empty() {
             // Looker's default: the first time dimension descending, else the first measure
             // descending, else the first dimension ascending.
             let is_time = |t: &Target| matches!(t.field.kind, FieldKind::Dimension(DimensionType::Time(tf)) if tf != Timeframe::Raw);
+            let is_post = |t: &Target| t.field.measure_type().is_some_and(MeasureType::is_post_query);
             if let Some(i) = targets.iter().position(is_time) {
-                order.push(format!("{} DESC", i + 1));
-            } else if let Some(i) = targets.iter().position(|t| t.field.is_measure()) {
-                order.push(format!("{} DESC", i + 1));
-            } else {
-                order.push(self.sort_key(targets[0], 0)?);
+                order.push((i, None, true));
+            } else if let Some(i) = targets.iter().position(|t| t.field.is_measure() && !is_post(t)) {
+                order.push((i, None, true));
+            } else if !is_post(&targets[0]) {
+                order.push((0, self.sort_key(targets[0])?, false));
             }
         }
         Ok(order)
     }
 
-    /// What to sort column `i` by: its ordinal, or for `case` and `tier` dimensions the position
+    /// What to sort a column by when not by itself: for `case` and `tier` dimensions, the position
     /// of its label in declaration order (as Looker's hidden sort column does).
-    fn sort_key(&mut self, t: Target<'a>, i: usize) -> Result<String, CompileError> {
+    fn sort_key(&mut self, t: Target<'a>) -> Result<Option<String>, CompileError> {
         let labels: Vec<String> = match &t.field.kind {
             FieldKind::Dimension(DimensionType::Case { whens, otherwise, alpha_sort: false }) => {
                 whens.iter().map(|(_, l)| l.clone()).chain(otherwise.clone()).collect()
             }
             FieldKind::Dimension(DimensionType::Tier { tiers, style }) => tier_labels(tiers, *style),
-            _ => return Ok((i + 1).to_string()),
+            _ => return Ok(None),
         };
         let expr = self.dimension_value(t)?;
         let mut sql = format!("CASE {expr}");
@@ -564,7 +637,7 @@ impl<'a> Compiler<'a> {
             sql.push_str(&format!(" WHEN {} THEN {n}", self.dialect.string_literal(label)));
         }
         sql.push_str(&format!(" ELSE {} END", labels.len()));
-        Ok(sql)
+        Ok(Some(sql))
     }
 
     /// The joins needed, in the explore's declared order: (alias, `LEFT JOIN table AS alias ON …`).

@@ -40,4 +40,5 @@ view: customer_summary {
   measure: customers { type: count }
   measure: big_customers { type: count filters: [orders: ">=3"] }
   measure: total_amount { type: sum sql: ${TABLE}.amount ;; }
+  measure: amount_share { type: percent_of_total sql: ${total_amount} ;; }
 }

@@ -82,5 +82,10 @@ view: orders {
   measure: average_amount { type: average sql: ${amount} ;; }
   measure: amount_per_order { type: number sql: ${total_amount} / NULLIF(${count}, 0) ;; }
 
+  measure: running_count { type: running_total sql: ${count} ;; }
+  measure: share_of_orders { type: percent_of_total sql: ${count} ;; }
+  measure: growth { type: percent_of_previous sql: ${count} ;; }
+  measure: running_amount { type: running_total sql: ${total_amount} ;; direction: "column" }
+
   set: detail { fields: [id, status, users.name] }
 }
