@@ -174,6 +174,13 @@ const CASES: &[Case] = &[
         "SELECT u.country, COUNT(*) FROM order_items i LEFT JOIN orders o ON i.order_id = o.id LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1 NULLS LAST"),
     case("derived table with a filtered count", "customers", &["customer_summary.customers", "customer_summary.big_customers", "customer_summary.total_amount"], &[], &[],
         "SELECT COUNT(*), COUNT(*) FILTER (WHERE orders >= 3), SUM(amount) FROM (SELECT user_id, COUNT(*) AS orders, SUM(amount) AS amount FROM orders GROUP BY 1)"),
+    // Native derived tables compile the query of another explore.
+    case("native derived table", "users", &["user_facts.lifetime_orders", "user_facts.users", "user_facts.total_lifetime_amount"], &[], &["user_facts.lifetime_orders"],
+        "SELECT f.n, COUNT(f.user_id), COALESCE(SUM(f.a), 0) FROM users u LEFT JOIN (SELECT user_id, COUNT(*) AS n, SUM(amount) AS a FROM orders WHERE status <> 'cancelled' GROUP BY 1) f ON u.id = f.user_id GROUP BY 1 ORDER BY 1"),
+    case("native derived table's derived column", "users", &["users.id", "user_facts.average_order"], &[("users.id", "<=5")], &["users.id"],
+        "SELECT u.id, f.a / f.n FROM users u LEFT JOIN (SELECT user_id, COUNT(*) AS n, SUM(amount) AS a FROM orders WHERE status <> 'cancelled' GROUP BY 1) f ON u.id = f.user_id WHERE u.id <= 5 ORDER BY 1"),
+    case("SQL derived table over another view's table", "status_counts", &["status_counts.status", "status_counts.n"], &[], &["status_counts.status"],
+        "SELECT status, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
     // Post-query measures run over the returned rows in the query's order (after the limit).
     case("running total, percent of total, percent of previous", "orders",
         &["orders.created_month", "orders.count", "orders.running_count", "orders.share_of_orders", "orders.growth"], &[("orders.created_year", "2024")], &["orders.created_month"],

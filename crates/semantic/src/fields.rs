@@ -88,9 +88,7 @@ impl Builder<'_> {
                         source = Some(ViewSource::DerivedSql(sql));
                     }
                 }
-                "explore_source" => {
-                    self.error(inner.key_span, "native derived tables (`explore_source`) are not supported yet");
-                }
+                "explore_source" => source = self.explore_source(inner).map(ViewSource::Native),
                 _ => self.other(Structure::DerivedTable, inner),
             }
         }
@@ -98,6 +96,64 @@ impl Builder<'_> {
             self.error(item.key_span, "`derived_table` needs `sql:` or `explore_source:`");
         }
         source
+    }
+
+    fn explore_source(&mut self, pair: &Pair) -> Option<NativeSource> {
+        let (explore, items) = self.named_block(pair)?;
+        let mut native = NativeSource {
+            explore: explore.to_string(),
+            columns: Vec::new(),
+            derived_columns: Vec::new(),
+            filters: Vec::new(),
+            sorts: Vec::new(),
+            limit: None,
+            timezone: None,
+        };
+        for item in items {
+            match item.key.as_str() {
+                "column" => {
+                    let Some((name, parts)) = self.named_block(item) else { continue };
+                    let field = parts.iter().find(|p| p.key == "field").and_then(|p| p.value.as_text());
+                    for p in parts.iter().filter(|p| p.key != "field") {
+                        self.error(p.key_span, format!("`{}` in an `explore_source` column is not supported yet", p.key));
+                    }
+                    native.columns.push((name.to_string(), field.map(str::to_string).unwrap_or_else(|| format!("{explore}.{name}"))));
+                }
+                "derived_column" => {
+                    let Some((name, parts)) = self.named_block(item) else { continue };
+                    match parts.iter().find(|p| p.key == "sql").and_then(|p| p.value.as_text()) {
+                        Some(sql) => native.derived_columns.push((name.to_string(), sql.to_string())),
+                        None => self.error(item.key_span, format!("derived_column `{name}` needs `sql:`")),
+                    }
+                }
+                "filters" => native.filters.extend(self.filter_pairs(item).into_iter().map(|(f, v, _)| (f, v))),
+                "sorts" => match item.value.as_list() {
+                    Some(list) => {
+                        for entry in list {
+                            match entry {
+                                lookml::ListItem::Pair(p) => {
+                                    let direction = p.value.as_text().unwrap_or("asc");
+                                    native.sorts.push(format!("{} {direction}", p.key));
+                                }
+                                lookml::ListItem::Value(v) => native.sorts.push(v.as_text().unwrap_or_default().to_string()),
+                            }
+                        }
+                    }
+                    None => self.error(item.value.span, "`sorts` takes a list, as in `sorts: [revenue: desc]`"),
+                },
+                "limit" => native.limit = self.text(item),
+                "timezone" => native.timezone = self.text(item),
+                // Filters passed in from the outer query change which rows the table holds.
+                "bind_filters" | "bind_all_filters" | "expression_custom_filter" => {
+                    self.error(item.key_span, format!("`{}` in `explore_source` is not supported yet", item.key))
+                }
+                other => self.diagnostics.push(lookml::Diagnostic::warning(item.key_span, format!("unknown explore_source parameter `{other}`; it is ignored"))),
+            }
+        }
+        if native.columns.is_empty() {
+            self.error(pair.key_span, "`explore_source` needs at least one `column:`");
+        }
+        Some(native)
     }
 
     /// Liquid (`{% … %}`, `{{ … }}`) is not evaluated yet: SQL that holds it is refused rather

@@ -166,6 +166,22 @@ pub enum ViewSource {
     Table(String),
     /// `derived_table: { sql: … }`.
     DerivedSql(String),
+    /// `derived_table: { explore_source: … }`: a query of another explore.
+    Native(NativeSource),
+}
+
+/// A native derived table: the query whose rows the view reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeSource {
+    pub explore: String,
+    /// Column name → the explore's field.
+    pub columns: Vec<(String, String)>,
+    /// Column name → SQL over the other columns.
+    pub derived_columns: Vec<(String, String)>,
+    pub filters: Vec<(String, String)>,
+    pub sorts: Vec<String>,
+    pub limit: Option<String>,
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone)]

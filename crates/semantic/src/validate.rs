@@ -63,6 +63,18 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
         check_primary_keys(model, explore, diagnostics);
     }
     for view in model.views.values() {
+        if let ViewSource::Native(native) = &view.source {
+            match model.explores.get(&native.explore) {
+                None => diagnostics.push(Diagnostic::error(view.span, format!("view `{}`: `explore_source: {}` names no explore of model `{}`", view.name, native.explore, model.name))),
+                Some(explore) => {
+                    for (column, field) in &native.columns {
+                        if resolve_in_explore(model, explore, field).is_none() {
+                            diagnostics.push(Diagnostic::error(view.span, format!("view `{}`: column `{column}` names `{field}`, which is not a field of explore `{}`", view.name, explore.name)));
+                        }
+                    }
+                }
+            }
+        }
         for field in &view.fields {
             let what = format!("field `{}.{}`", view.name, field.name);
             let mut snippets: Vec<&str> = [&field.sql, &field.sql_start, &field.sql_end, &field.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();

@@ -30,6 +30,13 @@ pub struct CompiledQuery {
 
 /// Compiles `spec`. `now` is the current time in the query's time zone, for relative date filters.
 pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: DateTime) -> Result<CompiledQuery, CompileError> {
+    compile_nested(model, spec, dialect, now, 0)
+}
+
+/// Native derived tables compile the query they read from; `depth` counts that nesting.
+const MAX_DERIVED_DEPTH: usize = 8;
+
+fn compile_nested(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: DateTime, depth: usize) -> Result<CompiledQuery, CompileError> {
     let explore =
         model.explore(&spec.view).ok_or_else(|| CompileError::UnknownExplore { model: model.name.clone(), explore: spec.view.clone() })?;
     let mut fields: Vec<&str> = Vec::new();
@@ -42,9 +49,9 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
         return Err(CompileError::NoFields);
     }
     let spec = &with_explore_filters(explore, spec);
-    let first = Compiler::new(model, explore, dialect, HashSet::new()).build(&fields, spec, now)?;
+    let first = Compiler::new(model, explore, dialect, HashSet::new(), depth).build(&fields, spec, now)?;
     let fanned = fanned_out(explore, &first.joined);
-    let parts = if fanned.is_empty() { first } else { Compiler::new(model, explore, dialect, fanned).build(&fields, spec, now)? };
+    let parts = if fanned.is_empty() { first } else { Compiler::new(model, explore, dialect, fanned, depth).build(&fields, spec, now)? };
     Ok(CompiledQuery { sql: parts.sql, columns: parts.columns, connection: model.connection.clone() })
 }
 
@@ -100,6 +107,8 @@ struct Compiler<'a> {
     stack: Vec<String>,
     /// "Now" in the query's time zone, for relative date filters (measure filters included).
     now: DateTime,
+    /// How deep inside native derived tables this query is.
+    depth: usize,
 }
 
 /// A field as reached through an explore alias.
@@ -113,8 +122,8 @@ struct Target<'a> {
 const MAX_REFERENCE_DEPTH: usize = 32;
 
 impl<'a> Compiler<'a> {
-    fn new(model: &'a Model, explore: &'a Explore, dialect: &'a dyn Dialect, fanned: HashSet<String>) -> Self {
-        Compiler { model, explore, dialect, fanned, aliases: BTreeSet::new(), stack: Vec::new(), now: DateTime::default() }
+    fn new(model: &'a Model, explore: &'a Explore, dialect: &'a dyn Dialect, fanned: HashSet<String>, depth: usize) -> Self {
+        Compiler { model, explore, dialect, fanned, aliases: BTreeSet::new(), stack: Vec::new(), now: DateTime::default(), depth }
     }
 
     fn view_of(&self, alias: &str) -> Option<&'a View> {
@@ -174,7 +183,7 @@ impl<'a> Compiler<'a> {
                         .view_of(&v)
                         .or_else(|| self.model.views.get(&v))
                         .ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("no view `{v}`") })?;
-                    out.push_str(&table_expression(target));
+                    out.push_str(&self.table_expression(target)?);
                 }
                 ReferenceKind::Field { view: ref_view, field } => {
                     let (ref_alias, ref_view) = match ref_view {
@@ -512,7 +521,7 @@ impl<'a> Compiler<'a> {
             order.iter().map(|(i, key, desc)| format!("{}{}", key.clone().unwrap_or_else(|| (i + 1).to_string()), if *desc { " DESC" } else { "" })).collect();
         let joins = self.joins()?;
         let mut sql = String::new();
-        let ctes = self.ctes(&joins);
+        let ctes = self.ctes(&joins)?;
         if !ctes.is_empty() {
             sql.push_str("WITH ");
             sql.push_str(&ctes.join(",\n"));
@@ -675,34 +684,104 @@ impl<'a> Compiler<'a> {
     }
 
     /// One CTE per derived-table view used.
-    fn ctes(&self, joins: &[(String, String)]) -> Vec<String> {
+    fn ctes(&self, joins: &[(String, String)]) -> Result<Vec<String>, CompileError> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         let aliases = std::iter::once(self.explore.base_alias.as_str()).chain(joins.iter().map(|(a, _)| a.as_str()));
         for alias in aliases {
             if let Some(view) = self.view_of(alias) {
-                if let ViewSource::DerivedSql(sql) = &view.source {
+                if let Some(sql) = self.derived_sql(view)? {
                     if seen.insert(view.name.clone()) {
                         out.push(format!("{} AS ({})", view.name, sql));
                     }
                 }
             }
         }
-        out
+        Ok(out)
+    }
+
+    /// The SQL of a derived table: its own (with `${view.SQL_TABLE_NAME}` expanded), or the
+    /// compiled query of a native one; `None` for a plain table.
+    fn derived_sql(&self, view: &View) -> Result<Option<String>, CompileError> {
+        let what = || format!("derived table `{}`", view.name);
+        match &view.source {
+            ViewSource::Table(_) => Ok(None),
+            ViewSource::DerivedSql(sql) => {
+                let refs = parse_references(sql).map_err(|_| CompileError::Model { what: what(), message: "`${` is never closed".into() })?;
+                let mut out = String::with_capacity(sql.len());
+                let mut last = 0;
+                for r in refs {
+                    out.push_str(&sql[last..r.start]);
+                    last = r.end;
+                    match r.kind {
+                        ReferenceKind::SqlTableName(v) => {
+                            let target = self.model.views.get(&v).ok_or_else(|| CompileError::Model { what: what(), message: format!("no view `{v}`") })?;
+                            out.push_str(&self.table_expression(target)?);
+                        }
+                        _ => return Err(CompileError::Model { what: what(), message: format!("`{}`: a derived table's SQL can refer only to `${{view.SQL_TABLE_NAME}}`", &sql[r.start..r.end]) }),
+                    }
+                }
+                out.push_str(&sql[last..]);
+                Ok(Some(out))
+            }
+            ViewSource::Native(native) => {
+                if self.depth >= MAX_DERIVED_DEPTH {
+                    return Err(CompileError::Model { what: what(), message: format!("native derived tables nest more than {MAX_DERIVED_DEPTH} deep (a cycle?)") });
+                }
+                let limit = match &native.limit {
+                    Some(l) => Limit::parse_unbounded(Some(l))?,
+                    None => Limit::All,
+                };
+                let spec = QuerySpec {
+                    model: self.model.name.clone(),
+                    view: native.explore.clone(),
+                    fields: native.columns.iter().map(|(_, f)| f.clone()).collect(),
+                    filters: native.filters.clone(),
+                    sorts: native.sorts.iter().map(|s| native_sort(s, &native.columns)).collect(),
+                    limit,
+                };
+                let inner = compile_nested(self.model, &spec, self.dialect, self.now, self.depth + 1)
+                    .map_err(|e| CompileError::Model { what: what(), message: e.to_string() })?;
+                let columns: Vec<String> = native
+                    .columns
+                    .iter()
+                    .map(|(name, field)| format!("q.{} AS {name}", self.dialect.quote_alias(field)))
+                    .collect();
+                let mut sql = format!("SELECT {} FROM ({}) AS q", columns.join(", "), inner.sql);
+                if !native.derived_columns.is_empty() {
+                    let derived: Vec<String> = native.derived_columns.iter().map(|(name, expr)| format!("({expr}) AS {name}")).collect();
+                    sql = format!("SELECT c.*, {} FROM ({sql}) AS c", derived.join(", "));
+                }
+                Ok(Some(sql))
+            }
+        }
+    }
+
+    fn table_expression(&self, view: &View) -> Result<String, CompileError> {
+        Ok(match self.derived_sql(view)? {
+            Some(sql) => format!("({sql})"),
+            None => from_expression(view),
+        })
+    }
+}
+
+/// A native derived table's sort names a column; the inner query sorts by its field.
+fn native_sort(sort: &str, columns: &[(String, String)]) -> String {
+    let mut words = sort.split_whitespace();
+    let name = words.next().unwrap_or_default();
+    let rest: Vec<&str> = words.collect();
+    let field = columns.iter().find(|(c, _)| c == name).map(|(_, f)| f.as_str()).unwrap_or(name);
+    if rest.is_empty() {
+        field.to_string()
+    } else {
+        format!("{field} {}", rest.join(" "))
     }
 }
 
 fn from_expression(view: &View) -> String {
     match &view.source {
         ViewSource::Table(t) => t.clone(),
-        ViewSource::DerivedSql(_) => view.name.clone(),
-    }
-}
-
-fn table_expression(view: &View) -> String {
-    match &view.source {
-        ViewSource::Table(t) => t.clone(),
-        ViewSource::DerivedSql(sql) => format!("({sql})"),
+        ViewSource::DerivedSql(_) | ViewSource::Native(_) => view.name.clone(),
     }
 }
 

@@ -48,6 +48,19 @@ impl Limit {
     }
 }
 
+impl Limit {
+    /// A limit written in LookML (a native derived table's `limit:`): not capped at Looker's
+    /// interactive maximum.
+    pub fn parse_unbounded(text: Option<&str>) -> Result<Limit, CompileError> {
+        let text = text.map(str::trim).unwrap_or("");
+        match text.parse::<i64>() {
+            Ok(-1) => Ok(Limit::All),
+            Ok(n) if n > 0 => Ok(Limit::Rows(n as u64)),
+            _ => Err(CompileError::InvalidLimit { limit: text.to_string() }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortDirection {
     Asc,

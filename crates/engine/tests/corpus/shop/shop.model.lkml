@@ -46,4 +46,11 @@ explore: customers {
   view_name: customer_summary
 }
 
-explore: users {}
+explore: users {
+  join: user_facts {
+    sql_on: ${users.id} = ${user_facts.user_id} ;;
+    relationship: one_to_one
+  }
+}
+
+explore: status_counts {}
