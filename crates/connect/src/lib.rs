@@ -2,8 +2,10 @@
 //! to warehouses. Calls block: async callers run them on a blocking thread.
 
 mod duckdb_connection;
+mod sqlx_connection;
 
 pub use duckdb_connection::DuckDbConnection;
+pub use sqlx_connection::{MySqlConnection, PostgresConnection, ServerTarget};
 
 use result::{ColumnInfo, ResultSet};
 use thiserror::Error;
@@ -19,7 +21,7 @@ pub enum ConnectError {
 
 /// A database that can run one SQL statement and return its rows.
 pub trait Connection: Send + Sync {
-    /// The dialect name the SQL compiler should use (`duckdb`).
+    /// The dialect name the SQL compiler should use (`duckdb`, `postgres`, `mysql`).
     fn dialect(&self) -> &'static str;
 
     /// Runs `sql`; `columns` describe the result columns in order.

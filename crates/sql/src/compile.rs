@@ -15,7 +15,7 @@ use semantic::{
 
 use result::{ColumnInfo, ValueType};
 
-use crate::dialect::{Calendar, Dialect, KeyedAggregate};
+use crate::dialect::{Calendar, Dialect, KeyedAggregate, Unsupported};
 use crate::error::CompileError;
 use crate::filter::{condition, FilterGrammar};
 use crate::query::{parse_sort, Limit, QuerySpec, SortDirection};
@@ -157,6 +157,11 @@ impl<'a> Compiler<'a> {
         let short = name.rsplit('.').next().unwrap_or(name);
         let field = view.field(short).ok_or_else(missing)?;
         Ok(Target { alias, view, field })
+    }
+
+    /// A dialect's refusal as the measure's compile error.
+    fn supported(&self, t: Target, sql: Result<String, Unsupported>) -> Result<String, CompileError> {
+        sql.map_err(|Unsupported(message)| self.model_error(t, message))
     }
 
     fn calendar(&self) -> Calendar {
@@ -365,21 +370,21 @@ impl<'a> Compiler<'a> {
                 _ => "COUNT(*)".to_string(),
             },
             MeasureType::CountDistinct => format!("COUNT(DISTINCT {})", only(&value_or(self)?)),
-            MeasureType::Sum if fanned => d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_key(self)?),
+            MeasureType::Sum if fanned => self.supported(t, d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_key(self)?))?,
             MeasureType::Sum => format!("COALESCE(SUM({}), 0)", only(&value_or(self)?)),
-            MeasureType::Average if fanned => d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_key(self)?),
+            MeasureType::Average if fanned => self.supported(t, d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_key(self)?))?,
             MeasureType::Average => format!("AVG({})", only(&value_or(self)?)),
-            MeasureType::Median if fanned => d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_key(self)?),
-            MeasureType::Median => d.median(&only(&value_or(self)?)),
+            MeasureType::Median if fanned => self.supported(t, d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_key(self)?))?,
+            MeasureType::Median => self.supported(t, d.median(&only(&value_or(self)?)))?,
             MeasureType::Percentile(p) if fanned => {
-                d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_key(self)?)
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_key(self)?))?
             }
-            MeasureType::Percentile(p) => d.percentile(&only(&value_or(self)?), p / 100.0),
-            MeasureType::SumDistinct => d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_distinct_key(self)?),
-            MeasureType::AverageDistinct => d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_distinct_key(self)?),
-            MeasureType::MedianDistinct => d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_distinct_key(self)?),
+            MeasureType::Percentile(p) => self.supported(t, d.percentile(&only(&value_or(self)?), p / 100.0))?,
+            MeasureType::SumDistinct => self.supported(t, d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_distinct_key(self)?))?,
+            MeasureType::AverageDistinct => self.supported(t, d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_distinct_key(self)?))?,
+            MeasureType::MedianDistinct => self.supported(t, d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_distinct_key(self)?))?,
             MeasureType::PercentileDistinct(p) => {
-                d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_distinct_key(self)?)
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_distinct_key(self)?))?
             }
             MeasureType::Min => format!("MIN({})", only(&value_or(self)?)),
             MeasureType::Max => format!("MAX({})", only(&value_or(self)?)),

@@ -12,7 +12,7 @@ pub mod filter;
 mod query;
 
 pub use compile::{compile, CompiledQuery};
-pub use dialect::{dialect_for, Dialect, DuckDb};
+pub use dialect::{dialect_for, Dialect, DuckDb, MySql, Postgres, DIALECTS};
 pub use error::CompileError;
 pub use query::{Limit, QuerySpec, SortDirection, DEFAULT_LIMIT, MAX_LIMIT};
 pub use result::{ColumnInfo, ValueType};

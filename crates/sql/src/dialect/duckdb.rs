@@ -1,69 +1,8 @@
-//! What differs between SQL databases, answered per dialect. Adding a dialect is one new impl.
+//! DuckDB, the embedded default.
 
-use jiff::civil::DateTime;
 use semantic::{Datatype, Interval, Timeframe};
 
-/// Model settings that change how timeframes are computed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Calendar {
-    /// Days after Monday the week starts (`week_start_day`).
-    pub week_start_day: u8,
-    /// `fiscal_month_offset`.
-    pub fiscal_month_offset: i32,
-}
-
-/// Aggregates that de-duplicate by a key (symmetric aggregates and the `*_distinct` types).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum KeyedAggregate {
-    Sum,
-    Average,
-    Median,
-    /// A fraction from 0 to 1.
-    Percentile(f64),
-}
-
-pub trait Dialect: Send + Sync {
-    fn name(&self) -> &'static str;
-
-    /// A column alias such as `"orders.count"`.
-    fn quote_alias(&self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-
-    /// A string literal, safe for any input.
-    fn string_literal(&self, value: &str) -> String {
-        format!("'{}'", value.replace('\'', "''"))
-    }
-
-    fn timestamp_literal(&self, value: DateTime) -> String {
-        format!("TIMESTAMP '{}'", value.strftime("%Y-%m-%d %H:%M:%S"))
-    }
-
-    /// `expr LIKE pattern`, where `pattern` uses `\` to escape literal `%` and `_`.
-    fn like(&self, expr: &str, pattern: &str) -> String {
-        format!("{expr} LIKE {} ESCAPE '\\'", self.string_literal(pattern))
-    }
-
-    /// A timeframe of a time dimension group, from the timestamp expression.
-    fn timeframe(&self, timeframe: Timeframe, expr: &str, calendar: Calendar) -> String;
-
-    /// The column as a timestamp, whatever its `datatype`.
-    fn to_timestamp(&self, datatype: Datatype, expr: &str) -> String;
-
-    /// Whole intervals from `start` to `end` (both timestamps), floored.
-    fn duration(&self, interval: Interval, start: &str, end: &str) -> String;
-
-    /// The aggregate of `value` counting each distinct `key` once, however the joins fan rows out.
-    fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> String;
-
-    fn median(&self, value: &str) -> String;
-
-    /// `fraction` from 0 to 1, interpolated between neighbouring values.
-    fn percentile(&self, value: &str, fraction: f64) -> String;
-
-    /// Distinct values of `value` as one comma-separated string, in order.
-    fn list(&self, value: &str) -> String;
-}
+use super::{Calendar, Dialect, KeyedAggregate, Unsupported};
 
 /// DuckDB (the embedded default).
 #[derive(Debug, Default, Clone, Copy)]
@@ -147,33 +86,25 @@ impl Dialect for DuckDb {
 
     // DuckDB aggregates lists exactly, so the de-duplication needs no hashing trick: collect the
     // distinct (key, value) pairs of the group and aggregate the values.
-    fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> String {
+    fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> Result<String, Unsupported> {
         let values = format!("LIST_TRANSFORM(LIST_DISTINCT(LIST({{'k': {key}, 'v': {value}}}) FILTER (WHERE {key} IS NOT NULL)), s -> s.v)");
-        match aggregate {
+        Ok(match aggregate {
             KeyedAggregate::Sum => format!("COALESCE(LIST_SUM({values}), 0)"),
             KeyedAggregate::Average => format!("LIST_AVG({values})"),
             KeyedAggregate::Median => format!("LIST_AGGREGATE({values}, 'median')"),
             KeyedAggregate::Percentile(p) => format!("LIST_AGGREGATE({values}, 'quantile_cont', {p})"),
-        }
+        })
     }
 
-    fn median(&self, value: &str) -> String {
-        format!("MEDIAN({value})")
+    fn median(&self, value: &str) -> Result<String, Unsupported> {
+        Ok(format!("MEDIAN({value})"))
     }
 
-    fn percentile(&self, value: &str, fraction: f64) -> String {
-        format!("QUANTILE_CONT({value}, {fraction})")
+    fn percentile(&self, value: &str, fraction: f64) -> Result<String, Unsupported> {
+        Ok(format!("QUANTILE_CONT({value}, {fraction})"))
     }
 
     fn list(&self, value: &str) -> String {
         format!("STRING_AGG(DISTINCT CAST({value} AS VARCHAR), ', ' ORDER BY CAST({value} AS VARCHAR))")
-    }
-}
-
-/// The dialect with this name, as written in a connection's configuration.
-pub fn dialect_for(name: &str) -> Option<&'static dyn Dialect> {
-    match name {
-        "duckdb" => Some(&DuckDb),
-        _ => None,
     }
 }

@@ -1,0 +1,211 @@
+//! PostgreSQL and MySQL/MariaDB through sqlx's pools.
+//!
+//! Statements run through the simple (text) protocol, so every value arrives as the database
+//! prints it: exact decimals, dates and timestamps without a date-time crate in between. Each
+//! connection owns a small runtime for sqlx's I/O; [`Connection`] calls block on it and are made
+//! from blocking threads, as for DuckDB.
+
+use std::time::Duration;
+
+use jiff::civil::{Date, DateTime};
+use result::{ColumnInfo, ResultSet, Value};
+use sqlx::{Column, Row, TypeInfo};
+
+use crate::{ConnectError, Connection};
+
+/// Where and how to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerTarget {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub password: Option<String>,
+    pub pool_size: u32,
+}
+
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn new() -> Result<Runtime, ConnectError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("sightline-sql-io")
+            .enable_all()
+            .build()
+            .map_err(|e| ConnectError::Sql(format!("cannot start the connection's I/O thread: {e}")))?;
+        Ok(Runtime(Some(rt)))
+    }
+
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        match &self.0 {
+            Some(rt) => rt.block_on(future),
+            None => unreachable!("the runtime lives as long as the connection"),
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // A connection may be dropped on an async thread, where a blocking shutdown would panic.
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+pub struct PostgresConnection {
+    pool: sqlx::PgPool,
+    runtime: Runtime,
+}
+
+impl PostgresConnection {
+    pub fn connect(target: &ServerTarget) -> Result<Self, ConnectError> {
+        let runtime = Runtime::new()?;
+        let mut options = sqlx::postgres::PgConnectOptions::new()
+            .host(&target.host)
+            .port(target.port)
+            .database(&target.database)
+            .username(&target.user)
+            .application_name("sightline");
+        if let Some(p) = &target.password {
+            options = options.password(p);
+        }
+        let pool = runtime
+            .block_on(sqlx::postgres::PgPoolOptions::new().max_connections(target.pool_size).acquire_timeout(Duration::from_secs(10)).connect_with(options))
+            .map_err(|e| open_error("postgres", target, e))?;
+        Ok(PostgresConnection { pool, runtime })
+    }
+}
+
+impl Connection for PostgresConnection {
+    fn dialect(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        let rows = self.runtime.block_on(sqlx::raw_sql(sql).fetch_all(&self.pool)).map_err(sql_error)?;
+        let mut result = ResultSet::new(columns);
+        for row in &rows {
+            let mut values = Vec::with_capacity(row.len());
+            for (i, column) in row.columns().iter().enumerate() {
+                let raw = row.try_get_raw(i).map_err(sql_error)?;
+                let text = if sqlx::ValueRef::is_null(&raw) { None } else { Some(raw.as_str().map_err(|e| ConnectError::Sql(e.to_string()))?) };
+                values.push(parse_text(column.type_info().name(), text));
+            }
+            result.push_row(values);
+        }
+        Ok(result)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
+        self.runtime.block_on(sqlx::raw_sql(sql).execute(&self.pool)).map(|_| ()).map_err(sql_error)
+    }
+}
+
+pub struct MySqlConnection {
+    pool: sqlx::MySqlPool,
+    runtime: Runtime,
+}
+
+impl MySqlConnection {
+    pub fn connect(target: &ServerTarget) -> Result<Self, ConnectError> {
+        let runtime = Runtime::new()?;
+        let mut options =
+            sqlx::mysql::MySqlConnectOptions::new().host(&target.host).port(target.port).database(&target.database).username(&target.user);
+        if let Some(p) = &target.password {
+            options = options.password(p);
+        }
+        // Times are compared as written; the session must not shift them.
+        options = options.timezone(Some("+00:00".into()));
+        let pool = runtime
+            .block_on(sqlx::mysql::MySqlPoolOptions::new().max_connections(target.pool_size).acquire_timeout(Duration::from_secs(10)).connect_with(options))
+            .map_err(|e| open_error("mysql", target, e))?;
+        Ok(MySqlConnection { pool, runtime })
+    }
+}
+
+impl Connection for MySqlConnection {
+    fn dialect(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        let rows = self.runtime.block_on(sqlx::raw_sql(sql).fetch_all(&self.pool)).map_err(sql_error)?;
+        let mut result = ResultSet::new(columns);
+        for row in &rows {
+            let mut values = Vec::with_capacity(row.len());
+            for (i, column) in row.columns().iter().enumerate() {
+                let text: Option<&str> = row.try_get_unchecked(i).map_err(sql_error)?;
+                values.push(parse_text(column.type_info().name(), text));
+            }
+            result.push_row(values);
+        }
+        Ok(result)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
+        self.runtime.block_on(sqlx::raw_sql(sql).execute(&self.pool)).map(|_| ()).map_err(sql_error)
+    }
+}
+
+fn open_error(dialect: &'static str, target: &ServerTarget, e: sqlx::Error) -> ConnectError {
+    ConnectError::Open { dialect, target: format!("{}@{}:{}/{}", target.user, target.host, target.port, target.database), message: e.to_string() }
+}
+
+fn sql_error(e: sqlx::Error) -> ConnectError {
+    match e {
+        sqlx::Error::Database(db) => ConnectError::Sql(db.message().to_string()),
+        other => ConnectError::Sql(other.to_string()),
+    }
+}
+
+/// A value printed by the database, typed by its column's type name.
+fn parse_text(type_name: &str, text: Option<&str>) -> Value {
+    let Some(text) = text else { return Value::Null };
+    let upper = type_name.to_ascii_uppercase();
+    let kind = upper.split(['(', ' ']).next().unwrap_or("");
+    match kind {
+        "INT2" | "INT4" | "INT8" | "SMALLINT" | "INT" | "INTEGER" | "BIGINT" | "MEDIUMINT" | "TINYINT" | "YEAR" | "OID" => text
+            .parse::<i64>()
+            .map(Value::Int)
+            .unwrap_or_else(|_| text.parse::<f64>().map(Value::Float).unwrap_or_else(|_| Value::Text(text.into()))),
+        "FLOAT4" | "FLOAT8" | "FLOAT" | "DOUBLE" | "REAL" | "NUMERIC" | "DECIMAL" => match text {
+            "NaN" => Value::Float(f64::NAN),
+            "Infinity" => Value::Float(f64::INFINITY),
+            "-Infinity" => Value::Float(f64::NEG_INFINITY),
+            t => t.parse::<f64>().map(Value::Float).unwrap_or_else(|_| Value::Text(t.into())),
+        },
+        "BOOL" | "BOOLEAN" => match text {
+            "t" | "true" | "1" => Value::Bool(true),
+            "f" | "false" | "0" => Value::Bool(false),
+            t => Value::Text(t.into()),
+        },
+        "DATE" => text.parse::<Date>().map(Value::Date).unwrap_or_else(|_| Value::Text(text.into())),
+        "TIMESTAMP" | "DATETIME" => text.replacen(' ', "T", 1).parse::<DateTime>().map(Value::DateTime).unwrap_or_else(|_| Value::Text(text.into())),
+        "TIMESTAMPTZ" => text
+            .replacen(' ', "T", 1)
+            .parse::<jiff::Timestamp>()
+            .or_else(|_| format!("{}:00", text.replacen(' ', "T", 1)).parse::<jiff::Timestamp>())
+            .map(|ts| Value::DateTime(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime()))
+            .unwrap_or_else(|_| Value::Text(text.into())),
+        _ => Value::Text(text.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_values_are_typed_by_column() {
+        assert_eq!(parse_text("INT8", Some("42")), Value::Int(42));
+        assert_eq!(parse_text("NUMERIC", Some("12.50")), Value::Float(12.5));
+        assert_eq!(parse_text("BIGINT UNSIGNED", Some("7")), Value::Int(7));
+        assert_eq!(parse_text("DATE", Some("2024-03-05")), Value::Date(jiff::civil::date(2024, 3, 5)));
+        assert_eq!(parse_text("TIMESTAMP", Some("2024-03-05 10:11:12.5")), Value::DateTime(jiff::civil::date(2024, 3, 5).at(10, 11, 12, 500_000_000)));
+        assert_eq!(parse_text("TIMESTAMPTZ", Some("2024-03-05 10:11:12+02")), Value::DateTime(jiff::civil::date(2024, 3, 5).at(8, 11, 12, 0)));
+        assert_eq!(parse_text("BOOL", Some("t")), Value::Bool(true));
+        assert_eq!(parse_text("TEXT", None), Value::Null);
+    }
+}
