@@ -72,7 +72,12 @@ impl PostgresConnection {
             options = options.password(p);
         }
         let pool = runtime
-            .block_on(sqlx::postgres::PgPoolOptions::new().max_connections(target.pool_size).acquire_timeout(Duration::from_secs(10)).connect_with(options))
+            .block_on(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(target.pool_size)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options),
+            )
             .map_err(|e| open_error("postgres", target, e))?;
         Ok(PostgresConnection { pool, runtime })
     }
@@ -90,7 +95,8 @@ impl Connection for PostgresConnection {
             let mut values = Vec::with_capacity(row.len());
             for (i, column) in row.columns().iter().enumerate() {
                 let raw = row.try_get_raw(i).map_err(sql_error)?;
-                let text = if sqlx::ValueRef::is_null(&raw) { None } else { Some(raw.as_str().map_err(|e| ConnectError::Sql(e.to_string()))?) };
+                let text =
+                    if sqlx::ValueRef::is_null(&raw) { None } else { Some(raw.as_str().map_err(|e| ConnectError::Sql(e.to_string()))?) };
                 values.push(parse_text(column.type_info().name(), text));
             }
             result.push_row(values);
@@ -119,7 +125,12 @@ impl MySqlConnection {
         // Times are compared as written; the session must not shift them.
         options = options.timezone(Some("+00:00".into()));
         let pool = runtime
-            .block_on(sqlx::mysql::MySqlPoolOptions::new().max_connections(target.pool_size).acquire_timeout(Duration::from_secs(10)).connect_with(options))
+            .block_on(
+                sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(target.pool_size)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options),
+            )
             .map_err(|e| open_error("mysql", target, e))?;
         Ok(MySqlConnection { pool, runtime })
     }
@@ -150,7 +161,11 @@ impl Connection for MySqlConnection {
 }
 
 fn open_error(dialect: &'static str, target: &ServerTarget, e: sqlx::Error) -> ConnectError {
-    ConnectError::Open { dialect, target: format!("{}@{}:{}/{}", target.user, target.host, target.port, target.database), message: e.to_string() }
+    ConnectError::Open {
+        dialect,
+        target: format!("{}@{}:{}/{}", target.user, target.host, target.port, target.database),
+        message: e.to_string(),
+    }
 }
 
 fn sql_error(e: sqlx::Error) -> ConnectError {
@@ -182,7 +197,9 @@ fn parse_text(type_name: &str, text: Option<&str>) -> Value {
             t => Value::Text(t.into()),
         },
         "DATE" => text.parse::<Date>().map(Value::Date).unwrap_or_else(|_| Value::Text(text.into())),
-        "TIMESTAMP" | "DATETIME" => text.replacen(' ', "T", 1).parse::<DateTime>().map(Value::DateTime).unwrap_or_else(|_| Value::Text(text.into())),
+        "TIMESTAMP" | "DATETIME" => {
+            text.replacen(' ', "T", 1).parse::<DateTime>().map(Value::DateTime).unwrap_or_else(|_| Value::Text(text.into()))
+        }
         "TIMESTAMPTZ" => text
             .replacen(' ', "T", 1)
             .parse::<jiff::Timestamp>()
@@ -203,8 +220,14 @@ mod tests {
         assert_eq!(parse_text("NUMERIC", Some("12.50")), Value::Float(12.5));
         assert_eq!(parse_text("BIGINT UNSIGNED", Some("7")), Value::Int(7));
         assert_eq!(parse_text("DATE", Some("2024-03-05")), Value::Date(jiff::civil::date(2024, 3, 5)));
-        assert_eq!(parse_text("TIMESTAMP", Some("2024-03-05 10:11:12.5")), Value::DateTime(jiff::civil::date(2024, 3, 5).at(10, 11, 12, 500_000_000)));
-        assert_eq!(parse_text("TIMESTAMPTZ", Some("2024-03-05 10:11:12+02")), Value::DateTime(jiff::civil::date(2024, 3, 5).at(8, 11, 12, 0)));
+        assert_eq!(
+            parse_text("TIMESTAMP", Some("2024-03-05 10:11:12.5")),
+            Value::DateTime(jiff::civil::date(2024, 3, 5).at(10, 11, 12, 500_000_000))
+        );
+        assert_eq!(
+            parse_text("TIMESTAMPTZ", Some("2024-03-05 10:11:12+02")),
+            Value::DateTime(jiff::civil::date(2024, 3, 5).at(8, 11, 12, 0))
+        );
         assert_eq!(parse_text("BOOL", Some("t")), Value::Bool(true));
         assert_eq!(parse_text("TEXT", None), Value::Null);
     }

@@ -323,10 +323,23 @@ fn check(dialect: &dyn Dialect, db: &dyn Connection, refused: &[&str], unlike_lo
         if ours.is_empty() {
             failures.push(format!("{}: no rows (a corpus query must return data)", case.name));
         } else if !same(&ours, &theirs) {
-            failures.push(format!("{}: differs\nours:   {:?}\ntheirs: {:?}\n{}", case.name, &ours[..ours.len().min(8)], &theirs[..theirs.len().min(8)], compiled.sql));
+            failures.push(format!(
+                "{}: differs\nours:   {:?}\ntheirs: {:?}\n{}",
+                case.name,
+                &ours[..ours.len().min(8)],
+                &theirs[..theirs.len().min(8)],
+                compiled.sql
+            ));
         }
     }
-    assert!(failures.is_empty(), "{}: {} of {} corpus queries failed:\n\n{}", dialect.name(), failures.len(), cases.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{}: {} of {} corpus queries failed:\n\n{}",
+        dialect.name(),
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// The reference tables copied into another database, with that database's column types.
@@ -336,7 +349,15 @@ fn copy_corpus(db: &dyn Connection, datetime: &str) {
         ("users", &["id BIGINT", "name VARCHAR(50)", "age INTEGER", "country VARCHAR(10)", "created_at DATETIME"]),
         (
             "orders",
-            &["id BIGINT", "user_id BIGINT", "status VARCHAR(20)", "amount DECIMAL(10,2)", "created_at DATETIME", "shipped_epoch BIGINT", "booked_ymd INTEGER"],
+            &[
+                "id BIGINT",
+                "user_id BIGINT",
+                "status VARCHAR(20)",
+                "amount DECIMAL(10,2)",
+                "created_at DATETIME",
+                "shipped_epoch BIGINT",
+                "booked_ymd INTEGER",
+            ],
         ),
         ("order_items", &["id BIGINT", "order_id BIGINT", "order_amount DECIMAL(10,2)", "sale_price DECIMAL(10,2)"]),
     ];
@@ -400,7 +421,10 @@ fn every_corpus_query_matches_on_postgresql() {
         password: std::env::var("SIGHTLINE_TEST_PG_PASSWORD").ok(),
         pool_size: 2,
     };
-    let Some(admin) = server("PostgreSQL", || PostgresConnection::connect(&target(&env_or("SIGHTLINE_TEST_PG_DATABASE", "postgres")))) else { return };
+    let Some(admin) = server("PostgreSQL", || PostgresConnection::connect(&target(&env_or("SIGHTLINE_TEST_PG_DATABASE", "postgres"))))
+    else {
+        return;
+    };
     let database = format!("sightline_corpus_{}", std::process::id());
     admin.execute_batch(&format!("DROP DATABASE IF EXISTS {database}")).unwrap();
     admin.execute_batch(&format!("CREATE DATABASE {database}")).unwrap();
@@ -426,7 +450,10 @@ fn every_corpus_query_matches_on_mariadb() {
         password: std::env::var("SIGHTLINE_TEST_MYSQL_PASSWORD").ok(),
         pool_size: 2,
     };
-    let Some(admin) = server("MariaDB/MySQL", || MySqlConnection::connect(&target(&env_or("SIGHTLINE_TEST_MYSQL_DATABASE", "test")))) else { return };
+    let Some(admin) = server("MariaDB/MySQL", || MySqlConnection::connect(&target(&env_or("SIGHTLINE_TEST_MYSQL_DATABASE", "test"))))
+    else {
+        return;
+    };
     // The corpus names its tables `main.…`: in MySQL a schema is a database.
     admin.execute_batch("DROP DATABASE IF EXISTS main; CREATE DATABASE main").unwrap();
     let db = MySqlConnection::connect(&target("main")).unwrap();

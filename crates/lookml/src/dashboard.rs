@@ -172,10 +172,9 @@ fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
 fn text_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     match Yaml::deserialize(d)? {
         Yaml::Null => Ok(Vec::new()),
-        Yaml::Sequence(items) => items
-            .into_iter()
-            .map(|v| scalar_text(v).ok_or_else(|| serde::de::Error::custom("expected a list of values")))
-            .collect(),
+        Yaml::Sequence(items) => {
+            items.into_iter().map(|v| scalar_text(v).ok_or_else(|| serde::de::Error::custom("expected a list of values"))).collect()
+        }
         v => scalar_text(v).map(|s| vec![s]).ok_or_else(|| serde::de::Error::custom("expected a list")),
     }
 }
@@ -264,7 +263,11 @@ mod tests {
 
     #[test]
     fn lookers_tagged_nulls_are_nulls() {
-        let d = parse_dashboards(FileId(0), "- dashboard: x\n  elements:\n  - name: a\n    dynamic_fields: [{value_format: !!null '', x: 1}]\n    maxValue: !!null ''\n").unwrap();
+        let d = parse_dashboards(
+            FileId(0),
+            "- dashboard: x\n  elements:\n  - name: a\n    dynamic_fields: [{value_format: !!null '', x: 1}]\n    maxValue: !!null ''\n",
+        )
+        .unwrap();
         assert_eq!(d[0].elements[0].options["maxValue"], Yaml::Null);
     }
 

@@ -53,7 +53,8 @@ fn block_text(pair: &Pair, key: &str) -> Option<String> {
 
 fn read_constant(pair: &Pair, manifest: &mut Manifest, diagnostics: &mut Vec<Diagnostic>) {
     let Some((Some(name), items)) = pair.value.as_block() else {
-        diagnostics.push(Diagnostic::error(pair.key_span, "`constant:` needs a name and a block, as in `constant: schema { value: \"x\" }`"));
+        diagnostics
+            .push(Diagnostic::error(pair.key_span, "`constant:` needs a name and a block, as in `constant: schema { value: \"x\" }`"));
         return;
     };
     let mut value = None;
@@ -62,10 +63,8 @@ fn read_constant(pair: &Pair, manifest: &mut Manifest, diagnostics: &mut Vec<Dia
             "value" => value = item.value.as_text().map(str::to_string),
             "export" => match item.value.as_text() {
                 Some("none" | "override_optional" | "override_required") => {}
-                _ => diagnostics.push(Diagnostic::error(
-                    item.value.span,
-                    "`export` must be one of none, override_optional, override_required",
-                )),
+                _ => diagnostics
+                    .push(Diagnostic::error(item.value.span, "`export` must be one of none, override_optional, override_required")),
             },
             other => diagnostics.push(Diagnostic::warning(item.key_span, format!("unknown constant parameter `{other}`"))),
         }
@@ -175,7 +174,8 @@ mod tests {
 
     #[test]
     fn dependencies_are_refused_by_name() {
-        let manifest = parse(FileId(0), "local_dependency: { project: \"shared\" }\nremote_dependency: ga { url: \"x\" ref: \"y\" }").unwrap();
+        let manifest =
+            parse(FileId(0), "local_dependency: { project: \"shared\" }\nremote_dependency: ga { url: \"x\" ref: \"y\" }").unwrap();
         let (_, d) = read_manifest(&manifest);
         assert_eq!(d.len(), 2);
         assert!(d[0].message.contains("`local_dependency` (shared) is not supported yet"));

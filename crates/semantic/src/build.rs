@@ -116,10 +116,9 @@ impl Builder<'_> {
             Some(Support::NotYet) => {
                 self.error(pair.key_span, format!("`{}` ({} parameter) is not supported yet", pair.key, structure.name()));
             }
-            None => self.diagnostics.push(Diagnostic::warning(
-                pair.key_span,
-                format!("unknown {} parameter `{}`; it is ignored", structure.name(), pair.key),
-            )),
+            None => self
+                .diagnostics
+                .push(Diagnostic::warning(pair.key_span, format!("unknown {} parameter `{}`; it is ignored", structure.name(), pair.key))),
         }
     }
 
@@ -268,8 +267,7 @@ impl Builder<'_> {
                     for inner in items {
                         match inner.key.as_str() {
                             "filters" => {
-                                let pairs: Vec<(String, String)> =
-                                    self.filter_pairs(inner).into_iter().map(|(f, v, _)| (f, v)).collect();
+                                let pairs: Vec<(String, String)> = self.filter_pairs(inner).into_iter().map(|(f, v, _)| (f, v)).collect();
                                 if item.key == "always_filter" {
                                     explore.always_filter.extend(pairs);
                                 } else {

@@ -147,7 +147,9 @@ impl Builder<'_> {
                 "bind_filters" | "bind_all_filters" | "expression_custom_filter" => {
                     self.error(item.key_span, format!("`{}` in `explore_source` is not supported yet", item.key))
                 }
-                other => self.diagnostics.push(lookml::Diagnostic::warning(item.key_span, format!("unknown explore_source parameter `{other}`; it is ignored"))),
+                other => self
+                    .diagnostics
+                    .push(lookml::Diagnostic::warning(item.key_span, format!("unknown explore_source parameter `{other}`; it is ignored"))),
             }
         }
         if native.columns.is_empty() {
@@ -426,7 +428,8 @@ impl Builder<'_> {
                 let kind = if tf == Timeframe::YesNo { DimensionType::Time(Timeframe::YesNo) } else { DimensionType::Time(tf) };
                 let mut field = self.new_field(view, &field_name, pair.key_span, FieldKind::Dimension(kind));
                 self.common(&mut field, items, Structure::DimensionGroup, &["timeframes"]);
-                field.label = if tf == Timeframe::YesNo { group_label.clone() } else { format!("{group_label} {}", title_case(&tf.name())) };
+                field.label =
+                    if tf == Timeframe::YesNo { group_label.clone() } else { format!("{group_label} {}", title_case(&tf.name())) };
                 field.group = Some(name.to_string());
                 field.hidden = field.hidden || tf == Timeframe::Raw;
                 field
@@ -463,7 +466,10 @@ impl Builder<'_> {
         let (name, items) = self.named_block(pair)?;
         let percentile = || -> Result<f64, String> {
             let p = items.iter().find(|p| p.key == "percentile").and_then(|p| p.value.as_text()).ok_or("needs `percentile:`")?;
-            p.parse::<f64>().ok().filter(|v| (0.0..=100.0).contains(v)).ok_or_else(|| format!("percentile `{p}` must be a number from 0 to 100"))
+            p.parse::<f64>()
+                .ok()
+                .filter(|v| (0.0..=100.0).contains(v))
+                .ok_or_else(|| format!("percentile `{p}` must be a number from 0 to 100"))
         };
         let kind = match self.type_of(items) {
             Some(("count", _)) => MeasureType::Count,
@@ -511,7 +517,10 @@ impl Builder<'_> {
             match item.key.as_str() {
                 "filters" => {
                     if kind.is_non_aggregate() {
-                        self.error(item.key_span, format!("a measure of type {} cannot have `filters` (only aggregating types can)", kind.name()));
+                        self.error(
+                            item.key_span,
+                            format!("a measure of type {} cannot have `filters` (only aggregating types can)", kind.name()),
+                        );
                     }
                     for (f, v, span) in self.filter_pairs(item) {
                         field.filters.push(MeasureFilter { field: f, value: v, span });
@@ -520,7 +529,10 @@ impl Builder<'_> {
                 "sql_distinct_key" => {
                     field.sql_distinct_key = self.text(item);
                     if !kind.is_distinct_keyed() {
-                        self.error(item.key_span, format!("`sql_distinct_key` applies to the *_distinct measure types, not {}", kind.name()));
+                        self.error(
+                            item.key_span,
+                            format!("`sql_distinct_key` applies to the *_distinct measure types, not {}", kind.name()),
+                        );
                     }
                 }
                 "list_field" => field.list_field = self.text(item),
@@ -533,11 +545,10 @@ impl Builder<'_> {
         self.common(&mut field, items, Structure::Measure, &handled);
         match kind {
             MeasureType::Count => {}
-            MeasureType::List => {
-                if field.list_field.is_none() {
-                    self.error(pair.key_span, format!("measure `{name}` of type list needs `list_field:`"));
-                }
+            MeasureType::List if field.list_field.is_none() => {
+                self.error(pair.key_span, format!("measure `{name}` of type list needs `list_field:`"))
             }
+            MeasureType::List => {}
             _ if field.sql.is_none() => self.error(pair.key_span, format!("measure `{name}` of type {} needs `sql:`", kind.name())),
             _ => {}
         }

@@ -56,7 +56,10 @@ pub fn definitions<'a>(
         if let Some(first) = defs.get(name) {
             diagnostics.push(Diagnostic::error(
                 pair.key_span,
-                format!("{kind} `{name}` is defined twice (first at {}; refine it with `{kind}: +{name}` instead)", locate(first.name_span)),
+                format!(
+                    "{kind} `{name}` is defined twice (first at {}; refine it with `{kind}: +{name}` instead)",
+                    locate(first.name_span)
+                ),
             ));
             continue;
         }
@@ -76,11 +79,15 @@ pub fn definitions<'a>(
         let ValueKind::Block { name: Some(name), items, .. } = &pair.value.kind else { continue };
         let target = name.trim_start_matches('+').trim();
         let Some(def) = defs.get_mut(target) else {
-            diagnostics.push(Diagnostic::error(pair.key_span, format!("refinement `{kind}: {name}` refines `{target}`, which is not defined")));
+            diagnostics
+                .push(Diagnostic::error(pair.key_span, format!("refinement `{kind}: {name}` refines `{target}`, which is not defined")));
             continue;
         };
         if finals.contains(target) {
-            diagnostics.push(Diagnostic::error(pair.key_span, format!("`{kind}: {target}` was refined with `final: yes`; it cannot be refined again")));
+            diagnostics.push(Diagnostic::error(
+                pair.key_span,
+                format!("`{kind}: {target}` was refined with `final: yes`; it cannot be refined again"),
+            ));
             continue;
         }
         if items.iter().any(|p| p.key == "final" && p.value.as_text() == Some("yes")) {
@@ -226,7 +233,16 @@ mod tests {
     }
 
     fn dim_sql<'a>(def: &'a Definition, name: &str) -> Option<&'a str> {
-        def.items.iter().find(|p| p.key == "dimension" && p.block_name() == Some(name))?.value.as_block()?.1.iter().find(|p| p.key == "sql")?.value.as_text()
+        def.items
+            .iter()
+            .find(|p| p.key == "dimension" && p.block_name() == Some(name))?
+            .value
+            .as_block()?
+            .1
+            .iter()
+            .find(|p| p.key == "sql")?
+            .value
+            .as_text()
     }
 
     #[test]

@@ -216,10 +216,17 @@ pub enum DimensionType {
     /// One timeframe of a `dimension_group` of `type: time`, or a `type: date`/`date_time` dimension.
     Time(Timeframe),
     /// `type: tier`: numeric buckets at `tiers`, labelled by `style`.
-    Tier { tiers: Vec<f64>, style: TierStyle },
+    Tier {
+        tiers: Vec<f64>,
+        style: TierStyle,
+    },
     /// `case: { when: {sql label} … else }`: the label of the first condition that holds.
     /// Values sort in declaration order unless `alpha_sort: yes`.
-    Case { whens: Vec<(String, String)>, otherwise: Option<String>, alpha_sort: bool },
+    Case {
+        whens: Vec<(String, String)>,
+        otherwise: Option<String>,
+        alpha_sort: bool,
+    },
     /// One interval of a `dimension_group` of `type: duration` (`sql_start` → `sql_end`).
     Duration(Interval),
 }
@@ -314,7 +321,10 @@ impl MeasureType {
 
     /// Types that take `sql_distinct_key` and de-duplicate by it.
     pub fn is_distinct_keyed(self) -> bool {
-        matches!(self, MeasureType::SumDistinct | MeasureType::AverageDistinct | MeasureType::MedianDistinct | MeasureType::PercentileDistinct(_))
+        matches!(
+            self,
+            MeasureType::SumDistinct | MeasureType::AverageDistinct | MeasureType::MedianDistinct | MeasureType::PercentileDistinct(_)
+        )
     }
 }
 

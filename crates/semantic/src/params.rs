@@ -90,10 +90,7 @@ const FIELD_PRESENTATION: &[&str] = &[
 /// Parameters that would change results or access and are not implemented yet.
 const NOT_YET: &[(Structure, &[&str])] = &[
     (Structure::Model, &["access_grant", "aggregate_awareness"]),
-    (
-        Structure::Explore,
-        &["access_filter", "required_access_grants", "aggregate_table", "sql_preamble", "cancel_grouping_fields"],
-    ),
+    (Structure::Explore, &["access_filter", "required_access_grants", "aggregate_table", "sql_preamble", "cancel_grouping_fields"]),
     (Structure::Join, &["required_access_grants", "sql_where", "outer_only", "sql_table_name", "sql", "sql_foreign_key"]),
     (Structure::View, &["required_access_grants"]),
     (Structure::DerivedTable, &["create_process", "sql_create", "materialized_view"]),
@@ -113,7 +110,16 @@ const NOT_YET: &[(Structure, &[&str])] = &[
     (Structure::DimensionGroup, &["required_access_grants", "order_by_field", "sql_latitude", "sql_longitude"]),
     (
         Structure::Measure,
-        &["required_access_grants", "order_by_field", "approximate", "approximate_threshold", "based_on", "based_on_time", "period", "kind"],
+        &[
+            "required_access_grants",
+            "order_by_field",
+            "approximate",
+            "approximate_threshold",
+            "based_on",
+            "based_on_time",
+            "period",
+            "kind",
+        ],
     ),
     (Structure::FilterField, &["required_access_grants"]),
     (Structure::ParameterField, &["required_access_grants"]),
@@ -123,14 +129,36 @@ const NOT_YET: &[(Structure, &[&str])] = &[
 const ACCEPTED: &[(Structure, &[&str])] = &[
     (
         Structure::Model,
-        &["datagroup", "persist_with", "persist_for", "named_value_format", "map_layer", "test", "label", "include", "aggregate_awareness_timezone"],
+        &[
+            "datagroup",
+            "persist_with",
+            "persist_for",
+            "named_value_format",
+            "map_layer",
+            "test",
+            "label",
+            "include",
+            "aggregate_awareness_timezone",
+        ],
     ),
-    (Structure::Explore, &["persist_with", "persist_for", "tags", "group_label", "description", "label", "hidden", "view_label", "query", "final", "symmetric_aggregates"]),
-    (Structure::Join, &["view_label"]),
     (
-        Structure::View,
-        &["drill_fields", "suggestions", "label", "view_label", "fields_hidden_by_default", "final", "test", "description"],
+        Structure::Explore,
+        &[
+            "persist_with",
+            "persist_for",
+            "tags",
+            "group_label",
+            "description",
+            "label",
+            "hidden",
+            "view_label",
+            "query",
+            "final",
+            "symmetric_aggregates",
+        ],
     ),
+    (Structure::Join, &["view_label"]),
+    (Structure::View, &["drill_fields", "suggestions", "label", "view_label", "fields_hidden_by_default", "final", "test", "description"]),
     (
         Structure::DerivedTable,
         &[

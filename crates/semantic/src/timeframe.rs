@@ -186,8 +186,16 @@ pub enum Interval {
 }
 
 impl Interval {
-    pub const ALL: [Interval; 8] =
-        [Interval::Second, Interval::Minute, Interval::Hour, Interval::Day, Interval::Week, Interval::Month, Interval::Quarter, Interval::Year];
+    pub const ALL: [Interval; 8] = [
+        Interval::Second,
+        Interval::Minute,
+        Interval::Hour,
+        Interval::Day,
+        Interval::Week,
+        Interval::Month,
+        Interval::Quarter,
+        Interval::Year,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

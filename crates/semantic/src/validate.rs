@@ -38,13 +38,19 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
             }
             for required in &join.required_joins {
                 if explore.join(required).is_none() {
-                    diagnostics.push(Diagnostic::error(join.span, format!("join `{}` requires join `{required}`, which explore `{}` does not have", join.name, explore.name)));
+                    diagnostics.push(Diagnostic::error(
+                        join.span,
+                        format!("join `{}` requires join `{required}`, which explore `{}` does not have", join.name, explore.name),
+                    ));
                 }
             }
         }
         for always in &explore.always_join {
             if explore.join(always).is_none() {
-                diagnostics.push(Diagnostic::error(explore.span, format!("`always_join` names `{always}`, which is not a join of explore `{}`", explore.name)));
+                diagnostics.push(Diagnostic::error(
+                    explore.span,
+                    format!("`always_join` names `{always}`, which is not a join of explore `{}`", explore.name),
+                ));
             }
         }
         for (what, sql) in [("sql_always_where", &explore.sql_always_where), ("sql_always_having", &explore.sql_always_having)] {
@@ -54,10 +60,14 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
                 check_references(model, sql, explore.span, base, Some(explore), &format!("explore `{}` {what}", explore.name), diagnostics);
             }
         }
-        let filters = explore.always_filter.iter().chain(&explore.conditionally_filter).map(|(f, _)| f).chain(&explore.conditionally_filter_unless);
+        let filters =
+            explore.always_filter.iter().chain(&explore.conditionally_filter).map(|(f, _)| f).chain(&explore.conditionally_filter_unless);
         for field in filters {
             if resolve_in_explore(model, explore, field).is_none() {
-                diagnostics.push(Diagnostic::error(explore.span, format!("explore `{}` filters on `{field}`, which is not one of its fields", explore.name)));
+                diagnostics.push(Diagnostic::error(
+                    explore.span,
+                    format!("explore `{}` filters on `{field}`, which is not one of its fields", explore.name),
+                ));
             }
         }
         check_primary_keys(model, explore, diagnostics);
@@ -65,11 +75,20 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
     for view in model.views.values() {
         if let ViewSource::Native(native) = &view.source {
             match model.explores.get(&native.explore) {
-                None => diagnostics.push(Diagnostic::error(view.span, format!("view `{}`: `explore_source: {}` names no explore of model `{}`", view.name, native.explore, model.name))),
+                None => diagnostics.push(Diagnostic::error(
+                    view.span,
+                    format!("view `{}`: `explore_source: {}` names no explore of model `{}`", view.name, native.explore, model.name),
+                )),
                 Some(explore) => {
                     for (column, field) in &native.columns {
                         if resolve_in_explore(model, explore, field).is_none() {
-                            diagnostics.push(Diagnostic::error(view.span, format!("view `{}`: column `{column}` names `{field}`, which is not a field of explore `{}`", view.name, explore.name)));
+                            diagnostics.push(Diagnostic::error(
+                                view.span,
+                                format!(
+                                    "view `{}`: column `{column}` names `{field}`, which is not a field of explore `{}`",
+                                    view.name, explore.name
+                                ),
+                            ));
                         }
                     }
                 }
@@ -77,7 +96,8 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
         }
         for field in &view.fields {
             let what = format!("field `{}.{}`", view.name, field.name);
-            let mut snippets: Vec<&str> = [&field.sql, &field.sql_start, &field.sql_end, &field.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();
+            let mut snippets: Vec<&str> =
+                [&field.sql, &field.sql_start, &field.sql_end, &field.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();
             if let FieldKind::Dimension(DimensionType::Case { whens, .. }) = &field.kind {
                 snippets.extend(whens.iter().map(|(s, _)| s.as_str()));
             }
@@ -86,16 +106,30 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
             }
             for filter in &field.filters {
                 let (alias, name) = filter.field.split_once('.').unwrap_or((&view.name, &filter.field));
-                let target = if alias == view.name { Some(view) } else { model.views.get(alias).or_else(|| model.explores.values().find_map(|e| e.view_for_alias(alias)).and_then(|v| model.views.get(v))) };
+                let target = if alias == view.name {
+                    Some(view)
+                } else {
+                    model
+                        .views
+                        .get(alias)
+                        .or_else(|| model.explores.values().find_map(|e| e.view_for_alias(alias)).and_then(|v| model.views.get(v)))
+                };
                 match target.and_then(|v| v.field(name)) {
-                    Some(f) if f.is_measure() => diagnostics.push(Diagnostic::error(filter.span, format!("{what} filters on the measure `{}`; measure filters take dimensions", filter.field))),
+                    Some(f) if f.is_measure() => diagnostics.push(Diagnostic::error(
+                        filter.span,
+                        format!("{what} filters on the measure `{}`; measure filters take dimensions", filter.field),
+                    )),
                     Some(_) => {}
-                    None => diagnostics.push(Diagnostic::error(filter.span, format!("{what} filters on `{}`, which does not exist", filter.field))),
+                    None => diagnostics
+                        .push(Diagnostic::error(filter.span, format!("{what} filters on `{}`, which does not exist", filter.field))),
                 }
             }
             if let Some(list_field) = &field.list_field {
                 if view.field(list_field).is_none_or(|f| f.is_measure()) {
-                    diagnostics.push(Diagnostic::error(field.span, format!("{what}: `list_field: {list_field}` must name a dimension of view `{}`", view.name)));
+                    diagnostics.push(Diagnostic::error(
+                        field.span,
+                        format!("{what}: `list_field: {list_field}` must name a dimension of view `{}`", view.name),
+                    ));
                 }
             }
         }
@@ -105,7 +139,8 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
 /// Writes the join condition of each `foreign_key:` join: the named column of the view it hangs
 /// from equals the joined view's primary key.
 fn write_foreign_keys(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
-    let keys: BTreeMap<String, Option<String>> = model.views.iter().map(|(n, v)| (n.clone(), v.primary_key().map(|f| f.name.clone()))).collect();
+    let keys: BTreeMap<String, Option<String>> =
+        model.views.iter().map(|(n, v)| (n.clone(), v.primary_key().map(|f| f.name.clone()))).collect();
     for explore in model.explores.values_mut() {
         let base = explore.base_alias.clone();
         for join in &mut explore.joins {
@@ -114,7 +149,10 @@ fn write_foreign_keys(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
             match keys.get(&join.view) {
                 Some(Some(pk)) => join.sql_on = Some(format!("${{{from}}} = ${{{}.{pk}}}", join.name)),
                 Some(None) => {
-                    diagnostics.push(Diagnostic::error(join.span, format!("join `{}` uses `foreign_key`, but view `{}` has no `primary_key: yes` dimension", join.name, join.view)));
+                    diagnostics.push(Diagnostic::error(
+                        join.span,
+                        format!("join `{}` uses `foreign_key`, but view `{}` has no `primary_key: yes` dimension", join.name, join.view),
+                    ));
                     join.sql_on = None;
                 }
                 None => join.sql_on = None, // reported as a missing view
@@ -125,7 +163,8 @@ fn write_foreign_keys(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
 
 /// Every `alias.field` of an explore.
 fn all_fields(model: &Model, explore: &Explore) -> Vec<String> {
-    let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str())).chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
+    let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str()))
+        .chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
     aliases
         .filter_map(|(a, v)| model.views.get(v).map(|view| (a, view)))
         .flat_map(|(a, view)| view.fields.iter().map(move |f| format!("{a}.{}", f.name)))
@@ -172,7 +211,10 @@ fn resolve_field_lists(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
             match expand_field_list(&qualified, &all, &mut |set| expand_set(model, explore, set, &explore.base_alias, 0)) {
                 Ok(fields) => {
                     for f in fields.iter().filter(|f| !all.contains(f)) {
-                        diagnostics.push(Diagnostic::error(explore.span, format!("explore `{name}` `fields:` names `{f}`, which is not a field of the explore")));
+                        diagnostics.push(Diagnostic::error(
+                            explore.span,
+                            format!("explore `{name}` `fields:` names `{f}`, which is not a field of the explore"),
+                        ));
                     }
                     resolved_explore = Some(fields);
                 }
@@ -225,10 +267,12 @@ fn resolve_in_explore<'m>(model: &'m Model, explore: &Explore, name: &str) -> Op
 /// measures whose value repetition would change.
 fn check_primary_keys(model: &Model, explore: &Explore, diagnostics: &mut Vec<Diagnostic>) {
     let one_to_many = explore.joins.iter().any(|j| matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany));
-    let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str(), None)).chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str(), Some(j))));
+    let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str(), None))
+        .chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str(), Some(j))));
     for (alias, view_name, join) in aliases {
         let by_own = join.is_some_and(|j| matches!(j.relationship, Relationship::ManyToOne | Relationship::ManyToMany));
-        let by_other = explore.joins.iter().any(|j| j.name != alias && matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany));
+        let by_other =
+            explore.joins.iter().any(|j| j.name != alias && matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany));
         if !(by_own || (one_to_many && by_other)) {
             continue;
         }
@@ -255,7 +299,15 @@ fn check_primary_keys(model: &Model, explore: &Explore, diagnostics: &mut Vec<Di
     }
 }
 
-fn check_references(model: &Model, sql: &str, span: Span, own_view: Option<&View>, explore: Option<&Explore>, what: &str, diagnostics: &mut Vec<Diagnostic>) {
+fn check_references(
+    model: &Model,
+    sql: &str,
+    span: Span,
+    own_view: Option<&View>,
+    explore: Option<&Explore>,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let refs = match parse_references(sql) {
         Ok(r) => r,
         Err(_) => {
@@ -269,7 +321,8 @@ fn check_references(model: &Model, sql: &str, span: Span, own_view: Option<&View
             ReferenceKind::Field { view: None, field } => match own_view {
                 Some(v) => (v.name.clone(), field),
                 None => {
-                    diagnostics.push(Diagnostic::error(span, format!("{what}: `${{{field}}}` must name a view, as in `${{view.{field}}}`")));
+                    diagnostics
+                        .push(Diagnostic::error(span, format!("{what}: `${{{field}}}` must name a view, as in `${{view.{field}}}`")));
                     continue;
                 }
             },
@@ -282,7 +335,10 @@ fn check_references(model: &Model, sql: &str, span: Span, own_view: Option<&View
                 match resolved {
                     Some(v) => (v, field),
                     None => {
-                        diagnostics.push(Diagnostic::error(span, format!("{what} refers to `${{{alias}.{field}}}`, but there is no view or join named `{alias}`")));
+                        diagnostics.push(Diagnostic::error(
+                            span,
+                            format!("{what} refers to `${{{alias}.{field}}}`, but there is no view or join named `{alias}`"),
+                        ));
                         continue;
                     }
                 }

@@ -40,8 +40,14 @@ fn unknown_parameters_are_located_warnings() {
 #[test]
 fn result_changing_parameters_are_refused_by_name() {
     let (_, d) = load(&[
-        ("m.model.lkml", "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  access_filter: { field: orders.id user_attribute: x }\n}"),
-        ("o.view.lkml", "view: orders {\n  dimension: id { order_by_field: other }\n  measure: r { type: period_over_period sql: ${id} ;; }\n}"),
+        (
+            "m.model.lkml",
+            "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  access_filter: { field: orders.id user_attribute: x }\n}",
+        ),
+        (
+            "o.view.lkml",
+            "view: orders {\n  dimension: id { order_by_field: other }\n  measure: r { type: period_over_period sql: ${id} ;; }\n}",
+        ),
     ]);
     assert!(d.contains(&"m.model.lkml:4:3: `access_filter` (explore parameter) is not supported yet".to_string()), "{d:#?}");
     assert!(d.contains(&"o.view.lkml:2:19: `order_by_field` (dimension parameter) is not supported yet".to_string()), "{d:#?}");
@@ -98,7 +104,8 @@ fn every_timeframe_and_measure_type_builds() {
 
 #[test]
 fn liquid_in_sql_is_refused_not_sent_to_the_database() {
-    let (_, d) = load(&[("m.model.lkml", MODEL), ("o.view.lkml", "view: orders {\n  dimension: x {\n    sql: {% if a %}1{% endif %} ;;\n  }\n}")]);
+    let (_, d) =
+        load(&[("m.model.lkml", MODEL), ("o.view.lkml", "view: orders {\n  dimension: x {\n    sql: {% if a %}1{% endif %} ;;\n  }\n}")]);
     assert!(d.iter().any(|m| m.starts_with("o.view.lkml:3:10: Liquid in `sql` is not supported yet")), "{d:#?}");
 }
 
@@ -125,7 +132,13 @@ fn sets_and_fields_lists_restrict_an_explore() {
 #[test]
 fn refinement_of_a_missing_view_and_duplicate_views_are_errors() {
     let (_, d) = load(&[("m.model.lkml", MODEL), ("o.view.lkml", "view: orders {}\nview: orders {}\nview: +ghost {}")]);
-    assert!(d.contains(&"o.view.lkml:2:1: view `orders` is defined twice (first at o.view.lkml:1:7; refine it with `view: +orders` instead)".to_string()), "{d:#?}");
+    assert!(
+        d.contains(
+            &"o.view.lkml:2:1: view `orders` is defined twice (first at o.view.lkml:1:7; refine it with `view: +orders` instead)"
+                .to_string()
+        ),
+        "{d:#?}"
+    );
     assert!(d.iter().any(|m| m.starts_with("o.view.lkml:3:1: refinement `view: +ghost` refines `ghost`, which is not defined")), "{d:#?}");
 }
 
@@ -136,7 +149,10 @@ fn foreign_key_joins_need_a_primary_key() {
         ("o.view.lkml", "view: orders { dimension: user_id {} dimension: thing_id {} }\nview: users { dimension: id { primary_key: yes } }\nview: things { dimension: x {} }"),
     ]);
     assert_eq!(c.models["m"].explores["orders"].joins[0].sql_on.as_deref(), Some("${orders.user_id} = ${users.id}"));
-    assert!(d.iter().any(|m| m.starts_with("m.model.lkml:5:3: join `things` uses `foreign_key`, but view `things` has no `primary_key: yes`")), "{d:#?}");
+    assert!(
+        d.iter().any(|m| m.starts_with("m.model.lkml:5:3: join `things` uses `foreign_key`, but view `things` has no `primary_key: yes`")),
+        "{d:#?}"
+    );
 }
 
 #[test]

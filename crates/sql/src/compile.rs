@@ -36,7 +36,13 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
 /// Native derived tables compile the query they read from; `depth` counts that nesting.
 const MAX_DERIVED_DEPTH: usize = 8;
 
-fn compile_nested(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: DateTime, depth: usize) -> Result<CompiledQuery, CompileError> {
+fn compile_nested(
+    model: &Model,
+    spec: &QuerySpec,
+    dialect: &dyn Dialect,
+    now: DateTime,
+    depth: usize,
+) -> Result<CompiledQuery, CompileError> {
     let explore =
         model.explore(&spec.view).ok_or_else(|| CompileError::UnknownExplore { model: model.name.clone(), explore: spec.view.clone() })?;
     let mut fields: Vec<&str> = Vec::new();
@@ -314,9 +320,10 @@ impl<'a> Compiler<'a> {
         let mut parts = Vec::new();
         for filter in &t.field.filters {
             let target = self.resolve_relative(t, &filter.field)?;
-            if let Some(sql) = self.filter_on(target, &filter.value, now).map_err(|message| {
-                self.model_error(t, format!("filter `{}: \"{}\"`: {message}", filter.field, filter.value))
-            })? {
+            if let Some(sql) = self
+                .filter_on(target, &filter.value, now)
+                .map_err(|message| self.model_error(t, format!("filter `{}: \"{}\"`: {message}", filter.field, filter.value)))?
+            {
                 parts.push(sql);
             }
         }
@@ -330,7 +337,13 @@ impl<'a> Compiler<'a> {
     fn measure(&mut self, t: Target<'a>) -> Result<String, CompileError> {
         let FieldKind::Measure(kind) = t.field.kind else { return self.dimension_value(t) };
         if kind.is_post_query() {
-            return Err(self.model_error(t, format!("a {} measure is computed over the returned rows; it cannot be filtered or referred to by other fields", kind.name())));
+            return Err(self.model_error(
+                t,
+                format!(
+                    "a {} measure is computed over the returned rows; it cannot be filtered or referred to by other fields",
+                    kind.name()
+                ),
+            ));
         }
         self.enter(t)?;
         let what = format!("measure `{}.{}`", t.alias, t.field.name);
@@ -357,7 +370,9 @@ impl<'a> Compiler<'a> {
             key.clone().ok_or_else(|| c.model_error(t, format!("view `{}` needs a `primary_key: yes` dimension: a join in this query repeats its rows, and a {} over repeated rows would be wrong", t.view.name, kind.name())))
         };
         let need_distinct_key = |c: &Self| -> Result<String, CompileError> {
-            distinct_key.clone().ok_or_else(|| c.model_error(t, format!("a {} measure needs `sql_distinct_key` or a primary key in view `{}`", kind.name(), t.view.name)))
+            distinct_key.clone().ok_or_else(|| {
+                c.model_error(t, format!("a {} measure needs `sql_distinct_key` or a primary key in view `{}`", kind.name(), t.view.name))
+            })
         };
         let value_or = |c: &Self| value.clone().ok_or_else(|| c.model_error(t, format!("a {} measure needs `sql:`", kind.name())));
         let d = self.dialect;
@@ -370,22 +385,35 @@ impl<'a> Compiler<'a> {
                 _ => "COUNT(*)".to_string(),
             },
             MeasureType::CountDistinct => format!("COUNT(DISTINCT {})", only(&value_or(self)?)),
-            MeasureType::Sum if fanned => self.supported(t, d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_key(self)?))?,
+            MeasureType::Sum if fanned => {
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_key(self)?))?
+            }
             MeasureType::Sum => format!("COALESCE(SUM({}), 0)", only(&value_or(self)?)),
-            MeasureType::Average if fanned => self.supported(t, d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_key(self)?))?,
+            MeasureType::Average if fanned => {
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_key(self)?))?
+            }
             MeasureType::Average => format!("AVG({})", only(&value_or(self)?)),
-            MeasureType::Median if fanned => self.supported(t, d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_key(self)?))?,
+            MeasureType::Median if fanned => {
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_key(self)?))?
+            }
             MeasureType::Median => self.supported(t, d.median(&only(&value_or(self)?)))?,
             MeasureType::Percentile(p) if fanned => {
                 self.supported(t, d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_key(self)?))?
             }
             MeasureType::Percentile(p) => self.supported(t, d.percentile(&only(&value_or(self)?), p / 100.0))?,
-            MeasureType::SumDistinct => self.supported(t, d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_distinct_key(self)?))?,
-            MeasureType::AverageDistinct => self.supported(t, d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_distinct_key(self)?))?,
-            MeasureType::MedianDistinct => self.supported(t, d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_distinct_key(self)?))?,
-            MeasureType::PercentileDistinct(p) => {
-                self.supported(t, d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_distinct_key(self)?))?
+            MeasureType::SumDistinct => {
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_distinct_key(self)?))?
             }
+            MeasureType::AverageDistinct => {
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Average, &only(&value_or(self)?), &need_distinct_key(self)?))?
+            }
+            MeasureType::MedianDistinct => {
+                self.supported(t, d.keyed_aggregate(KeyedAggregate::Median, &only(&value_or(self)?), &need_distinct_key(self)?))?
+            }
+            MeasureType::PercentileDistinct(p) => self.supported(
+                t,
+                d.keyed_aggregate(KeyedAggregate::Percentile(p / 100.0), &only(&value_or(self)?), &need_distinct_key(self)?),
+            )?,
             MeasureType::Min => format!("MIN({})", only(&value_or(self)?)),
             MeasureType::Max => format!("MAX({})", only(&value_or(self)?)),
             MeasureType::List => {
@@ -475,7 +503,8 @@ impl<'a> Compiler<'a> {
             let (expr, alias, post_kind) = match t.field.kind {
                 FieldKind::Measure(kind) if kind.is_post_query() => {
                     let what = format!("measure `{}.{}`", t.alias, t.field.name);
-                    let sql = t.field.sql.as_deref().ok_or_else(|| self.model_error(*t, format!("a {} measure needs `sql:`", kind.name())))?;
+                    let sql =
+                        t.field.sql.as_deref().ok_or_else(|| self.model_error(*t, format!("a {} measure needs `sql:`", kind.name())))?;
                     self.enter(*t)?;
                     let source = self.expand(sql, t.alias, t.view, true, &what)?;
                     self.stack.pop();
@@ -517,13 +546,19 @@ impl<'a> Compiler<'a> {
         }
         let has_post = post.iter().any(Option::is_some);
         if has_post {
-            let window: Vec<String> =
-                order.iter().map(|(i, key, desc)| format!("{}{}", key.clone().unwrap_or_else(|| select_exprs[*i].clone()), if *desc { " DESC" } else { "" })).collect();
+            let window: Vec<String> = order
+                .iter()
+                .map(|(i, key, desc)| {
+                    format!("{}{}", key.clone().unwrap_or_else(|| select_exprs[*i].clone()), if *desc { " DESC" } else { "" })
+                })
+                .collect();
             let over = if window.is_empty() { String::new() } else { format!("ORDER BY {}", window.join(", ")) };
             selects.push(format!("    ROW_NUMBER() OVER ({over}) AS {}", self.dialect.quote_alias("__row")));
         }
-        let order: Vec<String> =
-            order.iter().map(|(i, key, desc)| format!("{}{}", key.clone().unwrap_or_else(|| (i + 1).to_string()), if *desc { " DESC" } else { "" })).collect();
+        let order: Vec<String> = order
+            .iter()
+            .map(|(i, key, desc)| format!("{}{}", key.clone().unwrap_or_else(|| (i + 1).to_string()), if *desc { " DESC" } else { "" }))
+            .collect();
         let joins = self.joins()?;
         let mut sql = String::new();
         let ctes = self.ctes(&joins)?;
@@ -574,7 +609,9 @@ impl<'a> Compiler<'a> {
                 Some((kind, source)) => {
                     let v = q(source);
                     match kind {
-                        MeasureType::RunningTotal => format!("SUM({v}) OVER (ORDER BY {row} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"),
+                        MeasureType::RunningTotal => {
+                            format!("SUM({v}) OVER (ORDER BY {row} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")
+                        }
                         MeasureType::PercentOfTotal => format!("100.0 * {v} / NULLIF(SUM({v}) OVER (), 0)"),
                         _ => {
                             let previous = format!("LAG({v}) OVER (ORDER BY {row})");
@@ -604,7 +641,12 @@ impl<'a> Compiler<'a> {
     }
 
     /// The sort as (column index, key expression when not the column itself, descending).
-    fn order_by(&mut self, fields: &[&str], targets: &[Target<'a>], sorts: &[String]) -> Result<Vec<(usize, Option<String>, bool)>, CompileError> {
+    fn order_by(
+        &mut self,
+        fields: &[&str],
+        targets: &[Target<'a>],
+        sorts: &[String],
+    ) -> Result<Vec<(usize, Option<String>, bool)>, CompileError> {
         if sorts.iter().any(|s| s.trim() == "__UNSORTED__") {
             return Ok(Vec::new());
         }
@@ -712,7 +754,8 @@ impl<'a> Compiler<'a> {
         match &view.source {
             ViewSource::Table(_) => Ok(None),
             ViewSource::DerivedSql(sql) => {
-                let refs = parse_references(sql).map_err(|_| CompileError::Model { what: what(), message: "`${` is never closed".into() })?;
+                let refs =
+                    parse_references(sql).map_err(|_| CompileError::Model { what: what(), message: "`${` is never closed".into() })?;
                 let mut out = String::with_capacity(sql.len());
                 let mut last = 0;
                 for r in refs {
@@ -720,10 +763,22 @@ impl<'a> Compiler<'a> {
                     last = r.end;
                     match r.kind {
                         ReferenceKind::SqlTableName(v) => {
-                            let target = self.model.views.get(&v).ok_or_else(|| CompileError::Model { what: what(), message: format!("no view `{v}`") })?;
+                            let target = self
+                                .model
+                                .views
+                                .get(&v)
+                                .ok_or_else(|| CompileError::Model { what: what(), message: format!("no view `{v}`") })?;
                             out.push_str(&self.table_expression(target)?);
                         }
-                        _ => return Err(CompileError::Model { what: what(), message: format!("`{}`: a derived table's SQL can refer only to `${{view.SQL_TABLE_NAME}}`", &sql[r.start..r.end]) }),
+                        _ => {
+                            return Err(CompileError::Model {
+                                what: what(),
+                                message: format!(
+                                    "`{}`: a derived table's SQL can refer only to `${{view.SQL_TABLE_NAME}}`",
+                                    &sql[r.start..r.end]
+                                ),
+                            })
+                        }
                     }
                 }
                 out.push_str(&sql[last..]);
@@ -731,7 +786,10 @@ impl<'a> Compiler<'a> {
             }
             ViewSource::Native(native) => {
                 if self.depth >= MAX_DERIVED_DEPTH {
-                    return Err(CompileError::Model { what: what(), message: format!("native derived tables nest more than {MAX_DERIVED_DEPTH} deep (a cycle?)") });
+                    return Err(CompileError::Model {
+                        what: what(),
+                        message: format!("native derived tables nest more than {MAX_DERIVED_DEPTH} deep (a cycle?)"),
+                    });
                 }
                 let limit = match &native.limit {
                     Some(l) => Limit::parse_unbounded(Some(l))?,
@@ -747,11 +805,8 @@ impl<'a> Compiler<'a> {
                 };
                 let inner = compile_nested(self.model, &spec, self.dialect, self.now, self.depth + 1)
                     .map_err(|e| CompileError::Model { what: what(), message: e.to_string() })?;
-                let columns: Vec<String> = native
-                    .columns
-                    .iter()
-                    .map(|(name, field)| format!("q.{} AS {name}", self.dialect.quote_alias(field)))
-                    .collect();
+                let columns: Vec<String> =
+                    native.columns.iter().map(|(name, field)| format!("q.{} AS {name}", self.dialect.quote_alias(field))).collect();
                 let mut sql = format!("SELECT {} FROM ({}) AS q", columns.join(", "), inner.sql);
                 if !native.derived_columns.is_empty() {
                     let derived: Vec<String> = native.derived_columns.iter().map(|(name, expr)| format!("({expr}) AS {name}")).collect();
@@ -797,13 +852,17 @@ fn column_info(t: Target) -> ColumnInfo {
         FieldKind::Measure(MeasureType::Date) => ValueType::DateTime,
         FieldKind::Measure(_) => ValueType::Number,
         FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => ValueType::Number,
-        FieldKind::Dimension(DimensionType::String | DimensionType::YesNo | DimensionType::Zipcode | DimensionType::Case { .. } | DimensionType::Tier { .. }) => {
-            ValueType::String
-        }
+        FieldKind::Dimension(
+            DimensionType::String | DimensionType::YesNo | DimensionType::Zipcode | DimensionType::Case { .. } | DimensionType::Tier { .. },
+        ) => ValueType::String,
         FieldKind::Dimension(DimensionType::Time(tf)) => match tf {
-            Timeframe::Raw | Timeframe::Time | Timeframe::HourN(_) | Timeframe::MinuteN(_) | Timeframe::Second | Timeframe::Millisecond | Timeframe::Microsecond => {
-                ValueType::DateTime
-            }
+            Timeframe::Raw
+            | Timeframe::Time
+            | Timeframe::HourN(_)
+            | Timeframe::MinuteN(_)
+            | Timeframe::Second
+            | Timeframe::Millisecond
+            | Timeframe::Microsecond => ValueType::DateTime,
             Timeframe::Date | Timeframe::Week => ValueType::Date,
             Timeframe::Year
             | Timeframe::DayOfWeekIndex

@@ -87,7 +87,8 @@ impl Dialect for DuckDb {
     // DuckDB aggregates lists exactly, so the de-duplication needs no hashing trick: collect the
     // distinct (key, value) pairs of the group and aggregate the values.
     fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> Result<String, Unsupported> {
-        let values = format!("LIST_TRANSFORM(LIST_DISTINCT(LIST({{'k': {key}, 'v': {value}}}) FILTER (WHERE {key} IS NOT NULL)), s -> s.v)");
+        let values =
+            format!("LIST_TRANSFORM(LIST_DISTINCT(LIST({{'k': {key}, 'v': {value}}}) FILTER (WHERE {key} IS NOT NULL)), s -> s.v)");
         Ok(match aggregate {
             KeyedAggregate::Sum => format!("COALESCE(LIST_SUM({values}), 0)"),
             KeyedAggregate::Average => format!("LIST_AVG({values})"),

@@ -32,13 +32,19 @@ impl Dialect for Postgres {
             Timeframe::Quarter => format!("TO_CHAR({t}, 'YYYY-\"Q\"Q')"),
             Timeframe::Year => int(format!("EXTRACT(YEAR FROM {t})")),
             Timeframe::Hour => format!("TO_CHAR({t}, 'YYYY-MM-DD HH24')"),
-            Timeframe::HourN(n) => format!("(DATE_TRUNC('day', {t}) + CAST(FLOOR(EXTRACT(HOUR FROM {t}) / {n}) * {n} AS INTEGER) * INTERVAL '1 hour')"),
+            Timeframe::HourN(n) => {
+                format!("(DATE_TRUNC('day', {t}) + CAST(FLOOR(EXTRACT(HOUR FROM {t}) / {n}) * {n} AS INTEGER) * INTERVAL '1 hour')")
+            }
             Timeframe::Minute => format!("TO_CHAR({t}, 'YYYY-MM-DD HH24:MI')"),
-            Timeframe::MinuteN(n) => format!("(DATE_TRUNC('hour', {t}) + CAST(FLOOR(EXTRACT(MINUTE FROM {t}) / {n}) * {n} AS INTEGER) * INTERVAL '1 minute')"),
+            Timeframe::MinuteN(n) => {
+                format!("(DATE_TRUNC('hour', {t}) + CAST(FLOOR(EXTRACT(MINUTE FROM {t}) / {n}) * {n} AS INTEGER) * INTERVAL '1 minute')")
+            }
             Timeframe::Millisecond => format!("DATE_TRUNC('milliseconds', {t})"),
             Timeframe::Microsecond => t.clone(),
             Timeframe::DayOfWeek => format!("TO_CHAR({t}, 'FMDay')"),
-            Timeframe::DayOfWeekIndex => int(format!("MOD(CAST(EXTRACT(ISODOW FROM {t}) AS INTEGER) - 1 - {} + 7, 7)", calendar.week_start_day)),
+            Timeframe::DayOfWeekIndex => {
+                int(format!("MOD(CAST(EXTRACT(ISODOW FROM {t}) AS INTEGER) - 1 - {} + 7, 7)", calendar.week_start_day))
+            }
             Timeframe::DayOfMonth => int(format!("EXTRACT(DAY FROM {t})")),
             Timeframe::DayOfYear => int(format!("EXTRACT(DOY FROM {t})")),
             Timeframe::WeekOfYear => int(format!("EXTRACT(WEEK FROM {t})")),
@@ -87,7 +93,9 @@ impl Dialect for Postgres {
     // Exact whatever the value's type: the distinct (key, value) pairs of the group are collected
     // as JSON (numbers stay exact decimals) and aggregated once each.
     fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> Result<String, Unsupported> {
-        let pairs = format!("JSONB_ARRAY_ELEMENTS(JSONB_AGG(DISTINCT JSONB_BUILD_ARRAY({key}, {value})) FILTER (WHERE {key} IS NOT NULL)) AS kv(pair)");
+        let pairs = format!(
+            "JSONB_ARRAY_ELEMENTS(JSONB_AGG(DISTINCT JSONB_BUILD_ARRAY({key}, {value})) FILTER (WHERE {key} IS NOT NULL)) AS kv(pair)"
+        );
         let v = "CAST(kv.pair ->> 1 AS NUMERIC)";
         Ok(match aggregate {
             KeyedAggregate::Sum => format!("COALESCE((SELECT SUM({v}) FROM {pairs}), 0)"),
