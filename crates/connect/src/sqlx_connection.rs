@@ -19,6 +19,8 @@ pub struct ServerTarget {
     pub host: String,
     pub port: u16,
     pub database: String,
+    /// PostgreSQL: the schema search path.
+    pub schema: Option<String>,
     pub user: String,
     pub password: Option<String>,
     pub pool_size: u32,

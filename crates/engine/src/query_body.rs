@@ -120,6 +120,31 @@ impl QueryBody {
         Ok(out)
     }
 
+    /// The compiler's view of this query; `limit` (from the request) overrides the query's own.
+    pub fn spec(&self, limit: Option<&str>) -> Result<sql::QuerySpec, EngineError> {
+        self.check_supported()?;
+        Ok(sql::QuerySpec {
+            model: self.model.clone(),
+            view: self.view.clone(),
+            fields: self.fields.clone().unwrap_or_default(),
+            filters: self.filter_pairs()?,
+            sorts: self.sorts.clone().unwrap_or_default(),
+            limit: sql::Limit::parse(limit.or(self.limit.as_deref()))?,
+        })
+    }
+
+    /// "Now" in the query's time zone (UTC when it names none), for relative date filters.
+    pub fn now(&self) -> Result<jiff::civil::DateTime, EngineError> {
+        let zone = match self.query_timezone.as_deref().filter(|z| !z.is_empty() && *z != "user_timezone") {
+            Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| EngineError::Invalid {
+                field: "query_timezone",
+                message: format!("`{name}` is not a time zone name such as `UTC` or `America/Los_Angeles`"),
+            })?,
+            None => jiff::tz::TimeZone::UTC,
+        };
+        Ok(jiff::Timestamp::now().to_zoned(zone).datetime())
+    }
+
     /// The normalised JSON saved for this query (equal queries give equal text).
     pub fn normalised_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()

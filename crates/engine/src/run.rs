@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use format::ResultFormat;
 use result::ResultSet;
-use sql::{CompiledQuery, Limit, QuerySpec};
+use sql::CompiledQuery;
 
 use crate::{Engine, EngineError, QueryBody};
 
@@ -19,29 +19,13 @@ pub struct Output {
 impl Engine {
     /// Compiles `query`; `limit` (from the request) overrides the query's own.
     pub fn compile(&self, query: &QueryBody, limit: Option<&str>) -> Result<CompiledQuery, EngineError> {
-        query.check_supported()?;
+        let spec = query.spec(limit)?;
         let model = self.catalog().models.get(&query.model).ok_or_else(|| EngineError::UnknownModel(query.model.clone()))?;
         let connection =
             self.inner.connections.get(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
         let dialect = sql::dialect_for(connection.dialect())
             .ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
-        let zone = match query.query_timezone.as_deref().filter(|z| !z.is_empty() && *z != "user_timezone") {
-            Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| EngineError::Invalid {
-                field: "query_timezone",
-                message: format!("`{name}` is not a time zone name such as `UTC` or `America/Los_Angeles`"),
-            })?,
-            None => jiff::tz::TimeZone::UTC,
-        };
-        let now = jiff::Timestamp::now().to_zoned(zone).datetime();
-        let spec = QuerySpec {
-            model: query.model.clone(),
-            view: query.view.clone(),
-            fields: query.fields.clone().unwrap_or_default(),
-            filters: query.filter_pairs()?,
-            sorts: query.sorts.clone().unwrap_or_default(),
-            limit: Limit::parse(limit.or(query.limit.as_deref()))?,
-        };
-        Ok(sql::compile(model, &spec, dialect, now)?)
+        Ok(sql::compile(model, &spec, dialect, query.now()?)?)
     }
 
     /// Runs compiled SQL on its connection, off the async threads.

@@ -1,9 +1,21 @@
-//! The server's TOML configuration: one `[connections.NAME]` table per database a model names.
+//! The server's TOML configuration: one `[connections.NAME]` table per database a model names,
+//! tagged by dialect; unknown keys and dialects are start-up errors with a line number.
 //!
 //! ```toml
-//! [connections.warehouse]
+//! [connections.local]
 //! dialect = "duckdb"
 //! database = "data/warehouse.duckdb"   # relative to this file; ":memory:" for an empty one
+//! create = false                       # a missing file is an error unless this is true
+//!
+//! [connections.warehouse]
+//! dialect = "postgres"                 # or "mysql" (MySQL and MariaDB)
+//! host = "db.internal"
+//! port = 5432
+//! database = "analytics"
+//! schema = "public"                    # PostgreSQL: the search_path
+//! user = "looker"
+//! password_env = "WAREHOUSE_PASSWORD"  # the password is read from this variable, never the file
+//! pool_size = 4
 //! ```
 
 use std::collections::BTreeMap;
@@ -12,22 +24,136 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct Config {
-    #[serde(default)]
     pub connections: BTreeMap<String, ConnectionConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// The file as written: one flat table per connection, so that an unknown key is reported with
+/// its line; [`ConnectionConfig`] is what each becomes once its dialect's keys are checked.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConnectionConfig {
-    pub dialect: String,
+struct ConfigFile {
+    #[serde(default)]
+    connections: BTreeMap<String, ConnectionTable>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectionTable {
+    dialect: String,
+    database: Option<String>,
+    create: Option<bool>,
+    host: Option<String>,
+    port: Option<u16>,
+    schema: Option<String>,
+    user: Option<String>,
+    password_env: Option<String>,
+    pool_size: Option<u32>,
+    tls: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectionConfig {
+    Duckdb(DuckDbConfig),
+    Postgres(ServerConfig),
+    Mysql(ServerConfig),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuckDbConfig {
     pub database: String,
+    /// Create the database file when it does not exist (otherwise a start-up error).
+    pub create: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: Option<u16>,
+    pub database: String,
+    pub schema: Option<String>,
+    pub user: String,
+    /// The environment variable holding the password.
+    pub password_env: Option<String>,
+    pub pool_size: Option<u32>,
+    /// `disable` only, for now: TLS connections are not supported yet.
+    pub tls: Option<String>,
+}
+
+impl ConnectionTable {
+    fn into_config(self, name: &str) -> anyhow::Result<ConnectionConfig> {
+        let refuse = |key: &str, present: bool| -> anyhow::Result<()> {
+            if present {
+                bail!("connection `{name}`: `{key}` does not apply to dialect `{}`", self.dialect);
+            }
+            Ok(())
+        };
+        let need = |key: &str, value: Option<String>| value.ok_or_else(|| anyhow::anyhow!("connection `{name}` needs `{key}`"));
+        match self.dialect.as_str() {
+            "duckdb" => {
+                for (key, present) in [
+                    ("host", self.host.is_some()),
+                    ("port", self.port.is_some()),
+                    ("schema", self.schema.is_some()),
+                    ("user", self.user.is_some()),
+                    ("password_env", self.password_env.is_some()),
+                    ("pool_size", self.pool_size.is_some()),
+                    ("tls", self.tls.is_some()),
+                ] {
+                    refuse(key, present)?;
+                }
+                Ok(ConnectionConfig::Duckdb(DuckDbConfig {
+                    database: need("database", self.database)?,
+                    create: self.create.unwrap_or(false),
+                }))
+            }
+            dialect @ ("postgres" | "mysql") => {
+                refuse("create", self.create.is_some())?;
+                if let Some(tls) = self.tls.as_deref().filter(|t| *t != "disable") {
+                    bail!("connection `{name}`: `tls = \"{tls}\"` is not supported yet (only \"disable\")");
+                }
+                if dialect == "mysql" && self.schema.is_some() {
+                    bail!("connection `{name}`: MySQL has no schemas apart from databases; use `database`");
+                }
+                let server = ServerConfig {
+                    host: need("host", self.host)?,
+                    port: self.port,
+                    database: need("database", self.database)?,
+                    schema: self.schema,
+                    user: need("user", self.user)?,
+                    password_env: self.password_env,
+                    pool_size: self.pool_size,
+                    tls: self.tls,
+                };
+                Ok(if dialect == "postgres" { ConnectionConfig::Postgres(server) } else { ConnectionConfig::Mysql(server) })
+            }
+            other => bail!("connection `{name}`: unknown dialect `{other}` (supported: {})", DIALECTS.join(", ")),
+        }
+    }
 }
 
 /// Dialects Sightline can connect to so far.
-pub const DIALECTS: [&str; 1] = ["duckdb"];
+pub const DIALECTS: [&str; 3] = ["duckdb", "postgres", "mysql"];
+
+impl ServerConfig {
+    /// The connection target, with the password read from its variable.
+    pub fn target(&self, default_port: u16) -> anyhow::Result<connect::ServerTarget> {
+        let password = match &self.password_env {
+            Some(var) => Some(std::env::var(var).with_context(|| format!("the password variable `{var}` is not set"))?),
+            None => None,
+        };
+        Ok(connect::ServerTarget {
+            host: self.host.clone(),
+            port: self.port.unwrap_or(default_port),
+            database: self.database.clone(),
+            schema: self.schema.clone(),
+            user: self.user.clone(),
+            password,
+            pool_size: self.pool_size.unwrap_or(4).max(1),
+        })
+    }
+}
 
 impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Config> {
@@ -35,21 +161,23 @@ impl Config {
         let mut config = Config::parse(&text).with_context(|| format!("in {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new(""));
         for c in config.connections.values_mut() {
-            if c.database != ":memory:" && Path::new(&c.database).is_relative() {
-                c.database = base.join(&c.database).to_string_lossy().into_owned();
+            if let ConnectionConfig::Duckdb(d) = c {
+                if d.database != ":memory:" && Path::new(&d.database).is_relative() {
+                    d.database = base.join(&d.database).to_string_lossy().into_owned();
+                }
             }
         }
         Ok(config)
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Config> {
-        let config: Config = toml::from_str(text)?;
-        for (name, c) in &config.connections {
-            if !DIALECTS.contains(&c.dialect.as_str()) {
-                bail!("connection `{name}`: unknown dialect `{}` (supported: {})", c.dialect, DIALECTS.join(", "));
-            }
+        let file: ConfigFile = toml::from_str(text)?;
+        let mut connections = BTreeMap::new();
+        for (name, table) in file.connections {
+            let config = table.into_config(&name)?;
+            connections.insert(name, config);
         }
-        Ok(config)
+        Ok(Config { connections })
     }
 }
 
@@ -60,7 +188,13 @@ mod tests {
     #[test]
     fn reads_connections() {
         let c = Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\n").unwrap();
-        assert_eq!(c.connections["w"].dialect, "duckdb");
+        assert!(matches!(&c.connections["w"], ConnectionConfig::Duckdb(d) if d.database == ":memory:" && !d.create));
+        let c = Config::parse(
+            "[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\npassword_env = \"PW\"\n",
+        )
+        .unwrap();
+        let ConnectionConfig::Postgres(s) = &c.connections["pg"] else { panic!("{c:?}") };
+        assert_eq!((s.host.as_str(), s.port), ("h", None));
     }
 
     #[test]
@@ -68,6 +202,17 @@ mod tests {
         let e = Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabse = \"x\"\n").unwrap_err().to_string();
         assert!(e.contains("databse") && e.contains("line 3"), "{e}");
         assert!(Config::parse("[conections.w]\n").is_err());
+    }
+
+    #[test]
+    fn unsupported_options_are_refused_by_name() {
+        let e =
+            Config::parse("[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\ntls = \"require\"\n")
+                .unwrap_err();
+        assert!(e.to_string().contains("not supported yet"), "{e}");
+        let e = Config::parse("[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\npassword = \"x\"\n")
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("password"), "{e:#}");
     }
 
     #[test]

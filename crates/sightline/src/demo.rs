@@ -12,7 +12,7 @@ use anyhow::Context;
 use connect::{Connection, DuckDbConnection};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{Config, ConnectionConfig};
+use crate::config::{Config, ConnectionConfig, DuckDbConfig};
 use crate::ServerArgs;
 
 /// Bumped whenever the generated data changes, so a cached database from older code is not reused.
@@ -36,9 +36,10 @@ pub fn run(scale: u32, project: &Path, args: &ServerArgs) -> anyhow::Result<()> 
         anyhow::bail!("the demo LookML project is not at {} (run from the repository root, or pass --project)", project.display());
     }
     let mut config = Config { connections: Default::default() };
-    config
-        .connections
-        .insert("thelook".into(), ConnectionConfig { dialect: "duckdb".into(), database: database.to_string_lossy().into_owned() });
+    config.connections.insert(
+        "thelook".into(),
+        ConnectionConfig::Duckdb(DuckDbConfig { database: database.to_string_lossy().into_owned(), create: false }),
+    );
     crate::server::run(project, config, args)
 }
 

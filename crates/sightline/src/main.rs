@@ -28,8 +28,23 @@ enum Command {
     Serve(ServeArgs),
     /// Parse and validate a LookML project; exits non-zero on errors.
     Validate(ValidateArgs),
+    /// Print the SQL of a query (Looker's Query JSON) for a dialect, without connecting.
+    Sql(SqlArgs),
     /// Measure queries against raw DuckDB and charts against headless Chromium, as ratios.
     Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct SqlArgs {
+    /// The LookML project folder.
+    #[arg(long)]
+    project: PathBuf,
+    /// The SQL dialect to print (duckdb, postgres, mysql).
+    #[arg(long)]
+    dialect: String,
+    /// The query as Looker's Query JSON (`{"model": …, "view": …, "fields": […]}`), or `@FILE`.
+    #[arg(long)]
+    query: String,
 }
 
 #[derive(Args)]
@@ -92,6 +107,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => return project::validate_command(&args.project),
+        Command::Sql(args) => project::sql_command(&args.project, &args.dialect, &args.query),
         Command::Bench(args) => bench::run(args.scale, args.iterations, &args.project, &args.data_dir),
         Command::Demo(args) => demo::run(args.scale, &args.project, &args.server),
         Command::Serve(args) => config::Config::load(&args.config).and_then(|c| server::run(&args.project, c, &args.server)),

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use semantic::Catalog;
 
 /// Loads and validates; errors stop here with every diagnostic printed, warnings are printed.
@@ -33,4 +33,20 @@ pub fn validate_command(project: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `sightline sql`: the SQL Sightline would run for `query` on `dialect`.
+pub fn sql_command(project: &Path, dialect: &str, query: &str) -> anyhow::Result<()> {
+    let dialect = sql::dialect_for(dialect)
+        .ok_or_else(|| anyhow::anyhow!("unknown dialect `{dialect}` (supported: {})", sql::DIALECTS.join(", ")))?;
+    let text = match query.strip_prefix('@') {
+        Some(file) => std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?,
+        None => query.to_string(),
+    };
+    let body: engine::QueryBody = serde_json::from_str(&text).context("the query is not Looker's Query JSON")?;
+    let catalog = load(project)?;
+    let model = catalog.models.get(&body.model).ok_or_else(|| anyhow::anyhow!("model `{}` does not exist", body.model))?;
+    let compiled = sql::compile(model, &body.spec(None)?, dialect, body.now()?)?;
+    println!("{}", compiled.sql);
+    Ok(())
 }

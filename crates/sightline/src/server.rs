@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use connect::{Connection, DuckDbConnection};
+use connect::{Connection, DuckDbConnection, MySqlConnection, PostgresConnection};
 
-use crate::config::Config;
+use crate::config::{Config, ConnectionConfig};
 use crate::ServerArgs;
 
 pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<()> {
@@ -19,14 +19,23 @@ pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<
     }
     let mut connections: HashMap<String, Arc<dyn Connection>> = HashMap::new();
     for (name, c) in &config.connections {
-        let conn: Arc<dyn Connection> = match c.dialect.as_str() {
-            "duckdb" => Arc::new(DuckDbConnection::open(&c.database).with_context(|| format!("connection `{name}`"))?),
-            other => bail!("connection `{name}`: unknown dialect `{other}`"),
-        };
-        connections.insert(name.clone(), conn);
+        connections.insert(name.clone(), open(c).with_context(|| format!("connection `{name}`"))?);
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve(catalog, connections, args))
+}
+
+fn open(c: &ConnectionConfig) -> anyhow::Result<Arc<dyn Connection>> {
+    Ok(match c {
+        ConnectionConfig::Duckdb(d) => {
+            if d.database != ":memory:" && !d.create && !Path::new(&d.database).exists() {
+                bail!("the DuckDB database {} does not exist (set `create = true` to start an empty one)", d.database);
+            }
+            Arc::new(DuckDbConnection::open(&d.database)?)
+        }
+        ConnectionConfig::Postgres(s) => Arc::new(PostgresConnection::connect(&s.target(5432)?)?),
+        ConnectionConfig::Mysql(s) => Arc::new(MySqlConnection::connect(&s.target(3306)?)?),
+    })
 }
 
 async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn Connection>>, args: &ServerArgs) -> anyhow::Result<()> {

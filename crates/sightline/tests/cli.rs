@@ -62,3 +62,41 @@ fn serve_refuses_unknown_config_keys_and_missing_connections() {
     assert!(stderr.contains("model `m` uses connection `warehouse`, which the config does not declare"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn sql_prints_a_query_for_each_dialect_without_connecting() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+    let query = r#"{"model": "thelook", "view": "order_items", "fields": ["orders.status", "order_items.count"], "filters": {"orders.status": "O'Brien"}}"#;
+    for (dialect, quote) in [("duckdb", "\"orders.status\""), ("postgres", "\"orders.status\""), ("mysql", "`orders.status`")] {
+        let out = sightline().args(["sql", "--dialect", dialect, "--query", query, "--project"]).arg(&root).output().expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{dialect}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(quote) && stdout.contains("'O''Brien'"), "{dialect}: {stdout}");
+    }
+    let out = sightline().args(["sql", "--dialect", "oracle", "--query", query, "--project"]).arg(&root).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown dialect `oracle`"));
+}
+
+#[test]
+fn serve_refuses_a_duckdb_file_that_does_not_exist() {
+    let dir = temp_project(
+        "missing-db",
+        &[
+            ("m.model.lkml", "connection: \"w\"\n"),
+            ("c.toml", "[connections.w]\ndialect = \"duckdb\"\ndatabase = \"nope/absent.duckdb\"\n"),
+        ],
+    );
+    let out = sightline()
+        .args(["serve", "--listen", "127.0.0.1:0", "--project"])
+        .arg(&dir)
+        .arg("--config")
+        .arg(dir.join("c.toml"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("absent.duckdb does not exist (set `create = true`"), "{stderr}");
+    assert!(!dir.join("nope").exists(), "nothing may be created");
+    let _ = std::fs::remove_dir_all(dir);
+}
