@@ -255,8 +255,14 @@ impl Builder<'_> {
                 "hidden" => explore.hidden = self.yes_no(item).unwrap_or(false),
                 "extension" | "extends" => {}
                 "fields" => fields_written = Some(self.list(item)),
-                "sql_always_where" => explore.sql_always_where = self.text(item),
-                "sql_always_having" => explore.sql_always_having = self.text(item),
+                "sql_always_where" => {
+                    explore.sql_always_where = self.text(item);
+                    self.check_liquid(item, explore.sql_always_where.as_deref().unwrap_or_default());
+                }
+                "sql_always_having" => {
+                    explore.sql_always_having = self.text(item);
+                    self.check_liquid(item, explore.sql_always_having.as_deref().unwrap_or_default());
+                }
                 "always_join" => explore.always_join = self.list(item),
                 "case_sensitive" => explore.case_sensitive = self.yes_no(item),
                 "always_filter" | "conditionally_filter" => {
@@ -313,7 +319,10 @@ impl Builder<'_> {
         for item in items {
             match item.key.as_str() {
                 "from" => join.view = self.text(item).unwrap_or(join.view.clone()),
-                "sql_on" => join.sql_on = self.text(item),
+                "sql_on" => {
+                    join.sql_on = self.text(item);
+                    self.check_liquid(item, join.sql_on.as_deref().unwrap_or_default());
+                }
                 "foreign_key" => foreign_key = self.text(item),
                 "fields" => join.fields = Some(self.list(item)),
                 "required_joins" => join.required_joins = self.list(item),

@@ -7,13 +7,10 @@ use std::collections::{BTreeMap, HashSet};
 use lookml::{Pair, Span};
 
 use crate::build::Builder;
+use crate::liquid::{has_liquid, parse_liquid};
 use crate::merge::Definition;
 use crate::model::*;
 use crate::params::Structure;
-
-/// `filter:` and `parameter:` fields are templated-filter inputs: without Liquid they would be
-/// accepted and do nothing, so they are refused by name until Liquid lands.
-const FILTER_ONLY_MESSAGE: &str = "is not supported yet (filter-only fields work through Liquid templated filters)";
 
 impl Builder<'_> {
     pub(crate) fn view(&mut self, def: &Definition) -> Option<View> {
@@ -32,7 +29,7 @@ impl Builder<'_> {
                 "label" => view.label = self.text(item).unwrap_or(view.label),
                 "sql_table_name" => {
                     if let Some(t) = self.text(item) {
-                        self.no_liquid(item, &t);
+                        self.check_liquid(item, &t);
                         view.source = ViewSource::Table(t);
                     }
                 }
@@ -44,10 +41,8 @@ impl Builder<'_> {
                 "dimension" => view.fields.extend(self.dimension(name, item)),
                 "dimension_group" => view.fields.extend(self.dimension_group(name, item)),
                 "measure" => view.fields.extend(self.measure(name, item)),
-                "filter" | "parameter" => {
-                    let field = item.block_name().unwrap_or("?");
-                    self.error(item.key_span, format!("`{}: {field}` {FILTER_ONLY_MESSAGE}", item.key));
-                }
+                "filter" => view.fields.extend(self.filter_field(name, item)),
+                "parameter" => view.fields.extend(self.parameter_field(name, item)),
                 "set" => {
                     if let Some((set_name, items)) = self.named_block(item) {
                         let mut fields = Vec::new();
@@ -84,7 +79,7 @@ impl Builder<'_> {
             match inner.key.as_str() {
                 "sql" => {
                     if let Some(sql) = self.text(inner) {
-                        self.no_liquid(inner, &sql);
+                        self.check_liquid(inner, &sql);
                         source = Some(ViewSource::DerivedSql(sql));
                     }
                 }
@@ -158,12 +153,84 @@ impl Builder<'_> {
         Some(native)
     }
 
-    /// Liquid (`{% … %}`, `{{ … }}`) is not evaluated yet: SQL that holds it is refused rather
-    /// than sent to the database as text.
-    pub(crate) fn no_liquid(&mut self, pair: &Pair, text: &str) {
-        if text.contains("{%") || text.contains("{{") {
-            self.error(pair.value.span, format!("Liquid in `{}` is not supported yet", pair.key));
+    /// Liquid in SQL is parsed now, so that what Sightline cannot render is a located error here
+    /// rather than text sent to the database later.
+    pub(crate) fn check_liquid(&mut self, pair: &Pair, text: &str) {
+        if !has_liquid(text) {
+            return;
         }
+        if let Err(e) = parse_liquid(text) {
+            let span = pair.value.span;
+            let at = (span.start as usize + e.offset).min(span.end as usize);
+            self.error(Span::new(span.file, at, at), format!("Liquid in `{}`: {}", pair.key, e.message));
+        }
+    }
+
+    fn filter_field(&mut self, view: &str, pair: &Pair) -> Option<Field> {
+        let (name, items) = self.named_block(pair)?;
+        let kind = match self.type_of(items) {
+            None | Some(("string" | "zipcode", _)) => FilterType::String,
+            Some(("number", _)) => FilterType::Number,
+            Some(("date" | "date_time", _)) => FilterType::Date,
+            Some(("yesno", _)) => FilterType::YesNo,
+            Some((other, span)) => {
+                self.error(
+                    span,
+                    format!("filter type `{other}` is not supported yet (supported: string, number, date, date_time, yesno, zipcode)"),
+                );
+                return None;
+            }
+        };
+        let mut field = self.new_field(view, name, pair.key_span, FieldKind::Filter(kind));
+        for item in items {
+            if item.key == "default_value" {
+                field.default_value = self.text(item);
+            }
+        }
+        self.common(&mut field, items, Structure::FilterField, &["default_value"]);
+        Some(field)
+    }
+
+    fn parameter_field(&mut self, view: &str, pair: &Pair) -> Option<Field> {
+        let (name, items) = self.named_block(pair)?;
+        let kind = match self.type_of(items) {
+            None | Some(("string", _)) => ParameterType::String,
+            Some(("unquoted", _)) => ParameterType::Unquoted,
+            Some(("number", _)) => ParameterType::Number,
+            Some(("date" | "date_time", _)) => ParameterType::Date,
+            Some(("yesno", _)) => ParameterType::YesNo,
+            Some((other, span)) => {
+                self.error(
+                    span,
+                    format!("parameter type `{other}` is not supported yet (supported: string, unquoted, number, date, date_time, yesno)"),
+                );
+                return None;
+            }
+        };
+        let mut field = self.new_field(view, name, pair.key_span, FieldKind::Parameter(kind));
+        for item in items {
+            match item.key.as_str() {
+                "default_value" => field.default_value = self.text(item),
+                "allowed_value" => {
+                    let Some((_, parts)) = item.value.as_block() else {
+                        self.error(item.value.span, "`allowed_value` takes a block with `label:` and `value:`");
+                        continue;
+                    };
+                    let value = parts.iter().find(|p| p.key == "value").and_then(|p| p.value.as_text());
+                    let label = parts.iter().find(|p| p.key == "label").and_then(|p| p.value.as_text());
+                    match value {
+                        Some(v) => field.allowed_values.push((label.unwrap_or(v).to_string(), v.to_string())),
+                        None => self.error(item.key_span, "`allowed_value` needs `value:`"),
+                    }
+                }
+                _ => {}
+            }
+        }
+        if field.sql.is_some() {
+            self.error(pair.key_span, "a `parameter` has no `sql:`; read its value with `{% parameter name %}`");
+        }
+        self.common(&mut field, items, Structure::ParameterField, &["default_value", "allowed_value"]);
+        Some(field)
     }
 
     fn new_field(&self, view: &str, name: &str, span: Span, kind: FieldKind) -> Field {
@@ -185,6 +252,8 @@ impl Builder<'_> {
             convert_tz: true,
             datatype: Datatype::Timestamp,
             case_sensitive: None,
+            default_value: None,
+            allowed_values: Vec::new(),
             display: FieldDisplay { can_filter: true, ..Default::default() },
             span,
         }
@@ -202,7 +271,7 @@ impl Builder<'_> {
                     field.sql = self.text(item);
                     if let Some(sql) = &field.sql {
                         let sql = sql.clone();
-                        self.no_liquid(item, &sql);
+                        self.check_liquid(item, &sql);
                     }
                 }
                 "label" => field.label = self.text(item).unwrap_or(field.label.clone()),
@@ -341,6 +410,9 @@ impl Builder<'_> {
                     };
                     let sql = parts.iter().find(|p| p.key == "sql").and_then(|p| p.value.as_text());
                     let label = parts.iter().find(|p| p.key == "label").and_then(|p| p.value.as_text());
+                    if let Some(p) = parts.iter().find(|p| p.key == "sql") {
+                        self.check_liquid(p, sql.unwrap_or_default());
+                    }
                     match (sql, label) {
                         (Some(s), Some(l)) => whens.push((s.to_string(), l.to_string())),
                         _ => self.error(entry.key_span, "`when` needs both `sql:` and `label:`"),
@@ -385,8 +457,14 @@ impl Builder<'_> {
     fn duration_ends(&mut self, field: &mut Field, pair: &Pair, items: &[Pair]) {
         for item in items {
             match item.key.as_str() {
-                "sql_start" => field.sql_start = self.text(item),
-                "sql_end" => field.sql_end = self.text(item),
+                "sql_start" => {
+                    field.sql_start = self.text(item);
+                    self.check_liquid(item, field.sql_start.as_deref().unwrap_or_default());
+                }
+                "sql_end" => {
+                    field.sql_end = self.text(item);
+                    self.check_liquid(item, field.sql_end.as_deref().unwrap_or_default());
+                }
                 _ => {}
             }
         }

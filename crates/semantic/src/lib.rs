@@ -6,6 +6,7 @@
 
 mod build;
 mod fields;
+pub mod liquid;
 pub mod merge;
 pub mod model;
 pub mod params;

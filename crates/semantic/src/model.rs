@@ -365,6 +365,31 @@ pub struct Link {
 pub enum FieldKind {
     Dimension(DimensionType),
     Measure(MeasureType),
+    /// `filter:` — a filter-only field, applied through its `sql` or `{% condition %}`.
+    Filter(FilterType),
+    /// `parameter:` — a single value the query chooses, read by `{% parameter %}`.
+    Parameter(ParameterType),
+}
+
+/// The filter grammar of a `filter:` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterType {
+    String,
+    Number,
+    Date,
+    YesNo,
+}
+
+/// How a `parameter:` value is written into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterType {
+    /// A quoted string literal.
+    String,
+    /// Written as it is: letters, digits, `_`, `.` and `$` only.
+    Unquoted,
+    Number,
+    Date,
+    YesNo,
 }
 
 #[derive(Debug, Clone)]
@@ -396,6 +421,10 @@ pub struct Field {
     pub datatype: Datatype,
     /// `case_sensitive` for string filters on this field.
     pub case_sensitive: Option<bool>,
+    /// Filter and parameter fields: `default_value`.
+    pub default_value: Option<String>,
+    /// Parameter fields: `allowed_value: { label value }`, as (label, value).
+    pub allowed_values: Vec<(String, String)>,
     pub display: FieldDisplay,
     pub span: Span,
 }
@@ -418,6 +447,11 @@ impl Field {
         matches!(self.kind, FieldKind::Measure(_))
     }
 
+    /// `filter:` and `parameter:` fields: they can be filtered on, never selected.
+    pub fn is_filter_only(&self) -> bool {
+        matches!(self.kind, FieldKind::Filter(_) | FieldKind::Parameter(_))
+    }
+
     /// The type name Looker reports in explore metadata (`string`, `date_month`, `count`, …).
     pub fn type_name(&self) -> String {
         match &self.kind {
@@ -430,6 +464,12 @@ impl Field {
             FieldKind::Dimension(DimensionType::Time(Timeframe::Time)) => "date_time".into(),
             FieldKind::Dimension(DimensionType::Time(tf)) => format!("date_{}", tf.name()),
             FieldKind::Measure(m) => m.name().into(),
+            FieldKind::Filter(FilterType::String) | FieldKind::Parameter(ParameterType::String | ParameterType::Unquoted) => {
+                "string".into()
+            }
+            FieldKind::Filter(FilterType::Number) | FieldKind::Parameter(ParameterType::Number) => "number".into(),
+            FieldKind::Filter(FilterType::Date) | FieldKind::Parameter(ParameterType::Date) => "date".into(),
+            FieldKind::Filter(FilterType::YesNo) | FieldKind::Parameter(ParameterType::YesNo) => "yesno".into(),
         }
     }
 
@@ -437,7 +477,7 @@ impl Field {
     pub fn measure_type(&self) -> Option<MeasureType> {
         match self.kind {
             FieldKind::Measure(m) => Some(m),
-            FieldKind::Dimension(_) => None,
+            _ => None,
         }
     }
 
@@ -445,7 +485,7 @@ impl Field {
     pub fn dimension_type(&self) -> Option<&DimensionType> {
         match &self.kind {
             FieldKind::Dimension(d) => Some(d),
-            FieldKind::Measure(_) => None,
+            _ => None,
         }
     }
 }

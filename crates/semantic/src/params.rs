@@ -187,8 +187,8 @@ const ACCEPTED: &[(Structure, &[&str])] = &[
     // `direction` chooses row or column for post-query measures of pivoted queries; pivots are
     // refused until implemented, and without them only the column direction exists.
     (Structure::Measure, &["direction"]),
-    (Structure::FilterField, &["default_value", "suggest_dimension", "suggest_explore"]),
-    (Structure::ParameterField, &["default_value", "allowed_value"]),
+    (Structure::FilterField, &["suggest_dimension", "suggest_explore", "datatype", "convert_tz"]),
+    (Structure::ParameterField, &[]),
 ];
 
 /// What to do with `key` in `structure`; `None` for a key Looker does not document there.

@@ -9,15 +9,16 @@ use std::collections::{BTreeSet, HashSet};
 
 use jiff::civil::DateTime;
 use semantic::{
-    parse_references, title_case, DimensionType, Explore, Field, FieldKind, MeasureType, Model, ReferenceKind, Relationship, TierStyle,
-    Timeframe, View, ViewSource,
+    parse_references, title_case, DimensionType, Explore, Field, FieldKind, FilterType, MeasureType, Model, ParameterType, ReferenceKind,
+    Relationship, TierStyle, Timeframe, View, ViewSource,
 };
 
 use result::{ColumnInfo, ValueType};
 
 use crate::dialect::{Calendar, Dialect, KeyedAggregate, Unsupported};
 use crate::error::CompileError;
-use crate::filter::{condition, FilterGrammar};
+use crate::filter::{condition, parse_date_filter, DateTerm, FilterGrammar};
+use crate::liquid::{LValue, LiquidHost};
 use crate::query::{parse_sort, Limit, QuerySpec, SortDirection};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +116,8 @@ struct Compiler<'a> {
     now: DateTime,
     /// How deep inside native derived tables this query is.
     depth: usize,
+    /// The query being built, for Liquid (`_filters`, `_is_selected`, `{% condition %}` …).
+    query: Option<&'a QuerySpec>,
 }
 
 /// A field as reached through an explore alias.
@@ -129,7 +132,17 @@ const MAX_REFERENCE_DEPTH: usize = 32;
 
 impl<'a> Compiler<'a> {
     fn new(model: &'a Model, explore: &'a Explore, dialect: &'a dyn Dialect, fanned: HashSet<String>, depth: usize) -> Self {
-        Compiler { model, explore, dialect, fanned, aliases: BTreeSet::new(), stack: Vec::new(), now: DateTime::default(), depth }
+        Compiler {
+            model,
+            explore,
+            dialect,
+            fanned,
+            aliases: BTreeSet::new(),
+            stack: Vec::new(),
+            now: DateTime::default(),
+            depth,
+            query: None,
+        }
     }
 
     fn view_of(&self, alias: &str) -> Option<&'a View> {
@@ -180,6 +193,8 @@ impl<'a> Compiler<'a> {
 
     /// Replaces every `${…}` in `sql`, written in the context of `alias`/`view`.
     fn expand(&mut self, sql: &str, alias: &'a str, view: &'a View, in_measure: bool, what: &str) -> Result<String, CompileError> {
+        let rendered = self.render_liquid(sql, alias, view, what)?;
+        let sql = rendered.as_str();
         let refs =
             parse_references(sql).map_err(|_| CompileError::Model { what: what.to_string(), message: "`${` is never closed".into() })?;
         let mut out = String::with_capacity(sql.len());
@@ -438,11 +453,27 @@ impl<'a> Compiler<'a> {
                 Ok(format!("CASE WHEN {c} THEN 'Yes' ELSE 'No' END"))
             }
             FieldKind::Dimension(_) => self.dimension_value(t),
+            FieldKind::Filter(_) | FieldKind::Parameter(_) => {
+                Err(CompileError::NotSelectable { field: format!("{}.{}", t.alias, t.field.name) })
+            }
         }
     }
 
     fn filter(&mut self, name: &'a str, value: &str, now: DateTime) -> Result<Option<(bool, String)>, CompileError> {
         let t = self.resolve(name)?;
+        match &t.field.kind {
+            // Read by `{% parameter %}` and `{% condition %}`; a filter field with `sql` adds it.
+            FieldKind::Parameter(_) => return Ok(None),
+            FieldKind::Filter(_) => {
+                let Some(sql) = &t.field.sql else { return Ok(None) };
+                let what = format!("filter `{}.{}`", t.alias, t.field.name);
+                return match self.expand(sql, t.alias, t.view, false, &what) {
+                    Ok(condition) => Ok(Some((false, format!("({condition})")))),
+                    Err(_) => Ok(Some((true, format!("({})", self.expand(sql, t.alias, t.view, true, &what)?)))),
+                };
+            }
+            _ => {}
+        }
         let sql = self.filter_on(t, value, now).map_err(|message| CompileError::InvalidFilter { field: name.to_string(), message })?;
         Ok(sql.map(|s| (t.field.is_measure(), s)))
     }
@@ -481,18 +512,65 @@ impl<'a> Compiler<'a> {
                 | Timeframe::TimeOfDay,
             )) => (FilterGrammar::String, self.dimension_value(t).map_err(compiled)?),
             FieldKind::Dimension(DimensionType::Time(_)) => (FilterGrammar::Date, self.dimension_base(t).map_err(compiled)?),
+            FieldKind::Filter(_) | FieldKind::Parameter(_) => {
+                return Err(format!("`{}.{}` is a filter-only field", t.alias, t.field.name));
+            }
         };
+        condition(self.with_case(t, grammar), &expr, value, self.dialect, now)
+    }
+
+    /// String filters match without case where `case_sensitive: no` says so.
+    fn with_case(&self, t: Target, grammar: FilterGrammar) -> FilterGrammar {
         let case_sensitive = t.field.case_sensitive.or(self.explore.case_sensitive).or(self.model.case_sensitive).unwrap_or(true);
-        let grammar = if grammar == FilterGrammar::String && !case_sensitive { FilterGrammar::StringIgnoringCase } else { grammar };
-        condition(grammar, &expr, value, self.dialect, now)
+        if grammar == FilterGrammar::String && !case_sensitive {
+            FilterGrammar::StringIgnoringCase
+        } else {
+            grammar
+        }
+    }
+
+    /// The grammar a templated filter (`{% condition f %}`) applies for `f`.
+    fn template_grammar(&self, t: Target) -> FilterGrammar {
+        let grammar = match &t.field.kind {
+            FieldKind::Filter(FilterType::String) => FilterGrammar::String,
+            FieldKind::Filter(FilterType::Number) => FilterGrammar::Number,
+            FieldKind::Filter(FilterType::Date) => FilterGrammar::Date,
+            FieldKind::Filter(FilterType::YesNo) => FilterGrammar::YesNo,
+            FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) | FieldKind::Measure(_) => FilterGrammar::Number,
+            FieldKind::Dimension(DimensionType::YesNo | DimensionType::Time(Timeframe::YesNo)) => FilterGrammar::YesNo,
+            FieldKind::Dimension(DimensionType::Time(tf)) if tf.is_numeric_part() || *tf == Timeframe::FiscalYear => FilterGrammar::Number,
+            FieldKind::Dimension(DimensionType::Time(tf)) if tf.is_span() && *tf != Timeframe::FiscalQuarter => FilterGrammar::Date,
+            _ => FilterGrammar::String,
+        };
+        self.with_case(t, grammar)
+    }
+
+    /// The query's filter value on `name`, if it has one.
+    fn query_filter(&self, name: &str) -> Option<&'a str> {
+        self.query?.filters.iter().find(|(f, _)| f == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Renders the Liquid in `sql` (written in the context of `alias`/`view`), if any.
+    fn render_liquid(&mut self, sql: &str, alias: &'a str, view: &'a View, what: &str) -> Result<String, CompileError> {
+        if !semantic::liquid::has_liquid(sql) {
+            return Ok(sql.to_string());
+        }
+        let liquid_error = |message: String| CompileError::Model { what: what.to_string(), message: format!("Liquid: {message}") };
+        let template = semantic::liquid::parse_liquid(sql).map_err(|e| liquid_error(e.message))?;
+        let mut host = Host { compiler: self, alias, view };
+        crate::liquid::render(&template, &mut host).map_err(liquid_error)
     }
 
     fn build(mut self, fields: &[&'a str], spec: &'a QuerySpec, now: DateTime) -> Result<Built, CompileError> {
         self.now = now;
+        self.query = Some(spec);
         for always in &self.explore.always_join {
             self.aliases.insert(always.clone());
         }
         let targets = fields.iter().map(|f| self.resolve(f)).collect::<Result<Vec<_>, _>>()?;
+        if let Some(t) = targets.iter().find(|t| t.field.is_filter_only()) {
+            return Err(CompileError::NotSelectable { field: format!("{}.{}", t.alias, t.field.name) });
+        }
         let mut selects = Vec::new();
         let mut select_exprs = Vec::new();
         let mut columns = Vec::new();
@@ -570,7 +648,7 @@ impl<'a> Compiler<'a> {
         sql.push_str("SELECT\n");
         sql.push_str(&selects.join(",\n"));
         let base = self.base_view()?;
-        sql.push_str(&format!("\nFROM {} AS {}", from_expression(base), self.explore.base_alias));
+        sql.push_str(&format!("\nFROM {} AS {}", self.table_reference(base)?, self.explore.base_alias));
         for (_, clause) in &joins {
             sql.push('\n');
             sql.push_str(clause);
@@ -717,7 +795,7 @@ impl<'a> Compiler<'a> {
                 for required in &join.required_joins {
                     self.aliases.insert(required.clone());
                 }
-                let mut clause = format!("{} {} AS {}", join.join_type.sql_keyword(), from_expression(view), join.name);
+                let mut clause = format!("{} {} AS {}", join.join_type.sql_keyword(), self.table_reference(view)?, join.name);
                 if let Some(on) = &join.sql_on {
                     clause.push_str(" ON ");
                     clause.push_str(&self.expand(on, &join.name, view, false, &format!("join `{}`", join.name))?);
@@ -750,10 +828,12 @@ impl<'a> Compiler<'a> {
     /// The SQL of a derived table: its own (with `${view.SQL_TABLE_NAME}` expanded), or the
     /// compiled query of a native one; `None` for a plain table.
     fn derived_sql(&self, view: &View) -> Result<Option<String>, CompileError> {
+        let view = self.model.views.get(&view.name).unwrap_or(view);
         let what = || format!("derived table `{}`", view.name);
         match &view.source {
             ViewSource::Table(_) => Ok(None),
             ViewSource::DerivedSql(sql) => {
+                let sql = &self.render_derived(sql, view)?;
                 let refs =
                     parse_references(sql).map_err(|_| CompileError::Model { what: what(), message: "`${` is never closed".into() })?;
                 let mut out = String::with_capacity(sql.len());
@@ -817,11 +897,34 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Liquid in a derived table's SQL or a `sql_table_name`, rendered for this query.
+    fn render_derived(&self, sql: &str, view: &View) -> Result<String, CompileError> {
+        if !semantic::liquid::has_liquid(sql) {
+            return Ok(sql.to_string());
+        }
+        let Some(view) = self.model.views.get(&view.name) else { return Ok(sql.to_string()) };
+        // Rendering needs the compiler mutably (templated filters compile filters); a copy with
+        // the same query does the work.
+        let mut copy = Compiler::new(self.model, self.explore, self.dialect, self.fanned.clone(), self.depth);
+        copy.now = self.now;
+        copy.query = self.query;
+        let alias = self.explore.view_for_alias(&view.name).map(|_| view.name.as_str()).unwrap_or(view.name.as_str());
+        copy.render_liquid(sql, alias, view, &format!("derived table `{}`", view.name))
+    }
+
     fn table_expression(&self, view: &View) -> Result<String, CompileError> {
         Ok(match self.derived_sql(view)? {
             Some(sql) => format!("({sql})"),
-            None => from_expression(view),
+            None => self.table_reference(view)?,
         })
+    }
+
+    /// What a FROM or JOIN names for a view: its table (Liquid rendered) or its CTE.
+    fn table_reference(&self, view: &View) -> Result<String, CompileError> {
+        match &view.source {
+            ViewSource::Table(t) => self.render_derived(t, view),
+            ViewSource::DerivedSql(_) | ViewSource::Native(_) => Ok(view.name.clone()),
+        }
     }
 }
 
@@ -838,19 +941,13 @@ fn native_sort(sort: &str, columns: &[(String, String)]) -> String {
     }
 }
 
-fn from_expression(view: &View) -> String {
-    match &view.source {
-        ViewSource::Table(t) => t.clone(),
-        ViewSource::DerivedSql(_) | ViewSource::Native(_) => view.name.clone(),
-    }
-}
-
 fn column_info(t: Target) -> ColumnInfo {
     let view_label = if t.alias == t.view.name { t.view.label.clone() } else { title_case(t.alias) };
     let value_type = match &t.field.kind {
         FieldKind::Measure(MeasureType::String | MeasureType::List | MeasureType::YesNo) => ValueType::String,
         FieldKind::Measure(MeasureType::Date) => ValueType::DateTime,
         FieldKind::Measure(_) => ValueType::Number,
+        FieldKind::Filter(_) | FieldKind::Parameter(_) => ValueType::String,
         FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => ValueType::Number,
         FieldKind::Dimension(
             DimensionType::String | DimensionType::YesNo | DimensionType::Zipcode | DimensionType::Case { .. } | DimensionType::Tier { .. },
@@ -920,5 +1017,151 @@ fn number_literal(v: f64) -> String {
         format!("{}", v as i64)
     } else {
         format!("{v}")
+    }
+}
+
+/// Liquid's view of the query being compiled, in the context of one view.
+struct Host<'c, 'a> {
+    compiler: &'c mut Compiler<'a>,
+    alias: &'a str,
+    view: &'a View,
+}
+
+impl<'a> Host<'_, 'a> {
+    /// `field` as `alias.field` (a bare name is a field of the current view).
+    fn qualified(&self, field: &str) -> String {
+        if field.contains('.') {
+            field.to_string()
+        } else {
+            format!("{}.{field}", self.alias)
+        }
+    }
+
+    fn target(&self, name: &str) -> Result<Target<'a>, String> {
+        let (alias, field) = name.split_once('.').ok_or_else(|| format!("`{name}` is not a field name"))?;
+        let (alias, view) = self
+            .compiler
+            .alias(alias)
+            .ok_or_else(|| format!("`{name}`: explore `{}` has no view `{alias}`", self.compiler.explore.name))?;
+        let field = view.field(field).ok_or_else(|| format!("`{name}` does not exist"))?;
+        Ok(Target { alias, view, field })
+    }
+
+    fn in_query(&self, name: &str) -> (bool, bool) {
+        let query = self.compiler.query;
+        let selected = query.is_some_and(|q| q.fields.iter().any(|f| f == name));
+        let filtered = query.is_some_and(|q| q.filters.iter().any(|(f, v)| f == name && !v.trim().is_empty()));
+        (selected, filtered)
+    }
+
+    /// A parameter's value as SQL, checked against its type and allowed values.
+    fn parameter_sql(&mut self, name: &str) -> Result<String, String> {
+        let qualified = self.qualified(name);
+        let t = self.target(&qualified)?;
+        let FieldKind::Parameter(kind) = t.field.kind else { return Err(format!("`{qualified}` is not a parameter")) };
+        let chosen = self.compiler.query_filter(&qualified).map(str::to_string).or_else(|| t.field.default_value.clone());
+        let Some(mut value) = chosen else { return Err(format!("parameter `{qualified}` has no value and no `default_value`")) };
+        if !t.field.allowed_values.is_empty() {
+            match t.field.allowed_values.iter().find(|(label, v)| *v == value || *label == value) {
+                Some((_, v)) => value = v.clone(),
+                None => return Err(format!("`{value}` is not an allowed value of parameter `{qualified}`")),
+            }
+        }
+        let d = self.compiler.dialect;
+        match kind {
+            ParameterType::String => Ok(d.string_literal(&value)),
+            ParameterType::Unquoted => {
+                if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$')) {
+                    Ok(value)
+                } else {
+                    Err(format!(
+                        "`{value}` is not a valid value for the unquoted parameter `{qualified}` (letters, digits, `_`, `.`, `$` only)"
+                    ))
+                }
+            }
+            ParameterType::Number => match value.trim().parse::<f64>() {
+                Ok(n) if n.is_finite() => Ok(number_literal(n)),
+                _ => Err(format!("`{value}` is not a number (parameter `{qualified}`)")),
+            },
+            ParameterType::Date => match value.trim().parse::<jiff::civil::Date>() {
+                Ok(date) => Ok(d.timestamp_literal(date.to_datetime(jiff::civil::Time::midnight()))),
+                Err(_) => Err(format!("`{value}` is not a date such as 2024-03-31 (parameter `{qualified}`)")),
+            },
+            ParameterType::YesNo => match value.trim().to_ascii_lowercase().as_str() {
+                "yes" | "true" => Ok("TRUE".into()),
+                "no" | "false" => Ok("FALSE".into()),
+                _ => Err(format!("`{value}` is not yes or no (parameter `{qualified}`)")),
+            },
+        }
+    }
+}
+
+impl LiquidHost for Host<'_, '_> {
+    fn dialect(&self) -> &dyn Dialect {
+        self.compiler.dialect
+    }
+
+    fn variable(&mut self, path: &[String]) -> Result<LValue, String> {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        match path.as_slice() {
+            ["_filters", name] => {
+                Ok(self.compiler.query_filter(name).map(|v| LValue::Str { text: v.to_string(), tainted: true }).unwrap_or(LValue::Nil))
+            }
+            ["_user_attributes", name] => Err(format!("user attribute `{name}`: user attributes are not supported yet")),
+            ["_view", "_name"] => Ok(LValue::text(self.view.name.clone())),
+            ["_model", "_name"] => Ok(LValue::text(self.compiler.model.name.clone())),
+            ["_explore", "_name"] => Ok(LValue::text(self.compiler.explore.name.clone())),
+            [scope, "_in_query"] if !scope.starts_with('_') => {
+                let prefix = format!("{scope}.");
+                let query = self.compiler.query;
+                let used = query.is_some_and(|q| {
+                    q.fields.iter().any(|f| f.starts_with(&prefix)) || q.filters.iter().any(|(f, _)| f.starts_with(&prefix))
+                });
+                let (selected, filtered) = self.in_query(&self.qualified(scope));
+                Ok(LValue::Bool(used || selected || filtered))
+            }
+            [field @ .., property @ ("_is_selected" | "_in_query" | "_is_filtered" | "_parameter_value")]
+                if !field.is_empty() && field.len() <= 2 =>
+            {
+                let name = self.qualified(&field.join("."));
+                if *property == "_parameter_value" {
+                    return Ok(LValue::text(self.parameter_sql(&name)?));
+                }
+                let (selected, filtered) = self.in_query(&name);
+                Ok(LValue::Bool(match *property {
+                    "_is_selected" => selected,
+                    "_is_filtered" => filtered,
+                    _ => selected || filtered,
+                }))
+            }
+            ["value" | "rendered_value" | "linked_value", ..] => Err("`value` exists only in `html` and `link`, not in SQL".into()),
+            _ => Err(format!("the Liquid variable `{}` is not supported yet", path.join("."))),
+        }
+    }
+
+    fn condition(&mut self, field: &str, body: &str) -> Result<String, String> {
+        let name = self.qualified(field);
+        let t = self.target(&name)?;
+        let Some(value) = self.compiler.query_filter(&name) else { return Ok("1=1".into()) };
+        let grammar = self.compiler.template_grammar(t);
+        Ok(condition(grammar, body, value, self.compiler.dialect, self.compiler.now)?.unwrap_or_else(|| "1=1".into()))
+    }
+
+    fn parameter(&mut self, name: &str) -> Result<String, String> {
+        self.parameter_sql(name)
+    }
+
+    fn date_bound(&mut self, field: &str, end: bool) -> Result<String, String> {
+        let name = self.qualified(field);
+        let Some(value) = self.compiler.query_filter(&name) else { return Ok("NULL".into()) };
+        let terms = parse_date_filter(value, self.compiler.now)?;
+        let bound = terms.iter().find_map(|t| match t {
+            DateTerm::Range { start, end: stop } => Some(if end { *stop } else { *start }),
+            _ => None,
+        });
+        Ok(match bound.flatten() {
+            Some(at) => self.compiler.dialect.timestamp_literal(at),
+            None => "NULL".into(),
+        })
     }
 }

@@ -19,6 +19,8 @@ pub enum CompileError {
     InvalidLimit { limit: String },
     #[error("a query needs at least one field")]
     NoFields,
+    #[error("`{field}` is a filter-only field (`filter:` or `parameter:`): filter on it, it cannot be selected")]
+    NotSelectable { field: String },
     #[error("{what}: {message}")]
     Model { what: String, message: String },
 }
@@ -28,7 +30,10 @@ impl CompileError {
     pub fn request_field(&self) -> &'static str {
         match self {
             CompileError::UnknownExplore { .. } => "view",
-            CompileError::UnknownField { .. } | CompileError::MalformedFieldName { .. } | CompileError::NoFields => "fields",
+            CompileError::UnknownField { .. }
+            | CompileError::MalformedFieldName { .. }
+            | CompileError::NoFields
+            | CompileError::NotSelectable { .. } => "fields",
             CompileError::InvalidFilter { .. } => "filters",
             CompileError::InvalidSort { .. } => "sorts",
             CompileError::InvalidLimit { .. } => "limit",

@@ -9,6 +9,7 @@ mod compile;
 pub mod dialect;
 mod error;
 pub mod filter;
+mod liquid;
 mod query;
 
 pub use compile::{compile, CompiledQuery};

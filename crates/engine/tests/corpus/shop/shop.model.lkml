@@ -54,3 +54,5 @@ explore: users {
 }
 
 explore: status_counts {}
+
+explore: filtered_status_counts {}

@@ -42,3 +42,13 @@ view: customer_summary {
   measure: total_amount { type: sum sql: ${TABLE}.amount ;; }
   measure: amount_share { type: percent_of_total sql: ${total_amount} ;; }
 }
+
+view: filtered_status_counts {
+  derived_table: {
+    sql: SELECT status, COUNT(*) AS n FROM main.orders WHERE {% condition filtered_status_counts.status_filter %} status {% endcondition %} GROUP BY 1 ;;
+  }
+  filter: status_filter { type: string }
+  dimension: status { primary_key: yes }
+  dimension: n { type: number }
+  measure: total { type: sum sql: ${n} ;; }
+}

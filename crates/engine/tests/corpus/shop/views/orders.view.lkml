@@ -87,5 +87,25 @@ view: orders {
   measure: growth { type: percent_of_previous sql: ${count} ;; }
   measure: running_amount { type: running_total sql: ${total_amount} ;; direction: "column" }
 
+  # Liquid: parameters, templated filters, query introspection.
+  parameter: amount_unit {
+    type: unquoted
+    allowed_value: { label: "Amount" value: "amount" }
+    allowed_value: { label: "Identifier" value: "id" }
+    default_value: "amount"
+  }
+  parameter: min_amount { type: number default_value: "50" }
+  dimension: chosen_metric { type: number sql: ${TABLE}.{% parameter amount_unit %} ;; }
+  measure: total_chosen { type: sum sql: ${chosen_metric} ;; }
+  measure: total_over_min { type: sum sql: CASE WHEN ${amount} >= {% parameter min_amount %} THEN ${amount} END ;; }
+  filter: status_select {
+    type: string
+    sql: {% condition status_select %} ${status} {% endcondition %} ;;
+  }
+  dimension: echo_status_filter { sql: {{ _filters['orders.status'] | sql_quote }} ;; }
+  dimension: status_or_all {
+    sql: {% if orders.status._is_selected %} ${status} {% else %} 'all' {% endif %} ;;
+  }
+
   set: detail { fields: [id, status, users.name] }
 }
