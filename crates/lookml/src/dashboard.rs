@@ -83,9 +83,10 @@ pub struct DashboardElement {
     pub dynamic_fields: Option<Yaml>,
     #[serde(default, deserialize_with = "opt_text")]
     pub query_timezone: Option<String>,
-    /// Dashboard filter name → the field it filters in this tile.
+    /// Dashboard filter name → the field it filters in this tile (a mapping, or in some
+    /// exports a list of one-entry mappings).
     #[serde(default)]
-    pub listen: BTreeMap<String, Yaml>,
+    pub listen: Yaml,
     #[serde(default)]
     pub row: Option<i64>,
     #[serde(default)]

@@ -1058,9 +1058,18 @@ impl<'a> Host<'_, 'a> {
     fn parameter_sql(&mut self, name: &str) -> Result<String, String> {
         let qualified = self.qualified(name);
         let t = self.target(&qualified)?;
-        let FieldKind::Parameter(kind) = t.field.kind else { return Err(format!("`{qualified}` is not a parameter")) };
+        let kind = match t.field.kind {
+            FieldKind::Parameter(kind) => kind,
+            // `{% parameter %}` on a filter field writes its value as a literal of its type.
+            FieldKind::Filter(FilterType::String) => ParameterType::String,
+            FieldKind::Filter(FilterType::Number) => ParameterType::Number,
+            FieldKind::Filter(FilterType::Date) => ParameterType::Date,
+            FieldKind::Filter(FilterType::YesNo) => ParameterType::YesNo,
+            _ => return Err(format!("`{qualified}` is not a parameter or filter field")),
+        };
         let chosen = self.compiler.query_filter(&qualified).map(str::to_string).or_else(|| t.field.default_value.clone());
-        let Some(mut value) = chosen else { return Err(format!("parameter `{qualified}` has no value and no `default_value`")) };
+        // No value chosen and no default: NULL, which compares true with nothing.
+        let Some(mut value) = chosen else { return Ok("NULL".into()) };
         if !t.field.allowed_values.is_empty() {
             match t.field.allowed_values.iter().find(|(label, v)| *v == value || *label == value) {
                 Some((_, v)) => value = v.clone(),

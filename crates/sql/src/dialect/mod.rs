@@ -4,10 +4,12 @@
 use jiff::civil::DateTime;
 use semantic::{Datatype, Interval, Timeframe};
 
+mod bigquery;
 mod duckdb;
 mod mysql;
 mod postgres;
 
+pub use bigquery::BigQuery;
 pub use duckdb::DuckDb;
 pub use mysql::MySql;
 pub use postgres::Postgres;
@@ -84,9 +86,10 @@ pub fn dialect_for(name: &str) -> Option<&'static dyn Dialect> {
         "duckdb" => Some(&DuckDb),
         "postgres" => Some(&Postgres),
         "mysql" => Some(&MySql),
+        "bigquery" => Some(&BigQuery),
         _ => None,
     }
 }
 
 /// Every dialect name the compiler knows.
-pub const DIALECTS: [&str; 3] = ["duckdb", "postgres", "mysql"];
+pub const DIALECTS: [&str; 4] = ["duckdb", "postgres", "mysql", "bigquery"];

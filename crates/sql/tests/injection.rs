@@ -1,0 +1,134 @@
+//! Hostile filter values, field names and sorts never change the structure of the SQL, in any
+//! dialect: with every string literal masked, the SQL for a payload equals the SQL for a plain
+//! value, and names that are not fields are refused before any SQL is written.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use semantic::Catalog;
+use sightline_sql::{compile, BigQuery, CompileError, Dialect, DuckDb, Limit, MySql, Postgres, QuerySpec};
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+        let (project, _) = lookml::load_project(&root);
+        semantic::build_catalog(&project).0
+    })
+}
+
+const DIALECTS: [&dyn Dialect; 4] = [&DuckDb, &Postgres, &MySql, &BigQuery];
+
+const PAYLOADS: &[&str] = &[
+    "x' OR '1'='1",
+    "\\'; DROP TABLE users; --",
+    "\\",
+    "'\\''",
+    "%_\\%",
+    "\"; DROP TABLE users; --",
+    "`users`",
+    "a\nb\r\0c",
+    "$$ OR 1=1 $$",
+    "/* comment */ --",
+    "{{ _user_attributes['x'] }}",
+    "{% parameter x %}",
+    "${users.id}",
+    "@{constant}",
+];
+
+fn query(filters: &[(&str, &str)], fields: &[&str], sorts: &[&str]) -> QuerySpec {
+    QuerySpec {
+        model: "thelook".into(),
+        view: "order_items".into(),
+        fields: fields.iter().map(|s| s.to_string()).collect(),
+        filters: filters.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        sorts: sorts.iter().map(|s| s.to_string()).collect(),
+        limit: Limit::Rows(10),
+    }
+}
+
+fn sql(dialect: &dyn Dialect, q: &QuerySpec) -> Result<String, CompileError> {
+    let now = jiff::civil::date(2024, 5, 17).at(15, 30, 0, 0);
+    compile(&catalog().models["thelook"], q, dialect, now).map(|c| c.sql)
+}
+
+/// The SQL with each string literal replaced by `?`, read as `dialect` reads literals.
+fn masked(dialect: &dyn Dialect, sql: &str) -> String {
+    let backslash_escapes = matches!(dialect.name(), "mysql" | "bigquery");
+    let mut out = String::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            out.push(c);
+            continue;
+        }
+        loop {
+            match chars.next() {
+                None => panic!("unterminated literal in {sql}"),
+                Some('\\') if backslash_escapes => {
+                    chars.next();
+                }
+                Some('\'') if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                }
+                Some('\'') => break,
+                Some(_) => {}
+            }
+        }
+        out.push('?');
+    }
+    out
+}
+
+#[test]
+fn hostile_filter_values_stay_inside_their_literals() {
+    for dialect in DIALECTS {
+        let fields = ["users.state", "order_items.count"];
+        for field in ["users.state", "products.brand"] {
+            let shape = |v: &str| masked(dialect, &sql(dialect, &query(&[(field, v)], &fields, &[])).unwrap());
+            // The four shapes a single item can take: equal, LIKE, and their negations.
+            let shapes = [shape("abc"), shape("%abc%"), shape("-abc"), shape("-%abc%")];
+            for payload in PAYLOADS {
+                for value in [payload.to_string(), format!("%{payload}%"), format!("-{payload}")] {
+                    let got = shape(&value);
+                    assert!(shapes.contains(&got), "{}: {value:?} changed the SQL's structure:\n{got}", dialect.name());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_numbers_and_dates_are_refused_or_reprinted() {
+    for dialect in DIALECTS {
+        let fields = ["order_items.count"];
+        for payload in PAYLOADS.iter().chain(&["1; DROP TABLE users", "1 OR 1=1", "1e999999", "99999999999999999999999999"]) {
+            for field in ["users.age", "orders.created_date"] {
+                match sql(dialect, &query(&[(field, payload)], &fields, &[])) {
+                    Err(CompileError::InvalidFilter { .. }) => {}
+                    Err(e) => panic!("{}: {payload:?} on {field}: unexpected error {e}", dialect.name()),
+                    Ok(text) => {
+                        assert!(
+                            !text.contains("DROP") && !text.contains("OR 1=1"),
+                            "{}: {payload:?} reached the SQL:\n{text}",
+                            dialect.name()
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_field_names_and_sorts_are_refused() {
+    for dialect in DIALECTS {
+        for payload in PAYLOADS {
+            let field = format!("users.{payload}");
+            assert!(sql(dialect, &query(&[], &[&field], &[])).is_err(), "field {payload:?}");
+            assert!(sql(dialect, &query(&[(&field, "x")], &["users.state"], &[])).is_err(), "filter field {payload:?}");
+            let sort = format!("users.state {payload}");
+            assert!(sql(dialect, &query(&[], &["users.state"], &[&sort])).is_err(), "sort {payload:?}");
+        }
+    }
+}
