@@ -38,7 +38,7 @@ fn is_literal_char(c: char) -> bool {
 
 /// Splits `text` into tokens. Stops at the first lexical error and reports it.
 pub fn tokenize(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
-    let mut tokens: Vec<Token> = Vec::new();
+    let mut tokens: Vec<Token> = Vec::with_capacity(text.len() / 8);
     let bytes = text.as_bytes();
     let mut i = 0;
     let span = |s: usize, e: usize| Span::new(file, s, e);
@@ -81,6 +81,14 @@ pub fn tokenize(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
                 }
             }
             '"' => {
+                // Fast path: no escapes, the value is the text between the quotes.
+                let body = &bytes[i + 1..];
+                if let Some(close) = body.iter().position(|&b| b == b'"' || b == b'\\').filter(|&k| body[k] == b'"') {
+                    let end = i + 1 + close + 1;
+                    tokens.push(Token { kind: TokenKind::Quoted(text[i + 1..end - 1].to_string()), span: span(start, end) });
+                    i = end;
+                    continue;
+                }
                 let mut value = String::new();
                 let mut chars = text[i + 1..].char_indices();
                 let mut closed = None;
@@ -104,8 +112,25 @@ pub fn tokenize(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
                 i = end;
             }
             _ if is_literal_char(c) => {
-                let len: usize = text[i..].chars().take_while(|&ch| is_literal_char(ch)).map(char::len_utf8).sum();
-                i += len;
+                // ASCII bytes decide alone; a multi-byte character is always part of a literal
+                // unless it is Unicode whitespace, which the slow path checks.
+                let mut end = i;
+                while end < bytes.len() {
+                    let b = bytes[end];
+                    if b < 0x80 {
+                        if !is_literal_char(b as char) {
+                            break;
+                        }
+                        end += 1;
+                    } else {
+                        let ch = text[end..].chars().next().unwrap_or(' ');
+                        if !is_literal_char(ch) {
+                            break;
+                        }
+                        end += ch.len_utf8();
+                    }
+                }
+                i = end;
                 tokens.push(Token { kind: TokenKind::Literal(text[start..i].to_string()), span: span(start, i) });
             }
             _ => {

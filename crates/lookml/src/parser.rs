@@ -51,8 +51,9 @@ impl Parser {
         self.tokens.get(self.pos + ahead).map(|t| &t.kind)
     }
 
+    /// Takes the current token out (tokens are read once, never re-read after being taken).
     fn next(&mut self) -> Option<Token> {
-        let t = self.tokens.get(self.pos).cloned();
+        let t = self.tokens.get_mut(self.pos).map(|t| Token { kind: std::mem::replace(&mut t.kind, TokenKind::Comma), span: t.span });
         self.pos += 1;
         t
     }
@@ -78,11 +79,13 @@ impl Parser {
     }
 
     fn pair(&mut self) -> Result<Pair, Diagnostic> {
-        let (key, key_span) = match self.peek() {
-            Some(Token { kind: TokenKind::Literal(k), span }) => (k.clone(), *span),
-            _ => return Err(self.unexpected("a parameter name such as `dimension:`")),
+        if !matches!(self.peek_kind(0), Some(TokenKind::Literal(_))) {
+            return Err(self.unexpected("a parameter name such as `dimension:`"));
+        }
+        let (key, key_span) = match self.next() {
+            Some(Token { kind: TokenKind::Literal(k), span }) => (k, span),
+            _ => unreachable!("checked above"),
         };
-        self.pos += 1;
         if self.peek_kind(0) != Some(&TokenKind::Colon) {
             return Err(self.unexpected(&format!("`:` after `{key}`")));
         }
@@ -92,19 +95,21 @@ impl Parser {
     }
 
     fn value(&mut self, key: &str) -> Result<Value, Diagnostic> {
-        let Some(token) = self.peek().cloned() else {
+        let Some(peeked) = self.peek() else {
             return Err(self.unexpected(&format!("a value for `{key}`")));
         };
+        let span = peeked.span;
+        match peeked.kind {
+            TokenKind::LBrace => return self.block(None, span),
+            TokenKind::LBracket => return self.list(key),
+            TokenKind::Expr(_) | TokenKind::Literal(_) | TokenKind::Quoted(_) => {}
+            _ => return Err(self.unexpected(&format!("a value for `{key}`"))),
+        }
+        let Some(token) = self.next() else { return Err(self.unexpected(&format!("a value for `{key}`"))) };
         let quoted = matches!(token.kind, TokenKind::Quoted(_));
         match token.kind {
-            TokenKind::Expr(text) => {
-                self.pos += 1;
-                Ok(Value { kind: ValueKind::Expr(text), span: token.span })
-            }
-            TokenKind::LBrace => self.block(None, token.span),
-            TokenKind::LBracket => self.list(key),
+            TokenKind::Expr(text) => Ok(Value { kind: ValueKind::Expr(text), span: token.span }),
             TokenKind::Literal(text) | TokenKind::Quoted(text) => {
-                self.pos += 1;
                 if self.peek_kind(0) == Some(&TokenKind::LBrace) {
                     let brace = self.peek().map(|t| t.span).unwrap_or(token.span);
                     let mut block = self.block(Some((text, token.span)), brace)?;
@@ -113,7 +118,7 @@ impl Parser {
                 }
                 Ok(Value { kind: ValueKind::Scalar { text, quoted }, span: token.span })
             }
-            _ => Err(self.unexpected(&format!("a value for `{key}`"))),
+            _ => unreachable!("checked above"),
         }
     }
 

@@ -3,6 +3,7 @@
 //! checks a project and prints `file:line:col: message` diagnostics.
 
 mod bench;
+mod bench_lookml;
 mod config;
 mod demo;
 mod project;
@@ -32,6 +33,18 @@ enum Command {
     Sql(SqlArgs),
     /// Measure queries against raw DuckDB and charts against headless Chromium, as ratios.
     Bench(BenchArgs),
+    /// Measure loading, parsing and compiling a generated LookML project (lkml as the baseline).
+    BenchLookml(BenchLookmlArgs),
+}
+
+#[derive(Args)]
+struct BenchLookmlArgs {
+    #[arg(long, default_value_t = 1000)]
+    views: usize,
+    #[arg(long, default_value_t = 7)]
+    iterations: usize,
+    #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
+    data_dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -108,6 +121,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => return project::validate_command(&args.project),
         Command::Sql(args) => project::sql_command(&args.project, &args.dialect, &args.query),
+        Command::BenchLookml(args) => bench_lookml::run(args.views, args.iterations, &args.data_dir),
         Command::Bench(args) => bench::run(args.scale, args.iterations, &args.project, &args.data_dir),
         Command::Demo(args) => demo::run(args.scale, &args.project, &args.server),
         Command::Serve(args) => config::Config::load(&args.config).and_then(|c| server::run(&args.project, c, &args.server)),

@@ -373,13 +373,16 @@ impl<'a> Compiler<'a> {
             None => v.to_string(),
         };
         let fanned = self.fanned.contains(t.alias);
-        let key = match t.view.primary_key() {
+        // The primary key's SQL, only where the measure needs it.
+        let needs_key =
+            fanned || kind.is_distinct_keyed() || (kind == MeasureType::Count && value.is_none() && t.alias != self.explore.base_alias);
+        let key = match t.view.primary_key().filter(|_| needs_key) {
             Some(pk) => Some(self.dimension_value(Target { alias: t.alias, view: t.view, field: pk })?),
             None => None,
         };
         let distinct_key = match &t.field.sql_distinct_key {
-            Some(sql) => Some(self.expand(sql, t.alias, t.view, false, &what)?),
-            None => key.clone(),
+            Some(sql) if kind.is_distinct_keyed() => Some(self.expand(sql, t.alias, t.view, false, &what)?),
+            _ => key.clone(),
         };
         let need_key = |c: &Self| -> Result<String, CompileError> {
             key.clone().ok_or_else(|| c.model_error(t, format!("view `{}` needs a `primary_key: yes` dimension: a join in this query repeats its rows, and a {} over repeated rows would be wrong", t.view.name, kind.name())))
