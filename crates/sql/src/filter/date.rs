@@ -46,21 +46,26 @@ fn unit(word: &str) -> Option<Unit> {
     })
 }
 
-fn span(u: Unit, n: i64) -> Span {
+/// `n` units as a span; `None` when `n` is beyond what a calendar can hold (the date library
+/// would panic on it).
+fn span(u: Unit, n: i64) -> Option<Span> {
+    let s = Span::new();
     match u {
-        Unit::Second => n.seconds(),
-        Unit::Minute => n.minutes(),
-        Unit::Hour => n.hours(),
-        Unit::Day => n.days(),
-        Unit::Week => n.weeks(),
-        Unit::Month => n.months(),
-        Unit::Quarter => (n * 3).months(),
-        Unit::Year => n.years(),
+        Unit::Second => s.try_seconds(n),
+        Unit::Minute => s.try_minutes(n),
+        Unit::Hour => s.try_hours(n),
+        Unit::Day => s.try_days(n),
+        Unit::Week => s.try_weeks(n),
+        Unit::Month => s.try_months(n),
+        Unit::Quarter => s.try_months(n.checked_mul(3)?),
+        Unit::Year => s.try_years(n),
     }
+    .ok()
 }
 
 fn add(t: DateTime, u: Unit, n: i64) -> Result<DateTime, String> {
-    t.checked_add(span(u, n)).map_err(|_| "the date is out of range".to_string())
+    let out_of_range = || "the date is out of range".to_string();
+    t.checked_add(span(u, n).ok_or_else(out_of_range)?).map_err(|_| out_of_range())
 }
 
 /// The start of the unit containing `t` (weeks start on Monday).

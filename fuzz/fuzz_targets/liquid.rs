@@ -1,0 +1,10 @@
+//! Any text through the Liquid parser: a template or a located error, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = semantic::liquid::parse_liquid(text);
+    }
+});
