@@ -130,7 +130,7 @@ fn phrase(rng: &mut Rng, words: &[&str], max: u64) -> String {
     let mut out = String::new();
     for _ in 0..n {
         out.push_str(rng.pick(words));
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             out.push(' ');
         }
     }
