@@ -119,7 +119,19 @@ pub fn lookml_model(m: &Model) -> Value {
 
 fn explore_field(model: &Model, explore: &Explore, alias: &str, view: &semantic::View, f: &Field) -> Value {
     let view_label = if alias == view.name { view.label.clone() } else { semantic::title_case(alias) };
-    let is_numeric = matches!(f.kind, semantic::FieldKind::Measure(_) | semantic::FieldKind::Dimension(semantic::DimensionType::Number));
+    let is_numeric = matches!(
+        f.kind,
+        semantic::FieldKind::Measure(_)
+            | semantic::FieldKind::Dimension(semantic::DimensionType::Number | semantic::DimensionType::Duration(_))
+            | semantic::FieldKind::Filter(semantic::FilterType::Number)
+            | semantic::FieldKind::Parameter(semantic::ParameterType::Number)
+    );
+    let category = match f.kind {
+        semantic::FieldKind::Measure(_) => "measure",
+        semantic::FieldKind::Filter(_) => "filter",
+        semantic::FieldKind::Parameter(_) => "parameter",
+        semantic::FieldKind::Dimension(_) => "dimension",
+    };
     json!({
         "name": format!("{alias}.{}", f.name),
         "label": format!("{view_label} {}", f.label),
@@ -127,10 +139,17 @@ fn explore_field(model: &Model, explore: &Explore, alias: &str, view: &semantic:
         "view": alias,
         "view_label": view_label,
         "type": f.type_name(),
-        "category": if f.is_measure() { "measure" } else { "dimension" },
+        "category": category,
         "measure": f.is_measure(),
         "is_numeric": is_numeric,
-        "is_filter": false,
+        "is_filter": f.is_filter_only(),
+        "group_label": f.display.group_label,
+        "view_label_override": f.display.view_label,
+        "value_format": f.display.value_format,
+        "value_format_name": f.display.value_format_name,
+        "html": f.display.html,
+        "tags": f.display.tags,
+        "default_filter_value": f.default_value,
         "hidden": f.hidden,
         "description": f.description,
         "primary_key": f.primary_key,
@@ -150,23 +169,36 @@ fn explore_field(model: &Model, explore: &Explore, alias: &str, view: &semantic:
 pub fn lookml_explore(model: &Model, explore: &Explore) -> Value {
     let mut dimensions = Vec::new();
     let mut measures = Vec::new();
+    let mut filters = Vec::new();
+    let mut parameters = Vec::new();
     let aliases = std::iter::once((explore.base_alias.as_str(), explore.base_view.as_str()))
         .chain(explore.joins.iter().map(|j| (j.name.as_str(), j.view.as_str())));
     for (alias, view_name) in aliases {
         let Some(view) = model.views.get(view_name) else { continue };
-        for f in &view.fields {
+        for f in view.fields.iter().filter(|f| explore.exposes(alias, &f.name)) {
             let field = explore_field(model, explore, alias, view, f);
-            if f.is_measure() {
-                measures.push(field)
-            } else {
-                dimensions.push(field)
+            match f.kind {
+                semantic::FieldKind::Measure(_) => measures.push(field),
+                semantic::FieldKind::Filter(_) => filters.push(field),
+                semantic::FieldKind::Parameter(_) => parameters.push(field),
+                semantic::FieldKind::Dimension(_) => dimensions.push(field),
             }
         }
     }
     let joins: Vec<Value> = explore
         .joins
         .iter()
-        .map(|j| json!({ "name": j.name, "from": j.view, "sql_on": j.sql_on, "type": j.join_type.name(), "relationship": j.relationship.name() }))
+        .map(|j| {
+            json!({
+                "name": j.name,
+                "from": j.view,
+                "sql_on": j.sql_on,
+                "type": j.join_type.name(),
+                "relationship": j.relationship.name(),
+                "view_label": j.view_label,
+                "required_joins": j.required_joins,
+            })
+        })
         .collect();
     json!({
         "id": format!("{}::{}", model.name, explore.name),
@@ -177,7 +209,13 @@ pub fn lookml_explore(model: &Model, explore: &Explore) -> Value {
         "view_name": explore.base_view,
         "connection_name": model.connection,
         "hidden": explore.hidden,
-        "fields": { "dimensions": dimensions, "measures": measures, "filters": [], "parameters": [] },
+        "fields": { "dimensions": dimensions, "measures": measures, "filters": filters, "parameters": parameters },
+        "group_label": explore.group_label,
+        "tags": explore.tags,
+        "always_filter": explore.always_filter.iter().map(|(f, v)| json!({"name": f, "value": v})).collect::<Vec<_>>(),
+        "conditionally_filter": explore.conditionally_filter.iter().map(|(f, v)| json!({"name": f, "value": v})).collect::<Vec<_>>(),
+        "sql_always_where": explore.sql_always_where,
+        "sql_always_having": explore.sql_always_having,
         "joins": joins,
         "can": {},
     })

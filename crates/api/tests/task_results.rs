@@ -130,3 +130,27 @@ async fn unsupported_query_features_are_refused_by_name() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("`xlsx` is not supported yet"));
 }
+
+/// A model on a dialect without a driver: its SQL is there, running it is a clear 400.
+#[tokio::test]
+async fn a_dialect_without_a_driver_prints_sql_and_refuses_to_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+    let (project, _) = lookml::load_project(&root);
+    let (catalog, _) = semantic::build_catalog(&project);
+    let store = store::Store::in_memory().await.expect("store");
+    let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
+    let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
+    let token = store.create_token(user, 3600).await.expect("token");
+    let connections: HashMap<String, Arc<dyn Connection>> =
+        [("thelook".to_string(), Arc::new(connect::NoDriverConnection { dialect: "bigquery" }) as Arc<dyn Connection>)].into();
+    let engine = engine::Engine::start(catalog, connections, store.clone(), 1).await.expect("engine");
+    let f = Fixture { app: router(AppState { engine, base_url: "http://test".into() }), store, token, user, query: 0 };
+    let body = r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"filters":{"orders.status":"it's"}}"#;
+    let (status, _, sql) = f.call("POST", "/api/4.0/queries/run/sql", body).await;
+    assert_eq!(status, StatusCode::OK);
+    let sql = String::from_utf8_lossy(&sql);
+    assert!(sql.contains("`orders_status`") && sql.contains("'it\\'s'"), "BigQuery SQL: {sql}");
+    let (status, _, answer) = f.call("POST", "/api/4.0/queries/run/json", body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(json(&answer)["message"].as_str().unwrap_or_default().contains("no bigquery driver"), "{}", String::from_utf8_lossy(&answer));
+}

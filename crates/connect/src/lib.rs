@@ -17,6 +17,28 @@ pub enum ConnectError {
     /// The database refused or failed the statement; the message is the database's own.
     #[error("{0}")]
     Sql(String),
+    #[error("Sightline has no {0} driver yet: queries on this connection cannot run (result_format=sql shows their SQL)")]
+    NoDriver(&'static str),
+}
+
+/// A connection to a dialect Sightline can write SQL for but not run yet: every query fails with
+/// a message naming the dialect, while `result_format=sql` still answers.
+pub struct NoDriverConnection {
+    pub dialect: &'static str,
+}
+
+impl Connection for NoDriverConnection {
+    fn dialect(&self) -> &'static str {
+        self.dialect
+    }
+
+    fn query(&self, _sql: &str, _columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        Err(ConnectError::NoDriver(self.dialect))
+    }
+
+    fn execute_batch(&self, _sql: &str) -> Result<(), ConnectError> {
+        Err(ConnectError::NoDriver(self.dialect))
+    }
 }
 
 /// A database that can run one SQL statement and return its rows.

@@ -58,6 +58,10 @@ pub enum ConnectionConfig {
     Duckdb(DuckDbConfig),
     Postgres(ServerConfig),
     Mysql(ServerConfig),
+    /// A dialect Sightline writes SQL for but has no driver for yet (`bigquery`).
+    WithoutDriver {
+        dialect: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,13 +132,27 @@ impl ConnectionTable {
                 };
                 Ok(if dialect == "postgres" { ConnectionConfig::Postgres(server) } else { ConnectionConfig::Mysql(server) })
             }
+            "bigquery" => {
+                for (key, present) in [
+                    ("host", self.host.is_some()),
+                    ("port", self.port.is_some()),
+                    ("user", self.user.is_some()),
+                    ("password_env", self.password_env.is_some()),
+                    ("pool_size", self.pool_size.is_some()),
+                    ("tls", self.tls.is_some()),
+                    ("create", self.create.is_some()),
+                ] {
+                    refuse(key, present)?;
+                }
+                Ok(ConnectionConfig::WithoutDriver { dialect: "bigquery" })
+            }
             other => bail!("connection `{name}`: unknown dialect `{other}` (supported: {})", DIALECTS.join(", ")),
         }
     }
 }
 
-/// Dialects Sightline can connect to so far.
-pub const DIALECTS: [&str; 3] = ["duckdb", "postgres", "mysql"];
+/// Dialects the config accepts: the first three run queries, the rest only print SQL so far.
+pub const DIALECTS: [&str; 4] = ["duckdb", "postgres", "mysql", "bigquery"];
 
 impl ServerConfig {
     /// The connection target, with the password read from its variable.

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use connect::{Connection, DuckDbConnection, MySqlConnection, PostgresConnection};
+use connect::{Connection, DuckDbConnection, MySqlConnection, NoDriverConnection, PostgresConnection};
 
 use crate::config::{Config, ConnectionConfig};
 use crate::ServerArgs;
@@ -35,6 +35,7 @@ fn open(c: &ConnectionConfig) -> anyhow::Result<Arc<dyn Connection>> {
         }
         ConnectionConfig::Postgres(s) => Arc::new(PostgresConnection::connect(&s.target(5432)?)?),
         ConnectionConfig::Mysql(s) => Arc::new(MySqlConnection::connect(&s.target(3306)?)?),
+        ConnectionConfig::WithoutDriver { dialect } => Arc::new(NoDriverConnection { dialect }),
     })
 }
 
