@@ -16,7 +16,17 @@ pub struct DuckDbConnection {
 impl DuckDbConnection {
     /// Opens (creating if needed) a database file, or an in-memory one for `:memory:`.
     pub fn open(target: &str) -> Result<Self, ConnectError> {
-        let open_error = |e: duckdb::Error| ConnectError::Open { dialect: "duckdb", target: target.to_string(), message: e.to_string() };
+        let open_error = |e: duckdb::Error| {
+            let mut message = e.to_string();
+            // A file from a newer DuckDB: say which versions work and how to convert.
+            if message.contains("can only read") || message.contains("storage version") {
+                message.push_str(&format!(
+                    " (Sightline embeds DuckDB {}, which reads files written by DuckDB 0.10 to 1.5; convert a newer file with DuckDB itself: ATTACH 'compat.duckdb' (STORAGE_VERSION 'v1.4.0'); COPY FROM DATABASE yours TO compat;)",
+                    duckdb::Connection::open_in_memory().ok().and_then(|c| c.query_row("SELECT version()", [], |r| r.get::<_, String>(0)).ok()).unwrap_or_else(|| "1.5".into())
+                ));
+            }
+            ConnectError::Open { dialect: "duckdb", target: target.to_string(), message }
+        };
         let conn = if target == ":memory:" {
             duckdb::Connection::open_in_memory().map_err(open_error)?
         } else {
