@@ -1,0 +1,32 @@
+"""A query task through Looker's official Python SDK against a server whose connection is a
+real PostgreSQL or MariaDB; prints the JSON rows. Run by sdk_warehouses.rs."""
+import json
+import time
+
+import looker_sdk
+from looker_sdk import models40 as m
+
+
+def main():
+    sdk = looker_sdk.init40()
+    query = sdk.create_query(
+        m.WriteQuery(
+            model="shop",
+            view="orders",
+            fields=["customers.region", "orders.count", "orders.total_amount", "orders.complete_amount", "customers.average_age"],
+            filters={"orders.created_year": "2024", "orders.amount_tier": "-Below 10"},
+            sorts=["customers.region"],
+        )
+    )
+    task = sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json))
+    deadline = time.time() + 60
+    while sdk.query_task(task.id).status not in ("complete", "error"):
+        if time.time() > deadline:
+            raise SystemExit("the query task did not finish in 60 s")
+        time.sleep(0.05)
+    status = sdk.query_task(task.id).status
+    rows = json.loads(sdk.query_task_results(task.id))
+    print(json.dumps({"status": status, "rows": rows}))
+
+
+main()

@@ -1,0 +1,10 @@
+# A small project over tables that sdk_warehouses.rs creates in PostgreSQL and MariaDB.
+connection: "warehouse"
+include: "*.view"
+
+explore: orders {
+  join: customers {
+    sql_on: ${orders.customer_id} = ${customers.id} ;;
+    relationship: many_to_one
+  }
+}

@@ -1,0 +1,21 @@
+view: orders {
+  sql_table_name: sdk_orders ;;
+  dimension: id { primary_key: yes type: number }
+  dimension: customer_id { type: number }
+  dimension: status {}
+  dimension: amount { type: number }
+  dimension: amount_tier { type: tier tiers: [10, 50] style: integer sql: ${amount} ;; }
+  dimension_group: created { type: time timeframes: [date, month, year] sql: ${TABLE}.created_at ;; }
+  measure: count { type: count }
+  measure: total_amount { type: sum sql: ${amount} ;; }
+  measure: complete_amount { type: sum sql: ${amount} ;; filters: [status: "complete"] }
+}
+
+view: customers {
+  sql_table_name: sdk_customers ;;
+  dimension: id { primary_key: yes type: number }
+  dimension: region {}
+  dimension: age { type: number }
+  measure: count { type: count }
+  measure: average_age { type: average sql: ${age} ;; }
+}
