@@ -154,3 +154,18 @@ async fn a_dialect_without_a_driver_prints_sql_and_refuses_to_run() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(json(&answer)["message"].as_str().unwrap_or_default().contains("no bigquery driver"), "{}", String::from_utf8_lossy(&answer));
 }
+
+/// `query_timezone` converts time values (the database's zone is UTC by default).
+#[tokio::test]
+async fn query_timezone_converts_times_in_the_sql() {
+    let f = fixture().await;
+    let body =
+        r#"{"model":"thelook","view":"orders","fields":["orders.created_date","orders.count"],"query_timezone":"America/Los_Angeles"}"#;
+    let (status, _, sql) = f.call("POST", "/api/4.0/queries/run/sql", body).await;
+    assert_eq!(status, StatusCode::OK);
+    let sql = String::from_utf8_lossy(&sql);
+    assert!(sql.contains("TIMEZONE('America/Los_Angeles', TIMEZONE('UTC'"), "{sql}");
+    let body = r#"{"model":"thelook","view":"orders","fields":["orders.created_date"],"query_timezone":"Mars/Olympus"}"#;
+    let (status, _, answer) = f.call("POST", "/api/4.0/queries/run/sql", body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&answer));
+}

@@ -51,4 +51,33 @@ pub trait Connection: Send + Sync {
 
     /// Runs statements that return no rows (set-up scripts).
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError>;
+
+    /// The zone the database's naive timestamps are in (`timezone` in the config; UTC unless set).
+    fn timezone(&self) -> &str {
+        "UTC"
+    }
+}
+
+/// A connection whose timestamps are stored in another zone than UTC.
+pub struct ZonedConnection {
+    pub inner: std::sync::Arc<dyn Connection>,
+    pub zone: String,
+}
+
+impl Connection for ZonedConnection {
+    fn dialect(&self) -> &'static str {
+        self.inner.dialect()
+    }
+
+    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        self.inner.query(sql, columns)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
+        self.inner.execute_batch(sql)
+    }
+
+    fn timezone(&self) -> &str {
+        &self.zone
+    }
 }

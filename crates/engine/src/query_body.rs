@@ -130,19 +130,39 @@ impl QueryBody {
             filters: self.filter_pairs()?,
             sorts: self.sorts.clone().unwrap_or_default(),
             limit: sql::Limit::parse(limit.or(self.limit.as_deref()))?,
+            time_zones: None,
         })
+    }
+
+    /// The query's time zone by name, checked; `None` for none (or `user_timezone`, which is UTC
+    /// until users have zones).
+    pub fn zone_name(&self) -> Result<Option<String>, EngineError> {
+        match self.query_timezone.as_deref().filter(|z| !z.is_empty() && *z != "user_timezone") {
+            Some(name) => match jiff::tz::TimeZone::get(name) {
+                Ok(_) => Ok(Some(name.to_string())),
+                Err(_) => Err(EngineError::Invalid {
+                    field: "query_timezone",
+                    message: format!("`{name}` is not a time zone name such as `UTC` or `America/Los_Angeles`"),
+                }),
+            },
+            None => Ok(None),
+        }
     }
 
     /// "Now" in the query's time zone (UTC when it names none), for relative date filters.
     pub fn now(&self) -> Result<jiff::civil::DateTime, EngineError> {
-        let zone = match self.query_timezone.as_deref().filter(|z| !z.is_empty() && *z != "user_timezone") {
-            Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| EngineError::Invalid {
-                field: "query_timezone",
-                message: format!("`{name}` is not a time zone name such as `UTC` or `America/Los_Angeles`"),
-            })?,
+        let zone = match self.zone_name()? {
+            Some(name) => jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC),
             None => jiff::tz::TimeZone::UTC,
         };
         Ok(jiff::Timestamp::now().to_zoned(zone).datetime())
+    }
+
+    /// The compiler's view of this query for a connection whose timestamps are in `database_zone`.
+    pub fn spec_for(&self, limit: Option<&str>, database_zone: &str) -> Result<sql::QuerySpec, EngineError> {
+        let mut spec = self.spec(limit)?;
+        spec.time_zones = self.zone_name()?.map(|query| sql::TimeZones { database: database_zone.to_string(), query });
+        Ok(spec)
     }
 
     /// The normalised JSON saved for this query (equal queries give equal text).

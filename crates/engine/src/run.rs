@@ -19,10 +19,11 @@ pub struct Output {
 impl Engine {
     /// Compiles `query`; `limit` (from the request) overrides the query's own.
     pub fn compile(&self, query: &QueryBody, limit: Option<&str>) -> Result<CompiledQuery, EngineError> {
-        let spec = query.spec(limit)?;
+        query.check_supported()?;
         let model = self.catalog().models.get(&query.model).ok_or_else(|| EngineError::UnknownModel(query.model.clone()))?;
         let connection =
             self.inner.connections.get(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
+        let spec = query.spec_for(limit, connection.timezone())?;
         let dialect = sql::dialect_for(connection.dialect())
             .ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
         Ok(sql::compile(model, &spec, dialect, query.now()?)?)

@@ -22,6 +22,8 @@ struct Case {
     expected: &'static str,
     /// Row limit; every row when `None`.
     limit: Option<u64>,
+    /// `query_timezone` (the data is stored in UTC).
+    zone: Option<&'static str>,
 }
 
 const fn case(
@@ -32,7 +34,7 @@ const fn case(
     sorts: &'static [&'static str],
     expected: &'static str,
 ) -> Case {
-    Case { name, model: "shop", explore, fields, filters, sorts, expected, limit: None }
+    Case { name, model: "shop", explore, fields, filters, sorts, expected, limit: None, zone: None }
 }
 
 const CASES: &[Case] = &[
@@ -211,17 +213,24 @@ const CASES: &[Case] = &[
     // (the case above runs with a limit of 10: see `limited`)
     case("percent of total over a derived table", "customers", &["customer_summary.orders", "customer_summary.amount_share"], &[], &["customer_summary.orders"],
         "SELECT orders, 100.0 * a / SUM(a) OVER () FROM (SELECT orders, SUM(amount) AS a FROM (SELECT user_id, COUNT(*) AS orders, SUM(amount) AS amount FROM orders GROUP BY 1) GROUP BY 1) ORDER BY 1"),
+    // query_timezone: values converted from UTC, filters evaluated in the query's zone.
+    Case { zone: Some("America/Los_Angeles"), ..case("time zone: dates in the query's zone", "orders", &["orders.created_date", "orders.count"], &[], &["orders.created_date"],
+        "SELECT CAST(timezone('America/Los_Angeles', timezone('UTC', created_at)) AS DATE), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1") },
+    Case { zone: Some("Asia/Kolkata"), ..case("time zone: a date filter in the query's zone", "orders", &["orders.created_hour_of_day", "orders.count"], &[("orders.created_date", "2024-01-01 to 2024-02-01")], &["orders.created_hour_of_day"],
+        "SELECT hour(l), COUNT(*) FROM (SELECT timezone('Asia/Kolkata', timezone('UTC', created_at)) AS l FROM orders) WHERE l >= '2024-01-01' AND l < '2024-02-01' GROUP BY 1 ORDER BY 1") },
+    Case { zone: Some("America/Los_Angeles"), ..case("time zone: raw is never converted", "orders", &["orders.created_raw"], &[("orders.id", "<=3")], &["orders.created_raw"],
+        "SELECT created_at FROM orders WHERE id <= 3 ORDER BY 1") },
     // The second model: weeks from Sunday, fiscal year from April.
     Case { name: "week starting sunday", model: "shop_fiscal", explore: "orders", fields: &["orders.created_week", "orders.count"], filters: &[], sorts: &["orders.created_week"],
-        expected: "SELECT (created_at::DATE - (dayofweek(created_at)) * INTERVAL 1 DAY)::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
+        expected: "SELECT (created_at::DATE - (dayofweek(created_at)) * INTERVAL 1 DAY)::DATE, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
     Case { name: "day_of_week_index from sunday", model: "shop_fiscal", explore: "orders", fields: &["orders.created_day_of_week_index", "orders.count"], filters: &[], sorts: &["orders.created_day_of_week_index"],
-        expected: "SELECT dayofweek(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
+        expected: "SELECT dayofweek(created_at), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
     Case { name: "fiscal year from april", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_year", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_year"],
-        expected: "SELECT CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
+        expected: "SELECT CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
     Case { name: "fiscal quarter from april", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_quarter", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_quarter"],
-        expected: "SELECT printf('%d-Q%d', CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, (month(created_at) + 8) % 12 // 3 + 1), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
+        expected: "SELECT printf('%d-Q%d', CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, (month(created_at) + 8) % 12 // 3 + 1), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
     Case { name: "fiscal month number", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_month_num", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_month_num"],
-        expected: "SELECT (month(created_at) + 8) % 12 + 1, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None },
+        expected: "SELECT (month(created_at) + 8) % 12 + 1, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
 ];
 
 fn catalog() -> Catalog {
@@ -282,7 +291,12 @@ fn spec(case: &Case) -> QuerySpec {
         filters: case.filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
         sorts: case.sorts.iter().map(|s| s.to_string()).collect(),
         limit: case.limit.map(Limit::Rows).unwrap_or(Limit::All),
+        time_zones: case.zone.map(|z| sightline_sql_time_zones(z)),
     }
+}
+
+fn sightline_sql_time_zones(zone: &str) -> sql::TimeZones {
+    sql::TimeZones { database: "UTC".into(), query: zone.into() }
 }
 
 fn cases() -> Vec<Case> {
@@ -479,5 +493,10 @@ fn every_corpus_query_matches_on_mariadb() {
     copy_corpus(&db, "DATETIME");
     // MySQL compares strings without case under its default collation, as Looker documents for
     // the dialect (`case_sensitive` has no effect there), so "US" also matches "us".
-    check(&MySql, &db, &["median", "percentile", "median_distinct"], &["case-sensitive string filter by default"]);
+    check(
+        &MySql,
+        &db,
+        &["median", "percentile", "median_distinct", "time zone: dates", "time zone: a date"],
+        &["case-sensitive string filter by default"],
+    );
 }

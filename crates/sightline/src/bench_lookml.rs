@@ -111,6 +111,7 @@ pub fn run(views: usize, iterations: usize, data_dir: &Path) -> anyhow::Result<(
         filters: vec![("v1.attribute_2".into(), "-NULL".into()), ("v0.created_date".into(), "last 30 days".into())],
         sorts: vec![],
         limit: sql::Limit::Rows(500),
+        time_zones: None,
     };
     let now = jiff::civil::date(2024, 5, 17).at(12, 0, 0, 0);
     let rounds = 1000;

@@ -27,6 +27,8 @@ use serde::Deserialize;
 #[derive(Debug)]
 pub struct Config {
     pub connections: BTreeMap<String, ConnectionConfig>,
+    /// Connection → the zone its timestamps are stored in, where not UTC (`timezone = "…"`).
+    pub timezones: BTreeMap<String, String>,
 }
 
 /// The file as written: one flat table per connection, so that an unknown key is reported with
@@ -51,6 +53,8 @@ struct ConnectionTable {
     password_env: Option<String>,
     pool_size: Option<u32>,
     tls: Option<String>,
+    /// The zone the database's timestamps are stored in (default UTC).
+    timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -191,11 +195,18 @@ impl Config {
     pub fn parse(text: &str) -> anyhow::Result<Config> {
         let file: ConfigFile = toml::from_str(text)?;
         let mut connections = BTreeMap::new();
+        let mut timezones = BTreeMap::new();
         for (name, table) in file.connections {
+            if let Some(zone) = table.timezone.clone().filter(|z| z != "UTC") {
+                if jiff::tz::TimeZone::get(&zone).is_err() {
+                    bail!("connection `{name}`: `timezone = \"{zone}\"` is not a time zone name such as `UTC` or `Europe/Paris`");
+                }
+                timezones.insert(name.clone(), zone);
+            }
             let config = table.into_config(&name)?;
             connections.insert(name, config);
         }
-        Ok(Config { connections })
+        Ok(Config { connections, timezones })
     }
 }
 
@@ -231,6 +242,14 @@ mod tests {
         let e = Config::parse("[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\npassword = \"x\"\n")
             .unwrap_err();
         assert!(format!("{e:#}").contains("password"), "{e:#}");
+    }
+
+    #[test]
+    fn database_time_zones_are_checked() {
+        let c = Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\ntimezone = \"Europe/Paris\"\n").unwrap();
+        assert_eq!(c.timezones["w"], "Europe/Paris");
+        let e = Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\ntimezone = \"Mars/Olympus\"\n").unwrap_err();
+        assert!(e.to_string().contains("not a time zone name"), "{e}");
     }
 
     #[test]

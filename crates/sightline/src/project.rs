@@ -46,7 +46,7 @@ pub fn sql_command(project: &Path, dialect: &str, query: &str) -> anyhow::Result
     let body: engine::QueryBody = serde_json::from_str(&text).context("the query is not Looker's Query JSON")?;
     let catalog = load(project)?;
     let model = catalog.models.get(&body.model).ok_or_else(|| anyhow::anyhow!("model `{}` does not exist", body.model))?;
-    let compiled = sql::compile(model, &body.spec(None)?, dialect, body.now()?)?;
+    let compiled = sql::compile(model, &body.spec_for(None, "UTC")?, dialect, body.now()?)?;
     println!("{}", compiled.sql);
     Ok(())
 }

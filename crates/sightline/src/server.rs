@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use connect::{Connection, DuckDbConnection, MySqlConnection, NoDriverConnection, PostgresConnection};
+use connect::{Connection, DuckDbConnection, MySqlConnection, NoDriverConnection, PostgresConnection, ZonedConnection};
 
 use crate::config::{Config, ConnectionConfig};
 use crate::ServerArgs;
@@ -19,7 +19,11 @@ pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<
     }
     let mut connections: HashMap<String, Arc<dyn Connection>> = HashMap::new();
     for (name, c) in &config.connections {
-        connections.insert(name.clone(), open(c).with_context(|| format!("connection `{name}`"))?);
+        let mut connection = open(c).with_context(|| format!("connection `{name}`"))?;
+        if let Some(zone) = config.timezones.get(name) {
+            connection = Arc::new(ZonedConnection { inner: connection, zone: zone.clone() });
+        }
+        connections.insert(name.clone(), connection);
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve(catalog, connections, args))

@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use jiff::civil::DateTime;
 use semantic::{
-    parse_references, title_case, DimensionType, Explore, Field, FieldKind, FilterType, MeasureType, Model, ParameterType, ReferenceKind,
-    Relationship, TierStyle, Timeframe, View, ViewSource,
+    parse_references, title_case, Datatype, DimensionType, Explore, Field, FieldKind, FilterType, MeasureType, Model, ParameterType,
+    ReferenceKind, Relationship, TierStyle, Timeframe, View, ViewSource,
 };
 
 use result::{ColumnInfo, ValueType};
@@ -19,7 +19,7 @@ use crate::dialect::{Calendar, Dialect, KeyedAggregate, Unsupported};
 use crate::error::CompileError;
 use crate::filter::{condition, parse_date_filter, DateTerm, FilterGrammar};
 use crate::liquid::{LValue, LiquidHost};
-use crate::query::{parse_sort, Limit, QuerySpec, SortDirection};
+use crate::query::{parse_sort, Limit, QuerySpec, SortDirection, TimeZones};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledQuery {
@@ -287,7 +287,22 @@ impl<'a> Compiler<'a> {
         let expr = self.expand(sql, t.alias, t.view, false, &what);
         self.stack.pop();
         match &t.field.kind {
-            FieldKind::Dimension(DimensionType::Time(_)) => Ok(self.dialect.to_timestamp(t.field.datatype, &expr?)),
+            FieldKind::Dimension(DimensionType::Time(tf)) => {
+                let ts = self.dialect.to_timestamp(t.field.datatype, &expr?);
+                // Looker converts time values to the query's zone, except `raw`, dates and
+                // fields with `convert_tz: no`.
+                let zones = self.query.and_then(|q| q.time_zones.as_ref()).filter(|z| z.database != z.query);
+                match zones {
+                    Some(z)
+                        if t.field.convert_tz
+                            && *tf != Timeframe::Raw
+                            && !matches!(t.field.datatype, Datatype::Date | Datatype::Yyyymmdd) =>
+                    {
+                        self.supported(t, self.dialect.convert_tz(&ts, &z.database, &z.query))
+                    }
+                    _ => Ok(ts),
+                }
+            }
             _ => expr,
         }
     }
@@ -885,6 +900,14 @@ impl<'a> Compiler<'a> {
                     filters: native.filters.clone(),
                     sorts: native.sorts.iter().map(|s| native_sort(s, &native.columns)).collect(),
                     limit,
+                    // The table's own `timezone`, else the outer query's.
+                    time_zones: match (&native.timezone, self.query.and_then(|q| q.time_zones.as_ref())) {
+                        (Some(zone), outer) => Some(TimeZones {
+                            database: outer.map(|z| z.database.clone()).unwrap_or_else(|| "UTC".into()),
+                            query: zone.clone(),
+                        }),
+                        (None, outer) => outer.cloned(),
+                    },
                 };
                 let inner = compile_nested(self.model, &spec, self.dialect, self.now, self.depth + 1)
                     .map_err(|e| CompileError::Model { what: what(), message: e.to_string() })?;

@@ -15,5 +15,5 @@ mod query;
 pub use compile::{compile, CompiledQuery};
 pub use dialect::{dialect_for, BigQuery, Dialect, DuckDb, MySql, Postgres, DIALECTS};
 pub use error::CompileError;
-pub use query::{Limit, QuerySpec, SortDirection, DEFAULT_LIMIT, MAX_LIMIT};
+pub use query::{Limit, QuerySpec, SortDirection, TimeZones, DEFAULT_LIMIT, MAX_LIMIT};
 pub use result::{ColumnInfo, ValueType};

@@ -17,6 +17,16 @@ pub struct QuerySpec {
     pub filters: Vec<(String, String)>,
     pub sorts: Vec<String>,
     pub limit: Limit,
+    /// `query_timezone` different from the connection's zone: time values are converted to it
+    /// (fields with `convert_tz: no`, `raw` timeframes and dates are not).
+    pub time_zones: Option<TimeZones>,
+}
+
+/// Time values stored in `database`'s zone, shown and filtered in `query`'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeZones {
+    pub database: String,
+    pub query: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

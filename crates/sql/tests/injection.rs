@@ -44,6 +44,7 @@ fn query(filters: &[(&str, &str)], fields: &[&str], sorts: &[&str]) -> QuerySpec
         filters: filters.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
         sorts: sorts.iter().map(|s| s.to_string()).collect(),
         limit: Limit::Rows(10),
+        time_zones: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn spec(explore: &str, fields: &[&str], filters: &[(&str, &str)], sorts: &[&str]
         filters: filters.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
         sorts: sorts.iter().map(|s| s.to_string()).collect(),
         limit: Limit::default(),
+        time_zones: None,
     }
 }
 

@@ -95,6 +95,11 @@ impl Dialect for BigQuery {
         }
     }
 
+    fn convert_tz(&self, expr: &str, from: &str, to: &str) -> Result<String, Unsupported> {
+        let from_utc = if from == "UTC" { expr.to_string() } else { format!("TIMESTAMP(DATETIME({expr}), {})", self.string_literal(from)) };
+        Ok(format!("TIMESTAMP(DATETIME({from_utc}, {}))", self.string_literal(to)))
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (start, end);
         let days = format!("DATE_DIFF(DATE({e}), DATE({s}), DAY)");

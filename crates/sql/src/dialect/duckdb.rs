@@ -68,6 +68,10 @@ impl Dialect for DuckDb {
         }
     }
 
+    fn convert_tz(&self, expr: &str, from: &str, to: &str) -> Result<String, Unsupported> {
+        Ok(format!("TIMEZONE({}, TIMEZONE({}, CAST({expr} AS TIMESTAMP)))", self.string_literal(to), self.string_literal(from)))
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (format!("CAST({start} AS TIMESTAMP)"), format!("CAST({end} AS TIMESTAMP)"));
         let seconds = |per: u32| format!("CAST(FLOOR((EPOCH({e}) - EPOCH({s})) / {per}) AS BIGINT)");

@@ -61,6 +61,10 @@ pub trait Dialect: Send + Sync {
     /// The column as a timestamp, whatever its `datatype`.
     fn to_timestamp(&self, datatype: Datatype, expr: &str) -> String;
 
+    /// A timestamp stored in zone `from` as wall-clock time in zone `to` (IANA names, checked by
+    /// the caller).
+    fn convert_tz(&self, expr: &str, from: &str, to: &str) -> Result<String, Unsupported>;
+
     /// Whole intervals from `start` to `end` (both timestamps), floored.
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String;
 

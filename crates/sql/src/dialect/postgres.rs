@@ -72,6 +72,10 @@ impl Dialect for Postgres {
         }
     }
 
+    fn convert_tz(&self, expr: &str, from: &str, to: &str) -> Result<String, Unsupported> {
+        Ok(format!("((CAST({expr} AS TIMESTAMP) AT TIME ZONE {}) AT TIME ZONE {})", self.string_literal(from), self.string_literal(to)))
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (format!("CAST({start} AS TIMESTAMP)"), format!("CAST({end} AS TIMESTAMP)"));
         let seconds = |per: u32| format!("CAST(FLOOR(EXTRACT(EPOCH FROM ({e} - {s})) / {per}) AS BIGINT)");
