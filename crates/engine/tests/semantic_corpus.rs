@@ -291,11 +291,12 @@ fn spec(case: &Case) -> QuerySpec {
         filters: case.filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
         sorts: case.sorts.iter().map(|s| s.to_string()).collect(),
         limit: case.limit.map(Limit::Rows).unwrap_or(Limit::All),
-        time_zones: case.zone.map(|z| sightline_sql_time_zones(z)),
+        time_zones: case.zone.map(utc_to),
     }
 }
 
-fn sightline_sql_time_zones(zone: &str) -> sql::TimeZones {
+/// The corpus data is stored in UTC.
+fn utc_to(zone: &str) -> sql::TimeZones {
     sql::TimeZones { database: "UTC".into(), query: zone.into() }
 }
 
