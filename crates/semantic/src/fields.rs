@@ -252,6 +252,7 @@ impl Builder<'_> {
             convert_tz: true,
             datatype: Datatype::Timestamp,
             case_sensitive: None,
+            order_by_field: None,
             default_value: None,
             allowed_values: Vec::new(),
             display: FieldDisplay { can_filter: true, ..Default::default() },
@@ -296,6 +297,7 @@ impl Builder<'_> {
                 }
                 "convert_tz" => field.convert_tz = self.yes_no(item).unwrap_or(true),
                 "case_sensitive" => field.case_sensitive = self.yes_no(item),
+                "order_by_field" => field.order_by_field = self.text(item),
                 "datatype" => match self.text(item).as_deref() {
                     Some("timestamp") => field.datatype = Datatype::Timestamp,
                     Some("datetime") => field.datatype = Datatype::Datetime,

@@ -421,6 +421,8 @@ pub struct Field {
     pub datatype: Datatype,
     /// `case_sensitive` for string filters on this field.
     pub case_sensitive: Option<bool>,
+    /// `order_by_field`: sorting on this field sorts on that one (same view, or `view.field`).
+    pub order_by_field: Option<String>,
     /// Filter and parameter fields: `default_value`.
     pub default_value: Option<String>,
     /// Parameter fields: `allowed_value: { label value }`, as (label, value).

@@ -96,18 +96,9 @@ const NOT_YET: &[(Structure, &[&str])] = &[
     (Structure::DerivedTable, &["create_process", "sql_create", "materialized_view"]),
     (
         Structure::Dimension,
-        &[
-            "required_access_grants",
-            "order_by_field",
-            "sql_latitude",
-            "sql_longitude",
-            "start_location_field",
-            "end_location_field",
-            "units",
-            "bins",
-        ],
+        &["required_access_grants", "sql_latitude", "sql_longitude", "start_location_field", "end_location_field", "units", "bins"],
     ),
-    (Structure::DimensionGroup, &["required_access_grants", "order_by_field", "sql_latitude", "sql_longitude"]),
+    (Structure::DimensionGroup, &["required_access_grants", "sql_latitude", "sql_longitude"]),
     (
         Structure::Measure,
         &[
@@ -214,7 +205,7 @@ mod tests {
     #[test]
     fn result_changing_parameters_are_not_accepted() {
         assert_eq!(support(Structure::Explore, "access_filter"), Some(Support::NotYet));
-        assert_eq!(support(Structure::Dimension, "order_by_field"), Some(Support::NotYet));
+        assert_eq!(support(Structure::Dimension, "bins"), Some(Support::NotYet));
         assert_eq!(support(Structure::Dimension, "value_format_name"), Some(Support::Accepted));
         assert_eq!(support(Structure::DerivedTable, "datagroup_trigger"), Some(Support::Accepted));
         assert_eq!(support(Structure::Dimension, "bogus_param"), None);

@@ -124,6 +124,22 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
                         .push(Diagnostic::error(filter.span, format!("{what} filters on `{}`, which does not exist", filter.field))),
                 }
             }
+            if let Some(other) = &field.order_by_field {
+                let (target_view, name) = match other.split_once('.') {
+                    Some((v, f)) => (
+                        model
+                            .views
+                            .get(v)
+                            .or_else(|| model.explores.values().find_map(|e| e.view_for_alias(v)).and_then(|v| model.views.get(v))),
+                        f,
+                    ),
+                    None => (Some(view), other.as_str()),
+                };
+                if target_view.and_then(|v| v.field(name)).is_none_or(|f| f.is_filter_only()) {
+                    diagnostics
+                        .push(Diagnostic::error(field.span, format!("{what}: `order_by_field: {other}` names no dimension or measure")));
+                }
+            }
             if let Some(list_field) = &field.list_field {
                 if view.field(list_field).is_none_or(|f| f.is_measure()) {
                     diagnostics.push(Diagnostic::error(

@@ -44,13 +44,10 @@ fn result_changing_parameters_are_refused_by_name() {
             "m.model.lkml",
             "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  access_filter: { field: orders.id user_attribute: x }\n}",
         ),
-        (
-            "o.view.lkml",
-            "view: orders {\n  dimension: id { order_by_field: other }\n  measure: r { type: period_over_period sql: ${id} ;; }\n}",
-        ),
+        ("o.view.lkml", "view: orders {\n  dimension: id { bins: [1, 2] }\n  measure: r { type: period_over_period sql: ${id} ;; }\n}"),
     ]);
     assert!(d.contains(&"m.model.lkml:4:3: `access_filter` (explore parameter) is not supported yet".to_string()), "{d:#?}");
-    assert!(d.contains(&"o.view.lkml:2:19: `order_by_field` (dimension parameter) is not supported yet".to_string()), "{d:#?}");
+    assert!(d.contains(&"o.view.lkml:2:19: `bins` (dimension parameter) is not supported yet".to_string()), "{d:#?}");
     assert!(d.iter().any(|m| m.starts_with("o.view.lkml:3:22: measure type `period_over_period` is not supported yet")), "{d:#?}");
 }
 

@@ -633,7 +633,26 @@ impl<'a> Compiler<'a> {
             let base = self.base_view()?;
             havings.push(format!("({})", self.expand(sql, &self.explore.base_alias, base, true, &explore_what)?));
         }
-        let order = self.order_by(fields, &targets, &spec.sorts)?;
+        let mut order = self.order_by(fields, &targets, &spec.sorts)?;
+        // `order_by_field`: sort on the other field, selected under a hidden name at the end (so
+        // that it is grouped too; result rows keep only the query's own columns).
+        let mut hidden_dims = Vec::new();
+        for (i, key, _) in order.iter_mut() {
+            let t = targets[*i];
+            let Some(other) = &t.field.order_by_field else { continue };
+            let by = if other.contains('.') {
+                self.resolve_relative(t, other)?
+            } else {
+                self.resolve_relative(t, &format!("{}.{other}", t.alias))?
+            };
+            let expr = self.select_expression(by)?;
+            selects.push(format!("    {expr} AS {}", self.dialect.quote_alias(&format!("__order_by_{i}"))));
+            select_exprs.push(expr.clone());
+            if !by.field.is_measure() {
+                hidden_dims.push(selects.len());
+            }
+            *key = Some(expr);
+        }
         if let Some(i) = order.iter().map(|(i, _, _)| *i).find(|i| post[*i].is_some()) {
             return Err(CompileError::InvalidSort {
                 sort: fields[i].to_string(),
@@ -674,8 +693,14 @@ impl<'a> Compiler<'a> {
         if !wheres.is_empty() {
             sql.push_str(&format!("\nWHERE {}", wheres.join("\n  AND ")));
         }
-        let dims: Vec<String> =
-            targets.iter().enumerate().filter(|(_, t)| !t.field.is_measure()).map(|(i, _)| (i + 1).to_string()).collect();
+        let dims: Vec<String> = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.field.is_measure())
+            .map(|(i, _)| i + 1)
+            .chain(hidden_dims)
+            .map(|i| i.to_string())
+            .collect();
         if !dims.is_empty() {
             sql.push_str(&format!("\nGROUP BY {}", dims.join(", ")));
         }

@@ -9,6 +9,16 @@ view: orders {
   dimension: status {}
   dimension: amount { type: number }
 
+  dimension: status_sorted {
+    sql: ${status} ;;
+    order_by_field: status_rank
+  }
+  dimension: status_rank {
+    type: number
+    hidden: yes
+    sql: CASE ${status} WHEN 'pending' THEN 1 WHEN 'complete' THEN 2 ELSE 3 END ;;
+  }
+
   dimension: status_group {
     case: {
       when: { sql: ${status} = 'pending' ;; label: "Open" }
