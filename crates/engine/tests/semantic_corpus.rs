@@ -187,6 +187,10 @@ const CASES: &[Case] = &[
         "SELECT f.n, COUNT(f.user_id), COALESCE(SUM(f.a), 0) FROM users u LEFT JOIN (SELECT user_id, COUNT(*) AS n, SUM(amount) AS a FROM orders WHERE status <> 'cancelled' GROUP BY 1) f ON u.id = f.user_id GROUP BY 1 ORDER BY 1"),
     case("native derived table's derived column", "users", &["users.id", "user_facts.average_order"], &[("users.id", "<=5")], &["users.id"],
         "SELECT u.id, f.a / f.n FROM users u LEFT JOIN (SELECT user_id, COUNT(*) AS n, SUM(amount) AS a FROM orders WHERE status <> 'cancelled' GROUP BY 1) f ON u.id = f.user_id WHERE u.id <= 5 ORDER BY 1"),
+    case("bind_all_filters passes the outer filters in", "orders", &["user_order_counts.orders_per_user", "orders.count"], &[("orders.status", "complete")], &["user_order_counts.orders_per_user"],
+        "SELECT c.n, COUNT(*) FROM orders o LEFT JOIN (SELECT user_id, COUNT(*) AS n FROM orders WHERE status = 'complete' GROUP BY 1) c ON o.user_id = c.user_id WHERE o.status = 'complete' GROUP BY 1 ORDER BY 1"),
+    case("location dimension", "users", &["users.home"], &[("users.id", "<=3")], &["users.home"],
+        "SELECT CAST(age AS VARCHAR) || ',' || CAST(id AS VARCHAR) FROM users WHERE id <= 3 ORDER BY 1"),
     case("SQL derived table over another view's table", "status_counts", &["status_counts.status", "status_counts.n"], &[], &["status_counts.status"],
         "SELECT status, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
     // Liquid: templated filters, parameters, `_filters`, `_is_selected`.

@@ -239,15 +239,12 @@ impl Builder<'_> {
             span: def.key_span,
         };
         let mut fields_written = None;
+        // `from` names the view; `view_name` names the alias (and the view, without `from`).
+        let (mut from, mut view_name) = (None, None);
         for item in &def.items {
             match item.key.as_str() {
-                "from" => explore.base_view = self.text(item).unwrap_or(explore.base_view.clone()),
-                "view_name" => {
-                    if let Some(v) = self.text(item) {
-                        explore.base_view = v.clone();
-                        explore.base_alias = v;
-                    }
-                }
+                "from" => from = self.text(item),
+                "view_name" => view_name = self.text(item),
                 "label" => explore.label = self.text(item).unwrap_or(explore.label.clone()),
                 "description" => explore.description = self.text(item),
                 "group_label" => explore.group_label = self.text(item),
@@ -299,6 +296,12 @@ impl Builder<'_> {
         }
         // Resolved (sets, ALL_FIELDS*, exclusions) once the views are known: see validate.
         explore.fields = fields_written;
+        if let Some(alias) = &view_name {
+            explore.base_alias = alias.clone();
+        }
+        if let Some(view) = from.or(view_name) {
+            explore.base_view = view;
+        }
         Some(explore)
     }
 

@@ -103,6 +103,8 @@ impl Builder<'_> {
             sorts: Vec::new(),
             limit: None,
             timezone: None,
+            bind_all_filters: false,
+            bind_filters: Vec::new(),
         };
         for item in items {
             match item.key.as_str() {
@@ -138,9 +140,33 @@ impl Builder<'_> {
                 },
                 "limit" => native.limit = self.text(item),
                 "timezone" => native.timezone = self.text(item),
-                // Filters passed in from the outer query change which rows the table holds.
-                "bind_filters" | "bind_all_filters" | "expression_custom_filter" => {
-                    self.error(item.key_span, format!("`{}` in `explore_source` is not supported yet", item.key))
+                "bind_all_filters" => native.bind_all_filters = self.yes_no(item).unwrap_or(false),
+                "bind_filters" => {
+                    let Some((_, parts)) = item.value.as_block() else {
+                        self.error(item.value.span, "`bind_filters` takes a block with `from_field:` and `to_field:`");
+                        continue;
+                    };
+                    let get = |k: &str| parts.iter().find(|p| p.key == k).and_then(|p| p.value.as_text()).map(str::to_string);
+                    match (get("from_field"), get("to_field")) {
+                        (Some(from), Some(to)) => native.bind_filters.push((from, to)),
+                        _ => self.error(item.key_span, "`bind_filters` needs `from_field:` and `to_field:`"),
+                    }
+                }
+                // The legacy form of `sorts`: `sort: { field: x desc: yes }`.
+                "sort" => {
+                    let Some((_, parts)) = item.value.as_block() else {
+                        self.error(item.value.span, "`sort` takes a block with `field:` and `desc:`");
+                        continue;
+                    };
+                    let field = parts.iter().find(|p| p.key == "field").and_then(|p| p.value.as_text());
+                    let desc = parts.iter().any(|p| p.key == "desc" && p.value.as_text() == Some("yes"));
+                    match field {
+                        Some(f) => native.sorts.push(format!("{f} {}", if desc { "desc" } else { "asc" })),
+                        None => self.error(item.key_span, "`sort` needs `field:`"),
+                    }
+                }
+                "expression_custom_filter" => {
+                    self.error(item.key_span, "`expression_custom_filter` in `explore_source` is not supported yet")
                 }
                 other => self
                     .diagnostics
@@ -381,7 +407,18 @@ impl Builder<'_> {
                     return None;
                 }
             }
-            Some((other @ ("location" | "distance" | "bin"), span)) => {
+            Some(("location", span)) => {
+                handled.extend(["sql_latitude", "sql_longitude"]);
+                let get = |k: &str| items.iter().find(|p| p.key == k).and_then(|p| p.value.as_text()).map(str::to_string);
+                match (get("sql_latitude"), get("sql_longitude")) {
+                    (Some(latitude), Some(longitude)) => DimensionType::Location { latitude, longitude },
+                    _ => {
+                        self.error(span, "a `type: location` dimension needs `sql_latitude` and `sql_longitude`");
+                        return None;
+                    }
+                }
+            }
+            Some((other @ ("distance" | "bin"), span)) => {
                 self.error(span, format!("dimension type `{other}` is not supported yet"));
                 return None;
             }

@@ -42,8 +42,8 @@ pub struct Explore {
     pub description: Option<String>,
     /// The view the explore starts from (`from:`, `view_name:` or the explore's own name).
     pub base_view: String,
-    /// The name its fields are addressed by: the explore's name, or with `view_name:` that view's
-    /// name (with `from:` the explore's name stays).
+    /// The name its fields are addressed by: `view_name:` when given, else the explore's name
+    /// (`from:` changes the view, not the name).
     pub base_alias: String,
     pub hidden: bool,
     pub group_label: Option<String>,
@@ -182,6 +182,10 @@ pub struct NativeSource {
     pub sorts: Vec<String>,
     pub limit: Option<String>,
     pub timezone: Option<String>,
+    /// `bind_all_filters: yes`: the outer query's filters apply inside.
+    pub bind_all_filters: bool,
+    /// `bind_filters: { from_field to_field }`: an outer filter applied to an inner field.
+    pub bind_filters: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -229,6 +233,11 @@ pub enum DimensionType {
     },
     /// One interval of a `dimension_group` of `type: duration` (`sql_start` → `sql_end`).
     Duration(Interval),
+    /// `type: location`: `sql_latitude` and `sql_longitude`, shown as `lat,long`.
+    Location {
+        latitude: String,
+        longitude: String,
+    },
 }
 
 impl DimensionType {
@@ -461,6 +470,7 @@ impl Field {
             FieldKind::Dimension(DimensionType::Number) => "number".into(),
             FieldKind::Dimension(DimensionType::YesNo) => "yesno".into(),
             FieldKind::Dimension(DimensionType::Zipcode) => "zipcode".into(),
+            FieldKind::Dimension(DimensionType::Location { .. }) => "location".into(),
             FieldKind::Dimension(DimensionType::Tier { .. }) => "tier".into(),
             FieldKind::Dimension(DimensionType::Duration(i)) => format!("duration_{}", i.name()),
             FieldKind::Dimension(DimensionType::Time(Timeframe::Time)) => "date_time".into(),

@@ -98,8 +98,12 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
             let what = format!("field `{}.{}`", view.name, field.name);
             let mut snippets: Vec<&str> =
                 [&field.sql, &field.sql_start, &field.sql_end, &field.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();
-            if let FieldKind::Dimension(DimensionType::Case { whens, .. }) = &field.kind {
-                snippets.extend(whens.iter().map(|(s, _)| s.as_str()));
+            match &field.kind {
+                FieldKind::Dimension(DimensionType::Case { whens, .. }) => snippets.extend(whens.iter().map(|(s, _)| s.as_str())),
+                FieldKind::Dimension(DimensionType::Location { latitude, longitude }) => {
+                    snippets.extend([latitude.as_str(), longitude.as_str()])
+                }
+                _ => {}
             }
             for sql in snippets {
                 check_references(model, sql, field.span, Some(view), None, &what, diagnostics);
@@ -343,20 +347,28 @@ fn check_references(
                 }
             },
             ReferenceKind::Field { view: Some(alias), field } => {
-                let resolved = explore
-                    .and_then(|e| e.view_for_alias(&alias))
-                    .map(str::to_string)
-                    .or_else(|| model.explores.values().find_map(|e| e.view_for_alias(&alias).map(str::to_string)))
-                    .or_else(|| model.views.contains_key(&alias).then(|| alias.clone()));
-                match resolved {
-                    Some(v) => (v, field),
-                    None => {
-                        diagnostics.push(Diagnostic::error(
-                            span,
-                            format!("{what} refers to `${{{alias}.{field}}}`, but there is no view or join named `{alias}`"),
-                        ));
-                        continue;
-                    }
+                // In an explore the alias means one view; in a view's own SQL it means whatever
+                // the explores that use the view make it, so any of those will do (the compiler
+                // checks the explore a query actually uses).
+                let candidates: Vec<String> = match explore.and_then(|e| e.view_for_alias(&alias)) {
+                    Some(v) => vec![v.to_string()],
+                    None => model
+                        .explores
+                        .values()
+                        .filter_map(|e| e.view_for_alias(&alias).map(str::to_string))
+                        .chain(model.views.contains_key(&alias).then(|| alias.clone()))
+                        .collect(),
+                };
+                if candidates.is_empty() {
+                    diagnostics.push(Diagnostic::error(
+                        span,
+                        format!("{what} refers to `${{{alias}.{field}}}`, but there is no view or join named `{alias}`"),
+                    ));
+                    continue;
+                }
+                match candidates.iter().find(|v| model.views.get(*v).is_some_and(|v| v.field(&field).is_some())) {
+                    Some(v) => (v.clone(), field),
+                    None => (candidates[0].clone(), field),
                 }
             }
         };

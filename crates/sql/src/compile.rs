@@ -324,6 +324,14 @@ impl<'a> Compiler<'a> {
             self.stack.pop();
             return Ok(sql);
         }
+        if let FieldKind::Dimension(DimensionType::Location { latitude, longitude }) = &t.field.kind {
+            self.enter(t)?;
+            let what = format!("field `{}.{}`", t.alias, t.field.name);
+            let lat = self.expand(latitude, t.alias, t.view, false, &what)?;
+            let long = self.expand(longitude, t.alias, t.view, false, &what)?;
+            self.stack.pop();
+            return Ok(self.dialect.concat(&[lat, "','".to_string(), long]));
+        }
         let base = self.dimension_base(t)?;
         Ok(match &t.field.kind {
             FieldKind::Dimension(DimensionType::Time(tf)) => self.dialect.timeframe(*tf, &base, self.calendar()),
@@ -532,6 +540,9 @@ impl<'a> Compiler<'a> {
             FieldKind::Dimension(DimensionType::Time(_)) => (FilterGrammar::Date, self.dimension_base(t).map_err(compiled)?),
             FieldKind::Filter(_) | FieldKind::Parameter(_) => {
                 return Err(format!("`{}.{}` is a filter-only field", t.alias, t.field.name));
+            }
+            FieldKind::Dimension(DimensionType::Location { .. }) => {
+                return Err("location filters (distances, boxes) are not supported yet".into());
             }
         };
         condition(self.with_case(t, grammar), &expr, value, self.dialect, now)
@@ -918,11 +929,35 @@ impl<'a> Compiler<'a> {
                     Some(l) => Limit::parse_unbounded(Some(l))?,
                     None => Limit::All,
                 };
+                let mut filters = native.filters.clone();
+                let outer: &[(String, String)] = self.query.map(|q| q.filters.as_slice()).unwrap_or(&[]);
+                if native.bind_all_filters {
+                    // The outer query is on the same explore (Looker requires it): its filters
+                    // apply inside as they are.
+                    // Only filters on fields of the inner explore, and not on this table's own.
+                    let own: Vec<String> = filters.iter().map(|(f, _)| f.clone()).collect();
+                    let inner = self.model.explores.get(&native.explore);
+                    let applies = |f: &str| {
+                        let Some((alias, field)) = f.split_once('.') else { return false };
+                        let Some(explore) = inner else { return false };
+                        explore
+                            .view_for_alias(alias)
+                            .filter(|v| *v != view.name)
+                            .and_then(|v| self.model.views.get(v))
+                            .is_some_and(|v| v.field(field).is_some())
+                    };
+                    filters.extend(outer.iter().filter(|(f, _)| !own.contains(f) && applies(f)).cloned());
+                }
+                for (from, to) in &native.bind_filters {
+                    if let Some((_, value)) = outer.iter().find(|(f, _)| f == from) {
+                        filters.push((to.clone(), value.clone()));
+                    }
+                }
                 let spec = QuerySpec {
                     model: self.model.name.clone(),
                     view: native.explore.clone(),
                     fields: native.columns.iter().map(|(_, f)| f.clone()).collect(),
-                    filters: native.filters.clone(),
+                    filters,
                     sorts: native.sorts.iter().map(|s| native_sort(s, &native.columns)).collect(),
                     limit,
                     // The table's own `timezone`, else the outer query's.
@@ -1001,7 +1036,12 @@ fn column_info(t: Target) -> ColumnInfo {
         FieldKind::Filter(_) | FieldKind::Parameter(_) => ValueType::String,
         FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => ValueType::Number,
         FieldKind::Dimension(
-            DimensionType::String | DimensionType::YesNo | DimensionType::Zipcode | DimensionType::Case { .. } | DimensionType::Tier { .. },
+            DimensionType::String
+            | DimensionType::YesNo
+            | DimensionType::Zipcode
+            | DimensionType::Case { .. }
+            | DimensionType::Tier { .. }
+            | DimensionType::Location { .. },
         ) => ValueType::String,
         FieldKind::Dimension(DimensionType::Time(tf)) => match tf {
             Timeframe::Raw
@@ -1171,6 +1211,11 @@ impl LiquidHost for Host<'_, '_> {
             ["_view", "_name"] => Ok(LValue::text(self.view.name.clone())),
             ["_model", "_name"] => Ok(LValue::text(self.compiler.model.name.clone())),
             ["_explore", "_name"] => Ok(LValue::text(self.compiler.explore.name.clone())),
+            // Looker's names for dialects.
+            ["_dialect", "_name"] => Ok(LValue::text(match self.compiler.dialect.name() {
+                "bigquery" => "bigquery_standard_sql",
+                other => other,
+            })),
             [scope, "_in_query"] if !scope.starts_with('_') => {
                 let prefix = format!("{scope}.");
                 let query = self.compiler.query;
@@ -1193,6 +1238,16 @@ impl LiquidHost for Host<'_, '_> {
                     "_is_filtered" => filtered,
                     _ => selected || filtered,
                 }))
+            }
+            // `view.field._sql`: the field's SQL as written (its `${…}` expand afterwards).
+            [field @ .., "_sql"] if !field.is_empty() && field.len() <= 2 => {
+                let name = self.qualified(&field.join("."));
+                let found = self.target(&name).ok().map(|t| t.field).or_else(|| {
+                    let (view, field) = name.split_once('.')?;
+                    self.compiler.model.views.get(view)?.field(field)
+                });
+                let field = found.ok_or_else(|| format!("`{name}._sql`: `{name}` does not exist"))?;
+                Ok(LValue::text(field.sql.clone().unwrap_or_else(|| format!("${{TABLE}}.{}", field.name))))
             }
             ["value" | "rendered_value" | "linked_value", ..] => Err("`value` exists only in `html` and `link`, not in SQL".into()),
             _ => Err(format!("the Liquid variable `{}` is not supported yet", path.join("."))),

@@ -9,7 +9,7 @@ use std::path::Path;
 use jiff::civil::date;
 use sightline_sql::{compile, BigQuery, Dialect, DuckDb, Limit, MySql, Postgres, QuerySpec};
 
-const BLOCKS: [&str; 3] = ["block-braintree", "block-zendesk", "block-hubspot-marketing"];
+const BLOCKS: [&str; 5] = ["block-braintree", "block-zendesk", "block-hubspot-marketing", "block-shopify", "block-linkedin-ads"];
 
 #[test]
 fn public_blocks_load_and_every_field_compiles() {

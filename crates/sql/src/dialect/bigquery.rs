@@ -41,6 +41,10 @@ impl Dialect for BigQuery {
         format!("{expr} LIKE {}", self.string_literal(pattern))
     }
 
+    fn concat(&self, parts: &[String]) -> String {
+        format!("CONCAT({})", parts.iter().map(|p| format!("CAST({p} AS STRING)")).collect::<Vec<_>>().join(", "))
+    }
+
     fn timeframe(&self, timeframe: Timeframe, expr: &str, calendar: Calendar) -> String {
         let t = expr.to_string();
         let fiscal = || match calendar.fiscal_month_offset {

@@ -46,6 +46,11 @@ pub trait Dialect: Send + Sync {
         format!("'{}'", value.replace('\'', "''"))
     }
 
+    /// Values joined as text.
+    fn concat(&self, parts: &[String]) -> String {
+        format!("({})", parts.iter().map(|p| format!("CAST({p} AS VARCHAR)")).collect::<Vec<_>>().join(" || "))
+    }
+
     fn timestamp_literal(&self, value: DateTime) -> String {
         format!("TIMESTAMP '{}'", value.strftime("%Y-%m-%d %H:%M:%S"))
     }

@@ -31,6 +31,10 @@ impl Dialect for MySql {
         format!("{expr} LIKE {}", self.string_literal(pattern))
     }
 
+    fn concat(&self, parts: &[String]) -> String {
+        format!("CONCAT({})", parts.join(", "))
+    }
+
     fn timeframe(&self, timeframe: Timeframe, expr: &str, calendar: Calendar) -> String {
         let t = format!("CAST({expr} AS DATETIME)");
         let fiscal = || match calendar.fiscal_month_offset {

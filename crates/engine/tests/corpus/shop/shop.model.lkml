@@ -12,6 +12,10 @@ explore: orders {
     sql_on: ${order_items.order_id} = ${orders.id} ;;
     relationship: one_to_many
   }
+  join: user_order_counts {
+    sql_on: ${orders.user_id} = ${user_order_counts.user_id} ;;
+    relationship: many_to_one
+  }
 }
 
 explore: order_items {

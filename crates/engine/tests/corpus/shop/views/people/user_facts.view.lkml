@@ -25,3 +25,16 @@ view: status_counts {
   dimension: status { primary_key: yes }
   dimension: n { type: number }
 }
+
+# Bound to the outer query's filters: counts follow what the query filters on.
+view: user_order_counts {
+  derived_table: {
+    explore_source: orders {
+      column: user_id { field: orders.user_id }
+      column: orders_per_user { field: orders.count }
+      bind_all_filters: yes
+    }
+  }
+  dimension: user_id { primary_key: yes type: number }
+  dimension: orders_per_user { type: number }
+}

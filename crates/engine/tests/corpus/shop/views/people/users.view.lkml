@@ -13,6 +13,11 @@ view: users {
   extends: [base_people]
   sql_table_name: main.users ;;
   dimension: country {}
+  dimension: home {
+    type: location
+    sql_latitude: ${age} ;;
+    sql_longitude: ${TABLE}.id ;;
+  }
   dimension: country_any_case {
     sql: ${TABLE}.country ;;
     case_sensitive: no
