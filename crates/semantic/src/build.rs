@@ -262,6 +262,12 @@ impl Builder<'_> {
                 }
                 "always_join" => explore.always_join = self.list(item),
                 "case_sensitive" => explore.case_sensitive = self.yes_no(item),
+                // Row-level security by user attribute: Sightline has one user (the admin) and no
+                // user attributes yet, so there is nobody to restrict; said, not hidden.
+                "access_filter" => self.diagnostics.push(Diagnostic::warning(
+                    item.key_span,
+                    "`access_filter` is not enforced yet: Sightline has no user attributes, and its only user is the admin",
+                )),
                 "always_filter" | "conditionally_filter" => {
                     let Some((_, items)) = item.value.as_block() else {
                         self.error(item.value.span, format!("`{}` takes a block with `filters: [...]`", item.key));

@@ -62,7 +62,8 @@ pub enum ConnectionConfig {
     Duckdb(DuckDbConfig),
     Postgres(ServerConfig),
     Mysql(ServerConfig),
-    /// A dialect Sightline writes SQL for but has no driver for yet (`bigquery`).
+    /// A dialect Sightline writes SQL for but has no driver for yet (BigQuery, Snowflake,
+    /// Redshift, Trino, ClickHouse).
     WithoutDriver {
         dialect: &'static str,
     },
@@ -136,7 +137,7 @@ impl ConnectionTable {
                 };
                 Ok(if dialect == "postgres" { ConnectionConfig::Postgres(server) } else { ConnectionConfig::Mysql(server) })
             }
-            "bigquery" => {
+            dialect @ ("bigquery" | "snowflake" | "redshift" | "trino" | "clickhouse") => {
                 for (key, present) in [
                     ("host", self.host.is_some()),
                     ("port", self.port.is_some()),
@@ -148,7 +149,8 @@ impl ConnectionTable {
                 ] {
                     refuse(key, present)?;
                 }
-                Ok(ConnectionConfig::WithoutDriver { dialect: "bigquery" })
+                let dialect = sql::DIALECTS.iter().copied().find(|d| *d == dialect).unwrap_or("bigquery");
+                Ok(ConnectionConfig::WithoutDriver { dialect })
             }
             other => bail!("connection `{name}`: unknown dialect `{other}` (supported: {})", DIALECTS.join(", ")),
         }
@@ -156,7 +158,7 @@ impl ConnectionTable {
 }
 
 /// Dialects the config accepts: the first three run queries, the rest only print SQL so far.
-pub const DIALECTS: [&str; 4] = ["duckdb", "postgres", "mysql", "bigquery"];
+pub const DIALECTS: [&str; 8] = ["duckdb", "postgres", "mysql", "bigquery", "snowflake", "redshift", "trino", "clickhouse"];
 
 impl ServerConfig {
     /// The connection target, with the password read from its variable.

@@ -13,7 +13,7 @@ mod liquid;
 mod query;
 
 pub use compile::{compile, CompiledQuery};
-pub use dialect::{dialect_for, BigQuery, Dialect, DuckDb, MySql, Postgres, DIALECTS};
+pub use dialect::{dialect_for, BigQuery, ClickHouse, Dialect, DuckDb, MySql, Postgres, Redshift, Snowflake, Trino, DIALECTS};
 pub use error::CompileError;
 pub use query::{Limit, QuerySpec, SortDirection, TimeZones, DEFAULT_LIMIT, MAX_LIMIT};
 pub use result::{ColumnInfo, ValueType};

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use semantic::Catalog;
-use sightline_sql::{compile, BigQuery, CompileError, Dialect, DuckDb, Limit, MySql, Postgres, QuerySpec};
+use sightline_sql::{
+    compile, BigQuery, ClickHouse, CompileError, Dialect, DuckDb, Limit, MySql, Postgres, QuerySpec, Redshift, Snowflake, Trino,
+};
 
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
@@ -17,7 +19,7 @@ fn catalog() -> &'static Catalog {
     })
 }
 
-const DIALECTS: [&dyn Dialect; 4] = [&DuckDb, &Postgres, &MySql, &BigQuery];
+const DIALECTS: [&dyn Dialect; 8] = [&DuckDb, &Postgres, &MySql, &BigQuery, &Snowflake, &Redshift, &Trino, &ClickHouse];
 
 const PAYLOADS: &[&str] = &[
     "x' OR '1'='1",
@@ -55,7 +57,7 @@ fn sql(dialect: &dyn Dialect, q: &QuerySpec) -> Result<String, CompileError> {
 
 /// The SQL with each string literal replaced by `?`, read as `dialect` reads literals.
 fn masked(dialect: &dyn Dialect, sql: &str) -> String {
-    let backslash_escapes = matches!(dialect.name(), "mysql" | "bigquery");
+    let backslash_escapes = matches!(dialect.name(), "mysql" | "bigquery" | "snowflake" | "redshift" | "clickhouse");
     let mut out = String::new();
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {

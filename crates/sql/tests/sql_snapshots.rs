@@ -175,3 +175,23 @@ fn golden_sql_mysql() {
 fn golden_sql_bigquery() {
     insta::assert_snapshot!(golden(&sightline_sql::BigQuery));
 }
+
+#[test]
+fn golden_sql_snowflake() {
+    insta::assert_snapshot!(golden(&sightline_sql::Snowflake));
+}
+
+#[test]
+fn golden_sql_redshift() {
+    insta::assert_snapshot!(golden(&sightline_sql::Redshift));
+}
+
+#[test]
+fn golden_sql_trino() {
+    insta::assert_snapshot!(golden(&sightline_sql::Trino));
+}
+
+#[test]
+fn golden_sql_clickhouse() {
+    insta::assert_snapshot!(golden(&sightline_sql::ClickHouse));
+}

@@ -5,14 +5,22 @@ use jiff::civil::DateTime;
 use semantic::{Datatype, Interval, Timeframe};
 
 mod bigquery;
+mod clickhouse;
 mod duckdb;
 mod mysql;
 mod postgres;
+mod redshift;
+mod snowflake;
+mod trino;
 
 pub use bigquery::BigQuery;
+pub use clickhouse::ClickHouse;
 pub use duckdb::DuckDb;
 pub use mysql::MySql;
 pub use postgres::Postgres;
+pub use redshift::Redshift;
+pub use snowflake::Snowflake;
+pub use trino::Trino;
 
 /// Model settings that change how timeframes are computed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -96,9 +104,13 @@ pub fn dialect_for(name: &str) -> Option<&'static dyn Dialect> {
         "postgres" => Some(&Postgres),
         "mysql" => Some(&MySql),
         "bigquery" => Some(&BigQuery),
+        "snowflake" => Some(&Snowflake),
+        "redshift" => Some(&Redshift),
+        "trino" => Some(&Trino),
+        "clickhouse" => Some(&ClickHouse),
         _ => None,
     }
 }
 
 /// Every dialect name the compiler knows.
-pub const DIALECTS: [&str; 4] = ["duckdb", "postgres", "mysql", "bigquery"];
+pub const DIALECTS: [&str; 8] = ["duckdb", "postgres", "mysql", "bigquery", "snowflake", "redshift", "trino", "clickhouse"];
