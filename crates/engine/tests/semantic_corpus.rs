@@ -237,6 +237,10 @@ const CASES: &[Case] = &[
         expected: "SELECT CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
     Case { name: "fiscal quarter from april", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_quarter", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_quarter"],
         expected: "SELECT printf('%d-Q%d', CASE WHEN month(created_at) >= 4 THEN year(created_at) ELSE year(created_at) - 1 END, (month(created_at) + 8) % 12 // 3 + 1), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
+    Case { name: "fiscal year filter", model: "shop_fiscal", explore: "orders", fields: &["orders.count"], filters: &[("orders.created_date", "FY2023")], sorts: &[],
+        expected: "SELECT COUNT(*) FROM orders WHERE created_at >= '2023-04-01' AND created_at < '2024-04-01'", limit: None, zone: None },
+    Case { name: "weekday filter", model: "shop", explore: "orders", fields: &["orders.count"], filters: &[("orders.created_date", "last 30 weeks, saturday")], sorts: &[],
+        expected: "SELECT COUNT(*) FROM orders WHERE created_at >= DATE '2024-07-15' - INTERVAL 29 WEEK OR (created_at >= '2024-07-13' AND created_at < '2024-07-14')", limit: None, zone: None },
     Case { name: "fiscal month number", model: "shop_fiscal", explore: "orders", fields: &["orders.created_fiscal_month_num", "orders.count"], filters: &[], sorts: &["orders.created_fiscal_month_num"],
         expected: "SELECT (month(created_at) + 8) % 12 + 1, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1", limit: None, zone: None },
 ];

@@ -17,7 +17,7 @@ use result::{ColumnInfo, ValueType};
 
 use crate::dialect::{Calendar, Dialect, KeyedAggregate, Unsupported};
 use crate::error::CompileError;
-use crate::filter::{condition, parse_date_filter, DateTerm, FilterGrammar};
+use crate::filter::{condition_in, parse_date_filter_in, DateTerm, FilterGrammar};
 use crate::liquid::{LValue, LiquidHost};
 use crate::query::{parse_sort, Limit, QuerySpec, SortDirection, TimeZones};
 
@@ -545,7 +545,7 @@ impl<'a> Compiler<'a> {
                 return Err("location filters (distances, boxes) are not supported yet".into());
             }
         };
-        condition(self.with_case(t, grammar), &expr, value, self.dialect, now)
+        condition_in(self.with_case(t, grammar), &expr, value, self.dialect, now, self.calendar())
     }
 
     /// String filters match without case where `case_sensitive: no` says so.
@@ -1259,7 +1259,8 @@ impl LiquidHost for Host<'_, '_> {
         let t = self.target(&name)?;
         let Some(value) = self.compiler.query_filter(&name) else { return Ok("1=1".into()) };
         let grammar = self.compiler.template_grammar(t);
-        Ok(condition(grammar, body, value, self.compiler.dialect, self.compiler.now)?.unwrap_or_else(|| "1=1".into()))
+        Ok(condition_in(grammar, body, value, self.compiler.dialect, self.compiler.now, self.compiler.calendar())?
+            .unwrap_or_else(|| "1=1".into()))
     }
 
     fn parameter(&mut self, name: &str) -> Result<String, String> {
@@ -1269,7 +1270,7 @@ impl LiquidHost for Host<'_, '_> {
     fn date_bound(&mut self, field: &str, end: bool) -> Result<String, String> {
         let name = self.qualified(field);
         let Some(value) = self.compiler.query_filter(&name) else { return Ok("NULL".into()) };
-        let terms = parse_date_filter(value, self.compiler.now)?;
+        let terms = parse_date_filter_in(value, self.compiler.now, self.compiler.calendar())?;
         let bound = terms.iter().find_map(|t| match t {
             DateTerm::Range { start, end: stop } => Some(if end { *stop } else { *start }),
             _ => None,

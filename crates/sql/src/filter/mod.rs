@@ -10,9 +10,9 @@ mod yesno;
 
 use jiff::civil::DateTime;
 
-use crate::dialect::Dialect;
+use crate::dialect::{Calendar, Dialect};
 
-pub use date::{parse_date_filter, DateTerm};
+pub use date::{parse_date_filter, parse_date_filter_in, DateTerm};
 pub use number::{parse_number_filter, NumberFilter};
 pub use string::{parse_string_filter, StringFilter};
 
@@ -30,6 +30,18 @@ pub enum FilterGrammar {
 
 /// The SQL condition for `value` on `expr`, or `None` when the value is empty (no filter).
 pub fn condition(grammar: FilterGrammar, expr: &str, value: &str, dialect: &dyn Dialect, now: DateTime) -> Result<Option<String>, String> {
+    condition_in(grammar, expr, value, dialect, now, Calendar::default())
+}
+
+/// [`condition`] under a model's calendar (week start, fiscal year).
+pub fn condition_in(
+    grammar: FilterGrammar,
+    expr: &str,
+    value: &str,
+    dialect: &dyn Dialect,
+    now: DateTime,
+    calendar: Calendar,
+) -> Result<Option<String>, String> {
     if value.trim().is_empty() {
         return Ok(None);
     }
@@ -38,7 +50,7 @@ pub fn condition(grammar: FilterGrammar, expr: &str, value: &str, dialect: &dyn 
         FilterGrammar::StringIgnoringCase => parse_string_filter(value)?.uppercased().to_sql(&format!("UPPER({expr})"), dialect),
         FilterGrammar::Number => parse_number_filter(value)?.to_sql(expr),
         FilterGrammar::YesNo => yesno::to_sql(value, expr)?,
-        FilterGrammar::Date => date::to_sql(&parse_date_filter(value, now)?, expr, dialect)?,
+        FilterGrammar::Date => date::to_sql(&parse_date_filter_in(value, now, calendar)?, expr, dialect)?,
     };
     Ok(Some(sql))
 }
