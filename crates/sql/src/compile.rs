@@ -56,9 +56,15 @@ fn compile_nested(
         return Err(CompileError::NoFields);
     }
     let spec = &with_explore_filters(explore, spec);
-    let first = Compiler::new(model, explore, dialect, HashSet::new(), depth).build(&fields, spec, now)?;
-    let fanned = fanned_out(explore, &first.joined);
-    let parts = if fanned.is_empty() { first } else { Compiler::new(model, explore, dialect, fanned, depth).build(&fields, spec, now)? };
+    // Which views a join repeats depends on the joins the query needs: a walk of the references
+    // predicts them, so one build usually suffices; if the build needed other joins (Liquid can
+    // hide references), it is done again with what it found.
+    let predicted: Vec<String> =
+        Compiler::new(model, explore, dialect, HashSet::new(), depth).joins_needed(&fields, spec).into_iter().collect();
+    let fanned = fanned_out(explore, &predicted);
+    let built = Compiler::new(model, explore, dialect, fanned.clone(), depth).build(&fields, spec, now)?;
+    let actual = fanned_out(explore, &built.joined);
+    let parts = if actual == fanned { built } else { Compiler::new(model, explore, dialect, actual, depth).build(&fields, spec, now)? };
     Ok(CompiledQuery { sql: parts.sql, columns: parts.columns, connection: model.connection.clone() })
 }
 
@@ -176,6 +182,97 @@ impl<'a> Compiler<'a> {
         let short = name.rsplit('.').next().unwrap_or(name);
         let field = view.field(short).ok_or_else(missing)?;
         Ok(Target { alias, view, field })
+    }
+
+    /// The joins a query will need, from the references of its fields, filters and sorts
+    /// (without writing any SQL); unresolvable names are left for the build to report.
+    fn joins_needed(mut self, fields: &[&'a str], spec: &'a QuerySpec) -> BTreeSet<String> {
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut todo: Vec<Target<'a>> = Vec::new();
+        let names = fields.iter().copied().chain(spec.filters.iter().map(|(f, _)| f.as_str()));
+        for name in names {
+            if let Ok(t) = self.resolve(name) {
+                todo.push(t);
+            }
+        }
+        let base = self.model.views.get(&self.explore.base_view);
+        let explore_sql = [&self.explore.sql_always_where, &self.explore.sql_always_having];
+        if let Some(base) = base {
+            for sql in explore_sql.into_iter().flatten() {
+                self.push_references(sql, &self.explore.base_alias, base, &mut todo);
+            }
+        }
+        for always in &self.explore.always_join {
+            self.aliases.insert(always.clone());
+        }
+        while let Some(t) = todo.pop() {
+            if !seen.insert((t.alias.to_string(), t.field.name.clone())) {
+                continue;
+            }
+            if t.alias != self.explore.base_alias {
+                self.aliases.insert(t.alias.to_string());
+            }
+            let f = t.field;
+            let mut snippets: Vec<&str> =
+                [&f.sql, &f.sql_start, &f.sql_end, &f.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();
+            match &f.kind {
+                FieldKind::Dimension(DimensionType::Case { whens, .. }) => snippets.extend(whens.iter().map(|(w, _)| w.as_str())),
+                FieldKind::Dimension(DimensionType::Location { latitude, longitude }) => {
+                    snippets.extend([latitude.as_str(), longitude.as_str()])
+                }
+                _ => {}
+            }
+            for sql in snippets {
+                self.push_references(sql, t.alias, t.view, &mut todo);
+            }
+            let related = f.filters.iter().map(|m| m.field.as_str()).chain(f.order_by_field.as_deref()).chain(f.list_field.as_deref());
+            for name in related {
+                let qualified = if name.contains('.') { name.to_string() } else { format!("{}.{name}", t.alias) };
+                if let Ok(r) = self.resolve_relative(t, &qualified) {
+                    todo.push(r);
+                }
+            }
+            if let (FieldKind::Measure(_), Some(pk)) = (&f.kind, t.view.primary_key()) {
+                todo.push(Target { alias: t.alias, view: t.view, field: pk });
+            }
+        }
+        // Joins bring the joins their conditions name, and their required joins.
+        let mut done: BTreeSet<String> = BTreeSet::new();
+        while let Some(alias) = self.aliases.iter().find(|a| !done.contains(*a)).cloned() {
+            done.insert(alias.clone());
+            let Some(join) = self.explore.join(&alias) else { continue };
+            for required in &join.required_joins {
+                self.aliases.insert(required.clone());
+            }
+            if let (Some(on), Some(view)) = (&join.sql_on, self.view_of(&join.name)) {
+                let mut refs = Vec::new();
+                self.push_references(on, &join.name, view, &mut refs);
+                for r in refs {
+                    if r.alias != self.explore.base_alias {
+                        self.aliases.insert(r.alias.to_string());
+                    }
+                }
+            }
+        }
+        self.aliases
+    }
+
+    /// The fields `sql` refers to, written in the context of `alias`/`view`.
+    fn push_references(&self, sql: &str, alias: &'a str, view: &'a View, out: &mut Vec<Target<'a>>) {
+        let Ok(refs) = parse_references(sql) else { return };
+        for r in refs {
+            let ReferenceKind::Field { view: named, field } = r.kind else { continue };
+            let (a, v) = match named {
+                None => (alias, view),
+                Some(name) => match self.alias(&name) {
+                    Some(found) => found,
+                    None => continue,
+                },
+            };
+            if let Some(f) = v.field(&field) {
+                out.push(Target { alias: a, view: v, field: f });
+            }
+        }
     }
 
     /// A dialect's refusal as the measure's compile error.
