@@ -169,3 +169,26 @@ async fn query_timezone_converts_times_in_the_sql() {
     let (status, _, answer) = f.call("POST", "/api/4.0/queries/run/sql", body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&answer));
 }
+
+/// Connections are described without secrets, tested for real, and not changed through the API.
+#[tokio::test]
+async fn connections_are_listed_tested_and_not_changed() {
+    let f = fixture().await;
+    let (status, _, body) = f.call("GET", "/api/4.0/connections", "").await;
+    assert_eq!(status, StatusCode::OK);
+    let list = json(&body);
+    assert_eq!(list[0]["name"], "thelook");
+    assert_eq!(list[0]["dialect_name"], "duckdb");
+    assert!(list[0].get("password").is_none());
+    let (status, _, body) = f.call("PUT", "/api/4.0/connections/thelook/test", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)[0]["status"], "success");
+    let (status, _, _) = f.call("GET", "/api/4.0/connections/nope", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = f.call("POST", "/api/4.0/connections", r#"{"name":"x"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(&body)["errors"][0]["code"], "not_supported");
+    let (status, _, body) = f.call("GET", "/api/4.0/dialect_info", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(json(&body).as_array().unwrap().iter().any(|d| d["name"] == "bigquery_standard_sql" && d["installed"] == false));
+}

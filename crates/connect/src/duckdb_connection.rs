@@ -11,6 +11,8 @@ use crate::{ConnectError, Connection};
 pub struct DuckDbConnection {
     /// Cloned per query: a DuckDB connection is not `Sync`, clones share the same database.
     base: Mutex<duckdb::Connection>,
+    /// The file (or `:memory:`).
+    target: String,
 }
 
 impl DuckDbConnection {
@@ -39,7 +41,7 @@ impl DuckDbConnection {
             }
             duckdb::Connection::open(target).map_err(open_error)?
         };
-        Ok(DuckDbConnection { base: Mutex::new(conn) })
+        Ok(DuckDbConnection { base: Mutex::new(conn), target: target.to_string() })
     }
 
     fn connection(&self) -> Result<duckdb::Connection, ConnectError> {
@@ -51,6 +53,10 @@ impl DuckDbConnection {
 impl Connection for DuckDbConnection {
     fn dialect(&self) -> &'static str {
         "duckdb"
+    }
+
+    fn describe(&self) -> crate::ConnectionInfo {
+        crate::ConnectionInfo { database: Some(self.target.clone()), ..Default::default() }
     }
 
     fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {

@@ -56,6 +56,23 @@ pub trait Connection: Send + Sync {
     fn timezone(&self) -> &str {
         "UTC"
     }
+
+    /// Where it connects, for the API (never the password).
+    fn describe(&self) -> ConnectionInfo {
+        ConnectionInfo::default()
+    }
+}
+
+/// A connection's target as the API reports it (Looker's `DBConnection`, password left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub username: Option<String>,
+    pub has_password: bool,
+    pub max_connections: Option<u32>,
 }
 
 /// A connection whose timestamps are stored in another zone than UTC.
@@ -79,5 +96,9 @@ impl Connection for ZonedConnection {
 
     fn timezone(&self) -> &str {
         &self.zone
+    }
+
+    fn describe(&self) -> ConnectionInfo {
+        self.inner.describe()
     }
 }

@@ -59,6 +59,7 @@ impl Drop for Runtime {
 pub struct PostgresConnection {
     pool: sqlx::PgPool,
     runtime: Runtime,
+    target: ServerTarget,
 }
 
 impl PostgresConnection {
@@ -81,13 +82,17 @@ impl PostgresConnection {
                     .connect_with(options),
             )
             .map_err(|e| open_error("postgres", target, e))?;
-        Ok(PostgresConnection { pool, runtime })
+        Ok(PostgresConnection { pool, runtime, target: target.clone() })
     }
 }
 
 impl Connection for PostgresConnection {
     fn dialect(&self) -> &'static str {
         "postgres"
+    }
+
+    fn describe(&self) -> crate::ConnectionInfo {
+        describe(&self.target)
     }
 
     fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
@@ -114,6 +119,7 @@ impl Connection for PostgresConnection {
 pub struct MySqlConnection {
     pool: sqlx::MySqlPool,
     runtime: Runtime,
+    target: ServerTarget,
 }
 
 impl MySqlConnection {
@@ -134,13 +140,17 @@ impl MySqlConnection {
                     .connect_with(options),
             )
             .map_err(|e| open_error("mysql", target, e))?;
-        Ok(MySqlConnection { pool, runtime })
+        Ok(MySqlConnection { pool, runtime, target: target.clone() })
     }
 }
 
 impl Connection for MySqlConnection {
     fn dialect(&self) -> &'static str {
         "mysql"
+    }
+
+    fn describe(&self) -> crate::ConnectionInfo {
+        describe(&self.target)
     }
 
     fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
@@ -159,6 +169,18 @@ impl Connection for MySqlConnection {
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
         self.runtime.block_on(sqlx::raw_sql(sql).execute(&self.pool)).map(|_| ()).map_err(sql_error)
+    }
+}
+
+fn describe(target: &ServerTarget) -> crate::ConnectionInfo {
+    crate::ConnectionInfo {
+        host: Some(target.host.clone()),
+        port: Some(target.port),
+        database: Some(target.database.clone()),
+        schema: target.schema.clone(),
+        username: Some(target.user.clone()),
+        has_password: target.password.is_some(),
+        max_connections: Some(target.pool_size),
     }
 }
 

@@ -52,6 +52,22 @@ impl Engine {
         Ok(engine)
     }
 
+    /// The connections by name.
+    pub fn connections(&self) -> &HashMap<String, Arc<dyn Connection>> {
+        &self.inner.connections
+    }
+
+    /// Runs `SELECT 1` on a connection, off the async threads: what `PUT /connections/{name}/test`
+    /// reports.
+    pub async fn test_connection(&self, name: &str) -> Result<(), EngineError> {
+        let connection = Arc::clone(self.inner.connections.get(name).ok_or_else(|| EngineError::NoConnection(name.to_string()))?);
+        tokio::task::spawn_blocking(move || connection.query("SELECT 1", vec![result::ColumnInfo::plain("one", result::ValueType::Number)]))
+            .await
+            .map_err(|e| EngineError::Internal(e.to_string()))?
+            .map(|_| ())
+            .map_err(|e| EngineError::Database(e.to_string()))
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.inner.catalog
     }

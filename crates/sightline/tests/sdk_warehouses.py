@@ -26,7 +26,17 @@ def main():
         time.sleep(0.05)
     status = sdk.query_task(task.id).status
     rows = json.loads(sdk.query_task_results(task.id))
-    print(json.dumps({"status": status, "rows": rows}))
+    connections = sdk.all_connections()
+    test = sdk.test_connection("warehouse")
+    dialects = sdk.all_dialect_infos()
+    report = {
+        "status": status,
+        "rows": rows,
+        "connection": {"name": connections[0].name, "host": connections[0].host, "dialect": connections[0].dialect_name, "has_password": connections[0].has_password},
+        "test": [t.status for t in test],
+        "dialects": [d.name for d in dialects],
+    }
+    print(json.dumps(report))
 
 
 main()

@@ -120,6 +120,12 @@ fn check(python: &Path, db: &dyn Connection, config: &str, name: &str, datetime:
     assert!(output.status.success(), "{name}: SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
     let report: Json = serde_json::from_slice(&output.stdout).expect("JSON report");
     assert_eq!(report["status"], "complete", "{name}: {report}");
+    // The connection as the SDK reads it: no password, a real test query.
+    assert_eq!(report["connection"]["name"], "warehouse", "{report}");
+    assert_eq!(report["connection"]["host"], "127.0.0.1", "{report}");
+    assert_eq!(report["connection"]["has_password"], false, "{report}");
+    assert_eq!(report["test"][0], "success", "{report}");
+    assert!(report["dialects"].as_array().is_some_and(|d| d.len() == 8), "{report}");
     let columns = (0..5).map(|i| ColumnInfo::plain(&format!("c{i}"), if i == 0 { ValueType::String } else { ValueType::Number })).collect();
     let expected = db.query(EXPECTED, columns).expect("hand-written SQL");
     let rows = report["rows"].as_array().expect("rows");

@@ -1,12 +1,13 @@
 //! Route table for `/api/4.0`. Paths and parameter names are the OpenAPI spec's.
 
+mod connections;
 mod lookml;
 mod queries;
 mod query_tasks;
 mod render_tasks;
 mod session;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::{ApiError, AppState};
@@ -24,6 +25,13 @@ pub fn api_routes() -> Router<AppState> {
         .route("/query_tasks", post(query_tasks::create_query_task))
         .route("/query_tasks/{query_task_id}", get(query_tasks::query_task))
         .route("/query_tasks/{query_task_id}/results", get(query_tasks::query_task_results))
+        .route("/connections", get(connections::all_connections).post(connections::change_refused))
+        .route(
+            "/connections/{connection_name}",
+            get(connections::connection).patch(connections::change_refused).delete(connections::change_refused),
+        )
+        .route("/connections/{connection_name}/test", put(connections::test_connection))
+        .route("/dialect_info", get(connections::all_dialect_infos))
         .route("/lookml_models", get(lookml::all_lookml_models))
         .route("/lookml_models/{lookml_model_name}", get(lookml::lookml_model))
         .route("/lookml_models/{lookml_model_name}/explores/{explore_name}", get(lookml::lookml_model_explore))
