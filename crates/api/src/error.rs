@@ -80,14 +80,12 @@ impl From<EngineError> for ApiError {
             EngineError::NotSupported { field, .. } => ApiError::validation(field, "not_supported", message),
             EngineError::Invalid { field, .. } => ApiError::validation(field, "invalid", message),
             EngineError::NotFound { .. } => ApiError::not_found(message),
-            EngineError::Database(_) => ApiError::bad_request(message),
+            EngineError::Database(_) | EngineError::NoConnection(_) => ApiError::bad_request(message),
             EngineError::Format(format::FormatError::NotSupported(_)) => ApiError::validation("result_format", "not_supported", message),
             EngineError::Render(render::RenderError::Size { .. }) => ApiError::validation("width", "invalid", message),
-            EngineError::NoConnection(_)
-            | EngineError::Format(_)
-            | EngineError::Render(_)
-            | EngineError::Store(_)
-            | EngineError::Internal(_) => ApiError::internal(message),
+            EngineError::Format(_) | EngineError::Render(_) | EngineError::Store(_) | EngineError::Internal(_) => {
+                ApiError::internal(message)
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ pub enum EngineError {
     /// The database refused the SQL; the message is the database's.
     #[error("the database reported an error: {0}")]
     Database(String),
-    #[error("connection `{0}` is not configured")]
+    #[error("connection `{0}` is not configured: declare it in the server's TOML config")]
     NoConnection(String),
     #[error(transparent)]
     Format(#[from] format::FormatError),
