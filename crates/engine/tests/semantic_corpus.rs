@@ -210,6 +210,70 @@ const CASES: &[Case] = &[
         "SELECT 'pending', COUNT(*) FROM orders WHERE status = 'pending'"),
     case("_is_selected", "orders", &["orders.status_or_all", "orders.count"], &[], &["orders.status_or_all"],
         "SELECT 'all', COUNT(*) FROM orders"),
+    // String filter forms.
+    // `users.name` is refined to UPPER(name).
+    case("string: starts with", "users", &["users.count"], &[("users.name", "USER1%")], &[], "SELECT COUNT(*) FROM users WHERE UPPER(name) LIKE 'USER1%'"),
+    case("string: ends with", "users", &["users.count"], &[("users.name", "%5")], &[], "SELECT COUNT(*) FROM users WHERE name LIKE '%5'"),
+    case("string: contains", "users", &["users.count"], &[("users.name", "%2%")], &[], "SELECT COUNT(*) FROM users WHERE name LIKE '%2%'"),
+    case("string: not contains", "users", &["users.count"], &[("users.name", "-%2%")], &[], "SELECT COUNT(*) FROM users WHERE name NOT LIKE '%2%'"),
+    case("string: several values", "users", &["users.count"], &[("users.country", "US,FR")], &[], "SELECT COUNT(*) FROM users WHERE country IN ('US', 'FR')"),
+    case("string: not one of, nulls kept", "users", &["users.count"], &[("users.country", "-US")], &[], "SELECT COUNT(*) FROM users WHERE country <> 'US' OR country IS NULL"),
+    case("string: NULL", "users", &["users.count"], &[("users.country", "NULL")], &[], "SELECT COUNT(*) FROM users WHERE country IS NULL"),
+    case("string: not NULL", "users", &["users.count"], &[("users.country", "-NULL")], &[], "SELECT COUNT(*) FROM users WHERE country IS NOT NULL"),
+    case("string: EMPTY", "users", &["users.count"], &[("users.country", "EMPTY")], &[], "SELECT COUNT(*) FROM users WHERE country IS NULL OR country = ''"),
+    case("string: pattern and exclusion", "users", &["users.count"], &[("users.name", "USER1%,-USER10")], &[], "SELECT COUNT(*) FROM users WHERE UPPER(name) LIKE 'USER1%' AND UPPER(name) <> 'USER10'"),
+    case("string: underscore matches one character", "users", &["users.count"], &[("users.name", "USER_1")], &[], "SELECT COUNT(*) FROM users WHERE UPPER(name) LIKE 'USER_1'"),
+    case("string: filter on a joined view", "orders", &["orders.count"], &[("users.country", "FR")], &[], "SELECT COUNT(*) FROM orders o JOIN users u ON o.user_id = u.id WHERE u.country = 'FR'"),
+    // Number filter forms.
+    case("number: equals", "users", &["users.count"], &[("users.age", "22")], &[], "SELECT COUNT(*) FROM users WHERE age = 22"),
+    case("number: list", "users", &["users.count"], &[("users.age", "22,29,36")], &[], "SELECT COUNT(*) FROM users WHERE age IN (22, 29, 36)"),
+    case("number: not", "users", &["users.count"], &[("users.age", "NOT 22")], &[], "SELECT COUNT(*) FROM users WHERE age <> 22 OR age IS NULL"),
+    case("number: greater or equal", "users", &["users.count"], &[("users.age", ">=50")], &[], "SELECT COUNT(*) FROM users WHERE age >= 50"),
+    case("number: less than", "users", &["users.count"], &[("users.age", "<30")], &[], "SELECT COUNT(*) FROM users WHERE age < 30"),
+    case("number: closed interval", "users", &["users.count"], &[("users.age", "[20,40]")], &[], "SELECT COUNT(*) FROM users WHERE age BETWEEN 20 AND 40"),
+    case("number: open interval", "users", &["users.count"], &[("users.age", "(20,40)")], &[], "SELECT COUNT(*) FROM users WHERE age > 20 AND age < 40"),
+    case("number: half-open interval", "users", &["users.count"], &[("users.age", "[20,40)")], &[], "SELECT COUNT(*) FROM users WHERE age >= 20 AND age < 40"),
+    case("number: NULL", "users", &["users.count"], &[("users.age", "NULL")], &[], "SELECT COUNT(*) FROM users WHERE age IS NULL"),
+    case("number: not NULL", "users", &["users.count"], &[("users.age", "NOT NULL")], &[], "SELECT COUNT(*) FROM users WHERE age IS NOT NULL"),
+    case("number: decimals on amounts", "orders", &["orders.count"], &[("orders.amount", ">=100.25")], &[], "SELECT COUNT(*) FROM orders WHERE ROUND(amount, 2) >= 100.25"),
+    case("number: two ranges", "users", &["users.count"], &[("users.age", "<20,>60")], &[], "SELECT COUNT(*) FROM users WHERE age < 20 OR age > 60"),
+    // Date filter forms, "now" being Monday 2024-07-15 12:00.
+    case("date: a month", "orders", &["orders.count"], &[("orders.created_date", "2023-07")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2023-07-01' AND created_at < '2023-08-01'"),
+    case("date: a quarter", "orders", &["orders.count"], &[("orders.created_date", "2023-Q3")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2023-07-01' AND created_at < '2023-10-01'"),
+    case("date: a day", "orders", &["orders.count"], &[("orders.created_date", "2023/07/04")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2023-07-04' AND created_at < '2023-07-05'"),
+    case("date: a range", "orders", &["orders.count"], &[("orders.created_date", "2023-07-01 to 2023-07-15")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2023-07-01' AND created_at < '2023-07-15'"),
+    case("date: for n days", "orders", &["orders.count"], &[("orders.created_date", "2024-01-01 for 10 days")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-01-01' AND created_at < '2024-01-11'"),
+    case("date: before", "orders", &["orders.count"], &[("orders.created_date", "before 2023-09-01")], &[], "SELECT COUNT(*) FROM orders WHERE created_at < '2023-09-01'"),
+    case("date: after", "orders", &["orders.count"], &[("orders.created_date", "after 2024-06-01")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-06-01'"),
+    case("date: last n days", "orders", &["orders.count"], &[("orders.created_date", "last 30 days")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-06-16' AND created_at < '2024-07-16'"),
+    case("date: n months ago", "orders", &["orders.count"], &[("orders.created_date", "3 months ago")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-04-01' AND created_at < '2024-05-01'"),
+    case("date: last month", "orders", &["orders.count"], &[("orders.created_date", "last month")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-06-01' AND created_at < '2024-07-01'"),
+    case("date: this year", "orders", &["orders.count"], &[("orders.created_date", "this year")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-01-01' AND created_at < '2025-01-01'"),
+    case("date: this year to second", "orders", &["orders.count"], &[("orders.created_date", "this year to second")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2024-01-01' AND created_at < '2024-07-15 12:00:00'"),
+    case("date: before n months ago", "orders", &["orders.count"], &[("orders.created_date", "before 6 months ago")], &[], "SELECT COUNT(*) FROM orders WHERE created_at < '2024-01-01'"),
+    case("date: ago for", "orders", &["orders.count"], &[("orders.created_date", "12 months ago for 3 months")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2023-07-01' AND created_at < '2023-10-01'"),
+    case("date: several terms", "orders", &["orders.count"], &[("orders.created_date", "2023-07, 2024-02")], &[], "SELECT COUNT(*) FROM orders WHERE (created_at >= '2023-07-01' AND created_at < '2023-08-01') OR (created_at >= '2024-02-01' AND created_at < '2024-03-01')"),
+    case("date: NULL on an epoch column", "orders", &["orders.count"], &[("orders.shipped_date", "NULL")], &[], "SELECT COUNT(*) FROM orders WHERE shipped_epoch IS NULL"),
+    case("date: a minute", "orders", &["orders.count"], &[("orders.created_time", "2023-06-02 00:00 to 2023-06-10 00:00")], &[], "SELECT COUNT(*) FROM orders WHERE created_at >= '2023-06-02' AND created_at < '2023-06-10'"),
+    case("date: filter on a joined view's timeframe", "orders", &["orders.count"], &[("users.created_month", "2023-02")], &[], "SELECT COUNT(*) FROM orders o JOIN users u ON o.user_id = u.id WHERE u.created_at >= '2023-02-01' AND u.created_at < '2023-03-01'"),
+    // Yes/no filters.
+    case("yesno: yes", "orders", &["orders.count"], &[("orders.big", "yes")], &[], "SELECT COUNT(*) FROM orders WHERE ROUND(amount, 2) >= 100"),
+    case("yesno: no", "orders", &["orders.count"], &[("orders.big", "No")], &[], "SELECT COUNT(*) FROM orders WHERE NOT (ROUND(amount, 2) >= 100)"),
+    // Measures, joins and fan-out.
+    case("min, max and average", "orders", &["orders.status", "orders.average_amount"], &[], &["orders.status"], "SELECT status, AVG(amount) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("joined count is distinct", "orders", &["users.country", "users.count", "orders.count"], &[], &["users.country"], "SELECT u.country, COUNT(DISTINCT u.id), COUNT(*) FROM orders o LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1 NULLS LAST"),
+    case("joined average is per user", "orders", &["orders.status", "users.average_age"], &[], &["orders.status"], "SELECT o.status, (SELECT AVG(u.age) FROM users u WHERE u.id IN (SELECT user_id FROM orders o2 WHERE o2.status = o.status)) FROM orders o GROUP BY 1 ORDER BY 1"),
+    case("joined sum is per user", "orders", &["orders.status", "users.total_age"], &[], &["orders.status"], "SELECT o.status, (SELECT COALESCE(SUM(u.age), 0) FROM users u WHERE u.id IN (SELECT user_id FROM orders o2 WHERE o2.status = o.status)) FROM orders o GROUP BY 1 ORDER BY 1"),
+    case("many side sums stay plain", "orders", &["orders.status", "order_items.total_sale_price", "order_items.count"], &[], &["orders.status"], "SELECT o.status, SUM(i.sale_price), COUNT(i.id) FROM orders o LEFT JOIN order_items i ON i.order_id = o.id GROUP BY 1 ORDER BY 1"),
+    case("count over the one side of a one_to_many", "orders", &["orders.status", "orders.count", "order_items.count"], &[], &["orders.status"], "SELECT o.status, COUNT(DISTINCT o.id), COUNT(i.id) FROM orders o LEFT JOIN order_items i ON i.order_id = o.id GROUP BY 1 ORDER BY 1"),
+    case("measure filter and a having filter together", "orders", &["orders.user_id", "orders.complete_count"], &[("orders.complete_count", ">=2")], &["orders.user_id"], "SELECT user_id, COUNT(*) FILTER (WHERE status = 'complete') AS c FROM orders GROUP BY 1 HAVING c >= 2 ORDER BY 1"),
+    // Sorts and limits.
+    case("sort by a measure descending", "orders", &["orders.status", "orders.total_amount"], &[], &["orders.total_amount desc"], "SELECT status, SUM(amount) FROM orders GROUP BY 1 ORDER BY 2 DESC"),
+    case("two sorts", "orders", &["orders.created_year", "orders.status", "orders.count"], &[], &["orders.created_year desc", "orders.status"], "SELECT year(created_at), status, COUNT(*) FROM orders GROUP BY 1, 2 ORDER BY 1 DESC, 2"),
+    case("default sort: time descending", "orders", &["orders.created_month", "orders.count"], &[], &[], "SELECT strftime(created_at, '%Y-%m'), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1 DESC"),
+    case("default sort: first measure descending", "orders", &["orders.user_id", "orders.total_amount"], &[("orders.user_id", "<=10")], &[], "SELECT user_id, SUM(amount) FROM orders WHERE user_id <= 10 GROUP BY 1 ORDER BY 2 DESC"),
+    case("timeframe of a joined view", "orders", &["users.created_month", "orders.count"], &[], &["users.created_month"], "SELECT strftime(u.created_at, '%Y-%m'), COUNT(*) FROM orders o LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1 NULLS LAST"),
+    case("tier filter by label", "orders", &["orders.count"], &[("orders.amount_tier", "10 to 49,100 or Above")], &[], "SELECT COUNT(*) FROM orders WHERE (amount >= 10 AND amount < 50) OR amount >= 100"),
     // Post-query measures run over the returned rows in the query's order (after the limit).
     case("running total, percent of total, percent of previous", "orders",
         &["orders.created_month", "orders.count", "orders.running_count", "orders.share_of_orders", "orders.growth"], &[("orders.created_year", "2024")], &["orders.created_month"],
@@ -314,6 +378,17 @@ fn utc_to(zone: &str) -> sql::TimeZones {
 
 fn cases() -> Vec<Case> {
     let mut cases: Vec<Case> = CASES.iter().filter(|c| !c.name.ends_with("returned rows only")).map(|c| Case { ..*c }).collect();
+    cases.push(Case {
+        limit: Some(5),
+        ..case(
+            "limit with a total sort",
+            "orders",
+            &["orders.user_id", "orders.total_amount"],
+            &[],
+            &["orders.total_amount desc", "orders.user_id"],
+            "SELECT user_id, SUM(amount) AS s FROM orders GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+        )
+    });
     cases.push(Case {
         limit: Some(10),
         ..case("percent of total over the returned rows only", "orders", &["orders.user_id", "orders.share_of_orders"], &[], &["orders.user_id"],
