@@ -316,6 +316,11 @@ fn catalog() -> Catalog {
     diagnostics.extend(more);
     let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(&project.sources)).collect();
     assert!(rendered.is_empty(), "the corpus project must load cleanly:\n{}", rendered.join("\n"));
+    // As `sightline validate` does: every field of every explore compiles on its own.
+    for model in catalog.models.values() {
+        let problems = sql::check_fields(model, &DuckDb, date(2024, 7, 15).at(12, 0, 0, 0));
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
     catalog
 }
 

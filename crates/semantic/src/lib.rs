@@ -15,5 +15,6 @@ mod timeframe;
 mod validate;
 
 pub use build::build_catalog;
+pub use lookml::Span;
 pub use model::*;
 pub use references::{parse_references, Reference, ReferenceKind};

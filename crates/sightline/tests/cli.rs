@@ -43,6 +43,25 @@ fn validate_names_file_line_and_column_and_fails() {
 }
 
 #[test]
+fn validate_compiles_every_field_and_locates_what_does_not() {
+    let dir = temp_project(
+        "compile",
+        &[
+            ("shop.model.lkml", "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {}\nexplore: users {}\n"),
+            (
+                "orders.view.lkml",
+                "view: orders {\n  dimension: id { primary_key: yes type: number }\n  dimension: buyer {\n    sql: ${users.name} ;;\n  }\n}\nview: users {\n  dimension: name {}\n}\n",
+            ),
+        ],
+    );
+    let out = sightline().args(["validate", "--project"]).arg(&dir).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("orders.view.lkml:3:3: in explore `orders`:") && stderr.contains("users"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn serve_refuses_unknown_config_keys_and_warns_of_missing_connections() {
     let dir = temp_project(
         "serve",

@@ -5,6 +5,7 @@
 //! values reach SQL only through the dialect's literal quoting or after being parsed as numbers
 //! and dates.
 
+mod check;
 mod compile;
 pub mod dialect;
 mod error;
@@ -12,6 +13,7 @@ pub mod filter;
 mod liquid;
 mod query;
 
+pub use check::{check_fields, FieldProblem};
 pub use compile::{compile, CompiledQuery};
 pub use dialect::{dialect_for, BigQuery, ClickHouse, Dialect, DuckDb, MySql, Postgres, Redshift, Snowflake, Trino, DIALECTS};
 pub use error::CompileError;

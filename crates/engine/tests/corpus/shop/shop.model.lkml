@@ -32,6 +32,7 @@ explore: order_items {
 
 explore: completed_orders {
   from: orders
+  fields: [ALL_FIELDS*, -completed_orders.needs_users*]
   sql_always_where: ${completed_orders.status} = 'complete' ;;
   sql_always_having: ${completed_orders.count} > 1 ;;
   always_filter: { filters: [completed_orders.created_year: "2024"] }
@@ -43,7 +44,7 @@ explore: conditional_orders {
     filters: [conditional_orders.status: "pending"]
     unless: [conditional_orders.id]
   }
-  fields: [ALL_FIELDS*, -conditional_orders.total_amount]
+  fields: [ALL_FIELDS*, -conditional_orders.total_amount, -conditional_orders.needs_users*]
 }
 
 explore: customers {

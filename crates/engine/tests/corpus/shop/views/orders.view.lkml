@@ -118,4 +118,6 @@ view: orders {
   }
 
   set: detail { fields: [id, status, users.name] }
+  # Fields that need the users join, left out of explores without it.
+  set: needs_users { fields: [hours_since_signup, days_since_signup, weeks_since_signup, months_since_signup, us_amount] }
 }
