@@ -108,12 +108,12 @@ fn convert(v: ValueRef<'_>) -> Value {
         ValueRef::UTinyInt(i) => Value::Int(i.into()),
         ValueRef::USmallInt(i) => Value::Int(i.into()),
         ValueRef::UInt(i) => Value::Int(i.into()),
-        ValueRef::UBigInt(i) => i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64)),
-        ValueRef::HugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64)),
-        ValueRef::UHugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64)),
+        ValueRef::UBigInt(i) => i64::try_from(i).map(Value::Int).unwrap_or_else(|_| Value::Decimal(i.to_string())),
+        ValueRef::HugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or_else(|_| Value::Decimal(i.to_string())),
+        ValueRef::UHugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or_else(|_| Value::Decimal(i.to_string())),
         ValueRef::Float(f) => Value::Float(f.into()),
         ValueRef::Double(f) => Value::Float(f),
-        ValueRef::Decimal(d) => d.to_string().parse::<f64>().map(Value::Float).unwrap_or(Value::Null),
+        ValueRef::Decimal(d) => Value::Decimal(d.to_string()),
         ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
         ValueRef::Date32(days) => civil_date(days.into()).map(Value::Date).unwrap_or(Value::Null),
         ValueRef::Timestamp(unit, n) => timestamp(unit, n).map(Value::DateTime).unwrap_or(Value::Null),
@@ -183,7 +183,7 @@ mod tests {
         let row: Vec<Value> = (0..8).map(|c| r.value(c, 0).clone()).collect();
         assert_eq!(row[0], Value::Int(1));
         assert_eq!(row[1], Value::Float(2.5));
-        assert_eq!(row[2], Value::Float(3.25));
+        assert_eq!(row[2], Value::Decimal("3.25".into()));
         assert_eq!(row[3], Value::Text("x".into()));
         assert_eq!(row[4], Value::Date(jiff::civil::date(2024, 3, 5)));
         assert_eq!(row[5], Value::DateTime(jiff::civil::date(2024, 3, 5).at(10, 11, 12, 0)));

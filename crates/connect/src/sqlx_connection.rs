@@ -199,6 +199,14 @@ fn sql_error(e: sqlx::Error) -> ConnectError {
     }
 }
 
+/// Plain decimal digits (`-12.50`), the form kept exact as [`Value::Decimal`].
+fn is_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    !unsigned.is_empty()
+        && unsigned.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && unsigned.bytes().filter(|b| *b == b'.').count() <= 1
+}
+
 /// A value printed by the database, typed by its column's type name.
 fn parse_text(type_name: &str, text: Option<&str>) -> Value {
     let Some(text) = text else { return Value::Null };
@@ -208,7 +216,8 @@ fn parse_text(type_name: &str, text: Option<&str>) -> Value {
         "INT2" | "INT4" | "INT8" | "SMALLINT" | "INT" | "INTEGER" | "BIGINT" | "MEDIUMINT" | "TINYINT" | "YEAR" | "OID" => text
             .parse::<i64>()
             .map(Value::Int)
-            .unwrap_or_else(|_| text.parse::<f64>().map(Value::Float).unwrap_or_else(|_| Value::Text(text.into()))),
+            .unwrap_or_else(|_| if is_decimal(text) { Value::Decimal(text.into()) } else { Value::Text(text.into()) }),
+        "NUMERIC" | "DECIMAL" if is_decimal(text) => Value::Decimal(text.into()),
         "FLOAT4" | "FLOAT8" | "FLOAT" | "DOUBLE" | "REAL" | "NUMERIC" | "DECIMAL" => match text {
             "NaN" => Value::Float(f64::NAN),
             "Infinity" => Value::Float(f64::INFINITY),
@@ -241,7 +250,9 @@ mod tests {
     #[test]
     fn printed_values_are_typed_by_column() {
         assert_eq!(parse_text("INT8", Some("42")), Value::Int(42));
-        assert_eq!(parse_text("NUMERIC", Some("12.50")), Value::Float(12.5));
+        assert_eq!(parse_text("NUMERIC", Some("12.50")), Value::Decimal("12.50".into()));
+        assert!(matches!(parse_text("NUMERIC", Some("NaN")), Value::Float(f) if f.is_nan()));
+        assert_eq!(parse_text("DOUBLE", Some("2.5")), Value::Float(2.5));
         assert_eq!(parse_text("BIGINT UNSIGNED", Some("7")), Value::Int(7));
         assert_eq!(parse_text("DATE", Some("2024-03-05")), Value::Date(jiff::civil::date(2024, 3, 5)));
         assert_eq!(

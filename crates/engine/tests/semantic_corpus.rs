@@ -499,6 +499,7 @@ fn copy_corpus(db: &dyn Connection, datetime: &str) {
                             Value::Null => "NULL".into(),
                             Value::Int(i) => i.to_string(),
                             Value::Float(f) => f.to_string(),
+                            Value::Decimal(d) => d.clone(),
                             Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
                             Value::Date(d) => format!("'{d}'"),
                             Value::DateTime(t) => format!("'{}'", t.strftime("%Y-%m-%d %H:%M:%S")),

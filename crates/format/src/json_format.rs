@@ -34,10 +34,24 @@ fn write_value(value: &Value, out: &mut impl Write) -> Result<(), FormatError> {
         Value::Int(i) => write!(out, "{i}")?,
         Value::Float(f) if f.is_finite() => serde_json::to_writer(&mut *out, f).map_err(std::io::Error::from)?,
         Value::Float(_) => out.write_all(b"null")?,
+        // Exact digits as a JSON number (the grammar is checked: anything else goes as a string).
+        Value::Decimal(d) if is_json_number(d) => out.write_all(d.as_bytes())?,
+        Value::Decimal(d) => serde_json::to_writer(&mut *out, d).map_err(std::io::Error::from)?,
         Value::Text(s) => serde_json::to_writer(&mut *out, s).map_err(std::io::Error::from)?,
         other => serde_json::to_writer(&mut *out, &other.to_text()).map_err(std::io::Error::from)?,
     }
     Ok(())
+}
+
+/// `-?digits(.digits)?`: a decimal that is valid JSON as it stands.
+fn is_json_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && (whole == "0" || !whole.starts_with('0')) && fraction.is_none_or(digits)
 }
 
 pub fn write_inline_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
@@ -60,6 +74,15 @@ mod tests {
         r.push_row(vec![Value::Text("complete".into()), Value::Int(3)]);
         r.push_row(vec![Value::Null, Value::Float(1.5)]);
         r
+    }
+
+    #[test]
+    fn decimals_are_exact_json_numbers() {
+        let mut r = ResultSet::new(vec![ColumnInfo::plain("a", ValueType::Number), ColumnInfo::plain("b", ValueType::Number)]);
+        r.push_row(vec![Value::Decimal("-12345678901234567890.10".into()), Value::Decimal("01.5".into())]);
+        let mut out = Vec::new();
+        write_json(&r, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r#"[{"a":-12345678901234567890.10,"b":"01.5"}]"#);
     }
 
     #[test]

@@ -118,6 +118,10 @@ fn short_number(v: f64) -> String {
 fn display(value: &result::Value) -> String {
     match value {
         result::Value::Float(f) if f.fract() != 0.0 => format!("{f:.2}"),
+        result::Value::Decimal(d) => match d.parse::<f64>() {
+            Ok(f) if f.fract() != 0.0 => format!("{f:.2}"),
+            _ => d.clone(),
+        },
         other => other.to_text().unwrap_or_else(|| "∅".into()),
     }
 }

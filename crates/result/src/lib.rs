@@ -58,6 +58,9 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
+    /// An exact decimal as the database printed it (`1234.50`): DECIMAL/NUMERIC columns and
+    /// integers too large for `i64` stay exact.
+    Decimal(String),
     Text(String),
     Date(Date),
     DateTime(DateTime),
@@ -69,6 +72,7 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
+            Value::Decimal(d) => d.parse().ok(),
             Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
             _ => None,
         }
@@ -81,6 +85,7 @@ impl Value {
             Value::Bool(b) => Some(if *b { "Yes".into() } else { "No".into() }),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(format_float(*f)),
+            Value::Decimal(d) => Some(d.clone()),
             Value::Text(s) => Some(s.clone()),
             // Hand-formatted: jiff's general strftime dominated large results.
             Value::Date(d) => Some(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())),
@@ -132,6 +137,13 @@ impl ResultSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_stay_exact() {
+        let d = Value::Decimal("12345678901234567890.10".into());
+        assert_eq!(d.to_text().unwrap(), "12345678901234567890.10");
+        assert!((d.as_f64().unwrap() - 1.2345678901234567e19).abs() < 1e4);
+    }
 
     #[test]
     fn text_forms_follow_looker() {
