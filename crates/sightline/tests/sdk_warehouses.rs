@@ -82,7 +82,6 @@ fn serve(config: &str, dir: &Path) -> (Served, String) {
         .arg(dir)
         .env("SIGHTLINE_ADMIN_CLIENT_ID", CLIENT_ID)
         .env("SIGHTLINE_ADMIN_CLIENT_SECRET", CLIENT_SECRET)
-        .env("SIGHTLINE_TEST_WAREHOUSE_PASSWORD", "")
         .env_remove("SIGHTLINE_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
