@@ -117,9 +117,11 @@ fn convert(v: ValueRef<'_>) -> Value {
         ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
         ValueRef::Date32(days) => civil_date(days.into()).map(Value::Date).unwrap_or(Value::Null),
         ValueRef::Timestamp(unit, n) => timestamp(unit, n).map(Value::DateTime).unwrap_or(Value::Null),
+        // Types with no cell type of their own are written as JSON text (lists as arrays,
+        // structs and maps as objects), times and intervals as DuckDB prints them.
         other => match other.to_owned() {
-            duckdb::types::Value::Text(s) => Value::Text(s),
-            v => Value::Text(format!("{v:?}")),
+            duckdb::types::Value::Text(s) | duckdb::types::Value::Enum(s) => Value::Text(s),
+            v => Value::Text(json_text(&v)),
         },
     }
 }
@@ -162,6 +164,77 @@ fn timestamp(unit: TimeUnit, n: i64) -> Option<jiff::civil::DateTime> {
     .ok()
 }
 
+/// A DuckDB value as JSON text, for the types a cell has no variant for.
+fn json_text(v: &duckdb::types::Value) -> String {
+    use duckdb::types::Value as D;
+    fn json(v: &D) -> serde_json::Value {
+        use serde_json::Value as J;
+        match v {
+            D::Null => J::Null,
+            D::Boolean(b) => J::Bool(*b),
+            D::List(items) | D::Array(items) => J::Array(items.iter().map(json).collect()),
+            D::Struct(fields) => J::Object(fields.iter().map(|(k, v)| (k.clone(), json(v))).collect()),
+            D::Map(entries) => J::Object(entries.iter().map(|(k, v)| (scalar_text(k), json(v))).collect()),
+            D::Union(inner) => json(inner),
+            other => match convert(value_ref(other)) {
+                Value::Null => J::Null,
+                Value::Int(i) => J::from(i),
+                Value::Float(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+                Value::Bool(b) => J::Bool(b),
+                cell => J::String(cell.to_text().unwrap_or_default()),
+            },
+        }
+    }
+    fn scalar_text(v: &D) -> String {
+        match json(v) {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        }
+    }
+    match v {
+        D::Time64(unit, n) => {
+            let micros = match unit {
+                TimeUnit::Second => n.saturating_mul(1_000_000),
+                TimeUnit::Millisecond => n.saturating_mul(1_000),
+                TimeUnit::Microsecond => *n,
+                TimeUnit::Nanosecond => n / 1_000,
+            };
+            let (h, m, s, us) = (micros / 3_600_000_000, micros / 60_000_000 % 60, micros / 1_000_000 % 60, micros % 1_000_000);
+            if us == 0 {
+                format!("{h:02}:{m:02}:{s:02}")
+            } else {
+                format!("{h:02}:{m:02}:{s:02}.{us:06}")
+            }
+        }
+        D::Interval { months, days, nanos } => format!("{months} months {days} days {} seconds", *nanos as f64 / 1e9),
+        other => json(other).to_string(),
+    }
+}
+
+/// A borrowed view of an owned value, to reuse [`convert`] for the scalars inside lists.
+fn value_ref(v: &duckdb::types::Value) -> ValueRef<'_> {
+    use duckdb::types::Value as D;
+    match v {
+        D::Boolean(b) => ValueRef::Boolean(*b),
+        D::TinyInt(i) => ValueRef::TinyInt(*i),
+        D::SmallInt(i) => ValueRef::SmallInt(*i),
+        D::Int(i) => ValueRef::Int(*i),
+        D::BigInt(i) => ValueRef::BigInt(*i),
+        D::HugeInt(i) => ValueRef::HugeInt(*i),
+        D::UTinyInt(i) => ValueRef::UTinyInt(*i),
+        D::USmallInt(i) => ValueRef::USmallInt(*i),
+        D::UInt(i) => ValueRef::UInt(*i),
+        D::UBigInt(i) => ValueRef::UBigInt(*i),
+        D::Float(f) => ValueRef::Float(*f),
+        D::Double(f) => ValueRef::Double(*f),
+        D::Decimal(d) => ValueRef::Decimal(*d),
+        D::Timestamp(u, n) => ValueRef::Timestamp(*u, *n),
+        D::Text(s) | D::Enum(s) => ValueRef::Text(s.as_bytes()),
+        D::Date32(d) => ValueRef::Date32(*d),
+        _ => ValueRef::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +261,18 @@ mod tests {
         assert_eq!(row[4], Value::Date(jiff::civil::date(2024, 3, 5)));
         assert_eq!(row[5], Value::DateTime(jiff::civil::date(2024, 3, 5).at(10, 11, 12, 0)));
         assert_eq!(row[6], Value::Null);
+        let nested = db
+            .query(
+                "SELECT [1, 2, NULL], {'a': 1, 'b': 'x'}, TIME '10:11:12', 'sad'::ENUM('sad', 'ok'), [DATE '2024-03-05']",
+                (0..5).map(|i| col(&i.to_string())).collect(),
+            )
+            .unwrap();
+        let cells: Vec<Value> = (0..5).map(|c| nested.value(c, 0).clone()).collect();
+        assert_eq!(cells[0], Value::Text("[1,2,null]".into()));
+        assert_eq!(cells[1], Value::Text(r#"{"a":1,"b":"x"}"#.into()));
+        assert_eq!(cells[2], Value::Text("10:11:12".into()));
+        assert_eq!(cells[3], Value::Text("sad".into()));
+        assert_eq!(cells[4], Value::Text(r#"["2024-03-05"]"#.into()));
         assert_eq!(row[7], Value::Bool(true));
     }
 
