@@ -97,18 +97,7 @@ impl Connection for PostgresConnection {
 
     fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
         let rows = self.runtime.block_on(sqlx::raw_sql(sql).fetch_all(&self.pool)).map_err(sql_error)?;
-        let mut result = ResultSet::new(columns);
-        for row in &rows {
-            let mut values = Vec::with_capacity(row.len());
-            for (i, column) in row.columns().iter().enumerate() {
-                let raw = row.try_get_raw(i).map_err(sql_error)?;
-                let text =
-                    if sqlx::ValueRef::is_null(&raw) { None } else { Some(raw.as_str().map_err(|e| ConnectError::Sql(e.to_string()))?) };
-                values.push(parse_text(column.type_info().name(), text));
-            }
-            result.push_row(values);
-        }
-        Ok(result)
+        collect(&rows, columns, pg_text)
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
@@ -155,21 +144,43 @@ impl Connection for MySqlConnection {
 
     fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
         let rows = self.runtime.block_on(sqlx::raw_sql(sql).fetch_all(&self.pool)).map_err(sql_error)?;
-        let mut result = ResultSet::new(columns);
-        for row in &rows {
-            let mut values = Vec::with_capacity(row.len());
-            for (i, column) in row.columns().iter().enumerate() {
-                let text: Option<&str> = row.try_get_unchecked(i).map_err(sql_error)?;
-                values.push(parse_text(column.type_info().name(), text));
-            }
-            result.push_row(values);
-        }
-        Ok(result)
+        collect(&rows, columns, mysql_text)
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
         self.runtime.block_on(sqlx::raw_sql(sql).execute(&self.pool)).map(|_| ()).map_err(sql_error)
     }
+}
+
+/// Rows printed by the database, typed by their columns' type names.
+fn collect<R: Row>(
+    rows: &[R],
+    columns: Vec<ColumnInfo>,
+    text: fn(&R, usize) -> Result<Option<&str>, ConnectError>,
+) -> Result<ResultSet, ConnectError> {
+    let mut result = ResultSet::new(columns);
+    for row in rows {
+        let mut values = Vec::with_capacity(row.len());
+        for (i, column) in row.columns().iter().enumerate() {
+            values.push(parse_text(column.type_info().name(), text(row, i)?));
+        }
+        result.push_row(values);
+    }
+    Ok(result)
+}
+
+/// PostgreSQL's simple protocol sends text; NULL is its own marker.
+fn pg_text(row: &sqlx::postgres::PgRow, i: usize) -> Result<Option<&str>, ConnectError> {
+    let raw = row.try_get_raw(i).map_err(sql_error)?;
+    if sqlx::ValueRef::is_null(&raw) {
+        return Ok(None);
+    }
+    raw.as_str().map(Some).map_err(|e| ConnectError::Sql(e.to_string()))
+}
+
+/// MySQL's text protocol: every value reads as text.
+fn mysql_text(row: &sqlx::mysql::MySqlRow, i: usize) -> Result<Option<&str>, ConnectError> {
+    row.try_get_unchecked(i).map_err(sql_error)
 }
 
 fn describe(target: &ServerTarget) -> crate::ConnectionInfo {

@@ -89,14 +89,16 @@ impl Dialect for Trino {
         }
     }
 
-    // Looker's method: DISTINCT (value + key hash) minus DISTINCT hash, exact to six decimals.
+    // Exact: the group's distinct (key, value) rows collected into an array and folded once each
+    // (a 64-bit key hash added to values, Looker's method elsewhere, could collide in big groups).
     fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> Result<String, Unsupported> {
-        let hash = format!("CAST(from_big_endian_64(substr(md5(to_utf8(CAST({key} AS VARCHAR))), 1, 8)) AS DECIMAL(38, 0))");
-        let scaled = format!("CAST(floor(COALESCE({value}, 0) * 1000000) AS DECIMAL(38, 0))");
-        let sum = format!("(CAST(SUM(DISTINCT {scaled} + {hash}) - SUM(DISTINCT {hash}) AS DOUBLE) / 1000000)");
+        let pairs = format!(
+            "array_agg(DISTINCT CAST(ROW(CAST({key} AS VARCHAR), CAST({value} AS DECIMAL(38, 9))) AS ROW(k VARCHAR, v DECIMAL(38, 9)))) FILTER (WHERE {key} IS NOT NULL)"
+        );
+        let sum = format!("reduce({pairs}, CAST(0 AS DECIMAL(38, 9)), (s, x) -> s + COALESCE(x.v, 0), s -> s)");
         match aggregate {
             KeyedAggregate::Sum => Ok(format!("COALESCE({sum}, 0)")),
-            KeyedAggregate::Average => Ok(format!("{sum} / NULLIF(COUNT(DISTINCT CASE WHEN {value} IS NOT NULL THEN {key} END), 0)")),
+            KeyedAggregate::Average => Ok(format!("CAST({sum} AS DOUBLE) / NULLIF(cardinality(filter({pairs}, x -> x.v IS NOT NULL)), 0)")),
             _ => Err(Unsupported("medians and percentiles over repeated rows are not supported on Trino".into())),
         }
     }
