@@ -74,7 +74,7 @@ pub fn load_project(root: &Path) -> (Project, Vec<Diagnostic>) {
         loader.diagnostics.push(Diagnostic::project(format!("no *.model.lkml file in {}", root.display())));
     }
     for i in models {
-        let Some(file) = loader.load(i) else { continue };
+        let Some(file) = loader.read(i) else { continue };
         let relative = &loader.files[i].relative;
         let base = relative.rsplit('/').next().unwrap_or(relative);
         let name = base.trim_end_matches(".model.lkml").to_string();
@@ -161,10 +161,6 @@ impl Loader {
     }
 
     /// Reads and parses `files[i]` once; later calls return the same id.
-    fn load(&mut self, i: usize) -> Option<FileId> {
-        self.read(i)
-    }
-
     fn read(&mut self, i: usize) -> Option<FileId> {
         let file = &self.files[i];
         if let Some(id) = self.by_canonical.get(&file.canonical) {
@@ -234,7 +230,7 @@ impl Loader {
                     ));
                     continue;
                 }
-                let Some(id) = self.load(i) else { continue };
+                let Some(id) = self.read(i) else { continue };
                 if seen.insert(id) {
                     out.push(id);
                     self.follow_includes(id, out, seen);

@@ -240,12 +240,6 @@ pub enum DimensionType {
     },
 }
 
-impl DimensionType {
-    pub fn is_time(&self) -> bool {
-        matches!(self, DimensionType::Time(_))
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TierStyle {
     Classic,
@@ -493,12 +487,19 @@ impl Field {
         }
     }
 
-    /// The dimension type, for dimensions.
-    pub fn dimension_type(&self) -> Option<&DimensionType> {
+    /// Every SQL snippet the field is written with (`sql`, duration ends, `sql_distinct_key`,
+    /// `case` conditions, location parts): what its `${…}` references are read from.
+    pub fn sql_snippets(&self) -> Vec<&str> {
+        let mut snippets: Vec<&str> =
+            [&self.sql, &self.sql_start, &self.sql_end, &self.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();
         match &self.kind {
-            FieldKind::Dimension(d) => Some(d),
-            _ => None,
+            FieldKind::Dimension(DimensionType::Case { whens, .. }) => snippets.extend(whens.iter().map(|(w, _)| w.as_str())),
+            FieldKind::Dimension(DimensionType::Location { latitude, longitude }) => {
+                snippets.extend([latitude.as_str(), longitude.as_str()])
+            }
+            _ => {}
         }
+        snippets
     }
 }
 

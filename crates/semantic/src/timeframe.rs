@@ -167,8 +167,9 @@ impl Timeframe {
         )
     }
 
-    pub fn is_fiscal(self) -> bool {
-        matches!(self, Timeframe::FiscalMonthNum | Timeframe::FiscalQuarter | Timeframe::FiscalQuarterOfYear | Timeframe::FiscalYear)
+    /// Timeframes whose values are numbers (years and the numeric parts).
+    pub fn value_is_number(self) -> bool {
+        self.is_numeric_part() || matches!(self, Timeframe::Year | Timeframe::FiscalYear)
     }
 }
 

@@ -96,16 +96,7 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
         }
         for field in &view.fields {
             let what = format!("field `{}.{}`", view.name, field.name);
-            let mut snippets: Vec<&str> =
-                [&field.sql, &field.sql_start, &field.sql_end, &field.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();
-            match &field.kind {
-                FieldKind::Dimension(DimensionType::Case { whens, .. }) => snippets.extend(whens.iter().map(|(s, _)| s.as_str())),
-                FieldKind::Dimension(DimensionType::Location { latitude, longitude }) => {
-                    snippets.extend([latitude.as_str(), longitude.as_str()])
-                }
-                _ => {}
-            }
-            for sql in snippets {
+            for sql in field.sql_snippets() {
                 check_references(model, sql, field.span, Some(view), None, &what, diagnostics);
             }
             for filter in &field.filters {

@@ -49,12 +49,12 @@ fn queries() -> Vec<(&'static str, QueryBody)> {
     ]
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
+pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
 
-fn time<T>(iterations: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<Duration> {
+pub(crate) fn time<T>(iterations: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<Duration> {
     f()?;
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {

@@ -8,9 +8,10 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+
+use crate::bench::time;
 
 const FIELDS_PER_VIEW: usize = 40;
 
@@ -46,22 +47,6 @@ fn generate(root: &Path, views: usize) -> anyhow::Result<u64> {
     bytes += model.len() as u64;
     std::fs::write(root.join("warehouse.model.lkml"), model)?;
     Ok(bytes)
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn time(iterations: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
-    f()?;
-    let mut samples = Vec::with_capacity(iterations);
-    for _ in 0..iterations {
-        let start = Instant::now();
-        f()?;
-        samples.push(start.elapsed());
-    }
-    Ok(median(samples))
 }
 
 pub fn run(views: usize, iterations: usize, data_dir: &Path) -> anyhow::Result<()> {

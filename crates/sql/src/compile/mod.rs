@@ -217,16 +217,7 @@ impl<'a> Compiler<'a> {
                 self.aliases.insert(t.alias.to_string());
             }
             let f = t.field;
-            let mut snippets: Vec<&str> =
-                [&f.sql, &f.sql_start, &f.sql_end, &f.sql_distinct_key].into_iter().flatten().map(String::as_str).collect();
-            match &f.kind {
-                FieldKind::Dimension(DimensionType::Case { whens, .. }) => snippets.extend(whens.iter().map(|(w, _)| w.as_str())),
-                FieldKind::Dimension(DimensionType::Location { latitude, longitude }) => {
-                    snippets.extend([latitude.as_str(), longitude.as_str()])
-                }
-                _ => {}
-            }
-            for sql in snippets {
+            for sql in f.sql_snippets() {
                 self.push_references(sql, t.alias, t.view, &mut todo);
             }
             let related = f.filters.iter().map(|m| m.field.as_str()).chain(f.order_by_field.as_deref()).chain(f.list_field.as_deref());
@@ -1153,15 +1144,7 @@ fn column_info(t: Target) -> ColumnInfo {
             | Timeframe::Millisecond
             | Timeframe::Microsecond => ValueType::DateTime,
             Timeframe::Date | Timeframe::Week => ValueType::Date,
-            Timeframe::Year
-            | Timeframe::DayOfWeekIndex
-            | Timeframe::DayOfMonth
-            | Timeframe::DayOfYear
-            | Timeframe::WeekOfYear
-            | Timeframe::MonthNum
-            | Timeframe::HourOfDay
-            | Timeframe::FiscalMonthNum
-            | Timeframe::FiscalYear => ValueType::Number,
+            tf if tf.value_is_number() => ValueType::Number,
             _ => ValueType::String,
         },
     };

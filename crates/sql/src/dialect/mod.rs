@@ -93,6 +93,28 @@ pub trait Dialect: Send + Sync {
     fn list(&self, value: &str) -> String;
 }
 
+/// Looker's symmetric aggregate for dialects that cannot collect distinct (key, value) pairs:
+/// SUM DISTINCT of (value scaled to six decimals + key `hash`) minus SUM DISTINCT of the hash.
+/// Safe while the hash is far wider than the values (Snowflake ~1e27, Redshift ~1e26);
+/// `numeric` is the exact type, `divisor` the scale as the dialect divides by it.
+pub(crate) fn hashed_keyed_aggregate(
+    aggregate: KeyedAggregate,
+    value: &str,
+    key: &str,
+    hash: &str,
+    numeric: &str,
+    divisor: &str,
+    dialect: &str,
+) -> Result<String, Unsupported> {
+    let scaled = format!("CAST(FLOOR(COALESCE({value}, 0) * 1000000) AS {numeric})");
+    let sum = format!("((SUM(DISTINCT {scaled} + {hash}) - SUM(DISTINCT {hash})) / {divisor})");
+    match aggregate {
+        KeyedAggregate::Sum => Ok(format!("COALESCE({sum}, 0)")),
+        KeyedAggregate::Average => Ok(format!("{sum} / NULLIF(COUNT(DISTINCT CASE WHEN {value} IS NOT NULL THEN {key} END), 0)")),
+        _ => Err(Unsupported(format!("medians and percentiles over repeated rows are not supported on {dialect}"))),
+    }
+}
+
 /// What a dialect cannot compute, named for the error the query gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsupported(pub String);

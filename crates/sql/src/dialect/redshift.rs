@@ -3,7 +3,7 @@
 
 use semantic::{Datatype, Interval, Timeframe};
 
-use super::{Calendar, Dialect, KeyedAggregate, Postgres, Unsupported};
+use super::{hashed_keyed_aggregate, Calendar, Dialect, KeyedAggregate, Postgres, Unsupported};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Redshift;
@@ -53,18 +53,11 @@ impl Dialect for Redshift {
         }
     }
 
-    // Looker's method: DISTINCT (value + key hash) minus DISTINCT hash, exact to six decimals.
     fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> Result<String, Unsupported> {
         let hash = format!(
             "(CAST(STRTOL(LEFT(MD5(CAST({key} AS VARCHAR)), 15), 16) AS DECIMAL(38, 0)) * 1.0e8 + CAST(STRTOL(RIGHT(MD5(CAST({key} AS VARCHAR)), 15), 16) AS DECIMAL(38, 0)))"
         );
-        let scaled = format!("CAST(FLOOR(COALESCE({value}, 0) * 1000000) AS DECIMAL(38, 0))");
-        let sum = format!("((SUM(DISTINCT {scaled} + {hash}) - SUM(DISTINCT {hash})) / 1000000.0)");
-        match aggregate {
-            KeyedAggregate::Sum => Ok(format!("COALESCE({sum}, 0)")),
-            KeyedAggregate::Average => Ok(format!("{sum} / NULLIF(COUNT(DISTINCT CASE WHEN {value} IS NOT NULL THEN {key} END), 0)")),
-            _ => Err(Unsupported("medians and percentiles over repeated rows are not supported on Redshift".into())),
-        }
+        hashed_keyed_aggregate(aggregate, value, key, &hash, "DECIMAL(38, 0)", "1000000.0", "Redshift")
     }
 
     fn median(&self, value: &str) -> Result<String, Unsupported> {

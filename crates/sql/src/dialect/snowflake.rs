@@ -2,7 +2,7 @@
 
 use semantic::{Datatype, Interval, Timeframe};
 
-use super::{Calendar, Dialect, KeyedAggregate, Unsupported};
+use super::{hashed_keyed_aggregate, Calendar, Dialect, KeyedAggregate, Unsupported};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Snowflake;
@@ -94,16 +94,9 @@ impl Dialect for Snowflake {
         }
     }
 
-    // Looker's method: DISTINCT (value + key hash) minus DISTINCT hash, exact to six decimals.
     fn keyed_aggregate(&self, aggregate: KeyedAggregate, value: &str, key: &str) -> Result<String, Unsupported> {
         let hash = format!("(TO_NUMBER(MD5(CAST({key} AS VARCHAR)), 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX') % 1.0e27)::NUMERIC(38, 0)");
-        let scaled = format!("CAST(FLOOR(COALESCE({value}, 0) * 1000000) AS NUMERIC(38, 0))");
-        let sum = format!("((SUM(DISTINCT {scaled} + {hash}) - SUM(DISTINCT {hash})) / 1000000)");
-        match aggregate {
-            KeyedAggregate::Sum => Ok(format!("COALESCE({sum}, 0)")),
-            KeyedAggregate::Average => Ok(format!("{sum} / NULLIF(COUNT(DISTINCT CASE WHEN {value} IS NOT NULL THEN {key} END), 0)")),
-            _ => Err(Unsupported("medians and percentiles over repeated rows are not supported on Snowflake".into())),
-        }
+        hashed_keyed_aggregate(aggregate, value, key, &hash, "NUMERIC(38, 0)", "1000000", "Snowflake")
     }
 
     fn median(&self, value: &str) -> Result<String, Unsupported> {
