@@ -131,6 +131,7 @@ impl QueryBody {
             sorts: self.sorts.clone().unwrap_or_default(),
             limit: sql::Limit::parse(limit.or(self.limit.as_deref()))?,
             time_zones: None,
+            ..Default::default()
         })
     }
 

@@ -373,6 +373,7 @@ fn spec(case: &Case) -> QuerySpec {
         sorts: case.sorts.iter().map(|s| s.to_string()).collect(),
         limit: case.limit.map(Limit::Rows).unwrap_or(Limit::All),
         time_zones: case.zone.map(utc_to),
+        ..Default::default()
     }
 }
 

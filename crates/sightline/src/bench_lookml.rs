@@ -97,6 +97,7 @@ pub fn run(views: usize, iterations: usize, data_dir: &Path) -> anyhow::Result<(
         sorts: vec![],
         limit: sql::Limit::Rows(500),
         time_zones: None,
+        ..Default::default()
     };
     let now = jiff::civil::date(2024, 5, 17).at(12, 0, 0, 0);
     let rounds = 1000;

@@ -31,6 +31,7 @@ pub fn check_fields(model: &Model, dialect: &dyn Dialect, now: DateTime) -> Vec<
                     sorts: Vec::new(),
                     limit: Limit::Rows(1),
                     time_zones: None,
+                    ..Default::default()
                 };
                 let Err(e) = compile(model, &spec, dialect, now) else { continue };
                 let message = e.to_string();

@@ -21,6 +21,8 @@ pub enum CompileError {
     NoFields,
     #[error("`{field}` is a filter-only field (`filter:` or `parameter:`): filter on it, it cannot be selected")]
     NotSelectable { field: String },
+    #[error("pivot `{field}`: {message}")]
+    InvalidPivot { field: String, message: String },
     #[error("{what}: {message}")]
     Model { what: String, message: String },
 }
@@ -37,6 +39,7 @@ impl CompileError {
             CompileError::InvalidFilter { .. } => "filters",
             CompileError::InvalidSort { .. } => "sorts",
             CompileError::InvalidLimit { .. } => "limit",
+            CompileError::InvalidPivot { .. } => "pivots",
             CompileError::Model { .. } => "model",
         }
     }

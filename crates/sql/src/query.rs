@@ -7,7 +7,7 @@ pub const DEFAULT_LIMIT: u64 = 500;
 /// Looker's interactive maximum; larger limits are capped to it.
 pub const MAX_LIMIT: u64 = 5000;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuerySpec {
     pub model: String,
     /// The explore's name (Looker's `Query.view`).
@@ -20,6 +20,36 @@ pub struct QuerySpec {
     /// `query_timezone` different from the connection's zone: time values are converted to it
     /// (fields with `convert_tz: no`, `raw` timeframes and dates are not).
     pub time_zones: Option<TimeZones>,
+    /// Dimensions (among `fields`) whose values become columns.
+    pub pivots: Vec<String>,
+    /// At most this many pivot columns (Looker's `column_limit`; default 50, at most 200).
+    pub column_limit: u64,
+    /// Compute column totals (a second query).
+    pub total: bool,
+    /// Compute row totals of a pivoted query (a third query).
+    pub row_total: bool,
+}
+
+/// Looker's pivot column limit when a query names none, and its maximum.
+pub const DEFAULT_COLUMN_LIMIT: u64 = 50;
+pub const MAX_COLUMN_LIMIT: u64 = 200;
+
+impl Default for QuerySpec {
+    fn default() -> Self {
+        QuerySpec {
+            model: String::new(),
+            view: String::new(),
+            fields: Vec::new(),
+            filters: Vec::new(),
+            sorts: Vec::new(),
+            limit: Limit::default(),
+            time_zones: None,
+            pivots: Vec::new(),
+            column_limit: DEFAULT_COLUMN_LIMIT,
+            total: false,
+            row_total: false,
+        }
+    }
 }
 
 /// Time values stored in `database`'s zone, shown and filtered in `query`'s.

@@ -47,6 +47,7 @@ fn query(filters: &[(&str, &str)], fields: &[&str], sorts: &[&str]) -> QuerySpec
         sorts: sorts.iter().map(|s| s.to_string()).collect(),
         limit: Limit::Rows(10),
         time_zones: None,
+        ..Default::default()
     }
 }
 

@@ -28,6 +28,7 @@ fn spec(explore: &str, fields: &[&str], filters: &[(&str, &str)], sorts: &[&str]
         sorts: sorts.iter().map(|s| s.to_string()).collect(),
         limit: Limit::default(),
         time_zones: None,
+        ..Default::default()
     }
 }
 

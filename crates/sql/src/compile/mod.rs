@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashSet};
 use jiff::civil::DateTime;
 use semantic::{
     parse_references, title_case, Datatype, DimensionType, Explore, Field, FieldKind, FilterType, MeasureType, Model, ReferenceKind,
-    Relationship, Timeframe, View, ViewSource,
+    Relationship, Timeframe, View,
 };
 
 use result::{ColumnInfo, ValueType};
@@ -18,19 +18,42 @@ use result::{ColumnInfo, ValueType};
 use crate::dialect::{Calendar, Dialect, KeyedAggregate, Unsupported};
 use crate::error::CompileError;
 use crate::filter::{condition_in, FilterGrammar};
+mod derived;
 mod labels;
 mod liquid_host;
+mod shape;
+mod statement;
 
-use crate::query::{parse_sort, Limit, QuerySpec, SortDirection, TimeZones};
+use crate::query::QuerySpec;
+use crate::tree::{self, Name, Statement};
 use labels::{number_literal, tier_labels};
 use liquid_host::Host;
+pub use shape::PIVOT_COLUMN;
+use statement::Plan;
 
+/// A query ready to run: its statement, printed for the dialect, and the columns it returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledQuery {
     pub sql: String,
+    /// The query's own columns, in order. A pivoted query's rows carry one more column after
+    /// them, [`PIVOT_COLUMN`], which the caller reshapes by.
     pub columns: Vec<ColumnInfo>,
+    pub statement: Statement,
     /// The connection named by the model.
     pub connection: String,
+    /// Positions (in `columns`) of the pivoted dimensions; empty when not pivoted.
+    pub pivots: Vec<usize>,
+    /// The totals query (`total: true`), when the query has measures to total.
+    pub totals: Option<Companion>,
+    /// The row-totals query of a pivoted query (`row_total`).
+    pub row_totals: Option<Companion>,
+}
+
+/// A query run beside the main one (totals, row totals).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Companion {
+    pub sql: String,
+    pub columns: Vec<ColumnInfo>,
 }
 
 /// Compiles `spec`. `now` is the current time in the query's time zone, for relative date filters.
@@ -66,10 +89,51 @@ fn compile_nested(
     let predicted: Vec<String> =
         Compiler::new(model, explore, dialect, HashSet::new(), depth).joins_needed(&fields, spec).into_iter().collect();
     let fanned = fanned_out(explore, &predicted);
-    let built = Compiler::new(model, explore, dialect, fanned.clone(), depth).build(&fields, spec, now)?;
-    let actual = fanned_out(explore, &built.joined);
-    let parts = if actual == fanned { built } else { Compiler::new(model, explore, dialect, actual, depth).build(&fields, spec, now)? };
-    Ok(CompiledQuery { sql: parts.sql, columns: parts.columns, connection: model.connection.clone() })
+    let planned = Compiler::new(model, explore, dialect, fanned.clone(), depth).plan(&fields, spec, now)?;
+    let actual = fanned_out(explore, &planned.joined);
+    let plan = if actual == fanned { planned } else { Compiler::new(model, explore, dialect, actual, depth).plan(&fields, spec, now)? };
+    shape_query(model, spec, &fields, plan, dialect)
+}
+
+/// The statements a plan runs as: pivoted or plain, with its totals and row totals.
+fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dialect: &dyn Dialect) -> Result<CompiledQuery, CompileError> {
+    let mut pivots = Vec::new();
+    for name in &spec.pivots {
+        let i = fields.iter().position(|f| f == name).ok_or_else(|| CompileError::InvalidPivot {
+            field: name.clone(),
+            message: "a pivot must be one of the query's fields".into(),
+        })?;
+        if plan.fields[i].is_measure {
+            return Err(CompileError::InvalidPivot { field: name.clone(), message: "only dimensions can be pivoted".into() });
+        }
+        if !pivots.contains(&i) {
+            pivots.push(i);
+        }
+    }
+    if !pivots.is_empty() {
+        if let Some(f) = plan.fields.iter().find(|f| f.post.is_some()) {
+            return Err(CompileError::InvalidPivot {
+                field: f.name.clone(),
+                message: "measures computed over the returned rows (running totals, percents of total or of previous) are not supported yet in pivoted queries".into(),
+            });
+        }
+        if pivots.len() == plan.fields.iter().filter(|f| !f.is_measure).count() && !plan.fields.iter().any(|f| f.is_measure) {
+            return Err(CompileError::InvalidPivot { field: spec.pivots[0].clone(), message: "a pivoted query needs a measure".into() });
+        }
+    }
+    let companion = |(statement, columns): (Statement, Vec<ColumnInfo>)| Companion { sql: tree::print(&statement, dialect), columns };
+    let totals = if spec.total { plan.totals(&pivots).map(companion) } else { None };
+    let row_totals = if spec.row_total && !pivots.is_empty() { plan.row_totals(&pivots).map(companion) } else { None };
+    let statement = if pivots.is_empty() { plan.statement() } else { plan.pivoted(&pivots, spec.column_limit) };
+    Ok(CompiledQuery {
+        sql: tree::print(&statement, dialect),
+        columns: plan.columns,
+        statement,
+        connection: model.connection.clone(),
+        pivots,
+        totals,
+        row_totals,
+    })
 }
 
 /// The query's filters plus the explore's `always_filter` defaults (for fields the query does not
@@ -107,12 +171,6 @@ fn fanned_out(explore: &Explore, joined: &[String]) -> HashSet<String> {
         }
     }
     out
-}
-
-struct Built {
-    sql: String,
-    columns: Vec<ColumnInfo>,
-    joined: Vec<String>,
 }
 
 struct Compiler<'a> {
@@ -295,7 +353,7 @@ impl<'a> Compiler<'a> {
             out.push_str(&sql[last..r.start]);
             last = r.end;
             match r.kind {
-                ReferenceKind::Table => out.push_str(alias),
+                ReferenceKind::Table => out.push_str(&tree::name(&Name::plain(alias), self.dialect)),
                 ReferenceKind::SqlTableName(v) => {
                     let target = self
                         .view_of(&v)
@@ -680,442 +738,6 @@ impl<'a> Compiler<'a> {
         let template = semantic::liquid::parse_liquid(sql).map_err(|e| liquid_error(e.message))?;
         let mut host = Host { compiler: self, alias, view };
         crate::liquid::render(&template, &mut host).map_err(liquid_error)
-    }
-
-    fn build(mut self, fields: &[&'a str], spec: &'a QuerySpec, now: DateTime) -> Result<Built, CompileError> {
-        self.now = now;
-        self.query = Some(spec);
-        for always in &self.explore.always_join {
-            self.aliases.insert(always.clone());
-        }
-        let targets = fields.iter().map(|f| self.resolve(f)).collect::<Result<Vec<_>, _>>()?;
-        if let Some(t) = targets.iter().find(|t| t.field.is_filter_only()) {
-            return Err(CompileError::NotSelectable { field: format!("{}.{}", t.alias, t.field.name) });
-        }
-        let mut selects = Vec::new();
-        let mut select_exprs = Vec::new();
-        let mut columns = Vec::new();
-        // Post-query measures: the measure they run over is selected under a hidden name, and an
-        // outer query computes them over the returned rows.
-        let mut post: Vec<Option<(MeasureType, String)>> = Vec::new();
-        for (i, (name, t)) in fields.iter().zip(&targets).enumerate() {
-            let (expr, alias, post_kind) = match t.field.kind {
-                FieldKind::Measure(kind) if kind.is_post_query() => {
-                    let what = format!("measure `{}.{}`", t.alias, t.field.name);
-                    let sql =
-                        t.field.sql.as_deref().ok_or_else(|| self.model_error(*t, format!("a {} measure needs `sql:`", kind.name())))?;
-                    self.enter(*t)?;
-                    let source = self.expand(sql, t.alias, t.view, true, &what)?;
-                    self.stack.pop();
-                    (source, format!("__post_{i}"), Some(kind))
-                }
-                _ => (self.select_expression(*t)?, name.to_string(), None),
-            };
-            selects.push(format!("    {expr} AS {}", self.dialect.quote_alias(&alias)));
-            select_exprs.push(expr);
-            post.push(post_kind.map(|k| (k, alias)));
-            columns.push(column_info(*t));
-        }
-        let mut wheres = Vec::new();
-        let mut havings = Vec::new();
-        for (name, value) in &spec.filters {
-            if let Some((is_measure, sql)) = self.filter(name, value, now)? {
-                if is_measure {
-                    havings.push(sql)
-                } else {
-                    wheres.push(sql)
-                }
-            }
-        }
-        let explore_what = format!("explore `{}`", self.explore.name);
-        if let Some(sql) = &self.explore.sql_always_where {
-            let base = self.base_view()?;
-            wheres.push(format!("({})", self.expand(sql, &self.explore.base_alias, base, false, &explore_what)?));
-        }
-        if let Some(sql) = &self.explore.sql_always_having {
-            let base = self.base_view()?;
-            havings.push(format!("({})", self.expand(sql, &self.explore.base_alias, base, true, &explore_what)?));
-        }
-        let mut order = self.order_by(fields, &targets, &spec.sorts)?;
-        // `order_by_field`: sort on the other field, selected under a hidden name at the end (so
-        // that it is grouped too; result rows keep only the query's own columns).
-        let mut hidden_dims = Vec::new();
-        for (i, key, _) in order.iter_mut() {
-            let t = targets[*i];
-            let Some(other) = &t.field.order_by_field else { continue };
-            let by = if other.contains('.') {
-                self.resolve_relative(t, other)?
-            } else {
-                self.resolve_relative(t, &format!("{}.{other}", t.alias))?
-            };
-            let expr = self.select_expression(by)?;
-            selects.push(format!("    {expr} AS {}", self.dialect.quote_alias(&format!("__order_by_{i}"))));
-            select_exprs.push(expr.clone());
-            if !by.field.is_measure() {
-                hidden_dims.push(selects.len());
-            }
-            *key = Some(expr);
-        }
-        if let Some(i) = order.iter().map(|(i, _, _)| *i).find(|i| post[*i].is_some()) {
-            return Err(CompileError::InvalidSort {
-                sort: fields[i].to_string(),
-                message: "a measure computed over the returned rows cannot be sorted on".into(),
-            });
-        }
-        let has_post = post.iter().any(Option::is_some);
-        if has_post {
-            let window: Vec<String> = order
-                .iter()
-                .map(|(i, key, desc)| {
-                    format!("{}{}", key.clone().unwrap_or_else(|| select_exprs[*i].clone()), if *desc { " DESC" } else { "" })
-                })
-                .collect();
-            let over = if window.is_empty() { String::new() } else { format!("ORDER BY {}", window.join(", ")) };
-            selects.push(format!("    ROW_NUMBER() OVER ({over}) AS {}", self.dialect.quote_alias("__row")));
-        }
-        let order: Vec<String> = order
-            .iter()
-            .map(|(i, key, desc)| format!("{}{}", key.clone().unwrap_or_else(|| (i + 1).to_string()), if *desc { " DESC" } else { "" }))
-            .collect();
-        let joins = self.joins()?;
-        let mut sql = String::new();
-        let ctes = self.ctes(&joins)?;
-        if !ctes.is_empty() {
-            sql.push_str("WITH ");
-            sql.push_str(&ctes.join(",\n"));
-            sql.push('\n');
-        }
-        sql.push_str("SELECT\n");
-        sql.push_str(&selects.join(",\n"));
-        let base = self.base_view()?;
-        sql.push_str(&format!("\nFROM {} AS {}", self.table_reference(base)?, self.explore.base_alias));
-        for (_, clause) in &joins {
-            sql.push('\n');
-            sql.push_str(clause);
-        }
-        if !wheres.is_empty() {
-            sql.push_str(&format!("\nWHERE {}", wheres.join("\n  AND ")));
-        }
-        let dims: Vec<String> = targets
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.field.is_measure())
-            .map(|(i, _)| i + 1)
-            .chain(hidden_dims)
-            .map(|i| i.to_string())
-            .collect();
-        if !dims.is_empty() {
-            sql.push_str(&format!("\nGROUP BY {}", dims.join(", ")));
-        }
-        if !havings.is_empty() {
-            sql.push_str(&format!("\nHAVING {}", havings.join("\n  AND ")));
-        }
-        if !order.is_empty() {
-            sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
-        }
-        if let Limit::Rows(n) = spec.limit {
-            sql.push_str(&format!("\nLIMIT {n}"));
-        }
-        if has_post {
-            sql = self.post_query(&sql, fields, &post);
-        }
-        Ok(Built { sql, columns, joined: joins.into_iter().map(|(a, _)| a).collect() })
-    }
-
-    /// Wraps the query to compute post-query measures over its rows, in its order.
-    fn post_query(&self, inner: &str, fields: &[&str], post: &[Option<(MeasureType, String)>]) -> String {
-        let q = |name: &str| format!("q.{}", self.dialect.quote_alias(name));
-        let row = q("__row");
-        let mut outer = Vec::new();
-        for (name, post) in fields.iter().zip(post) {
-            let expr = match post {
-                None => q(name),
-                Some((kind, source)) => {
-                    let v = q(source);
-                    match kind {
-                        MeasureType::RunningTotal => {
-                            format!("SUM({v}) OVER (ORDER BY {row} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")
-                        }
-                        MeasureType::PercentOfTotal => format!("100.0 * {v} / NULLIF(SUM({v}) OVER (), 0)"),
-                        _ => {
-                            let previous = format!("LAG({v}) OVER (ORDER BY {row})");
-                            format!("100.0 * ({v} - {previous}) / NULLIF({previous}, 0)")
-                        }
-                    }
-                }
-            };
-            outer.push(format!("    {expr} AS {}", self.dialect.quote_alias(name)));
-        }
-        // CTEs stay at the top: the inner query is everything after them.
-        let (ctes, body) = match inner.strip_prefix("WITH ") {
-            Some(_) => match inner.find("\nSELECT\n") {
-                Some(at) => (&inner[..at + 1], &inner[at + 1..]),
-                None => ("", inner),
-            },
-            None => ("", inner),
-        };
-        format!("{ctes}SELECT\n{}\nFROM (\n{body}\n) AS q\nORDER BY {row}", outer.join(",\n"))
-    }
-
-    fn base_view(&self) -> Result<&'a View, CompileError> {
-        self.model.views.get(&self.explore.base_view).ok_or_else(|| CompileError::Model {
-            what: format!("explore `{}`", self.explore.name),
-            message: format!("view `{}` does not exist", self.explore.base_view),
-        })
-    }
-
-    /// The sort as (column index, key expression when not the column itself, descending).
-    fn order_by(
-        &mut self,
-        fields: &[&str],
-        targets: &[Target<'a>],
-        sorts: &[String],
-    ) -> Result<Vec<(usize, Option<String>, bool)>, CompileError> {
-        if sorts.iter().any(|s| s.trim() == "__UNSORTED__") {
-            return Ok(Vec::new());
-        }
-        let position = |name: &str| fields.iter().position(|f| *f == name);
-        let mut order = Vec::new();
-        for sort in sorts.iter().filter(|s| !s.trim().is_empty()) {
-            let (field, direction) = parse_sort(sort)?;
-            let i = position(&field).ok_or_else(|| CompileError::InvalidSort {
-                sort: sort.clone(),
-                message: format!("`{field}` is not one of the query's fields"),
-            })?;
-            let key = self.sort_key(targets[i])?;
-            order.push((i, key, direction == SortDirection::Desc));
-        }
-        if order.is_empty() {
-            // Looker's default: the first time dimension descending, else the first measure
-            // descending, else the first dimension ascending.
-            let is_time = |t: &Target| matches!(t.field.kind, FieldKind::Dimension(DimensionType::Time(tf)) if tf != Timeframe::Raw);
-            let is_post = |t: &Target| t.field.measure_type().is_some_and(MeasureType::is_post_query);
-            if let Some(i) = targets.iter().position(is_time) {
-                order.push((i, None, true));
-            } else if let Some(i) = targets.iter().position(|t| t.field.is_measure() && !is_post(t)) {
-                order.push((i, None, true));
-            } else if !is_post(&targets[0]) {
-                order.push((0, self.sort_key(targets[0])?, false));
-            }
-        }
-        Ok(order)
-    }
-
-    /// What to sort a column by when not by itself: for `case` and `tier` dimensions, the position
-    /// of its label in declaration order (as Looker's hidden sort column does).
-    fn sort_key(&mut self, t: Target<'a>) -> Result<Option<String>, CompileError> {
-        let labels: Vec<String> = match &t.field.kind {
-            FieldKind::Dimension(DimensionType::Case { whens, otherwise, alpha_sort: false }) => {
-                whens.iter().map(|(_, l)| l.clone()).chain(otherwise.clone()).collect()
-            }
-            FieldKind::Dimension(DimensionType::Tier { tiers, style }) => tier_labels(tiers, *style),
-            _ => return Ok(None),
-        };
-        let expr = self.dimension_value(t)?;
-        let mut sql = format!("CASE {expr}");
-        for (n, label) in labels.iter().enumerate() {
-            sql.push_str(&format!(" WHEN {} THEN {n}", self.dialect.string_literal(label)));
-        }
-        sql.push_str(&format!(" ELSE {} END", labels.len()));
-        Ok(Some(sql))
-    }
-
-    /// The joins needed, in the explore's declared order: (alias, `LEFT JOIN table AS alias ON …`).
-    /// Expanding one join's `sql_on` may call for further joins; repeat until none is missing.
-    fn joins(&mut self) -> Result<Vec<(String, String)>, CompileError> {
-        let mut rendered: Vec<(String, String)> = Vec::new();
-        loop {
-            let pending: Vec<String> = self.aliases.iter().filter(|a| !rendered.iter().any(|(r, _)| r == *a)).cloned().collect();
-            if pending.is_empty() {
-                break;
-            }
-            for alias in pending {
-                let join = self.explore.join(&alias).ok_or_else(|| CompileError::Model {
-                    what: format!("explore `{}`", self.explore.name),
-                    message: format!("no join `{alias}`"),
-                })?;
-                let view = self.view_of(&join.name).ok_or_else(|| CompileError::Model {
-                    what: format!("join `{alias}`"),
-                    message: format!("view `{}` does not exist", join.view),
-                })?;
-                for required in &join.required_joins {
-                    self.aliases.insert(required.clone());
-                }
-                let mut clause = format!("{} {} AS {}", join.join_type.sql_keyword(), self.table_reference(view)?, join.name);
-                if let Some(on) = &join.sql_on {
-                    clause.push_str(" ON ");
-                    clause.push_str(&self.expand(on, &join.name, view, false, &format!("join `{}`", join.name))?);
-                }
-                rendered.push((alias, clause));
-            }
-        }
-        let order: Vec<&str> = self.explore.joins.iter().map(|j| j.name.as_str()).collect();
-        rendered.sort_by_key(|(a, _)| order.iter().position(|o| o == a));
-        Ok(rendered)
-    }
-
-    /// One CTE per derived-table view used.
-    fn ctes(&self, joins: &[(String, String)]) -> Result<Vec<String>, CompileError> {
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        let aliases = std::iter::once(self.explore.base_alias.as_str()).chain(joins.iter().map(|(a, _)| a.as_str()));
-        for alias in aliases {
-            if let Some(view) = self.view_of(alias) {
-                if let Some(sql) = self.derived_sql(view)? {
-                    if seen.insert(view.name.clone()) {
-                        out.push(format!("{} AS ({})", view.name, sql));
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// The SQL of a derived table: its own (with `${view.SQL_TABLE_NAME}` expanded), or the
-    /// compiled query of a native one; `None` for a plain table.
-    fn derived_sql(&self, view: &View) -> Result<Option<String>, CompileError> {
-        let view = self.model.views.get(&view.name).unwrap_or(view);
-        let what = || format!("derived table `{}`", view.name);
-        match &view.source {
-            ViewSource::Table(_) => Ok(None),
-            ViewSource::DerivedSql(sql) => {
-                let sql = &self.render_derived(sql, view)?;
-                let refs =
-                    parse_references(sql).map_err(|_| CompileError::Model { what: what(), message: "`${` is never closed".into() })?;
-                let mut out = String::with_capacity(sql.len());
-                let mut last = 0;
-                for r in refs {
-                    out.push_str(&sql[last..r.start]);
-                    last = r.end;
-                    match r.kind {
-                        ReferenceKind::SqlTableName(v) => {
-                            let target = self
-                                .model
-                                .views
-                                .get(&v)
-                                .ok_or_else(|| CompileError::Model { what: what(), message: format!("no view `{v}`") })?;
-                            out.push_str(&self.table_expression(target)?);
-                        }
-                        _ => {
-                            return Err(CompileError::Model {
-                                what: what(),
-                                message: format!(
-                                    "`{}`: a derived table's SQL can refer only to `${{view.SQL_TABLE_NAME}}`",
-                                    &sql[r.start..r.end]
-                                ),
-                            })
-                        }
-                    }
-                }
-                out.push_str(&sql[last..]);
-                Ok(Some(out))
-            }
-            ViewSource::Native(native) => {
-                if self.depth >= MAX_DERIVED_DEPTH {
-                    return Err(CompileError::Model {
-                        what: what(),
-                        message: format!("native derived tables nest more than {MAX_DERIVED_DEPTH} deep (a cycle?)"),
-                    });
-                }
-                let limit = match &native.limit {
-                    Some(l) => Limit::parse_unbounded(Some(l))?,
-                    None => Limit::All,
-                };
-                let mut filters = native.filters.clone();
-                let outer: &[(String, String)] = self.query.map(|q| q.filters.as_slice()).unwrap_or(&[]);
-                if native.bind_all_filters {
-                    // The outer query is on the same explore (Looker requires it): its filters
-                    // apply inside as they are.
-                    // Only filters on fields of the inner explore, and not on this table's own.
-                    let own: Vec<String> = filters.iter().map(|(f, _)| f.clone()).collect();
-                    let inner = self.model.explores.get(&native.explore);
-                    let applies = |f: &str| {
-                        let Some((alias, field)) = f.split_once('.') else { return false };
-                        let Some(explore) = inner else { return false };
-                        explore
-                            .view_for_alias(alias)
-                            .filter(|v| *v != view.name)
-                            .and_then(|v| self.model.views.get(v))
-                            .is_some_and(|v| v.field(field).is_some())
-                    };
-                    filters.extend(outer.iter().filter(|(f, _)| !own.contains(f) && applies(f)).cloned());
-                }
-                for (from, to) in &native.bind_filters {
-                    if let Some((_, value)) = outer.iter().find(|(f, _)| f == from) {
-                        filters.push((to.clone(), value.clone()));
-                    }
-                }
-                let spec = QuerySpec {
-                    model: self.model.name.clone(),
-                    view: native.explore.clone(),
-                    fields: native.columns.iter().map(|(_, f)| f.clone()).collect(),
-                    filters,
-                    sorts: native.sorts.iter().map(|s| native_sort(s, &native.columns)).collect(),
-                    limit,
-                    // The table's own `timezone`, else the outer query's.
-                    time_zones: match (&native.timezone, self.query.and_then(|q| q.time_zones.as_ref())) {
-                        (Some(zone), outer) => Some(TimeZones {
-                            database: outer.map(|z| z.database.clone()).unwrap_or_else(|| "UTC".into()),
-                            query: zone.clone(),
-                        }),
-                        (None, outer) => outer.cloned(),
-                    },
-                };
-                let inner = compile_nested(self.model, &spec, self.dialect, self.now, self.depth + 1)
-                    .map_err(|e| CompileError::Model { what: what(), message: e.to_string() })?;
-                let columns: Vec<String> =
-                    native.columns.iter().map(|(name, field)| format!("q.{} AS {name}", self.dialect.quote_alias(field))).collect();
-                let mut sql = format!("SELECT {} FROM ({}) AS q", columns.join(", "), inner.sql);
-                if !native.derived_columns.is_empty() {
-                    let derived: Vec<String> = native.derived_columns.iter().map(|(name, expr)| format!("({expr}) AS {name}")).collect();
-                    sql = format!("SELECT c.*, {} FROM ({sql}) AS c", derived.join(", "));
-                }
-                Ok(Some(sql))
-            }
-        }
-    }
-
-    /// Liquid in a derived table's SQL or a `sql_table_name`, rendered for this query.
-    fn render_derived(&self, sql: &str, view: &View) -> Result<String, CompileError> {
-        if !semantic::liquid::has_liquid(sql) {
-            return Ok(sql.to_string());
-        }
-        let Some(view) = self.model.views.get(&view.name) else { return Ok(sql.to_string()) };
-        // Rendering needs the compiler mutably (templated filters compile filters); a copy with
-        // the same query does the work.
-        let mut copy = Compiler::new(self.model, self.explore, self.dialect, self.fanned.clone(), self.depth);
-        copy.now = self.now;
-        copy.query = self.query;
-        let alias = self.explore.view_for_alias(&view.name).map(|_| view.name.as_str()).unwrap_or(view.name.as_str());
-        copy.render_liquid(sql, alias, view, &format!("derived table `{}`", view.name))
-    }
-
-    fn table_expression(&self, view: &View) -> Result<String, CompileError> {
-        Ok(match self.derived_sql(view)? {
-            Some(sql) => format!("({sql})"),
-            None => self.table_reference(view)?,
-        })
-    }
-
-    /// What a FROM or JOIN names for a view: its table (Liquid rendered) or its CTE.
-    fn table_reference(&self, view: &View) -> Result<String, CompileError> {
-        match &view.source {
-            ViewSource::Table(t) => self.render_derived(t, view),
-            ViewSource::DerivedSql(_) | ViewSource::Native(_) => Ok(view.name.clone()),
-        }
-    }
-}
-
-/// A native derived table's sort names a column; the inner query sorts by its field.
-fn native_sort(sort: &str, columns: &[(String, String)]) -> String {
-    let mut words = sort.split_whitespace();
-    let name = words.next().unwrap_or_default();
-    let rest: Vec<&str> = words.collect();
-    let field = columns.iter().find(|(c, _)| c == name).map(|(_, f)| f.as_str()).unwrap_or(name);
-    if rest.is_empty() {
-        field.to_string()
-    } else {
-        format!("{field} {}", rest.join(" "))
     }
 }
 
