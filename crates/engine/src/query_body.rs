@@ -76,20 +76,14 @@ impl QueryBody {
         }
         let not_yet =
             |field: &'static str, what: &str| Err(EngineError::NotSupported { field, message: format!("{what} are not supported yet") });
-        if non_empty(&self.pivots) {
-            return not_yet("pivots", "pivots");
-        }
         if non_empty(&self.fill_fields) {
             return not_yet("fill_fields", "dimension fill (`fill_fields`)");
         }
         if non_empty(&self.subtotals) {
             return not_yet("subtotals", "subtotals");
         }
-        if self.total == Some(true) {
-            return not_yet("total", "column totals");
-        }
-        if self.row_total.as_deref().is_some_and(|s| !s.is_empty()) {
-            return not_yet("row_total", "row totals");
+        if self.row_total().is_some_and(|right| !right) {
+            return not_yet("row_total", "row totals on the left (`row_total: \"left\"`)");
         }
         if self.filter_expression.as_deref().is_some_and(|s| !s.trim().is_empty()) {
             return not_yet("filter_expression", "custom filters (`filter_expression`)");
@@ -98,6 +92,31 @@ impl QueryBody {
             return not_yet("dynamic_fields", "custom fields and table calculations (`dynamic_fields`)");
         }
         Ok(())
+    }
+
+    /// `row_total`: `Some(true)` for Looker's `"right"`, `Some(false)` for `"left"`, `None` when
+    /// not asked for.
+    fn row_total(&self) -> Option<bool> {
+        match self.row_total.as_deref().map(str::trim) {
+            None | Some("" | "false" | "null") => None,
+            Some("left") => Some(false),
+            Some(_) => Some(true),
+        }
+    }
+
+    /// Looker's `column_limit`: empty is the default (50), at most 200.
+    fn column_limit(&self) -> Result<u64, EngineError> {
+        let text = self.column_limit.as_deref().map(str::trim).unwrap_or("");
+        if text.is_empty() {
+            return Ok(sql::DEFAULT_COLUMN_LIMIT);
+        }
+        match text.parse::<u64>() {
+            Ok(n) if (1..=sql::MAX_COLUMN_LIMIT).contains(&n) => Ok(n),
+            _ => Err(EngineError::Invalid {
+                field: "column_limit",
+                message: format!("`{text}` must be a whole number of pivot columns from 1 to {}", sql::MAX_COLUMN_LIMIT),
+            }),
+        }
     }
 
     /// Filters as (field, expression) pairs in request order; `null` values mean no filter.
@@ -131,7 +150,10 @@ impl QueryBody {
             sorts: self.sorts.clone().unwrap_or_default(),
             limit: sql::Limit::parse(limit.or(self.limit.as_deref()))?,
             time_zones: None,
-            ..Default::default()
+            pivots: self.pivots.clone().unwrap_or_default(),
+            column_limit: self.column_limit()?,
+            total: self.total == Some(true),
+            row_total: self.row_total() == Some(true),
         })
     }
 
@@ -189,8 +211,18 @@ mod tests {
 
     #[test]
     fn unsupported_parts_are_refused_by_name() {
-        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","pivots":["a.b"]}"#).unwrap();
-        assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "pivots", .. })));
+        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","subtotals":["a.b"]}"#).unwrap();
+        assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "subtotals", .. })));
+        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","row_total":"left"}"#).unwrap();
+        assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "row_total", .. })));
+        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","column_limit":"500"}"#).unwrap();
+        assert!(matches!(q.spec(None), Err(EngineError::Invalid { field: "column_limit", .. })));
+        let ok: QueryBody =
+            serde_json::from_str(r#"{"model":"m","view":"v","pivots":["a.b"],"dynamic_fields":"[]","total":true,"row_total":"right"}"#)
+                .unwrap();
+        assert!(ok.check_supported().is_ok());
+        let spec = ok.spec(None).unwrap();
+        assert!(spec.total && spec.row_total && spec.pivots == ["a.b"] && spec.column_limit == 50);
         let ok: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","pivots":[],"dynamic_fields":"[]","total":false}"#).unwrap();
         assert!(ok.check_supported().is_ok());
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use format::ResultFormat;
-use result::ResultSet;
+use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
 use sql::CompiledQuery;
 
 use crate::{Engine, EngineError, QueryBody};
@@ -29,16 +29,16 @@ impl Engine {
         Ok(sql::compile(model, &spec, dialect, query.now()?)?)
     }
 
-    /// Runs compiled SQL on its connection, off the async threads.
-    pub async fn execute(&self, compiled: &CompiledQuery) -> Result<ResultSet, EngineError> {
+    /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
+    /// the async threads, and pivots the rows when the query pivots.
+    pub async fn execute(&self, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
         let connection = Arc::clone(
             self.inner.connections.get(&compiled.connection).ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?,
         );
-        let (sql, columns) = (compiled.sql.clone(), compiled.columns.clone());
-        tokio::task::spawn_blocking(move || connection.query(&sql, columns))
+        let compiled = compiled.clone();
+        tokio::task::spawn_blocking(move || run_compiled(connection.as_ref(), &compiled))
             .await
             .map_err(|e| EngineError::Internal(e.to_string()))?
-            .map_err(|e| EngineError::Database(e.to_string()))
     }
 
     /// Runs `query` now and formats the result.
@@ -52,7 +52,7 @@ impl Engine {
         }
         let started = Instant::now();
         let result = self.execute(&compiled).await?;
-        tracing::debug!(rows = result.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
+        tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let body = tokio::task::spawn_blocking(move || {
             let mut body = Vec::new();
             format::write_result(format, &result, &mut body).map(|_| body)
@@ -67,4 +67,36 @@ impl Engine {
         let stored = self.store().query(id).await?.ok_or_else(|| EngineError::NotFound { what: "query", id: id.to_string() })?;
         serde_json::from_str(&stored.body).map_err(|e| EngineError::Internal(format!("saved query {id} is unreadable: {e}")))
     }
+}
+
+/// The query, its companions and the pivot, on one connection (blocking).
+fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
+    let database = |e: connect::ConnectError| EngineError::Database(e.to_string());
+    let companion = |c: &Option<sql::Companion>| -> Result<Option<ResultSet>, EngineError> {
+        c.as_ref().map(|c| connection.query(&c.sql, c.columns.clone()).map_err(database)).transpose()
+    };
+    let totals = companion(&compiled.totals)?;
+    if compiled.pivots.is_empty() {
+        let table = connection.query(&compiled.sql, compiled.columns.clone()).map_err(database)?;
+        // Totals line up with the table's columns; dimensions have none.
+        let totals = totals.map(|t| {
+            table
+                .columns
+                .iter()
+                .map(|c| t.columns.iter().position(|tc| tc.name == c.name).map(|p| t.value(p, 0).clone()).unwrap_or(Value::Null))
+                .collect()
+        });
+        return Ok(QueryResult { table, pivot: None, totals });
+    }
+    let mut columns = compiled.columns.clone();
+    columns.push(ColumnInfo::plain(sql::PIVOT_COLUMN, ValueType::Number));
+    columns.push(ColumnInfo::plain(sql::PIVOT_COUNT, ValueType::Number));
+    let mut long = connection.query(&compiled.sql, columns).map_err(database)?;
+    let row_totals = companion(&compiled.row_totals)?;
+    let pivot = result::pivot(&long, &compiled.pivots, totals.as_ref(), row_totals.as_ref())
+        .map_err(|e| EngineError::Internal(format!("pivoting the result: {}", e.0)))?;
+    let width = compiled.columns.len();
+    long.columns.truncate(width);
+    long.data.truncate(width);
+    Ok(QueryResult { table: long, pivot: Some(pivot), totals: None })
 }

@@ -515,6 +515,189 @@ fn copy_corpus(db: &dyn Connection, datetime: &str) {
     }
 }
 
+/// A pivoted or totalled query: its long rows (the fields, then the pivot column's rank) and its
+/// companion queries, each against hand-written SQL.
+struct ShapeCase {
+    name: &'static str,
+    fields: &'static [&'static str],
+    filters: &'static [(&'static str, &'static str)],
+    sorts: &'static [&'static str],
+    pivots: &'static [&'static str],
+    column_limit: u64,
+    limit: Option<u64>,
+    total: bool,
+    row_total: bool,
+    expected: &'static str,
+    /// `expected` reads the [`CELLS`] CTEs.
+    over_cells: bool,
+    expected_totals: Option<&'static str>,
+    expected_row_totals: Option<&'static str>,
+}
+
+const SHAPE: ShapeCase = ShapeCase {
+    name: "",
+    fields: &["users.country", "orders.status", "orders.count"],
+    filters: &[],
+    sorts: &["users.country", "orders.status"],
+    pivots: &["orders.status"],
+    column_limit: 50,
+    limit: None,
+    total: false,
+    row_total: false,
+    expected: "",
+    over_cells: false,
+    expected_totals: None,
+    expected_row_totals: None,
+};
+
+/// Orders with their users, and the status columns ranked, for the pivot cases.
+const CELLS: &str = "WITH cells AS (SELECT u.country, o.status, COUNT(*) AS c FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1, 2), \
+    ranked AS (SELECT *, DENSE_RANK() OVER (ORDER BY status) AS pc FROM cells) ";
+
+fn shape_cases() -> Vec<ShapeCase> {
+    vec![
+        ShapeCase {
+            name: "pivot: status columns, country rows",
+            filters: &[("users.country", "-NULL")],
+            expected: "SELECT country, status, c, pc FROM ranked ORDER BY country, pc",
+            over_cells: true,
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "pivot: column_limit keeps the first pivot values",
+            filters: &[("users.country", "-NULL")],
+            column_limit: 2,
+            expected: "SELECT country, status, c, pc FROM ranked WHERE pc <= 2 ORDER BY country, pc",
+            over_cells: true,
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "pivot: pivot sorted descending, row limit counts pivoted rows",
+            filters: &[("users.country", "-NULL")],
+            sorts: &["users.country desc", "orders.status desc"],
+            limit: Some(1),
+            expected: "WITH cells AS (SELECT u.country, o.status, COUNT(*) AS c FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1, 2), \
+                ranked AS (SELECT *, DENSE_RANK() OVER (ORDER BY status DESC) AS pc FROM cells) \
+                SELECT country, status, c, pc FROM ranked WHERE country = (SELECT MAX(country) FROM cells) ORDER BY pc",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "pivot: rows sorted by a measure rank by their best cell",
+            filters: &[("users.country", "-NULL")],
+            fields: &["users.country", "orders.status", "orders.total_amount"],
+            sorts: &["orders.total_amount desc"],
+            limit: Some(1),
+            expected: "WITH cells AS (SELECT u.country, o.status, SUM(o.amount) AS a FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1, 2), \
+                ranked AS (SELECT *, DENSE_RANK() OVER (ORDER BY status) AS pc FROM cells) \
+                SELECT country, status, a, pc FROM ranked WHERE country = (SELECT country FROM cells ORDER BY a DESC LIMIT 1) ORDER BY pc",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "pivot: fanned-out sums stay exact, with totals and row totals",
+            fields: &["orders.status", "users.country", "orders.total_amount", "order_items.count"],
+            filters: &[("users.country", "-NULL")],
+            sorts: &["orders.status"],
+            pivots: &["users.country"],
+            total: true,
+            row_total: true,
+            expected: "WITH o AS (SELECT o.status, u.country, SUM(o.amount) AS a FROM orders o JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1, 2), \
+                i AS (SELECT o.status, u.country, COUNT(*) AS n FROM order_items i JOIN orders o ON i.order_id = o.id JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1, 2) \
+                SELECT o.status, o.country, o.a, i.n, DENSE_RANK() OVER (ORDER BY o.country) FROM o JOIN i USING (status, country) ORDER BY o.status, o.country",
+            expected_totals: Some("WITH o AS (SELECT u.country, SUM(o.amount) AS a FROM orders o JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1), \
+                i AS (SELECT u.country, COUNT(*) AS n FROM order_items i JOIN orders o ON i.order_id = o.id JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1) \
+                SELECT o.country, o.a, i.n FROM o JOIN i USING (country) ORDER BY 1"),
+            expected_row_totals: Some("WITH o AS (SELECT o.status, SUM(o.amount) AS a FROM orders o JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1), \
+                i AS (SELECT o.status, COUNT(*) AS n FROM order_items i JOIN orders o ON i.order_id = o.id JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1) \
+                SELECT o.status, o.a, i.n FROM o JOIN i USING (status) ORDER BY 1"),
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "totals: over every row, ignoring the row limit and measure filters",
+            fields: &["orders.status", "orders.count", "orders.average_amount", "users.count"],
+            filters: &[("orders.count", ">100")],
+            sorts: &["orders.status"],
+            pivots: &[],
+            limit: Some(1),
+            total: true,
+            expected: "SELECT status, COUNT(*), AVG(amount), COUNT(DISTINCT user_id) FROM orders GROUP BY 1 HAVING COUNT(*) > 100 ORDER BY 1 LIMIT 1",
+            expected_totals: Some("SELECT COUNT(*), AVG(amount), COUNT(DISTINCT user_id) FROM orders"),
+            ..SHAPE
+        },
+    ]
+}
+
+/// Runs every shape case on `db` with `dialect`: long rows, totals and row totals against the
+/// hand-written SQL on the DuckDB reference.
+fn check_shapes(dialect: &dyn Dialect, db: &dyn Connection) {
+    let catalog = catalog();
+    let reference = reference();
+    let now = date(2024, 7, 15).at(12, 0, 0, 0);
+    let mut failures = Vec::new();
+    for case in shape_cases() {
+        let expected = if case.over_cells { format!("{CELLS}{}", case.expected) } else { case.expected.to_string() };
+        let spec = QuerySpec {
+            model: "shop".into(),
+            view: "orders".into(),
+            fields: case.fields.iter().map(|f| f.to_string()).collect(),
+            filters: case.filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
+            sorts: case.sorts.iter().map(|s| s.to_string()).collect(),
+            limit: case.limit.map(Limit::Rows).unwrap_or(Limit::All),
+            pivots: case.pivots.iter().map(|p| p.to_string()).collect(),
+            column_limit: case.column_limit,
+            total: case.total,
+            row_total: case.row_total,
+            ..Default::default()
+        };
+        let compiled = match compile(&catalog.models["shop"], &spec, dialect, now) {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{}: does not compile: {e}", case.name));
+                continue;
+            }
+        };
+        let mut columns = compiled.columns.clone();
+        if !compiled.pivots.is_empty() {
+            columns.push(ColumnInfo::plain(sql::PIVOT_COLUMN, ValueType::Number));
+        }
+        let mut runs = vec![("rows", compiled.sql.clone(), columns, expected)];
+        for (what, companion, hand) in
+            [("totals", &compiled.totals, case.expected_totals), ("row totals", &compiled.row_totals, case.expected_row_totals)]
+        {
+            match (companion, hand) {
+                (Some(c), Some(hand)) => runs.push((what, c.sql.clone(), c.columns.clone(), hand.to_string())),
+                (None, None) => {}
+                (Some(_), None) => failures.push(format!("{}: unexpected {what} query", case.name)),
+                (None, Some(_)) => failures.push(format!("{}: no {what} query", case.name)),
+            }
+        }
+        for (what, sql, columns, hand) in runs {
+            let width = columns.len();
+            let mut ours = match db.query(&sql, columns) {
+                Ok(r) => rows(&r, width),
+                Err(e) => {
+                    failures.push(format!("{} ({what}): {e}\n{sql}", case.name));
+                    continue;
+                }
+            };
+            let plain = (0..width).map(|i| ColumnInfo::plain(&format!("c{i}"), ValueType::String)).collect();
+            let mut theirs = rows(
+                &reference.query(&hand, plain).unwrap_or_else(|e| panic!("{} ({what}): hand-written SQL fails: {e}", case.name)),
+                width,
+            );
+            if what != "rows" {
+                ours.sort();
+                theirs.sort();
+            }
+            if ours.is_empty() {
+                failures.push(format!("{} ({what}): no rows", case.name));
+            } else if !same(&ours, &theirs) {
+                failures.push(format!("{} ({what}): differs\nours:   {ours:?}\ntheirs: {theirs:?}\n{sql}", case.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}: shape cases failed:\n\n{}", dialect.name(), failures.join("\n\n"));
+}
+
 /// A server the test needs: absent outside CI, the test says so loudly and passes; in CI it fails.
 fn server<T>(what: &str, connect: impl FnOnce() -> Result<T, connect::ConnectError>) -> Option<T> {
     match connect() {
@@ -535,6 +718,7 @@ fn env_or(name: &str, default: &str) -> String {
 fn every_corpus_query_matches_hand_written_sql_on_duckdb() {
     let db = reference();
     check(&DuckDb, &db, &[], &[]);
+    check_shapes(&DuckDb, &db);
 }
 
 #[test]
@@ -560,6 +744,7 @@ fn every_corpus_query_matches_on_postgresql() {
         db.execute_batch("CREATE SCHEMA main").unwrap();
         copy_corpus(&db, "TIMESTAMP");
         check(&Postgres, &db, &[], &[]);
+        check_shapes(&Postgres, &db);
     });
     admin.execute_batch(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).unwrap();
     if let Err(panic) = result {
@@ -594,4 +779,5 @@ fn every_corpus_query_matches_on_mariadb() {
         &["median", "percentile", "median_distinct", "time zone: dates", "time zone: a date"],
         &["case-sensitive string filter by default"],
     );
+    check_shapes(&MySql, &db);
 }

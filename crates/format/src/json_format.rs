@@ -1,14 +1,73 @@
-//! `json`: an array with one object per row, keyed by field name (`"orders.count"`).
+//! `json`: an array with one object per row, keyed by field name (`"orders.count"`); a pivoted
+//! measure is an object keyed by the pivot fields' names, holding one value per pivot key
+//! (`{"orders.status": {"complete": 3, "pending": 1}}`). Totals are not part of `json`.
 //! `inline_json`: the same array as a JSON *string* in `data`, for webhooks that forward it.
 
 use std::io::Write;
 
-use result::{ResultSet, Value};
+use result::pivot::{KEY_SEPARATOR, ROW_TOTAL_KEY};
+use result::{PivotTable, QueryResult, ResultSet, Value};
 
 use crate::FormatError;
 
+pub fn write_json(result: &QueryResult, out: &mut impl Write) -> Result<(), FormatError> {
+    match &result.pivot {
+        Some(pivot) => write_pivoted_json(pivot, out),
+        None => write_rows_json(&result.table, out),
+    }
+}
+
+fn key(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
+}
+
+fn write_pivoted_json(pivot: &PivotTable, out: &mut impl Write) -> Result<(), FormatError> {
+    let dims: Vec<String> = pivot.dimensions.iter().map(|c| key(&c.name)).collect();
+    let measures: Vec<String> = pivot.measures.iter().map(|c| key(&c.name)).collect();
+    let group = key(&pivot.pivots.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(KEY_SEPARATOR));
+    let pivot_keys: Vec<String> = pivot.columns.iter().map(|c| key(&c.key)).collect();
+    out.write_all(b"[")?;
+    for (r, row) in pivot.rows.iter().enumerate() {
+        out.write_all(if r > 0 { b",{" } else { b"{" })?;
+        let mut first = true;
+        let mut comma = |out: &mut dyn Write| -> std::io::Result<()> {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",")?;
+            }
+            Ok(())
+        };
+        for (name, value) in dims.iter().zip(&row.dimensions) {
+            comma(out)?;
+            write!(out, "{name}:")?;
+            write_value(value, out)?;
+        }
+        for (m, name) in measures.iter().enumerate() {
+            comma(out)?;
+            write!(out, "{name}:{{{group}:{{")?;
+            for (c, pivot_key) in pivot_keys.iter().enumerate() {
+                if c > 0 {
+                    out.write_all(b",")?;
+                }
+                write!(out, "{pivot_key}:")?;
+                write_value(&row.cells[m][c], out)?;
+            }
+            if let Some(totals) = &row.row_total {
+                if !pivot_keys.is_empty() {
+                    out.write_all(b",")?;
+                }
+                write!(out, "{}:", key(ROW_TOTAL_KEY))?;
+                write_value(&totals[m], out)?;
+            }
+            out.write_all(b"}}")?;
+        }
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"]")?;
+    Ok(())
+}
+
 /// Writes row by row, so memory stays flat however many rows there are. Keys are encoded once.
-pub fn write_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
+fn write_rows_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
     let keys: Vec<String> = result.columns.iter().map(|c| serde_json::Value::String(c.name.clone()).to_string()).collect();
     out.write_all(b"[")?;
     for row in 0..result.row_count() {
@@ -54,7 +113,7 @@ fn is_json_number(text: &str) -> bool {
     digits(whole) && (whole == "0" || !whole.starts_with('0')) && fraction.is_none_or(digits)
 }
 
-pub fn write_inline_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
+pub fn write_inline_json(result: &QueryResult, out: &mut impl Write) -> Result<(), FormatError> {
     let mut rows = Vec::new();
     write_json(result, &mut rows)?;
     let data = String::from_utf8_lossy(&rows);
@@ -68,7 +127,11 @@ mod tests {
     use super::*;
     use result::{ColumnInfo, ValueType};
 
-    fn result() -> ResultSet {
+    fn result() -> QueryResult {
+        QueryResult::plain(rows())
+    }
+
+    fn rows() -> ResultSet {
         let col = |name: &str, label: &str| ColumnInfo::plain(name, ValueType::String).labelled(label);
         let mut r = ResultSet::new(vec![col("orders.status", "Orders Status"), col("orders.count", "Orders Count")]);
         r.push_row(vec![Value::Text("complete".into()), Value::Int(3)]);
@@ -81,7 +144,7 @@ mod tests {
         let mut r = ResultSet::new(vec![ColumnInfo::plain("a", ValueType::Number), ColumnInfo::plain("b", ValueType::Number)]);
         r.push_row(vec![Value::Decimal("-12345678901234567890.10".into()), Value::Decimal("01.5".into())]);
         let mut out = Vec::new();
-        write_json(&r, &mut out).unwrap();
+        write_json(&QueryResult::plain(r), &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), r#"[{"a":-12345678901234567890.10,"b":"01.5"}]"#);
     }
 
@@ -102,5 +165,31 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let rows: serde_json::Value = serde_json::from_str(v["data"].as_str().unwrap()).unwrap();
         assert_eq!(rows[0]["orders.count"], 3);
+    }
+
+    #[test]
+    fn pivoted_measures_nest_by_pivot_key() {
+        let mut long = ResultSet::new(vec![
+            ColumnInfo::plain("users.state", ValueType::String),
+            ColumnInfo::plain("orders.status", ValueType::String),
+            ColumnInfo::plain("orders.count", ValueType::Number).measure(),
+            ColumnInfo::plain("__pivot_col", ValueType::Number),
+            ColumnInfo::plain("__pivot_count", ValueType::Number),
+        ]);
+        let t = |s: &str| Value::Text(s.into());
+        long.push_row(vec![t("CA"), t("complete"), Value::Int(3), Value::Int(1), Value::Int(2)]);
+        long.push_row(vec![t("NY"), t("pending"), Value::Int(2), Value::Int(2), Value::Int(2)]);
+        let mut row_totals = ResultSet::new(vec![
+            ColumnInfo::plain("users.state", ValueType::String),
+            ColumnInfo::plain("orders.count", ValueType::Number).measure(),
+        ]);
+        row_totals.push_row(vec![t("CA"), Value::Int(3)]);
+        let pivot = result::pivot(&long, &[1], None, Some(&row_totals)).unwrap();
+        let mut out = Vec::new();
+        write_json(&QueryResult { pivot: Some(pivot), ..Default::default() }, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"[{"users.state":"CA","orders.count":{"orders.status":{"complete":3,"pending":null,"$$$_row_total_$$$":3}}},{"users.state":"NY","orders.count":{"orders.status":{"complete":null,"pending":2,"$$$_row_total_$$$":null}}}]"#
+        );
     }
 }

@@ -8,7 +8,7 @@ mod json_format;
 
 use std::io::Write;
 
-use result::ResultSet;
+use result::QueryResult;
 use thiserror::Error;
 
 pub use csv_format::write_csv;
@@ -70,7 +70,7 @@ pub enum FormatError {
 }
 
 /// Writes `result` in `format` (anything but `sql`).
-pub fn write_result(format: ResultFormat, result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
+pub fn write_result(format: ResultFormat, result: &QueryResult, out: &mut impl Write) -> Result<(), FormatError> {
     match format {
         ResultFormat::Json => write_json(result, out),
         ResultFormat::InlineJson => write_inline_json(result, out),

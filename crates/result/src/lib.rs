@@ -3,6 +3,10 @@
 
 use jiff::civil::{Date, DateTime};
 
+pub mod pivot;
+
+pub use pivot::{pivot, PivotColumn, PivotRow, PivotTable};
+
 /// How a result column's values are typed, for formatters and charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueType {
@@ -131,6 +135,24 @@ impl ResultSet {
 
     pub fn value(&self, column: usize, row: usize) -> &Value {
         &self.data[column][row]
+    }
+}
+
+/// What a query run produced, for the formatters: its rows, and when asked for, the rows pivoted
+/// and the column totals.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryResult {
+    /// The rows as the query returned them (for a pivoted query, the long rows without the
+    /// pivot ranks).
+    pub table: ResultSet,
+    pub pivot: Option<PivotTable>,
+    /// Column totals of an unpivoted query: one per column of `table`, NULL for dimensions.
+    pub totals: Option<Vec<Value>>,
+}
+
+impl QueryResult {
+    pub fn plain(table: ResultSet) -> Self {
+        QueryResult { table, pivot: None, totals: None }
     }
 }
 

@@ -107,7 +107,7 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
 
     let (query_name, query) = &queries()[0];
     let compiled = engine.compile(query, None)?;
-    let result = runtime.block_on(engine.execute(&compiled))?;
+    let result = runtime.block_on(engine.execute(&compiled))?.table;
     let (width, height) = (800, 500);
     let svg = render::chart_svg(&result, render::ChartKind::Column, query_name, width, height);
     let native = time(iterations, || {

@@ -28,15 +28,15 @@ use crate::query::QuerySpec;
 use crate::tree::{self, Name, Statement};
 use labels::{number_literal, tier_labels};
 use liquid_host::Host;
-pub use shape::PIVOT_COLUMN;
+pub use shape::{PIVOT_COLUMN, PIVOT_COUNT};
 use statement::Plan;
 
 /// A query ready to run: its statement, printed for the dialect, and the columns it returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledQuery {
     pub sql: String,
-    /// The query's own columns, in order. A pivoted query's rows carry one more column after
-    /// them, [`PIVOT_COLUMN`], which the caller reshapes by.
+    /// The query's own columns, in order. A pivoted query's rows carry two more columns after
+    /// them, [`PIVOT_COLUMN`] and [`PIVOT_COUNT`], which the caller reshapes by.
     pub columns: Vec<ColumnInfo>,
     pub statement: Statement,
     /// The connection named by the model.

@@ -10,8 +10,10 @@ use crate::query::Limit;
 use crate::tree::{Expr, Item, Name, Order, Relation, Select, SortKey, Statement};
 use result::ColumnInfo;
 
-/// The hidden column of a pivoted query's rows: the pivot column (from 1) the row belongs to.
+/// The hidden columns of a pivoted query's rows: the pivot column (from 1) the row belongs to,
+/// and how many pivot columns there are before `column_limit` cuts them.
 pub const PIVOT_COLUMN: &str = "__pivot_col";
+pub const PIVOT_COUNT: &str = "__pivot_count";
 
 /// Every row from the current row back to the first.
 const RUNNING: &str = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
@@ -99,7 +101,7 @@ impl Plan {
     }
 
     /// The query pivoted on the fields at `pivots`: its rows are the plain rows (pivot
-    /// dimensions included) plus [`PIVOT_COLUMN`], at most `column_limit` pivot columns and
+    /// dimensions included) plus [`PIVOT_COLUMN`] and [`PIVOT_COUNT`], at most `column_limit` pivot columns and
     /// `limit` distinct rows of the other dimensions, ordered by row then pivot column. Rows
     /// are ranked as Looker ranks them: by their best-placed cell under the query's sorts.
     pub fn pivoted(&self, pivots: &[usize], column_limit: u64) -> Statement {
@@ -133,11 +135,15 @@ impl Plan {
 
         let ranked_columns = over(base, &carried, vec![Item::new(dense_rank(pivot_keys), pivot_col.clone())]);
         carried.push(pivot_col.clone());
+        let pivot_count = Name::quoted(PIVOT_COUNT);
+        let count = Expr::window(Expr::call("MAX", vec![col(&pivot_col)]), Vec::new(), Vec::new());
+        let counted = over(ranked_columns, &carried, vec![Item::new(count, pivot_count.clone())]);
+        carried.push(pivot_count.clone());
         let cell = Name::quoted("__cell_rank");
         let cell_order =
             row_keys.into_iter().chain([(col(&pivot_col), false)]).chain(row_dims.iter().map(|d| (d.clone(), false))).collect();
         let cell_rank = Expr::window(Expr::call("RANK", Vec::new()), Vec::new(), cell_order);
-        let mut cells = over(ranked_columns, &carried, vec![Item::new(cell_rank, cell.clone())]);
+        let mut cells = over(counted, &carried, vec![Item::new(cell_rank, cell.clone())]);
         cells.wheres.push(Expr::binary(col(&pivot_col), "<=", Expr::Integer(column_limit.min(i64::MAX as u64) as i64)));
         let row_min = Name::quoted("__row_min");
         let best = Expr::window(Expr::call("MIN", vec![col(&cell)]), row_dims, Vec::new());
@@ -146,6 +152,7 @@ impl Plan {
         let rows = over(best_cells, &carried, vec![Item::new(dense_rank(vec![(col(&row_min), false)]), pivot_row.clone())]);
         let mut shown: Vec<Name> = (0..self.fields.len()).map(|i| self.alias(i).clone()).collect();
         shown.push(pivot_col.clone());
+        shown.push(pivot_count);
         let mut outer = over(rows, &shown, Vec::new());
         if let Some(n) = self.limit_rows() {
             outer.wheres.push(Expr::binary(col(&pivot_row), "<=", Expr::Integer(n.min(i64::MAX as u64) as i64)));
