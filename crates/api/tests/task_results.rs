@@ -118,17 +118,30 @@ async fn unsupported_query_features_are_refused_by_name() {
         .call(
             "POST",
             "/api/4.0/queries",
-            r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"pivots":["orders.status"]}"#,
+            r#"{"model":"thelook","view":"orders","fields":["users.state","orders.status","orders.count"],"subtotals":["users.state"]}"#,
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let body = json(&body);
-    assert_eq!(body["errors"][0]["field"], "pivots");
-    assert_eq!(body["errors"][0]["message"], "pivots are not supported yet");
+    assert_eq!(body["errors"][0]["field"], "subtotals");
+    assert_eq!(body["errors"][0]["message"], "subtotals are not supported yet");
     let (status, _, body) =
         f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"xlsx"}}"#, f.query)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("`xlsx` is not supported yet"));
+}
+
+#[tokio::test]
+async fn pivoted_queries_are_not_drawn_yet() {
+    let f = fixture().await;
+    let query =
+        r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"pivots":["orders.status"],"row_total":"right"}"#;
+    let (status, _, body) = f.call("POST", "/api/4.0/queries", query).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = json(&body)["id"].as_str().unwrap().to_string();
+    let (status, _, body) = f.call("POST", &format!("/api/4.0/render_tasks/queries/{id}/png?width=400&height=300"), "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json(&body)["errors"][0]["message"], "charts of pivoted queries are not drawn yet");
 }
 
 /// A model on a dialect without a driver: its SQL is there, running it is a clear 400.

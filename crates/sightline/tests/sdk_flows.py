@@ -68,6 +68,19 @@ def main():
         ),
     )
 
+    # Pivoted, with column totals and row totals: distinct users per status and gender.
+    pivoted = m.WriteQuery(
+        model="thelook",
+        view="order_items",
+        fields=["orders.status", "users.gender", "users.count"],
+        pivots=["users.gender"],
+        sorts=["orders.status"],
+        total=True,
+        row_total="right",
+    )
+    report["pivot_json"] = sdk.run_inline_query("json", pivoted)
+    report["pivot_csv"] = sdk.run_inline_query("csv", pivoted)
+
     try:
         sdk.create_query(m.WriteQuery(model="thelook", view="order_items", fields=["orders.nope"]))
         report["sdk_error"] = None

@@ -184,6 +184,42 @@ fn official_python_sdk_runs_query_and_render_tasks() {
         assert!(close(row["users.total_age"].as_f64().expect("sum"), *total_age), "{row} vs {total_age}");
     }
 
+    // Pivoted: distinct users per status (rows) and gender (columns), row totals and column
+    // totals distinct too (not sums of the cells).
+    let db = data_dir.join("demo/thelook-v2-scale1.duckdb");
+    let distinct_users = |group: &str, width: usize| {
+        hand_sql(
+            &db,
+            &format!(
+                "SELECT {group}, COUNT(DISTINCT oi.user_id) FROM order_items oi JOIN orders o ON o.order_id = oi.order_id \
+                 JOIN users u ON u.id = oi.user_id GROUP BY ALL ORDER BY ALL"
+            ),
+            width,
+        )
+    };
+    let cells = distinct_users("o.status, u.gender", 3);
+    let by_status = distinct_users("o.status", 2);
+    let by_gender = distinct_users("u.gender", 2);
+    let text = |r: &ResultSet, c: usize, i: usize| r.value(c, i).to_text().unwrap_or_default();
+    let pivot: Json = serde_json::from_str(report["pivot_json"].as_str().expect("pivot json")).expect("pivot result");
+    let pivot_rows = pivot.as_array().expect("pivot rows");
+    assert_eq!(pivot_rows.len(), by_status.row_count());
+    for i in 0..cells.row_count() {
+        let row = pivot_rows.iter().find(|r| r["orders.status"] == text(&cells, 0, i)).expect("status row");
+        assert_eq!(row["users.count"]["users.gender"][text(&cells, 1, i)], number(&cells, 2, i) as i64, "{row}");
+    }
+    for i in 0..by_status.row_count() {
+        let row = pivot_rows.iter().find(|r| r["orders.status"] == text(&by_status, 0, i)).expect("status row");
+        assert_eq!(row["users.count"]["users.gender"]["$$$_row_total_$$$"], number(&by_status, 1, i) as i64, "{row}");
+    }
+    let csv_text = report["pivot_csv"].as_str().expect("pivot csv");
+    let lines: Vec<&str> = csv_text.lines().collect();
+    let genders: Vec<String> = (0..by_gender.row_count()).map(|i| text(&by_gender, 0, i)).collect();
+    assert_eq!(lines[0], format!("Users Gender,{},", genders.join(",")), "{csv_text}");
+    assert_eq!(lines[1], format!("Orders Status,{}Users Count", "Users Count,".repeat(genders.len())), "{csv_text}");
+    let totals: Vec<String> = (0..by_gender.row_count()).map(|i| (number(&by_gender, 1, i) as i64).to_string()).collect();
+    assert_eq!(lines.last().copied(), Some(format!(",{},", totals.join(","))).as_deref(), "{csv_text}");
+
     // Render: a PNG of the requested size with a chart on it.
     let statuses: Vec<&str> = report["render_statuses"].as_array().expect("statuses").iter().filter_map(Json::as_str).collect();
     assert_eq!(statuses.first(), Some(&"enqueued_for_query"));
