@@ -29,6 +29,10 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, message)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
@@ -80,6 +84,7 @@ impl From<EngineError> for ApiError {
             EngineError::NotSupported { field, .. } => ApiError::validation(field, "not_supported", message),
             EngineError::Invalid { field, .. } => ApiError::validation(field, "invalid", message),
             EngineError::NotFound { .. } => ApiError::not_found(message),
+            EngineError::Conflict(_) => ApiError::conflict(message),
             EngineError::Database(_) | EngineError::NoConnection(_) => ApiError::bad_request(message),
             EngineError::Format(format::FormatError::NotSupported(_)) => ApiError::validation("result_format", "not_supported", message),
             EngineError::Render(render::RenderError::Size { .. }) => ApiError::validation("width", "invalid", message),

@@ -183,9 +183,10 @@ async fn query_timezone_converts_times_in_the_sql() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&answer));
 }
 
-/// Connections are described without secrets, tested for real, and not changed through the API.
+/// Connections are described without secrets and tested for real; the config's cannot be
+/// changed through the API, and what a new one asks for is checked before anything is stored.
 #[tokio::test]
-async fn connections_are_listed_tested_and_not_changed() {
+async fn connections_are_listed_tested_and_checked() {
     let f = fixture().await;
     let (status, _, body) = f.call("GET", "/api/4.0/connections", "").await;
     assert_eq!(status, StatusCode::OK);
@@ -200,7 +201,18 @@ async fn connections_are_listed_tested_and_not_changed() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, body) = f.call("POST", "/api/4.0/connections", r#"{"name":"x"}"#).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(&body)["errors"][0]["field"], "dialect_name");
+    let (status, _, body) =
+        f.call("POST", "/api/4.0/connections", r#"{"name":"x","dialect_name":"duckdb","database":"/etc/passwd"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(&body)["errors"][0]["code"], "not_supported");
+    let (status, _, body) = f.call("PATCH", "/api/4.0/connections/thelook", r#"{"host":"elsewhere"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("TOML config"));
+    let (status, _, _) = f.call("DELETE", "/api/4.0/connections/thelook", "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = f.call("DELETE", "/api/4.0/connections/nope", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, body) = f.call("GET", "/api/4.0/dialect_info", "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(json(&body).as_array().unwrap().iter().any(|d| d["name"] == "bigquery_standard_sql" && d["installed"] == false));

@@ -14,12 +14,15 @@ pub enum EngineError {
     /// A request value that is wrong on its face.
     #[error("{message}")]
     Invalid { field: &'static str, message: String },
+    /// A name already taken.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{what} `{id}` does not exist")]
     NotFound { what: &'static str, id: String },
     /// The database refused the SQL; the message is the database's.
     #[error("the database reported an error: {0}")]
     Database(String),
-    #[error("connection `{0}` is not configured: declare it in the server's TOML config")]
+    #[error("connection `{0}` does not exist: declare it in the server's TOML config or create it with POST /connections")]
     NoConnection(String),
     #[error(transparent)]
     Format(#[from] format::FormatError),

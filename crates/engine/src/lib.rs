@@ -4,6 +4,7 @@
 //! It wires the library crates together — semantic model, SQL compiler, connection, formatter,
 //! renderer, store — and knows nothing of HTTP.
 
+mod connections;
 mod error;
 mod query_body;
 mod run;
@@ -17,6 +18,7 @@ use semantic::Catalog;
 use store::Store;
 use tokio::sync::mpsc;
 
+pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
 pub use error::EngineError;
 pub use query_body::QueryBody;
 pub use run::Output;
@@ -31,14 +33,15 @@ pub struct Engine {
 
 struct Inner {
     catalog: Catalog,
-    connections: HashMap<String, Arc<dyn Connection>>,
+    connections: connections::Connections,
     store: Store,
     jobs: mpsc::UnboundedSender<tasks::Job>,
 }
 
 impl Engine {
-    /// Starts the engine and its workers on the current tokio runtime. Tasks a previous process
-    /// left unfinished are marked failed.
+    /// Starts the engine and its workers on the current tokio runtime, with the config's
+    /// connections and those stored through the API. Tasks a previous process left unfinished
+    /// are marked failed.
     pub async fn start(
         catalog: Catalog,
         connections: HashMap<String, Arc<dyn Connection>>,
@@ -47,20 +50,17 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         store.fail_interrupted_tasks().await?;
         let (jobs, receiver) = mpsc::unbounded_channel();
+        let connections = connections::Connections::from_config(connections);
         let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs }) };
+        engine.open_stored_connections().await?;
         tasks::spawn_workers(engine.clone(), receiver, workers.max(1));
         Ok(engine)
-    }
-
-    /// The connections by name.
-    pub fn connections(&self) -> &HashMap<String, Arc<dyn Connection>> {
-        &self.inner.connections
     }
 
     /// Runs `SELECT 1` on a connection, off the async threads: what `PUT /connections/{name}/test`
     /// reports.
     pub async fn test_connection(&self, name: &str) -> Result<(), EngineError> {
-        let connection = Arc::clone(self.inner.connections.get(name).ok_or_else(|| EngineError::NoConnection(name.to_string()))?);
+        let connection = self.connection(name).ok_or_else(|| EngineError::NoConnection(name.to_string()))?;
         tokio::task::spawn_blocking(move || connection.query("SELECT 1", vec![result::ColumnInfo::plain("one", result::ValueType::Number)]))
             .await
             .map_err(|e| EngineError::Internal(e.to_string()))?

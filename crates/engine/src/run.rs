@@ -1,6 +1,5 @@
 //! Compile → execute → format, for a query run now or by a task.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use format::ResultFormat;
@@ -21,8 +20,7 @@ impl Engine {
     pub fn compile(&self, query: &QueryBody, limit: Option<&str>) -> Result<CompiledQuery, EngineError> {
         query.check_supported()?;
         let model = self.catalog().models.get(&query.model).ok_or_else(|| EngineError::UnknownModel(query.model.clone()))?;
-        let connection =
-            self.inner.connections.get(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
+        let connection = self.connection(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
         let spec = query.spec_for(limit, connection.timezone())?;
         let dialect = sql::dialect_for(connection.dialect())
             .ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
@@ -32,9 +30,7 @@ impl Engine {
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
     /// the async threads, and pivots the rows when the query pivots.
     pub async fn execute(&self, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
-        let connection = Arc::clone(
-            self.inner.connections.get(&compiled.connection).ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?,
-        );
+        let connection = self.connection(&compiled.connection).ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
         let compiled = compiled.clone();
         tokio::task::spawn_blocking(move || run_compiled(connection.as_ref(), &compiled))
             .await

@@ -12,15 +12,6 @@ use crate::ServerArgs;
 
 pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<()> {
     let catalog = crate::project::load(project)?;
-    // A model whose connection is missing still loads; its queries answer 400 naming it.
-    for model in catalog.models.values() {
-        if !config.connections.contains_key(&model.connection) {
-            eprintln!(
-                "warning: model `{}` uses connection `{}`, which the config does not declare; its queries will fail until it does",
-                model.name, model.connection
-            );
-        }
-    }
     let mut connections: HashMap<String, Arc<dyn Connection>> = HashMap::new();
     for (name, c) in &config.connections {
         let mut connection = open(c).with_context(|| format!("connection `{name}`"))?;
@@ -60,6 +51,16 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
     };
     let credentials = store.ensure_admin(wanted).await?;
     let engine = engine::Engine::start(catalog, connections, store, engine::DEFAULT_WORKERS).await?;
+    // A model whose connection is missing still loads; its queries answer 400 naming it until
+    // the connection is created.
+    for model in engine.catalog().models.values() {
+        if engine.connection(&model.connection).is_none() {
+            eprintln!(
+                "warning: model `{}` uses connection `{}`, which the config does not declare and the API has not created; its queries will fail until one does",
+                model.name, model.connection
+            );
+        }
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let base_url = format!("http://{}", listener.local_addr()?);
     println!("Sightline API at {base_url}/api/4.0");

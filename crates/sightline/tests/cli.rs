@@ -94,7 +94,10 @@ fn serve_refuses_unknown_config_keys_and_warns_of_missing_connections() {
     let out = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(started.starts_with("Sightline API at "), "{started} / {stderr}");
-    assert!(stderr.contains("model `m` uses connection `warehouse`, which the config does not declare"), "{stderr}");
+    assert!(
+        stderr.contains("model `m` uses connection `warehouse`, which the config does not declare and the API has not created"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

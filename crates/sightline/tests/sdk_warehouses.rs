@@ -1,6 +1,8 @@
 //! The official Python SDK against `sightline serve` on real PostgreSQL and MariaDB
 //! connections (from the TOML config): a query task with a join that fans out, a tier, a
 //! measure filter and a date filter, its rows compared with hand-written SQL on the same server.
+//! Then connections through the API (`sdk_connections.py`): created, changed, kept across a
+//! restart and deleted, with the queries of the model that names it following at once.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -99,25 +101,33 @@ fn serve(config: &str, dir: &Path) -> (Served, String) {
     (Served(child), base_url)
 }
 
-/// Runs the SDK script against a server on `config` and compares with `EXPECTED` on `db`.
-fn check(python: &Path, db: &dyn Connection, config: &str, name: &str, datetime: &str) {
-    for statement in SEED {
-        db.execute_batch(&statement.replace("created_at TIMESTAMP", &format!("created_at {datetime}"))).expect("seed");
-    }
-    let dir = std::env::temp_dir().join(format!("sightline-sdk-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let (_server, base_url) = serve(config, &dir);
+/// Runs `script` with its arguments against the server at `base_url`; its JSON report.
+fn run_script(python: &Path, base_url: &str, script: &str, args: &[&str], env: &[(&str, String)]) -> Json {
     let output = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_warehouses.py"))
-        .env("LOOKERSDK_BASE_URL", &base_url)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(script))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("LOOKERSDK_BASE_URL", base_url)
         .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
         .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
         .env("LOOKERSDK_VERIFY_SSL", "false")
         .stderr(Stdio::inherit())
         .output()
         .expect("run the SDK script");
-    assert!(output.status.success(), "{name}: SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
-    let report: Json = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert!(output.status.success(), "{script}: SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
+    serde_json::from_slice(&output.stdout).expect("JSON report")
+}
+
+/// Runs the SDK script against a server on `config` and compares with `EXPECTED` on `db`; then
+/// the connection flow with `warehouse` (the `WAREHOUSE_*` variables of `sdk_connections.py`).
+fn check(python: &Path, db: &dyn Connection, config: &str, name: &str, datetime: &str, warehouse: &[(&str, String)]) {
+    for statement in SEED {
+        db.execute_batch(&statement.replace("created_at TIMESTAMP", &format!("created_at {datetime}"))).expect("seed");
+    }
+    let dir = std::env::temp_dir().join(format!("sightline-sdk-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (server, base_url) = serve(config, &dir);
+    let report = run_script(python, &base_url, "sdk_warehouses.py", &[], &[]);
     assert_eq!(report["status"], "complete", "{name}: {report}");
     // The connection as the SDK reads it: no password, a real test query.
     assert_eq!(report["connection"]["name"], "warehouse", "{report}");
@@ -140,7 +150,54 @@ fn check(python: &Path, db: &dyn Connection, config: &str, name: &str, datetime:
             assert!((ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0), "{name}: {field} for {region:?}: {ours} vs {theirs}");
         }
     }
+    check_connections(python, db, config, &dir, server, &base_url, warehouse);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Connections through the API, around a restart of the server on the same data directory.
+fn check_connections(
+    python: &Path,
+    db: &dyn Connection,
+    config: &str,
+    dir: &Path,
+    server: Served,
+    base_url: &str,
+    warehouse: &[(&str, String)],
+) {
+    let columns = vec![ColumnInfo::plain("region", ValueType::String), ColumnInfo::plain("count", ValueType::Number)];
+    let expected = db
+        .query("SELECT c.region, COUNT(*) FROM sdk_orders o LEFT JOIN sdk_customers c ON o.customer_id = c.id GROUP BY c.region", columns)
+        .expect("hand-written SQL");
+    let same_rows = |rows: &Json| {
+        let rows = rows["ok"].as_array().unwrap_or_else(|| panic!("no rows: {rows}"));
+        assert_eq!(rows.len(), expected.row_count(), "{rows:?}");
+        for row in rows {
+            let region = row["customers.region"].as_str().map(str::to_string);
+            let i = (0..expected.row_count()).find(|&i| expected.value(0, i).to_text() == region).expect("region");
+            assert_eq!(row["orders.count"].as_f64(), expected.value(1, i).as_f64(), "{region:?}");
+        }
+    };
+    let report = run_script(python, base_url, "sdk_connections.py", &["create"], warehouse);
+    let before = report["before"]["error"].as_str().unwrap_or_else(|| panic!("{report}"));
+    assert!(before.contains("connection `late_warehouse` does not exist"), "{before}");
+    assert_eq!(report["created"]["name"], "late_warehouse", "{report}");
+    assert_eq!(report["created"]["has_password"], false, "{report}");
+    assert_eq!(report["created"]["can"]["destroy"], true, "{report}");
+    same_rows(&report["after_create"]);
+    assert_eq!(report["test"][0], "success", "{report}");
+    assert!(report["duplicate"]["error"].as_str().is_some_and(|e| e.contains("already exists")), "{report}");
+    assert_eq!(report["ssl"]["fields"][0], "ssl", "{report}");
+    assert_eq!(report["config_update"]["fields"][0], "connection_name", "{report}");
+    assert_eq!(report["broken_test"][0], "error", "{report}");
+    assert!(report["broken_rows"]["error"].is_string(), "{report}");
+    same_rows(&report["fixed_rows"]);
+    drop(server);
+    let (_server, base_url) = serve(config, dir);
+    let report = run_script(python, &base_url, "sdk_connections.py", &["after_restart"], warehouse);
+    assert_eq!(report["listed"], serde_json::json!(["late_warehouse", "warehouse"]), "{report}");
+    same_rows(&report["after_restart"]);
+    assert_eq!(report["listed_after_delete"], serde_json::json!(["warehouse"]), "{report}");
+    assert!(report["after_delete"]["error"].as_str().is_some_and(|e| e.contains("late_warehouse")), "{report}");
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -174,7 +231,14 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
         let config = format!(
             "[connections.warehouse]\ndialect = \"postgres\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nschema = \"public\"\nuser = \"{user}\"\npool_size = 2\n"
         );
-        check(&python, &db, &config, "postgres", "TIMESTAMP");
+        let warehouse = [
+            ("WAREHOUSE_DIALECT", "postgres".to_string()),
+            ("WAREHOUSE_HOST", host.clone()),
+            ("WAREHOUSE_PORT", port.to_string()),
+            ("WAREHOUSE_DATABASE", database.clone()),
+            ("WAREHOUSE_USER", user.clone()),
+        ];
+        check(&python, &db, &config, "postgres", "TIMESTAMP", &warehouse);
     });
     admin.execute_batch(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).expect("drop");
     if let Err(panic) = result {
@@ -207,7 +271,14 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
     let result = std::panic::catch_unwind(|| {
         let db = MySqlConnection::connect(&target(&database)).expect("connect");
         let config = format!("[connections.warehouse]\ndialect = \"mysql\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nuser = \"{user}\"\n");
-        check(&python, &db, &config, "mariadb", "DATETIME");
+        let warehouse = [
+            ("WAREHOUSE_DIALECT", "mysql".to_string()),
+            ("WAREHOUSE_HOST", host.clone()),
+            ("WAREHOUSE_PORT", port.to_string()),
+            ("WAREHOUSE_DATABASE", database.clone()),
+            ("WAREHOUSE_USER", user.clone()),
+        ];
+        check(&python, &db, &config, "mariadb", "DATETIME", &warehouse);
     });
     admin.execute_batch(&format!("DROP DATABASE IF EXISTS {database}")).expect("drop");
     if let Err(panic) = result {

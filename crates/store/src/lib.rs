@@ -5,6 +5,7 @@
 //! this crate writes SQL for the metadata store.
 
 mod auth;
+mod connections;
 mod queries;
 mod tasks;
 

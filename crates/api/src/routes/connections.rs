@@ -1,12 +1,18 @@
-//! `GET /connections`, `GET /connections/{connection_name}`, `PUT /connections/{connection_name}/test`
-//! and `GET /dialect_info`. Connections come from the server's TOML config; creating, changing
-//! and deleting them through the API is refused by name until they can be stored.
+//! `GET/POST /connections`, `GET/PATCH/DELETE /connections/{connection_name}`,
+//! `PUT /connections/{connection_name}/test` and `GET /dialect_info`. Connections come from the
+//! server's TOML config (read-only here) or are created through the API (PostgreSQL and MySQL,
+//! stored with their password, which is never sent back).
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use engine::ListedConnection;
+use serde_json::{json, Map, Value};
 
+use super::connection_body;
 use crate::auth::Caller;
+use crate::body::parse_json;
 use crate::{ApiError, AppState};
 
 /// Looker's dialect names and labels for the dialects Sightline prints; `installed` says which
@@ -38,59 +44,92 @@ pub async fn all_dialect_infos(_caller: Caller) -> Json<Value> {
     Json(Value::Array(DIALECTS.into_iter().map(dialect_info).collect()))
 }
 
-fn connection_json(state: &AppState, name: &str) -> Option<Value> {
-    let connection = state.engine.connections().get(name)?;
-    let ours = connection.dialect();
+fn connection_json(listed: &ListedConnection) -> Value {
+    let ours = listed.connection.dialect();
     let dialect = DIALECTS.into_iter().find(|d| d.0 == ours).map(dialect_info);
     let looker_name = DIALECTS.into_iter().find(|d| d.0 == ours).map(|d| d.1).unwrap_or(ours);
-    let info = connection.describe();
-    Some(json!({
-        "name": name,
+    let info = listed.connection.describe();
+    let stored = listed.definition.is_some();
+    // A stored connection shows what was asked for, even while its server cannot be reached.
+    let (host, port, database, schema, username, has_password, max_connections) = match &listed.definition {
+        Some(d) => (
+            Some(d.host.clone()),
+            d.port,
+            Some(d.database.clone()),
+            d.schema.clone(),
+            Some(d.username.clone()),
+            d.password.is_some(),
+            d.max_connections,
+        ),
+        None => (info.host, info.port, info.database, info.schema, info.username, info.has_password, info.max_connections),
+    };
+    json!({
+        "name": listed.name,
         "dialect": dialect,
         "dialect_name": looker_name,
-        "host": info.host,
-        "port": info.port.map(|p| p.to_string()),
-        "database": info.database,
-        "schema": info.schema,
-        "username": info.username,
-        "has_password": info.has_password,
-        "db_timezone": connection.timezone(),
-        "max_connections": info.max_connections,
+        "host": host,
+        "port": port.map(|p| p.to_string()),
+        "database": database,
+        "schema": schema,
+        "username": username,
+        "has_password": has_password,
+        "db_timezone": listed.connection.timezone(),
+        "max_connections": max_connections,
         "pdts_enabled": false,
         "ssl": false,
-        "managed": true,
-        "can": { "test": true, "update": false, "destroy": false },
-    }))
+        "managed": !stored,
+        "can": { "test": true, "update": stored, "destroy": stored },
+    })
+}
+
+fn find(state: &AppState, name: &str) -> Result<ListedConnection, ApiError> {
+    state
+        .engine
+        .connections()
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| ApiError::not_found(format!("connection `{name}` does not exist")))
 }
 
 pub async fn all_connections(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    let mut names: Vec<&String> = state.engine.connections().keys().collect();
-    names.sort();
-    Json(Value::Array(names.into_iter().filter_map(|n| connection_json(&state, n)).collect()))
+    Json(Value::Array(state.engine.connections().iter().map(connection_json).collect()))
 }
 
 pub async fn connection(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
-    connection_json(&state, &name).map(Json).ok_or_else(|| ApiError::not_found(format!("connection `{name}` does not exist")))
+    Ok(Json(connection_json(&find(&state, &name)?)))
+}
+
+pub async fn create_connection(State(state): State<AppState>, _caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let body: Map<String, Value> = parse_json(&body)?;
+    let (name, definition) = connection_body::read(&body, None)?;
+    state.engine.create_connection(&name, definition).await?;
+    Ok(Json(connection_json(&find(&state, &name)?)))
+}
+
+pub async fn update_connection(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body: Map<String, Value> = parse_json(&body)?;
+    let current = state.engine.stored_definition(&name)?;
+    let (_, definition) = connection_body::read(&body, Some((&name, current)))?;
+    state.engine.update_connection(&name, definition).await?;
+    Ok(Json(connection_json(&find(&state, &name)?)))
+}
+
+pub async fn delete_connection(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+    state.engine.delete_connection(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Looker's `DBConnectionTestResult` per test; Sightline runs one: a `SELECT 1`.
 pub async fn test_connection(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
-    if !state.engine.connections().contains_key(&name) {
-        return Err(ApiError::not_found(format!("connection `{name}` does not exist")));
-    }
+    find(&state, &name)?;
     let (status, message) = match state.engine.test_connection(&name).await {
         Ok(()) => ("success", "Can run queries".to_string()),
         Err(e) => ("error", e.to_string()),
     };
     Ok(Json(json!([{ "connection_string": null, "message": message, "name": "query", "status": status, "can": {} }])))
-}
-
-/// Creating, changing or deleting a connection: refused by name, since connections come from the
-/// config file until they can be stored with their secrets.
-pub async fn change_refused(_caller: Caller) -> ApiError {
-    ApiError::validation(
-        "connection",
-        "not_supported",
-        "creating, changing and deleting connections through the API is not supported yet; declare them in the server's TOML config",
-    )
 }

@@ -1,5 +1,6 @@
 //! Route table for `/api/4.0`. Paths and parameter names are the OpenAPI spec's.
 
+mod connection_body;
 mod connections;
 mod lookml;
 mod queries;
@@ -25,10 +26,10 @@ pub fn api_routes() -> Router<AppState> {
         .route("/query_tasks", post(query_tasks::create_query_task))
         .route("/query_tasks/{query_task_id}", get(query_tasks::query_task))
         .route("/query_tasks/{query_task_id}/results", get(query_tasks::query_task_results))
-        .route("/connections", get(connections::all_connections).post(connections::change_refused))
+        .route("/connections", get(connections::all_connections).post(connections::create_connection))
         .route(
             "/connections/{connection_name}",
-            get(connections::connection).patch(connections::change_refused).delete(connections::change_refused),
+            get(connections::connection).patch(connections::update_connection).delete(connections::delete_connection),
         )
         .route("/connections/{connection_name}/test", put(connections::test_connection))
         .route("/dialect_info", get(connections::all_dialect_infos))

@@ -1,0 +1,200 @@
+//! The connections queries run on: those of the server's TOML config (fixed for the life of the
+//! process) and those created through the API (stored with their password, opened at start-up
+//! and at once when created or changed). A model may name a connection that does not exist
+//! yet: its queries fail naming it until the connection is created, then work at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use connect::{ConnectError, Connection, MySqlConnection, PostgresConnection, ServerTarget, ZonedConnection};
+use result::{ColumnInfo, ResultSet};
+use serde::{Deserialize, Serialize};
+
+use crate::{Engine, EngineError};
+
+/// A connection created through the API: a database server, who connects, its time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerDefinition {
+    /// `postgres` or `mysql`.
+    pub dialect: String,
+    pub host: String,
+    pub port: Option<u16>,
+    pub database: String,
+    pub schema: Option<String>,
+    pub username: String,
+    pub password: Option<String>,
+    pub max_connections: Option<u32>,
+    /// The zone the database's timestamps are stored in; UTC when absent.
+    pub db_timezone: Option<String>,
+}
+
+/// Dialects a connection created through the API may have. DuckDB is left to the config file:
+/// a database path taken from the API could open any file on the server.
+pub const API_DIALECTS: [&str; 2] = ["postgres", "mysql"];
+
+impl ServerDefinition {
+    /// Opens it; a server that cannot be reached still gives a connection, whose queries and
+    /// tests report why.
+    fn open(&self) -> Arc<dyn Connection> {
+        let target = ServerTarget {
+            host: self.host.clone(),
+            port: self.port.unwrap_or(if self.dialect == "mysql" { 3306 } else { 5432 }),
+            database: self.database.clone(),
+            schema: self.schema.clone(),
+            user: self.username.clone(),
+            password: self.password.clone(),
+            pool_size: self.max_connections.unwrap_or(4).clamp(1, 64),
+        };
+        let opened: Result<Arc<dyn Connection>, ConnectError> = match self.dialect.as_str() {
+            "mysql" => MySqlConnection::connect(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),
+            _ => PostgresConnection::connect(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),
+        };
+        let dialect = if self.dialect == "mysql" { "mysql" } else { "postgres" };
+        let connection = opened.unwrap_or_else(|e| Arc::new(Unreachable { dialect, message: e.to_string() }));
+        match self.db_timezone.as_deref().filter(|z| *z != "UTC") {
+            Some(zone) => Arc::new(ZonedConnection { inner: connection, zone: zone.to_string() }),
+            None => connection,
+        }
+    }
+}
+
+/// A stored connection whose server could not be reached when it was opened.
+struct Unreachable {
+    dialect: &'static str,
+    message: String,
+}
+
+impl Connection for Unreachable {
+    fn dialect(&self) -> &'static str {
+        self.dialect
+    }
+
+    fn query(&self, _sql: &str, _columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        Err(ConnectError::Sql(self.message.clone()))
+    }
+
+    fn execute_batch(&self, _sql: &str) -> Result<(), ConnectError> {
+        Err(ConnectError::Sql(self.message.clone()))
+    }
+}
+
+/// Every connection by name.
+pub(crate) struct Connections {
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    connection: Arc<dyn Connection>,
+    /// `None` for the config's connections.
+    definition: Option<ServerDefinition>,
+}
+
+impl Connections {
+    pub(crate) fn from_config(config: HashMap<String, Arc<dyn Connection>>) -> Connections {
+        let entries = config.into_iter().map(|(name, connection)| (name, Entry { connection, definition: None })).collect();
+        Connections { entries: RwLock::new(entries) }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Entry>> {
+        self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Entry>> {
+        self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A connection as the API lists it.
+pub struct ListedConnection {
+    pub name: String,
+    pub connection: Arc<dyn Connection>,
+    /// Created through the API (so it can be changed and deleted there), with its definition.
+    pub definition: Option<ServerDefinition>,
+}
+
+impl Engine {
+    /// Opens the connections stored by earlier processes; a config connection of the same name
+    /// wins (with a warning).
+    pub(crate) async fn open_stored_connections(&self) -> Result<(), EngineError> {
+        for (name, json) in self.store().connections().await? {
+            let definition: ServerDefinition =
+                serde_json::from_str(&json).map_err(|e| EngineError::Internal(format!("stored connection `{name}` is unreadable: {e}")))?;
+            if self.connection(&name).is_some() {
+                tracing::warn!(connection = %name, "a stored connection has the name of a config connection; the config's is used");
+                continue;
+            }
+            let connection = open(definition.clone()).await?;
+            self.inner.connections.write().insert(name, Entry { connection, definition: Some(definition) });
+        }
+        Ok(())
+    }
+
+    /// The connection with this name, if there is one now.
+    pub fn connection(&self, name: &str) -> Option<Arc<dyn Connection>> {
+        self.inner.connections.read().get(name).map(|e| Arc::clone(&e.connection))
+    }
+
+    /// Every connection, by name.
+    pub fn connections(&self) -> Vec<ListedConnection> {
+        let entries = self.inner.connections.read();
+        let mut out: Vec<ListedConnection> = entries
+            .iter()
+            .map(|(name, e)| ListedConnection {
+                name: name.clone(),
+                connection: Arc::clone(&e.connection),
+                definition: e.definition.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// Creates, stores and opens a connection; queries on models naming it work at once.
+    pub async fn create_connection(&self, name: &str, definition: ServerDefinition) -> Result<(), EngineError> {
+        if self.connection(name).is_some() {
+            return Err(EngineError::Conflict(format!("connection `{name}` already exists")));
+        }
+        let json = serde_json::to_string(&definition).map_err(|e| EngineError::Internal(e.to_string()))?;
+        if !self.store().create_connection(name, &json).await? {
+            return Err(EngineError::Conflict(format!("connection `{name}` already exists")));
+        }
+        let connection = open(definition.clone()).await?;
+        self.inner.connections.write().insert(name.to_string(), Entry { connection, definition: Some(definition) });
+        Ok(())
+    }
+
+    /// Replaces a connection created through the API; queries use the new one from now on.
+    pub async fn update_connection(&self, name: &str, definition: ServerDefinition) -> Result<(), EngineError> {
+        self.stored_definition(name)?;
+        let json = serde_json::to_string(&definition).map_err(|e| EngineError::Internal(e.to_string()))?;
+        if !self.store().update_connection(name, &json).await? {
+            return Err(EngineError::NotFound { what: "connection", id: name.to_string() });
+        }
+        let connection = open(definition.clone()).await?;
+        self.inner.connections.write().insert(name.to_string(), Entry { connection, definition: Some(definition) });
+        Ok(())
+    }
+
+    pub async fn delete_connection(&self, name: &str) -> Result<(), EngineError> {
+        self.stored_definition(name)?;
+        self.store().delete_connection(name).await?;
+        self.inner.connections.write().remove(name);
+        Ok(())
+    }
+
+    /// The definition of a connection created through the API; config connections are refused.
+    pub fn stored_definition(&self, name: &str) -> Result<ServerDefinition, EngineError> {
+        let entries = self.inner.connections.read();
+        let entry = entries.get(name).ok_or_else(|| EngineError::NotFound { what: "connection", id: name.to_string() })?;
+        entry.definition.clone().ok_or_else(|| EngineError::Invalid {
+            field: "connection_name",
+            message: format!("connection `{name}` is declared in the server's TOML config; change it there"),
+        })
+    }
+}
+
+/// Opens off the async threads (pools connect eagerly).
+async fn open(definition: ServerDefinition) -> Result<Arc<dyn Connection>, EngineError> {
+    tokio::task::spawn_blocking(move || definition.open()).await.map_err(|e| EngineError::Internal(e.to_string()))
+}
