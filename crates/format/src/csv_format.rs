@@ -66,9 +66,7 @@ fn pivoted_records(pivot: &PivotTable) -> Vec<Vec<String>> {
     records.push(header);
     for row in &pivot.rows {
         let mut record: Vec<String> = row.dimensions.iter().map(text).collect();
-        for c in 0..pivot.columns.len() {
-            record.extend((0..measures).map(|m| text(&row.cells[m][c])));
-        }
+        record.extend(by_column(&row.cells, pivot.columns.len()));
         if let Some(totals) = &row.row_total {
             record.extend(totals.iter().map(text));
         }
@@ -76,13 +74,17 @@ fn pivoted_records(pivot: &PivotTable) -> Vec<Vec<String>> {
     }
     if let Some(totals) = &pivot.totals {
         let mut record = vec![String::new(); dims];
-        for c in 0..pivot.columns.len() {
-            record.extend((0..measures).map(|m| text(&totals[m][c])));
-        }
+        record.extend(by_column(totals, pivot.columns.len()));
         record.extend(std::iter::repeat_n(String::new(), row_total_columns));
         records.push(record);
     }
     records
+}
+
+/// `[measure][pivot column]` cells in CSV order: every measure of the first pivot column, then
+/// of the next.
+fn by_column(cells: &[Vec<Value>], columns: usize) -> impl Iterator<Item = String> + '_ {
+    (0..columns).flat_map(move |c| cells.iter().map(move |measure| text(&measure[c])))
 }
 
 #[cfg(test)]
