@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
 pub use error::EngineError;
 pub use query_body::QueryBody;
-pub use run::Output;
+pub use run::{run_compiled, Output};
 
 /// How many tasks run at once (queries and renders together).
 pub const DEFAULT_WORKERS: usize = 4;

@@ -76,9 +76,6 @@ impl QueryBody {
         }
         let not_yet =
             |field: &'static str, what: &str| Err(EngineError::NotSupported { field, message: format!("{what} are not supported yet") });
-        if non_empty(&self.fill_fields) {
-            return not_yet("fill_fields", "dimension fill (`fill_fields`)");
-        }
         if non_empty(&self.subtotals) {
             return not_yet("subtotals", "subtotals");
         }
@@ -154,6 +151,7 @@ impl QueryBody {
             column_limit: self.column_limit()?,
             total: self.total == Some(true),
             row_total: self.row_total() == Some(true),
+            fill_fields: self.fill_fields.clone().unwrap_or_default(),
         })
     }
 

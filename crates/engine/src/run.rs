@@ -65,8 +65,8 @@ impl Engine {
     }
 }
 
-/// The query, its companions and the pivot, on one connection (blocking).
-fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
+/// The query, its companions, the pivot and the fill, on one connection (blocking).
+pub fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
     let database = |e: connect::ConnectError| EngineError::Database(e.to_string());
     let companion = |c: &Option<sql::Companion>| -> Result<Option<ResultSet>, EngineError> {
         c.as_ref().map(|c| connection.query(&c.sql, c.columns.clone()).map_err(database)).transpose()
@@ -82,6 +82,10 @@ fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery) 
                 .map(|c| t.columns.iter().position(|tc| tc.name == c.name).map(|p| t.value(p, 0).clone()).unwrap_or(Value::Null))
                 .collect()
         });
+        let mut table = table;
+        for f in &compiled.fills {
+            result::fill::fill_table(&mut table, f.column, &f.fill, f.descending).map_err(fill_error)?;
+        }
         return Ok(QueryResult { table, pivot: None, totals });
     }
     let mut columns = compiled.columns.clone();
@@ -89,10 +93,21 @@ fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery) 
     columns.push(ColumnInfo::plain(sql::PIVOT_COUNT, ValueType::Number));
     let mut long = connection.query(&compiled.sql, columns).map_err(database)?;
     let row_totals = companion(&compiled.row_totals)?;
-    let pivot = result::pivot(&long, &compiled.pivots, totals.as_ref(), row_totals.as_ref())
+    let mut pivot = result::pivot(&long, &compiled.pivots, totals.as_ref(), row_totals.as_ref())
         .map_err(|e| EngineError::Internal(format!("pivoting the result: {}", e.0)))?;
+    for f in &compiled.fills {
+        match f.pivoted {
+            true => result::fill::fill_pivot_columns(&mut pivot, &f.fill, f.descending == Some(true)),
+            false => result::fill::fill_pivot_rows(&mut pivot, &f.fill, f.descending),
+        }
+        .map_err(fill_error)?;
+    }
     let width = compiled.columns.len();
     long.columns.truncate(width);
     long.data.truncate(width);
     Ok(QueryResult { table: long, pivot: Some(pivot), totals: None })
+}
+
+fn fill_error(e: result::fill::FillError) -> EngineError {
+    EngineError::Invalid { field: "fill_fields", message: e.0 }
 }

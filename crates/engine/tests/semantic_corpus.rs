@@ -527,6 +527,7 @@ struct ShapeCase {
     limit: Option<u64>,
     total: bool,
     row_total: bool,
+    fill_fields: &'static [&'static str],
     expected: &'static str,
     /// `expected` reads the [`CELLS`] CTEs.
     over_cells: bool,
@@ -544,6 +545,7 @@ const SHAPE: ShapeCase = ShapeCase {
     limit: None,
     total: false,
     row_total: false,
+    fill_fields: &[],
     expected: "",
     over_cells: false,
     expected_totals: None,
@@ -556,6 +558,40 @@ const CELLS: &str = "WITH cells AS (SELECT u.country, o.status, COUNT(*) AS c FR
 
 fn shape_cases() -> Vec<ShapeCase> {
     vec![
+        ShapeCase {
+            name: "fill: every day between the first and the last",
+            fields: &["orders.created_date", "orders.count"],
+            filters: &[("orders.amount", ">=148")],
+            sorts: &["orders.created_date"],
+            pivots: &[],
+            fill_fields: &["orders.created_date"],
+            expected: "WITH c AS (SELECT created_at::DATE AS d, COUNT(*) AS n FROM orders WHERE amount >= 148 GROUP BY 1), \
+                days AS (SELECT range::DATE AS d FROM range((SELECT MIN(d) FROM c), (SELECT MAX(d) FROM c) + INTERVAL 1 DAY, INTERVAL 1 DAY)) \
+                SELECT days.d, c.n FROM days LEFT JOIN c USING (d) ORDER BY 1",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "fill: every tier, in tier order, descending",
+            fields: &["orders.amount_tier", "orders.count"],
+            filters: &[("orders.amount", ">=60")],
+            sorts: &["orders.amount_tier desc"],
+            pivots: &[],
+            fill_fields: &["orders.amount_tier"],
+            expected: "SELECT t.label, c.n FROM (VALUES (0, 'Below 10'), (1, '10 to 49'), (2, '50 to 99'), (3, '100 or Above')) t(i, label) \
+                LEFT JOIN (SELECT CASE WHEN amount < 100 THEN '50 to 99' ELSE '100 or Above' END AS label, COUNT(*) AS n FROM orders WHERE amount >= 60 GROUP BY 1) c \
+                USING (label) ORDER BY t.i DESC",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "fill: every case label, after the returned rows when sorted by a measure",
+            fields: &["orders.status_group", "orders.count"],
+            filters: &[("orders.status", "complete")],
+            sorts: &["orders.count desc"],
+            pivots: &[],
+            fill_fields: &["orders.status_group"],
+            expected: "SELECT * FROM (SELECT 'Done', COUNT(*) FROM orders WHERE status = 'complete' UNION ALL SELECT 'Open', NULL UNION ALL SELECT 'Stopped', NULL) ORDER BY 2 DESC NULLS LAST, 1",
+            ..SHAPE
+        },
         ShapeCase {
             name: "pivot: status columns, country rows",
             filters: &[("users.country", "-NULL")],
@@ -646,6 +682,7 @@ fn check_shapes(dialect: &dyn Dialect, db: &dyn Connection) {
             column_limit: case.column_limit,
             total: case.total,
             row_total: case.row_total,
+            fill_fields: case.fill_fields.iter().map(|f| f.to_string()).collect(),
             ..Default::default()
         };
         let compiled = match compile(&catalog.models["shop"], &spec, dialect, now) {
@@ -658,6 +695,21 @@ fn check_shapes(dialect: &dyn Dialect, db: &dyn Connection) {
         let mut columns = compiled.columns.clone();
         if !compiled.pivots.is_empty() {
             columns.push(ColumnInfo::plain(sql::PIVOT_COLUMN, ValueType::Number));
+        }
+        if !case.fill_fields.is_empty() {
+            // Filled on the returned rows, as the engine does.
+            let width = compiled.columns.len();
+            let plain = (0..width).map(|i| ColumnInfo::plain(&format!("c{i}"), ValueType::String)).collect();
+            let theirs =
+                rows(&reference.query(&expected, plain).unwrap_or_else(|e| panic!("{}: hand-written SQL fails: {e}", case.name)), width);
+            match sightline_engine::run_compiled(db, &compiled) {
+                Ok(result) if same(&rows(&result.table, width), &theirs) => {}
+                Ok(result) => {
+                    failures.push(format!("{}: differs\nours:   {:?}\ntheirs: {theirs:?}", case.name, rows(&result.table, width)))
+                }
+                Err(e) => failures.push(format!("{}: {e}\n{}", case.name, compiled.sql)),
+            }
+            continue;
         }
         let mut runs = vec![("rows", compiled.sql.clone(), columns, expected)];
         for (what, companion, hand) in

@@ -3,6 +3,7 @@
 
 use jiff::civil::{Date, DateTime};
 
+pub mod fill;
 pub mod pivot;
 
 pub use pivot::{pivot, PivotColumn, PivotRow, PivotTable};

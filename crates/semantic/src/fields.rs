@@ -276,6 +276,7 @@ impl Builder<'_> {
             sql_start: None,
             sql_end: None,
             convert_tz: true,
+            allow_fill: true,
             datatype: Datatype::Timestamp,
             case_sensitive: None,
             order_by_field: None,
@@ -322,6 +323,7 @@ impl Builder<'_> {
                     }
                 }
                 "convert_tz" => field.convert_tz = self.yes_no(item).unwrap_or(true),
+                "allow_fill" => field.allow_fill = self.yes_no(item).unwrap_or(true),
                 "case_sensitive" => field.case_sensitive = self.yes_no(item),
                 "order_by_field" => field.order_by_field = self.text(item),
                 "datatype" => match self.text(item).as_deref() {

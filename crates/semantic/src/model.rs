@@ -421,6 +421,8 @@ pub struct Field {
     pub sql_end: Option<String>,
     /// Time fields: `convert_tz` (default yes) and `datatype`.
     pub convert_tz: bool,
+    /// `allow_fill` (default yes): whether queries may fill in missing values (`fill_fields`).
+    pub allow_fill: bool,
     pub datatype: Datatype,
     /// `case_sensitive` for string filters on this field.
     pub case_sensitive: Option<bool>,

@@ -67,7 +67,6 @@ const FIELD_PRESENTATION: &[&str] = &[
     "required_fields",
     "map_layer_name",
     "action",
-    "allow_fill",
     "allow_approximate_optimization",
     "link",
     "html",

@@ -23,6 +23,8 @@ pub enum CompileError {
     NotSelectable { field: String },
     #[error("pivot `{field}`: {message}")]
     InvalidPivot { field: String, message: String },
+    #[error("fill_fields `{field}`: {message}")]
+    InvalidFill { field: String, message: String },
     #[error("{what}: {message}")]
     Model { what: String, message: String },
 }
@@ -40,6 +42,7 @@ impl CompileError {
             CompileError::InvalidSort { .. } => "sorts",
             CompileError::InvalidLimit { .. } => "limit",
             CompileError::InvalidPivot { .. } => "pivots",
+            CompileError::InvalidFill { .. } => "fill_fields",
             CompileError::Model { .. } => "model",
         }
     }

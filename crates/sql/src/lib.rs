@@ -15,7 +15,7 @@ mod query;
 pub mod tree;
 
 pub use check::{check_fields, FieldProblem};
-pub use compile::{compile, Companion, CompiledQuery, PIVOT_COLUMN, PIVOT_COUNT};
+pub use compile::{compile, Companion, CompiledQuery, FillPlan, PIVOT_COLUMN, PIVOT_COUNT};
 pub use dialect::{dialect_for, BigQuery, ClickHouse, Dialect, DuckDb, MySql, Postgres, Redshift, Snowflake, Trino, DIALECTS};
 pub use error::CompileError;
 pub use query::{Limit, QuerySpec, SortDirection, TimeZones, DEFAULT_COLUMN_LIMIT, DEFAULT_LIMIT, MAX_COLUMN_LIMIT, MAX_LIMIT};

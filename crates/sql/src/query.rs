@@ -28,6 +28,8 @@ pub struct QuerySpec {
     pub total: bool,
     /// Compute row totals of a pivoted query (a third query).
     pub row_total: bool,
+    /// Dimensions (among `fields`) whose missing values are filled in.
+    pub fill_fields: Vec<String>,
 }
 
 /// Looker's pivot column limit when a query names none, and its maximum.
@@ -48,6 +50,7 @@ impl Default for QuerySpec {
             column_limit: DEFAULT_COLUMN_LIMIT,
             total: false,
             row_total: false,
+            fill_fields: Vec::new(),
         }
     }
 }

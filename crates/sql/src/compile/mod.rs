@@ -19,6 +19,7 @@ use crate::dialect::{Calendar, Dialect, KeyedAggregate, Unsupported};
 use crate::error::CompileError;
 use crate::filter::{condition_in, FilterGrammar};
 mod derived;
+mod fill;
 mod labels;
 mod liquid_host;
 mod shape;
@@ -29,6 +30,7 @@ use crate::tree::{self, Name, Statement};
 use labels::{number_literal, tier_labels};
 use liquid_host::Host;
 pub use shape::{PIVOT_COLUMN, PIVOT_COUNT};
+
 use statement::Plan;
 
 /// A query ready to run: its statement, printed for the dialect, and the columns it returns.
@@ -47,6 +49,21 @@ pub struct CompiledQuery {
     pub totals: Option<Companion>,
     /// The row-totals query of a pivoted query (`row_total`).
     pub row_totals: Option<Companion>,
+    /// Dimensions to fill in on the returned rows (`fill_fields`).
+    pub fills: Vec<FillPlan>,
+}
+
+/// One dimension to fill in, and where its values go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FillPlan {
+    /// Its position in `columns`.
+    pub column: usize,
+    pub fill: result::fill::Fill,
+    /// Whether it is the pivot (filled as pivot columns) rather than the rows' dimension.
+    pub pivoted: bool,
+    /// The direction it is sorted in, when the rows (or pivot columns) are ordered by it first;
+    /// `None` when they are ordered by something else (filled values come last).
+    pub descending: Option<bool>,
 }
 
 /// A query run beside the main one (totals, row totals).
@@ -121,6 +138,7 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
             return Err(CompileError::InvalidPivot { field: spec.pivots[0].clone(), message: "a pivoted query needs a measure".into() });
         }
     }
+    let fills = plan_fills(&plan, &pivots)?;
     let companion = |(statement, columns): (Statement, Vec<ColumnInfo>)| Companion { sql: tree::print(&statement, dialect), columns };
     let totals = if spec.total { plan.totals(&pivots).map(companion) } else { None };
     let row_totals = if spec.row_total && !pivots.is_empty() { plan.row_totals(&pivots).map(companion) } else { None };
@@ -133,7 +151,38 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         pivots,
         totals,
         row_totals,
+        fills,
     })
+}
+
+/// Where each filled dimension's values go: the rows of a query with one dimension besides its
+/// pivot, or the columns of a query with one pivot.
+fn plan_fills(plan: &Plan, pivots: &[usize]) -> Result<Vec<FillPlan>, CompileError> {
+    let row_dims: Vec<usize> = (0..plan.fields.len()).filter(|i| !plan.fields[*i].is_measure && !pivots.contains(i)).collect();
+    let mut out = Vec::new();
+    for (i, f) in plan.fields.iter().enumerate() {
+        let Some(fill) = &f.fill else { continue };
+        let refuse = |message: &str| CompileError::InvalidFill { field: f.name.clone(), message: message.into() };
+        if f.is_measure {
+            return Err(refuse("only dimensions can be filled in"));
+        }
+        let pivoted = pivots.contains(&i);
+        if pivoted && pivots.len() > 1 {
+            return Err(refuse("filling in a pivot of a query with several pivots is not supported yet"));
+        }
+        if !pivoted && row_dims.len() > 1 {
+            return Err(refuse("filling in a dimension of a query with several (unpivoted) dimensions is not supported yet"));
+        }
+        let sorts = plan.order.iter().filter(|s| pivots.contains(&s.field) == pivoted);
+        let descending = match sorts.clone().next() {
+            Some(s) if s.field == i => Some(s.desc),
+            Some(_) => None,
+            None if pivoted => Some(false),
+            None => None,
+        };
+        out.push(FillPlan { column: i, fill: fill.clone(), pivoted, descending });
+    }
+    Ok(out)
 }
 
 /// The query's filters plus the explore's `always_filter` defaults (for fields the query does not

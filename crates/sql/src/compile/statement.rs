@@ -12,6 +12,7 @@ use super::{Compiler, Target};
 use crate::error::CompileError;
 use crate::query::{parse_sort, Limit, QuerySpec, SortDirection};
 use crate::tree::{Cte, Expr, Item, Join, Name, Select};
+use result::fill::Fill;
 use result::ColumnInfo;
 
 /// The planned query before it is shaped.
@@ -33,6 +34,8 @@ pub(crate) struct PlannedField {
     pub is_measure: bool,
     /// A post-query measure, computed by an outer query from the item it names.
     pub post: Option<MeasureType>,
+    /// How the field is filled in, when the query names it in `fill_fields`.
+    pub fill: Option<Fill>,
 }
 
 /// One sort: the field's position, what to sort by when not the field itself, the direction.
@@ -66,6 +69,12 @@ impl<'a> Compiler<'a> {
         if let Some(t) = targets.iter().find(|t| t.field.is_filter_only()) {
             return Err(CompileError::NotSelectable { field: format!("{}.{}", t.alias, t.field.name) });
         }
+        if let Some(name) = spec.fill_fields.iter().find(|f| !fields.contains(&f.as_str())) {
+            return Err(CompileError::InvalidFill {
+                field: name.clone(),
+                message: "a filled field must be one of the query's fields".into(),
+            });
+        }
         let mut items = Vec::new();
         let mut planned = Vec::new();
         let mut columns = Vec::new();
@@ -84,8 +93,15 @@ impl<'a> Compiler<'a> {
                 _ => (self.select_expression(*t)?, name.to_string(), None),
             };
             let is_measure = t.field.is_measure();
+            let fill = match spec.fill_fields.iter().any(|f| f == name) {
+                true => Some(
+                    super::fill::fill_for(*t, self.model.week_start_day)
+                        .map_err(|message| CompileError::InvalidFill { field: name.to_string(), message })?,
+                ),
+                false => None,
+            };
             items.push(Item { expr: Expr::Sql(expr), alias: Name::Quoted(alias), grouped: !is_measure });
-            planned.push(PlannedField { name: name.to_string(), is_measure, post });
+            planned.push(PlannedField { name: name.to_string(), is_measure, post, fill });
             columns.push(super::column_info(*t));
         }
         let mut wheres = Vec::new();
