@@ -82,12 +82,7 @@ impl QueryBody {
         if self.row_total().is_some_and(|right| !right) {
             return not_yet("row_total", "row totals on the left (`row_total: \"left\"`)");
         }
-        if self.filter_expression.as_deref().is_some_and(|s| !s.trim().is_empty()) {
-            return not_yet("filter_expression", "custom filters (`filter_expression`)");
-        }
-        if self.dynamic_fields.as_deref().is_some_and(|s| !matches!(s.trim(), "" | "[]" | "null")) {
-            return not_yet("dynamic_fields", "custom fields and table calculations (`dynamic_fields`)");
-        }
+        self.custom_fields()?;
         Ok(())
     }
 
@@ -114,6 +109,75 @@ impl QueryBody {
                 message: format!("`{text}` must be a whole number of pivot columns from 1 to {}", sql::MAX_COLUMN_LIMIT),
             }),
         }
+    }
+
+    /// `dynamic_fields` (a JSON array in a string): custom dimensions and measures. Table
+    /// calculations are refused by name until they are evaluated; disabled entries are skipped.
+    pub fn custom_fields(&self) -> Result<Vec<sql::CustomField>, EngineError> {
+        let text = self.dynamic_fields.as_deref().map(str::trim).unwrap_or("");
+        if matches!(text, "" | "null") {
+            return Ok(Vec::new());
+        }
+        let invalid = |message: String| EngineError::Invalid { field: "dynamic_fields", message };
+        let entries: Vec<Map<String, Value>> =
+            serde_json::from_str(text).map_err(|e| invalid(format!("`dynamic_fields` must be a JSON array of objects: {e}")))?;
+        if entries.len() > 200 {
+            return Err(invalid("at most 200 custom fields".into()));
+        }
+        let mut out = Vec::new();
+        for entry in entries {
+            if entry.get("is_disabled").and_then(Value::as_bool) == Some(true) {
+                continue;
+            }
+            let text = |key: &str| entry.get(key).and_then(Value::as_str).map(str::to_string).filter(|s| !s.trim().is_empty());
+            let category = text("category").unwrap_or_default();
+            let name = match category.as_str() {
+                "dimension" => text("dimension"),
+                "measure" => text("measure"),
+                "table_calculation" => {
+                    return Err(EngineError::NotSupported {
+                        field: "dynamic_fields",
+                        message: format!("table calculations (`{}`) are not supported yet", text("table_calculation").unwrap_or_default()),
+                    })
+                }
+                other => {
+                    return Err(invalid(format!("custom field category `{other}` is not one of dimension, measure, table_calculation")))
+                }
+            }
+            .ok_or_else(|| invalid(format!("a custom {category} needs its name in `{category}`")))?;
+            for key in ["filter_expression", "bin_type", "bin_size", "args", "calculation_type"] {
+                if entry.get(key).is_some_and(|v| !v.is_null()) {
+                    return Err(EngineError::NotSupported {
+                        field: "dynamic_fields",
+                        message: format!("custom field `{name}`: `{key}` is not supported yet"),
+                    });
+                }
+            }
+            let label = text("label").unwrap_or_else(|| name.clone());
+            let kind = match (category.as_str(), text("expression"), text("based_on")) {
+                ("dimension", Some(expression), _) => sql::CustomKind::Dimension { expression },
+                ("dimension", None, _) => return Err(invalid(format!("custom dimension `{name}` needs an `expression`"))),
+                ("measure", Some(expression), None) => sql::CustomKind::Expression { expression },
+                ("measure", _, Some(based_on)) => {
+                    let filters = match entry.get("filters") {
+                        None | Some(Value::Null) => Vec::new(),
+                        Some(Value::Object(map)) => map
+                            .iter()
+                            .map(|(f, v)| match v {
+                                Value::String(s) => Ok((f.clone(), s.clone())),
+                                _ => Err(invalid(format!("custom measure `{name}`: the filter on `{f}` must be a string"))),
+                            })
+                            .collect::<Result<_, _>>()?,
+                        Some(_) => return Err(invalid(format!("custom measure `{name}`: `filters` must be an object"))),
+                    };
+                    let measure_type = text("type").ok_or_else(|| invalid(format!("custom measure `{name}` needs a `type`")))?;
+                    sql::CustomKind::Measure { based_on, measure_type, filters }
+                }
+                _ => return Err(invalid(format!("custom measure `{name}` needs `based_on` and `type`, or an `expression`"))),
+            };
+            out.push(sql::CustomField { name, label, kind });
+        }
+        Ok(out)
     }
 
     /// Filters as (field, expression) pairs in request order; `null` values mean no filter.
@@ -152,6 +216,8 @@ impl QueryBody {
             total: self.total == Some(true),
             row_total: self.row_total() == Some(true),
             fill_fields: self.fill_fields.clone().unwrap_or_default(),
+            custom_fields: self.custom_fields()?,
+            filter_expression: self.filter_expression.clone().filter(|e| !e.trim().is_empty()),
         })
     }
 
@@ -221,6 +287,11 @@ mod tests {
         assert!(ok.check_supported().is_ok());
         let spec = ok.spec(None).unwrap();
         assert!(spec.total && spec.row_total && spec.pivots == ["a.b"] && spec.column_limit == 50);
+        let q: QueryBody = serde_json::from_str(
+            r#"{"model":"m","view":"v","dynamic_fields":"[{\"category\":\"table_calculation\",\"table_calculation\":\"x\",\"expression\":\"1\"}]"}"#,
+        )
+        .unwrap();
+        assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "dynamic_fields", .. })));
         let ok: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","pivots":[],"dynamic_fields":"[]","total":false}"#).unwrap();
         assert!(ok.check_supported().is_ok());
     }

@@ -528,6 +528,9 @@ struct ShapeCase {
     total: bool,
     row_total: bool,
     fill_fields: &'static [&'static str],
+    /// `dynamic_fields` as Looker sends it (a JSON array).
+    dynamic_fields: &'static str,
+    filter_expression: Option<&'static str>,
     expected: &'static str,
     /// `expected` reads the [`CELLS`] CTEs.
     over_cells: bool,
@@ -546,6 +549,8 @@ const SHAPE: ShapeCase = ShapeCase {
     total: false,
     row_total: false,
     fill_fields: &[],
+    dynamic_fields: "",
+    filter_expression: None,
     expected: "",
     over_cells: false,
     expected_totals: None,
@@ -558,6 +563,55 @@ const CELLS: &str = "WITH cells AS (SELECT u.country, o.status, COUNT(*) AS c FR
 
 fn shape_cases() -> Vec<ShapeCase> {
     vec![
+        ShapeCase {
+            name: "custom measure: distinct values of a joined dimension, filtered",
+            fields: &["orders.status", "distinct_countries"],
+            sorts: &["orders.status"],
+            pivots: &[],
+            dynamic_fields: r#"[{"category":"measure","measure":"distinct_countries","label":"Countries","based_on":"users.country","type":"count_distinct","filters":{"orders.amount":">50"},"_kind_hint":"measure","_type_hint":"number"}]"#,
+            expected: "SELECT o.status, COUNT(DISTINCT CASE WHEN o.amount > 50 THEN u.country END) FROM orders o LEFT JOIN users u ON o.user_id = u.id GROUP BY 1 ORDER BY 1",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "custom measure: a sum over a view the join repeats counts each row once",
+            fields: &["orders.status", "total_user_age"],
+            sorts: &["orders.status"],
+            pivots: &[],
+            dynamic_fields: r#"[{"category":"measure","measure":"total_user_age","based_on":"users.age","type":"sum"}]"#,
+            expected: "SELECT status, COALESCE(SUM(age), 0) FROM (SELECT DISTINCT o.status, u.id, u.age FROM orders o JOIN users u ON o.user_id = u.id) GROUP BY 1 ORDER BY 1",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "custom dimension and custom measure expressions",
+            fields: &["size", "label", "orders.count", "amount_per_order"],
+            sorts: &["label"],
+            pivots: &[],
+            dynamic_fields: r#"[{"category":"dimension","dimension":"size","label":"Size","expression":"if(${orders.amount} > 100, \"big\", \"small\")"},
+                {"category":"dimension","dimension":"label","expression":"concat(upper(${orders.status}), \"/\", ${size})"},
+                {"category":"measure","measure":"amount_per_order","expression":"round(${orders.total_amount} / ${orders.count}, 2)"},
+                {"category":"measure","measure":"unused","expression":"1","is_disabled":true}]"#,
+            expected: "SELECT s, upper(status) || '/' || s AS l, COUNT(*), ROUND(SUM(amount) / COUNT(*), 2) \
+                FROM (SELECT *, CASE WHEN amount > 100 THEN 'big' ELSE 'small' END AS s FROM orders) GROUP BY 1, 2 ORDER BY 2",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "filter_expression on dimensions, with matches_filter",
+            fields: &["users.country", "orders.count"],
+            sorts: &["users.country"],
+            pivots: &[],
+            filter_expression: Some("(${orders.amount} >= 100 OR ${users.country} = \"US\") AND matches_filter(${orders.created_date}, `2023`) AND NOT is_null(${users.country})"),
+            expected: "SELECT u.country, COUNT(*) FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE (o.amount >= 100 OR u.country = 'US') AND o.created_at >= '2023-01-01' AND o.created_at < '2024-01-01' AND u.country IS NOT NULL GROUP BY 1 ORDER BY 1",
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "filter_expression on measures",
+            fields: &["orders.user_id", "orders.count"],
+            sorts: &["orders.user_id"],
+            pivots: &[],
+            filter_expression: Some("${orders.count} >= 4 AND ${orders.total_amount} > 250"),
+            expected: "SELECT user_id, COUNT(*) FROM orders GROUP BY 1 HAVING COUNT(*) >= 4 AND SUM(amount) > 250 ORDER BY 1",
+            ..SHAPE
+        },
         ShapeCase {
             name: "fill: every day between the first and the last",
             fields: &["orders.created_date", "orders.count"],
@@ -683,6 +737,10 @@ fn check_shapes(dialect: &dyn Dialect, db: &dyn Connection) {
             total: case.total,
             row_total: case.row_total,
             fill_fields: case.fill_fields.iter().map(|f| f.to_string()).collect(),
+            custom_fields: sightline_engine::QueryBody { dynamic_fields: Some(case.dynamic_fields.to_string()), ..Default::default() }
+                .custom_fields()
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name)),
+            filter_expression: case.filter_expression.map(str::to_string),
             ..Default::default()
         };
         let compiled = match compile(&catalog.models["shop"], &spec, dialect, now) {

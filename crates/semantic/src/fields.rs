@@ -260,31 +260,7 @@ impl Builder<'_> {
     }
 
     fn new_field(&self, view: &str, name: &str, span: Span, kind: FieldKind) -> Field {
-        Field {
-            view: view.to_string(),
-            name: name.to_string(),
-            kind,
-            sql: None,
-            label: title_case(name),
-            description: None,
-            primary_key: false,
-            hidden: false,
-            group: None,
-            filters: Vec::new(),
-            sql_distinct_key: None,
-            list_field: None,
-            sql_start: None,
-            sql_end: None,
-            convert_tz: true,
-            allow_fill: true,
-            datatype: Datatype::Timestamp,
-            case_sensitive: None,
-            order_by_field: None,
-            default_value: None,
-            allowed_values: Vec::new(),
-            display: FieldDisplay { can_filter: true, ..Default::default() },
-            span,
-        }
+        Field::new(view, name, span, kind)
     }
 
     /// Parameters every field structure shares; `handled` lists the keys the caller reads.

@@ -436,6 +436,37 @@ pub struct Field {
     pub span: Span,
 }
 
+impl Field {
+    /// A field with LookML's defaults (labelled from its name, `convert_tz` and `allow_fill` on).
+    pub fn new(view: &str, name: &str, span: Span, kind: FieldKind) -> Field {
+        Field {
+            view: view.to_string(),
+            name: name.to_string(),
+            kind,
+            sql: None,
+            label: title_case(name),
+            description: None,
+            primary_key: false,
+            hidden: false,
+            group: None,
+            filters: Vec::new(),
+            sql_distinct_key: None,
+            list_field: None,
+            sql_start: None,
+            sql_end: None,
+            convert_tz: true,
+            allow_fill: true,
+            datatype: Datatype::Timestamp,
+            case_sensitive: None,
+            order_by_field: None,
+            default_value: None,
+            allowed_values: Vec::new(),
+            display: FieldDisplay { can_filter: true, ..Default::default() },
+            span,
+        }
+    }
+}
+
 /// How a time column is stored (`datatype:`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Datatype {

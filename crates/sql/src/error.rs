@@ -25,6 +25,10 @@ pub enum CompileError {
     InvalidPivot { field: String, message: String },
     #[error("fill_fields `{field}`: {message}")]
     InvalidFill { field: String, message: String },
+    #[error("custom field `{field}`: {message}")]
+    InvalidCustomField { field: String, message: String },
+    #[error("filter_expression: {message}")]
+    InvalidFilterExpression { message: String },
     #[error("{what}: {message}")]
     Model { what: String, message: String },
 }
@@ -43,6 +47,8 @@ impl CompileError {
             CompileError::InvalidLimit { .. } => "limit",
             CompileError::InvalidPivot { .. } => "pivots",
             CompileError::InvalidFill { .. } => "fill_fields",
+            CompileError::InvalidCustomField { .. } => "dynamic_fields",
+            CompileError::InvalidFilterExpression { .. } => "filter_expression",
             CompileError::Model { .. } => "model",
         }
     }

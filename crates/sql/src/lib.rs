@@ -7,8 +7,10 @@
 
 mod check;
 mod compile;
+mod custom;
 pub mod dialect;
 mod error;
+pub mod expression;
 pub mod filter;
 mod liquid;
 mod query;
@@ -16,6 +18,7 @@ pub mod tree;
 
 pub use check::{check_fields, FieldProblem};
 pub use compile::{compile, Companion, CompiledQuery, FillPlan, PIVOT_COLUMN, PIVOT_COUNT};
+pub use custom::{CustomField, CustomKind};
 pub use dialect::{dialect_for, BigQuery, ClickHouse, Dialect, DuckDb, MySql, Postgres, Redshift, Snowflake, Trino, DIALECTS};
 pub use error::CompileError;
 pub use query::{Limit, QuerySpec, SortDirection, TimeZones, DEFAULT_COLUMN_LIMIT, DEFAULT_LIMIT, MAX_COLUMN_LIMIT, MAX_LIMIT};

@@ -30,6 +30,11 @@ pub struct QuerySpec {
     pub row_total: bool,
     /// Dimensions (among `fields`) whose missing values are filled in.
     pub fill_fields: Vec<String>,
+    /// Custom dimensions and measures (`dynamic_fields`), named in `fields`, `filters` and
+    /// `sorts` by their bare names.
+    pub custom_fields: Vec<crate::custom::CustomField>,
+    /// A Looker expression every row must satisfy (`filter_expression`).
+    pub filter_expression: Option<String>,
 }
 
 /// Looker's pivot column limit when a query names none, and its maximum.
@@ -51,6 +56,8 @@ impl Default for QuerySpec {
             total: false,
             row_total: false,
             fill_fields: Vec::new(),
+            custom_fields: Vec::new(),
+            filter_expression: None,
         }
     }
 }

@@ -136,3 +136,52 @@ fn hostile_field_names_and_sorts_are_refused() {
         }
     }
 }
+
+/// Strings in custom fields and filter expressions are literals, whatever they hold: the SQL's
+/// structure is that of a plain string, no `${`, `{{` or `{%` survives for expansion or Liquid
+/// to read, and names that are not fields are refused.
+#[test]
+fn hostile_strings_in_custom_fields_and_filter_expressions_stay_literals() {
+    use sightline_sql::{CustomField, CustomKind};
+    let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    for dialect in DIALECTS {
+        let custom = |text: &str, filter: &str| {
+            let mut q = query(&[], &["users.state", "shout", "order_items.count"], &[]);
+            q.custom_fields = vec![CustomField {
+                name: "shout".into(),
+                label: "Shout".into(),
+                kind: CustomKind::Dimension { expression: format!("concat(${{users.state}}, \"{}\")", escape(text)) },
+            }];
+            q.filter_expression = Some(format!("${{users.city}} != \"{}\" AND matches_filter(${{users.state}}, `{filter}`)", escape(text)));
+            sql(dialect, &q)
+        };
+        let shapes: Vec<String> = ["abc", "%abc%", "-abc", "-%abc%"].iter().map(|f| masked(dialect, &custom("abc", f).unwrap())).collect();
+        for payload in PAYLOADS {
+            // In a string of the expression: a literal, split so that no template survives.
+            match custom(payload, "abc") {
+                Ok(text) => {
+                    assert!(
+                        !["${", "{{", "{%"].iter().any(|s| text.contains(s)),
+                        "{}: {payload:?} left a template:\n{text}",
+                        dialect.name()
+                    );
+                    let split = ["$", "{"].iter().any(|s| payload.contains(s));
+                    assert!(split || shapes.contains(&masked(dialect, &text)), "{}: {payload:?} changed the SQL:\n{text}", dialect.name());
+                }
+                Err(CompileError::InvalidCustomField { .. } | CompileError::InvalidFilterExpression { .. }) => {}
+                Err(e) => panic!("{}: {payload:?}: unexpected error {e}", dialect.name()),
+            }
+            // In matches_filter: a filter value like any other (compiled once, never re-read).
+            match custom("abc", &payload.replace('`', "")) {
+                Ok(text) => assert!(shapes.contains(&masked(dialect, &text)), "{}: {payload:?} changed the SQL:\n{text}", dialect.name()),
+                Err(CompileError::InvalidFilter { .. } | CompileError::InvalidFilterExpression { .. }) => {}
+                Err(e) => panic!("{}: {payload:?}: unexpected error {e}", dialect.name()),
+            }
+        }
+        let mut q = query(&[], &["users.state"], &[]);
+        q.filter_expression = Some("${users.nope} = 1".into());
+        assert!(matches!(sql(dialect, &q), Err(CompileError::InvalidFilterExpression { .. })));
+        q.filter_expression = Some("${users.state} = \"a\" OR 1=1 --".into());
+        assert!(sql(dialect, &q).is_err(), "trailing text must not be accepted");
+    }
+}

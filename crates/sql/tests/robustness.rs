@@ -176,3 +176,81 @@ fn lookml_dashboards_and_liquid_never_panic() {
         let _ = lookml::include_pattern::IncludePattern::new(&text, "a/b").map(|p| p.matches("a/b/c.view.lkml"));
     }
 }
+
+const EXPRESSION_WORDS: &[&str] = &[
+    "${users.age}",
+    "${users.state}",
+    "${order_items.count}",
+    "${nope.x}",
+    "${",
+    "}",
+    "(",
+    ")",
+    ",",
+    "+",
+    "-",
+    "*",
+    "/",
+    "=",
+    "!=",
+    ">=",
+    "<",
+    "AND",
+    "OR",
+    "NOT",
+    "yes",
+    "no",
+    "null",
+    "1",
+    "2.5",
+    "\"a\"",
+    "\"",
+    "`7 days`",
+    "`",
+    "if",
+    "case",
+    "when",
+    "coalesce",
+    "is_null",
+    "concat",
+    "contains",
+    "round",
+    "matches_filter",
+    "now",
+    "#",
+    "\n",
+    "{{",
+    "{%",
+    "é",
+];
+
+/// Generated Looker expressions as filter expressions and custom dimensions, in every dialect.
+#[test]
+fn expressions_never_panic() {
+    use std::path::Path;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+    let (project, _) = lookml::load_project(&root);
+    let catalog = semantic::build_catalog(&project).0;
+    let model = &catalog.models["thelook"];
+    let now = jiff::civil::date(2024, 5, 17).at(15, 30, 0, 0);
+    let mut rng = Rng(0x005e_ed0f_e7e5);
+    for _ in 0..3_000 {
+        let text = phrase(&mut rng, EXPRESSION_WORDS, 14);
+        for name in DIALECTS {
+            let Some(dialect) = dialect_for(name) else { continue };
+            let spec = sightline_sql::QuerySpec {
+                model: "thelook".into(),
+                view: "order_items".into(),
+                fields: vec!["users.state".into(), "custom".into(), "order_items.count".into()],
+                filter_expression: Some(text.clone()),
+                custom_fields: vec![sightline_sql::CustomField {
+                    name: "custom".into(),
+                    label: "Custom".into(),
+                    kind: sightline_sql::CustomKind::Dimension { expression: text.clone() },
+                }],
+                ..Default::default()
+            };
+            let _ = sightline_sql::compile(model, &spec, dialect, now);
+        }
+    }
+}

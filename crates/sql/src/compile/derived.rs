@@ -131,7 +131,7 @@ impl<'a> Compiler<'a> {
         let Some(view) = self.model.views.get(&view.name) else { return Ok(sql.to_string()) };
         // Rendering needs the compiler mutably (templated filters compile filters); a copy with
         // the same query does the work.
-        let mut copy = Compiler::new(self.model, self.explore, self.dialect, self.fanned.clone(), self.depth);
+        let mut copy = Compiler::new(self.model, self.explore, self.dialect, self.fanned.clone(), self.depth, self.custom);
         copy.now = self.now;
         copy.query = self.query;
         let alias = self.explore.view_for_alias(&view.name).map(|_| view.name.as_str()).unwrap_or(view.name.as_str());

@@ -15,6 +15,7 @@ use semantic::{
 
 use result::{ColumnInfo, ValueType};
 
+use crate::custom;
 use crate::dialect::{Calendar, Dialect, KeyedAggregate, Unsupported};
 use crate::error::CompileError;
 use crate::filter::{condition_in, FilterGrammar};
@@ -100,16 +101,46 @@ fn compile_nested(
         return Err(CompileError::NoFields);
     }
     let spec = &with_explore_filters(explore, spec);
+    let base_view = model.views.get(&explore.base_view).map(|v| v.name.as_str()).unwrap_or(&explore.base_view);
+    let customs = &custom::build(
+        &spec.custom_fields,
+        spec.filter_expression.as_deref(),
+        &ModelLookup { model, explore },
+        (&explore.base_alias, base_view),
+        dialect,
+        now,
+    )?;
     // Which views a join repeats depends on the joins the query needs: a walk of the references
     // predicts them, so one build usually suffices; if the build needed other joins (Liquid can
     // hide references), it is done again with what it found.
     let predicted: Vec<String> =
-        Compiler::new(model, explore, dialect, HashSet::new(), depth).joins_needed(&fields, spec).into_iter().collect();
+        Compiler::new(model, explore, dialect, HashSet::new(), depth, customs).joins_needed(&fields, spec).into_iter().collect();
     let fanned = fanned_out(explore, &predicted);
-    let planned = Compiler::new(model, explore, dialect, fanned.clone(), depth).plan(&fields, spec, now)?;
+    let planned = Compiler::new(model, explore, dialect, fanned.clone(), depth, customs).plan(&fields, spec, now)?;
     let actual = fanned_out(explore, &planned.joined);
-    let plan = if actual == fanned { planned } else { Compiler::new(model, explore, dialect, actual, depth).plan(&fields, spec, now)? };
+    let plan = match actual == fanned {
+        true => planned,
+        false => Compiler::new(model, explore, dialect, actual, depth, customs).plan(&fields, spec, now)?,
+    };
     shape_query(model, spec, &fields, plan, dialect)
+}
+
+/// Custom fields find LookML fields through the explore, as queries do.
+struct ModelLookup<'m> {
+    model: &'m Model,
+    explore: &'m Explore,
+}
+
+impl custom::Lookup for ModelLookup<'_> {
+    fn lookup(&self, name: &str) -> Result<(String, String, &Field), String> {
+        let customs = custom::Customs::default();
+        let compiler = Compiler::new(self.model, self.explore, &crate::dialect::DuckDb, HashSet::new(), 0, &customs);
+        let t = compiler.resolve(name).map_err(|e| e.to_string())?;
+        let field: &Field = t.field;
+        // The field lives in the model, which outlives this lookup.
+        let field = self.model.views.get(&t.view.name).and_then(|v| v.field(&field.name)).ok_or_else(|| format!("no field `{name}`"))?;
+        Ok((t.alias.to_string(), t.view.name.clone(), field))
+    }
 }
 
 /// The statements a plan runs as: pivoted or plain, with its totals and row totals.
@@ -235,6 +266,8 @@ struct Compiler<'a> {
     depth: usize,
     /// The query being built, for Liquid (`_filters`, `_is_selected`, `{% condition %}` …).
     query: Option<&'a QuerySpec>,
+    /// The query's custom fields and filter expression.
+    custom: &'a custom::Customs,
 }
 
 /// A field as reached through an explore alias.
@@ -248,7 +281,14 @@ struct Target<'a> {
 const MAX_REFERENCE_DEPTH: usize = 32;
 
 impl<'a> Compiler<'a> {
-    fn new(model: &'a Model, explore: &'a Explore, dialect: &'a dyn Dialect, fanned: HashSet<String>, depth: usize) -> Self {
+    fn new(
+        model: &'a Model,
+        explore: &'a Explore,
+        dialect: &'a dyn Dialect,
+        fanned: HashSet<String>,
+        depth: usize,
+        custom: &'a custom::Customs,
+    ) -> Self {
         Compiler {
             model,
             explore,
@@ -259,6 +299,7 @@ impl<'a> Compiler<'a> {
             now: DateTime::default(),
             depth,
             query: None,
+            custom,
         }
     }
 
@@ -273,6 +314,11 @@ impl<'a> Compiler<'a> {
     }
 
     fn resolve(&self, name: &'a str) -> Result<Target<'a>, CompileError> {
+        if !name.contains('.') {
+            if let Some(t) = self.custom_target(name) {
+                return Ok(t);
+            }
+        }
         let (alias, field) = name.split_once('.').ok_or_else(|| CompileError::MalformedFieldName { field: name.to_string() })?;
         let unknown = || CompileError::UnknownField { field: name.to_string(), explore: self.explore.name.clone() };
         let (alias, view) = self.alias(alias).ok_or_else(unknown)?;
@@ -281,6 +327,13 @@ impl<'a> Compiler<'a> {
             return Err(unknown());
         }
         Ok(Target { alias, view, field })
+    }
+
+    /// A custom field (or the filter expression) by name.
+    fn custom_target(&self, name: &str) -> Option<Target<'a>> {
+        let entry = self.custom.entry(name)?;
+        let (alias, view) = self.alias(&entry.alias)?;
+        Some(Target { alias, view, field: &entry.field })
     }
 
     /// A field named by a measure's `filters:` (`status` in its own view, or `users.country`).
@@ -300,7 +353,8 @@ impl<'a> Compiler<'a> {
     fn joins_needed(mut self, fields: &[&'a str], spec: &'a QuerySpec) -> BTreeSet<String> {
         let mut seen: HashSet<(String, String)> = HashSet::new();
         let mut todo: Vec<Target<'a>> = Vec::new();
-        let names = fields.iter().copied().chain(spec.filters.iter().map(|(f, _)| f.as_str()));
+        let filter_expression = self.custom.entry(custom::FILTER_EXPRESSION).map(|_| custom::FILTER_EXPRESSION);
+        let names = fields.iter().copied().chain(spec.filters.iter().map(|(f, _)| f.as_str())).chain(filter_expression);
         for name in names {
             if let Ok(t) = self.resolve(name) {
                 todo.push(t);
@@ -410,6 +464,30 @@ impl<'a> Compiler<'a> {
                         .ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("no view `{v}`") })?;
                     out.push_str(&self.table_expression(target)?);
                 }
+                ReferenceKind::Field { view: Some(scope), field } if scope == crate::expression::MATCHES_SCOPE => {
+                    out.push('(');
+                    out.push_str(&self.matches_condition(&field, what)?);
+                    out.push(')');
+                }
+                ReferenceKind::Field { view: Some(scope), field } if custom::is_custom_scope(&scope) => {
+                    let target = self
+                        .custom_target(&field)
+                        .ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("no custom field `{field}`") })?;
+                    let expr = if target.field.is_measure() {
+                        if !in_measure {
+                            return Err(CompileError::Model {
+                                what: what.to_string(),
+                                message: format!("a dimension cannot refer to the measure `{field}`"),
+                            });
+                        }
+                        self.measure(target)?
+                    } else {
+                        self.dimension_value(target)?
+                    };
+                    out.push('(');
+                    out.push_str(&expr);
+                    out.push(')');
+                }
                 ReferenceKind::Field { view: ref_view, field } => {
                     let (ref_alias, ref_view) = match ref_view {
                         None => (alias, view),
@@ -442,6 +520,20 @@ impl<'a> Compiler<'a> {
         }
         out.push_str(&sql[last..]);
         Ok(out)
+    }
+
+    /// The condition of a `matches_filter` call (`${__matches.mN}`).
+    fn matches_condition(&mut self, name: &str, what: &str) -> Result<String, CompileError> {
+        let missing = || CompileError::Model { what: what.to_string(), message: format!("no matches_filter call `{name}`") };
+        let n: usize = name.strip_prefix('m').and_then(|n| n.parse().ok()).ok_or_else(missing)?;
+        let custom: &'a custom::Customs = self.custom;
+        let (field, filter) = custom.matches.get(n).ok_or_else(missing)?;
+        let t = self.resolve(field)?;
+        let condition = self.filter_on(t, filter, self.now).map_err(|message| CompileError::InvalidFilter {
+            field: field.to_string(),
+            message: format!("in matches_filter: {message}"),
+        })?;
+        Ok(condition.unwrap_or_else(|| "1 = 1".to_string()))
     }
 
     fn enter(&mut self, t: Target) -> Result<(), CompileError> {

@@ -102,7 +102,14 @@ impl<'a> Compiler<'a> {
             };
             items.push(Item { expr: Expr::Sql(expr), alias: Name::Quoted(alias), grouped: !is_measure });
             planned.push(PlannedField { name: name.to_string(), is_measure, post, fill });
-            columns.push(super::column_info(*t));
+            let mut column = super::column_info(*t);
+            if let Some(entry) = self.custom.entry(name) {
+                column.name = name.to_string();
+                column.label = entry.label.clone();
+                column.field_label = entry.label.clone();
+                column.view_label = String::new();
+            }
+            columns.push(column);
         }
         let mut wheres = Vec::new();
         let mut havings = Vec::new();
@@ -113,6 +120,17 @@ impl<'a> Compiler<'a> {
                 } else {
                     wheres.push(Expr::Sql(sql))
                 }
+            }
+        }
+        if self.custom.entry(crate::custom::FILTER_EXPRESSION).is_some() {
+            let t = self.resolve(crate::custom::FILTER_EXPRESSION)?;
+            let sql = t.field.sql.as_deref().unwrap_or("1 = 1");
+            let is_measure = t.field.is_measure();
+            let condition = format!("({})", self.expand(sql, t.alias, t.view, is_measure, "filter_expression")?);
+            if is_measure {
+                havings.push(Expr::Sql(condition));
+            } else {
+                wheres.push(Expr::Sql(condition));
             }
         }
         let explore_what = format!("explore `{}`", self.explore.name);

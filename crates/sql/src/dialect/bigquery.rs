@@ -41,6 +41,10 @@ impl Dialect for BigQuery {
         format!("{expr} LIKE {}", self.string_literal(pattern))
     }
 
+    fn position(&self, s: &str, sub: &str) -> String {
+        format!("STRPOS({s}, {sub})")
+    }
+
     fn concat(&self, parts: &[String]) -> String {
         format!("CONCAT({})", parts.iter().map(|p| format!("CAST({p} AS STRING)")).collect::<Vec<_>>().join(", "))
     }

@@ -22,6 +22,10 @@ impl Dialect for ClickHouse {
         format!("{expr} LIKE {}", self.string_literal(pattern))
     }
 
+    fn char_length(&self, s: &str) -> String {
+        format!("lengthUTF8({s})")
+    }
+
     fn concat(&self, parts: &[String]) -> String {
         format!("concat({})", parts.iter().map(|p| format!("toString({p})")).collect::<Vec<_>>().join(", "))
     }

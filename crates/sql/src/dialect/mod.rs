@@ -59,6 +59,16 @@ pub trait Dialect: Send + Sync {
         format!("({})", parts.iter().map(|p| format!("CAST({p} AS VARCHAR)")).collect::<Vec<_>>().join(" || "))
     }
 
+    /// Where `sub` first occurs in `s` (1-based; 0 when absent).
+    fn position(&self, s: &str, sub: &str) -> String {
+        format!("POSITION({sub} IN {s})")
+    }
+
+    /// The length of a string in characters.
+    fn char_length(&self, s: &str) -> String {
+        format!("LENGTH({s})")
+    }
+
     fn timestamp_literal(&self, value: DateTime) -> String {
         format!("TIMESTAMP '{}'", value.strftime("%Y-%m-%d %H:%M:%S"))
     }

@@ -31,6 +31,10 @@ impl Dialect for MySql {
         format!("{expr} LIKE {}", self.string_literal(pattern))
     }
 
+    fn char_length(&self, s: &str) -> String {
+        format!("CHAR_LENGTH({s})")
+    }
+
     fn concat(&self, parts: &[String]) -> String {
         format!("CONCAT({})", parts.join(", "))
     }
