@@ -89,7 +89,7 @@ const MAX_DEPTH: usize = 32;
 
 /// Whether `text` holds Liquid at all.
 pub fn has_liquid(text: &str) -> bool {
-    text.contains("{%") || text.contains("{{")
+    text.as_bytes().windows(2).any(|w| w[0] == b'{' && (w[1] == b'%' || w[1] == b'{'))
 }
 
 pub fn parse_liquid(text: &str) -> Result<Template, LiquidError> {

@@ -24,7 +24,8 @@ pub enum ReferenceKind {
 pub fn parse_references(sql: &str) -> Result<Vec<Reference>, usize> {
     let mut out = Vec::new();
     let mut rest = 0;
-    while let Some(found) = sql[rest..].find("${") {
+    let bytes = sql.as_bytes();
+    while let Some(found) = bytes[rest..].windows(2).position(|w| w == b"${") {
         let start = rest + found;
         let Some(close) = sql[start..].find('}') else { return Err(start) };
         let end = start + close + 1;

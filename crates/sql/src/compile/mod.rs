@@ -259,7 +259,8 @@ struct Compiler<'a> {
     dialect: &'a dyn Dialect,
     fanned: HashSet<String>,
     aliases: BTreeSet<String>,
-    stack: Vec<String>,
+    /// The fields being expanded, outermost first (alias, field), to catch cycles.
+    stack: Vec<(&'a str, &'a str)>,
     /// "Now" in the query's time zone, for relative date filters (measure filters included).
     now: DateTime,
     /// How deep inside native derived tables this query is.
@@ -351,7 +352,7 @@ impl<'a> Compiler<'a> {
     /// The joins a query will need, from the references of its fields, filters and sorts
     /// (without writing any SQL); unresolvable names are left for the build to report.
     fn joins_needed(mut self, fields: &[&'a str], spec: &'a QuerySpec) -> BTreeSet<String> {
-        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
         let mut todo: Vec<Target<'a>> = Vec::new();
         let filter_expression = self.custom.entry(custom::FILTER_EXPRESSION).map(|_| custom::FILTER_EXPRESSION);
         let names = fields.iter().copied().chain(spec.filters.iter().map(|(f, _)| f.as_str())).chain(filter_expression);
@@ -371,7 +372,7 @@ impl<'a> Compiler<'a> {
             self.aliases.insert(always.clone());
         }
         while let Some(t) = todo.pop() {
-            if !seen.insert((t.alias.to_string(), t.field.name.clone())) {
+            if !seen.insert((t.alias, t.field.name.as_str())) {
                 continue;
             }
             if t.alias != self.explore.base_alias {
@@ -536,14 +537,14 @@ impl<'a> Compiler<'a> {
         Ok(condition.unwrap_or_else(|| "1 = 1".to_string()))
     }
 
-    fn enter(&mut self, t: Target) -> Result<(), CompileError> {
-        let key = format!("{}.{}", t.alias, t.field.name);
+    fn enter(&mut self, t: Target<'a>) -> Result<(), CompileError> {
+        let key = (t.alias, t.field.name.as_str());
         if self.stack.contains(&key) || self.stack.len() > MAX_REFERENCE_DEPTH {
-            let chain = self.stack.join(" → ");
-            return Err(self.model_error(t, format!("refers to itself through {chain} → {key}")));
+            let chain: Vec<String> = self.stack.iter().chain([&key]).map(|(a, f)| format!("{a}.{f}")).collect();
+            return Err(self.model_error(t, format!("refers to itself through {}", chain.join(" → "))));
         }
         self.stack.push(key);
-        if t.alias != self.explore.base_alias {
+        if t.alias != self.explore.base_alias && !self.aliases.contains(t.alias) {
             self.aliases.insert(t.alias.to_string());
         }
         Ok(())
