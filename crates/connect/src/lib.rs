@@ -5,7 +5,7 @@ mod duckdb_connection;
 mod sqlx_connection;
 
 pub use duckdb_connection::DuckDbConnection;
-pub use sqlx_connection::{MySqlConnection, PostgresConnection, ServerTarget};
+pub use sqlx_connection::{MySqlConnection, PostgresConnection, ServerTarget, Tls};
 
 use result::{ColumnInfo, ResultSet};
 use thiserror::Error;
@@ -73,6 +73,8 @@ pub struct ConnectionInfo {
     pub username: Option<String>,
     pub has_password: bool,
     pub max_connections: Option<u32>,
+    /// Servers: how TLS is used.
+    pub tls: Option<Tls>,
 }
 
 /// A connection whose timestamps are stored in another zone than UTC.

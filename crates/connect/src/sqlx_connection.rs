@@ -24,6 +24,66 @@ pub struct ServerTarget {
     pub user: String,
     pub password: Option<String>,
     pub pool_size: u32,
+    pub tls: Tls,
+    /// The certificate authority (PEM file) that `verify-ca` and `verify-full` check against;
+    /// the system's roots when absent.
+    pub tls_ca_file: Option<String>,
+}
+
+/// How a connection uses TLS, in libpq's `sslmode` words (MySQL's modes map onto them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tls {
+    Disable,
+    /// TLS when the server offers it, without checking its certificate (libpq's default).
+    #[default]
+    Prefer,
+    /// TLS or no connection; the certificate is not checked.
+    Require,
+    /// TLS with a certificate signed by a trusted authority.
+    VerifyCa,
+    /// As `VerifyCa`, and the certificate names the host.
+    VerifyFull,
+}
+
+impl Tls {
+    pub const NAMES: [&'static str; 5] = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+
+    pub fn parse(name: &str) -> Option<Tls> {
+        Some(match name {
+            "disable" => Tls::Disable,
+            "prefer" => Tls::Prefer,
+            "require" => Tls::Require,
+            "verify-ca" => Tls::VerifyCa,
+            "verify-full" => Tls::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Tls::NAMES[self as usize]
+    }
+
+    fn postgres(self) -> sqlx::postgres::PgSslMode {
+        use sqlx::postgres::PgSslMode as M;
+        match self {
+            Tls::Disable => M::Disable,
+            Tls::Prefer => M::Prefer,
+            Tls::Require => M::Require,
+            Tls::VerifyCa => M::VerifyCa,
+            Tls::VerifyFull => M::VerifyFull,
+        }
+    }
+
+    fn mysql(self) -> sqlx::mysql::MySqlSslMode {
+        use sqlx::mysql::MySqlSslMode as M;
+        match self {
+            Tls::Disable => M::Disabled,
+            Tls::Prefer => M::Preferred,
+            Tls::Require => M::Required,
+            Tls::VerifyCa => M::VerifyCa,
+            Tls::VerifyFull => M::VerifyIdentity,
+        }
+    }
 }
 
 struct Runtime(Option<tokio::runtime::Runtime>);
@@ -70,9 +130,16 @@ impl PostgresConnection {
             .port(target.port)
             .database(&target.database)
             .username(&target.user)
-            .application_name("sightline");
+            .application_name("sightline")
+            .ssl_mode(target.tls.postgres());
         if let Some(p) = &target.password {
             options = options.password(p);
+        }
+        if let Some(ca) = &target.tls_ca_file {
+            options = options.ssl_root_cert(ca);
+        }
+        if let Some(schema) = &target.schema {
+            options = options.options([("search_path", schema.as_str())]);
         }
         let pool = runtime
             .block_on(
@@ -116,8 +183,12 @@ impl MySqlConnection {
         let runtime = Runtime::new()?;
         let mut options =
             sqlx::mysql::MySqlConnectOptions::new().host(&target.host).port(target.port).database(&target.database).username(&target.user);
+        options = options.ssl_mode(target.tls.mysql());
         if let Some(p) = &target.password {
             options = options.password(p);
+        }
+        if let Some(ca) = &target.tls_ca_file {
+            options = options.ssl_ca(ca);
         }
         // Times are compared as written; the session must not shift them.
         options = options.timezone(Some("+00:00".into()));
@@ -192,6 +263,7 @@ fn describe(target: &ServerTarget) -> crate::ConnectionInfo {
         username: Some(target.user.clone()),
         has_password: target.password.is_some(),
         max_connections: Some(target.pool_size),
+        tls: Some(target.tls),
     }
 }
 

@@ -26,6 +26,9 @@ pub struct ServerDefinition {
     pub max_connections: Option<u32>,
     /// The zone the database's timestamps are stored in; UTC when absent.
     pub db_timezone: Option<String>,
+    /// TLS (`disable`, `prefer`, `require`, `verify-full`); `prefer` when absent.
+    #[serde(default)]
+    pub tls: Option<String>,
 }
 
 /// Dialects a connection created through the API may have. DuckDB is left to the config file:
@@ -44,6 +47,8 @@ impl ServerDefinition {
             user: self.username.clone(),
             password: self.password.clone(),
             pool_size: self.max_connections.unwrap_or(4).clamp(1, 64),
+            tls: self.tls.as_deref().and_then(connect::Tls::parse).unwrap_or_default(),
+            tls_ca_file: None,
         };
         let opened: Result<Arc<dyn Connection>, ConnectError> = match self.dialect.as_str() {
             "mysql" => MySqlConnection::connect(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),

@@ -841,6 +841,8 @@ fn every_corpus_query_matches_on_postgresql() {
         user: env_or("SIGHTLINE_TEST_PG_USER", "postgres"),
         password: std::env::var("SIGHTLINE_TEST_PG_PASSWORD").ok(),
         pool_size: 2,
+        tls: connect::Tls::Prefer,
+        tls_ca_file: None,
     };
     let Some(admin) = server("PostgreSQL", || PostgresConnection::connect(&target(&env_or("SIGHTLINE_TEST_PG_DATABASE", "postgres"))))
     else {
@@ -872,6 +874,8 @@ fn every_corpus_query_matches_on_mariadb() {
         user: env_or("SIGHTLINE_TEST_MYSQL_USER", "root"),
         password: std::env::var("SIGHTLINE_TEST_MYSQL_PASSWORD").ok(),
         pool_size: 2,
+        tls: connect::Tls::Prefer,
+        tls_ca_file: None,
     };
     let Some(admin) = server("MariaDB/MySQL", || MySqlConnection::connect(&target(&env_or("SIGHTLINE_TEST_MYSQL_DATABASE", "test"))))
     else {

@@ -16,6 +16,8 @@
 //! user = "looker"
 //! password_env = "WAREHOUSE_PASSWORD"  # the password is read from this variable, never the file
 //! pool_size = 4
+//! tls = "verify-full"                  # disable, prefer (default), require, verify-ca, verify-full
+//! tls_ca_file = "certs/ca.pem"         # the authority verify-* checks (default: system roots)
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,6 +55,7 @@ struct ConnectionTable {
     password_env: Option<String>,
     pool_size: Option<u32>,
     tls: Option<String>,
+    tls_ca_file: Option<String>,
     /// The zone the database's timestamps are stored in (default UTC).
     timezone: Option<String>,
 }
@@ -86,8 +89,9 @@ pub struct ServerConfig {
     /// The environment variable holding the password.
     pub password_env: Option<String>,
     pub pool_size: Option<u32>,
-    /// `disable` only, for now: TLS connections are not supported yet.
-    pub tls: Option<String>,
+    pub tls: connect::Tls,
+    /// Relative to the config file.
+    pub tls_ca_file: Option<String>,
 }
 
 impl ConnectionTable {
@@ -109,6 +113,7 @@ impl ConnectionTable {
                     ("password_env", self.password_env.is_some()),
                     ("pool_size", self.pool_size.is_some()),
                     ("tls", self.tls.is_some()),
+                    ("tls_ca_file", self.tls_ca_file.is_some()),
                 ] {
                     refuse(key, present)?;
                 }
@@ -119,8 +124,14 @@ impl ConnectionTable {
             }
             dialect @ ("postgres" | "mysql") => {
                 refuse("create", self.create.is_some())?;
-                if let Some(tls) = self.tls.as_deref().filter(|t| *t != "disable") {
-                    bail!("connection `{name}`: `tls = \"{tls}\"` is not supported yet (only \"disable\")");
+                let tls = match self.tls.as_deref() {
+                    None => connect::Tls::default(),
+                    Some(t) => connect::Tls::parse(t).ok_or_else(|| {
+                        anyhow::anyhow!("connection `{name}`: `tls = \"{t}\"` is not one of {}", connect::Tls::NAMES.join(", "))
+                    })?,
+                };
+                if self.tls_ca_file.is_some() && !matches!(tls, connect::Tls::VerifyCa | connect::Tls::VerifyFull) {
+                    bail!("connection `{name}`: `tls_ca_file` is read only with `tls = \"verify-ca\"` or `\"verify-full\"`");
                 }
                 if dialect == "mysql" && self.schema.is_some() {
                     bail!("connection `{name}`: MySQL has no schemas apart from databases; use `database`");
@@ -133,7 +144,8 @@ impl ConnectionTable {
                     user: need("user", self.user)?,
                     password_env: self.password_env,
                     pool_size: self.pool_size,
-                    tls: self.tls,
+                    tls,
+                    tls_ca_file: self.tls_ca_file,
                 };
                 Ok(if dialect == "postgres" { ConnectionConfig::Postgres(server) } else { ConnectionConfig::Mysql(server) })
             }
@@ -145,6 +157,7 @@ impl ConnectionTable {
                     ("password_env", self.password_env.is_some()),
                     ("pool_size", self.pool_size.is_some()),
                     ("tls", self.tls.is_some()),
+                    ("tls_ca_file", self.tls_ca_file.is_some()),
                     ("create", self.create.is_some()),
                 ] {
                     refuse(key, present)?;
@@ -175,6 +188,8 @@ impl ServerConfig {
             user: self.user.clone(),
             password,
             pool_size: self.pool_size.unwrap_or(4).max(1),
+            tls: self.tls,
+            tls_ca_file: self.tls_ca_file.clone(),
         })
     }
 }
@@ -185,10 +200,16 @@ impl Config {
         let mut config = Config::parse(&text).with_context(|| format!("in {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new(""));
         for c in config.connections.values_mut() {
-            if let ConnectionConfig::Duckdb(d) = c {
-                if d.database != ":memory:" && Path::new(&d.database).is_relative() {
+            match c {
+                ConnectionConfig::Duckdb(d) if d.database != ":memory:" && Path::new(&d.database).is_relative() => {
                     d.database = base.join(&d.database).to_string_lossy().into_owned();
                 }
+                ConnectionConfig::Postgres(s) | ConnectionConfig::Mysql(s) => {
+                    if let Some(ca) = s.tls_ca_file.as_mut().filter(|ca| Path::new(ca.as_str()).is_relative()) {
+                        *ca = base.join(&*ca).to_string_lossy().into_owned();
+                    }
+                }
+                _ => {}
             }
         }
         Ok(config)
@@ -236,11 +257,21 @@ mod tests {
     }
 
     #[test]
+    fn tls_modes_are_read_and_checked() {
+        let pg = |extra: &str| {
+            Config::parse(&format!("[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\n{extra}"))
+        };
+        let c = pg("tls = \"verify-full\"\ntls_ca_file = \"ca.pem\"\n").unwrap();
+        let ConnectionConfig::Postgres(s) = &c.connections["pg"] else { panic!("{c:?}") };
+        assert_eq!((s.tls, s.tls_ca_file.as_deref()), (connect::Tls::VerifyFull, Some("ca.pem")));
+        let ConnectionConfig::Postgres(s) = &pg("").unwrap().connections["pg"] else { panic!() };
+        assert_eq!(s.tls, connect::Tls::Prefer);
+        assert!(pg("tls = \"sometimes\"\n").unwrap_err().to_string().contains("not one of"));
+        assert!(pg("tls_ca_file = \"ca.pem\"\n").unwrap_err().to_string().contains("verify-ca"));
+    }
+
+    #[test]
     fn unsupported_options_are_refused_by_name() {
-        let e =
-            Config::parse("[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\ntls = \"require\"\n")
-                .unwrap_err();
-        assert!(e.to_string().contains("not supported yet"), "{e}");
         let e = Config::parse("[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\npassword = \"x\"\n")
             .unwrap_err();
         assert!(format!("{e:#}").contains("password"), "{e:#}");

@@ -47,7 +47,11 @@ def main():
         report["after_create"] = rows(sdk)
         report["test"] = [t.status for t in sdk.test_connection("late_warehouse")]
         report["duplicate"] = attempt(lambda: sdk.create_connection(target()).name)
-        report["ssl"] = attempt(lambda: sdk.create_connection(target(name="tls_warehouse", ssl=True)).name)
+        tls = sdk.create_connection(target(name="tls_warehouse", ssl=True))
+        tested = sdk.test_connection("tls_warehouse")[0]
+        report["tls"] = {"ssl": tls.ssl, "verify_ssl": tls.verify_ssl, "test": tested.status, "message": tested.message}
+        sdk.delete_connection("tls_warehouse")
+        report["certificate"] = attempt(lambda: sdk.create_connection(target(name="cert_warehouse", certificate="x")).name)
         report["config_update"] = attempt(lambda: sdk.update_connection("warehouse", m.WriteDBConnection(host="elsewhere")).name)
         # A wrong port: the test reports it, queries fail; then put right again.
         sdk.update_connection("late_warehouse", m.WriteDBConnection(port="1"))

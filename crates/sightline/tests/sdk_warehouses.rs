@@ -186,7 +186,12 @@ fn check_connections(
     same_rows(&report["after_create"]);
     assert_eq!(report["test"][0], "success", "{report}");
     assert!(report["duplicate"]["error"].as_str().is_some_and(|e| e.contains("already exists")), "{report}");
-    assert_eq!(report["ssl"]["fields"][0], "ssl", "{report}");
+    // TLS asked for with `ssl: true`: used where the server offers it, a clear error where not.
+    assert_eq!(report["tls"]["ssl"], true, "{report}");
+    let tls_ok = report["tls"]["test"] == "success"
+        || report["tls"]["message"].as_str().is_some_and(|m| ["tls", "ssl"].iter().any(|w| m.to_lowercase().contains(w)));
+    assert!(tls_ok, "{report}");
+    assert_eq!(report["certificate"]["fields"][0], "certificate", "{report}");
     assert_eq!(report["config_update"]["fields"][0], "connection_name", "{report}");
     assert_eq!(report["broken_test"][0], "error", "{report}");
     assert!(report["broken_rows"]["error"].is_string(), "{report}");
@@ -218,6 +223,8 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
         user: user.clone(),
         password: std::env::var("SIGHTLINE_TEST_PG_PASSWORD").ok(),
         pool_size: 1,
+        tls: connect::Tls::Prefer,
+        tls_ca_file: None,
     };
     let Some(admin) = server("PostgreSQL", || PostgresConnection::connect(&target(&env_or("SIGHTLINE_TEST_PG_DATABASE", "postgres"))))
     else {
@@ -260,6 +267,8 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
         user: user.clone(),
         password: std::env::var("SIGHTLINE_TEST_MYSQL_PASSWORD").ok(),
         pool_size: 1,
+        tls: connect::Tls::Prefer,
+        tls_ca_file: None,
     };
     let Some(admin) = server("MariaDB/MySQL", || MySqlConnection::connect(&target(&env_or("SIGHTLINE_TEST_MYSQL_DATABASE", "test"))))
     else {

@@ -8,8 +8,20 @@ use serde_json::{Map, Value};
 use crate::ApiError;
 
 /// Fields Sightline reads.
-const READ: [&str; 10] =
-    ["name", "dialect_name", "host", "port", "database", "username", "password", "schema", "max_connections", "db_timezone"];
+const READ: [&str; 12] = [
+    "name",
+    "dialect_name",
+    "host",
+    "port",
+    "database",
+    "username",
+    "password",
+    "schema",
+    "max_connections",
+    "db_timezone",
+    "ssl",
+    "verify_ssl",
+];
 
 /// Read-only in the spec: a client may send back what it read; they are ignored, as Looker does.
 const READ_ONLY: [&str; 21] = [
@@ -37,9 +49,7 @@ const READ_ONLY: [&str; 21] = [
 ];
 
 /// Options Looker defaults to off that Sightline cannot turn on yet.
-const OFF_ONLY: [&str; 14] = [
-    "ssl",
-    "verify_ssl",
+const OFF_ONLY: [&str; 12] = [
     "uses_key_pair_auth",
     "user_db_credentials",
     "sql_runner_precache_tables",
@@ -172,6 +182,7 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
                 password: None,
                 max_connections: None,
                 db_timezone: None,
+                tls: None,
             };
             (name, definition)
         }
@@ -203,6 +214,21 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
         }
         definition.max_connections = Some(max as u32);
     }
+    // `ssl` asks for TLS, `verify_ssl` for a certificate checked against the system's roots.
+    let flag = |key: &str| -> Result<Option<bool>, ApiError> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(invalid(key, format!("`{key}` must be true or false"))),
+        }
+    };
+    match (flag("ssl")?, flag("verify_ssl")?) {
+        (_, Some(true)) => definition.tls = Some("verify-full".into()),
+        (Some(true), _) => definition.tls = Some("require".into()),
+        (Some(false), _) => definition.tls = Some("disable".into()),
+        (None, Some(false)) if definition.tls.as_deref() == Some("verify-full") => definition.tls = Some("require".into()),
+        _ => {}
+    }
     if let Some(zone) = text("db_timezone")? {
         if !zone.is_empty() && jiff::tz::TimeZone::get(&zone).is_err() {
             return Err(invalid("db_timezone", format!("`{zone}` is not a time zone name such as `UTC` or `Europe/Paris`")));
@@ -228,7 +254,11 @@ mod tests {
             let e = read(&body(json), None).unwrap_err();
             assert_eq!(e.errors[0].0, field, "{json}");
         };
-        refused(r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","ssl":true}"#, "ssl");
+        refused(r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","ssl":"yes"}"#, "ssl");
+        refused(r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","uses_tns":true}"#, "uses_tns");
+        let (_, d) =
+            read(&body(r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","ssl":true}"#), None).unwrap();
+        assert_eq!(d.tls.as_deref(), Some("require"));
         refused(
             r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","after_connect_statements":"SET x"}"#,
             "after_connect_statements",

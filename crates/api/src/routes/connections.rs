@@ -35,7 +35,7 @@ fn dialect_info((_, name, label, port, installed): (&str, &str, &str, Option<u16
         "installed": installed,
         "default_port": port.map(|p| p.to_string()),
         "default_max_connections": "4",
-        "supported_options": { "name": name, "after_connect_statements": false, "analytical_view_dataset": false, "auth": true, "cost_estimate": false, "disable_context_comment": false, "host": true, "instance_name": false, "max_billing_gigabytes": false, "oauth_credentials": false, "pdts_for_oauth": false, "port": true, "project_name": false, "schema": true, "service_account_credentials": false, "ssl": false, "timezone": true, "tmp_table": false, "tns": false, "username": true, "username_required": false },
+        "supported_options": { "name": name, "after_connect_statements": false, "analytical_view_dataset": false, "auth": true, "cost_estimate": false, "disable_context_comment": false, "host": true, "instance_name": false, "max_billing_gigabytes": false, "oauth_credentials": false, "pdts_for_oauth": false, "port": true, "project_name": false, "schema": true, "service_account_credentials": false, "ssl": installed && port.is_some(), "timezone": true, "tmp_table": false, "tns": false, "username": true, "username_required": false },
         "can": {},
     })
 }
@@ -63,6 +63,12 @@ fn connection_json(listed: &ListedConnection) -> Value {
         ),
         None => (info.host, info.port, info.database, info.schema, info.username, info.has_password, info.max_connections),
     };
+    let tls = match &listed.definition {
+        Some(d) => d.tls.clone(),
+        None => info.tls.map(|t| t.name().to_string()),
+    };
+    let ssl = matches!(tls.as_deref(), Some("require" | "verify-ca" | "verify-full"));
+    let verify_ssl = matches!(tls.as_deref(), Some("verify-ca" | "verify-full"));
     json!({
         "name": listed.name,
         "dialect": dialect,
@@ -76,7 +82,8 @@ fn connection_json(listed: &ListedConnection) -> Value {
         "db_timezone": listed.connection.timezone(),
         "max_connections": max_connections,
         "pdts_enabled": false,
-        "ssl": false,
+        "ssl": ssl,
+        "verify_ssl": verify_ssl,
         "managed": !stored,
         "can": { "test": true, "update": stored, "destroy": stored },
     })
