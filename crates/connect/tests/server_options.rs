@@ -2,8 +2,8 @@
 //! certificate no authority signed; MariaDB here offers none) and PostgreSQL's schema as the
 //! search path. Needs the local servers: skipped loudly outside CI, required in CI.
 
-use sightline_connect::{ConnectError, Connection, MySqlConnection, PostgresConnection, ServerTarget, Tls};
 use result::{ColumnInfo, ValueType};
+use sightline_connect::{ConnectError, Connection, MySqlConnection, PostgresConnection, ServerTarget, Tls};
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())

@@ -683,6 +683,19 @@ fn shape_cases() -> Vec<ShapeCase> {
             ..SHAPE
         },
         ShapeCase {
+            name: "pivot: rows sorted by a measure in one pivot column, rows without a value last",
+            filters: &[("users.country", "-NULL")],
+            fields: &["orders.user_id", "orders.status", "orders.count"],
+            sorts: &["orders.count desc 1"],
+            limit: Some(4),
+            expected: "WITH cells AS (SELECT user_id, status, COUNT(*) AS c FROM orders o JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1, 2), \
+                ranked AS (SELECT *, DENSE_RANK() OVER (ORDER BY status) AS pc FROM cells), \
+                keyed AS (SELECT *, MAX(CASE WHEN pc = 2 THEN c END) OVER (PARTITION BY user_id) AS k FROM ranked), \
+                rows AS (SELECT user_id, ROW_NUMBER() OVER (ORDER BY k IS NULL, k DESC, user_id) AS r FROM (SELECT DISTINCT user_id, k FROM keyed)) \
+                SELECT keyed.user_id, status, c, pc FROM keyed JOIN rows USING (user_id) WHERE r <= 4 ORDER BY r, pc",
+            ..SHAPE
+        },
+        ShapeCase {
             name: "pivot: fanned-out sums stay exact, with totals and row totals",
             fields: &["orders.status", "users.country", "orders.total_amount", "order_items.count"],
             filters: &[("users.country", "-NULL")],

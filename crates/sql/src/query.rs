@@ -117,21 +117,23 @@ pub enum SortDirection {
     Desc,
 }
 
-/// `"view.field"`, `"view.field desc"`, `"view.field desc 0"` → (field, direction).
-pub fn parse_sort(sort: &str) -> Result<(String, SortDirection), CompileError> {
+/// `"view.field"`, `"view.field desc"`, `"view.field desc 1"` → (field, direction, the pivot
+/// column a measure is sorted in: `1` is the second, by its value there).
+pub fn parse_sort(sort: &str) -> Result<(String, SortDirection, Option<u32>), CompileError> {
     let mut words = sort.split_whitespace();
     let field = words.next().ok_or_else(|| CompileError::InvalidSort { sort: sort.into(), message: "names no field".into() })?;
     let mut direction = SortDirection::Asc;
+    let mut pivot = None;
     for word in words {
         match word.to_ascii_lowercase().as_str() {
             "desc" => direction = SortDirection::Desc,
             "asc" => direction = SortDirection::Asc,
             // Looker appends a pivot column index ("products.count desc 0"); it only matters for pivots.
-            w if w.parse::<u32>().is_ok() => {}
+            w if w.parse::<u32>().is_ok() => pivot = w.parse::<u32>().ok(),
             _ => return Err(CompileError::InvalidSort { sort: sort.into(), message: format!("`{word}` is neither `asc` nor `desc`") }),
         }
     }
-    Ok((field.to_string(), direction))
+    Ok((field.to_string(), direction, pivot))
 }
 
 #[cfg(test)]
@@ -150,9 +152,9 @@ mod tests {
     }
 
     #[test]
-    fn sorts_take_direction_and_ignore_pivot_index() {
-        assert_eq!(parse_sort("a.b desc 0").unwrap(), ("a.b".into(), SortDirection::Desc));
-        assert_eq!(parse_sort("a.b").unwrap(), ("a.b".into(), SortDirection::Asc));
+    fn sorts_take_direction_and_pivot_column() {
+        assert_eq!(parse_sort("a.b desc 0").unwrap(), ("a.b".into(), SortDirection::Desc, Some(0)));
+        assert_eq!(parse_sort("a.b").unwrap(), ("a.b".into(), SortDirection::Asc, None));
         assert!(parse_sort("a.b sideways").is_err());
     }
 }

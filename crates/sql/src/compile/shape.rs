@@ -109,6 +109,8 @@ impl Plan {
         base.items.truncate(self.fields.len());
         let mut row_keys = Vec::new();
         let mut pivot_keys = Vec::new();
+        // Measures sorted in one pivot column: (sort key alias, pivot column from 1).
+        let mut in_column: Vec<(Name, Name, u32)> = Vec::new();
         for (n, sort) in self.order.iter().enumerate() {
             let key = match &sort.key {
                 None => self.alias(sort.field).clone(),
@@ -120,6 +122,12 @@ impl Plan {
             };
             if pivots.contains(&sort.field) {
                 pivot_keys.push((col(&key), sort.desc));
+            } else if let Some(index) = sort.pivot_index {
+                // Rows with a value in that column come first, then by the value.
+                let by = Name::quoted(format!("__sort_in_pivot_{n}"));
+                row_keys.push((Expr::binary(col(&by), "IS", Expr::sql("NULL")), false));
+                row_keys.push((col(&by), sort.desc));
+                in_column.push((key, by, index.saturating_add(1)));
             } else {
                 row_keys.push((col(&key), sort.desc));
             }
@@ -137,8 +145,20 @@ impl Plan {
         carried.push(pivot_col.clone());
         let pivot_count = Name::quoted(PIVOT_COUNT);
         let count = Expr::window(Expr::call("MAX", vec![col(&pivot_col)]), Vec::new(), Vec::new());
-        let counted = over(ranked_columns, &carried, vec![Item::new(count, pivot_count.clone())]);
+        let mut counted = over(ranked_columns, &carried, vec![Item::new(count, pivot_count.clone())]);
         carried.push(pivot_count.clone());
+        if !in_column.is_empty() {
+            // Each row's value of the measure in the chosen pivot column, on all its cells.
+            let keys = in_column
+                .iter()
+                .map(|(measure, by, column)| {
+                    let case = Expr::Case(vec![(Expr::binary(col(&pivot_col), "=", Expr::Integer(i64::from(*column))), col(measure))]);
+                    Item::new(Expr::window(Expr::call("MAX", vec![case]), row_dims.clone(), Vec::new()), by.clone())
+                })
+                .collect();
+            counted = over(counted, &carried, keys);
+            carried.extend(in_column.iter().map(|(_, by, _)| by.clone()));
+        }
         let cell = Name::quoted("__cell_rank");
         let cell_order =
             row_keys.into_iter().chain([(col(&pivot_col), false)]).chain(row_dims.iter().map(|d| (d.clone(), false))).collect();

@@ -43,6 +43,9 @@ pub(crate) struct Sort {
     pub field: usize,
     pub key: Option<SortOverride>,
     pub desc: bool,
+    /// A measure sorted by its value in one pivot column (from 0), as Looker's
+    /// `"orders.count desc 0"`; ignored when the query is not pivoted.
+    pub pivot_index: Option<u32>,
 }
 
 pub(crate) struct SortOverride {
@@ -190,13 +193,14 @@ impl<'a> Compiler<'a> {
         let position = |name: &str| fields.iter().position(|f| *f == name);
         let mut order = Vec::new();
         for sort in sorts.iter().filter(|s| !s.trim().is_empty()) {
-            let (field, direction) = parse_sort(sort)?;
+            let (field, direction, pivot_index) = parse_sort(sort)?;
             let i = position(&field).ok_or_else(|| CompileError::InvalidSort {
                 sort: sort.clone(),
                 message: format!("`{field}` is not one of the query's fields"),
             })?;
             let key = self.sort_key(targets[i])?;
-            order.push(Sort { field: i, key, desc: direction == SortDirection::Desc });
+            let pivot_index = pivot_index.filter(|_| targets[i].field.is_measure());
+            order.push(Sort { field: i, key, desc: direction == SortDirection::Desc, pivot_index });
         }
         if order.is_empty() {
             // Looker's default: the first time dimension descending, else the first measure
@@ -204,11 +208,11 @@ impl<'a> Compiler<'a> {
             let is_time = |t: &Target| matches!(t.field.kind, FieldKind::Dimension(DimensionType::Time(tf)) if tf != Timeframe::Raw);
             let is_post = |t: &Target| t.field.measure_type().is_some_and(MeasureType::is_post_query);
             if let Some(i) = targets.iter().position(is_time) {
-                order.push(Sort { field: i, key: None, desc: true });
+                order.push(Sort { field: i, key: None, desc: true, pivot_index: None });
             } else if let Some(i) = targets.iter().position(|t| t.field.is_measure() && !is_post(t)) {
-                order.push(Sort { field: i, key: None, desc: true });
+                order.push(Sort { field: i, key: None, desc: true, pivot_index: None });
             } else if !is_post(&targets[0]) {
-                order.push(Sort { field: 0, key: self.sort_key(targets[0])?, desc: false });
+                order.push(Sort { field: 0, key: self.sort_key(targets[0])?, desc: false, pivot_index: None });
             }
         }
         Ok(order)

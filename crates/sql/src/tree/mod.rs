@@ -144,6 +144,8 @@ pub enum Expr {
     },
     /// `(expr)`.
     Nested(Box<Expr>),
+    /// `CASE WHEN c THEN v … END` (NULL otherwise).
+    Case(Vec<(Expr, Expr)>),
 }
 
 impl Expr {

@@ -318,6 +318,16 @@ impl Printer<'_> {
                 let _ = write!(self.out, " {op} ");
                 self.expr(right);
             }
+            Expr::Case(whens) => {
+                self.out.push_str("CASE");
+                for (condition, value) in whens {
+                    self.out.push_str(" WHEN ");
+                    self.expr(condition);
+                    self.out.push_str(" THEN ");
+                    self.expr(value);
+                }
+                self.out.push_str(" END");
+            }
             Expr::Nested(inner) => {
                 self.out.push('(');
                 self.expr(inner);
