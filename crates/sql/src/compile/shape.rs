@@ -101,15 +101,17 @@ impl Plan {
     }
 
     /// The query pivoted on the fields at `pivots`: its rows are the plain rows (pivot
-    /// dimensions included) plus [`PIVOT_COLUMN`] and [`PIVOT_COUNT`], at most `column_limit` pivot columns and
-    /// `limit` distinct rows of the other dimensions, ordered by row then pivot column. Rows
-    /// are ranked as Looker ranks them: by their best-placed cell under the query's sorts.
+    /// dimensions included) plus [`PIVOT_COLUMN`] and [`PIVOT_COUNT`], at most `column_limit`
+    /// pivot columns and `limit` distinct rows of the other dimensions, ordered by row then
+    /// pivot column. Rows are ranked as Looker ranks them: by their best-placed cell under the
+    /// query's sorts, or by a measure's value in one pivot column when the sort names one.
     pub fn pivoted(&self, pivots: &[usize], column_limit: u64) -> Statement {
         let mut base = self.select.clone();
         base.items.truncate(self.fields.len());
         let mut row_keys = Vec::new();
         let mut pivot_keys = Vec::new();
-        // Measures sorted in one pivot column: (sort key alias, pivot column from 1).
+        // Measures sorted in one pivot column: (the measure, the row's value there, the column
+        // from 1).
         let mut in_column: Vec<(Name, Name, u32)> = Vec::new();
         for (n, sort) in self.order.iter().enumerate() {
             let key = match &sort.key {
