@@ -5,7 +5,7 @@
 //! filters and other joins' `sql_on` need are emitted. Measures on views whose rows a join fans
 //! out are computed over distinct primary keys (`COUNT(DISTINCT pk)`, symmetric sum/average).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::civil::DateTime;
 use semantic::{
@@ -269,6 +269,8 @@ struct Compiler<'a> {
     query: Option<&'a QuerySpec>,
     /// The query's custom fields and filter expression.
     custom: &'a custom::Customs,
+    /// Dimensions already expanded, by (alias, field).
+    expanded: HashMap<(&'a str, &'a str), String>,
 }
 
 /// A field as reached through an explore alias.
@@ -301,6 +303,7 @@ impl<'a> Compiler<'a> {
             depth,
             query: None,
             custom,
+            expanded: HashMap::new(),
         }
     }
 
@@ -601,6 +604,18 @@ impl<'a> Compiler<'a> {
 
     /// What `${dimension}` means elsewhere: the timeframe expression, or a yesno's condition.
     fn dimension_value(&mut self, t: Target<'a>) -> Result<String, CompileError> {
+        // A dimension's SQL is the same wherever one query uses it (a primary key under every
+        // fanned-out measure, say): expanded once.
+        let key = (t.alias, t.field.name.as_str());
+        if let Some(sql) = self.expanded.get(&key) {
+            return Ok(sql.clone());
+        }
+        let sql = self.expand_dimension(t)?;
+        self.expanded.insert(key, sql.clone());
+        Ok(sql)
+    }
+
+    fn expand_dimension(&mut self, t: Target<'a>) -> Result<String, CompileError> {
         if let FieldKind::Dimension(DimensionType::Case { whens, otherwise, .. }) = &t.field.kind {
             self.enter(t)?;
             let what = format!("field `{}.{}`", t.alias, t.field.name);
