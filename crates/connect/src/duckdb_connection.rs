@@ -1,10 +1,8 @@
-//! Embedded DuckDB: one database handle shared by cloned connections, one per query.
+//! Embedded DuckDB: one database handle shared by cloned connections, one per query; results
+//! come out as DuckDB's own Arrow record batches.
 
 use std::path::Path;
 use std::sync::Mutex;
-
-use duckdb::types::{TimeUnit, ValueRef};
-use result::{ColumnInfo, ResultSet, Value};
 
 use crate::{ConnectError, Connection};
 
@@ -59,21 +57,15 @@ impl Connection for DuckDbConnection {
         crate::ConnectionInfo { database: Some(self.target.clone()), ..Default::default() }
     }
 
-    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+    /// DuckDB's own Arrow batches, passed on as they are.
+    fn stream(&self, sql: &str, sink: &mut crate::Sink) -> Result<(), ConnectError> {
         let conn = self.connection()?;
         let sql_error = |e: duckdb::Error| ConnectError::Sql(e.to_string());
         let mut stmt = conn.prepare(sql).map_err(sql_error)?;
-        let width = columns.len();
-        let mut result = ResultSet::new(columns);
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(row) = rows.next().map_err(sql_error)? {
-            let mut values = Vec::with_capacity(width);
-            for i in 0..width {
-                values.push(convert(row.get_ref(i).map_err(sql_error)?));
-            }
-            result.push_row(values);
+        for batch in stmt.query_arrow([]).map_err(sql_error)? {
+            sink(&batch)?;
         }
-        Ok(result)
+        Ok(())
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
@@ -97,151 +89,33 @@ impl DuckDbConnection {
     }
 }
 
-fn convert(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Boolean(b) => Value::Bool(b),
-        ValueRef::TinyInt(i) => Value::Int(i.into()),
-        ValueRef::SmallInt(i) => Value::Int(i.into()),
-        ValueRef::Int(i) => Value::Int(i.into()),
-        ValueRef::BigInt(i) => Value::Int(i),
-        ValueRef::UTinyInt(i) => Value::Int(i.into()),
-        ValueRef::USmallInt(i) => Value::Int(i.into()),
-        ValueRef::UInt(i) => Value::Int(i.into()),
-        ValueRef::UBigInt(i) => i64::try_from(i).map(Value::Int).unwrap_or_else(|_| Value::Decimal(i.to_string())),
-        ValueRef::HugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or_else(|_| Value::Decimal(i.to_string())),
-        ValueRef::UHugeInt(i) => i64::try_from(i).map(Value::Int).unwrap_or_else(|_| Value::Decimal(i.to_string())),
-        ValueRef::Float(f) => Value::Float(f.into()),
-        ValueRef::Double(f) => Value::Float(f),
-        ValueRef::Decimal(d) => Value::Decimal(d.to_string()),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Date32(days) => civil_date(days.into()).map(Value::Date).unwrap_or(Value::Null),
-        ValueRef::Timestamp(unit, n) => timestamp(unit, n).map(Value::DateTime).unwrap_or(Value::Null),
-        // Types with no cell type of their own are written as JSON text (lists as arrays,
-        // structs and maps as objects), times and intervals as DuckDB prints them.
-        other => match other.to_owned() {
-            duckdb::types::Value::Text(s) | duckdb::types::Value::Enum(s) => Value::Text(s),
-            v => Value::Text(json_text(&v)),
-        },
-    }
-}
-
-/// Days since 1970-01-01 → calendar date (H. Hinnant's `civil_from_days`): plain integer
-/// arithmetic, several times cheaper per value than going through a time zone.
-fn civil_date(days: i64) -> Option<jiff::civil::Date> {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    jiff::civil::Date::new(i16::try_from(year).ok()?, month as i8, day as i8).ok()
-}
-
-fn timestamp(unit: TimeUnit, n: i64) -> Option<jiff::civil::DateTime> {
-    let per_second: i64 = match unit {
-        TimeUnit::Second => 1,
-        TimeUnit::Millisecond => 1_000,
-        TimeUnit::Microsecond => 1_000_000,
-        TimeUnit::Nanosecond => 1_000_000_000,
-    };
-    let seconds = n.div_euclid(per_second);
-    let nanos = n.rem_euclid(per_second) * (1_000_000_000 / per_second);
-    let date = civil_date(seconds.div_euclid(86_400))?;
-    let in_day = seconds.rem_euclid(86_400);
-    jiff::civil::DateTime::new(
-        date.year(),
-        date.month(),
-        date.day(),
-        (in_day / 3600) as i8,
-        (in_day / 60 % 60) as i8,
-        (in_day % 60) as i8,
-        nanos as i32,
-    )
-    .ok()
-}
-
-/// A DuckDB value as JSON text, for the types a cell has no variant for.
-fn json_text(v: &duckdb::types::Value) -> String {
-    use duckdb::types::Value as D;
-    fn json(v: &D) -> serde_json::Value {
-        use serde_json::Value as J;
-        match v {
-            D::Null => J::Null,
-            D::Boolean(b) => J::Bool(*b),
-            D::List(items) | D::Array(items) => J::Array(items.iter().map(json).collect()),
-            D::Struct(fields) => J::Object(fields.iter().map(|(k, v)| (k.clone(), json(v))).collect()),
-            D::Map(entries) => J::Object(entries.iter().map(|(k, v)| (scalar_text(k), json(v))).collect()),
-            D::Union(inner) => json(inner),
-            other => match convert(value_ref(other)) {
-                Value::Null => J::Null,
-                Value::Int(i) => J::from(i),
-                Value::Float(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
-                Value::Bool(b) => J::Bool(b),
-                cell => J::String(cell.to_text().unwrap_or_default()),
-            },
-        }
-    }
-    fn scalar_text(v: &D) -> String {
-        match json(v) {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        }
-    }
-    match v {
-        D::Time64(unit, n) => {
-            let micros = match unit {
-                TimeUnit::Second => n.saturating_mul(1_000_000),
-                TimeUnit::Millisecond => n.saturating_mul(1_000),
-                TimeUnit::Microsecond => *n,
-                TimeUnit::Nanosecond => n / 1_000,
-            };
-            let (h, m, s, us) = (micros / 3_600_000_000, micros / 60_000_000 % 60, micros / 1_000_000 % 60, micros % 1_000_000);
-            if us == 0 {
-                format!("{h:02}:{m:02}:{s:02}")
-            } else {
-                format!("{h:02}:{m:02}:{s:02}.{us:06}")
-            }
-        }
-        D::Interval { months, days, nanos } => format!("{months} months {days} days {} seconds", *nanos as f64 / 1e9),
-        other => json(other).to_string(),
-    }
-}
-
-/// A borrowed view of an owned value, to reuse [`convert`] for the scalars inside lists.
-fn value_ref(v: &duckdb::types::Value) -> ValueRef<'_> {
-    use duckdb::types::Value as D;
-    match v {
-        D::Boolean(b) => ValueRef::Boolean(*b),
-        D::TinyInt(i) => ValueRef::TinyInt(*i),
-        D::SmallInt(i) => ValueRef::SmallInt(*i),
-        D::Int(i) => ValueRef::Int(*i),
-        D::BigInt(i) => ValueRef::BigInt(*i),
-        D::HugeInt(i) => ValueRef::HugeInt(*i),
-        D::UTinyInt(i) => ValueRef::UTinyInt(*i),
-        D::USmallInt(i) => ValueRef::USmallInt(*i),
-        D::UInt(i) => ValueRef::UInt(*i),
-        D::UBigInt(i) => ValueRef::UBigInt(*i),
-        D::Float(f) => ValueRef::Float(*f),
-        D::Double(f) => ValueRef::Double(*f),
-        D::Decimal(d) => ValueRef::Decimal(*d),
-        D::Timestamp(u, n) => ValueRef::Timestamp(*u, *n),
-        D::Text(s) | D::Enum(s) => ValueRef::Text(s.as_bytes()),
-        D::Date32(d) => ValueRef::Date32(*d),
-        _ => ValueRef::Null,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use result::ValueType;
+    use result::{ColumnInfo, Value, ValueType};
 
     fn col(name: &str) -> ColumnInfo {
         ColumnInfo::plain(name, ValueType::String)
+    }
+
+    #[test]
+    fn results_stream_as_duckdb_batches() {
+        let db = DuckDbConnection::open(":memory:").unwrap();
+        let (mut batches, mut rows) = (0, 0);
+        db.stream("SELECT range AS i, range * 2.5 AS f FROM range(10000)", &mut |b| {
+            batches += 1;
+            rows += b.num_rows();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows, 10_000);
+        assert!(batches > 1, "{batches} batch(es)");
+        let stopped = db.stream("SELECT 1", &mut |_| Err(ConnectError::Sql("stop".into())));
+        assert!(matches!(stopped, Err(ConnectError::Sql(m)) if m == "stop"));
+        let huge = db.query("SELECT SUM(range) FROM range(10)", vec![col("s")]).unwrap();
+        assert_eq!(huge.value(0, 0), &Value::Int(45));
+        let far = db.query("SELECT DATE '5881580-07-11'", vec![col("d")]);
+        assert!(far.is_err(), "a date beyond the calendar must be an error, not NULL");
     }
 
     #[test]
@@ -274,16 +148,6 @@ mod tests {
         assert_eq!(cells[3], Value::Text("sad".into()));
         assert_eq!(cells[4], Value::Text(r#"["2024-03-05"]"#.into()));
         assert_eq!(row[7], Value::Bool(true));
-    }
-
-    #[test]
-    fn epoch_arithmetic_matches_jiff_across_eras() {
-        for days in [-800_000i64, -719_468, -1, 0, 1, 59, 60, 365, 10_957, 11_016, 19_723, 2_932_896] {
-            let want = jiff::civil::date(1970, 1, 1).checked_add(jiff::Span::new().days(days)).ok();
-            assert_eq!(civil_date(days), want, "day {days}");
-        }
-        let t = timestamp(TimeUnit::Microsecond, -1).unwrap();
-        assert_eq!(t, jiff::civil::date(1969, 12, 31).at(23, 59, 59, 999_999_000));
     }
 
     #[test]

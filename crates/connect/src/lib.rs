@@ -1,13 +1,21 @@
-//! Runs SQL on the user's databases and returns typed [`ResultSet`]s. The only crate that talks
-//! to warehouses. Calls block: async callers run them on a blocking thread.
+//! Runs SQL on the user's databases and streams the results as Arrow record batches (DuckDB's
+//! own; rows from PostgreSQL and MySQL typed by their columns and batched), or collects them
+//! into typed [`ResultSet`]s. The only crate that talks to warehouses. Calls block: async
+//! callers run them on a blocking thread.
 
+mod batches;
 mod duckdb_connection;
 mod sqlx_connection;
+
+pub use arrow_array::RecordBatch;
 
 pub use duckdb_connection::DuckDbConnection;
 pub use sqlx_connection::{MySqlConnection, PostgresConnection, ServerTarget, Tls};
 
 use result::{ColumnInfo, ResultSet};
+
+/// Where a query's record batches go, one at a time.
+pub type Sink<'a> = dyn FnMut(&RecordBatch) -> Result<(), ConnectError> + 'a;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -32,7 +40,7 @@ impl Connection for NoDriverConnection {
         self.dialect
     }
 
-    fn query(&self, _sql: &str, _columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+    fn stream(&self, _sql: &str, _sink: &mut Sink) -> Result<(), ConnectError> {
         Err(ConnectError::NoDriver(self.dialect))
     }
 
@@ -46,8 +54,16 @@ pub trait Connection: Send + Sync {
     /// The dialect name the SQL compiler should use (`duckdb`, `postgres`, `mysql`).
     fn dialect(&self) -> &'static str;
 
-    /// Runs `sql`; `columns` describe the result columns in order.
-    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError>;
+    /// Runs `sql` and hands its rows to `sink` as Arrow record batches, as they come.
+    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError>;
+
+    /// Runs `sql` and collects its rows; `columns` describe its first columns, in order (any
+    /// after them are dropped).
+    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        let mut result = ResultSet::new(columns);
+        self.stream(sql, &mut |batch| result::arrow::append(&mut result, batch).map_err(|e| ConnectError::Sql(e.0)))?;
+        Ok(result)
+    }
 
     /// Runs statements that return no rows (set-up scripts).
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError>;
@@ -88,8 +104,8 @@ impl Connection for ZonedConnection {
         self.inner.dialect()
     }
 
-    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
-        self.inner.query(sql, columns)
+    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.inner.stream(sql, sink)
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {

@@ -1,17 +1,20 @@
 //! PostgreSQL and MySQL/MariaDB through sqlx's pools.
 //!
 //! Statements run through the simple (text) protocol, so every value arrives as the database
-//! prints it: exact decimals, dates and timestamps without a date-time crate in between. Each
-//! connection owns a small runtime for sqlx's I/O; [`Connection`] calls block on it and are made
-//! from blocking threads, as for DuckDB.
+//! prints it: exact decimals, dates and timestamps without a date-time crate in between. Rows
+//! are read as the server sends them and passed on in Arrow batches of [`BATCH_ROWS`], typed by
+//! their columns (`batches.rs`). Each connection owns a small runtime for sqlx's I/O;
+//! [`Connection`] calls block on it and are made from blocking threads, as for DuckDB.
 
 use std::time::Duration;
 
+use futures_util::TryStreamExt;
 use jiff::civil::{Date, DateTime};
-use result::{ColumnInfo, ResultSet, Value};
+use result::Value;
 use sqlx::{Column, Row, TypeInfo};
 
-use crate::{ConnectError, Connection};
+use crate::batches::{self, is_decimal, Kind, BATCH_ROWS};
+use crate::{ConnectError, Connection, Sink};
 
 /// Where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,9 +165,15 @@ impl Connection for PostgresConnection {
         describe(&self.target)
     }
 
-    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
-        let rows = self.runtime.block_on(sqlx::raw_sql(sql).fetch_all(&self.pool)).map_err(sql_error)?;
-        collect(&rows, columns, pg_text)
+    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.runtime.block_on(async {
+            let mut rows = sqlx::raw_sql(sql).fetch(&self.pool);
+            let mut batcher = Batcher::default();
+            while let Some(row) = rows.try_next().await.map_err(sql_error)? {
+                batcher.push(&row, pg_text, sink)?;
+            }
+            batcher.flush(sink)
+        })
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
@@ -213,9 +222,15 @@ impl Connection for MySqlConnection {
         describe(&self.target)
     }
 
-    fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
-        let rows = self.runtime.block_on(sqlx::raw_sql(sql).fetch_all(&self.pool)).map_err(sql_error)?;
-        collect(&rows, columns, mysql_text)
+    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.runtime.block_on(async {
+            let mut rows = sqlx::raw_sql(sql).fetch(&self.pool);
+            let mut batcher = Batcher::default();
+            while let Some(row) = rows.try_next().await.map_err(sql_error)? {
+                batcher.push(&row, mysql_text, sink)?;
+            }
+            batcher.flush(sink)
+        })
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
@@ -223,21 +238,47 @@ impl Connection for MySqlConnection {
     }
 }
 
-/// Rows printed by the database, typed by their columns' type names.
-fn collect<R: Row>(
-    rows: &[R],
-    columns: Vec<ColumnInfo>,
-    text: fn(&R, usize) -> Result<Option<&str>, ConnectError>,
-) -> Result<ResultSet, ConnectError> {
-    let mut result = ResultSet::new(columns);
-    for row in rows {
-        let mut values = Vec::with_capacity(row.len());
-        for (i, column) in row.columns().iter().enumerate() {
-            values.push(parse_text(column.type_info().name(), text(row, i)?));
+/// Rows printed by the database, typed by their columns' type names, gathered into batches.
+#[derive(Default)]
+struct Batcher {
+    names: Vec<String>,
+    kinds: Vec<Kind>,
+    type_names: Vec<String>,
+    columns: Vec<Vec<Value>>,
+}
+
+impl Batcher {
+    fn push<R: Row>(
+        &mut self,
+        row: &R,
+        text: fn(&R, usize) -> Result<Option<&str>, ConnectError>,
+        sink: &mut Sink,
+    ) -> Result<(), ConnectError> {
+        if self.names.is_empty() && !row.columns().is_empty() {
+            self.names = row.columns().iter().map(|c| c.name().to_string()).collect();
+            self.type_names = row.columns().iter().map(|c| c.type_info().name().to_string()).collect();
+            self.kinds = self.type_names.iter().map(|t| batches::kind(t)).collect();
+            self.columns = vec![Vec::with_capacity(BATCH_ROWS); self.names.len()];
         }
-        result.push_row(values);
+        for (i, column) in self.columns.iter_mut().enumerate() {
+            column.push(parse_text(&self.type_names[i], text(row, i)?));
+        }
+        if self.columns.first().is_some_and(|c| c.len() >= BATCH_ROWS) {
+            self.flush(sink)?;
+        }
+        Ok(())
     }
-    Ok(result)
+
+    fn flush(&mut self, sink: &mut Sink) -> Result<(), ConnectError> {
+        if self.columns.first().is_none_or(Vec::is_empty) {
+            return Ok(());
+        }
+        let batch = batches::batch(&self.names, &self.kinds, &self.columns)?;
+        for c in &mut self.columns {
+            c.clear();
+        }
+        sink(&batch)
+    }
 }
 
 /// PostgreSQL's simple protocol sends text; NULL is its own marker.
@@ -280,14 +321,6 @@ fn sql_error(e: sqlx::Error) -> ConnectError {
         sqlx::Error::Database(db) => ConnectError::Sql(db.message().to_string()),
         other => ConnectError::Sql(other.to_string()),
     }
-}
-
-/// Plain decimal digits (`-12.50`), the form kept exact as [`Value::Decimal`].
-fn is_decimal(text: &str) -> bool {
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    !unsigned.is_empty()
-        && unsigned.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && unsigned.bytes().filter(|b| *b == b'.').count() <= 1
 }
 
 /// A value printed by the database, typed by its column's type name.

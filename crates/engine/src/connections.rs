@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use connect::{ConnectError, Connection, MySqlConnection, PostgresConnection, ServerTarget, ZonedConnection};
-use result::{ColumnInfo, ResultSet};
 use serde::{Deserialize, Serialize};
 
 use crate::{Engine, EngineError};
@@ -74,7 +73,7 @@ impl Connection for Unreachable {
         self.dialect
     }
 
-    fn query(&self, _sql: &str, _columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+    fn stream(&self, _sql: &str, _sink: &mut connect::Sink) -> Result<(), ConnectError> {
         Err(ConnectError::Sql(self.message.clone()))
     }
 

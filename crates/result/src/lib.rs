@@ -3,6 +3,7 @@
 
 use jiff::civil::{Date, DateTime};
 
+pub mod arrow;
 pub mod fill;
 pub mod pivot;
 
