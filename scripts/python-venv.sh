@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Creates (once) a Python virtual environment with Looker's official SDK for the end-to-end tests,
-# outside the clone, and prints its python's path.
+# Creates (once) a Python virtual environment with Looker's official SDK for the end-to-end tests
+# (and the current DuckDB release, whose files the DuckDB-compatibility test writes), outside the
+# clone, and prints its python's path.
 set -euo pipefail
 version="${SIGHTLINE_LOOKER_SDK_VERSION:-26.22.0}"
 venv="${SIGHTLINE_VENV:-$HOME/.cache/sightline/venv-looker-sdk-$version}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import looker_sdk" 2>/dev/null; then
+duckdb_version="${SIGHTLINE_TEST_DUCKDB_VERSION:-2.0.0}"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import looker_sdk, duckdb; assert duckdb.__version__ == '$duckdb_version'" 2>/dev/null; then
   python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "looker-sdk==$version" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "looker-sdk==$version" "duckdb==$duckdb_version" >&2
 fi
 echo "$venv/bin/python"
