@@ -189,6 +189,8 @@ const CASES: &[Case] = &[
         "SELECT u.id, f.a / f.n FROM users u LEFT JOIN (SELECT user_id, COUNT(*) AS n, SUM(amount) AS a FROM orders WHERE status <> 'cancelled' GROUP BY 1) f ON u.id = f.user_id WHERE u.id <= 5 ORDER BY 1"),
     case("bind_all_filters passes the outer filters in", "orders", &["user_order_counts.orders_per_user", "orders.count"], &[("orders.status", "complete")], &["user_order_counts.orders_per_user"],
         "SELECT c.n, COUNT(*) FROM orders o LEFT JOIN (SELECT user_id, COUNT(*) AS n FROM orders WHERE status = 'complete' GROUP BY 1) c ON o.user_id = c.user_id WHERE o.status = 'complete' GROUP BY 1 ORDER BY 1"),
+    case("distance in kilometres and miles, filtered and sorted", "users", &["users.id", "users.km_from_origin", "users.miles_from_origin"], &[("users.km_from_origin", ">5000"), ("users.id", "<=30")], &["users.km_from_origin desc"],
+        "SELECT id, d, d / 1.609344 FROM (SELECT id, 2 * 6371.0088 * asin(sqrt(pow(sin(radians(age) / 2), 2) + cos(radians(age)) * pow(sin(radians(id) / 2), 2))) AS d FROM users) WHERE d > 5000 AND id <= 30 ORDER BY d DESC"),
     case("location dimension", "users", &["users.home"], &[("users.id", "<=3")], &["users.home"],
         "SELECT CAST(age AS VARCHAR) || ',' || CAST(id AS VARCHAR) FROM users WHERE id <= 3 ORDER BY 1"),
     case("SQL derived table over another view's table", "status_counts", &["status_counts.status", "status_counts.n"], &[], &["status_counts.status"],

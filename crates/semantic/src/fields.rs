@@ -396,7 +396,29 @@ impl Builder<'_> {
                     }
                 }
             }
-            Some((other @ ("distance" | "bin"), span)) => {
+            Some(("distance", span)) => {
+                handled.extend(["start_location_field", "end_location_field", "units"]);
+                let get = |k: &str| items.iter().find(|p| p.key == k).and_then(|p| p.value.as_text()).map(str::to_string);
+                let units = get("units");
+                match (get("start_location_field"), get("end_location_field"), units.as_deref().map(DistanceUnit::parse)) {
+                    (Some(start), Some(end), Some(Some(units))) => DimensionType::Distance { start, end, units },
+                    (_, _, Some(None)) => {
+                        self.error(
+                            span,
+                            format!(
+                                "`units: {}` is not one of feet, kilometers, meters, miles, nautical_miles, yards",
+                                units.unwrap_or_default()
+                            ),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        self.error(span, "a `type: distance` dimension needs `start_location_field`, `end_location_field` and `units`");
+                        return None;
+                    }
+                }
+            }
+            Some((other @ "bin", span)) => {
                 self.error(span, format!("dimension type `{other}` is not supported yet"));
                 return None;
             }

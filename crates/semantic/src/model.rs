@@ -238,6 +238,50 @@ pub enum DimensionType {
         latitude: String,
         longitude: String,
     },
+    /// `type: distance`: the great-circle distance between two `type: location` dimensions
+    /// (`start_location_field`, `end_location_field`, as written: `field` or `view.field`).
+    Distance {
+        start: String,
+        end: String,
+        units: DistanceUnit,
+    },
+}
+
+/// `units:` of a distance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistanceUnit {
+    Feet,
+    Kilometers,
+    Meters,
+    Miles,
+    NauticalMiles,
+    Yards,
+}
+
+impl DistanceUnit {
+    pub fn parse(name: &str) -> Option<DistanceUnit> {
+        Some(match name {
+            "feet" => DistanceUnit::Feet,
+            "kilometers" => DistanceUnit::Kilometers,
+            "meters" => DistanceUnit::Meters,
+            "miles" => DistanceUnit::Miles,
+            "nautical_miles" => DistanceUnit::NauticalMiles,
+            "yards" => DistanceUnit::Yards,
+            _ => return None,
+        })
+    }
+
+    /// How many of the unit make a kilometre.
+    pub fn per_kilometer(self) -> f64 {
+        match self {
+            DistanceUnit::Feet => 1000.0 / 0.3048,
+            DistanceUnit::Kilometers => 1.0,
+            DistanceUnit::Meters => 1000.0,
+            DistanceUnit::Miles => 1.0 / 1.609_344,
+            DistanceUnit::NauticalMiles => 1.0 / 1.852,
+            DistanceUnit::Yards => 1000.0 / 0.9144,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -498,6 +542,7 @@ impl Field {
             FieldKind::Dimension(DimensionType::YesNo) => "yesno".into(),
             FieldKind::Dimension(DimensionType::Zipcode) => "zipcode".into(),
             FieldKind::Dimension(DimensionType::Location { .. }) => "location".into(),
+            FieldKind::Dimension(DimensionType::Distance { .. }) => "distance".into(),
             FieldKind::Dimension(DimensionType::Tier { .. }) => "tier".into(),
             FieldKind::Dimension(DimensionType::Duration(i)) => format!("duration_{}", i.name()),
             FieldKind::Dimension(DimensionType::Time(Timeframe::Time)) => "date_time".into(),

@@ -68,7 +68,7 @@ fn span() -> Span {
 /// The expression type of a LookML field's value.
 pub(crate) fn type_of(field: &Field) -> Type {
     match &field.kind {
-        FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => Type::Number,
+        FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_) | DimensionType::Distance { .. }) => Type::Number,
         FieldKind::Dimension(DimensionType::YesNo | DimensionType::Time(Timeframe::YesNo)) => Type::YesNo,
         FieldKind::Dimension(DimensionType::Time(tf)) if tf.value_is_number() => Type::Number,
         FieldKind::Dimension(DimensionType::Time(

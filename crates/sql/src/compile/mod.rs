@@ -385,7 +385,17 @@ impl<'a> Compiler<'a> {
             for sql in f.sql_snippets() {
                 self.push_references(sql, t.alias, t.view, &mut todo);
             }
-            let related = f.filters.iter().map(|m| m.field.as_str()).chain(f.order_by_field.as_deref()).chain(f.list_field.as_deref());
+            let distance_ends: Vec<&str> = match &f.kind {
+                FieldKind::Dimension(DimensionType::Distance { start, end, .. }) => vec![start, end],
+                _ => Vec::new(),
+            };
+            let related = f
+                .filters
+                .iter()
+                .map(|m| m.field.as_str())
+                .chain(f.order_by_field.as_deref())
+                .chain(f.list_field.as_deref())
+                .chain(distance_ends);
             for name in related {
                 let qualified = if name.contains('.') { name.to_string() } else { format!("{}.{name}", t.alias) };
                 if let Ok(r) = self.resolve_relative(t, &qualified) {
@@ -639,6 +649,13 @@ impl<'a> Compiler<'a> {
             self.stack.pop();
             return Ok(self.dialect.concat(&[lat, "','".to_string(), long]));
         }
+        if let FieldKind::Dimension(DimensionType::Distance { start, end, units }) = &t.field.kind {
+            self.enter(t)?;
+            let start = self.coordinates(t, start)?;
+            let end = self.coordinates(t, end)?;
+            self.stack.pop();
+            return Ok(haversine(start, end, *units));
+        }
         let base = self.dimension_base(t)?;
         Ok(match &t.field.kind {
             FieldKind::Dimension(DimensionType::Time(tf)) => self.dialect.timeframe(*tf, &base, self.calendar()),
@@ -654,6 +671,21 @@ impl<'a> Compiler<'a> {
             }
             _ => base,
         })
+    }
+
+    /// The latitude and longitude SQL of the location dimension a distance `t` names.
+    fn coordinates(&mut self, t: Target<'a>, name: &str) -> Result<(String, String), CompileError> {
+        let qualified = if name.contains('.') { name.to_string() } else { format!("{}.{name}", t.alias) };
+        let location = self.resolve_relative(t, &qualified)?;
+        let FieldKind::Dimension(DimensionType::Location { latitude, longitude }) = &location.field.kind else {
+            return Err(self.model_error(t, format!("`{name}` is not a `type: location` dimension")));
+        };
+        self.enter(location)?;
+        let what = format!("field `{}.{}`", location.alias, location.field.name);
+        let lat = self.expand(latitude, location.alias, location.view, false, &what)?;
+        let long = self.expand(longitude, location.alias, location.view, false, &what)?;
+        self.stack.pop();
+        Ok((lat, long))
     }
 
     /// The measure filters of `t` as one condition, or `None` when it has none.
@@ -826,7 +858,7 @@ impl<'a> Compiler<'a> {
             FieldKind::Dimension(
                 DimensionType::String | DimensionType::Zipcode | DimensionType::Case { .. } | DimensionType::Tier { .. },
             ) => (FilterGrammar::String, self.dimension_value(t).map_err(compiled)?),
-            FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => {
+            FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_) | DimensionType::Distance { .. }) => {
                 (FilterGrammar::Number, self.dimension_value(t).map_err(compiled)?)
             }
             FieldKind::Dimension(DimensionType::YesNo) => (FilterGrammar::YesNo, self.dimension_value(t).map_err(compiled)?),
@@ -898,6 +930,19 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// Mean Earth radius (IUGG), in kilometres.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// The great-circle distance between two (latitude, longitude) in degrees, by the haversine
+/// formula, written with functions every dialect has (degrees → radians by multiplication).
+fn haversine((lat1, lon1): (String, String), (lat2, lon2): (String, String), units: semantic::DistanceUnit) -> String {
+    let rad = "0.017453292519943295";
+    let radius = number_literal(EARTH_RADIUS_KM * units.per_kilometer());
+    format!(
+        "(2 * {radius} * ASIN(SQRT(POWER(SIN((({lat2}) - ({lat1})) * {rad} / 2), 2) + COS(({lat1}) * {rad}) * COS(({lat2}) * {rad}) * POWER(SIN((({lon2}) - ({lon1})) * {rad} / 2), 2))))"
+    )
+}
+
 fn column_info(t: Target) -> ColumnInfo {
     let view_label = if t.alias == t.view.name { t.view.label.clone() } else { title_case(t.alias) };
     let value_type = match &t.field.kind {
@@ -905,7 +950,7 @@ fn column_info(t: Target) -> ColumnInfo {
         FieldKind::Measure(MeasureType::Date) => ValueType::DateTime,
         FieldKind::Measure(_) => ValueType::Number,
         FieldKind::Filter(_) | FieldKind::Parameter(_) => ValueType::String,
-        FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_)) => ValueType::Number,
+        FieldKind::Dimension(DimensionType::Number | DimensionType::Duration(_) | DimensionType::Distance { .. }) => ValueType::Number,
         FieldKind::Dimension(
             DimensionType::String
             | DimensionType::YesNo

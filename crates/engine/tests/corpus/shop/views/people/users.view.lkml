@@ -18,6 +18,23 @@ view: users {
     sql_latitude: ${age} ;;
     sql_longitude: ${TABLE}.id ;;
   }
+  dimension: origin {
+    type: location
+    sql_latitude: 0 ;;
+    sql_longitude: 0 ;;
+  }
+  dimension: km_from_origin {
+    type: distance
+    start_location_field: origin
+    end_location_field: users.home
+    units: kilometers
+  }
+  dimension: miles_from_origin {
+    type: distance
+    start_location_field: origin
+    end_location_field: home
+    units: miles
+  }
   dimension: country_any_case {
     sql: ${TABLE}.country ;;
     case_sensitive: no
