@@ -487,17 +487,7 @@ impl<'a> Compiler<'a> {
                     let target = self
                         .custom_target(&field)
                         .ok_or_else(|| CompileError::Model { what: what.to_string(), message: format!("no custom field `{field}`") })?;
-                    let expr = if target.field.is_measure() {
-                        if !in_measure {
-                            return Err(CompileError::Model {
-                                what: what.to_string(),
-                                message: format!("a dimension cannot refer to the measure `{field}`"),
-                            });
-                        }
-                        self.measure(target)?
-                    } else {
-                        self.dimension_value(target)?
-                    };
+                    let expr = self.referenced(target, in_measure, what, &field)?;
                     out.push('(');
                     out.push_str(&expr);
                     out.push(')');
@@ -515,17 +505,7 @@ impl<'a> Compiler<'a> {
                         message: format!("`{}.{field}` does not exist", ref_view.name),
                     })?;
                     let target = Target { alias: ref_alias, view: ref_view, field: f };
-                    let expr = if f.is_measure() {
-                        if !in_measure {
-                            return Err(CompileError::Model {
-                                what: what.to_string(),
-                                message: format!("a dimension cannot refer to the measure `{}.{}`", ref_alias, f.name),
-                            });
-                        }
-                        self.measure(target)?
-                    } else {
-                        self.dimension_value(target)?
-                    };
+                    let expr = self.referenced(target, in_measure, what, &format!("{ref_alias}.{}", f.name))?;
                     out.push('(');
                     out.push_str(&expr);
                     out.push(')');
@@ -534,6 +514,21 @@ impl<'a> Compiler<'a> {
         }
         out.push_str(&sql[last..]);
         Ok(out)
+    }
+
+    /// What a `${…}` reference to `target` (named `name`) stands for: a measure's aggregate
+    /// (only inside measures) or a dimension's value.
+    fn referenced(&mut self, target: Target<'a>, in_measure: bool, what: &str, name: &str) -> Result<String, CompileError> {
+        if !target.field.is_measure() {
+            return self.dimension_value(target);
+        }
+        if !in_measure {
+            return Err(CompileError::Model {
+                what: what.to_string(),
+                message: format!("a dimension cannot refer to the measure `{name}`"),
+            });
+        }
+        self.measure(target)
     }
 
     /// The condition of a `matches_filter` call (`${__matches.mN}`).
