@@ -181,7 +181,7 @@ mod tests {
             ColumnInfo::plain("__pivot_count", ValueType::Number),
         ]);
         let t = |s: &str| Value::Text(s.into());
-        r.push_row(vec![t("CA"), t("complete"), Value::Int(3), Value::Int(1), Value::Int(3), Value::Int(3)]);
+        r.push_row(vec![t("CA"), t("complete"), Value::Int(3), Value::Int(1), Value::Int(3)]);
         r.push_row(vec![t("CA"), Value::Null, Value::Int(1), Value::Int(3), Value::Int(3)]);
         r.push_row(vec![t("NY"), t("pending"), Value::Int(2), Value::Int(2), Value::Int(3)]);
         r
