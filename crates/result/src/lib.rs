@@ -130,6 +130,7 @@ impl ResultSet {
 
     /// Appends a row; `row` must have one value per column.
     pub fn push_row(&mut self, row: Vec<Value>) {
+        debug_assert_eq!(row.len(), self.columns.len(), "a row must have one value per column");
         for (column, value) in self.data.iter_mut().zip(row) {
             column.push(value);
         }
