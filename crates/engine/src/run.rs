@@ -79,7 +79,10 @@ pub fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQue
             table
                 .columns
                 .iter()
-                .map(|c| t.columns.iter().position(|tc| tc.name == c.name).map(|p| t.value(p, 0).clone()).unwrap_or(Value::Null))
+                .map(|c| {
+                    let at = t.columns.iter().position(|tc| tc.name == c.name).filter(|_| t.row_count() > 0);
+                    at.map(|p| t.value(p, 0).clone()).unwrap_or(Value::Null)
+                })
                 .collect()
         });
         let mut table = table;
