@@ -166,14 +166,7 @@ impl Connection for PostgresConnection {
     }
 
     fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
-        self.runtime.block_on(async {
-            let mut rows = sqlx::raw_sql(sql).fetch(&self.pool);
-            let mut batcher = Batcher::default();
-            while let Some(row) = rows.try_next().await.map_err(sql_error)? {
-                batcher.push(&row, pg_text, sink)?;
-            }
-            batcher.flush(sink)
-        })
+        stream_rows(&self.runtime, sqlx::raw_sql(sql).fetch(&self.pool), pg_text, sink)
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
@@ -223,19 +216,29 @@ impl Connection for MySqlConnection {
     }
 
     fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
-        self.runtime.block_on(async {
-            let mut rows = sqlx::raw_sql(sql).fetch(&self.pool);
-            let mut batcher = Batcher::default();
-            while let Some(row) = rows.try_next().await.map_err(sql_error)? {
-                batcher.push(&row, mysql_text, sink)?;
-            }
-            batcher.flush(sink)
-        })
+        stream_rows(&self.runtime, sqlx::raw_sql(sql).fetch(&self.pool), mysql_text, sink)
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
         self.runtime.block_on(sqlx::raw_sql(sql).execute(&self.pool)).map(|_| ()).map_err(sql_error)
     }
+}
+
+/// Reads the rows as the server sends them, passing them on in batches.
+fn stream_rows<R: Row>(
+    runtime: &Runtime,
+    rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>>,
+    text: fn(&R, usize) -> Result<Option<&str>, ConnectError>,
+    sink: &mut Sink,
+) -> Result<(), ConnectError> {
+    runtime.block_on(async {
+        let mut rows = std::pin::pin!(rows);
+        let mut batcher = Batcher::default();
+        while let Some(row) = rows.try_next().await.map_err(sql_error)? {
+            batcher.push(&row, text, sink)?;
+        }
+        batcher.flush(sink)
+    })
 }
 
 /// Rows printed by the database, typed by their columns' type names, gathered into batches.
