@@ -4,14 +4,18 @@
 
 mod auth;
 mod body;
+pub mod declare;
 mod error;
 mod routes;
-mod wire;
+mod swagger;
+mod to_wire;
 
 use axum::Router;
 use engine::Engine;
 
+pub use declare::Declared;
 pub use error::{ApiError, DOCUMENTATION_URL};
+pub use routes::declarations;
 
 /// Seconds an access token lives, as Looker's default.
 pub const TOKEN_LIFETIME: i64 = 3600;
@@ -26,7 +30,7 @@ pub struct AppState {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .nest("/api/4.0", routes::api_routes())
+        .nest("/api/4.0", routes::api_routes().route("/swagger.json", axum::routing::get(swagger::swagger)))
         .merge(routes::unversioned_routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)

@@ -97,6 +97,32 @@ def main():
         "category": explore.fields.measures[0].category.value,
         "joins": [j.name for j in explore.joins],
     }
+    # Every implemented response, read by the SDK's own models (a shape it cannot read raises).
+    models = report["sdk_models"] = {}
+    joins = {j.name: (j.type, j.relationship) for j in explore.joins}
+    models["join_orders"] = joins.get("orders")
+    models["field_types"] = sorted({f.type for f in explore.fields.dimensions})
+    models["timeframe_fields"] = sorted(f.name for f in explore.fields.dimensions if f.is_timeframe)[:3]
+    models["trimmed"] = [x.label for x in sdk.all_lookml_models(fields="name,explores(name)")]
+    models["past_the_end"] = sdk.all_lookml_models(limit=1, offset=5)
+    models["first_page"] = [x.name for x in sdk.all_lookml_models(limit=1, offset=0)]
+    models["model"] = sdk.lookml_model("thelook").name
+    models["connections"] = [c.name for c in sdk.all_connections()]
+    models["connection_dialect"] = sdk.connection(models["connections"][0]).dialect_name
+    models["dialects"] = sorted(d.name for d in sdk.all_dialect_infos())
+    models["tests"] = [(t.name, t.status) for t in sdk.test_connection(models["connections"][0], tests=looker_sdk.rtl.model.DelimSequence(["connect", "query"]))]
+    models["versions"] = sdk.versions().current_version.version
+    task = sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json), cache=False, apply_formatting=False)
+    wait(lambda: sdk.query_task(task.id).status, ("complete", "error"), "query task")
+    multi = sdk.query_task_multi_results(looker_sdk.rtl.model.DelimSequence([task.id, "nope"]))
+    models["multi"] = {k: v["status"] for k, v in multi.items()}
+    models["multi_rows"] = len(multi[task.id]["data"])
+    models["task_fields"] = sdk.query_task(task.id, fields="id,status").result_format
+    try:
+        sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json), apply_formatting=True)
+        models["refused"] = None
+    except looker_sdk.error.SDKError as e:
+        models["refused"] = [(d.field, d.code) for d in e.errors]
     saved = sdk.query(query.id)
     report["saved_query"] = {"id": saved.id, "fields": saved.fields, "filters": saved.filters, "limit": saved.limit}
     report["run_query_csv"] = sdk.run_query(query.id, "csv")

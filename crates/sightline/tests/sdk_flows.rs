@@ -240,6 +240,25 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert_eq!(report["explore"]["joins"], serde_json::json!(["orders", "users", "products", "inventory_items", "distribution_centers"]));
     let dimensions: Vec<&str> = report["explore"]["dimensions"].as_array().expect("dimensions").iter().filter_map(Json::as_str).collect();
     assert!(dimensions.contains(&"order_items.created_month") && dimensions.contains(&"users.state"), "{dimensions:?}");
+    let models = &report["sdk_models"];
+    assert_eq!(models["join_orders"], serde_json::json!(["left_outer", "many_to_one"]));
+    assert!(models["field_types"].as_array().expect("types").contains(&Json::from("zipcode")), "{}", models["field_types"]);
+    assert_eq!(models["timeframe_fields"].as_array().map(Vec::len), Some(3));
+    assert_eq!(models["trimmed"], serde_json::json!([null]), "fields= keeps only the listed properties");
+    assert_eq!(models["past_the_end"], serde_json::json!([]));
+    assert_eq!(models["first_page"], serde_json::json!(["thelook"]));
+    assert_eq!(models["model"], "thelook");
+    assert_eq!(models["connection_dialect"], "duckdb");
+    assert!(models["dialects"].as_array().expect("dialects").contains(&Json::from("postgres")));
+    assert_eq!(models["tests"], serde_json::json!([["connect", "success"], ["query", "success"]]));
+    assert_eq!(models["versions"], "4.0");
+    assert_eq!(
+        models["multi"].as_object().map(|m| m.values().cloned().collect::<Vec<_>>()),
+        Some(vec![Json::from("complete"), Json::from("missing")])
+    );
+    assert!(models["multi_rows"].as_u64().is_some_and(|n| n > 0));
+    assert_eq!(models["task_fields"], Json::Null, "fields=id,status leaves result_format out");
+    assert_eq!(models["refused"], serde_json::json!([["apply_formatting", "not_supported"]]));
     assert_eq!(report["saved_query"]["id"], report["query_id"]);
     assert_eq!(report["saved_query"]["filters"]["orders.status"], "-Cancelled");
     assert_eq!(report["run_query_csv"], report["csv"]);

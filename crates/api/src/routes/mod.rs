@@ -1,4 +1,6 @@
-//! Route table for `/api/4.0`. Paths and parameter names are the OpenAPI spec's.
+//! Route table for `/api/4.0`, built from the per-route declarations ([`Declared`]): each route's
+//! path is its operation's path in the spec, and every request passes the declaration's check
+//! (parameters honoured or refused by name, `fields=` applied) before its handler.
 
 mod connection_body;
 mod connections;
@@ -8,37 +10,56 @@ mod query_tasks;
 mod render_tasks;
 mod session;
 
-use axum::routing::{delete, get, post, put};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 
+use crate::declare::{self, Declared};
 use crate::{ApiError, AppState};
 
+/// Every implemented operation with its handler. The one list the router, the served spec and
+/// the conformance test read.
+pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
+    vec![
+        (&session::LOGIN, post(session::login)),
+        (&session::LOGOUT, delete(session::logout)),
+        (&session::ME, get(session::me)),
+        (&session::VERSIONS, get(session::versions)),
+        (&queries::CREATE_QUERY, post(queries::create_query)),
+        (&queries::QUERY, get(queries::query)),
+        (&queries::RUN_INLINE_QUERY, post(queries::run_inline_query)),
+        (&queries::RUN_QUERY, get(queries::run_query)),
+        (&query_tasks::CREATE_QUERY_TASK, post(query_tasks::create_query_task)),
+        (&query_tasks::QUERY_TASK_MULTI_RESULTS, get(query_tasks::query_task_multi_results)),
+        (&query_tasks::QUERY_TASK, get(query_tasks::query_task)),
+        (&query_tasks::QUERY_TASK_RESULTS, get(query_tasks::query_task_results)),
+        (&connections::ALL_CONNECTIONS, get(connections::all_connections)),
+        (&connections::CREATE_CONNECTION, post(connections::create_connection)),
+        (&connections::CONNECTION, get(connections::connection)),
+        (&connections::UPDATE_CONNECTION, patch(connections::update_connection)),
+        (&connections::DELETE_CONNECTION, delete(connections::delete_connection)),
+        (&connections::TEST_CONNECTION, put(connections::test_connection)),
+        (&connections::ALL_DIALECT_INFOS, get(connections::all_dialect_infos)),
+        (&lookml::ALL_LOOKML_MODELS, get(lookml::all_lookml_models)),
+        (&lookml::LOOKML_MODEL, get(lookml::lookml_model)),
+        (&lookml::LOOKML_MODEL_EXPLORE, get(lookml::lookml_model_explore)),
+        (&render_tasks::CREATE_QUERY_RENDER_TASK, post(render_tasks::create_query_render_task)),
+        (&render_tasks::RENDER_TASK, get(render_tasks::render_task)),
+        (&render_tasks::RENDER_TASK_RESULTS, get(render_tasks::render_task_results)),
+    ]
+}
+
+/// The declarations alone, in route-table order.
+pub fn declarations() -> Vec<&'static Declared> {
+    table().into_iter().map(|(d, _)| d).collect()
+}
+
 pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", post(session::login))
-        .route("/logout", delete(session::logout))
-        .route("/user", get(session::me))
-        .route("/versions", get(session::versions))
-        .route("/queries", post(queries::create_query))
-        .route("/queries/{query_id}", get(queries::query))
-        .route("/queries/run/{result_format}", post(queries::run_inline_query))
-        .route("/queries/{query_id}/run/{result_format}", get(queries::run_query))
-        .route("/query_tasks", post(query_tasks::create_query_task))
-        .route("/query_tasks/{query_task_id}", get(query_tasks::query_task))
-        .route("/query_tasks/{query_task_id}/results", get(query_tasks::query_task_results))
-        .route("/connections", get(connections::all_connections).post(connections::create_connection))
-        .route(
-            "/connections/{connection_name}",
-            get(connections::connection).patch(connections::update_connection).delete(connections::delete_connection),
-        )
-        .route("/connections/{connection_name}/test", put(connections::test_connection))
-        .route("/dialect_info", get(connections::all_dialect_infos))
-        .route("/lookml_models", get(lookml::all_lookml_models))
-        .route("/lookml_models/{lookml_model_name}", get(lookml::lookml_model))
-        .route("/lookml_models/{lookml_model_name}/explores/{explore_name}", get(lookml::lookml_model_explore))
-        .route("/render_tasks/queries/{query_id}/{result_format}", post(render_tasks::create_query_render_task))
-        .route("/render_tasks/{render_task_id}", get(render_tasks::render_task))
-        .route("/render_tasks/{render_task_id}/results", get(render_tasks::render_task_results))
+    // Static segments win over `{id}` in axum's matcher, so `/query_tasks/multi_results` is not
+    // taken for a task id whatever the order.
+    table().into_iter().fold(Router::new(), |router, (declared, handler)| {
+        router.route(declared.op.path, handler.layer(from_fn_with_state(declared, declare::check)))
+    })
 }
 
 /// Routes outside the versioned prefix: the official SDKs log out with `DELETE /api/logout`.

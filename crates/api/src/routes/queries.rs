@@ -10,26 +10,66 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::{Output, QueryBody};
 use format::ResultFormat;
-use serde_json::Value;
+use wire::operations as op;
+use wire::schemas::Query as WireQuery;
 
 use super::parse_id;
 use crate::auth::Caller;
 use crate::body::parse_json;
-use crate::{wire, ApiError, AppState};
+use crate::declare::Declared;
+use crate::{to_wire, ApiError, AppState};
 
-pub async fn create_query(State(state): State<AppState>, _caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+/// Every writable field of the spec's `Query`: `QueryBody` reads each one, and refuses by name
+/// the values it cannot run yet (subtotals, left row totals, table calculations).
+const QUERY_FIELDS: &[&str] = &[
+    "model",
+    "view",
+    "fields",
+    "pivots",
+    "fill_fields",
+    "filters",
+    "filter_expression",
+    "sorts",
+    "limit",
+    "column_limit",
+    "total",
+    "row_total",
+    "subtotals",
+    "vis_config",
+    "filter_config",
+    "visible_ui_sections",
+    "dynamic_fields",
+    "client_id",
+    "query_timezone",
+];
+
+/// Run options: there is no result cache yet, so every run reads the database (what
+/// `cache=false` asks for, and what `cache=true` gets when nothing is cached); there is no
+/// development mode (`force_production`) and derived tables are built afresh each run
+/// (`rebuild_pdts`). Formatting, vis options, drill links and server table calculations are not
+/// there yet: asked for as `false`, they are honoured.
+const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "force_production", "rebuild_pdts"];
+const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs", "cache_only"];
+
+pub static CREATE_QUERY: Declared = Declared::of(op::CREATE_QUERY).query(&["fields"]).body(QUERY_FIELDS);
+pub static QUERY: Declared = Declared::of(op::QUERY).query(&["fields"]);
+pub static RUN_INLINE_QUERY: Declared =
+    Declared::of(op::RUN_INLINE_QUERY).query(RUN_QUERY_PARAMS).query_off(RUN_QUERY_OFF).body(QUERY_FIELDS);
+pub static RUN_QUERY: Declared = Declared::of(op::RUN_QUERY).query(RUN_QUERY_PARAMS).query_off(RUN_QUERY_OFF);
+
+pub async fn create_query(State(state): State<AppState>, _caller: Caller, body: Bytes) -> Result<Json<WireQuery>, ApiError> {
     let query: QueryBody = parse_json(&body)?;
     // Looker checks the model, explore and fields when the query is created.
     state.engine.compile(&query, None)?;
     let stored = state.engine.store().save_query(&query.normalised_json()).await?;
-    Ok(Json(wire::query(stored.id, &stored.slug, &query, &state.base_url)))
+    Ok(Json(to_wire::query(stored.id, &stored.slug, &query, &state.base_url)))
 }
 
-pub async fn query(State(state): State<AppState>, _caller: Caller, Path(query_id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn query(State(state): State<AppState>, _caller: Caller, Path(query_id): Path<String>) -> Result<Json<WireQuery>, ApiError> {
     let id = parse_id("query", &query_id)?;
     let stored = state.engine.store().query(id).await?.ok_or_else(|| ApiError::not_found(format!("query `{query_id}` does not exist")))?;
     let body: QueryBody = serde_json::from_str(&stored.body).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Json(wire::query(stored.id, &stored.slug, &body, &state.base_url)))
+    Ok(Json(to_wire::query(stored.id, &stored.slug, &body, &state.base_url)))
 }
 
 /// The result format named in a path; unknown names are a 400 that names them.

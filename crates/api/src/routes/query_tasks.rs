@@ -1,4 +1,5 @@
-//! `POST /query_tasks`, `GET /query_tasks/{id}`, `GET /query_tasks/{id}/results`.
+//! `POST /query_tasks`, `GET /query_tasks/{id}`, `GET /query_tasks/{id}/results` and
+//! `GET /query_tasks/multi_results`.
 
 use std::collections::HashMap;
 
@@ -10,12 +11,28 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use format::ResultFormat;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Map, Value};
+use wire::operations as op;
+use wire::schemas::QueryTask;
 
 use super::parse_id;
 use crate::auth::Caller;
 use crate::body::parse_json;
-use crate::{wire, ApiError, AppState};
+use crate::declare::Declared;
+use crate::{to_wire, ApiError, AppState};
+
+/// Run options as for `run_query` (see `queries`); `deferred: false` is what every task is.
+pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
+    .query(&["limit", "fields", "cache", "force_production", "rebuild_pdts"])
+    .query_off(&["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs", "cache_only"])
+    .body(&["query_id", "result_format", "source"])
+    .body_off(&["deferred"]);
+pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
+pub static QUERY_TASK_RESULTS: Declared = Declared::of(op::QUERY_TASK_RESULTS);
+pub static QUERY_TASK_MULTI_RESULTS: Declared = Declared::of(op::QUERY_TASK_MULTI_RESULTS).query(&["query_task_ids"]);
+
+/// Most task ids one `multi_results` call may name.
+const MAX_MULTI_IDS: usize = 250;
 
 /// The spec's `CreateQueryTask`.
 #[derive(Deserialize)]
@@ -30,7 +47,7 @@ pub async fn create_query_task(
     caller: Caller,
     Query(params): Query<HashMap<String, String>>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<QueryTask>, ApiError> {
     let request: CreateQueryTask = parse_json(&body)?;
     let query_id = match request.query_id {
         Some(Value::String(s)) => s,
@@ -48,19 +65,19 @@ pub async fn create_query_task(
         .engine
         .submit_query_task(query_id, caller.user_id, format, request.source.as_deref(), params.get("limit").map(String::as_str))
         .await?;
-    Ok(Json(wire::query_task(&task)))
+    Ok(Json(to_wire::query_task(&task)))
 }
 
 async fn task(state: &AppState, id: &str) -> Result<store::QueryTaskRow, ApiError> {
     state.engine.store().query_task(id).await?.ok_or_else(|| ApiError::not_found(format!("query task `{id}` does not exist")))
 }
 
-pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(wire::query_task(&task(&state, &id).await?)))
+pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<QueryTask>, ApiError> {
+    Ok(Json(to_wire::query_task(&task(&state, &id).await?)))
 }
 
-/// 200 with the result once complete; 202 while queued or running; 400 with the database's
-/// message when the task failed.
+/// 200 with the result once complete; 202 while queued or running, with a JSON string saying so
+/// (the spec's 202 body is a string); 400 with the database's message when the task failed.
 pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = task(&state, &id).await?;
     match task.status.as_str() {
@@ -70,6 +87,46 @@ pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, 
             Ok(([(CONTENT_TYPE, content_type)], body).into_response())
         }
         "error" => Err(ApiError::bad_request(task.error.unwrap_or_else(|| "the query task failed".into()))),
-        _ => Ok((StatusCode::ACCEPTED, [(CONTENT_TYPE, "application/json")], "").into_response()),
+        status => Ok((StatusCode::ACCEPTED, Json(format!("The query task is {status}; its results are not ready yet."))).into_response()),
     }
+}
+
+/// `{task id: {status, data}}` for each named task, as Looker answers: `data` is the result
+/// (parsed when it is JSON) once complete, `{errors: [{message}]}` when the task failed;
+/// unknown ids are `missing`.
+pub async fn query_task_multi_results(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Map<String, Value>>, ApiError> {
+    let ids: Vec<&str> =
+        params.get("query_task_ids").map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    if ids.is_empty() {
+        return Err(ApiError::validation("query_task_ids", "missing", "query_task_ids names the tasks, separated by commas"));
+    }
+    if ids.len() > MAX_MULTI_IDS {
+        return Err(ApiError::validation("query_task_ids", "invalid", format!("at most {MAX_MULTI_IDS} query task ids at once")));
+    }
+    let mut out = Map::new();
+    for id in ids {
+        let entry = match state.engine.store().query_task(id).await? {
+            None => json!({ "status": "missing" }),
+            Some(t) if t.status == "complete" => {
+                let bytes = state.engine.store().query_task_result(id).await?.unwrap_or_default();
+                let is_json = t.content_type.as_deref().is_some_and(|c| c.starts_with("application/json"));
+                let data = match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(v) if is_json => v,
+                    _ => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+                };
+                json!({ "status": "complete", "data": data })
+            }
+            Some(t) if t.status == "error" => {
+                let message = t.error.unwrap_or_else(|| "the query task failed".into());
+                json!({ "status": "error", "data": { "errors": [{ "message": message }] } })
+            }
+            Some(t) => json!({ "status": t.status }),
+        };
+        out.insert(id.to_string(), entry);
+    }
+    Ok(Json(out))
 }

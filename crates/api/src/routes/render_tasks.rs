@@ -9,11 +9,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use render::ImageFormat;
-use serde_json::Value;
+use wire::operations as op;
+use wire::schemas::RenderTask;
 
 use super::parse_id;
 use crate::auth::Caller;
-use crate::{wire, ApiError, AppState};
+use crate::declare::Declared;
+use crate::{to_wire, ApiError, AppState};
+
+pub static CREATE_QUERY_RENDER_TASK: Declared = Declared::of(op::CREATE_QUERY_RENDER_TASK).query(&["width", "height", "fields"]);
+pub static RENDER_TASK: Declared = Declared::of(op::RENDER_TASK).query(&["fields"]);
+pub static RENDER_TASK_RESULTS: Declared = Declared::of(op::RENDER_TASK_RESULTS);
 
 fn side(params: &HashMap<String, String>, name: &str) -> Result<u32, ApiError> {
     let value = params.get(name).ok_or_else(|| ApiError::validation(name, "missing", format!("{name} is required")))?;
@@ -27,22 +33,22 @@ pub async fn create_query_render_task(
     caller: Caller,
     Path((query_id, result_format)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RenderTask>, ApiError> {
     let format = ImageFormat::parse(&result_format).ok_or_else(|| {
         ApiError::validation("result_format", "invalid", format!("Unknown result_format `{result_format}` for a query render (png or jpg)"))
     })?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
     let query_id = parse_id("query", &query_id)?;
     let task = state.engine.submit_render_task(query_id, caller.user_id, format, width, height).await?;
-    Ok(Json(wire::render_task(&task)))
+    Ok(Json(to_wire::render_task(&task)))
 }
 
 async fn task(state: &AppState, id: &str) -> Result<store::RenderTaskRow, ApiError> {
     state.engine.store().render_task(id).await?.ok_or_else(|| ApiError::not_found(format!("render task `{id}` does not exist")))
 }
 
-pub async fn render_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(wire::render_task(&task(&state, &id).await?)))
+pub async fn render_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<RenderTask>, ApiError> {
+    Ok(Json(to_wire::render_task(&task(&state, &id).await?)))
 }
 
 /// The image once rendered; 202 with an empty body and `Retry-After` until then.

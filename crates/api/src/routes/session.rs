@@ -6,11 +6,17 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
+use wire::operations as op;
+use wire::schemas::{AccessToken, ApiVersion, User};
 
 use crate::auth::Caller;
-use crate::wire::{self, AccessToken};
-use crate::{ApiError, AppState, TOKEN_LIFETIME};
+use crate::declare::Declared;
+use crate::{to_wire, ApiError, AppState, TOKEN_LIFETIME};
+
+pub static LOGIN: Declared = Declared::of(op::LOGIN).query(&["client_id", "client_secret"]);
+pub static LOGOUT: Declared = Declared::of(op::LOGOUT);
+pub static ME: Declared = Declared::of(op::ME).query(&["fields"]);
+pub static VERSIONS: Declared = Declared::of(op::VERSIONS).query(&["fields"]);
 
 /// Credentials come in the form body (as the SDKs send them) or, deprecated, the query string.
 pub async fn login(
@@ -28,7 +34,7 @@ pub async fn login(
     // Looker answers wrong credentials with 404, without saying which half was wrong.
     let user = user.ok_or_else(|| ApiError::not_found("Not found: no API key matches this client_id and client_secret"))?;
     let token = state.engine.store().create_token(user, TOKEN_LIFETIME).await?;
-    Ok(Json(AccessToken { access_token: token, token_type: "Bearer", expires_in: TOKEN_LIFETIME, refresh_token: None }))
+    Ok(Json(to_wire::access_token(token, TOKEN_LIFETIME)))
 }
 
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
@@ -36,11 +42,11 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<User>, ApiError> {
     let user = state.engine.store().user(caller.user_id).await?.ok_or_else(|| ApiError::not_found("user not found"))?;
-    Ok(Json(wire::user(&user)))
+    Ok(Json(to_wire::user(&user)))
 }
 
-pub async fn versions(State(state): State<AppState>) -> Json<Value> {
-    Json(wire::api_version(&state.base_url))
+pub async fn versions(State(state): State<AppState>) -> Json<ApiVersion> {
+    Json(to_wire::api_version(&state.base_url))
 }

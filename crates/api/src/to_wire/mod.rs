@@ -1,0 +1,161 @@
+//! The engine's and store's internal types turned into the spec's generated wire types
+//! (`wire::schemas`). Only what Sightline knows is filled; a field it cannot know is left out,
+//! never answered with a made-up default.
+
+mod explore;
+
+use std::collections::BTreeMap;
+
+use engine::QueryBody;
+use serde_json::Value;
+use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask, RenderTask, User};
+
+pub use explore::{lookml_explore, lookml_model};
+
+/// The `can` map of a response: which operations the caller may perform on the object.
+pub fn can(entries: &[(&str, bool)]) -> BTreeMap<String, bool> {
+    entries.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn some_text(text: &Option<String>) -> Option<String> {
+    text.as_ref().filter(|t| !t.is_empty()).cloned()
+}
+
+fn some_vec<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+pub fn access_token(token: String, expires_in: i64) -> AccessToken {
+    AccessToken { access_token: Some(token), token_type: Some("Bearer".into()), expires_in: Some(expires_in), refresh_token: None }
+}
+
+pub fn user(u: &store::User) -> User {
+    User {
+        id: Some(u.id.to_string()),
+        first_name: Some(u.first_name.clone()),
+        last_name: Some(u.last_name.clone()),
+        display_name: Some(format!("{} {}", u.first_name, u.last_name)),
+        email: u.email.clone(),
+        is_disabled: Some(u.is_disabled),
+        locale: Some("en".into()),
+        role_ids: Some(vec!["1".into()]),
+        group_ids: Some(vec![]),
+        can: Some(can(&[("show", true)])),
+        ..Default::default()
+    }
+}
+
+/// The explore URL of a query, with its fields, filters, sorts and limit, as Looker builds it.
+fn explore_url(body: &QueryBody) -> String {
+    let mut params: Vec<(String, String)> = Vec::new();
+    let list = |v: &Option<Vec<String>>| v.as_ref().map(|v| v.join(","));
+    if let Some(fields) = list(&body.fields) {
+        params.push(("fields".into(), fields));
+    }
+    for (field, value) in body.filters.iter().flatten() {
+        params.push((format!("f[{field}]"), value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())));
+    }
+    if let Some(pivots) = list(&body.pivots) {
+        params.push(("pivots".into(), pivots));
+    }
+    if let Some(sorts) = list(&body.sorts) {
+        params.push(("sorts".into(), sorts));
+    }
+    if let Some(limit) = &body.limit {
+        params.push(("limit".into(), limit.clone()));
+    }
+    if let Some(zone) = &body.query_timezone {
+        params.push(("query_timezone".into(), zone.clone()));
+    }
+    let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+    format!("/explore/{}/{}?{query}", body.model, body.view)
+}
+
+pub fn query(id: i64, slug: &str, body: &QueryBody, base_url: &str) -> Query {
+    let url = explore_url(body);
+    Query {
+        id: Some(id.to_string()),
+        slug: Some(slug.to_string()),
+        model: body.model.clone(),
+        view: body.view.clone(),
+        fields: body.fields.clone(),
+        pivots: body.pivots.clone(),
+        fill_fields: body.fill_fields.clone(),
+        filters: body
+            .filters
+            .as_ref()
+            .map(|f| f.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect()),
+        filter_expression: body.filter_expression.clone(),
+        sorts: body.sorts.clone(),
+        limit: body.limit.clone(),
+        column_limit: body.column_limit.clone(),
+        total: body.total,
+        row_total: body.row_total.clone(),
+        subtotals: body.subtotals.clone(),
+        vis_config: body.vis_config.as_ref().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        filter_config: match &body.filter_config {
+            Some(Value::Object(m)) => Some(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            _ => None,
+        },
+        visible_ui_sections: body.visible_ui_sections.clone(),
+        dynamic_fields: body.dynamic_fields.clone(),
+        client_id: body.client_id.clone(),
+        query_timezone: body.query_timezone.clone(),
+        share_url: Some(format!("{base_url}/x/{slug}")),
+        expanded_share_url: Some(format!("{base_url}{url}")),
+        url: Some(url),
+        has_table_calculations: Some(false),
+        can: Some(can(&[("run", true), ("see_results", true), ("explore", true), ("create", true), ("show", true)])),
+    }
+}
+
+/// A query task as stored. The run options Sightline does not record per task (`cache`,
+/// `force_production` …) are left out rather than reported with a value nobody asked for.
+pub fn query_task(t: &store::QueryTaskRow) -> QueryTask {
+    QueryTask {
+        id: Some(t.id.clone()),
+        query_id: Some(t.query_id.to_string()),
+        status: Some(t.status.clone()),
+        source: t.source.clone(),
+        runtime: t.runtime,
+        result_format: Some(t.result_format.clone()),
+        can: Some(can(&[("show", true)])),
+        ..Default::default()
+    }
+}
+
+pub fn render_task(t: &store::RenderTaskRow) -> RenderTask {
+    RenderTask {
+        id: Some(t.id.clone()),
+        status: Some(t.status.clone()),
+        status_detail: t.status_detail.clone(),
+        created_at: Some(t.created_at.clone()),
+        finalized_at: t.finalized_at.clone(),
+        query_runtime: t.query_runtime,
+        render_runtime: t.render_runtime,
+        runtime: t.runtime,
+        result_format: Some(t.result_format.clone()),
+        width: Some(t.width),
+        height: Some(t.height),
+        query_id: Some(t.query_id.to_string()),
+        user_id: Some(t.user_id.to_string()),
+        can: Some(can(&[("show", true)])),
+        ..Default::default()
+    }
+}
+
+pub fn api_version(base_url: &str) -> ApiVersion {
+    let current = ApiVersionElement {
+        version: Some("4.0".into()),
+        full_version: Some("4.0.26.12".into()),
+        status: Some("current".into()),
+        swagger_url: Some(format!("{base_url}/api/4.0/swagger.json")),
+    };
+    ApiVersion {
+        looker_release_version: Some(format!("26.12.0 (sightline {})", env!("CARGO_PKG_VERSION"))),
+        current_version: Some(Box::new(current.clone())),
+        supported_versions: Some(vec![current]),
+        api_server_url: Some(base_url.to_string()),
+        web_server_url: Some(base_url.to_string()),
+    }
+}

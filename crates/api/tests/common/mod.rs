@@ -1,0 +1,63 @@
+//! The demo app in process, for the API's integration tests.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use connect::{Connection, DuckDbConnection};
+use serde_json::Value;
+use sightline_api::{router, AppState};
+use tower::ServiceExt;
+
+pub struct Fixture {
+    pub app: Router,
+    pub store: store::Store,
+    pub token: String,
+    pub user: i64,
+    pub query: i64,
+}
+
+/// The demo model over an empty in-memory DuckDB: queries compile, but their tables are missing.
+pub async fn fixture() -> Fixture {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
+    let (project, diagnostics) = lookml::load_project(&root);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (catalog, diagnostics) = semantic::build_catalog(&project);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let store = store::Store::in_memory().await.expect("store");
+    let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
+    let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
+    let token = store.create_token(user, 3600).await.expect("token");
+    let connections: HashMap<String, Arc<dyn Connection>> =
+        [("thelook".to_string(), Arc::new(DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>)].into();
+    let engine = engine::Engine::start(catalog, connections, store.clone(), 1).await.expect("engine");
+    let query =
+        store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
+    Fixture { app: router(AppState { engine, base_url: "http://test".into() }), store, token, user, query }
+}
+
+impl Fixture {
+    pub async fn call(&self, method: &str, uri: &str, body: &str) -> (StatusCode, HashMap<String, String>, Vec<u8>) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("token {}", self.token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let response = self.app.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string())).collect();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        (status, headers, bytes.to_vec())
+    }
+}
+
+pub fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+}
