@@ -6,7 +6,9 @@ mod auth;
 mod body;
 pub mod declare;
 mod error;
+mod panic;
 mod routes;
+mod serve;
 mod swagger;
 mod to_wire;
 
@@ -16,6 +18,7 @@ use engine::Engine;
 pub use declare::Declared;
 pub use error::{ApiError, DOCUMENTATION_URL};
 pub use routes::declarations;
+pub use serve::{serve, Limits};
 
 /// Seconds an access token lives, as Looker's default.
 pub const TOKEN_LIFETIME: i64 = 3600;
@@ -34,5 +37,6 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::unversioned_routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn(panic::catch_panic))
         .with_state(state)
 }

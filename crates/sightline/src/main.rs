@@ -45,6 +45,12 @@ struct BenchLookmlArgs {
     iterations: usize,
     #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
     data_dir: PathBuf,
+    /// Connections served at once (default: half the process's file descriptors, at most 10,000).
+    #[arg(long, env = "SIGHTLINE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers (idle kept-alive connections included).
+    #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
 }
 
 #[derive(Args)]
@@ -70,6 +76,12 @@ struct BenchArgs {
     project: PathBuf,
     #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
     data_dir: PathBuf,
+    /// Connections served at once (default: half the process's file descriptors, at most 10,000).
+    #[arg(long, env = "SIGHTLINE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers (idle kept-alive connections included).
+    #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
 }
 
 #[derive(Args)]
@@ -80,6 +92,12 @@ struct ServerArgs {
     /// Folder for Sightline's own files (metadata database, demo data).
     #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
     data_dir: PathBuf,
+    /// Connections served at once (default: half the process's file descriptors, at most 10,000).
+    #[arg(long, env = "SIGHTLINE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers (idle kept-alive connections included).
+    #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
 }
 
 #[derive(Args)]

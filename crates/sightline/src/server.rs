@@ -77,7 +77,11 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
     use std::io::Write;
     std::io::stdout().flush()?;
     let app = api::router(api::AppState { engine, base_url });
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    let mut limits = api::Limits { header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)), ..Default::default() };
+    if let Some(n) = args.max_connections {
+        limits.max_connections = n.max(1);
+    }
+    api::serve(listener, app, limits, shutdown()).await?;
     Ok(())
 }
 
