@@ -131,7 +131,7 @@ async fn every_route_answers_oversized_query_strings_without_a_server_error() {
     let (addr, _stop) = start(Limits::default()).await;
     let fields = "a,".repeat(25_000);
     for d in declarations() {
-        let path = d.op.path.replace("{query_id}", "1").replace("{result_format}", "json").replace('{', "").replace('}', "");
+        let path = d.op.path.replace("{query_id}", "1").replace("{result_format}", "json").replace(['{', '}'], "");
         let head = format!("{} /api/4.0{path}?fields={fields}&limit=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", d.op.method);
         let started = Instant::now();
         let (status, answer) = request(&addr, &head, b"").await;
