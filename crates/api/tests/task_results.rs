@@ -84,6 +84,32 @@ async fn unsupported_query_features_are_refused_by_name() {
     assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("`xlsx` is not supported yet"));
 }
 
+/// A chart type not drawn yet ends the render task in `failure` naming the type, before any
+/// query runs: never drawn as another chart and reported `success`.
+#[tokio::test]
+async fn a_vis_type_not_drawn_fails_the_render_task_by_name() {
+    let f = fixture().await;
+    let query = r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"vis_config":{"type":"looker_pie"}}"#;
+    let (status, _, body) = f.call("POST", "/api/4.0/queries", query).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = json(&body)["id"].as_str().unwrap_or_default().to_string();
+    let (status, _, body) = f.call("POST", &format!("/api/4.0/render_tasks/queries/{id}/png?width=400&height=300"), "").await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let task = json(&body)["id"].as_str().unwrap_or_default().to_string();
+    let mut answer = Value::Null;
+    for _ in 0..200 {
+        answer = json(&f.call("GET", &format!("/api/4.0/render_tasks/{task}"), "").await.2);
+        if answer["status"] == "failure" || answer["status"] == "success" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(answer["status"], "failure", "{answer}");
+    let detail = answer["status_detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("`looker_pie` is not drawn yet"), "{detail}");
+    assert_eq!(answer["query_runtime"], Value::Null, "no query ran");
+}
+
 #[tokio::test]
 async fn pivoted_queries_are_not_drawn_yet() {
     let f = fixture().await;

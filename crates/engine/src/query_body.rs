@@ -60,6 +60,16 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D
     })
 }
 
+/// Most entries in one list of a query (fields, pivots, sorts, fill_fields, subtotals, filters):
+/// far beyond any real query, and a bound on the work one request can ask for.
+pub const MAX_LIST_ENTRIES: usize = 1000;
+/// Longest field name, filter value, filter expression or `dynamic_fields` text, in bytes.
+pub const MAX_TEXT_BYTES: usize = 100_000;
+
+fn too_long(field: &'static str, message: String) -> EngineError {
+    EngineError::Invalid { field, message }
+}
+
 fn non_empty<T>(v: &Option<Vec<T>>) -> bool {
     v.as_ref().is_some_and(|v| !v.is_empty())
 }
@@ -74,6 +84,7 @@ impl QueryBody {
         if self.view.is_empty() {
             return Err(EngineError::Invalid { field: "view", message: "a query needs a `view` (the explore's name)".into() });
         }
+        self.check_bounds()?;
         let not_yet =
             |field: &'static str, what: &str| Err(EngineError::NotSupported { field, message: format!("{what} are not supported yet") });
         if non_empty(&self.subtotals) {
@@ -83,6 +94,41 @@ impl QueryBody {
             return not_yet("row_total", "row totals on the left (`row_total: \"left\"`)");
         }
         self.custom_fields()?;
+        Ok(())
+    }
+
+    /// Bounds every list and text of the query, so one request cannot ask for unbounded work.
+    fn check_bounds(&self) -> Result<(), EngineError> {
+        let lists = [
+            ("fields", &self.fields),
+            ("pivots", &self.pivots),
+            ("sorts", &self.sorts),
+            ("fill_fields", &self.fill_fields),
+            ("subtotals", &self.subtotals),
+        ];
+        for (field, list) in lists {
+            let list = list.as_deref().unwrap_or_default();
+            if list.len() > MAX_LIST_ENTRIES {
+                return Err(too_long(field, format!("`{field}` has {} entries; at most {MAX_LIST_ENTRIES}", list.len())));
+            }
+            if list.iter().any(|name| name.len() > MAX_TEXT_BYTES) {
+                return Err(too_long(field, format!("an entry of `{field}` is longer than {MAX_TEXT_BYTES} bytes")));
+            }
+        }
+        let filters = self.filters.as_ref().map(|f| f.len()).unwrap_or(0);
+        if filters > MAX_LIST_ENTRIES {
+            return Err(too_long("filters", format!("`filters` has {filters} entries; at most {MAX_LIST_ENTRIES}")));
+        }
+        let long_filter =
+            self.filters.iter().flatten().any(|(k, v)| k.len() > MAX_TEXT_BYTES || v.as_str().is_some_and(|v| v.len() > MAX_TEXT_BYTES));
+        if long_filter {
+            return Err(too_long("filters", format!("a filter is longer than {MAX_TEXT_BYTES} bytes")));
+        }
+        for (field, text) in [("filter_expression", &self.filter_expression), ("dynamic_fields", &self.dynamic_fields)] {
+            if text.as_ref().is_some_and(|t| t.len() > MAX_TEXT_BYTES) {
+                return Err(too_long(field, format!("`{field}` is longer than {MAX_TEXT_BYTES} bytes")));
+            }
+        }
         Ok(())
     }
 
@@ -271,6 +317,26 @@ mod tests {
         let q: QueryBody = serde_json::from_str(r#"{"id":"7","can":{},"model":"m","view":"v","fields":["a.b"],"limit":10}"#).unwrap();
         assert_eq!(q.limit.as_deref(), Some("10"));
         assert_eq!(q.normalised_json(), r#"{"model":"m","view":"v","fields":["a.b"],"limit":"10"}"#);
+    }
+
+    #[test]
+    fn lists_and_texts_are_bounded() {
+        let many: Vec<String> = (0..=MAX_LIST_ENTRIES).map(|i| format!("v.f{i}")).collect();
+        let q = QueryBody { model: "m".into(), view: "v".into(), fields: Some(many.clone()), ..Default::default() };
+        assert!(matches!(q.check_supported(), Err(EngineError::Invalid { field: "fields", .. })));
+        let q = QueryBody { model: "m".into(), view: "v".into(), sorts: Some(many), ..Default::default() };
+        assert!(matches!(q.check_supported(), Err(EngineError::Invalid { field: "sorts", .. })));
+        let q = QueryBody {
+            model: "m".into(),
+            view: "v".into(),
+            filter_expression: Some("1".repeat(MAX_TEXT_BYTES + 1)),
+            ..Default::default()
+        };
+        assert!(matches!(q.check_supported(), Err(EngineError::Invalid { field: "filter_expression", .. })));
+        let mut filters = Map::new();
+        filters.insert("v.f".into(), Value::String("x".repeat(MAX_TEXT_BYTES + 1)));
+        let q = QueryBody { model: "m".into(), view: "v".into(), filters: Some(filters), ..Default::default() };
+        assert!(matches!(q.check_supported(), Err(EngineError::Invalid { field: "filters", .. })));
     }
 
     #[test]

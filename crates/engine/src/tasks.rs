@@ -114,15 +114,23 @@ impl Engine {
     }
 
     async fn render(&self, task: &store::RenderTaskRow, started: Instant) -> Result<(Vec<u8>, f64), EngineError> {
-        self.store().set_render_task_status(&task.id, "querying").await?;
         let query = self.saved_query(task.query_id).await?;
+        // A chart not drawn yet fails the task before any query runs, naming its type.
+        let kind = render::chart_kind(query.vis_type()).ok_or_else(|| EngineError::NotSupported {
+            field: "vis_config",
+            message: format!(
+                "vis_config.type `{}` is not drawn yet (drawn: {})",
+                query.vis_type().unwrap_or_default().chars().take(100).collect::<String>(),
+                render::DRAWN_VIS_TYPES.join(", ")
+            ),
+        })?;
+        self.store().set_render_task_status(&task.id, "querying").await?;
         let compiled = chart_query(self.compile(&query, None)?)?;
         let result = self.execute(&compiled).await?.table;
         self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
         self.store().set_render_task_status(&task.id, "enqueued_for_render").await?;
         self.store().set_render_task_status(&task.id, "rendering").await?;
         let format = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png);
-        let kind = render::chart_kind(query.vis_type());
         let title = self.title(&query);
         let (width, height) = (u32::try_from(task.width).unwrap_or(0), u32::try_from(task.height).unwrap_or(0));
         let render_started = Instant::now();

@@ -13,15 +13,23 @@ pub enum ChartKind {
     Table,
 }
 
-/// The chart for Looker's `vis_config.type`; column when absent or not drawn yet.
-pub fn chart_kind(vis_type: Option<&str>) -> ChartKind {
+/// Looker's `vis_config.type` names of the charts drawn so far.
+pub const DRAWN_VIS_TYPES: [&str; 5] = ["looker_column", "looker_bar", "looker_line", "looker_grid", "table"];
+
+/// The chart for Looker's `vis_config.type` (a column chart when there is none, as Looker's
+/// default); `None` for a type not drawn yet, which is refused rather than drawn as another.
+pub fn chart_kind(vis_type: Option<&str>) -> Option<ChartKind> {
     match vis_type {
-        Some("looker_bar") => ChartKind::Bar,
-        Some("looker_line" | "looker_area") => ChartKind::Line,
-        Some("looker_grid" | "table" | "looker_single_record" | "single_value") => ChartKind::Table,
-        _ => ChartKind::Column,
+        None | Some("looker_column") => Some(ChartKind::Column),
+        Some("looker_bar") => Some(ChartKind::Bar),
+        Some("looker_line") => Some(ChartKind::Line),
+        Some("looker_grid" | "table") => Some(ChartKind::Table),
+        Some(_) => None,
     }
 }
+
+/// Longest title drawn, in characters: a longer one cannot fit any image Sightline draws.
+const MAX_TITLE_CHARS: usize = 200;
 
 const PALETTE: [&str; 8] = ["#4276be", "#f1b53c", "#3fb0d5", "#e57947", "#ffd95f", "#b42f37", "#6a013a", "#72d16d"];
 const AXIS: &str = "#7a7a7a";
@@ -32,7 +40,7 @@ pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, h
     let mut svg = Svg::new(width, height);
     let (w, h) = (width as f64, height as f64);
     let title_size = (h * 0.05).clamp(10.0, 22.0);
-    svg.text(w / 2.0, title_size + 8.0, TextStyle::new(title_size, "middle", INK), title);
+    svg.text(w / 2.0, title_size + 8.0, TextStyle::new(title_size, "middle", INK), &truncate(title, MAX_TITLE_CHARS));
     let top = title_size + 20.0;
     match kind {
         ChartKind::Table => table(&mut svg, result, top, w, h),
@@ -316,6 +324,12 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_title_is_cut_to_what_fits() {
+        let svg = chart_svg(&sample(), ChartKind::Column, &"title ".repeat(200_000), 400, 300);
+        assert!(svg.len() < 50_000, "{} bytes of SVG", svg.len());
+    }
+
+    #[test]
     fn empty_results_still_render() {
         let empty = ResultSet::new(sample().columns);
         assert!(render_chart(&empty, ChartKind::Line, "t", 200, 100, ImageFormat::Png).is_ok());
@@ -332,9 +346,12 @@ mod tests {
 
     #[test]
     fn vis_types_map_to_chart_kinds() {
-        assert_eq!(chart_kind(None), ChartKind::Column);
-        assert_eq!(chart_kind(Some("looker_bar")), ChartKind::Bar);
-        assert_eq!(chart_kind(Some("looker_line")), ChartKind::Line);
-        assert_eq!(chart_kind(Some("looker_grid")), ChartKind::Table);
+        assert_eq!(chart_kind(None), Some(ChartKind::Column));
+        assert_eq!(chart_kind(Some("looker_bar")), Some(ChartKind::Bar));
+        assert_eq!(chart_kind(Some("looker_line")), Some(ChartKind::Line));
+        assert_eq!(chart_kind(Some("looker_grid")), Some(ChartKind::Table));
+        assert_eq!(chart_kind(Some("looker_pie")), None);
+        assert_eq!(chart_kind(Some("looker_area")), None, "an area chart is not a line chart");
+        assert!(DRAWN_VIS_TYPES.iter().all(|t| chart_kind(Some(t)).is_some()));
     }
 }

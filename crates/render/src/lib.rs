@@ -7,7 +7,7 @@ mod chart;
 mod raster;
 mod svg;
 
-pub use chart::{chart_kind, chart_svg, ChartKind};
+pub use chart::{chart_kind, chart_svg, ChartKind, DRAWN_VIS_TYPES};
 pub use raster::{rasterize, ImageFormat};
 
 use thiserror::Error;

@@ -91,12 +91,9 @@ fn compile_nested(
 ) -> Result<CompiledQuery, CompileError> {
     let explore =
         model.explore(&spec.view).ok_or_else(|| CompileError::UnknownExplore { model: model.name.clone(), explore: spec.view.clone() })?;
-    let mut fields: Vec<&str> = Vec::new();
-    for f in &spec.fields {
-        if !fields.contains(&f.as_str()) {
-            fields.push(f);
-        }
-    }
+    // Duplicates dropped in one pass: the field list is the caller's, of any length.
+    let mut seen = std::collections::HashSet::with_capacity(spec.fields.len());
+    let fields: Vec<&str> = spec.fields.iter().map(String::as_str).filter(|f| seen.insert(*f)).collect();
     if fields.is_empty() {
         return Err(CompileError::NoFields);
     }
