@@ -91,6 +91,38 @@ pub async fn check(State(declared): State<&'static Declared>, request: Request, 
 }
 
 async fn checked(declared: &'static Declared, request: Request, next: Next) -> Result<Response, ApiError> {
+    match answer(declared, request, next).await {
+        Ok(response) => Ok(documented_status(declared, response)),
+        Err(e) => Err(documented_error(declared, e)),
+    }
+}
+
+/// A client error the spec does not document for this operation (Looker's spec lists no 422 for
+/// most GETs) is answered with the nearest status it does document, same body: 400, else 422,
+/// else 404. Authentication (401), transport limits (413) and server errors keep theirs.
+fn remapped(declared: &Declared, status: StatusCode) -> Option<StatusCode> {
+    let code = status.as_u16();
+    if !matches!(code, 400 | 404 | 409 | 422) || declared.op.documents(code) {
+        return None;
+    }
+    [400, 422, 404].into_iter().find(|c| declared.op.documents(*c)).and_then(|c| StatusCode::from_u16(c).ok())
+}
+
+fn documented_status(declared: &Declared, mut response: Response) -> Response {
+    if let Some(status) = remapped(declared, response.status()) {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+fn documented_error(declared: &Declared, mut e: ApiError) -> ApiError {
+    if let Some(status) = remapped(declared, e.status) {
+        e.status = status;
+    }
+    e
+}
+
+async fn answer(declared: &'static Declared, request: Request, next: Next) -> Result<Response, ApiError> {
     let selection = check_query(declared, request.uri().query().unwrap_or(""))?;
     let request = match declared.op.body {
         Some(_) => {
@@ -124,7 +156,7 @@ fn check_query(declared: &Declared, query: &str) -> Result<Option<FieldSelection
             return Err(not_supported(name, "query parameter", declared.op.id));
         }
         if param.name == "fields" && !value.trim().is_empty() {
-            selection = Some(FieldSelection::parse(value).map_err(|e| ApiError::bad_request(e.to_string()))?);
+            selection = Some(FieldSelection::parse(value));
         }
     }
     Ok(selection)

@@ -3,9 +3,11 @@
 //! parameters and the query parameters and body fields it honours (a field honoured only as
 //! `false` is declared as `enum: [false]`); operations not implemented are left out.
 //!
-//! Two defects of the official spec are repaired in the served copy so that generic OpenAPI
-//! tools read it: `type: "any"` (not an OpenAPI type: the schema accepts any value) and the media
-//! type `text` (served as `text/plain`).
+//! Three defects of the official spec are repaired in the served copy so that generic OpenAPI
+//! tools read it and it says what Looker (and Sightline) send: `type: "any"` (not an OpenAPI
+//! type: the schema accepts any value), the media type `text` (served as the range `text/*`:
+//! csv, html, markdown, plain text), and error responses described only as images or PDF (the
+//! errors of `render_task_results` are JSON `Error`s, as everywhere else).
 
 use std::sync::OnceLock;
 
@@ -65,6 +67,7 @@ pub fn build(declared: &[&'static Declared]) -> Result<Value, String> {
         served.entry(d.op.path.to_string()).or_insert_with(|| json!({}))[method] = op;
     }
     spec["paths"] = Value::Object(served);
+    json_errors(&mut spec);
     repair(&mut spec);
     Ok(spec)
 }
@@ -83,6 +86,24 @@ fn restrict(schema: &Value, d: &Declared) -> Value {
     schema
 }
 
+/// Every error response can carry a JSON `Error`.
+fn json_errors(spec: &mut Value) {
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|m| m.values_mut()) {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+        for (status, response) in responses.iter_mut() {
+            if !status.starts_with('4') && !status.starts_with('5') {
+                continue;
+            }
+            if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
+                if !content.contains_key("application/json") {
+                    content.insert("application/json".into(), json!({ "schema": { "$ref": "#/components/schemas/Error" } }));
+                }
+            }
+        }
+    }
+}
+
 fn repair(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -92,7 +113,7 @@ fn repair(value: &mut Value) {
             }
             if let Some(Value::Object(content)) = map.get_mut("content") {
                 if let Some(text) = content.remove("text") {
-                    content.insert("text/plain".into(), text);
+                    content.insert("text/*".into(), text);
                 }
             }
             map.values_mut().for_each(repair);

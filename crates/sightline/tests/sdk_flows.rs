@@ -301,3 +301,26 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert_eq!(errors["versions"]["body"]["current_version"]["version"], "4.0");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// schemathesis (every check, a fixed seed) against the spec the demo serves: no server error, no
+/// answer outside the spec's statuses, content types and schemas, for every implemented
+/// operation and every parameter and body field it honours.
+#[test]
+fn schemathesis_finds_nothing_in_the_served_spec() {
+    let Some(python) = python() else { return };
+    let data_dir = std::env::temp_dir().join(format!("sightline-schemathesis-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start_demo(&data_dir);
+    let output = Command::new(&python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis/run.py"))
+        .env("LOOKERSDK_BASE_URL", &server.base_url)
+        .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
+        .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run schemathesis");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "schemathesis found problems:\n{text}");
+    assert!(text.contains(" passed"), "no test cases ran:\n{text}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -290,6 +290,12 @@ fn write_operations(spec: &Value, schemas: &Map<String, Value>) -> Result<String
                 .ok();
             }
             text.push_str("    ],\n");
+            let statuses: Vec<&str> = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .map(|r| r.keys().map(String::as_str).filter(|k| k.parse::<u16>().is_ok()).collect())
+                .unwrap_or_default();
+            writeln!(text, "    statuses: &[{}],", statuses.join(", ")).ok();
             let body = op.pointer("/requestBody/content/application~1json/schema/$ref").and_then(Value::as_str).map(ref_name);
             match body {
                 Some(schema) => {

@@ -1,36 +1,30 @@
 //! `fields=` on every route: `id,name,explores(name,label)` keeps those properties of the response
-//! (of each element when it is an array), recursing into the parenthesised lists. Parsing is one
-//! pass over the string and bounded in depth, so a hostile list costs time linear in its length.
+//! (of each element when it is an array), recursing into the parenthesised lists. Read leniently,
+//! as a list of wanted names: an unmatched `)` is skipped and an unclosed `(` ends with the text.
+//! One pass over the string, bounded in depth, so a hostile list costs time linear in its length.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-/// Deepest nesting accepted: Looker's schemas are nowhere near it.
+/// Deepest nesting honoured; deeper lists keep the whole value. Looker's schemas are nowhere
+/// near it.
 const MAX_DEPTH: usize = 16;
 
 /// A parsed `fields=` list: property name → what to keep of its value (`None`: all of it).
 #[derive(Debug, Default, PartialEq)]
 pub struct FieldSelection(HashMap<String, Option<FieldSelection>>);
 
-#[derive(Debug, PartialEq, Eq)]
-pub struct FieldsError(pub String);
-
-impl std::fmt::Display for FieldsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 impl FieldSelection {
-    /// Parses `a,b(c,d(e)),f`. Blank names are skipped, as Looker skips them.
-    pub fn parse(text: &str) -> Result<FieldSelection, FieldsError> {
-        let mut chars = text.char_indices().peekable();
-        let selection = parse_list(text, &mut chars, 0)?;
-        match chars.next() {
-            None => Ok(selection),
-            Some((at, c)) => Err(FieldsError(format!("unexpected `{c}` at position {at} of fields"))),
+    /// Parses `a,b(c,d(e)),f`. Blank names are skipped.
+    pub fn parse(text: &str) -> FieldSelection {
+        let mut chars = text.chars().peekable();
+        let mut selection = parse_list(&mut chars, 0);
+        // Text after an unmatched `)`: more names of the top level.
+        while chars.next().is_some() {
+            selection.0.extend(parse_list(&mut chars, 0).0);
         }
+        selection
     }
 
     /// Keeps only the selected properties of `value` (of each element of an array).
@@ -50,16 +44,14 @@ impl FieldSelection {
     }
 }
 
-type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
 
-fn parse_list(text: &str, chars: &mut Chars<'_>, depth: usize) -> Result<FieldSelection, FieldsError> {
-    if depth > MAX_DEPTH {
-        return Err(FieldsError(format!("fields are nested deeper than {MAX_DEPTH} levels")));
-    }
+/// Reads names up to the `)` closing this level (left for the caller) or the end.
+fn parse_list(chars: &mut Chars<'_>, depth: usize) -> FieldSelection {
     let mut out = HashMap::new();
     loop {
         let mut name = String::new();
-        while let Some(&(_, c)) = chars.peek() {
+        while let Some(&c) = chars.peek() {
             if matches!(c, ',' | '(' | ')') {
                 break;
             }
@@ -68,13 +60,28 @@ fn parse_list(text: &str, chars: &mut Chars<'_>, depth: usize) -> Result<FieldSe
         }
         let name = name.trim().to_string();
         let nested = match chars.peek() {
-            Some(&(_, '(')) => {
+            Some('(') if depth < MAX_DEPTH => {
                 chars.next();
-                let inner = parse_list(text, chars, depth + 1)?;
-                match chars.next() {
-                    Some((_, ')')) => Some(inner),
-                    _ => return Err(FieldsError(format!("unbalanced parentheses in fields `{}`", clip(text)))),
+                let inner = parse_list(chars, depth + 1);
+                if chars.peek() == Some(&')') {
+                    chars.next();
                 }
+                Some(inner)
+            }
+            Some('(') => {
+                // Too deep to honour: skip the nested list without recursing, keep the value.
+                let mut level = 0usize;
+                for c in chars.by_ref() {
+                    match c {
+                        '(' => level += 1,
+                        ')' => level -= 1,
+                        _ => {}
+                    }
+                    if level == 0 {
+                        break;
+                    }
+                }
+                None
             }
             _ => None,
         };
@@ -82,18 +89,11 @@ fn parse_list(text: &str, chars: &mut Chars<'_>, depth: usize) -> Result<FieldSe
             out.insert(name, nested);
         }
         match chars.peek() {
-            Some(&(_, ',')) => {
+            Some(',') => {
                 chars.next();
             }
-            _ => return Ok(FieldSelection(out)),
+            _ => return FieldSelection(out),
         }
-    }
-}
-
-fn clip(text: &str) -> &str {
-    match text.char_indices().nth(80) {
-        Some((at, _)) => &text[..at],
-        None => text,
     }
 }
 
@@ -105,18 +105,24 @@ mod tests {
 
     #[test]
     fn keeps_listed_properties_and_nested_ones() {
-        let selection = FieldSelection::parse("name, explores(name),can").unwrap();
+        let selection = FieldSelection::parse("name, explores(name),can");
         let mut v = json!([{"name": "m", "label": "M", "explores": [{"name": "e", "label": "E"}], "can": {}}]);
         selection.apply(&mut v);
         assert_eq!(v, json!([{"name": "m", "explores": [{"name": "e"}], "can": {}}]));
     }
 
     #[test]
-    fn rejects_unbalanced_and_deep_lists() {
-        assert!(FieldSelection::parse("a(b").is_err());
-        assert!(FieldSelection::parse("a)b").is_err());
-        let deep = "a(".repeat(1000) + &")".repeat(1000);
-        assert!(FieldSelection::parse(&deep).is_err());
-        assert!(FieldSelection::parse(&"a,".repeat(100_000)).is_ok());
+    fn malformed_lists_are_read_leniently_and_in_linear_time() {
+        let mut v = json!({"a": {"b": 1, "c": 2}, "d": 3, "e": 4});
+        FieldSelection::parse("a(b").apply(&mut v);
+        assert_eq!(v, json!({"a": {"b": 1}}));
+        let mut v = json!({"a": 1, "b": 2, "c": 3});
+        FieldSelection::parse("a)b").apply(&mut v);
+        assert_eq!(v, json!({"a": 1, "b": 2}));
+        let deep = "a(".repeat(100_000) + &")".repeat(100_000);
+        let mut v = json!({"a": {"a": 1}});
+        FieldSelection::parse(&deep).apply(&mut v);
+        assert_eq!(v, json!({"a": {"a": 1}}));
+        let _ = FieldSelection::parse(&"a,".repeat(100_000));
     }
 }

@@ -29,6 +29,8 @@ pub struct Operation {
     /// Path under `/api/4.0`, with `{name}` placeholders.
     pub path: &'static str,
     pub params: &'static [Param],
+    /// The response statuses the spec documents.
+    pub statuses: &'static [u16],
     /// The JSON request body, when the operation takes one described by a schema.
     pub body: Option<Body>,
 }
@@ -36,6 +38,10 @@ pub struct Operation {
 impl Operation {
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    pub fn documents(&self, status: u16) -> bool {
+        self.statuses.contains(&status)
     }
 }
 

@@ -499,6 +499,7 @@ pub const ACCEPT_INTEGRATION_HUB_LEGAL_AGREEMENT: &Operation = &Operation {
     params: &[
         Param { name: "integration_hub_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -509,6 +510,7 @@ pub const ACQUIRE_EMBED_COOKIELESS_SESSION: &Operation = &Operation {
     path: "/embed/cookieless_session/acquire",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "EmbedCookielessSessionAcquire", writable: &["session_length", "force_logout_login", "external_user_id", "first_name", "last_name", "user_timezone", "permissions", "models", "group_ids", "external_group_id", "user_attributes", "embed_domain", "session_reference_token"], read_only: &[] }),
 };
 
@@ -522,6 +524,7 @@ pub const ACTIVATE_APP_USER: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -536,6 +539,7 @@ pub const ACTIVE_THEMES: &Operation = &Operation {
         Param { name: "theme_type", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -547,6 +551,7 @@ pub const ADD_GROUP_GROUP: &Operation = &Operation {
     params: &[
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: Some(Body { schema: "GroupIdForGroupInclusion", writable: &[], read_only: &["group_id"] }),
 };
 
@@ -558,6 +563,7 @@ pub const ADD_GROUP_USER: &Operation = &Operation {
     params: &[
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: Some(Body { schema: "GroupIdForGroupUserInclusion", writable: &[], read_only: &["user_id"] }),
 };
 
@@ -568,6 +574,7 @@ pub const ADD_SUPPORT_ACCESS_ALLOWLIST_ENTRIES: &Operation = &Operation {
     path: "/support_access/allowlist",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "SupportAccessAddEntries", writable: &["emails", "reason"], read_only: &[] }),
 };
 
@@ -580,6 +587,7 @@ pub const ALERT_NOTIFICATIONS: &Operation = &Operation {
         Param { name: "limit", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "offset", location: Location::Query, kind: Kind::Integer, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -591,6 +599,7 @@ pub const ALL_BOARDS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -604,6 +613,7 @@ pub const ALL_BOARD_ITEMS: &Operation = &Operation {
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "board_section_id", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -616,6 +626,7 @@ pub const ALL_BOARD_SECTIONS: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -627,6 +638,7 @@ pub const ALL_COLOR_COLLECTIONS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -638,6 +650,7 @@ pub const ALL_CONNECTIONS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -650,6 +663,7 @@ pub const ALL_CONTENT_METADATAS: &Operation = &Operation {
         Param { name: "parent_id", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -662,6 +676,7 @@ pub const ALL_CONTENT_METADATA_ACCESSES: &Operation = &Operation {
         Param { name: "content_metadata_id", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -674,6 +689,7 @@ pub const ALL_CONVERSATION_MESSAGES: &Operation = &Operation {
         Param { name: "conversation_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -685,6 +701,7 @@ pub const ALL_DASHBOARDS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -695,6 +712,7 @@ pub const ALL_DATAGROUPS: &Operation = &Operation {
     path: "/datagroups",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -706,6 +724,7 @@ pub const ALL_DIALECT_INFOS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -718,6 +737,7 @@ pub const ALL_EXTERNAL_OAUTH_APPLICATIONS: &Operation = &Operation {
         Param { name: "name", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "client_id", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -729,6 +749,7 @@ pub const ALL_FOLDERS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -740,6 +761,7 @@ pub const ALL_GIT_BRANCHES: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -752,6 +774,7 @@ pub const ALL_GIT_CONNECTION_TESTS: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "remote_url", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -771,6 +794,7 @@ pub const ALL_GROUPS: &Operation = &Operation {
         Param { name: "content_metadata_id", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "can_add_to_content_metadata", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -783,6 +807,7 @@ pub const ALL_GROUP_GROUPS: &Operation = &Operation {
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -800,6 +825,7 @@ pub const ALL_GROUP_USERS: &Operation = &Operation {
         Param { name: "offset", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -812,6 +838,7 @@ pub const ALL_INTEGRATIONS: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "integration_hub_id", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -823,6 +850,7 @@ pub const ALL_INTEGRATION_HUBS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -833,6 +861,7 @@ pub const ALL_LEGACY_FEATURES: &Operation = &Operation {
     path: "/legacy_features",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -843,6 +872,7 @@ pub const ALL_LOCALES: &Operation = &Operation {
     path: "/locales",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -860,6 +890,7 @@ pub const ALL_LOOKML_MODELS: &Operation = &Operation {
         Param { name: "include_internal", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "include_self_service", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -872,6 +903,7 @@ pub const ALL_LOOKML_TESTS: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "file_id", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -883,6 +915,7 @@ pub const ALL_LOOKS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -894,6 +927,7 @@ pub const ALL_MODEL_SETS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 404, 429],
     body: None,
 };
 
@@ -905,6 +939,7 @@ pub const ALL_OAUTH_CLIENT_APPS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -915,6 +950,7 @@ pub const ALL_PERMISSIONS: &Operation = &Operation {
     path: "/permissions",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -926,6 +962,7 @@ pub const ALL_PERMISSION_SETS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -937,6 +974,7 @@ pub const ALL_PRIMARY_HOMEPAGE_SECTIONS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -948,6 +986,7 @@ pub const ALL_PROJECTS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -960,6 +999,7 @@ pub const ALL_PROJECT_FILES: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -973,6 +1013,7 @@ pub const ALL_ROLES: &Operation = &Operation {
         Param { name: "ids", location: Location::Query, kind: Kind::StringList, required: false },
         Param { name: "get_all_support_roles", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -983,6 +1024,7 @@ pub const ALL_RUNNING_QUERIES: &Operation = &Operation {
     path: "/running_queries",
     params: &[
     ],
+    statuses: &[200, 404, 429],
     body: None,
 };
 
@@ -996,6 +1038,7 @@ pub const ALL_SCHEDULED_PLANS: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "all_users", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1007,6 +1050,7 @@ pub const ALL_SSH_SERVERS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1018,6 +1062,7 @@ pub const ALL_SSH_TUNNELS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1029,6 +1074,7 @@ pub const ALL_THEMES: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1039,6 +1085,7 @@ pub const ALL_TIMEZONES: &Operation = &Operation {
     path: "/timezones",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1056,6 +1103,7 @@ pub const ALL_USERS: &Operation = &Operation {
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "ids", location: Location::Query, kind: Kind::StringList, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1068,6 +1116,7 @@ pub const ALL_USER_ATTRIBUTES: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1080,6 +1129,7 @@ pub const ALL_USER_ATTRIBUTE_GROUP_VALUES: &Operation = &Operation {
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1092,6 +1142,7 @@ pub const ALL_USER_CREDENTIALS_API3S: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -1104,6 +1155,7 @@ pub const ALL_USER_CREDENTIALS_EMBEDS: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -1115,6 +1167,7 @@ pub const ALL_USER_LOGIN_LOCKOUTS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1127,6 +1180,7 @@ pub const ALL_USER_SESSIONS: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -1137,6 +1191,7 @@ pub const ALL_WORKSPACES: &Operation = &Operation {
     path: "/workspaces",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1149,6 +1204,7 @@ pub const API_SPEC: &Operation = &Operation {
         Param { name: "api_version", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "specification", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1165,6 +1221,7 @@ pub const ARTIFACT: &Operation = &Operation {
         Param { name: "offset", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "tally", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1178,6 +1235,7 @@ pub const ARTIFACT_NAMESPACES: &Operation = &Operation {
         Param { name: "limit", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "offset", location: Location::Query, kind: Kind::Integer, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1189,6 +1247,7 @@ pub const ARTIFACT_USAGE: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1201,6 +1260,7 @@ pub const ARTIFACT_VALUE: &Operation = &Operation {
         Param { name: "namespace", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "key", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1214,6 +1274,7 @@ pub const ASYNC_DEPLOY_REF_TO_PRODUCTION: &Operation = &Operation {
         Param { name: "branch", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "ref", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1226,6 +1287,7 @@ pub const ASYNC_DEPLOY_STATUS: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "deployment_id", location: Location::Path, kind: Kind::Integer, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1238,6 +1300,7 @@ pub const BOARD: &Operation = &Operation {
         Param { name: "board_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1250,6 +1313,7 @@ pub const BOARD_ITEM: &Operation = &Operation {
         Param { name: "board_item_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1262,6 +1326,7 @@ pub const BOARD_SECTION: &Operation = &Operation {
         Param { name: "board_section_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1273,6 +1338,7 @@ pub const CHECK_PDT_BUILD: &Operation = &Operation {
     params: &[
         Param { name: "materialization_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1283,6 +1349,7 @@ pub const CLOUD_STORAGE_CONFIGURATION: &Operation = &Operation {
     path: "/cloud_storage",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1295,6 +1362,7 @@ pub const COLOR_COLLECTION: &Operation = &Operation {
         Param { name: "collection_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1306,6 +1374,7 @@ pub const COLOR_COLLECTIONS_CUSTOM: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1317,6 +1386,7 @@ pub const COLOR_COLLECTIONS_STANDARD: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1329,6 +1399,7 @@ pub const CONNECTION: &Operation = &Operation {
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1346,6 +1417,7 @@ pub const CONNECTION_COLUMNS: &Operation = &Operation {
         Param { name: "table_names", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1358,6 +1430,7 @@ pub const CONNECTION_COST_ESTIMATE: &Operation = &Operation {
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "CreateCostEstimate", writable: &[], read_only: &["sql"] }),
 };
 
@@ -1369,6 +1442,7 @@ pub const CONNECTION_DATABASES: &Operation = &Operation {
     params: &[
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1381,6 +1455,7 @@ pub const CONNECTION_FEATURES: &Operation = &Operation {
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1395,6 +1470,7 @@ pub const CONNECTION_SCHEMAS: &Operation = &Operation {
         Param { name: "cache", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1408,6 +1484,7 @@ pub const CONNECTION_SEARCH_COLUMNS: &Operation = &Operation {
         Param { name: "column_name", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1425,6 +1502,7 @@ pub const CONNECTION_TABLES: &Operation = &Operation {
         Param { name: "table_filter", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "table_limit", location: Location::Query, kind: Kind::Integer, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1437,6 +1515,7 @@ pub const CONTENT_FAVORITE: &Operation = &Operation {
         Param { name: "content_favorite_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1449,6 +1528,7 @@ pub const CONTENT_METADATA: &Operation = &Operation {
         Param { name: "content_metadata_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1466,6 +1546,7 @@ pub const CONTENT_SUMMARY: &Operation = &Operation {
         Param { name: "target_content_type", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1483,6 +1564,7 @@ pub const CONTENT_THUMBNAIL: &Operation = &Operation {
         Param { name: "width", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "height", location: Location::Query, kind: Kind::Integer, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1496,6 +1578,7 @@ pub const CONTENT_VALIDATION: &Operation = &Operation {
         Param { name: "project_names", location: Location::Query, kind: Kind::StringList, required: false },
         Param { name: "space_ids", location: Location::Query, kind: Kind::StringList, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -1506,6 +1589,7 @@ pub const CONVERSATIONAL_ANALYTICS_CHAT: &Operation = &Operation {
     path: "/conversational_analytics/chat",
     params: &[
     ],
+    statuses: &[200, 202, 400, 403, 404, 429, 500],
     body: Some(Body { schema: "ConversationalAnalyticsChatRequest", writable: &["conversation_id", "user_message"], read_only: &[] }),
 };
 
@@ -1518,6 +1602,7 @@ pub const COPY_DASHBOARD: &Operation = &Operation {
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "folder_id", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 201, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -1530,6 +1615,7 @@ pub const COPY_LOOK: &Operation = &Operation {
         Param { name: "look_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "folder_id", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 201, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -1541,6 +1627,7 @@ pub const CREATE_AGENT: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Agent", writable: &["created_by_user_id", "name", "description", "category", "sources", "golden_query_ids", "context", "deleted", "code_interpreter", "workflow_params"], read_only: &["can", "id", "created_by_name", "created_by_first_name", "created_by_last_name", "created_by_avatar_url", "has_inaccessible_source", "golden_queries", "created_at", "updated_at", "content_metadata_id", "studio_agent_id"] }),
 };
 
@@ -1551,6 +1638,7 @@ pub const CREATE_ALERT: &Operation = &Operation {
     path: "/alerts",
     params: &[
     ],
+    statuses: &[200, 400, 404, 405, 409, 422, 429],
     body: Some(Body { schema: "Alert", writable: &["applied_dashboard_filters", "comparison_type", "cron", "query_id", "custom_url_base", "custom_url_params", "custom_url_label", "show_custom_url", "custom_title", "dashboard_element_id", "description", "enhancements", "destinations", "field", "is_disabled", "disabled_reason", "is_public", "investigative_content_type", "investigative_content_id", "lookml_dashboard_id", "lookml_link_id", "owner_id", "threshold", "time_series_condition_state"], read_only: &["followed", "followable", "id", "investigative_content_title", "owner_display_name"] }),
 };
 
@@ -1562,6 +1650,7 @@ pub const CREATE_BOARD: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Board", writable: &["deleted_at", "description", "section_order", "title", "user_id"], read_only: &["can", "content_metadata_id", "created_at", "board_sections", "id", "updated_at", "primary_homepage"] }),
 };
 
@@ -1573,6 +1662,7 @@ pub const CREATE_BOARD_ITEM: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "BoardItem", writable: &["custom_description", "custom_title", "custom_url", "dashboard_id", "board_section_id", "look_id", "lookml_dashboard_id", "order", "use_custom_description", "use_custom_title", "use_custom_url", "custom_image_data_base64", "use_custom_image"], read_only: &["can", "content_created_by", "content_favorite_id", "content_metadata_id", "content_updated_at", "description", "favorite_count", "id", "image_url", "location", "title", "url", "view_count", "custom_image_url"] }),
 };
 
@@ -1584,6 +1674,7 @@ pub const CREATE_BOARD_SECTION: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "BoardSection", writable: &["deleted_at", "description", "board_id", "item_order", "title"], read_only: &["can", "created_at", "board_items", "id", "visible_item_order", "updated_at"] }),
 };
 
@@ -1596,6 +1687,7 @@ pub const CREATE_CI_RUN: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "CreateCIRunRequest", writable: &["suite_id", "branch", "commit"], read_only: &[] }),
 };
 
@@ -1606,6 +1698,7 @@ pub const CREATE_COLOR_COLLECTION: &Operation = &Operation {
     path: "/color_collections",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "ColorCollection", writable: &["label", "categoricalPalettes", "sequentialPalettes", "divergingPalettes"], read_only: &["id"] }),
 };
 
@@ -1616,6 +1709,7 @@ pub const CREATE_CONNECTION: &Operation = &Operation {
     path: "/connections",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "DBConnection", writable: &["name", "dialect", "named_driver_version_requested", "host", "port", "username", "password", "uses_key_pair_auth", "certificate", "file_type", "database", "db_timezone", "query_timezone", "schema", "max_connections", "max_queries", "max_queries_per_user", "max_billing_gigabytes", "ssl", "verify_ssl", "tmp_db_name", "tmp_db_host", "jdbc_additional_params", "pool_timeout", "dialect_name", "user_db_credentials", "user_attribute_fields", "maintenance_cron", "sql_runner_precache_tables", "sql_writing_with_info_schema", "after_connect_statements", "pdt_context_override", "custom_local_port", "tunnel_id", "uses_tns", "pdt_concurrency", "disable_context_comment", "oauth_application_id", "always_retry_failed_builds", "uses_application_default_credentials", "impersonated_service_account", "cost_estimate_enabled", "pdt_api_control_enabled", "connection_pooling", "bq_storage_project_id", "bq_roles_verified", "query_holding_disabled", "service_name"], read_only: &["can", "snippets", "pdts_enabled", "named_driver_version_actual", "has_password", "uses_oauth", "uses_instance_oauth", "uses_service_auth", "supports_data_studio_link", "created_at", "user_id", "example", "last_regen_at", "last_reap_at", "managed", "default_bq_connection", "p4sa_name"] }),
 };
 
@@ -1626,6 +1720,7 @@ pub const CREATE_CONTENT_FAVORITE: &Operation = &Operation {
     path: "/content_favorite",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "ContentFavorite", writable: &["user_id", "content_metadata_id", "look", "dashboard", "lookml_dashboard"], read_only: &["id", "look_id", "dashboard_id", "board_id", "lookml_dashboard_id"] }),
 };
 
@@ -1637,6 +1732,7 @@ pub const CREATE_CONTENT_METADATA_ACCESS: &Operation = &Operation {
     params: &[
         Param { name: "send_boards_notification_email", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "ContentMetaGroupUser", writable: &[], read_only: &["can", "id", "content_metadata_id", "permission_type", "group_id", "user_id"] }),
 };
 
@@ -1649,6 +1745,7 @@ pub const CREATE_CONTINUOUS_INTEGRATION_RUN: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 201, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "CreateContinuousIntegrationRunRequest", writable: &["suite_id", "branch", "commit", "user_attributes"], read_only: &[] }),
 };
 
@@ -1660,6 +1757,7 @@ pub const CREATE_CONVERSATION: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Conversation", writable: &["name", "category", "sources", "agent_id", "deleted", "conversation_agent"], read_only: &["can", "id", "user_id", "created_at", "updated_at", "messages", "missing_agent", "studio_conversation_id"] }),
 };
 
@@ -1672,6 +1770,7 @@ pub const CREATE_CONVERSATION_MESSAGE: &Operation = &Operation {
         Param { name: "conversation_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "WriteConversationMessages", writable: &["messages"], read_only: &[] }),
 };
 
@@ -1682,6 +1781,7 @@ pub const CREATE_DASHBOARD: &Operation = &Operation {
     path: "/dashboards",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Dashboard", writable: &["description", "hidden", "model", "query_timezone", "refresh_interval", "folder", "title", "user_id", "slug", "preferred_viewer", "certification_metadata", "alert_sync_with_dashboard_filter_enabled", "chat_enabled", "background_color", "crossfilter_enabled", "deleted", "enable_viz_full_screen", "filters_bar_collapsed", "filters_location_top", "load_configuration", "lookml_link_id", "show_filters_bar", "show_title", "folder_id", "text_tile_text_color", "tile_background_color", "tile_text_color", "title_color", "appearance", "preserve_desktop_layout", "download_settings"], read_only: &["can", "content_favorite_id", "content_metadata_id", "id", "readonly", "refresh_interval_to_i", "created_at", "dashboard_elements", "dashboard_filters", "dashboard_layouts", "deleted_at", "deleter_id", "edit_uri", "favorite_count", "last_accessed_at", "last_viewed_at", "updated_at", "last_updater_id", "last_updater_name", "user_name", "view_count", "usage_count", "is_owner_disabled", "url"] }),
 };
 
@@ -1694,6 +1794,7 @@ pub const CREATE_DASHBOARD_ELEMENT: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "apply_filters", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "DashboardElement", writable: &["body_text", "dashboard_id", "dashboard_layout_id", "look", "look_id", "merge_result_id", "note_display", "note_state", "note_text", "query", "query_id", "filter_id", "refresh_interval", "result_maker", "result_maker_id", "subtitle_text", "title", "title_hidden", "title_text", "type", "rich_content_json", "extension_id", "aria_description", "certification_metadata"], read_only: &["can", "body_text_as_html", "edit_uri", "id", "lookml_link_id", "note_text_as_html", "refresh_interval_to_i", "alert_count", "title_text_as_html", "subtitle_text_as_html"] }),
 };
 
@@ -1709,6 +1810,7 @@ pub const CREATE_DASHBOARD_ELEMENT_RENDER_TASK: &Operation = &Operation {
         Param { name: "height", location: Location::Query, kind: Kind::Integer, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -1720,6 +1822,7 @@ pub const CREATE_DASHBOARD_FILTER: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "CreateDashboardFilter", writable: &["dashboard_id", "name", "title", "type", "default_value", "model", "explore", "dimension", "row", "listens_to_filters", "allow_multiple_values", "required", "ui_config"], read_only: &["id", "field"] }),
 };
 
@@ -1730,6 +1833,7 @@ pub const CREATE_DASHBOARD_FILTER_STATE: &Operation = &Operation {
     path: "/dashboard_filter_state",
     params: &[
     ],
+    statuses: &[200, 201, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -1740,6 +1844,7 @@ pub const CREATE_DASHBOARD_FROM_LOOKML: &Operation = &Operation {
     path: "/dashboards/from_lookml",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "DashboardLookml", writable: &["folder_id", "lookml"], read_only: &["dashboard_id"] }),
 };
 
@@ -1751,6 +1856,7 @@ pub const CREATE_DASHBOARD_LAYOUT: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "DashboardLayout", writable: &["dashboard_id", "type", "active", "column_width", "width", "label", "description", "order", "lookml_link_id"], read_only: &["can", "id", "deleted", "dashboard_title", "dashboard_layout_components"] }),
 };
 
@@ -1770,6 +1876,7 @@ pub const CREATE_DASHBOARD_RENDER_TASK: &Operation = &Operation {
         Param { name: "long_tables", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "theme", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "CreateDashboardRenderTask", writable: &["dashboard_filters", "dashboard_style", "tab_ids"], read_only: &[] }),
 };
 
@@ -1780,6 +1887,7 @@ pub const CREATE_DIGEST_EMAIL_SEND: &Operation = &Operation {
     path: "/digest_email_send",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -1790,6 +1898,7 @@ pub const CREATE_EMBED_SECRET: &Operation = &Operation {
     path: "/embed_config/secrets",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "EmbedSecret", writable: &["algorithm", "enabled", "secret_type"], read_only: &["created_at", "id", "secret", "user_id"] }),
 };
 
@@ -1800,6 +1909,7 @@ pub const CREATE_EMBED_URL_AS_ME: &Operation = &Operation {
     path: "/embed/token_url/me",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "EmbedParams", writable: &["target_url", "session_length", "force_logout_login"], read_only: &[] }),
 };
 
@@ -1810,6 +1920,7 @@ pub const CREATE_EMBED_USER: &Operation = &Operation {
     path: "/users/embed_user",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: Some(Body { schema: "CreateEmbedUserRequest", writable: &["external_user_id"], read_only: &[] }),
 };
 
@@ -1820,6 +1931,7 @@ pub const CREATE_EXTERNAL_OAUTH_APPLICATION: &Operation = &Operation {
     path: "/external_oauth_applications",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "ExternalOauthApplication", writable: &["name", "client_id", "client_secret", "tenant_id", "dialect_name", "bi_directional_data_access"], read_only: &["can", "id", "created_at"] }),
 };
 
@@ -1830,6 +1942,7 @@ pub const CREATE_FOLDER: &Operation = &Operation {
     path: "/folders",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "CreateFolder", writable: &["name", "parent_id"], read_only: &[] }),
 };
 
@@ -1841,6 +1954,7 @@ pub const CREATE_GIT_BRANCH: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "GitBranch", writable: &["name", "ref"], read_only: &["can", "remote", "remote_name", "error", "message", "owner_name", "readonly", "personal", "is_local", "is_remote", "is_production", "ahead_count", "behind_count", "commit_at", "remote_ref"] }),
 };
 
@@ -1852,6 +1966,7 @@ pub const CREATE_GIT_DEPLOY_KEY: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -1863,6 +1978,7 @@ pub const CREATE_GIT_DIAGNOSTIC_REPORT: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "GitDiagnosticReport", writable: &["project_type"], read_only: &["can", "id", "project_id", "user_id", "state", "status", "created_at", "updated_at", "issues"] }),
 };
 
@@ -1873,6 +1989,7 @@ pub const CREATE_GOLDEN_QUERY: &Operation = &Operation {
     path: "/golden_queries",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "GoldenQuery", writable: &["questions", "answer", "is_active"], read_only: &["can", "id", "query_id", "created_by_user_id", "last_updated_by_user_id", "created_at", "last_updated_at", "explore", "model", "fields", "filters", "sorts", "limit", "client_id"] }),
 };
 
@@ -1884,6 +2001,7 @@ pub const CREATE_GROUP: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Group", writable: &["can_add_to_content_metadata", "name"], read_only: &["can", "contains_current_user", "external_group_id", "externally_managed", "id", "include_by_default", "user_count"] }),
 };
 
@@ -1895,6 +2013,7 @@ pub const CREATE_INTEGRATION_HUB: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "IntegrationHub", writable: &["url", "authorization_token"], read_only: &["can", "id", "label", "official", "fetch_error_message", "has_authorization_token", "legal_agreement_signed", "legal_agreement_required", "legal_agreement_text"] }),
 };
 
@@ -1906,6 +2025,7 @@ pub const CREATE_LOOK: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "LookWithQuery", writable: &["title", "user_id", "certification_metadata", "deleted", "description", "is_run_on_load", "model", "public", "query_id", "folder", "folder_id", "query"], read_only: &["can", "content_metadata_id", "id", "content_favorite_id", "created_at", "deleted_at", "deleter_id", "embed_url", "excel_file_url", "favorite_count", "google_spreadsheet_formula", "image_embed_url", "last_accessed_at", "last_updater_id", "last_viewed_at", "public_slug", "public_url", "short_url", "updated_at", "user_name", "view_count", "usage_count", "is_owner_disabled", "url"] }),
 };
 
@@ -1916,6 +2036,7 @@ pub const CREATE_LOOKML_MODEL: &Operation = &Operation {
     path: "/lookml_models",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "LookmlModel", writable: &["allowed_db_connection_names", "name", "project_name", "unlimited_db_connections"], read_only: &["can", "explores", "has_content", "label"] }),
 };
 
@@ -1931,6 +2052,7 @@ pub const CREATE_LOOK_RENDER_TASK: &Operation = &Operation {
         Param { name: "height", location: Location::Query, kind: Kind::Integer, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -1942,6 +2064,7 @@ pub const CREATE_MERGE_QUERY: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "MergeQuery", writable: &["column_limit", "dynamic_fields", "pivots", "sorts", "source_queries", "total", "limit", "vis_config"], read_only: &["can", "id", "result_maker_id"] }),
 };
 
@@ -1952,6 +2075,7 @@ pub const CREATE_MODEL_SET: &Operation = &Operation {
     path: "/model_sets",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "ModelSet", writable: &["models", "name"], read_only: &["can", "all_access", "built_in", "id", "url"] }),
 };
 
@@ -1962,6 +2086,7 @@ pub const CREATE_OAUTH_APPLICATION_USER_STATE: &Operation = &Operation {
     path: "/external_oauth_applications/user_state",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "CreateOAuthApplicationUserStateRequest", writable: &["user_id", "oauth_application_id", "access_token", "access_token_expires_at", "refresh_token", "refresh_token_expires_at"], read_only: &[] }),
 };
 
@@ -1972,6 +2097,7 @@ pub const CREATE_OIDC_TEST_CONFIG: &Operation = &Operation {
     path: "/oidc_test_configs",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "OIDCConfig", writable: &["alternate_email_login_allowed", "audience", "auth_requires_role", "authorization_endpoint", "default_new_user_group_ids", "default_new_user_role_ids", "enabled", "groups_attribute", "groups_with_role_ids", "identifier", "issuer", "new_user_migration_types", "scopes", "secret", "set_roles_from_groups", "token_endpoint", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "user_attributes_with_ids", "userinfo_endpoint", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "default_new_user_groups", "default_new_user_roles", "groups", "modified_at", "modified_by", "test_slug", "user_attributes", "url"] }),
 };
 
@@ -1982,6 +2108,7 @@ pub const CREATE_PERMISSION_SET: &Operation = &Operation {
     path: "/permission_sets",
     params: &[
     ],
+    statuses: &[200, 400, 404, 405, 409, 422, 429],
     body: Some(Body { schema: "PermissionSet", writable: &["name", "permissions"], read_only: &["can", "all_access", "built_in", "id", "url"] }),
 };
 
@@ -1992,6 +2119,7 @@ pub const CREATE_PROJECT: &Operation = &Operation {
     path: "/projects",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Project", writable: &["name", "git_remote_url", "git_username", "git_password", "git_production_branch_name", "use_git_cookie_auth", "git_username_user_attribute", "git_password_user_attribute", "git_service_name", "git_application_server_http_port", "git_application_server_http_scheme", "deploy_secret", "unset_deploy_secret", "pull_request_mode", "validation_required", "git_release_mgmt_enabled", "allow_warnings", "dependency_status"], read_only: &["can", "id", "uses_git", "is_git_dev_locked", "is_example", "has_production_counterpart"] }),
 };
 
@@ -2003,6 +2131,7 @@ pub const CREATE_QUERY: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Query", writable: &["model", "view", "fields", "pivots", "fill_fields", "filters", "filter_expression", "sorts", "limit", "column_limit", "total", "row_total", "subtotals", "vis_config", "filter_config", "visible_ui_sections", "dynamic_fields", "client_id", "query_timezone"], read_only: &["can", "id", "slug", "share_url", "expanded_share_url", "url", "has_table_calculations"] }),
 };
 
@@ -2018,6 +2147,7 @@ pub const CREATE_QUERY_RENDER_TASK: &Operation = &Operation {
         Param { name: "height", location: Location::Query, kind: Kind::Integer, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -2039,6 +2169,7 @@ pub const CREATE_QUERY_TASK: &Operation = &Operation {
         Param { name: "server_table_calcs", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "CreateQueryTask", writable: &["query_id", "result_format", "source", "deferred", "look_id", "dashboard_id"], read_only: &["can"] }),
 };
 
@@ -2049,6 +2180,7 @@ pub const CREATE_ROLE: &Operation = &Operation {
     path: "/roles",
     params: &[
     ],
+    statuses: &[200, 400, 404, 405, 409, 422, 429],
     body: Some(Body { schema: "Role", writable: &["name", "permission_set", "permission_set_id", "model_set", "model_set_id"], read_only: &["can", "id", "internal", "url", "users_url"] }),
 };
 
@@ -2059,6 +2191,7 @@ pub const CREATE_SAML_TEST_CONFIG: &Operation = &Operation {
     path: "/saml_test_configs",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "SamlConfig", writable: &["enabled", "idp_cert", "idp_cert_multi", "multi_certs_supported", "idp_url", "idp_issuer", "idp_audience", "allowed_clock_drift", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "new_user_migration_types", "alternate_email_login_allowed", "default_new_user_role_ids", "default_new_user_group_ids", "set_roles_from_groups", "groups_attribute", "groups_with_role_ids", "auth_requires_role", "user_attributes_with_ids", "groups_finder_type", "groups_member_value", "bypass_login_page", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "test_slug", "modified_at", "modified_by", "default_new_user_roles", "default_new_user_groups", "groups", "user_attributes", "url"] }),
 };
 
@@ -2069,6 +2202,7 @@ pub const CREATE_SCHEDULED_PLAN: &Operation = &Operation {
     path: "/scheduled_plans",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "ScheduledPlan", writable: &["name", "user_id", "run_as_recipient", "enabled", "look_id", "dashboard_id", "lookml_dashboard_id", "filters_string", "dashboard_filters", "require_results", "require_no_results", "require_change", "send_all_results", "crontab", "datagroup", "timezone", "scheduled_plan_destination", "run_once", "include_links", "include_dashboard_summary", "custom_url_base", "custom_url_params", "custom_url_label", "show_custom_url", "pdf_paper_size", "pdf_landscape", "embed", "color_theme", "long_tables", "pdf_page_breaks", "tab_ids", "inline_table_width", "query_id", "user"], read_only: &["id", "created_at", "updated_at", "title", "next_run_at", "last_run_at", "can"] }),
 };
 
@@ -2080,6 +2214,7 @@ pub const CREATE_SERVICE_ACCOUNT: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "ServiceAccount", writable: &["service_account_name", "is_disabled"], read_only: &["can", "id", "is_service_account", "group_ids", "role_ids", "credentials_api3", "created_at", "url"] }),
 };
 
@@ -2090,6 +2225,7 @@ pub const CREATE_SQL_INTERFACE_QUERY: &Operation = &Operation {
     path: "/sql_interface_queries",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429, 500],
     body: Some(Body { schema: "SqlInterfaceQueryCreate", writable: &["sql", "jdbc_client"], read_only: &["can"] }),
 };
 
@@ -2100,6 +2236,7 @@ pub const CREATE_SQL_QUERY: &Operation = &Operation {
     path: "/sql_queries",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "SqlQueryCreate", writable: &["connection_name", "connection_id", "model_name", "sql", "vis_config"], read_only: &[] }),
 };
 
@@ -2110,6 +2247,7 @@ pub const CREATE_SSH_SERVER: &Operation = &Operation {
     path: "/ssh_servers",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "SshServer", writable: &["ssh_server_name", "ssh_server_host", "ssh_server_port", "ssh_server_user"], read_only: &["ssh_server_id", "finger_print", "sha_finger_print", "public_key", "status"] }),
 };
 
@@ -2120,6 +2258,7 @@ pub const CREATE_SSH_TUNNEL: &Operation = &Operation {
     path: "/ssh_tunnels",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "SshTunnel", writable: &["ssh_server_id", "local_host_port", "database_host", "database_port"], read_only: &["tunnel_id", "ssh_server_name", "ssh_server_host", "ssh_server_port", "ssh_server_user", "last_attempt", "status"] }),
 };
 
@@ -2130,6 +2269,7 @@ pub const CREATE_SSO_EMBED_URL: &Operation = &Operation {
     path: "/embed/sso_url",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "EmbedSsoParams", writable: &["target_url", "session_length", "force_logout_login", "external_user_id", "first_name", "last_name", "user_timezone", "permissions", "models", "group_ids", "external_group_id", "user_attributes", "secret_id", "embed_domain"], read_only: &[] }),
 };
 
@@ -2140,6 +2280,7 @@ pub const CREATE_THEME: &Operation = &Operation {
     path: "/themes",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Theme", writable: &["begin_at", "end_at", "name", "settings"], read_only: &["can", "id"] }),
 };
 
@@ -2151,6 +2292,7 @@ pub const CREATE_USER: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "User", writable: &["credentials_email", "credentials_google", "credentials_ldap", "credentials_looker_openid", "credentials_oidc", "credentials_saml", "credentials_totp", "credentials_workforce", "first_name", "home_folder_id", "is_disabled", "last_name", "locale", "models_dir_validated", "ui_state", "can_manage_api3_creds"], read_only: &["can", "avatar_url", "avatar_url_without_sizing", "credentials_api3", "credentials_embed", "display_name", "email", "embed_group_space_id", "group_ids", "id", "looker_versions", "personal_folder_id", "presumed_looker_employee", "role_ids", "sessions", "verified_looker_employee", "roles_externally_managed", "allow_direct_roles", "allow_normal_group_membership", "allow_roles_from_normal_groups", "embed_group_folder_id", "is_iam_admin", "is_service_account", "service_account_name", "url"] }),
 };
 
@@ -2162,6 +2304,7 @@ pub const CREATE_USER_ATTRIBUTE: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "UserAttribute", writable: &["name", "label", "type", "default_value", "value_is_hidden", "user_can_view", "user_can_edit", "hidden_value_domain_whitelist", "needed_for_ci_run", "value_for_ci_run"], read_only: &["can", "id", "is_system", "is_permanent"] }),
 };
 
@@ -2174,6 +2317,7 @@ pub const CREATE_USER_CREDENTIALS_API3: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: None,
 };
 
@@ -2186,6 +2330,7 @@ pub const CREATE_USER_CREDENTIALS_EMAIL: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "CredentialsEmail", writable: &["email", "forced_password_reset_at_next_login"], read_only: &["can", "created_at", "user_id", "is_disabled", "logged_in_at", "password_reset_url", "account_setup_url", "password_reset_url_expired", "account_setup_url_expired", "type", "url", "user_url"] }),
 };
 
@@ -2199,6 +2344,7 @@ pub const CREATE_USER_CREDENTIALS_EMAIL_PASSWORD_RESET: &Operation = &Operation 
         Param { name: "expires", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2211,6 +2357,7 @@ pub const CREATE_USER_CREDENTIALS_TOTP: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "CredentialsTotp", writable: &[], read_only: &["can", "created_at", "is_disabled", "type", "verified", "url"] }),
 };
 
@@ -2221,6 +2368,7 @@ pub const CUSTOM_WELCOME_EMAIL: &Operation = &Operation {
     path: "/custom_welcome_email",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2233,6 +2381,7 @@ pub const DASHBOARD: &Operation = &Operation {
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2244,6 +2393,7 @@ pub const DASHBOARD_AGGREGATE_TABLE_LOOKML: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2256,6 +2406,7 @@ pub const DASHBOARD_DASHBOARD_ELEMENTS: &Operation = &Operation {
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2268,6 +2419,7 @@ pub const DASHBOARD_DASHBOARD_FILTERS: &Operation = &Operation {
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2280,6 +2432,7 @@ pub const DASHBOARD_DASHBOARD_LAYOUTS: &Operation = &Operation {
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2292,6 +2445,7 @@ pub const DASHBOARD_ELEMENT: &Operation = &Operation {
         Param { name: "dashboard_element_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2304,6 +2458,7 @@ pub const DASHBOARD_FILTER: &Operation = &Operation {
         Param { name: "dashboard_filter_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2315,6 +2470,7 @@ pub const DASHBOARD_FILTER_STATE: &Operation = &Operation {
     params: &[
         Param { name: "guid", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2327,6 +2483,7 @@ pub const DASHBOARD_LAYOUT: &Operation = &Operation {
         Param { name: "dashboard_layout_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2339,6 +2496,7 @@ pub const DASHBOARD_LAYOUT_COMPONENT: &Operation = &Operation {
         Param { name: "dashboard_layout_component_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2351,6 +2509,7 @@ pub const DASHBOARD_LAYOUT_DASHBOARD_LAYOUT_COMPONENTS: &Operation = &Operation 
         Param { name: "dashboard_layout_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2362,6 +2521,7 @@ pub const DASHBOARD_LOOKML: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2373,6 +2533,7 @@ pub const DATAGROUP: &Operation = &Operation {
     params: &[
         Param { name: "datagroup_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2386,6 +2547,7 @@ pub const DEACTIVATE_APP_USER: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2396,6 +2558,7 @@ pub const DEFAULT_COLOR_COLLECTION: &Operation = &Operation {
     path: "/color_collections/default",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2407,6 +2570,7 @@ pub const DEFAULT_THEME: &Operation = &Operation {
     params: &[
         Param { name: "ts", location: Location::Query, kind: Kind::DateTime, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -2419,6 +2583,7 @@ pub const DEFAULT_THEME_BY_TYPE: &Operation = &Operation {
         Param { name: "ts", location: Location::Query, kind: Kind::DateTime, required: false },
         Param { name: "theme_type", location: Location::Query, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -2431,6 +2596,7 @@ pub const DELETE_AGENT: &Operation = &Operation {
         Param { name: "id", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2442,6 +2608,7 @@ pub const DELETE_ALERT: &Operation = &Operation {
     params: &[
         Param { name: "alert_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2454,6 +2621,7 @@ pub const DELETE_ARTIFACT: &Operation = &Operation {
         Param { name: "namespace", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "key", location: Location::Query, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2465,6 +2633,7 @@ pub const DELETE_BOARD: &Operation = &Operation {
     params: &[
         Param { name: "board_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2476,6 +2645,7 @@ pub const DELETE_BOARD_ITEM: &Operation = &Operation {
     params: &[
         Param { name: "board_item_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2487,6 +2657,7 @@ pub const DELETE_BOARD_SECTION: &Operation = &Operation {
     params: &[
         Param { name: "board_section_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2498,6 +2669,7 @@ pub const DELETE_COLOR_COLLECTION: &Operation = &Operation {
     params: &[
         Param { name: "collection_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2509,6 +2681,7 @@ pub const DELETE_CONNECTION: &Operation = &Operation {
     params: &[
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2521,6 +2694,7 @@ pub const DELETE_CONNECTION_OVERRIDE: &Operation = &Operation {
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "override_context", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -2532,6 +2706,7 @@ pub const DELETE_CONTENT_FAVORITE: &Operation = &Operation {
     params: &[
         Param { name: "content_favorite_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2543,6 +2718,7 @@ pub const DELETE_CONTENT_METADATA_ACCESS: &Operation = &Operation {
     params: &[
         Param { name: "content_metadata_access_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2555,6 +2731,7 @@ pub const DELETE_CONVERSATION: &Operation = &Operation {
         Param { name: "id", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2568,6 +2745,7 @@ pub const DELETE_CONVERSATION_MESSAGE: &Operation = &Operation {
         Param { name: "id", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2579,6 +2757,7 @@ pub const DELETE_DASHBOARD: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 405, 429],
     body: None,
 };
 
@@ -2590,6 +2769,7 @@ pub const DELETE_DASHBOARD_ELEMENT: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_element_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2601,6 +2781,7 @@ pub const DELETE_DASHBOARD_FILTER: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_filter_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2612,6 +2793,7 @@ pub const DELETE_DASHBOARD_LAYOUT: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_layout_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -2623,6 +2805,7 @@ pub const DELETE_EMBED_COOKIELESS_SESSION: &Operation = &Operation {
     params: &[
         Param { name: "session_reference_token", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -2634,6 +2817,7 @@ pub const DELETE_EMBED_SECRET: &Operation = &Operation {
     params: &[
         Param { name: "embed_secret_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2645,6 +2829,7 @@ pub const DELETE_EXTERNAL_OAUTH_APPLICATION: &Operation = &Operation {
     params: &[
         Param { name: "client_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2656,6 +2841,7 @@ pub const DELETE_FOLDER: &Operation = &Operation {
     params: &[
         Param { name: "folder_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -2668,6 +2854,7 @@ pub const DELETE_GIT_BRANCH: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "branch_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2679,6 +2866,7 @@ pub const DELETE_GOLDEN_QUERY: &Operation = &Operation {
     params: &[
         Param { name: "golden_query_id", location: Location::Path, kind: Kind::Integer, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2690,6 +2878,7 @@ pub const DELETE_GROUP: &Operation = &Operation {
     params: &[
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2702,6 +2891,7 @@ pub const DELETE_GROUP_FROM_GROUP: &Operation = &Operation {
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "deleting_group_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2714,6 +2904,7 @@ pub const DELETE_GROUP_USER: &Operation = &Operation {
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2725,6 +2916,7 @@ pub const DELETE_INTEGRATION_HUB: &Operation = &Operation {
     params: &[
         Param { name: "integration_hub_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2736,6 +2928,7 @@ pub const DELETE_LOOK: &Operation = &Operation {
     params: &[
         Param { name: "look_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2747,6 +2940,7 @@ pub const DELETE_LOOKML_MODEL: &Operation = &Operation {
     params: &[
         Param { name: "lookml_model_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2758,6 +2952,7 @@ pub const DELETE_MODEL_SET: &Operation = &Operation {
     params: &[
         Param { name: "model_set_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 405, 429],
     body: None,
 };
 
@@ -2769,6 +2964,7 @@ pub const DELETE_OAUTH_CLIENT_APP: &Operation = &Operation {
     params: &[
         Param { name: "client_guid", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2780,6 +2976,7 @@ pub const DELETE_OIDC_TEST_CONFIG: &Operation = &Operation {
     params: &[
         Param { name: "test_slug", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2791,6 +2988,7 @@ pub const DELETE_PERMISSION_SET: &Operation = &Operation {
     params: &[
         Param { name: "permission_set_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 405, 429],
     body: None,
 };
 
@@ -2803,6 +3001,7 @@ pub const DELETE_REPOSITORY_CREDENTIAL: &Operation = &Operation {
         Param { name: "root_project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "credential_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2814,6 +3013,7 @@ pub const DELETE_ROLE: &Operation = &Operation {
     params: &[
         Param { name: "role_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 405, 429],
     body: None,
 };
 
@@ -2825,6 +3025,7 @@ pub const DELETE_SAML_TEST_CONFIG: &Operation = &Operation {
     params: &[
         Param { name: "test_slug", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2836,6 +3037,7 @@ pub const DELETE_SCHEDULED_PLAN: &Operation = &Operation {
     params: &[
         Param { name: "scheduled_plan_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2847,6 +3049,7 @@ pub const DELETE_SERVICE_ACCOUNT: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2858,6 +3061,7 @@ pub const DELETE_SSH_SERVER: &Operation = &Operation {
     params: &[
         Param { name: "ssh_server_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2869,6 +3073,7 @@ pub const DELETE_SSH_TUNNEL: &Operation = &Operation {
     params: &[
         Param { name: "ssh_tunnel_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2880,6 +3085,7 @@ pub const DELETE_SUPPORT_ACCESS_ALLOWLIST_ENTRY: &Operation = &Operation {
     params: &[
         Param { name: "entry_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2891,6 +3097,7 @@ pub const DELETE_THEME: &Operation = &Operation {
     params: &[
         Param { name: "theme_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2902,6 +3109,7 @@ pub const DELETE_USER: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2913,6 +3121,7 @@ pub const DELETE_USER_ATTRIBUTE: &Operation = &Operation {
     params: &[
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -2925,6 +3134,7 @@ pub const DELETE_USER_ATTRIBUTE_GROUP_VALUE: &Operation = &Operation {
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2937,6 +3147,7 @@ pub const DELETE_USER_ATTRIBUTE_USER_VALUE: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2949,6 +3160,7 @@ pub const DELETE_USER_CREDENTIALS_API3: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "credentials_api3_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2960,6 +3172,7 @@ pub const DELETE_USER_CREDENTIALS_EMAIL: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2972,6 +3185,7 @@ pub const DELETE_USER_CREDENTIALS_EMBED: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "credentials_embed_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2983,6 +3197,7 @@ pub const DELETE_USER_CREDENTIALS_GOOGLE: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -2994,6 +3209,7 @@ pub const DELETE_USER_CREDENTIALS_LDAP: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3005,6 +3221,7 @@ pub const DELETE_USER_CREDENTIALS_LOOKER_OPENID: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3016,6 +3233,7 @@ pub const DELETE_USER_CREDENTIALS_OIDC: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3027,6 +3245,7 @@ pub const DELETE_USER_CREDENTIALS_SAML: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3038,6 +3257,7 @@ pub const DELETE_USER_CREDENTIALS_TOTP: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3049,6 +3269,7 @@ pub const DELETE_USER_LOGIN_LOCKOUT: &Operation = &Operation {
     params: &[
         Param { name: "key", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -3061,6 +3282,7 @@ pub const DELETE_USER_SESSION: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "session_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3074,6 +3296,7 @@ pub const DEPLOY_REF_TO_PRODUCTION: &Operation = &Operation {
         Param { name: "branch", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "ref", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3085,6 +3308,7 @@ pub const DEPLOY_TO_PRODUCTION: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3096,6 +3320,7 @@ pub const DEREGISTER_MOBILE_DEVICE: &Operation = &Operation {
     params: &[
         Param { name: "device_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -3106,6 +3331,7 @@ pub const DIGEST_EMAILS_ENABLED: &Operation = &Operation {
     path: "/digest_emails_enabled",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3116,6 +3342,7 @@ pub const DISABLE_SUPPORT_ACCESS: &Operation = &Operation {
     path: "/support_access/disable",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3126,6 +3353,7 @@ pub const ENABLE_SUPPORT_ACCESS: &Operation = &Operation {
     path: "/support_access/enable",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "SupportAccessEnable", writable: &["duration_in_seconds"], read_only: &[] }),
 };
 
@@ -3138,6 +3366,7 @@ pub const ENQUEUE_ALERT: &Operation = &Operation {
         Param { name: "alert_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "force", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[204, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3148,6 +3377,7 @@ pub const FETCH_AND_PARSE_SAML_IDP_METADATA: &Operation = &Operation {
     path: "/fetch_and_parse_saml_idp_metadata",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3159,6 +3389,7 @@ pub const FETCH_INTEGRATION_FORM: &Operation = &Operation {
     params: &[
         Param { name: "integration_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3169,6 +3400,7 @@ pub const FETCH_REMOTE_DATA_ACTION_FORM: &Operation = &Operation {
     path: "/data_actions/form",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3181,6 +3413,7 @@ pub const FIND_GIT_BRANCH: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "branch_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3193,6 +3426,7 @@ pub const FOLDER: &Operation = &Operation {
         Param { name: "folder_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3205,6 +3439,7 @@ pub const FOLDER_ANCESTORS: &Operation = &Operation {
         Param { name: "folder_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3222,6 +3457,7 @@ pub const FOLDER_CHILDREN: &Operation = &Operation {
         Param { name: "offset", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3236,6 +3472,7 @@ pub const FOLDER_CHILDREN_SEARCH: &Operation = &Operation {
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "name", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3248,6 +3485,7 @@ pub const FOLDER_DASHBOARDS: &Operation = &Operation {
         Param { name: "folder_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3260,6 +3498,7 @@ pub const FOLDER_LOOKS: &Operation = &Operation {
         Param { name: "folder_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3272,6 +3511,7 @@ pub const FOLDER_PARENT: &Operation = &Operation {
         Param { name: "folder_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3283,6 +3523,7 @@ pub const FOLLOW_ALERT: &Operation = &Operation {
     params: &[
         Param { name: "alert_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -3293,6 +3534,7 @@ pub const FORCE_PASSWORD_RESET_AT_NEXT_LOGIN_FOR_ALL_USERS: &Operation = &Operat
     path: "/password_config/force_password_reset_at_next_login_for_all_users",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -3303,6 +3545,7 @@ pub const GENERATE_TOKENS_FOR_COOKIELESS_SESSION: &Operation = &Operation {
     path: "/embed/cookieless_session/generate_tokens",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "EmbedCookielessSessionGenerateTokens", writable: &["session_reference_token", "navigation_token", "api_token"], read_only: &[] }),
 };
 
@@ -3315,6 +3558,7 @@ pub const GET_AGENT: &Operation = &Operation {
         Param { name: "agent_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3326,6 +3570,7 @@ pub const GET_ALERT: &Operation = &Operation {
     params: &[
         Param { name: "alert_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3337,6 +3582,7 @@ pub const GET_ALL_REPOSITORY_CREDENTIALS: &Operation = &Operation {
     params: &[
         Param { name: "root_project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3350,6 +3596,7 @@ pub const GET_CI_RUN: &Operation = &Operation {
         Param { name: "run_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3363,6 +3610,7 @@ pub const GET_CONTINUOUS_INTEGRATION_RUN: &Operation = &Operation {
         Param { name: "run_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3375,6 +3623,7 @@ pub const GET_CONVERSATION: &Operation = &Operation {
         Param { name: "conversation_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3388,6 +3637,7 @@ pub const GET_CONVERSATION_MESSAGE: &Operation = &Operation {
         Param { name: "message_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3400,6 +3650,7 @@ pub const GET_GIT_DIAGNOSTIC_REPORT: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "report_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3412,6 +3663,7 @@ pub const GET_INTEGRATION_HUB_HEALTH: &Operation = &Operation {
         Param { name: "integration_hub_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3423,6 +3675,7 @@ pub const GET_MODEL: &Operation = &Operation {
     params: &[
         Param { name: "model_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3434,6 +3687,7 @@ pub const GET_SELF_SERVICE_MODEL_ALLOWED_CONNECTIONS: &Operation = &Operation {
     params: &[
         Param { name: "google_sheets", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3445,6 +3699,7 @@ pub const GET_SELF_SERVICE_MODEL_LOOKML: &Operation = &Operation {
     params: &[
         Param { name: "model_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3456,6 +3711,7 @@ pub const GET_SETTING: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3467,6 +3723,7 @@ pub const GET_SUPPORT_ACCESS_ALLOWLIST_ENTRIES: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3478,6 +3735,7 @@ pub const GIT_BRANCH: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3489,6 +3747,7 @@ pub const GIT_DEPLOY_KEY: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3502,6 +3761,7 @@ pub const GRAPH_DERIVED_TABLES_FOR_MODEL: &Operation = &Operation {
         Param { name: "format", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "color", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3515,6 +3775,7 @@ pub const GRAPH_DERIVED_TABLES_FOR_VIEW: &Operation = &Operation {
         Param { name: "models", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "workspace", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3527,6 +3788,7 @@ pub const GROUP: &Operation = &Operation {
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3537,6 +3799,7 @@ pub const IMPORT_DASHBOARD_FROM_LOOKML: &Operation = &Operation {
     path: "/dashboards/lookml",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "DashboardLookml", writable: &["folder_id", "lookml"], read_only: &["dashboard_id"] }),
 };
 
@@ -3550,6 +3813,7 @@ pub const IMPORT_LOOKML_DASHBOARD: &Operation = &Operation {
         Param { name: "space_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "raw_locale", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 201, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Dashboard", writable: &["description", "hidden", "model", "query_timezone", "refresh_interval", "folder", "title", "user_id", "slug", "preferred_viewer", "certification_metadata", "alert_sync_with_dashboard_filter_enabled", "chat_enabled", "background_color", "crossfilter_enabled", "deleted", "enable_viz_full_screen", "filters_bar_collapsed", "filters_location_top", "load_configuration", "lookml_link_id", "show_filters_bar", "show_title", "folder_id", "text_tile_text_color", "tile_background_color", "tile_text_color", "title_color", "appearance", "preserve_desktop_layout", "download_settings"], read_only: &["can", "content_favorite_id", "content_metadata_id", "id", "readonly", "refresh_interval_to_i", "created_at", "dashboard_elements", "dashboard_filters", "dashboard_layouts", "deleted_at", "deleter_id", "edit_uri", "favorite_count", "last_accessed_at", "last_viewed_at", "updated_at", "last_updater_id", "last_updater_name", "user_name", "view_count", "usage_count", "is_owner_disabled", "url"] }),
 };
 
@@ -3562,6 +3826,7 @@ pub const INTEGRATION: &Operation = &Operation {
         Param { name: "integration_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3574,6 +3839,7 @@ pub const INTEGRATION_HUB: &Operation = &Operation {
         Param { name: "integration_hub_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3584,6 +3850,7 @@ pub const INTERNAL_HELP_RESOURCES: &Operation = &Operation {
     path: "/internal_help_resources_enabled",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3594,6 +3861,7 @@ pub const INTERNAL_HELP_RESOURCES_CONTENT: &Operation = &Operation {
     path: "/internal_help_resources_content",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3605,6 +3873,7 @@ pub const INVALIDATE_TOKENS: &Operation = &Operation {
     params: &[
         Param { name: "client_guid", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -3616,6 +3885,7 @@ pub const KILL_QUERY: &Operation = &Operation {
     params: &[
         Param { name: "query_task_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3626,6 +3896,7 @@ pub const LDAP_CONFIG: &Operation = &Operation {
     path: "/ldap_config",
     params: &[
     ],
+    statuses: &[200, 403, 404, 429],
     body: None,
 };
 
@@ -3637,6 +3908,7 @@ pub const LEGACY_FEATURE: &Operation = &Operation {
     params: &[
         Param { name: "legacy_feature_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3649,6 +3921,7 @@ pub const LOCK_ALL: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3661,6 +3934,7 @@ pub const LOGIN: &Operation = &Operation {
         Param { name: "client_id", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "client_secret", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3672,6 +3946,7 @@ pub const LOGIN_USER: &Operation = &Operation {
     params: &[
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3682,6 +3957,7 @@ pub const LOGOUT: &Operation = &Operation {
     path: "/logout",
     params: &[
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -3694,6 +3970,7 @@ pub const LOOK: &Operation = &Operation {
         Param { name: "look_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3706,6 +3983,7 @@ pub const LOOKML_MODEL: &Operation = &Operation {
         Param { name: "lookml_model_name", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3720,6 +3998,7 @@ pub const LOOKML_MODEL_EXPLORE: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "add_drills_metadata", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3731,6 +4010,7 @@ pub const MANIFEST: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3742,6 +4022,7 @@ pub const ME: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 404, 429],
     body: None,
 };
 
@@ -3754,6 +4035,7 @@ pub const MERGE_QUERY: &Operation = &Operation {
         Param { name: "merge_query_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3764,6 +4046,7 @@ pub const MOBILE_SETTINGS: &Operation = &Operation {
     path: "/mobile/settings",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3779,6 +4062,7 @@ pub const MODEL_FIELDNAME_SUGGESTIONS: &Operation = &Operation {
         Param { name: "term", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "filters", location: Location::Query, kind: Kind::Object, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3791,6 +4075,7 @@ pub const MODEL_SET: &Operation = &Operation {
         Param { name: "model_set_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3803,6 +4088,7 @@ pub const MOVE_DASHBOARD: &Operation = &Operation {
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "folder_id", location: Location::Query, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 201, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3815,6 +4101,7 @@ pub const MOVE_LOOK: &Operation = &Operation {
         Param { name: "look_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "folder_id", location: Location::Query, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 201, 400, 404, 422, 429],
     body: None,
 };
 
@@ -3827,6 +4114,7 @@ pub const OAUTH_CLIENT_APP: &Operation = &Operation {
         Param { name: "client_guid", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3837,6 +4125,7 @@ pub const OIDC_CONFIG: &Operation = &Operation {
     path: "/oidc_config",
     params: &[
     ],
+    statuses: &[200, 403, 404, 429],
     body: None,
 };
 
@@ -3848,6 +4137,7 @@ pub const OIDC_TEST_CONFIG: &Operation = &Operation {
     params: &[
         Param { name: "test_slug", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 403, 404, 429],
     body: None,
 };
 
@@ -3858,6 +4148,7 @@ pub const PARSE_SAML_IDP_METADATA: &Operation = &Operation {
     path: "/parse_saml_idp_metadata",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3868,6 +4159,7 @@ pub const PASSWORD_CONFIG: &Operation = &Operation {
     path: "/password_config",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3878,6 +4170,7 @@ pub const PERFORM_DATA_ACTION: &Operation = &Operation {
     path: "/data_actions",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: Some(Body { schema: "DataActionRequest", writable: &["action", "form_values"], read_only: &[] }),
 };
 
@@ -3890,6 +4183,7 @@ pub const PERMISSION_SET: &Operation = &Operation {
         Param { name: "permission_set_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3902,6 +4196,7 @@ pub const PROJECT: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3915,6 +4210,7 @@ pub const PROJECT_FILE: &Operation = &Operation {
         Param { name: "file_id", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3927,6 +4223,7 @@ pub const PROJECT_VALIDATION_RESULTS: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 204, 400, 404, 429],
     body: None,
 };
 
@@ -3939,6 +4236,7 @@ pub const PROJECT_WORKSPACE: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3949,6 +4247,7 @@ pub const PUBLIC_EGRESS_IP_ADDRESSES: &Operation = &Operation {
     path: "/public_egress_ip_addresses",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -3960,6 +4259,7 @@ pub const PURGE_ARTIFACTS: &Operation = &Operation {
     params: &[
         Param { name: "namespace", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -3972,6 +4272,7 @@ pub const QUERY: &Operation = &Operation {
         Param { name: "query_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3984,6 +4285,7 @@ pub const QUERY_FOR_SLUG: &Operation = &Operation {
         Param { name: "slug", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -3996,6 +4298,7 @@ pub const QUERY_TASK: &Operation = &Operation {
         Param { name: "query_task_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4007,6 +4310,7 @@ pub const QUERY_TASK_MULTI_RESULTS: &Operation = &Operation {
     params: &[
         Param { name: "query_task_ids", location: Location::Query, kind: Kind::StringList, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4018,6 +4322,7 @@ pub const QUERY_TASK_RESULTS: &Operation = &Operation {
     params: &[
         Param { name: "query_task_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 202, 400, 404, 429],
     body: None,
 };
 
@@ -4029,6 +4334,7 @@ pub const READ_ALERT_NOTIFICATION: &Operation = &Operation {
     params: &[
         Param { name: "alert_notification_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4039,6 +4345,7 @@ pub const REGISTER_MOBILE_DEVICE: &Operation = &Operation {
     path: "/mobile/device",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "MobileToken", writable: &["device_token", "device_type"], read_only: &["id"] }),
 };
 
@@ -4051,6 +4358,7 @@ pub const REGISTER_OAUTH_CLIENT_APP: &Operation = &Operation {
         Param { name: "client_guid", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "OauthClientApp", writable: &["redirect_uri", "display_name", "description", "enabled", "group_id"], read_only: &["can", "client_guid", "tokens_invalid_before", "activated_users"] }),
 };
 
@@ -4063,6 +4371,7 @@ pub const RENDER_TASK: &Operation = &Operation {
         Param { name: "render_task_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4074,6 +4383,7 @@ pub const RENDER_TASK_RESULTS: &Operation = &Operation {
     params: &[
         Param { name: "render_task_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 202, 400, 404, 429],
     body: None,
 };
 
@@ -4086,6 +4396,7 @@ pub const REPAIR_GIT_DIAGNOSTIC_REPORT: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "report_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "GitDiagnosticReport", writable: &["project_type"], read_only: &["can", "id", "project_id", "user_id", "state", "status", "created_at", "updated_at", "issues"] }),
 };
 
@@ -4097,6 +4408,7 @@ pub const RESET_PROJECT_TO_PRODUCTION: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4108,6 +4420,7 @@ pub const RESET_PROJECT_TO_REMOTE: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 204, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4119,6 +4432,7 @@ pub const ROLE: &Operation = &Operation {
     params: &[
         Param { name: "role_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4131,6 +4445,7 @@ pub const ROLE_GROUPS: &Operation = &Operation {
         Param { name: "role_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4144,6 +4459,7 @@ pub const ROLE_USERS: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "direct_association_only", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4158,6 +4474,7 @@ pub const RUN_GIT_CONNECTION_TEST: &Operation = &Operation {
         Param { name: "remote_url", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "use_production", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4181,6 +4498,7 @@ pub const RUN_INLINE_QUERY: &Operation = &Operation {
         Param { name: "rebuild_pdts", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "server_table_calcs", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "Query", writable: &["model", "view", "fields", "pivots", "fill_fields", "filters", "filter_expression", "sorts", "limit", "column_limit", "total", "row_total", "subtotals", "vis_config", "filter_config", "visible_ui_sections", "dynamic_fields", "client_id", "query_timezone"], read_only: &["can", "id", "slug", "share_url", "expanded_share_url", "url", "has_table_calculations"] }),
 };
 
@@ -4191,6 +4509,7 @@ pub const RUN_KEY_DRIVER_ANALYSIS: &Operation = &Operation {
     path: "/internal/kda/analyze",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "KdaRequestPayload", writable: &["data_source", "contribution_metric", "dimensions", "base_filters", "baseline_filters", "breach_filters"], read_only: &[] }),
 };
 
@@ -4215,6 +4534,7 @@ pub const RUN_LOOK: &Operation = &Operation {
         Param { name: "rebuild_pdts", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "server_table_calcs", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4229,6 +4549,7 @@ pub const RUN_LOOKML_TEST: &Operation = &Operation {
         Param { name: "test", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "model", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4253,6 +4574,7 @@ pub const RUN_QUERY: &Operation = &Operation {
         Param { name: "rebuild_pdts", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "server_table_calcs", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -4265,6 +4587,7 @@ pub const RUN_SQL_INTERFACE_QUERY: &Operation = &Operation {
         Param { name: "query_id", location: Location::Path, kind: Kind::Integer, required: true },
         Param { name: "result_format", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -4278,6 +4601,7 @@ pub const RUN_SQL_QUERY: &Operation = &Operation {
         Param { name: "result_format", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "download", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4291,6 +4615,7 @@ pub const RUN_URL_ENCODED_QUERY: &Operation = &Operation {
         Param { name: "view_name", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "result_format", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4301,6 +4626,7 @@ pub const SAML_CONFIG: &Operation = &Operation {
     path: "/saml_config",
     params: &[
     ],
+    statuses: &[200, 403, 404, 429],
     body: None,
 };
 
@@ -4312,6 +4638,7 @@ pub const SAML_TEST_CONFIG: &Operation = &Operation {
     params: &[
         Param { name: "test_slug", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 403, 404, 429],
     body: None,
 };
 
@@ -4324,6 +4651,7 @@ pub const SCHEDULED_PLAN: &Operation = &Operation {
         Param { name: "scheduled_plan_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4338,6 +4666,7 @@ pub const SCHEDULED_PLANS_FOR_DASHBOARD: &Operation = &Operation {
         Param { name: "all_users", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4352,6 +4681,7 @@ pub const SCHEDULED_PLANS_FOR_LOOK: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "all_users", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4366,6 +4696,7 @@ pub const SCHEDULED_PLANS_FOR_LOOKML_DASHBOARD: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "all_users", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4378,6 +4709,7 @@ pub const SCHEDULED_PLANS_FOR_SPACE: &Operation = &Operation {
         Param { name: "space_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4388,6 +4720,7 @@ pub const SCHEDULED_PLAN_RUN_ONCE: &Operation = &Operation {
     path: "/scheduled_plans/run_once",
     params: &[
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "ScheduledPlan", writable: &["name", "user_id", "run_as_recipient", "enabled", "look_id", "dashboard_id", "lookml_dashboard_id", "filters_string", "dashboard_filters", "require_results", "require_no_results", "require_change", "send_all_results", "crontab", "datagroup", "timezone", "scheduled_plan_destination", "run_once", "include_links", "include_dashboard_summary", "custom_url_base", "custom_url_params", "custom_url_label", "show_custom_url", "pdf_paper_size", "pdf_landscape", "embed", "color_theme", "long_tables", "pdf_page_breaks", "tab_ids", "inline_table_width", "query_id", "user"], read_only: &["id", "created_at", "updated_at", "title", "next_run_at", "last_run_at", "can"] }),
 };
 
@@ -4399,6 +4732,7 @@ pub const SCHEDULED_PLAN_RUN_ONCE_BY_ID: &Operation = &Operation {
     params: &[
         Param { name: "scheduled_plan_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "WriteScheduledPlan", writable: &["name", "user_id", "run_as_recipient", "enabled", "look_id", "dashboard_id", "lookml_dashboard_id", "filters_string", "dashboard_filters", "require_results", "require_no_results", "require_change", "send_all_results", "crontab", "datagroup", "timezone", "scheduled_plan_destination", "run_once", "include_links", "include_dashboard_summary", "custom_url_base", "custom_url_params", "custom_url_label", "show_custom_url", "pdf_paper_size", "pdf_landscape", "embed", "color_theme", "long_tables", "pdf_page_breaks", "tab_ids", "inline_table_width", "query_id"], read_only: &[] }),
 };
 
@@ -4422,6 +4756,7 @@ pub const SEARCH_AGENTS: &Operation = &Operation {
         Param { name: "deleted", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "primary_agent_id", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4442,6 +4777,7 @@ pub const SEARCH_ALERTS: &Operation = &Operation {
         Param { name: "last_run_end", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "all_owners", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -4461,6 +4797,7 @@ pub const SEARCH_ARTIFACTS: &Operation = &Operation {
         Param { name: "offset", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "tally", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4485,6 +4822,7 @@ pub const SEARCH_BOARDS: &Operation = &Operation {
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "permission", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4502,6 +4840,7 @@ pub const SEARCH_CONTENT: &Operation = &Operation {
         Param { name: "page", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "per_page", location: Location::Query, kind: Kind::Integer, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4525,6 +4864,7 @@ pub const SEARCH_CONTENT_FAVORITES: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4548,6 +4888,7 @@ pub const SEARCH_CONTENT_VIEWS: &Operation = &Operation {
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4568,6 +4909,7 @@ pub const SEARCH_CONVERSATIONS: &Operation = &Operation {
         Param { name: "category", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "deleted", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4586,6 +4928,7 @@ pub const SEARCH_CREDENTIALS_EMAIL: &Operation = &Operation {
         Param { name: "emails", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -4616,6 +4959,7 @@ pub const SEARCH_DASHBOARDS: &Operation = &Operation {
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "not_owned_by", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4633,6 +4977,7 @@ pub const SEARCH_DASHBOARD_ELEMENTS: &Operation = &Operation {
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4656,6 +5001,7 @@ pub const SEARCH_FOLDERS: &Operation = &Operation {
         Param { name: "is_shared_root", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "is_users_root", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4676,6 +5022,7 @@ pub const SEARCH_GROUPS: &Operation = &Operation {
         Param { name: "externally_managed", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "externally_orphaned", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4696,6 +5043,7 @@ pub const SEARCH_GROUPS_WITH_HIERARCHY: &Operation = &Operation {
         Param { name: "externally_managed", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "externally_orphaned", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4716,6 +5064,7 @@ pub const SEARCH_GROUPS_WITH_ROLES: &Operation = &Operation {
         Param { name: "externally_managed", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "externally_orphaned", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4733,6 +5082,7 @@ pub const SEARCH_LOOKML_DASHBOARDS: &Operation = &Operation {
         Param { name: "offset", location: Location::Query, kind: Kind::Integer, required: false },
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4761,6 +5111,7 @@ pub const SEARCH_LOOKS: &Operation = &Operation {
         Param { name: "sorts", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4781,6 +5132,7 @@ pub const SEARCH_MODEL_SETS: &Operation = &Operation {
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "models", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4801,6 +5153,7 @@ pub const SEARCH_PERMISSION_SETS: &Operation = &Operation {
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "permissions", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4820,6 +5173,7 @@ pub const SEARCH_REPORTS: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "next_page_token", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4840,6 +5194,7 @@ pub const SEARCH_ROLES: &Operation = &Operation {
         Param { name: "built_in", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4858,6 +5213,7 @@ pub const SEARCH_ROLES_WITH_USER_COUNT: &Operation = &Operation {
         Param { name: "built_in", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4884,6 +5240,7 @@ pub const SEARCH_SCHEDULED_PLANS: &Operation = &Operation {
         Param { name: "delivery_format", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -4904,6 +5261,7 @@ pub const SEARCH_THEMES: &Operation = &Operation {
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "theme_type", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -4933,6 +5291,7 @@ pub const SEARCH_USERS: &Operation = &Operation {
         Param { name: "can_manage_api3_creds", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "is_service_account", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4956,6 +5315,7 @@ pub const SEARCH_USERS_NAMES: &Operation = &Operation {
         Param { name: "email", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "is_disabled", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4977,6 +5337,7 @@ pub const SEARCH_USER_LOGIN_LOCKOUTS: &Operation = &Operation {
         Param { name: "remote_id", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "filter_or", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -4989,6 +5350,7 @@ pub const SEND_USER_CREDENTIALS_EMAIL_PASSWORD_RESET: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -4999,6 +5361,7 @@ pub const SESSION: &Operation = &Operation {
     path: "/session",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5009,6 +5372,7 @@ pub const SESSION_CONFIG: &Operation = &Operation {
     path: "/session_config",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5020,6 +5384,7 @@ pub const SET_DEFAULT_COLOR_COLLECTION: &Operation = &Operation {
     params: &[
         Param { name: "collection_id", location: Location::Query, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -5031,6 +5396,7 @@ pub const SET_DEFAULT_THEME: &Operation = &Operation {
     params: &[
         Param { name: "name", location: Location::Query, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -5043,6 +5409,7 @@ pub const SET_DEFAULT_THEME_BY_TYPE: &Operation = &Operation {
         Param { name: "name", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "theme_type", location: Location::Query, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -5054,6 +5421,7 @@ pub const SET_ROLE_GROUPS: &Operation = &Operation {
     params: &[
         Param { name: "role_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 405, 409, 422, 429],
     body: None,
 };
 
@@ -5065,6 +5433,7 @@ pub const SET_ROLE_USERS: &Operation = &Operation {
     params: &[
         Param { name: "role_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 405, 422, 429],
     body: None,
 };
 
@@ -5076,6 +5445,7 @@ pub const SET_SETTING: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "Setting", writable: &["instance_config", "extension_framework_enabled", "extension_load_url_enabled", "marketplace_auto_install_enabled", "marketplace_automation", "marketplace_enabled", "marketplace_terms_accepted", "privatelabel_configuration", "custom_welcome_email", "onboarding_enabled", "timezone", "allow_user_timezones", "data_connector_default_enabled", "host_url", "override_warnings", "email_domain_allowlist", "embed_cookieless_v2", "embed_config", "dashboard_auto_refresh_restriction", "dashboard_auto_refresh_minimum_interval", "managed_certificate_uri", "content_certification_documentation_link", "revoke_certification_on_edits", "automated_mfa_enabled", "is_content_certification_enabled", "auto_certify_lookml_content", "ca_agent_observability", "mcp_tools"], read_only: &["marketplace_site", "embed_enabled", "login_notification_enabled", "login_notification_text"] }),
 };
 
@@ -5086,6 +5456,7 @@ pub const SET_SMTP_SETTINGS: &Operation = &Operation {
     path: "/smtp_settings",
     params: &[
     ],
+    statuses: &[204, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "SmtpSettings", writable: &["address", "from", "user_name", "password", "port", "enable_starttls_auto", "ssl_version", "auth_type", "client_id", "client_secret", "token_endpoint", "scopes", "default_smtp"], read_only: &[] }),
 };
 
@@ -5097,6 +5468,7 @@ pub const SET_USER_ATTRIBUTE_GROUP_VALUES: &Operation = &Operation {
     params: &[
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: None,
 };
 
@@ -5109,6 +5481,7 @@ pub const SET_USER_ATTRIBUTE_USER_VALUE: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "UserAttributeWithValue", writable: &["value"], read_only: &["can", "name", "label", "rank", "user_id", "user_can_edit", "value_is_hidden", "user_attribute_id", "source", "hidden_value_domain_whitelist"] }),
 };
 
@@ -5121,6 +5494,7 @@ pub const SET_USER_ROLES: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -5132,6 +5506,7 @@ pub const SMTP_STATUS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5143,6 +5518,7 @@ pub const SQL_INTERFACE_METADATA: &Operation = &Operation {
     params: &[
         Param { name: "avatica_request", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -5154,6 +5530,7 @@ pub const SQL_QUERY: &Operation = &Operation {
     params: &[
         Param { name: "slug", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5164,6 +5541,7 @@ pub const SSH_PUBLIC_KEY: &Operation = &Operation {
     path: "/ssh_public_key",
     params: &[
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5175,6 +5553,7 @@ pub const SSH_SERVER: &Operation = &Operation {
     params: &[
         Param { name: "ssh_server_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5186,6 +5565,7 @@ pub const SSH_TUNNEL: &Operation = &Operation {
     params: &[
         Param { name: "ssh_tunnel_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5202,6 +5582,7 @@ pub const START_PDT_BUILD: &Operation = &Operation {
         Param { name: "workspace", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "source", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5214,6 +5595,7 @@ pub const STOP_PDT_BUILD: &Operation = &Operation {
         Param { name: "materialization_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "source", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5224,6 +5606,7 @@ pub const SUPPORT_ACCESS_STATUS: &Operation = &Operation {
     path: "/support_access/status",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -5237,6 +5620,7 @@ pub const SYNC_LOOKML_DASHBOARD: &Operation = &Operation {
         Param { name: "raw_locale", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "dashboard_ids", location: Location::Query, kind: Kind::StringList, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -5251,6 +5635,7 @@ pub const TAG_REF: &Operation = &Operation {
         Param { name: "tag_name", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "tag_message", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 204, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Project", writable: &["name", "git_remote_url", "git_username", "git_password", "git_production_branch_name", "use_git_cookie_auth", "git_username_user_attribute", "git_password_user_attribute", "git_service_name", "git_application_server_http_port", "git_application_server_http_scheme", "deploy_secret", "unset_deploy_secret", "pull_request_mode", "validation_required", "git_release_mgmt_enabled", "allow_warnings", "dependency_status"], read_only: &["can", "id", "uses_git", "is_git_dev_locked", "is_example", "has_production_counterpart"] }),
 };
 
@@ -5263,6 +5648,7 @@ pub const TEST_CONNECTION: &Operation = &Operation {
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "tests", location: Location::Query, kind: Kind::StringList, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -5274,6 +5660,7 @@ pub const TEST_CONNECTION_CONFIG: &Operation = &Operation {
     params: &[
         Param { name: "tests", location: Location::Query, kind: Kind::StringList, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "DBConnection", writable: &["name", "dialect", "named_driver_version_requested", "host", "port", "username", "password", "uses_key_pair_auth", "certificate", "file_type", "database", "db_timezone", "query_timezone", "schema", "max_connections", "max_queries", "max_queries_per_user", "max_billing_gigabytes", "ssl", "verify_ssl", "tmp_db_name", "tmp_db_host", "jdbc_additional_params", "pool_timeout", "dialect_name", "user_db_credentials", "user_attribute_fields", "maintenance_cron", "sql_runner_precache_tables", "sql_writing_with_info_schema", "after_connect_statements", "pdt_context_override", "custom_local_port", "tunnel_id", "uses_tns", "pdt_concurrency", "disable_context_comment", "oauth_application_id", "always_retry_failed_builds", "uses_application_default_credentials", "impersonated_service_account", "cost_estimate_enabled", "pdt_api_control_enabled", "connection_pooling", "bq_storage_project_id", "bq_roles_verified", "query_holding_disabled", "service_name"], read_only: &["can", "snippets", "pdts_enabled", "named_driver_version_actual", "has_password", "uses_oauth", "uses_instance_oauth", "uses_service_auth", "supports_data_studio_link", "created_at", "user_id", "example", "last_regen_at", "last_reap_at", "managed", "default_bq_connection", "p4sa_name"] }),
 };
 
@@ -5285,6 +5672,7 @@ pub const TEST_INTEGRATION: &Operation = &Operation {
     params: &[
         Param { name: "integration_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -5295,6 +5683,7 @@ pub const TEST_LDAP_CONFIG_AUTH: &Operation = &Operation {
     path: "/ldap_config/test_auth",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "LDAPConfig", writable: &["alternate_email_login_allowed", "auth_password", "auth_requires_role", "auth_username", "connection_host", "connection_port", "connection_tls", "connection_tls_no_verify", "default_new_user_group_ids", "default_new_user_role_ids", "enabled", "force_no_page", "groups_base_dn", "groups_finder_type", "groups_member_attribute", "groups_objectclasses", "groups_user_attribute", "groups_with_role_ids", "merge_new_users_by_email", "set_roles_from_groups", "test_ldap_password", "test_ldap_user", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "user_attribute_map_ldap_id", "user_attributes_with_ids", "user_bind_base_dn", "user_custom_filter", "user_id_attribute_names", "user_objectclass", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "default_new_user_groups", "default_new_user_roles", "groups", "has_auth_password", "modified_at", "modified_by", "user_attributes", "url"] }),
 };
 
@@ -5305,6 +5694,7 @@ pub const TEST_LDAP_CONFIG_CONNECTION: &Operation = &Operation {
     path: "/ldap_config/test_connection",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "LDAPConfig", writable: &["alternate_email_login_allowed", "auth_password", "auth_requires_role", "auth_username", "connection_host", "connection_port", "connection_tls", "connection_tls_no_verify", "default_new_user_group_ids", "default_new_user_role_ids", "enabled", "force_no_page", "groups_base_dn", "groups_finder_type", "groups_member_attribute", "groups_objectclasses", "groups_user_attribute", "groups_with_role_ids", "merge_new_users_by_email", "set_roles_from_groups", "test_ldap_password", "test_ldap_user", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "user_attribute_map_ldap_id", "user_attributes_with_ids", "user_bind_base_dn", "user_custom_filter", "user_id_attribute_names", "user_objectclass", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "default_new_user_groups", "default_new_user_roles", "groups", "has_auth_password", "modified_at", "modified_by", "user_attributes", "url"] }),
 };
 
@@ -5315,6 +5705,7 @@ pub const TEST_LDAP_CONFIG_USER_AUTH: &Operation = &Operation {
     path: "/ldap_config/test_user_auth",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "LDAPConfig", writable: &["alternate_email_login_allowed", "auth_password", "auth_requires_role", "auth_username", "connection_host", "connection_port", "connection_tls", "connection_tls_no_verify", "default_new_user_group_ids", "default_new_user_role_ids", "enabled", "force_no_page", "groups_base_dn", "groups_finder_type", "groups_member_attribute", "groups_objectclasses", "groups_user_attribute", "groups_with_role_ids", "merge_new_users_by_email", "set_roles_from_groups", "test_ldap_password", "test_ldap_user", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "user_attribute_map_ldap_id", "user_attributes_with_ids", "user_bind_base_dn", "user_custom_filter", "user_id_attribute_names", "user_objectclass", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "default_new_user_groups", "default_new_user_roles", "groups", "has_auth_password", "modified_at", "modified_by", "user_attributes", "url"] }),
 };
 
@@ -5325,6 +5716,7 @@ pub const TEST_LDAP_CONFIG_USER_INFO: &Operation = &Operation {
     path: "/ldap_config/test_user_info",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "LDAPConfig", writable: &["alternate_email_login_allowed", "auth_password", "auth_requires_role", "auth_username", "connection_host", "connection_port", "connection_tls", "connection_tls_no_verify", "default_new_user_group_ids", "default_new_user_role_ids", "enabled", "force_no_page", "groups_base_dn", "groups_finder_type", "groups_member_attribute", "groups_objectclasses", "groups_user_attribute", "groups_with_role_ids", "merge_new_users_by_email", "set_roles_from_groups", "test_ldap_password", "test_ldap_user", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "user_attribute_map_ldap_id", "user_attributes_with_ids", "user_bind_base_dn", "user_custom_filter", "user_id_attribute_names", "user_objectclass", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "default_new_user_groups", "default_new_user_roles", "groups", "has_auth_password", "modified_at", "modified_by", "user_attributes", "url"] }),
 };
 
@@ -5336,6 +5728,7 @@ pub const TEST_SSH_SERVER: &Operation = &Operation {
     params: &[
         Param { name: "ssh_server_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5347,6 +5740,7 @@ pub const TEST_SSH_TUNNEL: &Operation = &Operation {
     params: &[
         Param { name: "ssh_tunnel_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5359,6 +5753,7 @@ pub const THEME: &Operation = &Operation {
         Param { name: "theme_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5371,6 +5766,7 @@ pub const THEME_OR_DEFAULT: &Operation = &Operation {
         Param { name: "name", location: Location::Query, kind: Kind::String, required: true },
         Param { name: "ts", location: Location::Query, kind: Kind::DateTime, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -5382,6 +5778,7 @@ pub const UNFOLLOW_ALERT: &Operation = &Operation {
     params: &[
         Param { name: "alert_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[204, 400, 404, 429],
     body: None,
 };
 
@@ -5394,6 +5791,7 @@ pub const UPDATE_AGENT: &Operation = &Operation {
         Param { name: "agent_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Agent", writable: &["created_by_user_id", "name", "description", "category", "sources", "golden_query_ids", "context", "deleted", "code_interpreter", "workflow_params"], read_only: &["can", "id", "created_by_name", "created_by_first_name", "created_by_last_name", "created_by_avatar_url", "has_inaccessible_source", "golden_queries", "created_at", "updated_at", "content_metadata_id", "studio_agent_id"] }),
 };
 
@@ -5405,6 +5803,7 @@ pub const UPDATE_ALERT: &Operation = &Operation {
     params: &[
         Param { name: "alert_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Alert", writable: &["applied_dashboard_filters", "comparison_type", "cron", "query_id", "custom_url_base", "custom_url_params", "custom_url_label", "show_custom_url", "custom_title", "dashboard_element_id", "description", "enhancements", "destinations", "field", "is_disabled", "disabled_reason", "is_public", "investigative_content_type", "investigative_content_id", "lookml_dashboard_id", "lookml_link_id", "owner_id", "threshold", "time_series_condition_state"], read_only: &["followed", "followable", "id", "investigative_content_title", "owner_display_name"] }),
 };
 
@@ -5416,6 +5815,7 @@ pub const UPDATE_ALERT_FIELD: &Operation = &Operation {
     params: &[
         Param { name: "alert_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "AlertPatch", writable: &["owner_id", "is_disabled", "disabled_reason", "is_public", "threshold", "enhancements"], read_only: &[] }),
 };
 
@@ -5428,6 +5828,7 @@ pub const UPDATE_ARTIFACTS: &Operation = &Operation {
         Param { name: "namespace", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -5440,6 +5841,7 @@ pub const UPDATE_BOARD: &Operation = &Operation {
         Param { name: "board_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Board", writable: &["deleted_at", "description", "section_order", "title", "user_id"], read_only: &["can", "content_metadata_id", "created_at", "board_sections", "id", "updated_at", "primary_homepage"] }),
 };
 
@@ -5452,6 +5854,7 @@ pub const UPDATE_BOARD_ITEM: &Operation = &Operation {
         Param { name: "board_item_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "BoardItem", writable: &["custom_description", "custom_title", "custom_url", "dashboard_id", "board_section_id", "look_id", "lookml_dashboard_id", "order", "use_custom_description", "use_custom_title", "use_custom_url", "custom_image_data_base64", "use_custom_image"], read_only: &["can", "content_created_by", "content_favorite_id", "content_metadata_id", "content_updated_at", "description", "favorite_count", "id", "image_url", "location", "title", "url", "view_count", "custom_image_url"] }),
 };
 
@@ -5464,6 +5867,7 @@ pub const UPDATE_BOARD_SECTION: &Operation = &Operation {
         Param { name: "board_section_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "BoardSection", writable: &["deleted_at", "description", "board_id", "item_order", "title"], read_only: &["can", "created_at", "board_items", "id", "visible_item_order", "updated_at"] }),
 };
 
@@ -5474,6 +5878,7 @@ pub const UPDATE_CLOUD_STORAGE_CONFIGURATION: &Operation = &Operation {
     path: "/cloud_storage",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "BackupConfiguration", writable: &["type", "custom_s3_bucket", "custom_s3_bucket_region", "custom_s3_key", "custom_s3_secret"], read_only: &["can", "url"] }),
 };
 
@@ -5485,6 +5890,7 @@ pub const UPDATE_COLOR_COLLECTION: &Operation = &Operation {
     params: &[
         Param { name: "collection_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "ColorCollection", writable: &["label", "categoricalPalettes", "sequentialPalettes", "divergingPalettes"], read_only: &["id"] }),
 };
 
@@ -5496,6 +5902,7 @@ pub const UPDATE_CONNECTION: &Operation = &Operation {
     params: &[
         Param { name: "connection_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "DBConnection", writable: &["name", "dialect", "named_driver_version_requested", "host", "port", "username", "password", "uses_key_pair_auth", "certificate", "file_type", "database", "db_timezone", "query_timezone", "schema", "max_connections", "max_queries", "max_queries_per_user", "max_billing_gigabytes", "ssl", "verify_ssl", "tmp_db_name", "tmp_db_host", "jdbc_additional_params", "pool_timeout", "dialect_name", "user_db_credentials", "user_attribute_fields", "maintenance_cron", "sql_runner_precache_tables", "sql_writing_with_info_schema", "after_connect_statements", "pdt_context_override", "custom_local_port", "tunnel_id", "uses_tns", "pdt_concurrency", "disable_context_comment", "oauth_application_id", "always_retry_failed_builds", "uses_application_default_credentials", "impersonated_service_account", "cost_estimate_enabled", "pdt_api_control_enabled", "connection_pooling", "bq_storage_project_id", "bq_roles_verified", "query_holding_disabled", "service_name"], read_only: &["can", "snippets", "pdts_enabled", "named_driver_version_actual", "has_password", "uses_oauth", "uses_instance_oauth", "uses_service_auth", "supports_data_studio_link", "created_at", "user_id", "example", "last_regen_at", "last_reap_at", "managed", "default_bq_connection", "p4sa_name"] }),
 };
 
@@ -5507,6 +5914,7 @@ pub const UPDATE_CONTENT_METADATA: &Operation = &Operation {
     params: &[
         Param { name: "content_metadata_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "ContentMeta", writable: &["inherits"], read_only: &["can", "id", "name", "parent_id", "dashboard_id", "look_id", "folder_id", "homepage_id", "agent_id", "content_type", "inheriting_id", "slug"] }),
 };
 
@@ -5518,6 +5926,7 @@ pub const UPDATE_CONTENT_METADATA_ACCESS: &Operation = &Operation {
     params: &[
         Param { name: "content_metadata_access_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "ContentMetaGroupUser", writable: &[], read_only: &["can", "id", "content_metadata_id", "permission_type", "group_id", "user_id"] }),
 };
 
@@ -5530,6 +5939,7 @@ pub const UPDATE_CONVERSATION: &Operation = &Operation {
         Param { name: "conversation_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Conversation", writable: &["name", "category", "sources", "agent_id", "deleted", "conversation_agent"], read_only: &["can", "id", "user_id", "created_at", "updated_at", "messages", "missing_agent", "studio_conversation_id"] }),
 };
 
@@ -5543,6 +5953,7 @@ pub const UPDATE_CONVERSATION_MESSAGE: &Operation = &Operation {
         Param { name: "message_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "ConversationMessage", writable: &["message", "type"], read_only: &["can", "id", "order"] }),
 };
 
@@ -5554,6 +5965,7 @@ pub const UPDATE_CUSTOM_WELCOME_EMAIL: &Operation = &Operation {
     params: &[
         Param { name: "send_test_welcome_email", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "CustomWelcomeEmail", writable: &["enabled", "content", "subject", "header"], read_only: &[] }),
 };
 
@@ -5564,6 +5976,7 @@ pub const UPDATE_CUSTOM_WELCOME_EMAIL_TEST: &Operation = &Operation {
     path: "/custom_welcome_email_test",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "WelcomeEmailTest", writable: &["content", "subject", "header"], read_only: &[] }),
 };
 
@@ -5575,6 +5988,7 @@ pub const UPDATE_DASHBOARD: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 405, 422, 429],
     body: Some(Body { schema: "Dashboard", writable: &["description", "hidden", "model", "query_timezone", "refresh_interval", "folder", "title", "user_id", "slug", "preferred_viewer", "certification_metadata", "alert_sync_with_dashboard_filter_enabled", "chat_enabled", "background_color", "crossfilter_enabled", "deleted", "enable_viz_full_screen", "filters_bar_collapsed", "filters_location_top", "load_configuration", "lookml_link_id", "show_filters_bar", "show_title", "folder_id", "text_tile_text_color", "tile_background_color", "tile_text_color", "title_color", "appearance", "preserve_desktop_layout", "download_settings"], read_only: &["can", "content_favorite_id", "content_metadata_id", "id", "readonly", "refresh_interval_to_i", "created_at", "dashboard_elements", "dashboard_filters", "dashboard_layouts", "deleted_at", "deleter_id", "edit_uri", "favorite_count", "last_accessed_at", "last_viewed_at", "updated_at", "last_updater_id", "last_updater_name", "user_name", "view_count", "usage_count", "is_owner_disabled", "url"] }),
 };
 
@@ -5586,6 +6000,7 @@ pub const UPDATE_DASHBOARD_CERTIFICATION: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Certification", writable: &["certification_status", "notes"], read_only: &["ui_status", "user_name", "updated_at"] }),
 };
 
@@ -5598,6 +6013,7 @@ pub const UPDATE_DASHBOARD_ELEMENT: &Operation = &Operation {
         Param { name: "dashboard_element_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "DashboardElement", writable: &["body_text", "dashboard_id", "dashboard_layout_id", "look", "look_id", "merge_result_id", "note_display", "note_state", "note_text", "query", "query_id", "filter_id", "refresh_interval", "result_maker", "result_maker_id", "subtitle_text", "title", "title_hidden", "title_text", "type", "rich_content_json", "extension_id", "aria_description", "certification_metadata"], read_only: &["can", "body_text_as_html", "edit_uri", "id", "lookml_link_id", "note_text_as_html", "refresh_interval_to_i", "alert_count", "title_text_as_html", "subtitle_text_as_html"] }),
 };
 
@@ -5610,6 +6026,7 @@ pub const UPDATE_DASHBOARD_FILTER: &Operation = &Operation {
         Param { name: "dashboard_filter_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "DashboardFilter", writable: &["name", "title", "type", "default_value", "model", "explore", "dimension", "row", "listens_to_filters", "allow_multiple_values", "required", "ui_config"], read_only: &["can", "id", "dashboard_id", "field"] }),
 };
 
@@ -5622,6 +6039,7 @@ pub const UPDATE_DASHBOARD_LAYOUT: &Operation = &Operation {
         Param { name: "dashboard_layout_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "DashboardLayout", writable: &["dashboard_id", "type", "active", "column_width", "width", "label", "description", "order", "lookml_link_id"], read_only: &["can", "id", "deleted", "dashboard_title", "dashboard_layout_components"] }),
 };
 
@@ -5634,6 +6052,7 @@ pub const UPDATE_DASHBOARD_LAYOUT_COMPONENT: &Operation = &Operation {
         Param { name: "dashboard_layout_component_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "DashboardLayoutComponent", writable: &["dashboard_layout_id", "dashboard_element_id", "row", "column", "width", "height", "deleted", "granular_row", "granular_column", "granular_width", "granular_height"], read_only: &["can", "id", "element_title", "element_title_hidden", "vis_type"] }),
 };
 
@@ -5645,6 +6064,7 @@ pub const UPDATE_DATAGROUP: &Operation = &Operation {
     params: &[
         Param { name: "datagroup_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Datagroup", writable: &["stale_before", "triggered_at"], read_only: &["can", "created_at", "id", "model_name", "name", "trigger_check_at", "trigger_error", "trigger_value"] }),
 };
 
@@ -5655,6 +6075,7 @@ pub const UPDATE_DIGEST_EMAILS_ENABLED: &Operation = &Operation {
     path: "/digest_emails_enabled",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "DigestEmails", writable: &["is_enabled"], read_only: &[] }),
 };
 
@@ -5666,6 +6087,7 @@ pub const UPDATE_EXTERNAL_OAUTH_APPLICATION: &Operation = &Operation {
     params: &[
         Param { name: "client_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "ExternalOauthApplication", writable: &["name", "client_id", "client_secret", "tenant_id", "dialect_name", "bi_directional_data_access"], read_only: &["can", "id", "created_at"] }),
 };
 
@@ -5677,6 +6099,7 @@ pub const UPDATE_FOLDER: &Operation = &Operation {
     params: &[
         Param { name: "folder_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "UpdateFolder", writable: &["name", "parent_id"], read_only: &[] }),
 };
 
@@ -5688,6 +6111,7 @@ pub const UPDATE_GIT_BRANCH: &Operation = &Operation {
     params: &[
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "GitBranch", writable: &["name", "ref"], read_only: &["can", "remote", "remote_name", "error", "message", "owner_name", "readonly", "personal", "is_local", "is_remote", "is_production", "ahead_count", "behind_count", "commit_at", "remote_ref"] }),
 };
 
@@ -5699,6 +6123,7 @@ pub const UPDATE_GOLDEN_QUERY: &Operation = &Operation {
     params: &[
         Param { name: "golden_query_id", location: Location::Path, kind: Kind::Integer, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "GoldenQuery", writable: &["questions", "answer", "is_active"], read_only: &["can", "id", "query_id", "created_by_user_id", "last_updated_by_user_id", "created_at", "last_updated_at", "explore", "model", "fields", "filters", "sorts", "limit", "client_id"] }),
 };
 
@@ -5711,6 +6136,7 @@ pub const UPDATE_GROUP: &Operation = &Operation {
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "Group", writable: &["can_add_to_content_metadata", "name"], read_only: &["can", "contains_current_user", "external_group_id", "externally_managed", "id", "include_by_default", "user_count"] }),
 };
 
@@ -5723,6 +6149,7 @@ pub const UPDATE_INTEGRATION: &Operation = &Operation {
         Param { name: "integration_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Integration", writable: &["enabled", "params", "installed_delegate_oauth_targets"], read_only: &["can", "id", "integration_hub_id", "label", "description", "supported_formats", "supported_action_types", "supported_formattings", "supported_visualization_formattings", "supported_download_settings", "icon_url", "uses_oauth", "required_fields", "privacy_link", "delegate_oauth"] }),
 };
 
@@ -5735,6 +6162,7 @@ pub const UPDATE_INTEGRATION_HUB: &Operation = &Operation {
         Param { name: "integration_hub_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "IntegrationHub", writable: &["url", "authorization_token"], read_only: &["can", "id", "label", "official", "fetch_error_message", "has_authorization_token", "legal_agreement_signed", "legal_agreement_required", "legal_agreement_text"] }),
 };
 
@@ -5745,6 +6173,7 @@ pub const UPDATE_INTERNAL_HELP_RESOURCES: &Operation = &Operation {
     path: "/internal_help_resources",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "InternalHelpResources", writable: &["enabled"], read_only: &["can"] }),
 };
 
@@ -5755,6 +6184,7 @@ pub const UPDATE_INTERNAL_HELP_RESOURCES_CONTENT: &Operation = &Operation {
     path: "/internal_help_resources_content",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "InternalHelpResourcesContent", writable: &["organization_name", "markdown_content"], read_only: &["can"] }),
 };
 
@@ -5765,6 +6195,7 @@ pub const UPDATE_LDAP_CONFIG: &Operation = &Operation {
     path: "/ldap_config",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "LDAPConfig", writable: &["alternate_email_login_allowed", "auth_password", "auth_requires_role", "auth_username", "connection_host", "connection_port", "connection_tls", "connection_tls_no_verify", "default_new_user_group_ids", "default_new_user_role_ids", "enabled", "force_no_page", "groups_base_dn", "groups_finder_type", "groups_member_attribute", "groups_objectclasses", "groups_user_attribute", "groups_with_role_ids", "merge_new_users_by_email", "set_roles_from_groups", "test_ldap_password", "test_ldap_user", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "user_attribute_map_ldap_id", "user_attributes_with_ids", "user_bind_base_dn", "user_custom_filter", "user_id_attribute_names", "user_objectclass", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "default_new_user_groups", "default_new_user_roles", "groups", "has_auth_password", "modified_at", "modified_by", "user_attributes", "url"] }),
 };
 
@@ -5776,6 +6207,7 @@ pub const UPDATE_LEGACY_FEATURE: &Operation = &Operation {
     params: &[
         Param { name: "legacy_feature_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "LegacyFeature", writable: &["enabled_locally"], read_only: &["can", "id", "name", "description", "enabled", "disallowed_as_of_version", "disable_on_upgrade_to_version", "end_of_life_version", "documentation_url", "approximate_disable_date", "approximate_end_of_life_date", "has_disabled_on_upgrade"] }),
 };
 
@@ -5788,6 +6220,7 @@ pub const UPDATE_LOOK: &Operation = &Operation {
         Param { name: "look_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "LookWithQuery", writable: &["title", "user_id", "certification_metadata", "deleted", "description", "is_run_on_load", "model", "public", "query_id", "folder", "folder_id", "query"], read_only: &["can", "content_metadata_id", "id", "content_favorite_id", "created_at", "deleted_at", "deleter_id", "embed_url", "excel_file_url", "favorite_count", "google_spreadsheet_formula", "image_embed_url", "last_accessed_at", "last_updater_id", "last_viewed_at", "public_slug", "public_url", "short_url", "updated_at", "user_name", "view_count", "usage_count", "is_owner_disabled", "url"] }),
 };
 
@@ -5799,6 +6232,7 @@ pub const UPDATE_LOOKML_CERTIFICATION: &Operation = &Operation {
     params: &[
         Param { name: "dashboard_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Certification", writable: &["certification_status", "notes"], read_only: &["ui_status", "user_name", "updated_at"] }),
 };
 
@@ -5810,6 +6244,7 @@ pub const UPDATE_LOOKML_MODEL: &Operation = &Operation {
     params: &[
         Param { name: "lookml_model_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "LookmlModel", writable: &["allowed_db_connection_names", "name", "project_name", "unlimited_db_connections"], read_only: &["can", "explores", "has_content", "label"] }),
 };
 
@@ -5821,6 +6256,7 @@ pub const UPDATE_LOOK_CERTIFICATION: &Operation = &Operation {
     params: &[
         Param { name: "look_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Certification", writable: &["certification_status", "notes"], read_only: &["ui_status", "user_name", "updated_at"] }),
 };
 
@@ -5832,6 +6268,7 @@ pub const UPDATE_MOBILE_DEVICE_REGISTRATION: &Operation = &Operation {
     params: &[
         Param { name: "device_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -5843,6 +6280,7 @@ pub const UPDATE_MODEL_SET: &Operation = &Operation {
     params: &[
         Param { name: "model_set_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 405, 422, 429],
     body: Some(Body { schema: "ModelSet", writable: &["models", "name"], read_only: &["can", "all_access", "built_in", "id", "url"] }),
 };
 
@@ -5855,6 +6293,7 @@ pub const UPDATE_OAUTH_CLIENT_APP: &Operation = &Operation {
         Param { name: "client_guid", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "OauthClientApp", writable: &["redirect_uri", "display_name", "description", "enabled", "group_id"], read_only: &["can", "client_guid", "tokens_invalid_before", "activated_users"] }),
 };
 
@@ -5865,6 +6304,7 @@ pub const UPDATE_OIDC_CONFIG: &Operation = &Operation {
     path: "/oidc_config",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "OIDCConfig", writable: &["alternate_email_login_allowed", "audience", "auth_requires_role", "authorization_endpoint", "default_new_user_group_ids", "default_new_user_role_ids", "enabled", "groups_attribute", "groups_with_role_ids", "identifier", "issuer", "new_user_migration_types", "scopes", "secret", "set_roles_from_groups", "token_endpoint", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "user_attributes_with_ids", "userinfo_endpoint", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "default_new_user_groups", "default_new_user_roles", "groups", "modified_at", "modified_by", "test_slug", "user_attributes", "url"] }),
 };
 
@@ -5875,6 +6315,7 @@ pub const UPDATE_PASSWORD_CONFIG: &Operation = &Operation {
     path: "/password_config",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "PasswordConfig", writable: &["min_length", "require_numeric", "require_upperlower", "require_special", "expiration_enabled", "expiration_duration_days"], read_only: &["can", "policy_enabled_at"] }),
 };
 
@@ -5886,6 +6327,7 @@ pub const UPDATE_PERMISSION_SET: &Operation = &Operation {
     params: &[
         Param { name: "permission_set_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 405, 422, 429],
     body: Some(Body { schema: "PermissionSet", writable: &["name", "permissions"], read_only: &["can", "all_access", "built_in", "id", "url"] }),
 };
 
@@ -5898,6 +6340,7 @@ pub const UPDATE_PROJECT: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429, 500],
     body: Some(Body { schema: "Project", writable: &["name", "git_remote_url", "git_username", "git_password", "git_production_branch_name", "use_git_cookie_auth", "git_username_user_attribute", "git_password_user_attribute", "git_service_name", "git_application_server_http_port", "git_application_server_http_scheme", "deploy_secret", "unset_deploy_secret", "pull_request_mode", "validation_required", "git_release_mgmt_enabled", "allow_warnings", "dependency_status"], read_only: &["can", "id", "uses_git", "is_git_dev_locked", "is_example", "has_production_counterpart"] }),
 };
 
@@ -5910,6 +6353,7 @@ pub const UPDATE_REPOSITORY_CREDENTIAL: &Operation = &Operation {
         Param { name: "root_project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "credential_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "RepositoryCredential", writable: &["git_username", "git_password", "ssh_public_key"], read_only: &["can", "id", "root_project_id", "remote_url", "is_configured"] }),
 };
 
@@ -5921,6 +6365,7 @@ pub const UPDATE_ROLE: &Operation = &Operation {
     params: &[
         Param { name: "role_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 405, 422, 429],
     body: Some(Body { schema: "Role", writable: &["name", "permission_set", "permission_set_id", "model_set", "model_set_id"], read_only: &["can", "id", "internal", "url", "users_url"] }),
 };
 
@@ -5931,6 +6376,7 @@ pub const UPDATE_SAML_CONFIG: &Operation = &Operation {
     path: "/saml_config",
     params: &[
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "SamlConfig", writable: &["enabled", "idp_cert", "idp_cert_multi", "multi_certs_supported", "idp_url", "idp_issuer", "idp_audience", "allowed_clock_drift", "user_attribute_map_email", "user_attribute_map_first_name", "user_attribute_map_last_name", "new_user_migration_types", "alternate_email_login_allowed", "default_new_user_role_ids", "default_new_user_group_ids", "set_roles_from_groups", "groups_attribute", "groups_with_role_ids", "auth_requires_role", "user_attributes_with_ids", "groups_finder_type", "groups_member_value", "bypass_login_page", "allow_normal_group_membership", "allow_roles_from_normal_groups", "allow_direct_roles"], read_only: &["can", "test_slug", "modified_at", "modified_by", "default_new_user_roles", "default_new_user_groups", "groups", "user_attributes", "url"] }),
 };
 
@@ -5942,6 +6388,7 @@ pub const UPDATE_SCHEDULED_PLAN: &Operation = &Operation {
     params: &[
         Param { name: "scheduled_plan_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "ScheduledPlan", writable: &["name", "user_id", "run_as_recipient", "enabled", "look_id", "dashboard_id", "lookml_dashboard_id", "filters_string", "dashboard_filters", "require_results", "require_no_results", "require_change", "send_all_results", "crontab", "datagroup", "timezone", "scheduled_plan_destination", "run_once", "include_links", "include_dashboard_summary", "custom_url_base", "custom_url_params", "custom_url_label", "show_custom_url", "pdf_paper_size", "pdf_landscape", "embed", "color_theme", "long_tables", "pdf_page_breaks", "tab_ids", "inline_table_width", "query_id", "user"], read_only: &["id", "created_at", "updated_at", "title", "next_run_at", "last_run_at", "can"] }),
 };
 
@@ -5953,6 +6400,7 @@ pub const UPDATE_SELF_SERVICE_EXPLORE_CERTIFICATION: &Operation = &Operation {
     params: &[
         Param { name: "model_name", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "Certification", writable: &["certification_status", "notes"], read_only: &["ui_status", "user_name", "updated_at"] }),
 };
 
@@ -5965,6 +6413,7 @@ pub const UPDATE_SERVICE_ACCOUNT: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "ServiceAccount", writable: &["service_account_name", "is_disabled"], read_only: &["can", "id", "is_service_account", "group_ids", "role_ids", "credentials_api3", "created_at", "url"] }),
 };
 
@@ -5975,6 +6424,7 @@ pub const UPDATE_SESSION: &Operation = &Operation {
     path: "/session",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "ApiSession", writable: &["workspace_id"], read_only: &["can", "sudo_user_id"] }),
 };
 
@@ -5985,6 +6435,7 @@ pub const UPDATE_SESSION_CONFIG: &Operation = &Operation {
     path: "/session_config",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "SessionConfig", writable: &["allow_persistent_sessions", "session_minutes", "unlimited_sessions_per_user", "use_inactivity_based_logout", "track_session_location"], read_only: &["can"] }),
 };
 
@@ -5996,6 +6447,7 @@ pub const UPDATE_SSH_SERVER: &Operation = &Operation {
     params: &[
         Param { name: "ssh_server_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "SshServer", writable: &["ssh_server_name", "ssh_server_host", "ssh_server_port", "ssh_server_user"], read_only: &["ssh_server_id", "finger_print", "sha_finger_print", "public_key", "status"] }),
 };
 
@@ -6007,6 +6459,7 @@ pub const UPDATE_SSH_TUNNEL: &Operation = &Operation {
     params: &[
         Param { name: "ssh_tunnel_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "SshTunnel", writable: &["ssh_server_id", "local_host_port", "database_host", "database_port"], read_only: &["tunnel_id", "ssh_server_name", "ssh_server_host", "ssh_server_port", "ssh_server_user", "last_attempt", "status"] }),
 };
 
@@ -6018,6 +6471,7 @@ pub const UPDATE_THEME: &Operation = &Operation {
     params: &[
         Param { name: "theme_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "Theme", writable: &["begin_at", "end_at", "name", "settings"], read_only: &["can", "id"] }),
 };
 
@@ -6030,6 +6484,7 @@ pub const UPDATE_USER: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "User", writable: &["credentials_email", "credentials_google", "credentials_ldap", "credentials_looker_openid", "credentials_oidc", "credentials_saml", "credentials_totp", "credentials_workforce", "first_name", "home_folder_id", "is_disabled", "last_name", "locale", "models_dir_validated", "ui_state", "can_manage_api3_creds"], read_only: &["can", "avatar_url", "avatar_url_without_sizing", "credentials_api3", "credentials_embed", "display_name", "email", "embed_group_space_id", "group_ids", "id", "looker_versions", "personal_folder_id", "presumed_looker_employee", "role_ids", "sessions", "verified_looker_employee", "roles_externally_managed", "allow_direct_roles", "allow_normal_group_membership", "allow_roles_from_normal_groups", "embed_group_folder_id", "is_iam_admin", "is_service_account", "service_account_name", "url"] }),
 };
 
@@ -6042,6 +6497,7 @@ pub const UPDATE_USER_ATTRIBUTE: &Operation = &Operation {
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "UserAttribute", writable: &["name", "label", "type", "default_value", "value_is_hidden", "user_can_view", "user_can_edit", "hidden_value_domain_whitelist", "needed_for_ci_run", "value_for_ci_run"], read_only: &["can", "id", "is_system", "is_permanent"] }),
 };
 
@@ -6054,6 +6510,7 @@ pub const UPDATE_USER_ATTRIBUTE_GROUP_VALUE: &Operation = &Operation {
         Param { name: "group_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "UserAttributeGroupValue", writable: &[], read_only: &["can", "id", "group_id", "user_attribute_id", "value_is_hidden", "rank", "value"] }),
 };
 
@@ -6067,6 +6524,7 @@ pub const UPDATE_USER_CREDENTIALS_API3: &Operation = &Operation {
         Param { name: "credentials_api3_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "CredentialsApi3", writable: &["purpose"], read_only: &["can", "id", "client_id", "created_at", "is_disabled", "type", "url"] }),
 };
 
@@ -6079,6 +6537,7 @@ pub const UPDATE_USER_CREDENTIALS_EMAIL: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: Some(Body { schema: "CredentialsEmail", writable: &["email", "forced_password_reset_at_next_login"], read_only: &["can", "created_at", "user_id", "is_disabled", "logged_in_at", "password_reset_url", "account_setup_url", "password_reset_url_expired", "account_setup_url_expired", "type", "url", "user_url"] }),
 };
 
@@ -6089,6 +6548,7 @@ pub const UPDATE_WHITELABEL_CONFIGURATION: &Operation = &Operation {
     path: "/whitelabel_configuration",
     params: &[
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: Some(Body { schema: "WhitelabelConfiguration", writable: &["logo_file", "favicon_file", "default_title", "show_help_menu", "show_docs", "show_email_sub_options", "allow_looker_mentions", "allow_looker_links", "custom_welcome_email_advanced", "setup_mentions", "alerts_logo", "alerts_links", "folders_mentions"], read_only: &["id", "logo_url", "favicon_url"] }),
 };
 
@@ -6101,6 +6561,7 @@ pub const USER: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -6113,6 +6574,7 @@ pub const USER_ATTRIBUTE: &Operation = &Operation {
         Param { name: "user_attribute_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -6128,6 +6590,7 @@ pub const USER_ATTRIBUTE_USER_VALUES: &Operation = &Operation {
         Param { name: "all_values", location: Location::Query, kind: Kind::Boolean, required: false },
         Param { name: "include_unset", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 404, 429],
     body: None,
 };
 
@@ -6141,6 +6604,7 @@ pub const USER_CREDENTIALS_API3: &Operation = &Operation {
         Param { name: "credentials_api3_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6153,6 +6617,7 @@ pub const USER_CREDENTIALS_EMAIL: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6166,6 +6631,7 @@ pub const USER_CREDENTIALS_EMBED: &Operation = &Operation {
         Param { name: "credentials_embed_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6178,6 +6644,7 @@ pub const USER_CREDENTIALS_GOOGLE: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6190,6 +6657,7 @@ pub const USER_CREDENTIALS_LDAP: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6202,6 +6670,7 @@ pub const USER_CREDENTIALS_LOOKER_OPENID: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6214,6 +6683,7 @@ pub const USER_CREDENTIALS_OIDC: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6226,6 +6696,7 @@ pub const USER_CREDENTIALS_SAML: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6238,6 +6709,7 @@ pub const USER_CREDENTIALS_TOTP: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6251,6 +6723,7 @@ pub const USER_FOR_CREDENTIAL: &Operation = &Operation {
         Param { name: "credential_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6264,6 +6737,7 @@ pub const USER_ROLES: &Operation = &Operation {
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
         Param { name: "direct_association_only", location: Location::Query, kind: Kind::Boolean, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -6277,6 +6751,7 @@ pub const USER_SESSION: &Operation = &Operation {
         Param { name: "session_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 429],
     body: None,
 };
 
@@ -6288,6 +6763,7 @@ pub const VALIDATE_EMBED_URL: &Operation = &Operation {
     params: &[
         Param { name: "url", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 422, 429],
     body: None,
 };
 
@@ -6300,6 +6776,7 @@ pub const VALIDATE_PROJECT: &Operation = &Operation {
         Param { name: "project_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 422, 429],
     body: None,
 };
 
@@ -6310,6 +6787,7 @@ pub const VALIDATE_THEME: &Operation = &Operation {
     path: "/themes/validate",
     params: &[
     ],
+    statuses: &[200, 204, 400, 404, 409, 422, 429],
     body: Some(Body { schema: "Theme", writable: &["begin_at", "end_at", "name", "settings"], read_only: &["can", "id"] }),
 };
 
@@ -6323,6 +6801,7 @@ pub const VECTOR_THUMBNAIL: &Operation = &Operation {
         Param { name: "resource_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "reload", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -6334,6 +6813,7 @@ pub const VERSIONS: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -6345,6 +6825,7 @@ pub const WHITELABEL_CONFIGURATION: &Operation = &Operation {
     params: &[
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
@@ -6357,6 +6838,7 @@ pub const WIPEOUT_USER_EMAILS: &Operation = &Operation {
         Param { name: "user_id", location: Location::Path, kind: Kind::String, required: true },
         Param { name: "fields", location: Location::Query, kind: Kind::String, required: false },
     ],
+    statuses: &[200, 400, 403, 404, 409, 422, 429],
     body: Some(Body { schema: "UserEmailOnly", writable: &["email"], read_only: &[] }),
 };
 
@@ -6368,6 +6850,7 @@ pub const WORKSPACE: &Operation = &Operation {
     params: &[
         Param { name: "workspace_id", location: Location::Path, kind: Kind::String, required: true },
     ],
+    statuses: &[200, 400, 404, 429],
     body: None,
 };
 
