@@ -194,3 +194,37 @@ async fn the_served_spec_lists_what_is_implemented() {
     assert!(!String::from_utf8_lossy(&serde_json::to_vec(&spec).unwrap_or_default()).contains("\"type\":\"any\""));
     assert_eq!(spec["servers"][0]["url"], Value::from("http://test/api/4.0"));
 }
+
+#[tokio::test]
+async fn a_querys_share_url_and_url_resolve_to_the_query() {
+    let f = fixture().await;
+    let (status, _, body) = f
+        .call(
+            "POST",
+            "/api/4.0/queries",
+            r#"{"model":"thelook","view":"orders","fields":["orders.status"],"filters":{"orders.status":"-Cancelled"},"limit":"7"}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let query = json(&body);
+    let slug = query["slug"].as_str().unwrap_or_default().to_string();
+    assert_eq!(query["share_url"], format!("http://test/x/{slug}"));
+    let (status, headers, _) = f.call("GET", &format!("/x/{slug}"), "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get("location").map(String::as_str), query["url"].as_str());
+    let (status, headers, _) = f.call("GET", query["url"].as_str().unwrap_or_default(), "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = headers.get("location").cloned().unwrap_or_default();
+    assert!(location.starts_with("/api/4.0/queries/models/thelook/views/orders/run/json?"), "{location}");
+    // The encoded query is the same query: run as SQL, it filters and limits as the saved one.
+    let (status, _, sql) = f.call("GET", &location.replace("/run/json", "/run/sql"), "").await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&sql));
+    let sql = String::from_utf8_lossy(&sql);
+    assert!(sql.contains("'Cancelled'") && sql.contains("LIMIT 7"), "{sql}");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/queries/slug/{slug}"), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)["id"], query["id"]);
+    let (status, _, body) = f.call("GET", "/api/4.0/queries/models/thelook/views/orders/run/sql?fields=orders.status&toggle=dat", "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(&body)["errors"][0]["field"], "toggle");
+}

@@ -112,6 +112,7 @@ def main():
     models["dialects"] = sorted(d.name for d in sdk.all_dialect_infos())
     models["tests"] = [(t.name, t.status) for t in sdk.test_connection(models["connections"][0], tests=looker_sdk.rtl.model.DelimSequence(["connect", "query"]))]
     models["versions"] = sdk.versions().current_version.version
+    models["slug_finds_query"] = sdk.query_for_slug(query.slug).id == query.id
     task = sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json), cache=False, apply_formatting=False)
     wait(lambda: sdk.query_task(task.id).status, ("complete", "error"), "query task")
     multi = sdk.query_task_multi_results(looker_sdk.rtl.model.DelimSequence([task.id, "nope"]))

@@ -252,6 +252,7 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert!(models["dialects"].as_array().expect("dialects").contains(&Json::from("postgres")));
     assert_eq!(models["tests"], serde_json::json!([["connect", "success"], ["query", "success"]]));
     assert_eq!(models["versions"], "4.0");
+    assert_eq!(models["slug_finds_query"], true);
     assert_eq!(
         models["multi"].as_object().map(|m| m.values().cloned().collect::<Vec<_>>()),
         Some(vec![Json::from("complete"), Json::from("missing")])

@@ -31,6 +31,12 @@ impl Store {
         let row = sqlx::query("SELECT id, slug, body FROM queries WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
         Ok(row.map(|row| StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") }))
     }
+
+    /// The query a share URL (`/x/{slug}`) names.
+    pub async fn query_by_slug(&self, slug: &str) -> Result<Option<StoredQuery>, StoreError> {
+        let row = sqlx::query("SELECT id, slug, body FROM queries WHERE slug = ?").bind(slug).fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") }))
+    }
 }
 
 #[cfg(test)]
@@ -45,7 +51,9 @@ mod tests {
         let c = store.save_query("{\"model\":\"n\"}").await.unwrap();
         assert_eq!(a, b);
         assert_ne!(a.id, c.id);
-        assert_eq!(store.query(a.id).await.unwrap(), Some(a));
+        assert_eq!(store.query(a.id).await.unwrap(), Some(a.clone()));
         assert_eq!(store.query(999).await.unwrap(), None);
+        assert_eq!(store.query_by_slug(&a.slug).await.unwrap().map(|q| q.id), Some(a.id));
+        assert_eq!(store.query_by_slug("nope").await.unwrap(), None);
     }
 }

@@ -9,6 +9,7 @@ mod queries;
 mod query_tasks;
 mod render_tasks;
 mod session;
+mod url_query;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
@@ -27,6 +28,8 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&session::VERSIONS, get(session::versions)),
         (&queries::CREATE_QUERY, post(queries::create_query)),
         (&queries::QUERY, get(queries::query)),
+        (&queries::QUERY_FOR_SLUG, get(queries::query_for_slug)),
+        (&queries::RUN_URL_ENCODED_QUERY, get(queries::run_url_encoded_query)),
         (&queries::RUN_INLINE_QUERY, post(queries::run_inline_query)),
         (&queries::RUN_QUERY, get(queries::run_query)),
         (&query_tasks::CREATE_QUERY_TASK, post(query_tasks::create_query_task)),
@@ -62,9 +65,13 @@ pub fn api_routes() -> Router<AppState> {
     })
 }
 
-/// Routes outside the versioned prefix: the official SDKs log out with `DELETE /api/logout`.
+/// Routes outside the versioned prefix: the official SDKs log out with `DELETE /api/logout`;
+/// a query's `share_url` and `url` resolve.
 pub fn unversioned_routes() -> Router<AppState> {
-    Router::new().route("/api/logout", delete(session::logout))
+    Router::new()
+        .route("/api/logout", delete(session::logout))
+        .route("/x/{slug}", get(queries::share_url))
+        .route("/explore/{model}/{view}", get(queries::explore_url))
 }
 
 pub async fn not_found() -> ApiError {

@@ -1,19 +1,21 @@
-//! `POST /queries`, `GET /queries/{query_id}`, `POST /queries/run/{result_format}`,
-//! `GET /queries/{query_id}/run/{result_format}`.
+//! `POST /queries`, `GET /queries/{query_id}`, `GET /queries/slug/{slug}`,
+//! `POST /queries/run/{result_format}`, `GET /queries/{query_id}/run/{result_format}`,
+//! `GET /queries/models/{model}/views/{view}/run/{result_format}`, and the share URLs
+//! (`/x/{slug}`, `/explore/{model}/{view}?…`) that `Query.share_url` and `url` name.
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use engine::{Output, QueryBody};
 use format::ResultFormat;
 use wire::operations as op;
 use wire::schemas::Query as WireQuery;
 
-use super::parse_id;
+use super::{parse_id, url_query};
 use crate::auth::Caller;
 use crate::body::parse_json;
 use crate::declare::Declared;
@@ -53,6 +55,10 @@ const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_dril
 
 pub static CREATE_QUERY: Declared = Declared::of(op::CREATE_QUERY).query(&["fields"]).body(QUERY_FIELDS);
 pub static QUERY: Declared = Declared::of(op::QUERY).query(&["fields"]);
+pub static QUERY_FOR_SLUG: Declared = Declared::of(op::QUERY_FOR_SLUG).query(&["fields"]);
+/// The spec declares no query parameters here: the query itself is the query string, read by
+/// `url_query` (which refuses any part it does not read).
+pub static RUN_URL_ENCODED_QUERY: Declared = Declared::of(op::RUN_URL_ENCODED_QUERY);
 pub static RUN_INLINE_QUERY: Declared =
     Declared::of(op::RUN_INLINE_QUERY).query(RUN_QUERY_PARAMS).query_off(RUN_QUERY_OFF).body(QUERY_FIELDS);
 pub static RUN_QUERY: Declared = Declared::of(op::RUN_QUERY).query(RUN_QUERY_PARAMS).query_off(RUN_QUERY_OFF);
@@ -70,6 +76,41 @@ pub async fn query(State(state): State<AppState>, _caller: Caller, Path(query_id
     let stored = state.engine.store().query(id).await?.ok_or_else(|| ApiError::not_found(format!("query `{query_id}` does not exist")))?;
     let body: QueryBody = serde_json::from_str(&stored.body).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Json(to_wire::query(stored.id, &stored.slug, &body, &state.base_url)))
+}
+
+pub async fn query_for_slug(State(state): State<AppState>, _caller: Caller, Path(slug): Path<String>) -> Result<Json<WireQuery>, ApiError> {
+    let stored =
+        state.engine.store().query_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found(format!("no query has slug `{slug}`")))?;
+    let body: QueryBody = serde_json::from_str(&stored.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Json(to_wire::query(stored.id, &stored.slug, &body, &state.base_url)))
+}
+
+pub async fn run_url_encoded_query(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path((model, view, result_format)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let format = path_format(&result_format)?;
+    let query = url_query::read(&model, &view, query.as_deref().unwrap_or(""))?;
+    Ok(respond(state.engine.run(&query, format, None).await?))
+}
+
+/// `GET /x/{slug}` (a query's `share_url`): redirects to its explore URL.
+pub async fn share_url(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, ApiError> {
+    let stored =
+        state.engine.store().query_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found(format!("no query has slug `{slug}`")))?;
+    let body: QueryBody = serde_json::from_str(&stored.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    let url = to_wire::query(stored.id, &stored.slug, &body, &state.base_url).url.unwrap_or_default();
+    Ok(Redirect::to(&url).into_response())
+}
+
+/// `GET /explore/{model}/{view}?…` (a query's `url`): Sightline has no explore page, so the URL
+/// runs the same query through the API as JSON (`run_url_encoded_query`, authenticated as
+/// every API call).
+pub async fn explore_url(Path((model, view)): Path<(String, String)>, RawQuery(query): RawQuery) -> Response {
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    Redirect::to(&format!("/api/4.0/queries/models/{model}/views/{view}/run/json{query}")).into_response()
 }
 
 /// The result format named in a path; unknown names are a 400 that names them.
