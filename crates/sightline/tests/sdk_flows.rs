@@ -325,3 +325,71 @@ fn schemathesis_finds_nothing_in_the_served_spec() {
     assert!(text.contains(" passed"), "no test cases ran:\n{text}");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// Looker's TypeScript SDK for Node, installed by the project's own script; a missing Node.js or
+/// npm registry is fatal in CI.
+fn node_sdk() -> Option<PathBuf> {
+    let out = Command::new(repo_root().join("scripts/node-sdk.sh")).stderr(Stdio::inherit()).output();
+    match out {
+        Ok(o) if o.status.success() => Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("node_modules")),
+        other => {
+            let message = format!("cannot install the TypeScript SDK (@looker/sdk-node): {other:?}");
+            if std::env::var_os("CI").is_some() {
+                panic!("{message}");
+            }
+            eprintln!("\n!!!!!!!! SKIPPING the TypeScript SDK end-to-end test: {message} !!!!!!!!\n");
+            None
+        }
+    }
+}
+
+#[test]
+fn official_typescript_sdk_runs_query_and_render_tasks() {
+    let Some(node_modules) = node_sdk() else { return };
+    let data_dir = std::env::temp_dir().join(format!("sightline-ts-sdk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start_demo(&data_dir);
+    let png_path = data_dir.join("render.png");
+    let output = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_flows_ts.cjs"))
+        .arg(&png_path)
+        .env("NODE_PATH", &node_modules)
+        .env("LOOKERSDK_BASE_URL", &server.base_url)
+        .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
+        .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
+        .env("LOOKERSDK_VERIFY_SSL", "false")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run node");
+    assert!(output.status.success(), "TypeScript SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
+    // The SDK prints notices of its own on stdout; the report is the last line.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Json = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("TypeScript SDK report is JSON");
+    drop(server); // DuckDB allows one writer process: stop the server before reading its file.
+    assert_eq!(report["me"], "Admin User");
+    assert_eq!(report["task_statuses"].as_array().and_then(|s| s.last()), Some(&Json::from("complete")), "{}", report["task_statuses"]);
+    let db = data_dir.join("demo/thelook-v2-scale1.duckdb");
+    let want = hand_sql(
+        &db,
+        "SELECT o.status, COUNT(*) FROM order_items oi JOIN orders o ON o.order_id = oi.order_id
+         WHERE o.status IS NULL OR o.status <> 'Cancelled' GROUP BY 1 ORDER BY 1",
+        2,
+    );
+    let rows = report["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), want.row_count());
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["orders.status"].as_str(), want.value(0, i).to_text().as_deref());
+        assert_eq!(row["order_items.count"].as_f64(), Some(number(&want, 1, i)));
+    }
+    assert_eq!(report["render_statuses"].as_array().and_then(|s| s.last()), Some(&Json::from("success")));
+    let png = std::fs::read(&png_path).expect("the PNG the SDK wrote");
+    let reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("a PNG");
+    assert_eq!((reader.info().width, reader.info().height), (400, 300));
+    assert_eq!(report["explore"]["join_orders"], serde_json::json!(["left_outer", "many_to_one"]));
+    assert_eq!(report["models"], serde_json::json!([["name"]]));
+    assert_eq!(report["connections"], serde_json::json!([["thelook", "duckdb"]]));
+    assert_eq!(report["multi"], serde_json::json!(["complete"]));
+    assert_eq!(report["slug"], true);
+    assert_eq!(report["refused"], serde_json::json!([["server_table_calcs", "not_supported"]]));
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
