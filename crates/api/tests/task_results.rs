@@ -1,18 +1,15 @@
 //! The results endpoints in every task state, in process: tasks are put into the store directly
 //! (not queued), so "still running" is a state the test holds rather than a race it hopes to win.
 
-use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
 use connect::Connection;
 use serde_json::Value;
-use sightline_api::{router, AppState};
 
 mod common;
 
-use common::{fixture, json, Fixture};
+use common::{fixture, fixture_with, json, Fixture};
 
 #[tokio::test]
 async fn unfinished_tasks_answer_202_and_failed_ones_400_with_the_reason() {
@@ -126,17 +123,7 @@ async fn pivoted_queries_are_not_drawn_yet() {
 /// A model on a dialect without a driver: its SQL is there, running it is a clear 400.
 #[tokio::test]
 async fn a_dialect_without_a_driver_prints_sql_and_refuses_to_run() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
-    let (project, _) = lookml::load_project(&root);
-    let (catalog, _) = semantic::build_catalog(&project);
-    let store = store::Store::in_memory().await.expect("store");
-    let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
-    let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
-    let token = store.create_token(user, 3600).await.expect("token");
-    let connections: HashMap<String, Arc<dyn Connection>> =
-        [("thelook".to_string(), Arc::new(connect::NoDriverConnection { dialect: "bigquery" }) as Arc<dyn Connection>)].into();
-    let engine = engine::Engine::start(catalog, connections, store.clone(), 1).await.expect("engine");
-    let f = Fixture { app: router(AppState { engine, base_url: "http://test".into() }), store, token, user, query: 0 };
+    let f = fixture_with(Arc::new(connect::NoDriverConnection { dialect: "bigquery" })).await;
     let body = r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"filters":{"orders.status":"it's"}}"#;
     let (status, _, sql) = f.call("POST", "/api/4.0/queries/run/sql", body).await;
     assert_eq!(status, StatusCode::OK);
@@ -197,4 +184,72 @@ async fn connections_are_listed_tested_and_checked() {
     let (status, _, body) = f.call("GET", "/api/4.0/dialect_info", "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(json(&body).as_array().unwrap().iter().any(|d| d["name"] == "bigquery_standard_sql" && d["installed"] == false));
+}
+
+/// A connection that panics where it is told to: in `stream` (inside a task) or when asked for
+/// its zone (inside a request handler).
+struct Panicking {
+    in_handler: bool,
+}
+
+impl Connection for Panicking {
+    fn dialect(&self) -> &'static str {
+        "duckdb"
+    }
+
+    fn stream(&self, _sql: &str, _sink: &mut connect::Sink) -> Result<(), connect::ConnectError> {
+        panic!("the driver fell over")
+    }
+
+    fn execute_batch(&self, _sql: &str) -> Result<(), connect::ConnectError> {
+        Ok(())
+    }
+
+    fn timezone(&self) -> &str {
+        if self.in_handler {
+            panic!("no zone today")
+        }
+        "UTC"
+    }
+}
+
+async fn panicking_fixture(in_handler: bool) -> Fixture {
+    fixture_with(Arc::new(Panicking { in_handler })).await
+}
+
+/// A panic while a task runs fails that task with a reason, and the worker goes on with the next.
+#[tokio::test]
+async fn a_panic_in_a_task_fails_the_task_and_spares_the_worker() {
+    let f = panicking_fixture(false).await;
+    for _ in 0..2 {
+        let (status, _, body) =
+            f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        let id = json(&body)["id"].as_str().unwrap_or_default().to_string();
+        let mut task = Value::Null;
+        for _ in 0..200 {
+            task = json(&f.call("GET", &format!("/api/4.0/query_tasks/{id}"), "").await.2);
+            if task["status"] == "complete" || task["status"] == "error" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(task["status"], "error", "{task}");
+        let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{id}/results"), "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("the driver fell over")), "{}", String::from_utf8_lossy(&body));
+    }
+}
+
+/// A panic in a request handler is a 500 in Looker's shape, and the server answers the next request.
+#[tokio::test]
+async fn a_panic_in_a_handler_is_a_500_in_lookers_shape() {
+    let f = panicking_fixture(true).await;
+    let body = r#"{"model":"thelook","view":"orders","fields":["orders.status"]}"#;
+    let (status, _, answer) = f.call("POST", "/api/4.0/queries/run/sql", body).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let answer = json(&answer);
+    assert!(answer["message"].as_str().is_some_and(|m| m.contains("log")), "{answer}");
+    assert!(answer["documentation_url"].is_string());
+    assert_eq!(f.call("GET", "/api/4.0/versions", "").await.0, StatusCode::OK);
 }

@@ -5,8 +5,11 @@
 //! `success`/`failure` — and every change is written to the store, so any request (or, later,
 //! any instance) sees it.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
+
+use futures_util::FutureExt;
 
 use format::ResultFormat;
 use render::ImageFormat;
@@ -28,9 +31,16 @@ pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Jo
             loop {
                 let job = { receiver.lock().await.recv().await };
                 let Some(job) = job else { break };
-                let outcome = match &job {
-                    Job::Query(id) => engine.run_query_task(id).await,
-                    Job::Render(id) => engine.run_render_task(id).await,
+                let run = async {
+                    match &job {
+                        Job::Query(id) => engine.run_query_task(id).await,
+                        Job::Render(id) => engine.run_render_task(id).await,
+                    }
+                };
+                // A panic while running a task fails that task, and the worker lives on.
+                let outcome = match AssertUnwindSafe(run).catch_unwind().await {
+                    Ok(outcome) => outcome,
+                    Err(payload) => engine.fail_after_panic(&job, &panic_message(payload.as_ref())).await,
                 };
                 if let Err(e) = outcome {
                     tracing::error!(?job, error = %e, "task bookkeeping failed");
@@ -40,11 +50,29 @@ pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Jo
     }
 }
 
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
 fn seconds(since: Instant) -> f64 {
     since.elapsed().as_secs_f64()
 }
 
 impl Engine {
+    async fn fail_after_panic(&self, job: &Job, message: &str) -> Result<(), EngineError> {
+        tracing::error!(?job, panic = %message, "a task panicked");
+        let reason = format!("Sightline failed while running this task (an internal error: {message})");
+        match job {
+            Job::Query(id) => self.store().finish_query_task(id, Err(&reason), 0.0).await?,
+            Job::Render(id) => self.store().finish_render_task(id, Err(&reason), None, 0.0).await?,
+        }
+        Ok(())
+    }
+
     fn enqueue(&self, job: Job) -> Result<(), EngineError> {
         self.inner.jobs.send(job).map_err(|_| EngineError::Internal("the task workers have stopped".into()))
     }

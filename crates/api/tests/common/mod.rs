@@ -24,6 +24,11 @@ pub struct Fixture {
 
 /// The demo model over an empty in-memory DuckDB: queries compile, but their tables are missing.
 pub async fn fixture() -> Fixture {
+    fixture_with(Arc::new(DuckDbConnection::open(":memory:").expect("duckdb"))).await
+}
+
+/// The demo model over `connection`, an admin logged in, one saved query.
+pub async fn fixture_with(connection: Arc<dyn Connection>) -> Fixture {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
     let (project, diagnostics) = lookml::load_project(&root);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
@@ -33,8 +38,7 @@ pub async fn fixture() -> Fixture {
     let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
     let token = store.create_token(user, 3600).await.expect("token");
-    let connections: HashMap<String, Arc<dyn Connection>> =
-        [("thelook".to_string(), Arc::new(DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>)].into();
+    let connections: HashMap<String, Arc<dyn Connection>> = [("thelook".to_string(), connection)].into();
     let engine = engine::Engine::start(catalog, connections, store.clone(), 1).await.expect("engine");
     let query =
         store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
