@@ -46,14 +46,7 @@ async fn a_database_error_fails_the_task_and_reaches_the_caller() {
         f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let id = json(&body)["id"].as_str().expect("id").to_string();
-    let mut task = Value::Null;
-    for _ in 0..200 {
-        task = json(&f.call("GET", &format!("/api/4.0/query_tasks/{id}"), "").await.2);
-        if task["status"] != "added" && task["status"] != "running" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    let task = f.wait(&format!("/api/4.0/query_tasks/{id}"), &["complete", "error"]).await;
     assert_eq!(task["status"], "error", "{task}");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{id}/results"), "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -93,14 +86,7 @@ async fn a_vis_type_not_drawn_fails_the_render_task_by_name() {
     let (status, _, body) = f.call("POST", &format!("/api/4.0/render_tasks/queries/{id}/png?width=400&height=300"), "").await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let task = json(&body)["id"].as_str().unwrap_or_default().to_string();
-    let mut answer = Value::Null;
-    for _ in 0..200 {
-        answer = json(&f.call("GET", &format!("/api/4.0/render_tasks/{task}"), "").await.2);
-        if answer["status"] == "failure" || answer["status"] == "success" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    let answer = f.wait(&format!("/api/4.0/render_tasks/{task}"), &["success", "failure"]).await;
     assert_eq!(answer["status"], "failure", "{answer}");
     let detail = answer["status_detail"].as_str().unwrap_or_default();
     assert!(detail.contains("`looker_pie` is not drawn yet"), "{detail}");
@@ -226,14 +212,7 @@ async fn a_panic_in_a_task_fails_the_task_and_spares_the_worker() {
             f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
         let id = json(&body)["id"].as_str().unwrap_or_default().to_string();
-        let mut task = Value::Null;
-        for _ in 0..200 {
-            task = json(&f.call("GET", &format!("/api/4.0/query_tasks/{id}"), "").await.2);
-            if task["status"] == "complete" || task["status"] == "error" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+        let task = f.wait(&format!("/api/4.0/query_tasks/{id}"), &["complete", "error"]).await;
         assert_eq!(task["status"], "error", "{task}");
         let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{id}/results"), "").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

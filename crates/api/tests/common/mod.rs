@@ -46,6 +46,20 @@ pub async fn fixture_with(connection: Arc<dyn Connection>) -> Fixture {
 }
 
 impl Fixture {
+    /// Polls `GET uri` until its `status` is one of `done` (about five seconds at most); the last
+    /// answer.
+    pub async fn wait(&self, uri: &str, done: &[&str]) -> Value {
+        let mut answer = Value::Null;
+        for _ in 0..200 {
+            answer = json(&self.call("GET", uri, "").await.2);
+            if answer["status"].as_str().is_some_and(|s| done.contains(&s)) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        answer
+    }
+
     pub async fn call(&self, method: &str, uri: &str, body: &str) -> (StatusCode, HashMap<String, String>, Vec<u8>) {
         let request = Request::builder()
             .method(method)
