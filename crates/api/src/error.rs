@@ -1,12 +1,12 @@
-//! Looker's error bodies: `{"message", "documentation_url"}`, and for 422 also
-//! `errors: [{field, code, message, documentation_url}]`. The status for each engine error is
-//! decided here once.
+//! Looker's error bodies, as the spec's `Error` (`{"message", "documentation_url"}`) and
+//! `ValidationError` (also `errors: [{field, code, message, documentation_url}]`). The status
+//! for each engine error is decided here once.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::EngineError;
-use serde_json::json;
+use wire::schemas::{ValidationError, ValidationErrorDetail};
 
 /// Looker's API reference. Deliberately not one of Looker's `/r/err/…` addresses: the official
 /// SDKs fetch those from the internet to decorate errors.
@@ -58,19 +58,24 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = if self.errors.is_empty() {
-            json!({ "message": self.message, "documentation_url": DOCUMENTATION_URL })
-        } else {
-            let errors: Vec<_> = self
-                .errors
-                .iter()
-                .map(|(field, code, message)| json!({ "field": field, "code": code, "message": message, "documentation_url": DOCUMENTATION_URL }))
-                .collect();
-            json!({ "message": self.message, "errors": errors, "documentation_url": DOCUMENTATION_URL })
-        };
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, message = %self.message, "request failed");
         }
+        if self.errors.is_empty() {
+            let body = wire::schemas::Error { message: self.message, documentation_url: DOCUMENTATION_URL.into() };
+            return (self.status, Json(body)).into_response();
+        }
+        let errors = self
+            .errors
+            .into_iter()
+            .map(|(field, code, message)| ValidationErrorDetail {
+                field: Some(field),
+                code: Some(code),
+                message: Some(message),
+                documentation_url: DOCUMENTATION_URL.into(),
+            })
+            .collect();
+        let body = ValidationError { message: self.message, errors: Some(errors), documentation_url: DOCUMENTATION_URL.into() };
         (self.status, Json(body)).into_response()
     }
 }
