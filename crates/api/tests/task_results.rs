@@ -232,3 +232,41 @@ async fn a_panic_in_a_handler_is_a_500_in_lookers_shape() {
     assert!(answer["documentation_url"].is_string());
     assert_eq!(f.call("GET", "/api/4.0/versions", "").await.0, StatusCode::OK);
 }
+
+/// A process that stopped (`kill -9`) with tasks waiting and one running: at the next start the
+/// waiting ones run, oldest first, and the running one ends `error` saying it was not run again.
+#[tokio::test]
+async fn tasks_waiting_at_a_restart_run_after_it() {
+    let store = store::Store::in_memory().await.expect("store");
+    let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
+    let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
+    let query =
+        store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
+    let waiting: Vec<String> = vec![
+        store.create_query_task(query, user, "json", None, None).await.expect("task").id,
+        store.create_query_task(query, user, "csv", None, None).await.expect("task").id,
+    ];
+    let running = store.create_query_task(query, user, "json", None, None).await.expect("task").id;
+    store.set_query_task_status(&running, "running").await.expect("running");
+
+    let connection = Arc::new(connect::DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>;
+    let connections = [("thelook".to_string(), connection)].into();
+    let _engine = engine::Engine::start(common::demo_catalog(), connections, store.clone(), 1).await.expect("engine");
+    for id in &waiting {
+        let mut task = store.query_task(id).await.expect("read").expect("task");
+        for _ in 0..200 {
+            if task.status != "added" && task.status != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            task = store.query_task(id).await.expect("read").expect("task");
+        }
+        // It ran: the empty database's own error (its tables are missing), not a restart's.
+        assert_eq!(task.status, "error");
+        let error = task.error.unwrap_or_default();
+        assert!(error.contains("database") && !error.contains("stopped"), "{error}");
+    }
+    let failed = store.query_task(&running).await.expect("read").expect("task");
+    assert_eq!(failed.status, "error");
+    assert!(failed.error.unwrap_or_default().contains("not run again"));
+}

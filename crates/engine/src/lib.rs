@@ -40,20 +40,29 @@ struct Inner {
 
 impl Engine {
     /// Starts the engine and its workers on the current tokio runtime, with the config's
-    /// connections and those stored through the API. Tasks a previous process left unfinished
-    /// are marked failed.
+    /// connections and those stored through the API. Tasks a previous process left waiting are
+    /// queued again (oldest first); those it was running end `error`/`failure` saying so.
     pub async fn start(
         catalog: Catalog,
         connections: HashMap<String, Arc<dyn Connection>>,
         store: Store,
         workers: usize,
     ) -> Result<Engine, EngineError> {
-        store.fail_interrupted_tasks().await?;
+        let recovered = store.recover_tasks().await?;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let connections = connections::Connections::from_config(connections);
         let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs }) };
         engine.open_stored_connections().await?;
         tasks::spawn_workers(engine.clone(), receiver, workers.max(1));
+        if !recovered.queries.is_empty() || !recovered.renders.is_empty() {
+            tracing::info!(queries = recovered.queries.len(), renders = recovered.renders.len(), "queued again after a restart");
+        }
+        for id in recovered.queries {
+            engine.enqueue(tasks::Job::Query(id))?;
+        }
+        for id in recovered.renders {
+            engine.enqueue(tasks::Job::Render(id))?;
+        }
         Ok(engine)
     }
 

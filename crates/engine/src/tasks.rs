@@ -5,9 +5,10 @@
 //! `success`/`failure` — and every change is written to the store, so any request (or, later,
 //! any instance) sees it.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
@@ -58,6 +59,29 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
+/// A write to the store, tried three times (100 ms, then 400 ms apart): a busy or briefly
+/// unavailable metadata database must not leave a task unfinished.
+async fn retried<T, F, Fut>(what: &str, mut write: F) -> Result<T, store::StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, store::StoreError>>,
+{
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Ok(value) => return Ok(value),
+            Err(e) if attempt < 3 => {
+                tracing::warn!(what, attempt, error = %e, "writing a task's state failed; trying again");
+                tokio::time::sleep(delay).await;
+                delay *= 4;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 fn seconds(since: Instant) -> f64 {
     since.elapsed().as_secs_f64()
 }
@@ -73,7 +97,7 @@ impl Engine {
         Ok(())
     }
 
-    fn enqueue(&self, job: Job) -> Result<(), EngineError> {
+    pub(crate) fn enqueue(&self, job: Job) -> Result<(), EngineError> {
         self.inner.jobs.send(job).map_err(|_| EngineError::Internal("the task workers have stopped".into()))
     }
 
@@ -100,15 +124,26 @@ impl Engine {
     async fn run_query_task(&self, id: &str) -> Result<(), EngineError> {
         let Some(task) = self.store().query_task(id).await? else { return Ok(()) };
         let started = Instant::now();
-        self.store().set_query_task_status(id, "running").await?;
+        if let Err(e) = retried("running", || self.store().set_query_task_status(id, "running")).await {
+            tracing::error!(task = id, error = %e, "could not mark the task running; running it anyway");
+        }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
         let outcome = match self.saved_query(task.query_id).await {
             Ok(query) => self.run(&query, format, task.row_limit.as_deref()).await,
             Err(e) => Err(e),
         };
-        match outcome {
-            Ok(output) => self.store().finish_query_task(id, Ok((output.content_type, &output.body)), seconds(started)).await?,
-            Err(e) => self.store().finish_query_task(id, Err(&e.to_string()), seconds(started)).await?,
+        let runtime = seconds(started);
+        let finished = match &outcome {
+            Ok(output) => retried("result", || self.store().finish_query_task(id, Ok((output.content_type, &output.body)), runtime)).await,
+            Err(e) => {
+                let message = e.to_string();
+                retried("error", || self.store().finish_query_task(id, Err(&message), runtime)).await
+            }
+        };
+        // A result that cannot be stored (too large, a full disk) still ends the task, without it.
+        if let Err(e) = finished {
+            let reason = format!("the task ran but its result could not be stored: {e}");
+            retried("error", || self.store().finish_query_task(id, Err(&reason), runtime)).await?;
         }
         Ok(())
     }
@@ -134,9 +169,19 @@ impl Engine {
         let Some(task) = self.store().render_task(id).await? else { return Ok(()) };
         let started = Instant::now();
         let outcome = self.render(&task, started).await;
-        match outcome {
-            Ok((bytes, render_seconds)) => self.store().finish_render_task(id, Ok(&bytes), Some(render_seconds), seconds(started)).await?,
-            Err(e) => self.store().finish_render_task(id, Err(&e.to_string()), None, seconds(started)).await?,
+        let runtime = seconds(started);
+        let finished = match &outcome {
+            Ok((bytes, render_seconds)) => {
+                retried("image", || self.store().finish_render_task(id, Ok(bytes), Some(*render_seconds), runtime)).await
+            }
+            Err(e) => {
+                let message = e.to_string();
+                retried("failure", || self.store().finish_render_task(id, Err(&message), None, runtime)).await
+            }
+        };
+        if let Err(e) = finished {
+            let reason = format!("the image was drawn but could not be stored: {e}");
+            retried("failure", || self.store().finish_render_task(id, Err(&reason), None, runtime)).await?;
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 pub use auth::{AdminCredentials, User};
 pub use queries::StoredQuery;
-pub use tasks::{QueryTaskRow, RenderTaskRow};
+pub use tasks::{QueryTaskRow, RecoveredTasks, RenderTaskRow};
 
 #[derive(Debug, Error)]
 pub enum StoreError {

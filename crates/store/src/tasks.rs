@@ -205,24 +205,39 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT result FROM render_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten())
     }
 
-    /// Tasks a previous process left unfinished can never finish: say so instead of leaving
-    /// clients polling forever.
-    pub async fn fail_interrupted_tasks(&self) -> Result<u64, StoreError> {
-        let message = "the server stopped while this task was running";
-        let a = sqlx::query("UPDATE query_tasks SET status = 'error', error = ?, finished_at = ? WHERE status IN ('added', 'running')")
+    /// What a previous process left unfinished, at start-up: tasks it was running are failed
+    /// with a message saying so (they are not run twice); tasks still waiting are returned, oldest
+    /// first, to be queued again. One process per metadata database: with several, this would
+    /// take the others' work (leases in the tasks table are the way there).
+    pub async fn recover_tasks(&self) -> Result<RecoveredTasks, StoreError> {
+        let message = "the server stopped while this task was running; it was not run again";
+        sqlx::query("UPDATE query_tasks SET status = 'error', error = ?, finished_at = ? WHERE status = 'running'")
             .bind(message)
             .bind(now_text())
             .execute(&self.pool)
             .await?;
-        let b = sqlx::query(
-            "UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ? WHERE status NOT IN ('success', 'failure')",
+        sqlx::query(
+            "UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ? \
+             WHERE status NOT IN ('success', 'failure', 'enqueued_for_query')",
         )
         .bind(message)
         .bind(now_text())
         .execute(&self.pool)
         .await?;
-        Ok(a.rows_affected() + b.rows_affected())
+        let queries =
+            sqlx::query_scalar("SELECT id FROM query_tasks WHERE status = 'added' ORDER BY created_at").fetch_all(&self.pool).await?;
+        let renders = sqlx::query_scalar("SELECT id FROM render_tasks WHERE status = 'enqueued_for_query' ORDER BY created_at")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(RecoveredTasks { queries, renders })
     }
+}
+
+/// Tasks still waiting when the previous process stopped, oldest first.
+#[derive(Debug, Default, PartialEq)]
+pub struct RecoveredTasks {
+    pub queries: Vec<String>,
+    pub renders: Vec<String>,
 }
 
 #[cfg(test)]
@@ -251,12 +266,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unfinished_tasks_fail_after_a_restart() {
+    async fn after_a_restart_waiting_tasks_come_back_and_running_ones_fail() {
         let (store, user, query) = setup().await;
-        let q = store.create_query_task(query, user, "json", None, None).await.unwrap();
-        let r = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
-        assert_eq!(store.fail_interrupted_tasks().await.unwrap(), 2);
-        assert_eq!(store.query_task(&q.id).await.unwrap().unwrap().status, "error");
-        assert_eq!(store.render_task(&r.id).await.unwrap().unwrap().status, "failure");
+        let waiting = store.create_query_task(query, user, "json", None, None).await.unwrap();
+        let running = store.create_query_task(query, user, "json", None, None).await.unwrap();
+        store.set_query_task_status(&running.id, "running").await.unwrap();
+        let render_waiting = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
+        let rendering = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
+        store.set_render_task_status(&rendering.id, "rendering").await.unwrap();
+        let recovered = store.recover_tasks().await.unwrap();
+        assert_eq!(recovered, RecoveredTasks { queries: vec![waiting.id.clone()], renders: vec![render_waiting.id.clone()] });
+        assert_eq!(store.query_task(&waiting.id).await.unwrap().unwrap().status, "added");
+        let failed = store.query_task(&running.id).await.unwrap().unwrap();
+        assert_eq!(failed.status, "error");
+        assert!(failed.error.unwrap_or_default().contains("not run again"));
+        assert_eq!(store.render_task(&rendering.id).await.unwrap().unwrap().status, "failure");
     }
 }

@@ -27,13 +27,19 @@ pub async fn fixture() -> Fixture {
     fixture_with(Arc::new(DuckDbConnection::open(":memory:").expect("duckdb"))).await
 }
 
-/// The demo model over `connection`, an admin logged in, one saved query.
-pub async fn fixture_with(connection: Arc<dyn Connection>) -> Fixture {
+/// The demo project's models.
+pub fn demo_catalog() -> semantic::Catalog {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thelook");
     let (project, diagnostics) = lookml::load_project(&root);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let (catalog, diagnostics) = semantic::build_catalog(&project);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    catalog
+}
+
+/// The demo model over `connection`, an admin logged in, one saved query.
+pub async fn fixture_with(connection: Arc<dyn Connection>) -> Fixture {
+    let catalog = demo_catalog();
     let store = store::Store::in_memory().await.expect("store");
     let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
