@@ -119,6 +119,8 @@ def main():
     models["multi"] = {k: v["status"] for k, v in multi.items()}
     models["multi_rows"] = len(multi[task.id]["data"])
     models["task_fields"] = sdk.query_task(task.id, fields="id,status").result_format
+    done = sdk.query_task(task.id)
+    models["task_query"] = [done.query.model, done.query.view, done.query.id == query.id, done.result_source]
     try:
         sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json), apply_formatting=True)
         models["refused"] = None

@@ -74,15 +74,13 @@ pub async fn create_query(State(state): State<AppState>, _caller: Caller, body: 
 pub async fn query(State(state): State<AppState>, _caller: Caller, Path(query_id): Path<String>) -> Result<Json<WireQuery>, ApiError> {
     let id = parse_id("query", &query_id)?;
     let stored = state.engine.store().query(id).await?.ok_or_else(|| ApiError::not_found(format!("query `{query_id}` does not exist")))?;
-    let body: QueryBody = serde_json::from_str(&stored.body).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Json(to_wire::query(stored.id, &stored.slug, &body, &state.base_url)))
+    Ok(Json(to_wire::stored_query(&stored, &state.base_url)?))
 }
 
 pub async fn query_for_slug(State(state): State<AppState>, _caller: Caller, Path(slug): Path<String>) -> Result<Json<WireQuery>, ApiError> {
     let stored =
         state.engine.store().query_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found(format!("no query has slug `{slug}`")))?;
-    let body: QueryBody = serde_json::from_str(&stored.body).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Json(to_wire::query(stored.id, &stored.slug, &body, &state.base_url)))
+    Ok(Json(to_wire::stored_query(&stored, &state.base_url)?))
 }
 
 pub async fn run_url_encoded_query(
@@ -100,8 +98,7 @@ pub async fn run_url_encoded_query(
 pub async fn share_url(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, ApiError> {
     let stored =
         state.engine.store().query_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found(format!("no query has slug `{slug}`")))?;
-    let body: QueryBody = serde_json::from_str(&stored.body).map_err(|e| ApiError::internal(e.to_string()))?;
-    let url = to_wire::query(stored.id, &stored.slug, &body, &state.base_url).url.unwrap_or_default();
+    let url = to_wire::stored_query(&stored, &state.base_url)?.url.unwrap_or_default();
     Ok(Redirect::to(&url).into_response())
 }
 

@@ -65,7 +65,16 @@ pub async fn create_query_task(
         .engine
         .submit_query_task(query_id, caller.user_id, format, request.source.as_deref(), params.get("limit").map(String::as_str))
         .await?;
-    Ok(Json(to_wire::query_task(&task)))
+    Ok(Json(with_query(&state, &task).await?))
+}
+
+/// The task's wire form, with its saved query.
+async fn with_query(state: &AppState, task: &store::QueryTaskRow) -> Result<QueryTask, ApiError> {
+    let query = match state.engine.store().query(task.query_id).await? {
+        Some(stored) => Some(to_wire::stored_query(&stored, &state.base_url)?),
+        None => None,
+    };
+    Ok(to_wire::query_task(task, query))
 }
 
 async fn task(state: &AppState, id: &str) -> Result<store::QueryTaskRow, ApiError> {
@@ -73,7 +82,7 @@ async fn task(state: &AppState, id: &str) -> Result<store::QueryTaskRow, ApiErro
 }
 
 pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<QueryTask>, ApiError> {
-    Ok(Json(to_wire::query_task(&task(&state, &id).await?)))
+    Ok(Json(with_query(&state, &task(&state, &id).await?).await?))
 }
 
 /// 200 with the result once complete; 202 while queued or running, with a JSON string saying so

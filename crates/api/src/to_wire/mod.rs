@@ -71,6 +71,13 @@ fn explore_url(body: &QueryBody) -> String {
     format!("/explore/{}/{}?{query}", body.model, body.view)
 }
 
+/// A saved query as stored (its normalised JSON body).
+pub fn stored_query(stored: &store::StoredQuery, base_url: &str) -> Result<Query, crate::ApiError> {
+    let body: QueryBody = serde_json::from_str(&stored.body)
+        .map_err(|e| crate::ApiError::internal(format!("saved query {} is unreadable: {e}", stored.id)))?;
+    Ok(query(stored.id, &stored.slug, &body, base_url))
+}
+
 pub fn query(id: i64, slug: &str, body: &QueryBody, base_url: &str) -> Query {
     let url = explore_url(body);
     Query {
@@ -109,12 +116,15 @@ pub fn query(id: i64, slug: &str, body: &QueryBody, base_url: &str) -> Query {
     }
 }
 
-/// A query task as stored. The run options Sightline does not record per task (`cache`,
-/// `force_production` …) are left out rather than reported with a value nobody asked for.
-pub fn query_task(t: &store::QueryTaskRow) -> QueryTask {
+/// A query task as stored, with its query. The run options Sightline does not record per task
+/// (`cache`, `force_production` …) are left out rather than reported with a value nobody asked
+/// for; `result_source` is `query` once complete (there is no result cache yet).
+pub fn query_task(t: &store::QueryTaskRow, query: Option<Query>) -> QueryTask {
     QueryTask {
         id: Some(t.id.clone()),
         query_id: Some(t.query_id.to_string()),
+        query: query.map(Box::new),
+        result_source: (t.status == "complete").then(|| "query".to_string()),
         status: Some(t.status.clone()),
         source: t.source.clone(),
         runtime: t.runtime,
