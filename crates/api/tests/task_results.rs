@@ -270,3 +270,20 @@ async fn tasks_waiting_at_a_restart_run_after_it() {
     assert_eq!(failed.status, "error");
     assert!(failed.error.unwrap_or_default().contains("not run again"));
 }
+
+/// An expired result is gone: `query_task_results` answers 404 and `multi_results` `expired`.
+#[tokio::test]
+async fn expired_results_answer_404() {
+    let f = fixture().await;
+    let q = f.store.create_query_task(f.query, f.user, "csv", None, None).await.expect("task");
+    let short = f.store.clone().with_result_ttl(std::time::Duration::ZERO);
+    short.finish_query_task(&q.id, Ok(("text/csv", b"a\n1\n")), 0.1).await.expect("finish");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"a\n1\n"[..]));
+    assert_eq!(f.store.sweep_expired().await.expect("sweep"), 1);
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("expired")));
+    let (_, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/multi_results?query_task_ids={}", q.id), "").await;
+    assert_eq!(json(&body)[&q.id]["status"], "expired");
+}

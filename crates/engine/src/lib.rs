@@ -54,6 +54,7 @@ impl Engine {
         let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs }) };
         engine.open_stored_connections().await?;
         tasks::spawn_workers(engine.clone(), receiver, workers.max(1));
+        tasks::spawn_sweeper(engine.store().clone());
         if !recovered.queries.is_empty() || !recovered.renders.is_empty() {
             tracing::info!(queries = recovered.queries.len(), renders = recovered.renders.len(), "queued again after a restart");
         }

@@ -51,6 +51,24 @@ pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Jo
     }
 }
 
+/// How often expired task results are looked for and removed.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Removes expired results now and then, for as long as the runtime runs.
+pub(crate) fn spawn_sweeper(store: store::Store) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            match store.sweep_expired().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "expired task results removed"),
+                Err(e) => tracing::warn!(error = %e, "removing expired task results failed"),
+            }
+        }
+    });
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()

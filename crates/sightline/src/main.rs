@@ -51,6 +51,10 @@ struct BenchLookmlArgs {
     /// Seconds a client has to send a request's headers (idle kept-alive connections included).
     #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
     header_timeout: u64,
+    /// Seconds a task's result is kept after the task finished (files under the data folder's
+    /// `results/`, removed once expired).
+    #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
+    result_ttl: u64,
 }
 
 #[derive(Args)]
@@ -82,6 +86,10 @@ struct BenchArgs {
     /// Seconds a client has to send a request's headers (idle kept-alive connections included).
     #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
     header_timeout: u64,
+    /// Seconds a task's result is kept after the task finished (files under the data folder's
+    /// `results/`, removed once expired).
+    #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
+    result_ttl: u64,
 }
 
 #[derive(Args)]
@@ -98,6 +106,10 @@ struct ServerArgs {
     /// Seconds a client has to send a request's headers (idle kept-alive connections included).
     #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
     header_timeout: u64,
+    /// Seconds a task's result is kept after the task finished (files under the data folder's
+    /// `results/`, removed once expired).
+    #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
+    result_ttl: u64,
 }
 
 #[derive(Args)]

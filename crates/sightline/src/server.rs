@@ -44,7 +44,10 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
         Ok(url) if !url.is_empty() => url,
         _ => format!("sqlite://{}", args.data_dir.join("sightline.db").display()),
     };
-    let store = store::Store::connect(&url).await.with_context(|| format!("metadata store {url}"))?;
+    let store = store::Store::connect(&url)
+        .await
+        .with_context(|| format!("metadata store {url}"))?
+        .with_result_ttl(std::time::Duration::from_secs(args.result_ttl));
     let wanted = match (std::env::var("SIGHTLINE_ADMIN_CLIENT_ID"), std::env::var("SIGHTLINE_ADMIN_CLIENT_SECRET")) {
         (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
         _ => None,

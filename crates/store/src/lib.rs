@@ -1,5 +1,6 @@
 //! Sightline's metadata: users, API3 credentials, access tokens, queries, query tasks and render
-//! tasks with their results. SQLite through sqlx, schema by migrations in `migrations/`.
+//! tasks. SQLite through sqlx, schema by migrations in `migrations/`; task results are files
+//! beside the database (`results.rs`), kept for a set time.
 //!
 //! All SQL here is plain and portable so that a PostgreSQL backend can share it; nothing above
 //! this crate writes SQL for the metadata store.
@@ -7,9 +8,13 @@
 mod auth;
 mod connections;
 mod queries;
+mod results;
 mod tasks;
 
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
@@ -17,7 +22,10 @@ use thiserror::Error;
 
 pub use auth::{AdminCredentials, User};
 pub use queries::StoredQuery;
+pub use results::DEFAULT_RESULT_TTL;
 pub use tasks::{QueryTaskRow, RecoveredTasks, RenderTaskRow};
+
+use results::ResultFiles;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -27,11 +35,15 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("metadata database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("task result storage: {0}")]
+    Results(String),
 }
 
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    results: Arc<ResultFiles>,
+    result_ttl: Duration,
 }
 
 pub(crate) fn now_text() -> String {
@@ -55,7 +67,8 @@ pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `url` and brings its schema up to date.
+    /// Opens (creating if needed) the store at `url` and brings its schema up to date. Task
+    /// results go to `results/` beside the database file.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         if !url.starts_with("sqlite:") {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
@@ -65,9 +78,24 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(std::time::Duration::from_secs(10))
             .foreign_keys(true);
+        let results = match options.get_filename() {
+            path if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" => ResultFiles::temporary()?,
+            path => ResultFiles::at(path.parent().map(|p| p.join("results")).unwrap_or_else(|| PathBuf::from("results")))?,
+        };
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, results, result_ttl: DEFAULT_RESULT_TTL })
+    }
+
+    /// How long task results are kept after their task finished.
+    pub fn with_result_ttl(mut self, ttl: Duration) -> Store {
+        self.result_ttl = ttl;
+        self
+    }
+
+    /// The folder task results are written to.
+    pub fn results_dir(&self) -> &std::path::Path {
+        self.results.dir()
     }
 
     /// A fresh in-memory store, for tests.
@@ -75,6 +103,11 @@ impl Store {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, results: ResultFiles::temporary()?, result_ttl: DEFAULT_RESULT_TTL })
+    }
+
+    /// Seconds since 1970 at which a result written now expires.
+    fn expiry(&self) -> i64 {
+        jiff::Timestamp::now().as_second().saturating_add(i64::try_from(self.result_ttl.as_secs()).unwrap_or(i64::MAX))
     }
 }

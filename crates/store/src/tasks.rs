@@ -1,4 +1,5 @@
-//! Query tasks and render tasks: status as Looker names it, and the finished output.
+//! Query tasks and render tasks: status as Looker names it, and the finished output (a file,
+//! kept until it expires).
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
@@ -19,6 +20,8 @@ pub struct QueryTaskRow {
     pub runtime: Option<f64>,
     pub error: Option<String>,
     pub content_type: Option<String>,
+    /// A complete task whose result has expired (and been removed) has none.
+    pub has_result: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,10 +40,12 @@ pub struct RenderTaskRow {
     pub runtime: Option<f64>,
     pub created_at: String,
     pub finalized_at: Option<String>,
+    pub has_result: bool,
 }
 
-const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type";
-const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at";
+const QUERY_TASK_COLUMNS: &str =
+    "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, result_file IS NOT NULL AS has_result";
+const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn query_task(r: SqliteRow) -> QueryTaskRow {
     QueryTaskRow {
@@ -54,6 +59,7 @@ fn query_task(r: SqliteRow) -> QueryTaskRow {
         runtime: r.get("runtime"),
         error: r.get("error"),
         content_type: r.get("content_type"),
+        has_result: r.get("has_result"),
     }
 }
 
@@ -72,6 +78,7 @@ fn render_task(r: SqliteRow) -> RenderTaskRow {
         runtime: r.get("runtime"),
         created_at: r.get("created_at"),
         finalized_at: r.get("finalized_at"),
+        has_result: r.get("has_result"),
     }
 }
 
@@ -110,30 +117,41 @@ impl Store {
         Ok(())
     }
 
-    /// Final state: `complete` with the formatted output, or `error` with a message.
+    /// Final state: `complete` with the formatted output (written to its file first), or `error`
+    /// with a message.
     pub async fn finish_query_task(&self, id: &str, outcome: Result<(&str, &[u8]), &str>, runtime: f64) -> Result<(), StoreError> {
-        let (status, content_type, result, error) = match outcome {
-            Ok((ct, bytes)) => ("complete", Some(ct), Some(bytes), None),
+        let (status, content_type, file, error) = match outcome {
+            Ok((ct, bytes)) => ("complete", Some(ct), Some(self.results.write("query", id, bytes).await?), None),
             Err(message) => ("error", None, None, Some(message)),
         };
-        sqlx::query(
-            "UPDATE query_tasks SET status = ?, content_type = ?, result = ?, error = ?, runtime = ?, finished_at = ? WHERE id = ?",
+        let updated = sqlx::query(
+            "UPDATE query_tasks SET status = ?, content_type = ?, result_file = ?, expires_at = ?, error = ?, runtime = ?, finished_at = ? WHERE id = ?",
         )
         .bind(status)
         .bind(content_type)
-        .bind(result)
+        .bind(&file)
+        .bind(file.as_ref().map(|_| self.expiry()))
         .bind(error)
         .bind(runtime)
         .bind(now_text())
         .bind(id)
         .execute(&self.pool)
-        .await?;
+        .await;
+        if let (Err(_), Some(file)) = (&updated, &file) {
+            let _ = self.results.remove(file).await;
+        }
+        updated?;
         Ok(())
     }
 
-    /// The formatted output of a complete task.
+    /// The formatted output of a complete task; `None` once expired.
     pub async fn query_task_result(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT result FROM query_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten())
+        let file: Option<String> =
+            sqlx::query_scalar("SELECT result_file FROM query_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten();
+        match file {
+            Some(file) => self.results.read(&file).await,
+            None => Ok(None),
+        }
     }
 
     pub async fn create_render_task(
@@ -184,25 +202,56 @@ impl Store {
         render_runtime: Option<f64>,
         runtime: f64,
     ) -> Result<(), StoreError> {
-        let (status, result, detail) = match outcome {
-            Ok(bytes) => ("success", Some(bytes), None),
+        let (status, file, detail) = match outcome {
+            Ok(bytes) => ("success", Some(self.results.write("render", id, bytes).await?), None),
             Err(message) => ("failure", None, Some(message)),
         };
-        sqlx::query("UPDATE render_tasks SET status = ?, result = ?, status_detail = ?, render_runtime = ?, runtime = ?, finalized_at = ? WHERE id = ?")
+        let updated = sqlx::query("UPDATE render_tasks SET status = ?, result_file = ?, expires_at = ?, status_detail = ?, render_runtime = ?, runtime = ?, finalized_at = ? WHERE id = ?")
             .bind(status)
-            .bind(result)
+            .bind(&file)
+            .bind(file.as_ref().map(|_| self.expiry()))
             .bind(detail)
             .bind(render_runtime)
             .bind(runtime)
             .bind(now_text())
             .bind(id)
             .execute(&self.pool)
-            .await?;
+            .await;
+        if let (Err(_), Some(file)) = (&updated, &file) {
+            let _ = self.results.remove(file).await;
+        }
+        updated?;
         Ok(())
     }
 
+    /// The image of a successful render task; `None` once expired.
     pub async fn render_task_result(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT result FROM render_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten())
+        let file: Option<String> =
+            sqlx::query_scalar("SELECT result_file FROM render_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten();
+        match file {
+            Some(file) => self.results.read(&file).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Removes the results that have expired (their tasks keep their state and read as expired);
+    /// how many.
+    pub async fn sweep_expired(&self) -> Result<u64, StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        let mut removed = 0;
+        for table in ["query_tasks", "render_tasks"] {
+            let expired: Vec<(String, String)> =
+                sqlx::query_as(&format!("SELECT id, result_file FROM {table} WHERE result_file IS NOT NULL AND expires_at <= ?"))
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?;
+            for (id, file) in expired {
+                sqlx::query(&format!("UPDATE {table} SET result_file = NULL WHERE id = ?")).bind(&id).execute(&self.pool).await?;
+                self.results.remove(&file).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// What a previous process left unfinished, at start-up: tasks it was running are failed
@@ -263,6 +312,25 @@ mod tests {
         assert_eq!((done.status.as_str(), done.runtime), ("complete", Some(0.5)));
         assert_eq!(store.query_task_result(&t.id).await.unwrap().unwrap(), b"a,b\n");
         assert!(store.query_task("nope").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn results_are_files_that_expire() {
+        let (store, user, query) = setup().await;
+        let t = store.create_query_task(query, user, "csv", None, None).await.unwrap();
+        store.finish_query_task(&t.id, Ok(("text/csv", b"a,b\n")), 0.1).await.unwrap();
+        assert!(store.results_dir().join(format!("query-{}", t.id)).is_file());
+        assert_eq!(store.sweep_expired().await.unwrap(), 0, "not expired yet");
+        let r = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
+        let short = store.clone().with_result_ttl(std::time::Duration::ZERO);
+        short.finish_render_task(&r.id, Ok(b"png"), Some(0.1), 0.2).await.unwrap();
+        assert_eq!(store.render_task_result(&r.id).await.unwrap().as_deref(), Some(&b"png"[..]));
+        assert_eq!(store.sweep_expired().await.unwrap(), 1);
+        assert_eq!(store.render_task_result(&r.id).await.unwrap(), None);
+        let swept = store.render_task(&r.id).await.unwrap().unwrap();
+        assert_eq!((swept.status.as_str(), swept.has_result), ("success", false));
+        assert!(!store.results_dir().join(format!("render-{}", r.id)).exists());
+        assert_eq!(store.query_task_result(&t.id).await.unwrap().as_deref(), Some(&b"a,b\n"[..]));
     }
 
     #[tokio::test]

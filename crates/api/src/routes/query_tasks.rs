@@ -77,6 +77,10 @@ async fn with_query(state: &AppState, task: &store::QueryTaskRow) -> Result<Quer
     Ok(to_wire::query_task(task, query))
 }
 
+fn expired(id: &str) -> ApiError {
+    ApiError::not_found(format!("the results of query task `{id}` have expired"))
+}
+
 async fn task(state: &AppState, id: &str) -> Result<store::QueryTaskRow, ApiError> {
     state.engine.store().query_task(id).await?.ok_or_else(|| ApiError::not_found(format!("query task `{id}` does not exist")))
 }
@@ -86,12 +90,13 @@ pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id)
 }
 
 /// 200 with the result once complete; 202 while queued or running, with a JSON string saying so
-/// (the spec's 202 body is a string); 400 with the database's message when the task failed.
+/// (the spec's 202 body is a string); 400 with the database's message when the task failed; 404
+/// once the result has expired.
 pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = task(&state, &id).await?;
     match task.status.as_str() {
         "complete" => {
-            let body = state.engine.store().query_task_result(&id).await?.unwrap_or_default();
+            let body = state.engine.store().query_task_result(&id).await?.ok_or_else(|| expired(&id))?;
             let content_type = task.content_type.unwrap_or_else(|| "application/json".into());
             Ok(([(CONTENT_TYPE, content_type)], body).into_response())
         }
@@ -120,8 +125,12 @@ pub async fn query_task_multi_results(
     for id in ids {
         let entry = match state.engine.store().query_task(id).await? {
             None => json!({ "status": "missing" }),
+            Some(t) if t.status == "complete" && !t.has_result => json!({ "status": "expired" }),
             Some(t) if t.status == "complete" => {
-                let bytes = state.engine.store().query_task_result(id).await?.unwrap_or_default();
+                let Some(bytes) = state.engine.store().query_task_result(id).await? else {
+                    out.insert(id.to_string(), json!({ "status": "expired" }));
+                    continue;
+                };
                 let is_json = t.content_type.as_deref().is_some_and(|c| c.starts_with("application/json"));
                 let data = match serde_json::from_slice::<Value>(&bytes) {
                     Ok(v) if is_json => v,

@@ -51,12 +51,18 @@ pub async fn render_task(State(state): State<AppState>, _caller: Caller, Path(id
     Ok(Json(to_wire::render_task(&task(&state, &id).await?)))
 }
 
-/// The image once rendered; 202 with an empty body and `Retry-After` until then.
+/// The image once rendered; 202 with an empty body and `Retry-After` until then; 404 once it has
+/// expired.
 pub async fn render_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = task(&state, &id).await?;
     match task.status.as_str() {
         "success" => {
-            let bytes = state.engine.store().render_task_result(&id).await?.unwrap_or_default();
+            let bytes = state
+                .engine
+                .store()
+                .render_task_result(&id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("the image of render task `{id}` has expired")))?;
             let content_type = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png).content_type();
             Ok(([(CONTENT_TYPE, content_type)], bytes).into_response())
         }
