@@ -251,7 +251,8 @@ async fn tasks_waiting_at_a_restart_run_after_it() {
 
     let connection = Arc::new(connect::DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>;
     let connections = [("thelook".to_string(), connection)].into();
-    let _engine = engine::Engine::start(common::demo_catalog(), connections, store.clone(), 1).await.expect("engine");
+    let config = engine::EngineConfig { workers: 1, ..Default::default() };
+    let _engine = engine::Engine::start(common::demo_catalog(), connections, store.clone(), config).await.expect("engine");
     for id in &waiting {
         let mut task = store.query_task(id).await.expect("read").expect("task");
         for _ in 0..200 {
@@ -286,4 +287,28 @@ async fn expired_results_answer_404() {
     assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("expired")));
     let (_, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/multi_results?query_task_ids={}", q.id), "").await;
     assert_eq!(json(&body)[&q.id]["status"], "expired");
+}
+
+/// A result past the server's size limit fails by name, run now (400) or as a task (`error`),
+/// and formatting stops at the limit.
+#[tokio::test]
+async fn a_result_over_the_size_limit_fails_naming_the_limit() {
+    let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
+    db.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'status ' || range AS status FROM range(2000)").expect("table");
+    let config = engine::EngineConfig { workers: 1, max_result_bytes: 4096 };
+    let f = common::fixture_configured(Arc::new(db), config).await;
+    let small = r#"{"model":"thelook","view":"orders","fields":["orders.count"]}"#;
+    assert_eq!(f.call("POST", "/api/4.0/queries/run/json", small).await.0, StatusCode::OK);
+    let large = r#"{"model":"thelook","view":"orders","fields":["orders.status"],"limit":"-1"}"#;
+    let (status, _, body) = f.call("POST", "/api/4.0/queries/run/csv", large).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("--max-result-bytes")), "{}", String::from_utf8_lossy(&body));
+    let (_, _, body) = f.call("POST", "/api/4.0/queries", large).await;
+    let id = json(&body)["id"].as_str().unwrap_or_default().to_string();
+    let (_, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{id}","result_format":"json"}}"#)).await;
+    let task = json(&body)["id"].as_str().unwrap_or_default().to_string();
+    let done = f.wait(&format!("/api/4.0/query_tasks/{task}"), &["complete", "error"]).await;
+    assert_eq!(done["status"], "error", "{done}");
+    let (_, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await;
+    assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("4096 bytes")));
 }

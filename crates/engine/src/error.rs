@@ -30,6 +30,11 @@ pub enum EngineError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// The formatted result outgrew the per-result limit (the server's `--max-result-bytes`).
+    #[error(
+        "the result is larger than the server's limit of {limit} bytes per result (--max-result-bytes); ask for fewer rows or columns"
+    )]
+    ResultTooLarge { limit: usize },
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -25,6 +25,24 @@ pub use run::{run_compiled, Output};
 
 /// How many tasks run at once (queries and renders together).
 pub const DEFAULT_WORKERS: usize = 4;
+/// The largest formatted result, unless configured.
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 512 << 20;
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Tasks run at once (queries and renders together).
+    pub workers: usize,
+    /// The largest formatted result of one query, run now or by a task; a larger one stops
+    /// being written when it passes the limit and fails with a message naming it.
+    pub max_result_bytes: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { workers: DEFAULT_WORKERS, max_result_bytes: DEFAULT_MAX_RESULT_BYTES }
+    }
+}
 
 #[derive(Clone)]
 pub struct Engine {
@@ -36,6 +54,7 @@ struct Inner {
     connections: connections::Connections,
     store: Store,
     jobs: mpsc::UnboundedSender<tasks::Job>,
+    config: EngineConfig,
 }
 
 impl Engine {
@@ -46,14 +65,15 @@ impl Engine {
         catalog: Catalog,
         connections: HashMap<String, Arc<dyn Connection>>,
         store: Store,
-        workers: usize,
+        config: EngineConfig,
     ) -> Result<Engine, EngineError> {
         let recovered = store.recover_tasks().await?;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let connections = connections::Connections::from_config(connections);
-        let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs }) };
+        let workers = config.workers.max(1);
+        let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs, config }) };
         engine.open_stored_connections().await?;
-        tasks::spawn_workers(engine.clone(), receiver, workers.max(1));
+        tasks::spawn_workers(engine.clone(), receiver, workers);
         tasks::spawn_sweeper(engine.store().clone());
         if !recovered.queries.is_empty() || !recovered.renders.is_empty() {
             tracing::info!(queries = recovered.queries.len(), renders = recovered.renders.len(), "queued again after a restart");

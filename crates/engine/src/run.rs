@@ -8,6 +8,28 @@ use sql::CompiledQuery;
 
 use crate::{Engine, EngineError, QueryBody};
 
+/// A buffer that refuses to grow past `limit`: formatting stops there instead of filling memory.
+struct Capped {
+    bytes: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len().saturating_add(data.len()) > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("the result is over the size limit"));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A formatted result, ready to send.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -49,9 +71,14 @@ impl Engine {
         let started = Instant::now();
         let result = self.execute(&compiled).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
+        let limit = self.inner.config.max_result_bytes;
         let body = tokio::task::spawn_blocking(move || {
-            let mut body = Vec::new();
-            format::write_result(format, &result, &mut body).map(|_| body)
+            let mut out = Capped { bytes: Vec::new(), limit, over: false };
+            match format::write_result(format, &result, &mut out) {
+                Ok(()) => Ok(out.bytes),
+                Err(_) if out.over => Err(EngineError::ResultTooLarge { limit }),
+                Err(e) => Err(e.into()),
+            }
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))??;

@@ -92,7 +92,7 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
         let store = store::Store::in_memory().await?;
         let connections: std::collections::HashMap<String, Arc<dyn Connection>> =
             [("thelook".to_string(), duck.clone() as Arc<dyn Connection>)].into();
-        anyhow::Ok(Engine::start(catalog, connections, store, 1).await?)
+        anyhow::Ok(Engine::start(catalog, connections, store, engine::EngineConfig { workers: 1, ..Default::default() }).await?)
     })?;
 
     println!("\nQueries: Sightline (compile, run, convert, JSON) vs raw DuckDB (same SQL, rows stepped through)");

@@ -55,6 +55,9 @@ struct BenchLookmlArgs {
     /// `results/`, removed once expired).
     #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
     result_ttl: u64,
+    /// Bytes of the largest formatted result of one query; a larger one fails, naming this limit.
+    #[arg(long, env = "SIGHTLINE_MAX_RESULT_BYTES", default_value_t = engine::DEFAULT_MAX_RESULT_BYTES)]
+    max_result_bytes: usize,
 }
 
 #[derive(Args)]
@@ -90,6 +93,9 @@ struct BenchArgs {
     /// `results/`, removed once expired).
     #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
     result_ttl: u64,
+    /// Bytes of the largest formatted result of one query; a larger one fails, naming this limit.
+    #[arg(long, env = "SIGHTLINE_MAX_RESULT_BYTES", default_value_t = engine::DEFAULT_MAX_RESULT_BYTES)]
+    max_result_bytes: usize,
 }
 
 #[derive(Args)]
@@ -110,6 +116,9 @@ struct ServerArgs {
     /// `results/`, removed once expired).
     #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
     result_ttl: u64,
+    /// Bytes of the largest formatted result of one query; a larger one fails, naming this limit.
+    #[arg(long, env = "SIGHTLINE_MAX_RESULT_BYTES", default_value_t = engine::DEFAULT_MAX_RESULT_BYTES)]
+    max_result_bytes: usize,
 }
 
 #[derive(Args)]

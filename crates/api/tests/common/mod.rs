@@ -39,13 +39,18 @@ pub fn demo_catalog() -> semantic::Catalog {
 
 /// The demo model over `connection`, an admin logged in, one saved query.
 pub async fn fixture_with(connection: Arc<dyn Connection>) -> Fixture {
+    fixture_configured(connection, engine::EngineConfig { workers: 1, ..Default::default() }).await
+}
+
+/// As [`fixture_with`], with the engine configured.
+pub async fn fixture_configured(connection: Arc<dyn Connection>, config: engine::EngineConfig) -> Fixture {
     let catalog = demo_catalog();
     let store = store::Store::in_memory().await.expect("store");
     let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
     let token = store.create_token(user, 3600).await.expect("token");
     let connections: HashMap<String, Arc<dyn Connection>> = [("thelook".to_string(), connection)].into();
-    let engine = engine::Engine::start(catalog, connections, store.clone(), 1).await.expect("engine");
+    let engine = engine::Engine::start(catalog, connections, store.clone(), config).await.expect("engine");
     let query =
         store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
     Fixture { app: router(AppState { engine, base_url: "http://test".into() }), store, token, user, query }
