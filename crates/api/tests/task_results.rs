@@ -312,3 +312,52 @@ async fn a_result_over_the_size_limit_fails_naming_the_limit() {
     let (_, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await;
     assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("4096 bytes")));
 }
+
+/// A connection that counts the statements it runs, each taking a while.
+struct SlowCounting {
+    inner: connect::DuckDbConnection,
+    runs: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Connection for SlowCounting {
+    fn dialect(&self) -> &'static str {
+        self.inner.dialect()
+    }
+
+    fn stream(&self, sql: &str, sink: &mut connect::Sink) -> Result<(), connect::ConnectError> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        self.inner.stream(sql, sink)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), connect::ConnectError> {
+        self.inner.execute_batch(sql)
+    }
+}
+
+/// Four identical tasks in flight at once reach the database once and all get the result.
+#[tokio::test]
+async fn identical_queries_in_flight_run_once() {
+    let inner = connect::DuckDbConnection::open(":memory:").expect("duckdb");
+    inner.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'complete' AS status FROM range(10)").expect("table");
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let connection = Arc::new(SlowCounting { inner, runs: Arc::clone(&runs) });
+    let f = common::fixture_configured(connection, engine::EngineConfig { workers: 4, ..Default::default() }).await;
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (_, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
+        tasks.push(json(&body)["id"].as_str().unwrap_or_default().to_string());
+    }
+    for task in &tasks {
+        let done = f.wait(&format!("/api/4.0/query_tasks/{task}"), &["complete", "error"]).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        let (_, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await;
+        assert_eq!(json(&body), serde_json::json!([{"orders.status": "complete", "orders.count": 10}]));
+    }
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1, "the database ran the query once");
+    // Once finished, the same query runs again.
+    let (_, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
+    let again = json(&body)["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{again}"), &["complete", "error"]).await["status"], "complete");
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

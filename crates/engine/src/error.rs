@@ -38,3 +38,18 @@ pub enum EngineError {
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+impl EngineError {
+    /// The same error for another caller of a shared run (errors hold values that cannot be
+    /// copied, such as the metadata database's): what a run of a query can fail with is kept,
+    /// anything else is carried as its message.
+    pub(crate) fn reissue(&self) -> EngineError {
+        match self {
+            EngineError::Database(m) => EngineError::Database(m.clone()),
+            EngineError::NoConnection(m) => EngineError::NoConnection(m.clone()),
+            EngineError::ResultTooLarge { limit } => EngineError::ResultTooLarge { limit: *limit },
+            EngineError::Internal(m) => EngineError::Internal(m.clone()),
+            other => EngineError::Internal(other.to_string()),
+        }
+    }
+}

@@ -55,6 +55,8 @@ struct Inner {
     store: Store,
     jobs: mpsc::UnboundedSender<tasks::Job>,
     config: EngineConfig,
+    /// Queries running now, by everything that determines their output (see `run_once`).
+    in_flight: std::sync::Mutex<HashMap<String, run::InFlight>>,
 }
 
 impl Engine {
@@ -71,7 +73,7 @@ impl Engine {
         let (jobs, receiver) = mpsc::unbounded_channel();
         let connections = connections::Connections::from_config(connections);
         let workers = config.workers.max(1);
-        let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs, config }) };
+        let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs, config, in_flight: Default::default() }) };
         engine.open_stored_connections().await?;
         tasks::spawn_workers(engine.clone(), receiver, workers);
         tasks::spawn_sweeper(engine.store().clone());

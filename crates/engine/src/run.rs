@@ -1,12 +1,20 @@
 //! Compile → execute → format, for a query run now or by a task.
 
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, PoisonError};
 use std::time::Instant;
+
+use futures_util::future::{BoxFuture, Shared};
+use futures_util::FutureExt;
 
 use format::ResultFormat;
 use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
 use sql::CompiledQuery;
 
 use crate::{Engine, EngineError, QueryBody};
+
+/// A query running now, awaited by everyone who asked for it.
+pub(crate) type InFlight = Shared<BoxFuture<'static, Result<Arc<Output>, Arc<EngineError>>>>;
 
 /// A buffer that refuses to grow past `limit`: formatting stops there instead of filling memory.
 struct Capped {
@@ -68,8 +76,42 @@ impl Engine {
         if format == ResultFormat::Sql {
             return Ok(Output { content_type: format.content_type(), body: compiled.sql.into_bytes() });
         }
+        self.run_once(compiled, format).await
+    }
+
+    /// Identical queries in flight (the same SQL, totals, pivot and fill on the same connection,
+    /// in the same format) run once: later callers wait for the first one's result.
+    async fn run_once(&self, compiled: CompiledQuery, format: ResultFormat) -> Result<Output, EngineError> {
+        let key = format!("{}\u{0}{compiled:?}", format.name());
+        let shared = {
+            let mut in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+            match in_flight.get(&key) {
+                Some(running) => running.clone(),
+                None => {
+                    let (engine, key_done) = (self.clone(), key.clone());
+                    let run = async move {
+                        let outcome = AssertUnwindSafe(engine.execute_and_format(&compiled, format))
+                            .catch_unwind()
+                            .await
+                            .unwrap_or_else(|_| Err(EngineError::Internal("running the query panicked".into())));
+                        engine.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&key_done);
+                        outcome.map(Arc::new).map_err(Arc::new)
+                    };
+                    let running: InFlight = run.boxed().shared();
+                    in_flight.insert(key, running.clone());
+                    running
+                }
+            }
+        };
+        match shared.await {
+            Ok(output) => Ok(Output::clone(&output)),
+            Err(e) => Err(e.reissue()),
+        }
+    }
+
+    async fn execute_and_format(&self, compiled: &CompiledQuery, format: ResultFormat) -> Result<Output, EngineError> {
         let started = Instant::now();
-        let result = self.execute(&compiled).await?;
+        let result = self.execute(compiled).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
         let body = tokio::task::spawn_blocking(move || {
