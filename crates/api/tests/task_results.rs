@@ -360,4 +360,18 @@ async fn identical_queries_in_flight_run_once() {
     let again = json(&body)["id"].as_str().unwrap_or_default().to_string();
     assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{again}"), &["complete", "error"]).await["status"], "complete");
     assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // What Prometheus scrapes says the same, without logging in.
+    let request = axum::http::Request::builder().uri("/metrics").body(axum::body::Body::empty()).expect("request");
+    let response = tower::ServiceExt::oneshot(f.app.clone(), request).await.expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec()).expect("text");
+    for line in [
+        "sightline_shared_runs_total 3",
+        "sightline_tasks_finished_total{kind=\"query\",outcome=\"success\"} 5",
+        "sightline_tasks_queued{kind=\"query\"} 0",
+        "sightline_tasks_running{kind=\"query\"} 0",
+        "sightline_task_seconds_count{kind=\"query\"} 5",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
 }

@@ -6,6 +6,7 @@
 
 mod connections;
 mod error;
+mod metrics;
 mod query_body;
 mod run;
 mod tasks;
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 
 pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
 pub use error::EngineError;
+pub use metrics::Metrics;
 pub use query_body::QueryBody;
 pub use run::{run_compiled, Output};
 
@@ -57,6 +59,7 @@ struct Inner {
     config: EngineConfig,
     /// Queries running now, by everything that determines their output (see `run_once`).
     in_flight: std::sync::Mutex<HashMap<String, run::InFlight>>,
+    metrics: Metrics,
 }
 
 impl Engine {
@@ -73,7 +76,17 @@ impl Engine {
         let (jobs, receiver) = mpsc::unbounded_channel();
         let connections = connections::Connections::from_config(connections);
         let workers = config.workers.max(1);
-        let engine = Engine { inner: Arc::new(Inner { catalog, connections, store, jobs, config, in_flight: Default::default() }) };
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                catalog,
+                connections,
+                store,
+                jobs,
+                config,
+                in_flight: Default::default(),
+                metrics: Metrics::default(),
+            }),
+        };
         engine.open_stored_connections().await?;
         tasks::spawn_workers(engine.clone(), receiver, workers);
         tasks::spawn_sweeper(engine.store().clone());
@@ -106,5 +119,9 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 }

@@ -86,7 +86,10 @@ impl Engine {
         let shared = {
             let mut in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
             match in_flight.get(&key) {
-                Some(running) => running.clone(),
+                Some(running) => {
+                    self.inner.metrics.shared_run();
+                    running.clone()
+                }
                 None => {
                     let (engine, key_done) = (self.clone(), key.clone());
                     let run = async move {

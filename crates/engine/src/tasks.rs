@@ -16,12 +16,22 @@ use format::ResultFormat;
 use render::ImageFormat;
 use tokio::sync::{mpsc, Mutex};
 
+use crate::metrics::TaskKind;
 use crate::{Engine, EngineError, QueryBody};
 
 #[derive(Debug)]
 pub(crate) enum Job {
     Query(String),
     Render(String),
+}
+
+impl Job {
+    fn kind(&self) -> TaskKind {
+        match self {
+            Job::Query(_) => TaskKind::Query,
+            Job::Render(_) => TaskKind::Render,
+        }
+    }
 }
 
 pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Job>, workers: usize) {
@@ -107,6 +117,7 @@ fn seconds(since: Instant) -> f64 {
 impl Engine {
     async fn fail_after_panic(&self, job: &Job, message: &str) -> Result<(), EngineError> {
         tracing::error!(?job, panic = %message, "a task panicked");
+        self.inner.metrics.finished(job.kind(), false, 0.0);
         let reason = format!("Sightline failed while running this task (an internal error: {message})");
         match job {
             Job::Query(id) => self.store().finish_query_task(id, Err(&reason), 0.0).await?,
@@ -116,6 +127,7 @@ impl Engine {
     }
 
     pub(crate) fn enqueue(&self, job: Job) -> Result<(), EngineError> {
+        self.inner.metrics.queued(job.kind());
         self.inner.jobs.send(job).map_err(|_| EngineError::Internal("the task workers have stopped".into()))
     }
 
@@ -141,6 +153,7 @@ impl Engine {
 
     async fn run_query_task(&self, id: &str) -> Result<(), EngineError> {
         let Some(task) = self.store().query_task(id).await? else { return Ok(()) };
+        self.inner.metrics.started(TaskKind::Query);
         let started = Instant::now();
         if let Err(e) = retried("running", || self.store().set_query_task_status(id, "running")).await {
             tracing::error!(task = id, error = %e, "could not mark the task running; running it anyway");
@@ -151,6 +164,7 @@ impl Engine {
             Err(e) => Err(e),
         };
         let runtime = seconds(started);
+        self.inner.metrics.finished(TaskKind::Query, outcome.is_ok(), runtime);
         let finished = match &outcome {
             Ok(output) => retried("result", || self.store().finish_query_task(id, Ok((output.content_type, &output.body)), runtime)).await,
             Err(e) => {
@@ -185,9 +199,11 @@ impl Engine {
 
     async fn run_render_task(&self, id: &str) -> Result<(), EngineError> {
         let Some(task) = self.store().render_task(id).await? else { return Ok(()) };
+        self.inner.metrics.started(TaskKind::Render);
         let started = Instant::now();
         let outcome = self.render(&task, started).await;
         let runtime = seconds(started);
+        self.inner.metrics.finished(TaskKind::Render, outcome.is_ok(), runtime);
         let finished = match &outcome {
             Ok((bytes, render_seconds)) => {
                 retried("image", || self.store().finish_render_task(id, Ok(bytes), Some(*render_seconds), runtime)).await

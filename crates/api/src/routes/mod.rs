@@ -66,12 +66,19 @@ pub fn api_routes() -> Router<AppState> {
 }
 
 /// Routes outside the versioned prefix: the official SDKs log out with `DELETE /api/logout`;
-/// a query's `share_url` and `url` resolve.
+/// a query's `share_url` and `url` resolve; Prometheus scrapes `/metrics`.
 pub fn unversioned_routes() -> Router<AppState> {
     Router::new()
         .route("/api/logout", delete(session::logout))
         .route("/x/{slug}", get(queries::share_url))
         .route("/explore/{model}/{view}", get(queries::explore_url))
+        .route("/metrics", get(metrics))
+}
+
+/// `GET /metrics`: the task engine's counters as Prometheus text. Like `/versions`, it needs no
+/// login: it carries counts and durations, never a query or a result.
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.engine.metrics().prometheus())
 }
 
 pub async fn not_found() -> ApiError {
