@@ -1,6 +1,8 @@
 //! The results endpoints in every task state, in process: tasks are put into the store directly
 //! (not queued), so "still running" is a state the test holds rather than a race it hopes to win.
 
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -313,35 +315,59 @@ async fn a_result_over_the_size_limit_fails_naming_the_limit() {
     assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("4096 bytes")));
 }
 
-/// A connection that counts the statements it runs, each taking a while.
-struct SlowCounting {
-    inner: connect::DuckDbConnection,
-    runs: Arc<std::sync::atomic::AtomicUsize>,
+/// What a [`Watched`] connection saw: statements run, and the most running at once.
+#[derive(Default)]
+struct Seen {
+    runs: AtomicUsize,
+    running: AtomicUsize,
+    peak: AtomicUsize,
 }
 
-impl Connection for SlowCounting {
+/// A DuckDB connection over a small `orders` table whose statements each take a while, watched.
+struct Watched {
+    inner: connect::DuckDbConnection,
+    seen: Arc<Seen>,
+    pause: std::time::Duration,
+    max_queries: Option<u32>,
+}
+
+impl Watched {
+    fn new(pause_ms: u64, max_queries: Option<u32>) -> (Arc<Watched>, Arc<Seen>) {
+        let inner = connect::DuckDbConnection::open(":memory:").expect("duckdb");
+        inner.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'complete' AS status FROM range(10)").expect("table");
+        let seen = Arc::new(Seen::default());
+        (Arc::new(Watched { inner, seen: Arc::clone(&seen), pause: std::time::Duration::from_millis(pause_ms), max_queries }), seen)
+    }
+}
+
+impl Connection for Watched {
     fn dialect(&self) -> &'static str {
         self.inner.dialect()
     }
 
     fn stream(&self, sql: &str, sink: &mut connect::Sink) -> Result<(), connect::ConnectError> {
-        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        std::thread::sleep(std::time::Duration::from_millis(400));
-        self.inner.stream(sql, sink)
+        self.seen.runs.fetch_add(1, SeqCst);
+        let now = self.seen.running.fetch_add(1, SeqCst) + 1;
+        self.seen.peak.fetch_max(now, SeqCst);
+        std::thread::sleep(self.pause);
+        let outcome = self.inner.stream(sql, sink);
+        self.seen.running.fetch_sub(1, SeqCst);
+        outcome
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), connect::ConnectError> {
         self.inner.execute_batch(sql)
+    }
+
+    fn max_queries(&self) -> Option<u32> {
+        self.max_queries
     }
 }
 
 /// Four identical tasks in flight at once reach the database once and all get the result.
 #[tokio::test]
 async fn identical_queries_in_flight_run_once() {
-    let inner = connect::DuckDbConnection::open(":memory:").expect("duckdb");
-    inner.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'complete' AS status FROM range(10)").expect("table");
-    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let connection = Arc::new(SlowCounting { inner, runs: Arc::clone(&runs) });
+    let (connection, seen) = Watched::new(400, None);
     let f = common::fixture_configured(connection, engine::EngineConfig { workers: 4, ..Default::default() }).await;
     let mut tasks = Vec::new();
     for _ in 0..4 {
@@ -354,12 +380,12 @@ async fn identical_queries_in_flight_run_once() {
         let (_, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await;
         assert_eq!(json(&body), serde_json::json!([{"orders.status": "complete", "orders.count": 10}]));
     }
-    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1, "the database ran the query once");
+    assert_eq!(seen.runs.load(SeqCst), 1, "the database ran the query once");
     // Once finished, the same query runs again.
     let (_, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
     let again = json(&body)["id"].as_str().unwrap_or_default().to_string();
     assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{again}"), &["complete", "error"]).await["status"], "complete");
-    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(seen.runs.load(SeqCst), 2);
     // What Prometheus scrapes says the same, without logging in.
     let request = axum::http::Request::builder().uri("/metrics").body(axum::body::Body::empty()).expect("request");
     let response = tower::ServiceExt::oneshot(f.app.clone(), request).await.expect("response");
@@ -374,4 +400,26 @@ async fn identical_queries_in_flight_run_once() {
     ] {
         assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
     }
+}
+
+/// A connection limited to two statements at once (Looker's `max_queries`) never runs more,
+/// however many workers and tasks there are, and every task still completes.
+#[tokio::test]
+async fn a_connection_runs_at_most_max_queries_statements_at_once() {
+    let (connection, seen) = Watched::new(60, Some(2));
+    let f = common::fixture_configured(connection, engine::EngineConfig { workers: 4, ..Default::default() }).await;
+    let mut tasks = Vec::new();
+    for limit in 1..=12 {
+        // Distinct row limits: distinct SQL, so no two runs are shared.
+        let uri = format!("/api/4.0/query_tasks?limit={limit}");
+        let (_, _, body) = f.call("POST", &uri, &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
+        tasks.push(json(&body)["id"].as_str().unwrap_or_default().to_string());
+    }
+    for task in &tasks {
+        assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{task}"), &["complete", "error"]).await["status"], "complete");
+    }
+    assert_eq!(seen.runs.load(SeqCst), 12);
+    assert_eq!(seen.peak.load(SeqCst), 2, "at most max_queries at once, and the limit is used");
+    let (_, _, body) = f.call("GET", "/api/4.0/connections/thelook", "").await;
+    assert_eq!(json(&body)["max_queries"], 2);
 }

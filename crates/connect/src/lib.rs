@@ -77,6 +77,11 @@ pub trait Connection: Send + Sync {
     fn describe(&self) -> ConnectionInfo {
         ConnectionInfo::default()
     }
+
+    /// How many statements may run on it at once (Looker's `max_queries`); no limit when `None`.
+    fn max_queries(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// A connection's target as the API reports it (Looker's `DBConnection`, password left out).
@@ -93,13 +98,30 @@ pub struct ConnectionInfo {
     pub tls: Option<Tls>,
 }
 
-/// A connection whose timestamps are stored in another zone than UTC.
-pub struct ZonedConnection {
+/// A connection with settings of the config or the API on top of a driver's: the zone its
+/// timestamps are stored in (UTC when `None`) and how many statements may run at once.
+pub struct Configured {
     pub inner: std::sync::Arc<dyn Connection>,
-    pub zone: String,
+    pub zone: Option<String>,
+    pub max_queries: Option<u32>,
 }
 
-impl Connection for ZonedConnection {
+impl Configured {
+    /// `connection` with these settings; itself when there are none.
+    pub fn wrap(
+        connection: std::sync::Arc<dyn Connection>,
+        zone: Option<&str>,
+        max_queries: Option<u32>,
+    ) -> std::sync::Arc<dyn Connection> {
+        let zone = zone.filter(|z| *z != "UTC").map(str::to_string);
+        if zone.is_none() && max_queries.is_none() {
+            return connection;
+        }
+        std::sync::Arc::new(Configured { inner: connection, zone, max_queries })
+    }
+}
+
+impl Connection for Configured {
     fn dialect(&self) -> &'static str {
         self.inner.dialect()
     }
@@ -113,10 +135,14 @@ impl Connection for ZonedConnection {
     }
 
     fn timezone(&self) -> &str {
-        &self.zone
+        self.zone.as_deref().unwrap_or_else(|| self.inner.timezone())
     }
 
     fn describe(&self) -> ConnectionInfo {
         self.inner.describe()
+    }
+
+    fn max_queries(&self) -> Option<u32> {
+        self.max_queries.or_else(|| self.inner.max_queries())
     }
 }

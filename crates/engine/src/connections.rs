@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use connect::{ConnectError, Connection, MySqlConnection, PostgresConnection, ServerTarget, ZonedConnection};
+use connect::{Configured, ConnectError, Connection, MySqlConnection, PostgresConnection, ServerTarget};
 use serde::{Deserialize, Serialize};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{Engine, EngineError};
 
@@ -23,6 +24,9 @@ pub struct ServerDefinition {
     pub username: String,
     pub password: Option<String>,
     pub max_connections: Option<u32>,
+    /// Statements run on it at once (Looker's `max_queries`); no limit when absent.
+    #[serde(default)]
+    pub max_queries: Option<u32>,
     /// The zone the database's timestamps are stored in; UTC when absent.
     pub db_timezone: Option<String>,
     /// TLS (`disable`, `prefer`, `require`, `verify-full`); `prefer` when absent.
@@ -55,10 +59,7 @@ impl ServerDefinition {
         };
         let dialect = if self.dialect == "mysql" { "mysql" } else { "postgres" };
         let connection = opened.unwrap_or_else(|e| Arc::new(Unreachable { dialect, message: e.to_string() }));
-        match self.db_timezone.as_deref().filter(|z| *z != "UTC") {
-            Some(zone) => Arc::new(ZonedConnection { inner: connection, zone: zone.to_string() }),
-            None => connection,
-        }
+        Configured::wrap(connection, self.db_timezone.as_deref(), self.max_queries)
     }
 }
 
@@ -92,11 +93,20 @@ struct Entry {
     connection: Arc<dyn Connection>,
     /// `None` for the config's connections.
     definition: Option<ServerDefinition>,
+    /// The connection's `max_queries`: a statement waits for a permit before it runs.
+    permits: Option<Arc<Semaphore>>,
+}
+
+impl Entry {
+    fn new(connection: Arc<dyn Connection>, definition: Option<ServerDefinition>) -> Entry {
+        let permits = connection.max_queries().map(|n| Arc::new(Semaphore::new(n.max(1) as usize)));
+        Entry { connection, definition, permits }
+    }
 }
 
 impl Connections {
     pub(crate) fn from_config(config: HashMap<String, Arc<dyn Connection>>) -> Connections {
-        let entries = config.into_iter().map(|(name, connection)| (name, Entry { connection, definition: None })).collect();
+        let entries = config.into_iter().map(|(name, connection)| (name, Entry::new(connection, None))).collect();
         Connections { entries: RwLock::new(entries) }
     }
 
@@ -129,7 +139,7 @@ impl Engine {
                 continue;
             }
             let connection = open(definition.clone()).await?;
-            self.inner.connections.write().insert(name, Entry { connection, definition: Some(definition) });
+            self.inner.connections.write().insert(name, Entry::new(connection, Some(definition)));
         }
         Ok(())
     }
@@ -137,6 +147,21 @@ impl Engine {
     /// The connection with this name, if there is one now.
     pub fn connection(&self, name: &str) -> Option<Arc<dyn Connection>> {
         self.inner.connections.read().get(name).map(|e| Arc::clone(&e.connection))
+    }
+
+    /// The connection with this name and, when it limits statements at once, a permit to run
+    /// one (waited for here, off the database's threads).
+    pub(crate) async fn connection_to_run(&self, name: &str) -> Option<(Arc<dyn Connection>, Option<OwnedSemaphorePermit>)> {
+        let (connection, permits) = {
+            let entries = self.inner.connections.read();
+            let entry = entries.get(name)?;
+            (Arc::clone(&entry.connection), entry.permits.clone())
+        };
+        let permit = match permits {
+            Some(permits) => Some(permits.acquire_owned().await.ok()?),
+            None => None,
+        };
+        Some((connection, permit))
     }
 
     /// Every connection, by name.
@@ -164,7 +189,7 @@ impl Engine {
             return Err(EngineError::Conflict(format!("connection `{name}` already exists")));
         }
         let connection = open(definition.clone()).await?;
-        self.inner.connections.write().insert(name.to_string(), Entry { connection, definition: Some(definition) });
+        self.inner.connections.write().insert(name.to_string(), Entry::new(connection, Some(definition)));
         Ok(())
     }
 
@@ -176,7 +201,7 @@ impl Engine {
             return Err(EngineError::NotFound { what: "connection", id: name.to_string() });
         }
         let connection = open(definition.clone()).await?;
-        self.inner.connections.write().insert(name.to_string(), Entry { connection, definition: Some(definition) });
+        self.inner.connections.write().insert(name.to_string(), Entry::new(connection, Some(definition)));
         Ok(())
     }
 

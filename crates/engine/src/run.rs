@@ -60,11 +60,17 @@ impl Engine {
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
     /// the async threads, and pivots the rows when the query pivots.
     pub async fn execute(&self, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
-        let connection = self.connection(&compiled.connection).ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
+        let (connection, permit) =
+            self.connection_to_run(&compiled.connection).await.ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
         let compiled = compiled.clone();
-        tokio::task::spawn_blocking(move || run_compiled(connection.as_ref(), &compiled))
-            .await
-            .map_err(|e| EngineError::Internal(e.to_string()))?
+        // The permit goes with the statement: it is released when the database is done, even if
+        // whoever waited for the result has gone.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            run_compiled(connection.as_ref(), &compiled)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))?
     }
 
     /// Runs `query` now and formats the result.

@@ -16,6 +16,7 @@
 //! user = "looker"
 //! password_env = "WAREHOUSE_PASSWORD"  # the password is read from this variable, never the file
 //! pool_size = 4
+//! max_queries = 8                      # statements at once (any dialect; default: no limit)
 //! tls = "verify-full"                  # disable, prefer (default), require, verify-ca, verify-full
 //! tls_ca_file = "certs/ca.pem"         # the authority verify-* checks (default: system roots)
 //! ```
@@ -31,6 +32,8 @@ pub struct Config {
     pub connections: BTreeMap<String, ConnectionConfig>,
     /// Connection → the zone its timestamps are stored in, where not UTC (`timezone = "…"`).
     pub timezones: BTreeMap<String, String>,
+    /// Connection → statements run on it at once (`max_queries = N`), where limited.
+    pub max_queries: BTreeMap<String, u32>,
 }
 
 /// The file as written: one flat table per connection, so that an unknown key is reported with
@@ -58,6 +61,8 @@ struct ConnectionTable {
     tls_ca_file: Option<String>,
     /// The zone the database's timestamps are stored in (default UTC).
     timezone: Option<String>,
+    /// Statements run at once on this connection (default: no limit).
+    max_queries: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -219,7 +224,15 @@ impl Config {
         let file: ConfigFile = toml::from_str(text)?;
         let mut connections = BTreeMap::new();
         let mut timezones = BTreeMap::new();
+        let mut max_queries = BTreeMap::new();
         for (name, table) in file.connections {
+            match table.max_queries {
+                Some(0) => bail!("connection `{name}`: `max_queries` must be at least 1"),
+                Some(n) => {
+                    max_queries.insert(name.clone(), n);
+                }
+                None => {}
+            }
             if let Some(zone) = table.timezone.clone().filter(|z| z != "UTC") {
                 if jiff::tz::TimeZone::get(&zone).is_err() {
                     bail!("connection `{name}`: `timezone = \"{zone}\"` is not a time zone name such as `UTC` or `Europe/Paris`");
@@ -229,7 +242,7 @@ impl Config {
             let config = table.into_config(&name)?;
             connections.insert(name, config);
         }
-        Ok(Config { connections, timezones })
+        Ok(Config { connections, timezones, max_queries })
     }
 }
 
@@ -275,6 +288,13 @@ mod tests {
         let e = Config::parse("[connections.pg]\ndialect = \"postgres\"\nhost = \"h\"\ndatabase = \"d\"\nuser = \"u\"\npassword = \"x\"\n")
             .unwrap_err();
         assert!(format!("{e:#}").contains("password"), "{e:#}");
+    }
+
+    #[test]
+    fn statement_limits_are_read() {
+        let c = Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 2\n").unwrap();
+        assert_eq!(c.max_queries["w"], 2);
+        assert!(Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 0\n").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use connect::{Connection, DuckDbConnection, MySqlConnection, NoDriverConnection, PostgresConnection, ZonedConnection};
+use connect::{Configured, Connection, DuckDbConnection, MySqlConnection, NoDriverConnection, PostgresConnection};
 
 use crate::config::{Config, ConnectionConfig};
 use crate::ServerArgs;
@@ -14,10 +14,9 @@ pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<
     let catalog = crate::project::load(project)?;
     let mut connections: HashMap<String, Arc<dyn Connection>> = HashMap::new();
     for (name, c) in &config.connections {
-        let mut connection = open(c).with_context(|| format!("connection `{name}`"))?;
-        if let Some(zone) = config.timezones.get(name) {
-            connection = Arc::new(ZonedConnection { inner: connection, zone: zone.clone() });
-        }
+        let connection = open(c).with_context(|| format!("connection `{name}`"))?;
+        let connection =
+            Configured::wrap(connection, config.timezones.get(name).map(String::as_str), config.max_queries.get(name).copied());
         connections.insert(name.clone(), connection);
     }
     let runtime = tokio::runtime::Runtime::new()?;

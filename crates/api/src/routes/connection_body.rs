@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::ApiError;
 
 /// Fields Sightline reads.
-const READ: [&str; 12] = [
+const READ: [&str; 13] = [
     "name",
     "dialect_name",
     "host",
@@ -18,6 +18,7 @@ const READ: [&str; 12] = [
     "password",
     "schema",
     "max_connections",
+    "max_queries",
     "db_timezone",
     "ssl",
     "verify_ssl",
@@ -65,11 +66,10 @@ const OFF_ONLY: [&str; 12] = [
 ];
 
 /// The other fields of `WriteDBConnection`: refused when given a value.
-const NOT_YET: [&str; 17] = [
+const NOT_YET: [&str; 16] = [
     "named_driver_version_requested",
     "certificate",
     "query_timezone",
-    "max_queries",
     "max_queries_per_user",
     "max_billing_gigabytes",
     "tmp_db_name",
@@ -181,6 +181,7 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
                 schema: None,
                 password: None,
                 max_connections: None,
+                max_queries: None,
                 db_timezone: None,
                 tls: None,
             };
@@ -213,6 +214,12 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
             return Err(invalid("max_connections", "`max_connections` is from 1 to 64"));
         }
         definition.max_connections = Some(max as u32);
+    }
+    if let Some(max) = number("max_queries")? {
+        if !(1..=1000).contains(&max) {
+            return Err(invalid("max_queries", "`max_queries` is from 1 to 1000"));
+        }
+        definition.max_queries = Some(max as u32);
     }
     // `ssl` asks for TLS, `verify_ssl` for a certificate checked against the system's roots.
     let flag = |key: &str| -> Result<Option<bool>, ApiError> {
@@ -280,6 +287,9 @@ mod tests {
         let (_, changed) = read(&body(r#"{"host":"h2","max_connections":3}"#), Some(("w", base.clone()))).unwrap();
         assert_eq!((changed.host.as_str(), changed.password.as_deref(), changed.max_connections), ("h2", Some("p"), Some(3)));
         assert!(read(&body(r#"{"name":"other"}"#), Some(("w", base.clone()))).is_err());
+        let (_, limited) = read(&body(r#"{"max_queries":2}"#), Some(("w", base.clone()))).unwrap();
+        assert_eq!(limited.max_queries, Some(2));
+        assert!(read(&body(r#"{"max_queries":0}"#), Some(("w", base.clone()))).is_err());
         assert!(read(&body(r#"{"schema":"s"}"#), Some(("w", base))).is_err());
     }
 }
