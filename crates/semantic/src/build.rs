@@ -234,6 +234,7 @@ impl Builder<'_> {
             always_filter: Vec::new(),
             conditionally_filter: Vec::new(),
             conditionally_filter_unless: Vec::new(),
+            access_filters: Vec::new(),
             always_join: Vec::new(),
             case_sensitive: None,
             span: def.key_span,
@@ -264,10 +265,28 @@ impl Builder<'_> {
                 "case_sensitive" => explore.case_sensitive = self.yes_no(item),
                 // Row-level security by user attribute: Sightline has one user (the admin) and no
                 // user attributes yet, so there is nobody to restrict; said, not hidden.
-                "access_filter" => self.diagnostics.push(Diagnostic::warning(
-                    item.key_span,
-                    "`access_filter` is not enforced yet: Sightline has no user attributes, and its only user is the admin",
-                )),
+                "access_filter" => {
+                    self.diagnostics.push(Diagnostic::warning(
+                        item.key_span,
+                        "`access_filter` is not enforced yet: Sightline has no user attributes, and its only user is the admin",
+                    ));
+                    let Some((_, items)) = item.value.as_block() else {
+                        self.error(item.value.span, "`access_filter` takes a block with `field` and `user_attribute`");
+                        continue;
+                    };
+                    let (mut field, mut attribute) = (None, None);
+                    for inner in items {
+                        match inner.key.as_str() {
+                            "field" => field = self.text(inner),
+                            "user_attribute" => attribute = self.text(inner),
+                            other => self.error(inner.key_span, format!("`{other}` is not a parameter of `access_filter`")),
+                        }
+                    }
+                    match (field, attribute) {
+                        (Some(f), Some(a)) => explore.access_filters.push((f, a)),
+                        _ => self.error(item.key_span, "`access_filter` needs both `field` and `user_attribute`"),
+                    }
+                }
                 "always_filter" | "conditionally_filter" => {
                     let Some((_, items)) = item.value.as_block() else {
                         self.error(item.value.span, format!("`{}` takes a block with `filters: [...]`", item.key));

@@ -60,6 +60,9 @@ pub struct Explore {
     pub conditionally_filter_unless: Vec<String>,
     /// `always_join`: joins every query includes.
     pub always_join: Vec<String>,
+    /// `access_filter: { field user_attribute }`, as written; not enforced yet (a load warning
+    /// says so), reported in the explore's metadata.
+    pub access_filters: Vec<(String, String)>,
     pub case_sensitive: Option<bool>,
     pub span: Span,
 }

@@ -39,7 +39,7 @@ fn unknown_parameters_are_located_warnings() {
 
 #[test]
 fn result_changing_parameters_are_refused_by_name() {
-    let (_, d) = load(&[
+    let (c, d) = load(&[
         (
             "m.model.lkml",
             "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  access_filter: { field: orders.id user_attribute: x }\n}",
@@ -47,6 +47,8 @@ fn result_changing_parameters_are_refused_by_name() {
         ("o.view.lkml", "view: orders {\n  dimension: id { bins: [1, 2] }\n  measure: r { type: period_over_period sql: ${id} ;; }\n}"),
     ]);
     assert!(d.iter().any(|m| m.starts_with("m.model.lkml:4:3: warning: `access_filter` is not enforced yet")), "{d:#?}");
+    // Kept as written, for the explore's metadata.
+    assert_eq!(c.models["m"].explores["orders"].access_filters, vec![("orders.id".to_string(), "x".to_string())]);
     assert!(d.contains(&"o.view.lkml:2:19: `bins` (dimension parameter) is not supported yet".to_string()), "{d:#?}");
     assert!(d.iter().any(|m| m.starts_with("o.view.lkml:3:22: measure type `period_over_period` is not supported yet")), "{d:#?}");
 }

@@ -315,6 +315,7 @@ fn schemathesis_finds_nothing_in_the_served_spec() {
     let server = start_demo(&data_dir);
     let output = Command::new(&python)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis/run.py"))
+        .env("SIGHTLINE_SCHEMATHESIS_WORKDIR", &data_dir)
         .env("LOOKERSDK_BASE_URL", &server.base_url)
         .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
         .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)

@@ -4,12 +4,12 @@
 
 use semantic::{DimensionType, Explore, Field, FieldKind, FilterType, MeasureType, Model, ParameterType, Timeframe, View, ViewSource};
 use wire::schemas::{
-    LookmlFieldLink, LookmlModel, LookmlModelExplore, LookmlModelExploreAlwaysFilter, LookmlModelExploreConditionallyFilter,
-    LookmlModelExploreField, LookmlModelExploreFieldAlign, LookmlModelExploreFieldCategory, LookmlModelExploreFieldEnumeration,
-    LookmlModelExploreFieldFillStyle, LookmlModelExploreFieldMeasureFilters, LookmlModelExploreFieldSqlCase,
-    LookmlModelExploreFieldTimeInterval, LookmlModelExploreFieldTimeIntervalName, LookmlModelExploreFieldWeekStartDay,
-    LookmlModelExploreFieldset, LookmlModelExploreJoins, LookmlModelExploreSet, LookmlModelExploreSupportedMeasureType,
-    LookmlModelNavExplore,
+    LookmlFieldLink, LookmlModel, LookmlModelExplore, LookmlModelExploreAccessFilter, LookmlModelExploreAlwaysFilter,
+    LookmlModelExploreConditionallyFilter, LookmlModelExploreField, LookmlModelExploreFieldAlign, LookmlModelExploreFieldCategory,
+    LookmlModelExploreFieldEnumeration, LookmlModelExploreFieldFillStyle, LookmlModelExploreFieldMeasureFilters,
+    LookmlModelExploreFieldSqlCase, LookmlModelExploreFieldTimeInterval, LookmlModelExploreFieldTimeIntervalName,
+    LookmlModelExploreFieldWeekStartDay, LookmlModelExploreFieldset, LookmlModelExploreJoins, LookmlModelExploreSet,
+    LookmlModelExploreSupportedMeasureType, LookmlModelNavExplore,
 };
 
 use super::{can, some_text, some_vec};
@@ -108,6 +108,14 @@ pub fn lookml_explore(model: &Model, explore: &Explore, dialect_name: Option<Str
         group_label: Some(explore.group_label.clone().unwrap_or_else(|| model.label.clone())),
         supported_measure_types: Some(supported_measure_types()),
         always_join: Some(explore.always_join.clone()),
+        access_filter_fields: Some(explore.access_filters.iter().map(|(f, _)| f.clone()).collect()),
+        access_filters: Some(
+            explore
+                .access_filters
+                .iter()
+                .map(|(f, a)| LookmlModelExploreAccessFilter { field: Some(f.clone()), user_attribute: Some(a.clone()) })
+                .collect(),
+        ),
         ..Default::default()
     }
 }
@@ -145,8 +153,7 @@ fn join(model: &Model, j: &semantic::Join) -> LookmlModelExploreJoins {
 fn supported_measure_types() -> Vec<LookmlModelExploreSupportedMeasureType> {
     let numeric = ["average", "average_distinct", "count_distinct", "list", "max", "median", "min", "sum", "sum_distinct"];
     let other = ["count_distinct", "list"];
-    let dated = ["count_distinct", "list", "max", "min"];
-    [("number", &numeric[..]), ("string", &other[..]), ("yesno", &other[..]), ("zipcode", &other[..]), ("date", &dated[..])]
+    [("number", &numeric[..]), ("string", &other[..]), ("yesno", &other[..]), ("zipcode", &other[..]), ("date", &other[..])]
         .into_iter()
         .map(|(dimension_type, types)| LookmlModelExploreSupportedMeasureType {
             dimension_type: Some(dimension_type.into()),

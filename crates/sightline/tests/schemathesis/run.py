@@ -6,6 +6,7 @@ session."""
 import os
 import subprocess
 import sys
+import tempfile
 
 import requests
 
@@ -29,4 +30,6 @@ command = [
     "--exclude-operation-id", "logout",
     "--generation-database", "none",
 ]
-sys.exit(subprocess.run(command, env={**os.environ, "NO_COLOR": "1"}).returncode)
+# schemathesis keeps a cache in its working folder: a scratch one, never the checkout.
+workdir = os.environ.get("SIGHTLINE_SCHEMATHESIS_WORKDIR") or tempfile.mkdtemp()
+sys.exit(subprocess.run(command, cwd=workdir, env={**os.environ, "NO_COLOR": "1"}).returncode)
