@@ -1,8 +1,11 @@
 //! Embedded DuckDB: one database handle shared by cloned connections, one per query; results
-//! come out as DuckDB's own Arrow record batches.
+//! come out as DuckDB's own Arrow record batches. A query timeout interrupts the statement
+//! (DuckDB's interrupt, from a timer thread), as a server's statement timeout would.
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::{ConnectError, Connection};
 
@@ -11,6 +14,7 @@ pub struct DuckDbConnection {
     base: Mutex<duckdb::Connection>,
     /// The file (or `:memory:`).
     target: String,
+    query_timeout: Option<Duration>,
 }
 
 impl DuckDbConnection {
@@ -39,7 +43,13 @@ impl DuckDbConnection {
             }
             duckdb::Connection::open(target).map_err(open_error)?
         };
-        Ok(DuckDbConnection { base: Mutex::new(conn), target: target.to_string() })
+        Ok(DuckDbConnection { base: Mutex::new(conn), target: target.to_string(), query_timeout: None })
+    }
+
+    /// Statements running longer than `timeout` are interrupted and fail saying so.
+    pub fn with_query_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.query_timeout = timeout;
+        self
     }
 
     fn connection(&self) -> Result<duckdb::Connection, ConnectError> {
@@ -60,16 +70,53 @@ impl Connection for DuckDbConnection {
     /// DuckDB's own Arrow batches, passed on as they are.
     fn stream(&self, sql: &str, sink: &mut crate::Sink) -> Result<(), ConnectError> {
         let conn = self.connection()?;
-        let sql_error = |e: duckdb::Error| ConnectError::Sql(e.to_string());
-        let mut stmt = conn.prepare(sql).map_err(sql_error)?;
-        for batch in stmt.query_arrow([]).map_err(sql_error)? {
-            sink(&batch)?;
+        let timer = self.query_timeout.map(|timeout| Timer::start(&conn, timeout));
+        let outcome = (|| {
+            let sql_error = |e: duckdb::Error| ConnectError::Sql(e.to_string());
+            let mut stmt = conn.prepare(sql).map_err(sql_error)?;
+            for batch in stmt.query_arrow([]).map_err(sql_error)? {
+                sink(&batch)?;
+            }
+            Ok(())
+        })();
+        match timer.map(Timer::stop) {
+            Some(Some(timeout)) if outcome.is_err() => Err(ConnectError::Sql(format!(
+                "the query ran longer than the connection's query_timeout of {} s and was interrupted",
+                timeout.as_secs_f64()
+            ))),
+            _ => outcome,
         }
-        Ok(())
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
         self.connection()?.execute_batch(sql).map_err(|e| ConnectError::Sql(e.to_string()))
+    }
+}
+
+/// Interrupts a connection's statement when its time is up, unless stopped first.
+struct Timer {
+    stop: mpsc::Sender<()>,
+    fired: std::thread::JoinHandle<Option<Duration>>,
+}
+
+impl Timer {
+    fn start(conn: &duckdb::Connection, timeout: Duration) -> Timer {
+        let handle = conn.interrupt_handle();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let fired = std::thread::spawn(move || match stopped.recv_timeout(timeout) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                handle.interrupt();
+                Some(timeout)
+            }
+            _ => None,
+        });
+        Timer { stop, fired }
+    }
+
+    /// The timeout when it fired.
+    fn stop(self) -> Option<Duration> {
+        let _ = self.stop.send(());
+        self.fired.join().ok().flatten()
     }
 }
 
@@ -96,6 +143,18 @@ mod tests {
 
     fn col(name: &str) -> ColumnInfo {
         ColumnInfo::plain(name, ValueType::String)
+    }
+
+    #[test]
+    fn a_statement_past_the_query_timeout_is_interrupted() {
+        let db = DuckDbConnection::open(":memory:").unwrap().with_query_timeout(Some(Duration::from_millis(200)));
+        let started = std::time::Instant::now();
+        let slow = "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b";
+        let e = db.query(slow, vec![col("s")]).unwrap_err().to_string();
+        assert!(e.contains("query_timeout of 0.2 s"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        // A quick statement is untouched, and the connection still works.
+        assert_eq!(db.query("SELECT 'ok'", vec![col("v")]).unwrap().value(0, 0).to_text().as_deref(), Some("ok"));
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct ServerTarget {
     /// The certificate authority (PEM file) that `verify-ca` and `verify-full` check against;
     /// the system's roots when absent.
     pub tls_ca_file: Option<String>,
+    /// Statements running longer are cancelled by the server (PostgreSQL's `statement_timeout`,
+    /// MariaDB's `max_statement_time`, MySQL's `max_execution_time`).
+    pub query_timeout: Option<Duration>,
 }
 
 /// How a connection uses TLS, in libpq's `sslmode` words (MySQL's modes map onto them).
@@ -144,6 +147,9 @@ impl PostgresConnection {
         if let Some(schema) = &target.schema {
             options = options.options([("search_path", schema.as_str())]);
         }
+        if let Some(timeout) = target.query_timeout {
+            options = options.options([("statement_timeout", format!("{}ms", timeout.as_millis().max(1)))]);
+        }
         let pool = runtime
             .block_on(
                 sqlx::postgres::PgPoolOptions::new()
@@ -194,14 +200,22 @@ impl MySqlConnection {
         }
         // Times are compared as written; the session must not shift them.
         options = options.timezone(Some("+00:00".into()));
-        let pool = runtime
-            .block_on(
-                sqlx::mysql::MySqlPoolOptions::new()
-                    .max_connections(target.pool_size)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options),
-            )
-            .map_err(|e| open_error("mysql", target, e))?;
+        let mut pool_options =
+            sqlx::mysql::MySqlPoolOptions::new().max_connections(target.pool_size).acquire_timeout(Duration::from_secs(10));
+        if let Some(timeout) = target.query_timeout {
+            // MariaDB names it max_statement_time (seconds), MySQL max_execution_time (ms).
+            let seconds = timeout.as_secs_f64().max(0.001);
+            pool_options = pool_options.after_connect(move |conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    if conn.execute(format!("SET SESSION max_statement_time = {seconds}").as_str()).await.is_err() {
+                        conn.execute(format!("SET SESSION max_execution_time = {}", (seconds * 1000.0).ceil() as u64).as_str()).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool = runtime.block_on(pool_options.connect_with(options)).map_err(|e| open_error("mysql", target, e))?;
         Ok(MySqlConnection { pool, runtime, target: target.clone() })
     }
 }

@@ -27,6 +27,7 @@ fn target(postgres: bool, tls: Tls, schema: Option<&str>) -> ServerTarget {
         pool_size: 1,
         tls,
         tls_ca_file: None,
+        query_timeout: None,
     }
 }
 
@@ -39,6 +40,31 @@ fn server<T>(what: &str, connect: impl FnOnce() -> Result<T, ConnectError>) -> O
             None
         }
         Err(e) => panic!("{what} is required in CI: {e}"),
+    }
+}
+
+/// A statement past the connection's `query_timeout` is cancelled by the server, with its
+/// message, and the connection serves the next one.
+fn check_query_timeout(db: &dyn Connection, slow: &str, says: &str) {
+    let started = std::time::Instant::now();
+    let e = db.query(slow, vec![ColumnInfo::plain("v", ValueType::String)]).expect_err("cancelled").to_string();
+    assert!(e.contains(says), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?}", started.elapsed());
+    assert_eq!(one(db, "SELECT 'ok'"), "ok");
+}
+
+#[test]
+fn statements_past_the_query_timeout_are_cancelled() {
+    let timeout = Some(std::time::Duration::from_millis(300));
+    if let Some(pg) =
+        server("PostgreSQL", || PostgresConnection::connect(&ServerTarget { query_timeout: timeout, ..target(true, Tls::Disable, None) }))
+    {
+        check_query_timeout(&pg, "SELECT pg_sleep(10)::text", "statement timeout");
+    }
+    if let Some(my) =
+        server("MariaDB", || MySqlConnection::connect(&ServerTarget { query_timeout: timeout, ..target(false, Tls::Disable, None) }))
+    {
+        check_query_timeout(&my, "SELECT SLEEP(10)", "max_statement_time");
     }
 }
 

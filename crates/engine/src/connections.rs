@@ -52,6 +52,7 @@ impl ServerDefinition {
             pool_size: self.max_connections.unwrap_or(4).clamp(1, 64),
             tls: self.tls.as_deref().and_then(connect::Tls::parse).unwrap_or_default(),
             tls_ca_file: None,
+            query_timeout: None,
         };
         let opened: Result<Arc<dyn Connection>, ConnectError> = match self.dialect.as_str() {
             "mysql" => MySqlConnection::connect(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),

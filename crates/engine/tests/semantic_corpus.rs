@@ -858,6 +858,7 @@ fn every_corpus_query_matches_on_postgresql() {
         pool_size: 2,
         tls: connect::Tls::Prefer,
         tls_ca_file: None,
+        query_timeout: None,
     };
     let Some(admin) = server("PostgreSQL", || PostgresConnection::connect(&target(&env_or("SIGHTLINE_TEST_PG_DATABASE", "postgres"))))
     else {
@@ -891,6 +892,7 @@ fn every_corpus_query_matches_on_mariadb() {
         pool_size: 2,
         tls: connect::Tls::Prefer,
         tls_ca_file: None,
+        query_timeout: None,
     };
     let Some(admin) = server("MariaDB/MySQL", || MySqlConnection::connect(&target(&env_or("SIGHTLINE_TEST_MYSQL_DATABASE", "test"))))
     else {

@@ -17,6 +17,7 @@
 //! password_env = "WAREHOUSE_PASSWORD"  # the password is read from this variable, never the file
 //! pool_size = 4
 //! max_queries = 8                      # statements at once (any dialect; default: no limit)
+//! query_timeout = 300                  # seconds before a statement is cancelled (default: none)
 //! tls = "verify-full"                  # disable, prefer (default), require, verify-ca, verify-full
 //! tls_ca_file = "certs/ca.pem"         # the authority verify-* checks (default: system roots)
 //! ```
@@ -34,6 +35,8 @@ pub struct Config {
     pub timezones: BTreeMap<String, String>,
     /// Connection → statements run on it at once (`max_queries = N`), where limited.
     pub max_queries: BTreeMap<String, u32>,
+    /// Connection → seconds a statement may run before it is cancelled (`query_timeout = N`).
+    pub query_timeouts: BTreeMap<String, u64>,
 }
 
 /// The file as written: one flat table per connection, so that an unknown key is reported with
@@ -63,6 +66,8 @@ struct ConnectionTable {
     timezone: Option<String>,
     /// Statements run at once on this connection (default: no limit).
     max_queries: Option<u32>,
+    /// Seconds a statement may run before it is cancelled (default: no limit).
+    query_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,6 +199,7 @@ impl ServerConfig {
             password,
             pool_size: self.pool_size.unwrap_or(4).max(1),
             tls: self.tls,
+            query_timeout: None,
             tls_ca_file: self.tls_ca_file.clone(),
         })
     }
@@ -225,7 +231,18 @@ impl Config {
         let mut connections = BTreeMap::new();
         let mut timezones = BTreeMap::new();
         let mut max_queries = BTreeMap::new();
+        let mut query_timeouts = BTreeMap::new();
         for (name, table) in file.connections {
+            match table.query_timeout {
+                Some(0) => bail!("connection `{name}`: `query_timeout` is a number of seconds, at least 1"),
+                Some(seconds) if table.dialect != "duckdb" && table.dialect != "postgres" && table.dialect != "mysql" => {
+                    bail!("connection `{name}`: `query_timeout = {seconds}` does not apply to dialect `{}` (no driver yet)", table.dialect)
+                }
+                Some(seconds) => {
+                    query_timeouts.insert(name.clone(), seconds);
+                }
+                None => {}
+            }
             match table.max_queries {
                 Some(0) => bail!("connection `{name}`: `max_queries` must be at least 1"),
                 Some(n) => {
@@ -242,7 +259,7 @@ impl Config {
             let config = table.into_config(&name)?;
             connections.insert(name, config);
         }
-        Ok(Config { connections, timezones, max_queries })
+        Ok(Config { connections, timezones, max_queries, query_timeouts })
     }
 }
 
@@ -292,8 +309,10 @@ mod tests {
 
     #[test]
     fn statement_limits_are_read() {
-        let c = Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 2\n").unwrap();
-        assert_eq!(c.max_queries["w"], 2);
+        let c =
+            Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 2\nquery_timeout = 30\n").unwrap();
+        assert_eq!((c.max_queries["w"], c.query_timeouts["w"]), (2, 30));
+        assert!(Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nquery_timeout = 0\n").is_err());
         assert!(Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 0\n").is_err());
     }
 

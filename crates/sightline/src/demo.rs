@@ -35,7 +35,12 @@ pub fn run(scale: u32, project: &Path, args: &ServerArgs) -> anyhow::Result<()> 
     if !project.join("thelook.model.lkml").exists() {
         anyhow::bail!("the demo LookML project is not at {} (run from the repository root, or pass --project)", project.display());
     }
-    let mut config = Config { connections: Default::default(), timezones: Default::default(), max_queries: Default::default() };
+    let mut config = Config {
+        connections: Default::default(),
+        timezones: Default::default(),
+        max_queries: Default::default(),
+        query_timeouts: Default::default(),
+    };
     config.connections.insert(
         "thelook".into(),
         ConnectionConfig::Duckdb(DuckDbConfig { database: database.to_string_lossy().into_owned(), create: false }),

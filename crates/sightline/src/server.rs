@@ -14,7 +14,8 @@ pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<
     let catalog = crate::project::load(project)?;
     let mut connections: HashMap<String, Arc<dyn Connection>> = HashMap::new();
     for (name, c) in &config.connections {
-        let connection = open(c).with_context(|| format!("connection `{name}`"))?;
+        let timeout = config.query_timeouts.get(name).map(|s| std::time::Duration::from_secs(*s));
+        let connection = open(c, timeout).with_context(|| format!("connection `{name}`"))?;
         let connection =
             Configured::wrap(connection, config.timezones.get(name).map(String::as_str), config.max_queries.get(name).copied());
         connections.insert(name.clone(), connection);
@@ -23,16 +24,19 @@ pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<
     runtime.block_on(serve(catalog, connections, args))
 }
 
-fn open(c: &ConnectionConfig) -> anyhow::Result<Arc<dyn Connection>> {
+fn open(c: &ConnectionConfig, query_timeout: Option<std::time::Duration>) -> anyhow::Result<Arc<dyn Connection>> {
+    let server = |s: &crate::config::ServerConfig, port: u16| -> anyhow::Result<connect::ServerTarget> {
+        Ok(connect::ServerTarget { query_timeout, ..s.target(port)? })
+    };
     Ok(match c {
         ConnectionConfig::Duckdb(d) => {
             if d.database != ":memory:" && !d.create && !Path::new(&d.database).exists() {
                 bail!("the DuckDB database {} does not exist (set `create = true` to start an empty one)", d.database);
             }
-            Arc::new(DuckDbConnection::open(&d.database)?)
+            Arc::new(DuckDbConnection::open(&d.database)?.with_query_timeout(query_timeout))
         }
-        ConnectionConfig::Postgres(s) => Arc::new(PostgresConnection::connect(&s.target(5432)?)?),
-        ConnectionConfig::Mysql(s) => Arc::new(MySqlConnection::connect(&s.target(3306)?)?),
+        ConnectionConfig::Postgres(s) => Arc::new(PostgresConnection::connect(&server(s, 5432)?)?),
+        ConnectionConfig::Mysql(s) => Arc::new(MySqlConnection::connect(&server(s, 3306)?)?),
         ConnectionConfig::WithoutDriver { dialect } => Arc::new(NoDriverConnection { dialect }),
     })
 }

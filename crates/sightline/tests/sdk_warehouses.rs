@@ -225,6 +225,7 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
         pool_size: 1,
         tls: connect::Tls::Prefer,
         tls_ca_file: None,
+        query_timeout: None,
     };
     let Some(admin) = server("PostgreSQL", || PostgresConnection::connect(&target(&env_or("SIGHTLINE_TEST_PG_DATABASE", "postgres"))))
     else {
@@ -269,6 +270,7 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
         pool_size: 1,
         tls: connect::Tls::Prefer,
         tls_ca_file: None,
+        query_timeout: None,
     };
     let Some(admin) = server("MariaDB/MySQL", || MySqlConnection::connect(&target(&env_or("SIGHTLINE_TEST_MYSQL_DATABASE", "test"))))
     else {
