@@ -3,21 +3,12 @@
 //! conversion it names (run with DuckDB 2.0 itself) gives a file Sightline opens. The current
 //! DuckDB release comes from the test virtual environment (`scripts/python-venv.sh`).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn python() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = Command::new(root.join("scripts/python-venv.sh")).stderr(Stdio::inherit()).output();
-    match out {
-        Ok(o) if o.status.success() => Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())),
-        other if std::env::var_os("CI").is_some() => panic!("cannot set up the test virtual environment: {other:?}"),
-        other => {
-            eprintln!("\n!!! SKIPPED: no test virtual environment ({other:?}) !!!\n");
-            None
-        }
-    }
-}
+use common::python;
 
 /// Starts `serve` on `database` and returns (started, everything it printed).
 fn serve(database: &Path, dir: &Path) -> (bool, String) {

@@ -2,9 +2,12 @@
 //! loopback port, both asynchronous flows, and every error shape; results checked against
 //! hand-written SQL run straight on the demo DuckDB file.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use common::{client, node_sdk, python, repo_root, Server};
 
 use connect::{Connection, DuckDbConnection};
 use result::{ColumnInfo, ResultSet, Value, ValueType};
@@ -13,62 +16,11 @@ use serde_json::Value as Json;
 const CLIENT_ID: &str = "sdk-test-client";
 const CLIENT_SECRET: &str = "sdk-test-secret-0123456789";
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
-}
-
-/// The SDK's python, made by the project's own script; a missing Python is fatal in CI.
-fn python() -> Option<PathBuf> {
-    let out = Command::new(repo_root().join("scripts/python-venv.sh")).stderr(Stdio::inherit()).output();
-    match out {
-        Ok(o) if o.status.success() => Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())),
-        other => {
-            let message = format!("cannot set up the looker-sdk virtual environment: {other:?}");
-            if std::env::var_os("CI").is_some() {
-                panic!("{message}");
-            }
-            eprintln!("\n!!!!!!!! SKIPPING the SDK end-to-end test: {message} !!!!!!!!\n");
-            None
-        }
-    }
-}
-
-struct Server {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_demo(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["demo", "--listen", "127.0.0.1:0", "--project"])
-        .arg(repo_root().join("examples/thelook"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("SIGHTLINE_ADMIN_CLIENT_ID", CLIENT_ID)
-        .env("SIGHTLINE_ADMIN_CLIENT_SECRET", CLIENT_SECRET)
-        .env_remove("SIGHTLINE_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start sightline demo");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base_url = loop {
-        let line = lines.next().expect("sightline exited before printing its URL").expect("read stdout");
-        if let Some(rest) = line.strip_prefix("Sightline API at ") {
-            break rest.trim_end_matches("/api/4.0").to_string();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base_url }
+    let project = repo_root().join("examples/thelook");
+    let args = [OsStr::new("demo"), OsStr::new("--listen"), OsStr::new("127.0.0.1:0"), OsStr::new("--project"), project.as_os_str()];
+    let args: Vec<&OsStr> = args.into_iter().chain([OsStr::new("--data-dir"), data_dir.as_os_str()]).collect();
+    common::start(&args, CLIENT_ID, CLIENT_SECRET)
 }
 
 /// Runs hand-written SQL straight on the demo database, every column read as a number except
@@ -126,16 +78,8 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     let _ = std::fs::remove_dir_all(&data_dir);
     let server = start_demo(&data_dir);
     let png_path = data_dir.join("render.png");
-    let output = Command::new(&python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_flows.py"))
-        .arg(&png_path)
-        .env("LOOKERSDK_BASE_URL", &server.base_url)
-        .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
-        .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
-        .env("LOOKERSDK_VERIFY_SSL", "false")
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run the SDK script");
+    let output =
+        client(&python, "sdk_flows.py", &server.base_url, CLIENT_ID, CLIENT_SECRET).arg(&png_path).output().expect("run the SDK script");
     assert!(output.status.success(), "SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
     let report: Json = serde_json::from_slice(&output.stdout).expect("SDK report is JSON");
     drop(server); // DuckDB allows one writer process: stop the server before reading its file.
@@ -313,36 +257,14 @@ fn schemathesis_finds_nothing_in_the_served_spec() {
     let data_dir = std::env::temp_dir().join(format!("sightline-schemathesis-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     let server = start_demo(&data_dir);
-    let output = Command::new(&python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis/run.py"))
+    let output = client(&python, "schemathesis/run.py", &server.base_url, CLIENT_ID, CLIENT_SECRET)
         .env("SIGHTLINE_SCHEMATHESIS_WORKDIR", &data_dir)
-        .env("LOOKERSDK_BASE_URL", &server.base_url)
-        .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
-        .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
-        .stderr(Stdio::inherit())
         .output()
         .expect("run schemathesis");
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "schemathesis found problems:\n{text}");
     assert!(text.contains(" passed"), "no test cases ran:\n{text}");
     let _ = std::fs::remove_dir_all(&data_dir);
-}
-
-/// Looker's TypeScript SDK for Node, installed by the project's own script; a missing Node.js or
-/// npm registry is fatal in CI.
-fn node_sdk() -> Option<PathBuf> {
-    let out = Command::new(repo_root().join("scripts/node-sdk.sh")).stderr(Stdio::inherit()).output();
-    match out {
-        Ok(o) if o.status.success() => Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("node_modules")),
-        other => {
-            let message = format!("cannot install the TypeScript SDK (@looker/sdk-node): {other:?}");
-            if std::env::var_os("CI").is_some() {
-                panic!("{message}");
-            }
-            eprintln!("\n!!!!!!!! SKIPPING the TypeScript SDK end-to-end test: {message} !!!!!!!!\n");
-            None
-        }
-    }
 }
 
 #[test]
@@ -352,15 +274,9 @@ fn official_typescript_sdk_runs_query_and_render_tasks() {
     let _ = std::fs::remove_dir_all(&data_dir);
     let server = start_demo(&data_dir);
     let png_path = data_dir.join("render.png");
-    let output = Command::new("node")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_flows_ts.cjs"))
+    let output = client("node", "sdk_flows_ts.cjs", &server.base_url, CLIENT_ID, CLIENT_SECRET)
         .arg(&png_path)
         .env("NODE_PATH", &node_modules)
-        .env("LOOKERSDK_BASE_URL", &server.base_url)
-        .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
-        .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
-        .env("LOOKERSDK_VERIFY_SSL", "false")
-        .stderr(Stdio::inherit())
         .output()
         .expect("run node");
     assert!(output.status.success(), "TypeScript SDK script failed: {}", String::from_utf8_lossy(&output.stdout));

@@ -4,9 +4,12 @@
 //! Then connections through the API (`sdk_connections.py`): created, changed, kept across a
 //! restart and deleted, with the queries of the model that names it following at once.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use common::{client, python, Server};
 
 use connect::{Connection, MySqlConnection, PostgresConnection, ServerTarget};
 use result::{ColumnInfo, ValueType};
@@ -34,22 +37,6 @@ const EXPECTED: &str = "SELECT c.region, COUNT(*), SUM(o.amount), SUM(CASE WHEN 
   WHERE o.created_at >= '2024-01-01' AND o.created_at < '2025-01-01' AND o.amount >= 10
   GROUP BY c.region";
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
-}
-
-fn python() -> Option<PathBuf> {
-    let out = Command::new(repo_root().join("scripts/python-venv.sh")).stderr(Stdio::inherit()).output();
-    match out {
-        Ok(o) if o.status.success() => Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())),
-        other if std::env::var_os("CI").is_some() => panic!("cannot set up the looker-sdk virtual environment: {other:?}"),
-        other => {
-            eprintln!("\n!!! SKIPPED: no looker-sdk virtual environment ({other:?}) !!!\n");
-            None
-        }
-    }
-}
-
 /// A server the test needs: absent outside CI, the test says so loudly and passes; in CI it fails.
 fn server<T>(what: &str, connect: impl FnOnce() -> Result<T, connect::ConnectError>) -> Option<T> {
     match connect() {
@@ -62,56 +49,32 @@ fn server<T>(what: &str, connect: impl FnOnce() -> Result<T, connect::ConnectErr
     }
 }
 
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(config: &str, dir: &Path) -> (Served, String) {
+fn serve(config: &str, dir: &Path) -> (Server, String) {
     std::fs::create_dir_all(dir).expect("mkdir");
     let config_path = dir.join("sightline.toml");
     std::fs::write(&config_path, config).expect("config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--project"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/warehouse_project"))
-        .arg("--config")
-        .arg(&config_path)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("SIGHTLINE_ADMIN_CLIENT_ID", CLIENT_ID)
-        .env("SIGHTLINE_ADMIN_CLIENT_SECRET", CLIENT_SECRET)
-        .env_remove("SIGHTLINE_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start sightline serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base_url = loop {
-        let line = lines.next().expect("sightline exited before printing its URL").expect("read stdout");
-        if let Some(rest) = line.strip_prefix("Sightline API at ") {
-            break rest.trim_end_matches("/api/4.0").to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (Served(child), base_url)
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/warehouse_project");
+    let args = [
+        OsStr::new("serve"),
+        OsStr::new("--listen"),
+        OsStr::new("127.0.0.1:0"),
+        OsStr::new("--project"),
+        project.as_os_str(),
+        OsStr::new("--config"),
+        config_path.as_os_str(),
+        OsStr::new("--data-dir"),
+        dir.as_os_str(),
+    ];
+    let server = common::start(&args, CLIENT_ID, CLIENT_SECRET);
+    let base_url = server.base_url.clone();
+    (server, base_url)
 }
 
 /// Runs `script` with its arguments against the server at `base_url`; its JSON report.
 fn run_script(python: &Path, base_url: &str, script: &str, args: &[&str], env: &[(&str, String)]) -> Json {
-    let output = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(script))
+    let output = client(python, script, base_url, CLIENT_ID, CLIENT_SECRET)
         .args(args)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("LOOKERSDK_BASE_URL", base_url)
-        .env("LOOKERSDK_CLIENT_ID", CLIENT_ID)
-        .env("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
-        .env("LOOKERSDK_VERIFY_SSL", "false")
-        .stderr(Stdio::inherit())
         .output()
         .expect("run the SDK script");
     assert!(output.status.success(), "{script}: SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
@@ -160,7 +123,7 @@ fn check_connections(
     db: &dyn Connection,
     config: &str,
     dir: &Path,
-    server: Served,
+    server: Server,
     base_url: &str,
     warehouse: &[(&str, String)],
 ) {
