@@ -42,6 +42,8 @@ impl Histogram {
 #[derive(Debug, Default)]
 struct KindMetrics {
     queued: AtomicU64,
+    /// Taken from the queue but not run: the task had ended meanwhile.
+    skipped: AtomicU64,
     started: AtomicU64,
     succeeded: AtomicU64,
     failed: AtomicU64,
@@ -73,6 +75,10 @@ impl Metrics {
         self.kind(kind).queued.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn skipped(&self, kind: TaskKind) {
+        self.kind(kind).skipped.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn started(&self, kind: TaskKind) {
         self.kind(kind).started.fetch_add(1, Ordering::Relaxed);
     }
@@ -92,7 +98,8 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP sightline_tasks_queued Tasks waiting for a worker.\n# TYPE sightline_tasks_queued gauge\n");
         for (name, k) in [("query", &self.query), ("render", &self.render)] {
-            let waiting = k.queued.load(Ordering::Relaxed).saturating_sub(k.started.load(Ordering::Relaxed));
+            let taken = k.started.load(Ordering::Relaxed) + k.skipped.load(Ordering::Relaxed);
+            let waiting = k.queued.load(Ordering::Relaxed).saturating_sub(taken);
             let _ = writeln!(out, "sightline_tasks_queued{{kind=\"{name}\"}} {waiting}");
         }
         out.push_str("# HELP sightline_tasks_running Tasks a worker is running.\n# TYPE sightline_tasks_running gauge\n");

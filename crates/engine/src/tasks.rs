@@ -153,6 +153,11 @@ impl Engine {
 
     async fn run_query_task(&self, id: &str) -> Result<(), EngineError> {
         let Some(task) = self.store().query_task(id).await? else { return Ok(()) };
+        // Queued twice, or ended meanwhile: a task runs once.
+        if task.status != "added" {
+            self.inner.metrics.skipped(TaskKind::Query);
+            return Ok(());
+        }
         self.inner.metrics.started(TaskKind::Query);
         let started = Instant::now();
         if let Err(e) = retried("running", || self.store().set_query_task_status(id, "running")).await {
@@ -199,6 +204,10 @@ impl Engine {
 
     async fn run_render_task(&self, id: &str) -> Result<(), EngineError> {
         let Some(task) = self.store().render_task(id).await? else { return Ok(()) };
+        if task.status != "enqueued_for_query" {
+            self.inner.metrics.skipped(TaskKind::Render);
+            return Ok(());
+        }
         self.inner.metrics.started(TaskKind::Render);
         let started = Instant::now();
         let outcome = self.render(&task, started).await;
