@@ -423,3 +423,30 @@ async fn a_connection_runs_at_most_max_queries_statements_at_once() {
     let (_, _, body) = f.call("GET", "/api/4.0/connections/thelook", "").await;
     assert_eq!(json(&body)["max_queries"], 2);
 }
+
+/// A task waiting for its connection's `max_queries` says `pending`, then runs and completes.
+#[tokio::test]
+async fn a_task_waiting_for_its_connection_is_pending() {
+    let (connection, seen) = Watched::new(400, Some(1));
+    let f = common::fixture_configured(connection, engine::EngineConfig { workers: 4, ..Default::default() }).await;
+    let body = format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query);
+    let (_, _, first) = f.call("POST", "/api/4.0/query_tasks?limit=1", &body).await;
+    let (_, _, second) = f.call("POST", "/api/4.0/query_tasks?limit=2", &body).await;
+    let (first, second) =
+        (json(&first)["id"].as_str().unwrap_or_default().to_string(), json(&second)["id"].as_str().unwrap_or_default().to_string());
+    let mut statuses = Vec::new();
+    for _ in 0..200 {
+        let status =
+            json(&f.call("GET", &format!("/api/4.0/query_tasks/{second}"), "").await.2)["status"].as_str().unwrap_or_default().to_string();
+        if statuses.last() != Some(&status) {
+            statuses.push(status.clone());
+        }
+        if status == "complete" || status == "error" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(statuses.contains(&"pending".to_string()) && statuses.last().map(String::as_str) == Some("complete"), "{statuses:?}");
+    assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{first}"), &["complete", "error"]).await["status"], "complete");
+    assert_eq!(seen.peak.load(SeqCst), 1);
+}

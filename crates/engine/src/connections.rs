@@ -151,18 +151,33 @@ impl Engine {
     }
 
     /// The connection with this name and, when it limits statements at once, a permit to run
-    /// one (waited for here, off the database's threads).
-    pub(crate) async fn connection_to_run(&self, name: &str) -> Option<(Arc<dyn Connection>, Option<OwnedSemaphorePermit>)> {
+    /// one (waited for here, off the database's threads). Query task `task` shows `pending`
+    /// while it waits, and `running` again once it has its turn.
+    pub(crate) async fn connection_to_run(
+        &self,
+        name: &str,
+        task: Option<&str>,
+    ) -> Option<(Arc<dyn Connection>, Option<OwnedSemaphorePermit>)> {
         let (connection, permits) = {
             let entries = self.inner.connections.read();
             let entry = entries.get(name)?;
             (Arc::clone(&entry.connection), entry.permits.clone())
         };
-        let permit = match permits {
-            Some(permits) => Some(permits.acquire_owned().await.ok()?),
-            None => None,
+        let Some(permits) = permits else { return Some((connection, None)) };
+        if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
+            return Some((connection, Some(permit)));
+        }
+        let status = |status: &'static str| async move {
+            if let Some(id) = task {
+                if let Err(e) = self.store().set_query_task_status(id, status).await {
+                    tracing::warn!(task = id, error = %e, "could not record the task's wait");
+                }
+            }
         };
-        Some((connection, permit))
+        status("pending").await;
+        let permit = permits.acquire_owned().await.ok()?;
+        status("running").await;
+        Some((connection, Some(permit)))
     }
 
     /// Every connection, by name.

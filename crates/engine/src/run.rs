@@ -60,8 +60,16 @@ impl Engine {
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
     /// the async threads, and pivots the rows when the query pivots.
     pub async fn execute(&self, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
-        let (connection, permit) =
-            self.connection_to_run(&compiled.connection).await.ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
+        self.execute_for(compiled, None).await
+    }
+
+    /// As [`Engine::execute`], for query task `task`: while it waits for its connection's
+    /// `max_queries` it is `pending`, then `running` again.
+    async fn execute_for(&self, compiled: &CompiledQuery, task: Option<&str>) -> Result<QueryResult, EngineError> {
+        let (connection, permit) = self
+            .connection_to_run(&compiled.connection, task)
+            .await
+            .ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
         let compiled = compiled.clone();
         // The permit goes with the statement: it is released when the database is done, even if
         // whoever waited for the result has gone.
@@ -75,6 +83,18 @@ impl Engine {
 
     /// Runs `query` now and formats the result.
     pub async fn run(&self, query: &QueryBody, format: ResultFormat, limit: Option<&str>) -> Result<Output, EngineError> {
+        self.run_for(query, format, limit, None).await
+    }
+
+    /// As [`Engine::run`], for query task `task` (which shows `pending` while its connection's
+    /// statements are all taken).
+    pub(crate) async fn run_for(
+        &self,
+        query: &QueryBody,
+        format: ResultFormat,
+        limit: Option<&str>,
+        task: Option<&str>,
+    ) -> Result<Output, EngineError> {
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
         }
@@ -82,12 +102,12 @@ impl Engine {
         if format == ResultFormat::Sql {
             return Ok(Output { content_type: format.content_type(), body: compiled.sql.into_bytes() });
         }
-        self.run_once(compiled, format).await
+        self.run_once(compiled, format, task.map(str::to_string)).await
     }
 
     /// Identical queries in flight (the same SQL, totals, pivot and fill on the same connection,
     /// in the same format) run once: later callers wait for the first one's result.
-    async fn run_once(&self, compiled: CompiledQuery, format: ResultFormat) -> Result<Output, EngineError> {
+    async fn run_once(&self, compiled: CompiledQuery, format: ResultFormat, task: Option<String>) -> Result<Output, EngineError> {
         let key = format!("{}\u{0}{compiled:?}", format.name());
         let shared = {
             let mut in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
@@ -99,7 +119,7 @@ impl Engine {
                 None => {
                     let (engine, key_done) = (self.clone(), key.clone());
                     let run = async move {
-                        let outcome = AssertUnwindSafe(engine.execute_and_format(&compiled, format))
+                        let outcome = AssertUnwindSafe(engine.execute_and_format(&compiled, format, task.as_deref()))
                             .catch_unwind()
                             .await
                             .unwrap_or_else(|_| Err(EngineError::Internal("running the query panicked".into())));
@@ -118,9 +138,9 @@ impl Engine {
         }
     }
 
-    async fn execute_and_format(&self, compiled: &CompiledQuery, format: ResultFormat) -> Result<Output, EngineError> {
+    async fn execute_and_format(&self, compiled: &CompiledQuery, format: ResultFormat, task: Option<&str>) -> Result<Output, EngineError> {
         let started = Instant::now();
-        let result = self.execute(compiled).await?;
+        let result = self.execute_for(compiled, task).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
         let body = tokio::task::spawn_blocking(move || {

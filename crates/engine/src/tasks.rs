@@ -165,7 +165,7 @@ impl Engine {
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
         let outcome = match self.saved_query(task.query_id).await {
-            Ok(query) => self.run(&query, format, task.row_limit.as_deref()).await,
+            Ok(query) => self.run_for(&query, format, task.row_limit.as_deref(), Some(id)).await,
             Err(e) => Err(e),
         };
         let runtime = seconds(started);

@@ -15,7 +15,8 @@ pub struct QueryTaskRow {
     pub source: Option<String>,
     /// The `limit` the task was created with, overriding the query's.
     pub row_limit: Option<String>,
-    /// `added`, `running`, `complete` or `error`.
+    /// `added`, `pending` (waiting for its connection's `max_queries`), `running`, `complete` or
+    /// `error`.
     pub status: String,
     pub runtime: Option<f64>,
     pub error: Option<String>,
@@ -260,7 +261,7 @@ impl Store {
     /// take the others' work (leases in the tasks table are the way there).
     pub async fn recover_tasks(&self) -> Result<RecoveredTasks, StoreError> {
         let message = "the server stopped while this task was running; it was not run again";
-        sqlx::query("UPDATE query_tasks SET status = 'error', error = ?, finished_at = ? WHERE status = 'running'")
+        sqlx::query("UPDATE query_tasks SET status = 'error', error = ?, finished_at = ? WHERE status IN ('running', 'pending')")
             .bind(message)
             .bind(now_text())
             .execute(&self.pool)
