@@ -45,19 +45,6 @@ struct BenchLookmlArgs {
     iterations: usize,
     #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
     data_dir: PathBuf,
-    /// Connections served at once (default: half the process's file descriptors, at most 10,000).
-    #[arg(long, env = "SIGHTLINE_MAX_CONNECTIONS")]
-    max_connections: Option<usize>,
-    /// Seconds a client has to send a request's headers (idle kept-alive connections included).
-    #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
-    header_timeout: u64,
-    /// Seconds a task's result is kept after the task finished (files under the data folder's
-    /// `results/`, removed once expired).
-    #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
-    result_ttl: u64,
-    /// Bytes of the largest formatted result of one query; a larger one fails, naming this limit.
-    #[arg(long, env = "SIGHTLINE_MAX_RESULT_BYTES", default_value_t = engine::DEFAULT_MAX_RESULT_BYTES)]
-    max_result_bytes: usize,
 }
 
 #[derive(Args)]
@@ -83,19 +70,6 @@ struct BenchArgs {
     project: PathBuf,
     #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
     data_dir: PathBuf,
-    /// Connections served at once (default: half the process's file descriptors, at most 10,000).
-    #[arg(long, env = "SIGHTLINE_MAX_CONNECTIONS")]
-    max_connections: Option<usize>,
-    /// Seconds a client has to send a request's headers (idle kept-alive connections included).
-    #[arg(long, env = "SIGHTLINE_HEADER_TIMEOUT", default_value_t = 10)]
-    header_timeout: u64,
-    /// Seconds a task's result is kept after the task finished (files under the data folder's
-    /// `results/`, removed once expired).
-    #[arg(long, env = "SIGHTLINE_RESULT_TTL", default_value_t = 3600)]
-    result_ttl: u64,
-    /// Bytes of the largest formatted result of one query; a larger one fails, naming this limit.
-    #[arg(long, env = "SIGHTLINE_MAX_RESULT_BYTES", default_value_t = engine::DEFAULT_MAX_RESULT_BYTES)]
-    max_result_bytes: usize,
 }
 
 #[derive(Args)]
