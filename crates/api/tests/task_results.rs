@@ -185,7 +185,7 @@ impl Connection for Panicking {
         "duckdb"
     }
 
-    fn stream(&self, _sql: &str, _sink: &mut connect::Sink) -> Result<(), connect::ConnectError> {
+    fn stream(&self, _sql: &str, _cancel: &connect::Cancel, _sink: &mut connect::Sink) -> Result<(), connect::ConnectError> {
         panic!("the driver fell over")
     }
 
@@ -345,12 +345,12 @@ impl Connection for Watched {
         self.inner.dialect()
     }
 
-    fn stream(&self, sql: &str, sink: &mut connect::Sink) -> Result<(), connect::ConnectError> {
+    fn stream(&self, sql: &str, cancel: &connect::Cancel, sink: &mut connect::Sink) -> Result<(), connect::ConnectError> {
         self.seen.runs.fetch_add(1, SeqCst);
         let now = self.seen.running.fetch_add(1, SeqCst) + 1;
         self.seen.peak.fetch_max(now, SeqCst);
         std::thread::sleep(self.pause);
-        let outcome = self.inner.stream(sql, sink);
+        let outcome = self.inner.stream(sql, cancel, sink);
         self.seen.running.fetch_sub(1, SeqCst);
         outcome
     }

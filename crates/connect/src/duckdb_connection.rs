@@ -67,9 +67,12 @@ impl Connection for DuckDbConnection {
         crate::ConnectionInfo { database: Some(self.target.clone()), ..Default::default() }
     }
 
-    /// DuckDB's own Arrow batches, passed on as they are.
-    fn stream(&self, sql: &str, sink: &mut crate::Sink) -> Result<(), ConnectError> {
+    /// DuckDB's own Arrow batches, passed on as they are. A cancel interrupts the statement
+    /// (each query has a connection of its own, so the interrupt reaches nothing else).
+    fn stream(&self, sql: &str, cancel: &crate::Cancel, sink: &mut crate::Sink) -> Result<(), ConnectError> {
         let conn = self.connection()?;
+        let interrupt = conn.interrupt_handle();
+        let watch = cancel.watch(move || interrupt.interrupt())?;
         let timer = self.query_timeout.map(|timeout| Timer::start(&conn, timeout));
         let outcome = (|| {
             let sql_error = |e: duckdb::Error| ConnectError::Sql(e.to_string());
@@ -79,6 +82,10 @@ impl Connection for DuckDbConnection {
             }
             Ok(())
         })();
+        drop(watch);
+        if outcome.is_err() && cancel.is_cancelled() {
+            return Err(ConnectError::Cancelled);
+        }
         match timer.map(Timer::stop) {
             Some(Some(timeout)) if outcome.is_err() => Err(ConnectError::Sql(format!(
                 "the query ran longer than the connection's query_timeout of {} s and was interrupted",
@@ -158,10 +165,27 @@ mod tests {
     }
 
     #[test]
+    fn a_cancel_interrupts_the_running_statement() {
+        let db = std::sync::Arc::new(DuckDbConnection::open(":memory:").unwrap());
+        let cancel = std::sync::Arc::new(crate::Cancel::new());
+        let (db2, cancel2) = (std::sync::Arc::clone(&db), std::sync::Arc::clone(&cancel));
+        let slow = "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b";
+        let running = std::thread::spawn(move || db2.query_until(slow, vec![col("s")], &cancel2).map(|_| ()));
+        std::thread::sleep(Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        cancel.cancel();
+        let outcome = running.join().unwrap();
+        assert!(matches!(outcome, Err(ConnectError::Cancelled)), "{outcome:?}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(matches!(db.query_until("SELECT 1", vec![col("v")], &cancel), Err(ConnectError::Cancelled)));
+        assert!(db.query("SELECT 1", vec![col("v")]).is_ok(), "the database is free again");
+    }
+
+    #[test]
     fn results_stream_as_duckdb_batches() {
         let db = DuckDbConnection::open(":memory:").unwrap();
         let (mut batches, mut rows) = (0, 0);
-        db.stream("SELECT range AS i, range * 2.5 AS f FROM range(10000)", &mut |b| {
+        db.stream("SELECT range AS i, range * 2.5 AS f FROM range(10000)", &crate::Cancel::new(), &mut |b| {
             batches += 1;
             rows += b.num_rows();
             Ok(())
@@ -169,7 +193,7 @@ mod tests {
         .unwrap();
         assert_eq!(rows, 10_000);
         assert!(batches > 1, "{batches} batch(es)");
-        let stopped = db.stream("SELECT 1", &mut |_| Err(ConnectError::Sql("stop".into())));
+        let stopped = db.stream("SELECT 1", &crate::Cancel::new(), &mut |_| Err(ConnectError::Sql("stop".into())));
         assert!(matches!(stopped, Err(ConnectError::Sql(m)) if m == "stop"));
         let huge = db.query("SELECT SUM(range) FROM range(10)", vec![col("s")]).unwrap();
         assert_eq!(huge.value(0, 0), &Value::Int(45));

@@ -4,10 +4,13 @@
 //! callers run them on a blocking thread.
 
 mod batches;
+mod cancel;
 mod duckdb_connection;
 mod sqlx_connection;
 
 pub use arrow_array::RecordBatch;
+
+pub use cancel::{Cancel, Watch};
 
 pub use duckdb_connection::DuckDbConnection;
 pub use sqlx_connection::{MySqlConnection, PostgresConnection, ServerTarget, Tls};
@@ -25,6 +28,9 @@ pub enum ConnectError {
     /// The database refused or failed the statement; the message is the database's own.
     #[error("{0}")]
     Sql(String),
+    /// The statement was stopped by [`Cancel::cancel`].
+    #[error("the query was cancelled")]
+    Cancelled,
     #[error("Sightline has no {0} driver yet: queries on this connection cannot run (result_format=sql shows their SQL)")]
     NoDriver(&'static str),
 }
@@ -40,7 +46,7 @@ impl Connection for NoDriverConnection {
         self.dialect
     }
 
-    fn stream(&self, _sql: &str, _sink: &mut Sink) -> Result<(), ConnectError> {
+    fn stream(&self, _sql: &str, _cancel: &Cancel, _sink: &mut Sink) -> Result<(), ConnectError> {
         Err(ConnectError::NoDriver(self.dialect))
     }
 
@@ -54,14 +60,20 @@ pub trait Connection: Send + Sync {
     /// The dialect name the SQL compiler should use (`duckdb`, `postgres`, `mysql`).
     fn dialect(&self) -> &'static str;
 
-    /// Runs `sql` and hands its rows to `sink` as Arrow record batches, as they come.
-    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError>;
+    /// Runs `sql` and hands its rows to `sink` as Arrow record batches, as they come. Cancelling
+    /// `cancel` stops the statement in the database and fails with [`ConnectError::Cancelled`].
+    fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError>;
 
     /// Runs `sql` and collects its rows; `columns` describe its first columns, in order (any
     /// after them are dropped).
     fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
+        self.query_until(sql, columns, &Cancel::new())
+    }
+
+    /// As [`Connection::query`], stopped by `cancel`.
+    fn query_until(&self, sql: &str, columns: Vec<ColumnInfo>, cancel: &Cancel) -> Result<ResultSet, ConnectError> {
         let mut result = ResultSet::new(columns);
-        self.stream(sql, &mut |batch| result::arrow::append(&mut result, batch).map_err(|e| ConnectError::Sql(e.0)))?;
+        self.stream(sql, cancel, &mut |batch| result::arrow::append(&mut result, batch).map_err(|e| ConnectError::Sql(e.0)))?;
         Ok(result)
     }
 
@@ -126,8 +138,8 @@ impl Connection for Configured {
         self.inner.dialect()
     }
 
-    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
-        self.inner.stream(sql, sink)
+    fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.inner.stream(sql, cancel, sink)
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {

@@ -14,7 +14,7 @@ use result::Value;
 use sqlx::{Column, Row, TypeInfo};
 
 use crate::batches::{self, is_decimal, Kind, BATCH_ROWS};
-use crate::{ConnectError, Connection, Sink};
+use crate::{Cancel, ConnectError, Connection, Sink};
 
 /// Where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +126,8 @@ pub struct PostgresConnection {
     pool: sqlx::PgPool,
     runtime: Runtime,
     target: ServerTarget,
+    /// To open the side connection a cancel request is sent on.
+    options: sqlx::postgres::PgConnectOptions,
 }
 
 impl PostgresConnection {
@@ -155,10 +157,10 @@ impl PostgresConnection {
                 sqlx::postgres::PgPoolOptions::new()
                     .max_connections(target.pool_size)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options),
+                    .connect_with(options.clone()),
             )
             .map_err(|e| open_error("postgres", target, e))?;
-        Ok(PostgresConnection { pool, runtime, target: target.clone() })
+        Ok(PostgresConnection { pool, runtime, target: target.clone(), options })
     }
 }
 
@@ -171,8 +173,24 @@ impl Connection for PostgresConnection {
         describe(&self.target)
     }
 
-    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
-        stream_rows(&self.runtime, sqlx::raw_sql(sql).fetch(&self.pool), pg_text, sink)
+    /// A cancel asks the server to cancel the backend's statement (`pg_cancel_backend`, sent on a
+    /// side connection, as psql's Ctrl-C does with a cancel request).
+    fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.runtime.block_on(async {
+            let mut conn = self.pool.acquire().await.map_err(sql_error)?;
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *conn).await.map_err(sql_error)?;
+            let (io, options) = (tokio::runtime::Handle::current(), self.options.clone());
+            let watch = cancel.watch(move || {
+                io.spawn(async move {
+                    if let Err(e) = cancel_pg_backend(options, pid).await {
+                        tracing::warn!(pid, error = %e, "cancelling a PostgreSQL statement failed");
+                    }
+                });
+            })?;
+            let outcome = read_rows(sqlx::raw_sql(sql).fetch(&mut *conn), pg_text, sink).await;
+            drop(watch);
+            settle(conn, cancel, outcome).await
+        })
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
@@ -184,6 +202,8 @@ pub struct MySqlConnection {
     pool: sqlx::MySqlPool,
     runtime: Runtime,
     target: ServerTarget,
+    /// To open the side connection `KILL QUERY` is sent on.
+    options: sqlx::mysql::MySqlConnectOptions,
 }
 
 impl MySqlConnection {
@@ -215,8 +235,8 @@ impl MySqlConnection {
                 })
             });
         }
-        let pool = runtime.block_on(pool_options.connect_with(options)).map_err(|e| open_error("mysql", target, e))?;
-        Ok(MySqlConnection { pool, runtime, target: target.clone() })
+        let pool = runtime.block_on(pool_options.connect_with(options.clone())).map_err(|e| open_error("mysql", target, e))?;
+        Ok(MySqlConnection { pool, runtime, target: target.clone(), options })
     }
 }
 
@@ -229,8 +249,23 @@ impl Connection for MySqlConnection {
         describe(&self.target)
     }
 
-    fn stream(&self, sql: &str, sink: &mut Sink) -> Result<(), ConnectError> {
-        stream_rows(&self.runtime, sqlx::raw_sql(sql).fetch(&self.pool), mysql_text, sink)
+    /// A cancel sends `KILL QUERY` for the session's statement, on a side connection.
+    fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.runtime.block_on(async {
+            let mut conn = self.pool.acquire().await.map_err(sql_error)?;
+            let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut *conn).await.map_err(sql_error)?;
+            let (io, options) = (tokio::runtime::Handle::current(), self.options.clone());
+            let watch = cancel.watch(move || {
+                io.spawn(async move {
+                    if let Err(e) = kill_mysql_query(options, id).await {
+                        tracing::warn!(id, error = %e, "cancelling a MySQL statement failed");
+                    }
+                });
+            })?;
+            let outcome = read_rows(sqlx::raw_sql(sql).fetch(&mut *conn), mysql_text, sink).await;
+            drop(watch);
+            settle(conn, cancel, outcome).await
+        })
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
@@ -238,21 +273,47 @@ impl Connection for MySqlConnection {
     }
 }
 
+async fn cancel_pg_backend(options: sqlx::postgres::PgConnectOptions, pid: i32) -> Result<(), sqlx::Error> {
+    use sqlx::Connection as _;
+    let mut side = sqlx::PgConnection::connect_with(&options).await?;
+    sqlx::query("SELECT pg_cancel_backend($1)").bind(pid).execute(&mut side).await?;
+    side.close().await
+}
+
+async fn kill_mysql_query(options: sqlx::mysql::MySqlConnectOptions, id: u64) -> Result<(), sqlx::Error> {
+    use sqlx::{Connection as _, Executor as _};
+    let mut side = sqlx::MySqlConnection::connect_with(&options).await?;
+    let kill = format!("KILL QUERY {id}");
+    side.execute(kill.as_str()).await?;
+    side.close().await
+}
+
 /// Reads the rows as the server sends them, passing them on in batches.
-fn stream_rows<R: Row>(
-    runtime: &Runtime,
+async fn read_rows<R: Row>(
     rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>>,
     text: fn(&R, usize) -> Result<Option<&str>, ConnectError>,
-    sink: &mut Sink,
+    sink: &mut Sink<'_>,
 ) -> Result<(), ConnectError> {
-    runtime.block_on(async {
-        let mut rows = std::pin::pin!(rows);
-        let mut batcher = Batcher::default();
-        while let Some(row) = rows.try_next().await.map_err(sql_error)? {
-            batcher.push(&row, text, sink)?;
-        }
-        batcher.flush(sink)
-    })
+    let mut rows = std::pin::pin!(rows);
+    let mut batcher = Batcher::default();
+    while let Some(row) = rows.try_next().await.map_err(sql_error)? {
+        batcher.push(&row, text, sink)?;
+    }
+    batcher.flush(sink)
+}
+
+/// After a statement: once cancelled, its session goes back to no pool (a cancel sent late
+/// would reach whatever ran there next) and a failure reads as the cancel it was.
+async fn settle<DB: sqlx::Database>(
+    conn: sqlx::pool::PoolConnection<DB>,
+    cancel: &Cancel,
+    outcome: Result<(), ConnectError>,
+) -> Result<(), ConnectError> {
+    if !cancel.is_cancelled() {
+        return outcome;
+    }
+    let _ = sqlx::Connection::close(conn.detach()).await;
+    outcome.map_err(|_| ConnectError::Cancelled)
 }
 
 /// Rows printed by the database, typed by their columns' type names, gathered into batches.

@@ -75,7 +75,7 @@ impl Connection for Unreachable {
         self.dialect
     }
 
-    fn stream(&self, _sql: &str, _sink: &mut connect::Sink) -> Result<(), ConnectError> {
+    fn stream(&self, _sql: &str, _cancel: &connect::Cancel, _sink: &mut connect::Sink) -> Result<(), ConnectError> {
         Err(ConnectError::Sql(self.message.clone()))
     }
 

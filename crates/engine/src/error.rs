@@ -35,6 +35,12 @@ pub enum EngineError {
         "the result is larger than the server's limit of {limit} bytes per result (--max-result-bytes); ask for fewer rows or columns"
     )]
     ResultTooLarge { limit: usize },
+    /// Its statement was cancelled: everyone waiting for it had gone.
+    #[error("the query was cancelled")]
+    Cancelled,
+    /// `kill` of a task that is not waiting or running.
+    #[error("query task `{id}` is not running (it is {status})")]
+    NotRunning { id: String, status: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -49,6 +55,7 @@ impl EngineError {
             EngineError::NoConnection(m) => EngineError::NoConnection(m.clone()),
             EngineError::ResultTooLarge { limit } => EngineError::ResultTooLarge { limit: *limit },
             EngineError::Internal(m) => EngineError::Internal(m.clone()),
+            EngineError::Cancelled => EngineError::Cancelled,
             other => EngineError::Internal(other.to_string()),
         }
     }

@@ -9,6 +9,7 @@ mod error;
 mod metrics;
 mod query_body;
 mod run;
+mod running;
 mod tasks;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ pub use error::EngineError;
 pub use metrics::Metrics;
 pub use query_body::QueryBody;
 pub use run::{run_compiled, Output};
+pub use running::RunningQuery;
 
 /// How many tasks run at once (queries and renders together).
 pub const DEFAULT_WORKERS: usize = 4;
@@ -59,6 +61,8 @@ struct Inner {
     config: EngineConfig,
     /// Queries running now, by everything that determines their output (see `run_once`).
     in_flight: std::sync::Mutex<HashMap<String, run::InFlight>>,
+    /// Query tasks running in this process, to be told when they are killed.
+    running: Arc<running::RunningTasks>,
     metrics: Metrics,
 }
 
@@ -84,6 +88,7 @@ impl Engine {
                 jobs,
                 config,
                 in_flight: Default::default(),
+                running: Default::default(),
                 metrics: Metrics::default(),
             }),
         };

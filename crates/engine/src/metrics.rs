@@ -1,6 +1,6 @@
 //! Counters of the task engine, exposed by the API as Prometheus text (`GET /metrics`): tasks
 //! queued, running and finished by kind and outcome, how long they took, and how many runs were
-//! shared with an identical one already in flight. Plain atomics: no metrics library to build.
+//! shared with an identical one already in flight, how many query tasks were killed. Plain atomics: no metrics library to build.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +55,7 @@ pub struct Metrics {
     query: KindMetrics,
     render: KindMetrics,
     shared_runs: AtomicU64,
+    killed: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -93,6 +94,10 @@ impl Metrics {
         self.shared_runs.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn killed(&self) {
+        self.killed.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The Prometheus text exposition format (version 0.0.4).
     pub fn prometheus(&self) -> String {
         let mut out = String::new();
@@ -125,6 +130,8 @@ impl Metrics {
         }
         out.push_str("# HELP sightline_shared_runs_total Query runs served by an identical run already in flight.\n# TYPE sightline_shared_runs_total counter\n");
         let _ = writeln!(out, "sightline_shared_runs_total {}", self.shared_runs.load(Ordering::Relaxed));
+        out.push_str("# HELP sightline_query_tasks_killed_total Query tasks killed, waiting or running.\n# TYPE sightline_query_tasks_killed_total counter\n");
+        let _ = writeln!(out, "sightline_query_tasks_killed_total {}", self.killed.load(Ordering::Relaxed));
         out
     }
 }

@@ -1,12 +1,14 @@
 //! Compile → execute → format, for a query run now or by a task.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::Instant;
 
 use futures_util::future::{BoxFuture, Shared};
 use futures_util::FutureExt;
 
+use connect::Cancel;
 use format::ResultFormat;
 use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
 use sql::CompiledQuery;
@@ -14,7 +16,37 @@ use sql::CompiledQuery;
 use crate::{Engine, EngineError, QueryBody};
 
 /// A query running now, awaited by everyone who asked for it.
-pub(crate) type InFlight = Shared<BoxFuture<'static, Result<Arc<Output>, Arc<EngineError>>>>;
+type SharedRun = Shared<BoxFuture<'static, Result<Arc<Output>, Arc<EngineError>>>>;
+
+/// A run in flight: who waits for it, and how to stop its statement once nobody does.
+pub(crate) struct InFlight {
+    /// Tells this run from a later one with the same key.
+    id: u64,
+    run: SharedRun,
+    cancel: Arc<Cancel>,
+    waiters: usize,
+}
+
+/// One caller's wait for a run in flight. Dropped (the caller has its result, has gone, or its
+/// task was killed), it leaves; the last to leave an unfinished run cancels its statement in the
+/// database and drops the run.
+struct Waiting {
+    engine: Engine,
+    key: String,
+    id: u64,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let mut in_flight = self.engine.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(flight) = in_flight.get_mut(&self.key).filter(|f| f.id == self.id) else { return };
+        flight.waiters -= 1;
+        if flight.waiters == 0 {
+            flight.cancel.cancel();
+            in_flight.remove(&self.key);
+        }
+    }
+}
 
 /// A buffer that refuses to grow past `limit`: formatting stops there instead of filling memory.
 struct Capped {
@@ -60,12 +92,12 @@ impl Engine {
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
     /// the async threads, and pivots the rows when the query pivots.
     pub async fn execute(&self, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
-        self.execute_for(compiled, None).await
+        self.execute_for(compiled, None, Arc::new(Cancel::new())).await
     }
 
     /// As [`Engine::execute`], for query task `task`: while it waits for its connection's
-    /// `max_queries` it is `pending`, then `running` again.
-    async fn execute_for(&self, compiled: &CompiledQuery, task: Option<&str>) -> Result<QueryResult, EngineError> {
+    /// `max_queries` it is `pending`, then `running` again. `cancel` stops the statements.
+    async fn execute_for(&self, compiled: &CompiledQuery, task: Option<&str>, cancel: Arc<Cancel>) -> Result<QueryResult, EngineError> {
         let (connection, permit) = self
             .connection_to_run(&compiled.connection, task)
             .await
@@ -75,7 +107,7 @@ impl Engine {
         // whoever waited for the result has gone.
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            run_compiled(connection.as_ref(), &compiled)
+            run_compiled(connection.as_ref(), &compiled, &cancel)
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))?
@@ -106,31 +138,39 @@ impl Engine {
     }
 
     /// Identical queries in flight (the same SQL, totals, pivot and fill on the same connection,
-    /// in the same format) run once: later callers wait for the first one's result.
+    /// in the same format) run once: later callers wait for the first one's result. When every
+    /// caller has gone (clients disconnected, tasks killed), the statement is cancelled.
     async fn run_once(&self, compiled: CompiledQuery, format: ResultFormat, task: Option<String>) -> Result<Output, EngineError> {
+        static RUNS: AtomicU64 = AtomicU64::new(0);
         let key = format!("{}\u{0}{compiled:?}", format.name());
-        let shared = {
+        let (shared, _waiting) = {
             let mut in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-            match in_flight.get(&key) {
-                Some(running) => {
+            let flight = match in_flight.entry(key.clone()) {
+                std::collections::hash_map::Entry::Occupied(running) => {
                     self.inner.metrics.shared_run();
-                    running.clone()
+                    let running = running.into_mut();
+                    running.waiters += 1;
+                    running
                 }
-                None => {
-                    let (engine, key_done) = (self.clone(), key.clone());
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    let (engine, key_done, id) = (self.clone(), key.clone(), RUNS.fetch_add(1, Ordering::Relaxed));
+                    let cancel = Arc::new(Cancel::new());
+                    let cancel_run = Arc::clone(&cancel);
                     let run = async move {
-                        let outcome = AssertUnwindSafe(engine.execute_and_format(&compiled, format, task.as_deref()))
+                        let outcome = AssertUnwindSafe(engine.execute_and_format(&compiled, format, task.as_deref(), cancel_run))
                             .catch_unwind()
                             .await
                             .unwrap_or_else(|_| Err(EngineError::Internal("running the query panicked".into())));
-                        engine.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&key_done);
+                        let mut in_flight = engine.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+                        if in_flight.get(&key_done).is_some_and(|f| f.id == id) {
+                            in_flight.remove(&key_done);
+                        }
                         outcome.map(Arc::new).map_err(Arc::new)
                     };
-                    let running: InFlight = run.boxed().shared();
-                    in_flight.insert(key, running.clone());
-                    running
+                    slot.insert(InFlight { id, run: run.boxed().shared(), cancel, waiters: 1 })
                 }
-            }
+            };
+            (flight.run.clone(), Waiting { engine: self.clone(), key, id: flight.id })
         };
         match shared.await {
             Ok(output) => Ok(Output::clone(&output)),
@@ -138,9 +178,15 @@ impl Engine {
         }
     }
 
-    async fn execute_and_format(&self, compiled: &CompiledQuery, format: ResultFormat, task: Option<&str>) -> Result<Output, EngineError> {
+    async fn execute_and_format(
+        &self,
+        compiled: &CompiledQuery,
+        format: ResultFormat,
+        task: Option<&str>,
+        cancel: Arc<Cancel>,
+    ) -> Result<Output, EngineError> {
         let started = Instant::now();
-        let result = self.execute_for(compiled, task).await?;
+        let result = self.execute_for(compiled, task, cancel).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
         let body = tokio::task::spawn_blocking(move || {
@@ -163,15 +209,19 @@ impl Engine {
     }
 }
 
-/// The query, its companions, the pivot and the fill, on one connection (blocking).
-pub fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
-    let database = |e: connect::ConnectError| EngineError::Database(e.to_string());
+/// The query, its companions, the pivot and the fill, on one connection (blocking); `cancel`
+/// stops whichever statement runs.
+pub fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery, cancel: &Cancel) -> Result<QueryResult, EngineError> {
+    let database = |e: connect::ConnectError| match e {
+        connect::ConnectError::Cancelled => EngineError::Cancelled,
+        e => EngineError::Database(e.to_string()),
+    };
     let companion = |c: &Option<sql::Companion>| -> Result<Option<ResultSet>, EngineError> {
-        c.as_ref().map(|c| connection.query(&c.sql, c.columns.clone()).map_err(database)).transpose()
+        c.as_ref().map(|c| connection.query_until(&c.sql, c.columns.clone(), cancel).map_err(database)).transpose()
     };
     let totals = companion(&compiled.totals)?;
     if compiled.pivots.is_empty() {
-        let table = connection.query(&compiled.sql, compiled.columns.clone()).map_err(database)?;
+        let table = connection.query_until(&compiled.sql, compiled.columns.clone(), cancel).map_err(database)?;
         // Totals line up with the table's columns; dimensions have none.
         let totals = totals.map(|t| {
             table
@@ -192,7 +242,7 @@ pub fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQue
     let mut columns = compiled.columns.clone();
     columns.push(ColumnInfo::plain(sql::PIVOT_COLUMN, ValueType::Number));
     columns.push(ColumnInfo::plain(sql::PIVOT_COUNT, ValueType::Number));
-    let mut long = connection.query(&compiled.sql, columns).map_err(database)?;
+    let mut long = connection.query_until(&compiled.sql, columns, cancel).map_err(database)?;
     let row_totals = companion(&compiled.row_totals)?;
     let mut pivot = result::pivot(&long, &compiled.pivots, totals.as_ref(), row_totals.as_ref())
         .map_err(|e| EngineError::Internal(format!("pivoting the result: {}", e.0)))?;

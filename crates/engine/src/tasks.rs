@@ -120,7 +120,7 @@ impl Engine {
         self.inner.metrics.finished(job.kind(), false, 0.0);
         let reason = format!("Sightline failed while running this task (an internal error: {message})");
         match job {
-            Job::Query(id) => self.store().finish_query_task(id, Err(&reason), 0.0).await?,
+            Job::Query(id) => _ = self.store().finish_query_task(id, Err(&reason), 0.0).await?,
             Job::Render(id) => self.store().finish_render_task(id, Err(&reason), None, 0.0).await?,
         }
         Ok(())
@@ -152,8 +152,11 @@ impl Engine {
     }
 
     async fn run_query_task(&self, id: &str) -> Result<(), EngineError> {
+        // Listening for a kill before reading the state: a kill lands either before the read
+        // (the task is no longer `added`) or on the signal.
+        let killed = self.inner.running.register(id);
         let Some(task) = self.store().query_task(id).await? else { return Ok(()) };
-        // Queued twice, or ended meanwhile: a task runs once.
+        // Queued twice, or ended meanwhile (killed): a task runs once.
         if task.status != "added" {
             self.inner.metrics.skipped(TaskKind::Query);
             return Ok(());
@@ -164,9 +167,18 @@ impl Engine {
             tracing::error!(task = id, error = %e, "could not mark the task running; running it anyway");
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
-        let outcome = match self.saved_query(task.query_id).await {
-            Ok(query) => self.run_for(&query, format, task.row_limit.as_deref(), Some(id)).await,
-            Err(e) => Err(e),
+        let run = async {
+            let query = self.saved_query(task.query_id).await?;
+            self.run_for(&query, format, task.row_limit.as_deref(), Some(id)).await
+        };
+        // Killed: the task has ended in the store already; leaving the run cancels its statement
+        // unless another caller shares it.
+        let outcome = tokio::select! {
+            outcome = run => outcome,
+            () = killed.wait() => {
+                self.inner.metrics.finished(TaskKind::Query, false, seconds(started));
+                return Ok(());
+            }
         };
         let runtime = seconds(started);
         self.inner.metrics.finished(TaskKind::Query, outcome.is_ok(), runtime);
@@ -178,6 +190,7 @@ impl Engine {
             }
         };
         // A result that cannot be stored (too large, a full disk) still ends the task, without it.
+        // (`Ok(false)`: the task was killed meanwhile, and stays so.)
         if let Err(e) = finished {
             let reason = format!("the task ran but its result could not be stored: {e}");
             retried("error", || self.store().finish_query_task(id, Err(&reason), runtime)).await?;

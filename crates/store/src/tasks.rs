@@ -15,15 +15,21 @@ pub struct QueryTaskRow {
     pub source: Option<String>,
     /// The `limit` the task was created with, overriding the query's.
     pub row_limit: Option<String>,
-    /// `added`, `pending` (waiting for its connection's `max_queries`), `running`, `complete` or
-    /// `error`.
+    /// `added`, `pending` (waiting for its connection's `max_queries`), `running`, then for
+    /// good `complete`, `error` or `killed`.
     pub status: String,
     pub runtime: Option<f64>,
     pub error: Option<String>,
     pub content_type: Option<String>,
     /// A complete task whose result has expired (and been removed) has none.
     pub has_result: bool,
+    pub created_at: String,
+    /// When it first ran.
+    pub started_at: Option<String>,
 }
+
+/// The statuses a query task can still leave; the others are final.
+const QUERY_TASK_ACTIVE: &str = "('added', 'pending', 'running')";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderTaskRow {
@@ -44,8 +50,8 @@ pub struct RenderTaskRow {
     pub has_result: bool,
 }
 
-const QUERY_TASK_COLUMNS: &str =
-    "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, result_file IS NOT NULL AS has_result";
+const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
+     result_file IS NOT NULL AS has_result, created_at, started_at";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn query_task(r: SqliteRow) -> QueryTaskRow {
@@ -61,6 +67,8 @@ fn query_task(r: SqliteRow) -> QueryTaskRow {
         error: r.get("error"),
         content_type: r.get("content_type"),
         has_result: r.get("has_result"),
+        created_at: r.get("created_at"),
+        started_at: r.get("started_at"),
     }
 }
 
@@ -113,21 +121,54 @@ impl Store {
         Ok(row.map(query_task))
     }
 
+    /// Moves an unfinished task to `pending` or `running` (a finished one stays as it is).
     pub async fn set_query_task_status(&self, id: &str, status: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE query_tasks SET status = ? WHERE id = ?").bind(status).bind(id).execute(&self.pool).await?;
+        sqlx::query(&format!(
+            "UPDATE query_tasks SET status = ?, started_at = COALESCE(started_at, ?) WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
+        ))
+        .bind(status)
+        .bind(now_text())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
+    /// Ends an unfinished task as `killed`, with `message` as its error; whether it was
+    /// unfinished.
+    pub async fn kill_query_task(&self, id: &str, message: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(&format!(
+            "UPDATE query_tasks SET status = 'killed', error = ?, finished_at = ? WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
+        ))
+        .bind(message)
+        .bind(now_text())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The tasks not finished yet, in the order they were created.
+    pub async fn active_query_tasks(&self) -> Result<Vec<QueryTaskRow>, StoreError> {
+        let rows =
+            sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE status IN {QUERY_TASK_ACTIVE} ORDER BY created_at"))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(query_task).collect())
+    }
+
     /// Final state: `complete` with the formatted output (written to its file first), or `error`
-    /// with a message.
-    pub async fn finish_query_task(&self, id: &str, outcome: Result<(&str, &[u8]), &str>, runtime: f64) -> Result<(), StoreError> {
+    /// with a message. A task that has ended meanwhile (killed) keeps its state, and the output
+    /// is dropped; whether this ended it.
+    pub async fn finish_query_task(&self, id: &str, outcome: Result<(&str, &[u8]), &str>, runtime: f64) -> Result<bool, StoreError> {
         let (status, content_type, file, error) = match outcome {
             Ok((ct, bytes)) => ("complete", Some(ct), Some(self.results.write("query", id, bytes).await?), None),
             Err(message) => ("error", None, None, Some(message)),
         };
-        let updated = sqlx::query(
-            "UPDATE query_tasks SET status = ?, content_type = ?, result_file = ?, expires_at = ?, error = ?, runtime = ?, finished_at = ? WHERE id = ?",
-        )
+        let updated = sqlx::query(&format!(
+            "UPDATE query_tasks SET status = ?, content_type = ?, result_file = ?, expires_at = ?, error = ?, runtime = ?, finished_at = ? \
+             WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
+        ))
         .bind(status)
         .bind(content_type)
         .bind(&file)
@@ -138,11 +179,12 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await;
-        if let (Err(_), Some(file)) = (&updated, &file) {
+        let ended = matches!(&updated, Ok(done) if done.rows_affected() == 1);
+        if let (false, Some(file)) = (ended, &file) {
             let _ = self.results.remove(file).await;
         }
         updated?;
-        Ok(())
+        Ok(ended)
     }
 
     /// The formatted output of a complete task; `None` once expired.
@@ -313,6 +355,23 @@ mod tests {
         assert_eq!((done.status.as_str(), done.runtime), ("complete", Some(0.5)));
         assert_eq!(store.query_task_result(&t.id).await.unwrap().unwrap(), b"a,b\n");
         assert!(store.query_task("nope").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_killed_task_stays_killed() {
+        let (store, user, query) = setup().await;
+        let t = store.create_query_task(query, user, "csv", None, None).await.unwrap();
+        store.set_query_task_status(&t.id, "running").await.unwrap();
+        assert_eq!(store.active_query_tasks().await.unwrap().len(), 1);
+        assert!(store.kill_query_task(&t.id, "killed").await.unwrap());
+        assert!(!store.kill_query_task(&t.id, "killed").await.unwrap(), "once");
+        store.set_query_task_status(&t.id, "running").await.unwrap();
+        assert!(!store.finish_query_task(&t.id, Ok(("text/csv", b"a\n")), 0.5).await.unwrap());
+        let killed = store.query_task(&t.id).await.unwrap().unwrap();
+        assert_eq!((killed.status.as_str(), killed.has_result, killed.error.as_deref()), ("killed", false, Some("killed")));
+        assert!(killed.started_at.is_some());
+        assert!(!store.results_dir().join(format!("query-{}", t.id)).exists(), "the late result is dropped");
+        assert!(store.active_query_tasks().await.unwrap().is_empty());
     }
 
     #[tokio::test]

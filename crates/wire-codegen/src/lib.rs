@@ -27,6 +27,7 @@ pub const ROOT_SCHEMAS: &[&str] = &[
     "Query",
     "QueryTask",
     "RenderTask",
+    "RunningQueries",
     "User",
     "ValidationError",
 ];

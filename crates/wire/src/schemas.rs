@@ -69,6 +69,48 @@ pub struct ApiVersionElement {
     pub swagger_url: Option<String>,
 }
 
+/// The spec's `Certification`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Certification {
+    /// Certification status: "certified" or "revoked" Valid values are: "certified", "revoked".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification_status: Option<CertificationCertificationStatus>,
+    /// Indicates whether the underlying model is ungoverned
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui_status: Option<String>,
+    /// Display name of user who certified the content, derived from user_id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// Certification notes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Timestamp of certification
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// The values of `Certification.certification_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CertificationCertificationStatus {
+    #[serde(rename = "certified")]
+    Certified,
+    #[serde(rename = "revoked")]
+    Revoked,
+}
+
+impl CertificationCertificationStatus {
+    /// The spec's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificationCertificationStatus::Certified => "certified",
+            CertificationCertificationStatus::Revoked => "revoked",
+        }
+    }
+}
+
 /// The spec's `CreateQueryTask`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateQueryTask {
@@ -760,6 +802,29 @@ pub struct DBConnection {
     pub service_name: Option<String>,
 }
 
+/// The spec's `DBConnectionBase`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DBConnectionBase {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Name of the connection. Also used as the unique identifier
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<Box<Dialect>>,
+    /// SQL Runner snippets for this connection
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippets: Option<Vec<Snippet>>,
+    /// True if PDTs are enabled on this connection
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdts_enabled: Option<bool>,
+}
+
 /// The spec's `DBConnectionOverride`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DBConnectionOverride {
@@ -1099,6 +1164,32 @@ pub struct Error {
     /// Documentation link
     /// Read-only.
     pub documentation_url: String,
+}
+
+/// The spec's `LookBasic`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LookBasic {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Id of content metadata
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_metadata_id: Option<String>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Look Title
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// User Id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification_metadata: Option<Box<Certification>>,
 }
 
 /// The spec's `LookmlFieldLink`.
@@ -2388,6 +2479,91 @@ pub struct RenderTask {
     pub width: Option<i64>,
 }
 
+/// The spec's `RunningQueries`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunningQueries {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<Box<UserPublic>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Box<Query>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_query: Option<Box<SqlQuery>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look: Option<Box<LookBasic>>,
+    /// Date/Time Query was initiated
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Date/Time Query was completed
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    /// Query Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_id: Option<String>,
+    /// Source (look, dashboard, queryrunner, explore, etc.)
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Node Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// Slug
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// ID of a Query Task
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_task_id: Option<String>,
+    /// Cache Key
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_key: Option<String>,
+    /// Connection
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_name: Option<String>,
+    /// Dialect
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
+    /// Connection ID
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Additional Information(Error message or verbose status)
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Status description
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Number of seconds elapsed running the Query
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<f64>,
+    /// SQL text of the query as run
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// SQL text of the SQL Interface query as run
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_interface_sql: Option<String>,
+}
+
 /// The spec's `SelfServiceModelUploadData`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SelfServiceModelUploadData {
@@ -2487,6 +2663,61 @@ pub struct Snippet {
     /// Read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
+}
+
+/// The spec's `SqlQuery`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SqlQuery {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// The identifier of the SQL query
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Number of seconds this query took to run the most recent time it was run
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_runtime: Option<f64>,
+    /// Number of times this query has been run
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_count: Option<i64>,
+    /// Maximum number of rows this query will display on the SQL Runner page
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser_limit: Option<i64>,
+    /// SQL query text
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// The most recent time this query was run
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<Box<DBConnectionBase>>,
+    /// Model name this query uses
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<Box<UserPublic>>,
+    /// Explore page URL for this SQL query
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explore_url: Option<String>,
+    /// Should this query be rendered as plain text
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<bool>,
+    /// Visualization configuration properties. These properties are typically opaque and differ based on the type of visualization used. There is no specified set of allowed keys. The values can be any type supported by JSON. A "type" key with a string value is often present, and is used by Looker to determine which visualization to present. Visualizations ignore unknown vis_config properties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vis_config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// ID of the ResultMakerLookup entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_maker_id: Option<String>,
 }
 
 /// The spec's `User`.
@@ -2628,6 +2859,39 @@ pub struct User {
     /// Read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<String>,
+    /// Link to get this item
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The spec's `UserPublic`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserPublic {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// First Name
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last Name
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Full name for display (available only if both first_name and last_name are set)
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// URL for the avatar image (may be generic)
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
     /// Link to get this item
     /// Read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]

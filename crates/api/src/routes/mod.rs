@@ -36,6 +36,8 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&query_tasks::QUERY_TASK_MULTI_RESULTS, get(query_tasks::query_task_multi_results)),
         (&query_tasks::QUERY_TASK, get(query_tasks::query_task)),
         (&query_tasks::QUERY_TASK_RESULTS, get(query_tasks::query_task_results)),
+        (&query_tasks::ALL_RUNNING_QUERIES, get(query_tasks::all_running_queries)),
+        (&query_tasks::KILL_QUERY, delete(query_tasks::kill_query)),
         (&connections::ALL_CONNECTIONS, get(connections::all_connections)),
         (&connections::CREATE_CONNECTION, post(connections::create_connection)),
         (&connections::CONNECTION, get(connections::connection)),

@@ -1,5 +1,6 @@
-//! `POST /query_tasks`, `GET /query_tasks/{id}`, `GET /query_tasks/{id}/results` and
-//! `GET /query_tasks/multi_results`.
+//! `POST /query_tasks`, `GET /query_tasks/{id}`, `GET /query_tasks/{id}/results`,
+//! `GET /query_tasks/multi_results`, and the queue as `GET /running_queries` with
+//! `DELETE /running_queries/{query_task_id}` to kill a task.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use format::ResultFormat;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use wire::operations as op;
-use wire::schemas::QueryTask;
+use wire::schemas::{QueryTask, RunningQueries};
 
 use super::parse_id;
 use crate::auth::Caller;
@@ -30,6 +31,8 @@ pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
 pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
 pub static QUERY_TASK_RESULTS: Declared = Declared::of(op::QUERY_TASK_RESULTS);
 pub static QUERY_TASK_MULTI_RESULTS: Declared = Declared::of(op::QUERY_TASK_MULTI_RESULTS).query(&["query_task_ids"]);
+pub static ALL_RUNNING_QUERIES: Declared = Declared::of(op::ALL_RUNNING_QUERIES);
+pub static KILL_QUERY: Declared = Declared::of(op::KILL_QUERY);
 
 /// Most task ids one `multi_results` call may name.
 const MAX_MULTI_IDS: usize = 250;
@@ -100,7 +103,7 @@ pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, 
             let content_type = task.content_type.unwrap_or_else(|| "application/json".into());
             Ok(([(CONTENT_TYPE, content_type)], body).into_response())
         }
-        "error" => Err(ApiError::bad_request(task.error.unwrap_or_else(|| "the query task failed".into()))),
+        "error" | "killed" => Err(ApiError::bad_request(task.error.unwrap_or_else(|| format!("the query task is {}", task.status)))),
         status => Ok((StatusCode::ACCEPTED, Json(format!("The query task is {status}; its results are not ready yet."))).into_response()),
     }
 }
@@ -138,13 +141,40 @@ pub async fn query_task_multi_results(
                 };
                 json!({ "status": "complete", "data": data })
             }
-            Some(t) if t.status == "error" => {
-                let message = t.error.unwrap_or_else(|| "the query task failed".into());
-                json!({ "status": "error", "data": { "errors": [{ "message": message }] } })
+            Some(t) if t.status == "error" || t.status == "killed" => {
+                let message = t.error.unwrap_or_else(|| format!("the query task is {}", t.status));
+                json!({ "status": t.status, "data": { "errors": [{ "message": message }] } })
             }
             Some(t) => json!({ "status": t.status }),
         };
         out.insert(id.to_string(), entry);
     }
     Ok(Json(out))
+}
+
+/// The query tasks waiting or running, oldest first, each with its place in the queue or what
+/// holds it in `message`, its connection and SQL. (Every user is an admin for now, and sees all.)
+pub async fn all_running_queries(State(state): State<AppState>, _caller: Caller) -> Result<Json<Vec<RunningQueries>>, ApiError> {
+    let running = state.engine.running_queries().await?;
+    let mut listed = Vec::with_capacity(running.len());
+    let mut users = HashMap::new();
+    for r in &running {
+        if let std::collections::hash_map::Entry::Vacant(slot) = users.entry(r.task.user_id) {
+            slot.insert(state.engine.store().user(r.task.user_id).await?);
+        }
+        let query = match state.engine.store().query(r.task.query_id).await? {
+            Some(stored) => Some(to_wire::stored_query(&stored, &state.base_url)?),
+            None => None,
+        };
+        listed.push(to_wire::running_query(r, users.get(&r.task.user_id).and_then(Option::as_ref), query));
+    }
+    Ok(Json(listed))
+}
+
+/// Kills a query task waiting or running: it ends `killed`, and its statement is cancelled in
+/// the database (unless an identical query of another task shares it). 404 when the task does
+/// not exist or has finished.
+pub async fn kill_query(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    state.engine.kill_query_task(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use engine::QueryBody;
 use serde_json::Value;
-use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask, RenderTask, User};
+use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask, RenderTask, RunningQueries, User, UserPublic};
 
 pub use explore::{lookml_explore, lookml_model};
 
@@ -130,6 +130,39 @@ pub fn query_task(t: &store::QueryTaskRow, query: Option<Query>) -> QueryTask {
         runtime: t.runtime,
         result_format: Some(t.result_format.clone()),
         can: Some(can(&[("show", true)])),
+        ..Default::default()
+    }
+}
+
+/// A query task waiting or running, as `GET /running_queries` lists it; `message` says where it
+/// waits (its place in the queue, or the connection limit that holds it).
+pub fn running_query(r: &engine::RunningQuery, user: Option<&store::User>, query: Option<Query>) -> RunningQueries {
+    let t = &r.task;
+    RunningQueries {
+        id: Some(t.id.clone()),
+        query_task_id: Some(t.id.clone()),
+        query_id: Some(t.query_id.to_string()),
+        slug: query.as_ref().and_then(|q| q.slug.clone()),
+        query: query.map(Box::new),
+        user: user.map(|u| {
+            Box::new(UserPublic {
+                id: Some(u.id.to_string()),
+                first_name: Some(u.first_name.clone()),
+                last_name: Some(u.last_name.clone()),
+                display_name: Some(format!("{} {}", u.first_name, u.last_name)),
+                ..Default::default()
+            })
+        }),
+        source: t.source.clone(),
+        created_at: Some(t.created_at.clone()),
+        status: Some(t.status.clone()),
+        message: Some(r.message.clone()),
+        runtime: r.runtime,
+        connection_name: r.connection.clone(),
+        connection_id: r.connection.clone(),
+        dialect: r.dialect.map(str::to_string),
+        sql: r.sql.clone(),
+        can: Some(can(&[("show", true), ("kill", true)])),
         ..Default::default()
     }
 }
