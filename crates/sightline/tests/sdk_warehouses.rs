@@ -1,8 +1,10 @@
 //! The official Python SDK against `sightline serve` on real PostgreSQL and MariaDB
 //! connections (from the TOML config): a query task with a join that fans out, a tier, a
 //! measure filter and a date filter, its rows compared with hand-written SQL on the same server.
-//! Then connections through the API (`sdk_connections.py`): created, changed, kept across a
-//! restart and deleted, with the queries of the model that names it following at once.
+//! Then a kill (`sdk_kill.py`): a task on a 30-second statement, listed by `all_running_queries`,
+//! killed with `kill_query`, and the statement gone from the database's own session list within a
+//! second. Then connections through the API (`sdk_connections.py`): created, changed, kept across
+//! a restart and deleted, with the queries of the model that names it following at once.
 
 mod common;
 
@@ -81,12 +83,26 @@ fn run_script(python: &Path, base_url: &str, script: &str, args: &[&str], env: &
     serde_json::from_slice(&output.stdout).expect("JSON report")
 }
 
+/// How a database differs for these tests.
+struct Flavour<'a> {
+    name: &'a str,
+    /// The type of `created_at`.
+    datetime: &'a str,
+    /// Creates `slow_view`, whose every read takes 30 s.
+    slow_view: &'a str,
+    /// Counts the statements reading `slow_view` that the database is running now.
+    active_slow: &'a str,
+}
+
 /// Runs the SDK script against a server on `config` and compares with `EXPECTED` on `db`; then
-/// the connection flow with `warehouse` (the `WAREHOUSE_*` variables of `sdk_connections.py`).
-fn check(python: &Path, db: &dyn Connection, config: &str, name: &str, datetime: &str, warehouse: &[(&str, String)]) {
+/// the kill, and the connection flow with `warehouse` (the `WAREHOUSE_*` variables of
+/// `sdk_connections.py`).
+fn check(python: &Path, db: &dyn Connection, config: &str, flavour: &Flavour, warehouse: &[(&str, String)]) {
+    let (name, datetime) = (flavour.name, flavour.datetime);
     for statement in SEED {
         db.execute_batch(&statement.replace("created_at TIMESTAMP", &format!("created_at {datetime}"))).expect("seed");
     }
+    db.execute_batch(flavour.slow_view).expect("slow view");
     let dir = std::env::temp_dir().join(format!("sightline-sdk-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (server, base_url) = serve(config, &dir);
@@ -113,8 +129,48 @@ fn check(python: &Path, db: &dyn Connection, config: &str, name: &str, datetime:
             assert!((ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0), "{name}: {field} for {region:?}: {ours} vs {theirs}");
         }
     }
+    check_kill(python, db, &base_url, flavour);
     check_connections(python, db, config, &dir, server, &base_url, warehouse);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A task on a 30-second statement, killed through the SDK: the database stops running it
+/// within a second, and the SDK sees the task `killed`.
+fn check_kill(python: &Path, db: &dyn Connection, base_url: &str, flavour: &Flavour) {
+    let active = || {
+        let counted = db.query(flavour.active_slow, vec![ColumnInfo::plain("n", ValueType::Number)]).expect("session list");
+        counted.value(0, 0).as_f64().unwrap_or(-1.0)
+    };
+    let started = run_script(python, base_url, "sdk_kill.py", &["start"], &[]);
+    let task = started["task"].as_str().unwrap_or_else(|| panic!("{started}")).to_string();
+    assert_eq!(
+        (started["connection"].as_str(), started["dialect"].as_str()),
+        (Some("warehouse"), Some(flavour.name_dialect())),
+        "{started}"
+    );
+    assert!(started["sql"].as_str().is_some_and(|s| s.contains("slow_view")), "{started}");
+    assert_eq!(active(), 1.0, "the statement runs in the database");
+    let killed = run_script(python, base_url, "sdk_kill.py", &["kill", &task], &[]);
+    let after_kill = std::time::Instant::now();
+    while active() > 0.0 {
+        assert!(after_kill.elapsed() < std::time::Duration::from_secs(1), "{}: the statement still runs after the kill", flavour.name);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(killed["status"], "killed", "{killed}");
+    assert!(killed["killed_after"].as_f64().is_some_and(|s| s < 1.0), "{killed}");
+    assert!(killed["results"]["error"].as_str().is_some_and(|e| e.contains("killed")), "{killed}");
+    assert!(killed["again"]["error"].as_str().is_some_and(|e| e.contains("not running")), "{killed}");
+    assert_eq!(killed["listed"], serde_json::json!([]), "{killed}");
+}
+
+impl Flavour<'_> {
+    fn name_dialect(&self) -> &str {
+        if self.name == "postgres" {
+            "postgres"
+        } else {
+            "mysql"
+        }
+    }
 }
 
 /// Connections through the API, around a restart of the server on the same data directory.
@@ -209,7 +265,14 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
             ("WAREHOUSE_DATABASE", database.clone()),
             ("WAREHOUSE_USER", user.clone()),
         ];
-        check(&python, &db, &config, "postgres", "TIMESTAMP", &warehouse);
+        let flavour = Flavour {
+            name: "postgres",
+            datetime: "TIMESTAMP",
+            slow_view: "CREATE VIEW slow_view AS SELECT 1 AS n FROM pg_sleep(30)",
+            active_slow: "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() \
+                          AND query LIKE '%slow_view%' AND pid <> pg_backend_pid()",
+        };
+        check(&python, &db, &config, &flavour, &warehouse);
     });
     admin.execute_batch(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).expect("drop");
     if let Err(panic) = result {
@@ -252,7 +315,14 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
             ("WAREHOUSE_DATABASE", database.clone()),
             ("WAREHOUSE_USER", user.clone()),
         ];
-        check(&python, &db, &config, "mariadb", "DATETIME", &warehouse);
+        let flavour = Flavour {
+            name: "mariadb",
+            datetime: "DATETIME",
+            slow_view: "CREATE VIEW slow_view AS SELECT SLEEP(30) AS n",
+            active_slow: "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' \
+                          AND INFO LIKE '%slow\\_view%' AND ID <> CONNECTION_ID()",
+        };
+        check(&python, &db, &config, &flavour, &warehouse);
     });
     admin.execute_batch(&format!("DROP DATABASE IF EXISTS {database}")).expect("drop");
     if let Err(panic) = result {

@@ -8,3 +8,5 @@ explore: orders {
     relationship: many_to_one
   }
 }
+
+explore: slow {}

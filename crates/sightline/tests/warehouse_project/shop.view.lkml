@@ -19,3 +19,10 @@ view: customers {
   measure: count { type: count }
   measure: average_age { type: average sql: ${age} ;; }
 }
+
+# A statement that runs for 30 s (`slow_view` is created per database by sdk_warehouses.rs):
+# sdk_kill.py kills its task and the test watches the database's own session list.
+view: slow {
+  sql_table_name: slow_view ;;
+  dimension: n { type: number }
+}
