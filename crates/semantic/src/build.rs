@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use lookml::{Diagnostic, ListItem, Pair, Project, Span, ValueKind};
 
+use crate::cache_policy::Persist;
 use crate::merge::{definitions, Definition};
 use crate::model::*;
 use crate::params::{support, Structure, Support};
@@ -34,8 +35,12 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
             fiscal_month_offset: 0,
             case_sensitive: None,
             dashboards: BTreeMap::new(),
+            datagroups: BTreeMap::new(),
+            persist: None,
         };
         let mut connection = None;
+        // Each `persist_with` and where it is written, checked once every datagroup is read.
+        let mut persist_with = Vec::new();
         for pair in &model_doc.items {
             match pair.key.as_str() {
                 "connection" => connection = b.text(pair),
@@ -52,6 +57,13 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
                     _ => b.error(pair.value.span, "`fiscal_month_offset` must be a whole number of months from -11 to 11"),
                 },
                 "case_sensitive" => model.case_sensitive = b.yes_no(pair),
+                "persist_for" | "persist_with" => {
+                    model.persist = b.persist(pair);
+                    if let Some(Persist::With(name)) = &model.persist {
+                        persist_with.push((Some(name.clone()), pair.value.span));
+                    }
+                }
+                "datagroup" => b.datagroup(pair, &mut model.datagroups),
                 "include" | "view" | "explore" => {}
                 _ => b.other(Structure::Model, pair),
             }
@@ -61,8 +73,10 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
         // Included files hold views, explores and includes; anything else there is what a model
         // file could hold (datagroups, access grants, tests …).
         for pair in files.iter().skip(1).filter_map(|f| project.document(*f)).flat_map(|d| d.items.iter()) {
-            if !matches!(pair.key.as_str(), "view" | "explore" | "include") {
-                b.other(Structure::Model, pair);
+            match pair.key.as_str() {
+                "view" | "explore" | "include" => {}
+                "datagroup" => b.datagroup(pair, &mut model.datagroups),
+                _ => b.other(Structure::Model, pair),
             }
         }
         let views = definitions("view", top_level().filter(|p| p.key == "view"), &locate, b.diagnostics);
@@ -77,6 +91,9 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
                 continue;
             }
             if let Some(explore) = b.explore(def) {
+                if let Some(Persist::With(name)) = &explore.persist {
+                    persist_with.push((Some(name.clone()), explore.span));
+                }
                 model.explores.insert(explore.name.clone(), explore);
             }
         }
@@ -92,6 +109,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
                 String::new()
             }
         };
+        b.check_persist_with(&model, &persist_with);
         // Extension views stay out of the model: they exist only to be extended.
         model.views.retain(|name, _| !views.get(name).is_some_and(Definition::is_extension));
         validate(&mut model, &mut diagnostics);
@@ -237,6 +255,7 @@ impl Builder<'_> {
             access_filters: Vec::new(),
             always_join: Vec::new(),
             case_sensitive: None,
+            persist: None,
             span: def.key_span,
         };
         let mut fields_written = None;
@@ -263,6 +282,7 @@ impl Builder<'_> {
                 }
                 "always_join" => explore.always_join = self.list(item),
                 "case_sensitive" => explore.case_sensitive = self.yes_no(item),
+                "persist_for" | "persist_with" => explore.persist = self.persist(item),
                 // Row-level security by user attribute: Sightline has one user (the admin) and no
                 // user attributes yet, so there is nobody to restrict; said, not hidden.
                 "access_filter" => {

@@ -5,6 +5,7 @@
 //! every unknown parameter value, dangling reference or duplicate comes back as a diagnostic.
 
 mod build;
+mod cache_policy;
 mod fields;
 pub mod liquid;
 pub mod merge;
@@ -15,6 +16,7 @@ mod timeframe;
 mod validate;
 
 pub use build::build_catalog;
+pub use cache_policy::{parse_duration, CachePolicy, Datagroup, Persist, DEFAULT_CACHE_AGE};
 pub use lookml::Span;
 pub use model::*;
 pub use references::{parse_references, Reference, ReferenceKind};

@@ -27,6 +27,10 @@ pub struct Model {
     pub case_sensitive: Option<bool>,
     /// LookML dashboards of the model's files (`*.dashboard.lookml`), by name.
     pub dashboards: BTreeMap<String, lookml::LookmlDashboard>,
+    /// `datagroup:`s, by name.
+    pub datagroups: BTreeMap<String, crate::Datagroup>,
+    /// The model's `persist_for` or `persist_with`: how long its explores' results are cached.
+    pub persist: Option<crate::Persist>,
 }
 
 impl Model {
@@ -64,6 +68,8 @@ pub struct Explore {
     /// says so), reported in the explore's metadata.
     pub access_filters: Vec<(String, String)>,
     pub case_sensitive: Option<bool>,
+    /// `persist_for` or `persist_with`, over the model's.
+    pub persist: Option<crate::Persist>,
     pub span: Span,
 }
 

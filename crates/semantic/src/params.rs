@@ -117,35 +117,10 @@ const NOT_YET: &[(Structure, &[&str])] = &[
 
 /// Accepted per structure beyond the shared field presentation list.
 const ACCEPTED: &[(Structure, &[&str])] = &[
-    (
-        Structure::Model,
-        &[
-            "datagroup",
-            "persist_with",
-            "persist_for",
-            "named_value_format",
-            "map_layer",
-            "test",
-            "label",
-            "include",
-            "aggregate_awareness_timezone",
-        ],
-    ),
+    (Structure::Model, &["named_value_format", "map_layer", "test", "label", "include", "aggregate_awareness_timezone"]),
     (
         Structure::Explore,
-        &[
-            "persist_with",
-            "persist_for",
-            "tags",
-            "group_label",
-            "description",
-            "label",
-            "hidden",
-            "view_label",
-            "query",
-            "final",
-            "symmetric_aggregates",
-        ],
+        &["tags", "group_label", "description", "label", "hidden", "view_label", "query", "final", "symmetric_aggregates"],
     ),
     (Structure::Join, &["view_label"]),
     (Structure::View, &["drill_fields", "suggestions", "label", "view_label", "fields_hidden_by_default", "final", "test", "description"]),

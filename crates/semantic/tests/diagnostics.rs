@@ -165,3 +165,41 @@ fn a_model_names_its_dashboards() {
     assert!(d.is_empty(), "{d:#?}");
     assert_eq!(c.models["m"].dashboards["sales"].title.as_deref(), Some("Sales"));
 }
+
+#[test]
+fn cache_policies_come_from_datagroups_and_persist_parameters() {
+    use sightline_semantic::{Persist, DEFAULT_CACHE_AGE};
+    use std::time::Duration;
+    let model = "connection: \"db\"\ninclude: \"*.view\"\npersist_with: nightly\n\
+                 datagroup: nightly {\n  sql_trigger: SELECT MAX(id) FROM etl_log ;;\n  max_cache_age: \"24 hours\"\n}\n\
+                 explore: orders {}\nexplore: quick { from: orders persist_for: \"5 minutes\" }\n\
+                 explore: broken { from: orders persist_with: nope }\n";
+    let (c, d) = load(&[
+        ("m.model.lkml", model),
+        ("o.view.lkml", "view: orders {\n  dimension: id {}\n}\ndatagroup: hourly { interval_trigger: \"1 hour\" }\n"),
+    ]);
+    assert_eq!(d, vec!["m.model.lkml:10:1: `persist_with: nope` names no datagroup of model `m`"], "{d:#?}");
+    let m = &c.models["m"];
+    assert_eq!(m.persist, Some(Persist::With("nightly".into())));
+    let orders = m.cache_policy(&m.explores["orders"]);
+    assert_eq!(orders.max_age, Some(Duration::from_secs(86_400)));
+    assert_eq!(orders.datagroup.and_then(|g| g.sql_trigger).as_deref(), Some("SELECT MAX(id) FROM etl_log"));
+    assert_eq!(m.cache_policy(&m.explores["quick"]).max_age, Some(Duration::from_secs(300)));
+    assert_eq!(m.datagroups["hourly"].interval_trigger, Some(Duration::from_secs(3600)), "datagroups of included files count");
+    assert_eq!(m.cache_policy(&m.explores["broken"]).max_age, Some(Duration::ZERO), "nothing cached under an unknown datagroup");
+
+    let (c, d) = load(&[
+        ("m.model.lkml", "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {}\npersist_for: \"soon\"\ndatagroup: x { sql_trigger: SELECT 1 ;; interval_trigger: \"1 hour\" bogus: 1 }\n"),
+        ("o.view.lkml", "view: orders {\n  dimension: id {}\n}"),
+    ]);
+    assert!(
+        d.contains(
+            &"m.model.lkml:4:14: `persist_for` takes a duration such as \"2 hours\" (seconds, minutes, hours or days), not `soon`"
+                .to_string()
+        ),
+        "{d:#?}"
+    );
+    assert!(d.iter().any(|m| m.contains("`bogus` is not a parameter of `datagroup`")), "{d:#?}");
+    assert!(d.iter().any(|m| m.contains("has both `sql_trigger` and `interval_trigger`")), "{d:#?}");
+    assert_eq!(c.models["m"].cache_policy(&c.models["m"].explores["orders"]).max_age, Some(DEFAULT_CACHE_AGE), "Looker's default hour");
+}
