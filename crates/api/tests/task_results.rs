@@ -16,7 +16,7 @@ use common::{fixture, fixture_with, json, Fixture};
 #[tokio::test]
 async fn unfinished_tasks_answer_202_and_failed_ones_400_with_the_reason() {
     let f = fixture().await;
-    let q = f.store.create_query_task(f.query, f.user, "csv", None, None).await.expect("task");
+    let q = f.store.create_query_task(f.query, f.user, "csv", &Default::default()).await.expect("task");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert!(json(&body).as_str().is_some_and(|s| s.contains("added")), "the spec's 202 body is a string");
@@ -245,10 +245,10 @@ async fn tasks_waiting_at_a_restart_run_after_it() {
     let query =
         store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
     let waiting: Vec<String> = vec![
-        store.create_query_task(query, user, "json", None, None).await.expect("task").id,
-        store.create_query_task(query, user, "csv", None, None).await.expect("task").id,
+        store.create_query_task(query, user, "json", &Default::default()).await.expect("task").id,
+        store.create_query_task(query, user, "csv", &Default::default()).await.expect("task").id,
     ];
-    let running = store.create_query_task(query, user, "json", None, None).await.expect("task").id;
+    let running = store.create_query_task(query, user, "json", &Default::default()).await.expect("task").id;
     store.set_query_task_status(&running, "running").await.expect("running");
 
     let connection = Arc::new(connect::DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>;
@@ -278,9 +278,9 @@ async fn tasks_waiting_at_a_restart_run_after_it() {
 #[tokio::test]
 async fn expired_results_answer_404() {
     let f = fixture().await;
-    let q = f.store.create_query_task(f.query, f.user, "csv", None, None).await.expect("task");
+    let q = f.store.create_query_task(f.query, f.user, "csv", &Default::default()).await.expect("task");
     let short = f.store.clone().with_result_ttl(std::time::Duration::ZERO);
-    short.finish_query_task(&q.id, Ok(("text/csv", b"a\n1\n")), 0.1).await.expect("finish");
+    short.finish_query_task(&q.id, Ok(store::QueryTaskOutput::queried("text/csv", b"a\n1\n")), 0.1).await.expect("finish");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"a\n1\n"[..]));
     assert_eq!(f.store.sweep_expired().await.expect("sweep"), 1);
@@ -297,7 +297,7 @@ async fn expired_results_answer_404() {
 async fn a_result_over_the_size_limit_fails_naming_the_limit() {
     let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
     db.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'status ' || range AS status FROM range(2000)").expect("table");
-    let config = engine::EngineConfig { workers: 1, max_result_bytes: 4096 };
+    let config = engine::EngineConfig { workers: 1, max_result_bytes: 4096, ..Default::default() };
     let f = common::fixture_configured(Arc::new(db), config).await;
     let small = r#"{"model":"thelook","view":"orders","fields":["orders.count"]}"#;
     assert_eq!(f.call("POST", "/api/4.0/queries/run/json", small).await.0, StatusCode::OK);
@@ -381,11 +381,16 @@ async fn identical_queries_in_flight_run_once() {
         assert_eq!(json(&body), serde_json::json!([{"orders.status": "complete", "orders.count": 10}]));
     }
     assert_eq!(seen.runs.load(SeqCst), 1, "the database ran the query once");
-    // Once finished, the same query runs again.
-    let (_, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query)).await;
-    let again = json(&body)["id"].as_str().unwrap_or_default().to_string();
-    assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{again}"), &["complete", "error"]).await["status"], "complete");
-    assert_eq!(seen.runs.load(SeqCst), 2);
+    // Once finished, the same query is served from the result cache; `cache=false` runs it again.
+    let body = format!(r#"{{"query_id":"{}","result_format":"json"}}"#, f.query);
+    for (uri, source, runs) in [("/api/4.0/query_tasks", "cache", 1), ("/api/4.0/query_tasks?cache=false", "query", 2)] {
+        let (_, _, created) = f.call("POST", uri, &body).await;
+        let again = json(&created)["id"].as_str().unwrap_or_default().to_string();
+        let done = f.wait(&format!("/api/4.0/query_tasks/{again}"), &["complete", "error"]).await;
+        assert_eq!((done["status"].as_str(), done["result_source"].as_str()), (Some("complete"), Some(source)), "{uri}: {done}");
+        assert!(done["cache_key"].as_str().is_some_and(|k| k.len() == 64), "{done}");
+        assert_eq!(seen.runs.load(SeqCst), runs, "{uri}");
+    }
     // What Prometheus scrapes says the same, without logging in.
     let request = axum::http::Request::builder().uri("/metrics").body(axum::body::Body::empty()).expect("request");
     let response = tower::ServiceExt::oneshot(f.app.clone(), request).await.expect("response");
@@ -393,10 +398,11 @@ async fn identical_queries_in_flight_run_once() {
     let text = String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec()).expect("text");
     for line in [
         "sightline_shared_runs_total 3",
-        "sightline_tasks_finished_total{kind=\"query\",outcome=\"success\"} 5",
+        "sightline_tasks_finished_total{kind=\"query\",outcome=\"success\"} 6",
         "sightline_tasks_queued{kind=\"query\"} 0",
         "sightline_tasks_running{kind=\"query\"} 0",
-        "sightline_task_seconds_count{kind=\"query\"} 5",
+        "sightline_task_seconds_count{kind=\"query\"} 6",
+        "sightline_result_cache_requests_total{outcome=\"hit\"} 1",
     ] {
         assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
     }

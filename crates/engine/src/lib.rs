@@ -4,6 +4,7 @@
 //! It wires the library crates together — semantic model, SQL compiler, connection, formatter,
 //! renderer, store — and knows nothing of HTTP.
 
+mod cache;
 mod connections;
 mod error;
 mod metrics;
@@ -20,6 +21,7 @@ use semantic::Catalog;
 use store::Store;
 use tokio::sync::mpsc;
 
+pub use cache::{Answer, CacheUse, ResultSource};
 pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
 pub use error::EngineError;
 pub use metrics::Metrics;
@@ -40,11 +42,16 @@ pub struct EngineConfig {
     /// The largest formatted result of one query, run now or by a task; a larger one stops
     /// being written when it passes the limit and fails with a message naming it.
     pub max_result_bytes: usize,
+    /// How often datagroup `sql_trigger`s are run (Looker checks every five minutes).
+    pub datagroup_poll: std::time::Duration,
 }
+
+/// Datagroup triggers are run this often, unless configured.
+pub const DEFAULT_DATAGROUP_POLL: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { workers: DEFAULT_WORKERS, max_result_bytes: DEFAULT_MAX_RESULT_BYTES }
+        EngineConfig { workers: DEFAULT_WORKERS, max_result_bytes: DEFAULT_MAX_RESULT_BYTES, datagroup_poll: DEFAULT_DATAGROUP_POLL }
     }
 }
 
@@ -63,6 +70,8 @@ struct Inner {
     in_flight: std::sync::Mutex<HashMap<String, run::InFlight>>,
     /// Query tasks running in this process, to be told when they are killed.
     running: Arc<running::RunningTasks>,
+    /// Datagroup trigger values, as last read.
+    triggers: cache::Triggers,
     metrics: Metrics,
 }
 
@@ -80,6 +89,7 @@ impl Engine {
         let (jobs, receiver) = mpsc::unbounded_channel();
         let connections = connections::Connections::from_config(connections);
         let workers = config.workers.max(1);
+        let datagroup_poll = config.datagroup_poll;
         let engine = Engine {
             inner: Arc::new(Inner {
                 catalog,
@@ -89,12 +99,14 @@ impl Engine {
                 config,
                 in_flight: Default::default(),
                 running: Default::default(),
+                triggers: Default::default(),
                 metrics: Metrics::default(),
             }),
         };
         engine.open_stored_connections().await?;
         tasks::spawn_workers(engine.clone(), receiver, workers);
         tasks::spawn_sweeper(engine.store().clone());
+        cache::spawn_trigger_poller(engine.clone(), datagroup_poll);
         if !recovered.queries.is_empty() || !recovered.renders.is_empty() {
             tracing::info!(queries = recovered.queries.len(), renders = recovered.renders.len(), "queued again after a restart");
         }

@@ -1,6 +1,7 @@
 //! Counters of the task engine, exposed by the API as Prometheus text (`GET /metrics`): tasks
 //! queued, running and finished by kind and outcome, how long they took, and how many runs were
-//! shared with an identical one already in flight, how many query tasks were killed. Plain atomics: no metrics library to build.
+//! shared with an identical one already in flight, how many query tasks were killed, result
+//! cache hits and misses. Plain atomics: no metrics library to build.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +57,8 @@ pub struct Metrics {
     render: KindMetrics,
     shared_runs: AtomicU64,
     killed: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +95,14 @@ impl Metrics {
 
     pub(crate) fn shared_run(&self) {
         self.shared_runs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn cache_miss(&self) {
+        self.cache_misses.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn killed(&self) {
@@ -132,6 +143,9 @@ impl Metrics {
         let _ = writeln!(out, "sightline_shared_runs_total {}", self.shared_runs.load(Ordering::Relaxed));
         out.push_str("# HELP sightline_query_tasks_killed_total Query tasks killed, waiting or running.\n# TYPE sightline_query_tasks_killed_total counter\n");
         let _ = writeln!(out, "sightline_query_tasks_killed_total {}", self.killed.load(Ordering::Relaxed));
+        out.push_str("# HELP sightline_result_cache_requests_total Runs that looked in the result cache, by outcome (hit ratio = hit / total).\n# TYPE sightline_result_cache_requests_total counter\n");
+        let _ = writeln!(out, "sightline_result_cache_requests_total{{outcome=\"hit\"}} {}", self.cache_hits.load(Ordering::Relaxed));
+        let _ = writeln!(out, "sightline_result_cache_requests_total{{outcome=\"miss\"}} {}", self.cache_misses.load(Ordering::Relaxed));
         out
     }
 }

@@ -13,6 +13,7 @@ use format::ResultFormat;
 use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
 use sql::CompiledQuery;
 
+use crate::cache::{Answer, CacheSlot, CacheUse, ResultSource};
 use crate::{Engine, EngineError, QueryBody};
 
 /// A query running now, awaited by everyone who asked for it.
@@ -113,9 +114,10 @@ impl Engine {
         .map_err(|e| EngineError::Internal(e.to_string()))?
     }
 
-    /// Runs `query` now and formats the result.
-    pub async fn run(&self, query: &QueryBody, format: ResultFormat, limit: Option<&str>) -> Result<Output, EngineError> {
-        self.run_for(query, format, limit, None).await
+    /// Runs `query` now (or serves it from the result cache, as `cache` allows) and formats the
+    /// result.
+    pub async fn run(&self, query: &QueryBody, format: ResultFormat, limit: Option<&str>, cache: CacheUse) -> Result<Answer, EngineError> {
+        self.run_for(query, format, limit, cache, None).await
     }
 
     /// As [`Engine::run`], for query task `task` (which shows `pending` while its connection's
@@ -125,22 +127,49 @@ impl Engine {
         query: &QueryBody,
         format: ResultFormat,
         limit: Option<&str>,
+        cache: CacheUse,
         task: Option<&str>,
-    ) -> Result<Output, EngineError> {
+    ) -> Result<Answer, EngineError> {
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
         }
         let compiled = self.compile(query, limit)?;
         if format == ResultFormat::Sql {
-            return Ok(Output { content_type: format.content_type(), body: compiled.sql.into_bytes() });
+            let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes() };
+            return Ok(Answer { output, source: ResultSource::Query, cache_key: None });
         }
-        self.run_once(compiled, format, task.map(str::to_string)).await
+        // A datagroup trigger that cannot be read leaves the cache out of this run.
+        let slot = match self.cache_slot(query, &compiled, format).await {
+            Ok(slot) => Some(slot),
+            Err(e) => {
+                tracing::warn!(error = %e, "the result cache is not used for this run");
+                None
+            }
+        };
+        if let Some(slot) = &slot {
+            if let Some(answer) = self.cached(slot, cache, format).await? {
+                return Ok(answer);
+            }
+            if cache.read || cache.only {
+                self.inner.metrics.cache_miss();
+            }
+        }
+        let cache_key = slot.as_ref().map(|s| s.key.clone());
+        let output = self.run_once(compiled, format, task.map(str::to_string), slot).await?;
+        Ok(Answer { output, source: ResultSource::Query, cache_key })
     }
 
     /// Identical queries in flight (the same SQL, totals, pivot and fill on the same connection,
-    /// in the same format) run once: later callers wait for the first one's result. When every
-    /// caller has gone (clients disconnected, tasks killed), the statement is cancelled.
-    async fn run_once(&self, compiled: CompiledQuery, format: ResultFormat, task: Option<String>) -> Result<Output, EngineError> {
+    /// in the same format) run once: later callers wait for the first one's result, which is
+    /// stored in the cache once. When every caller has gone (clients disconnected, tasks
+    /// killed), the statement is cancelled.
+    async fn run_once(
+        &self,
+        compiled: CompiledQuery,
+        format: ResultFormat,
+        task: Option<String>,
+        slot: Option<CacheSlot>,
+    ) -> Result<Output, EngineError> {
         static RUNS: AtomicU64 = AtomicU64::new(0);
         let key = format!("{}\u{0}{compiled:?}", format.name());
         let (shared, _waiting) = {
@@ -152,7 +181,7 @@ impl Engine {
                     running.waiters += 1;
                     running
                 }
-                std::collections::hash_map::Entry::Vacant(slot) => {
+                std::collections::hash_map::Entry::Vacant(vacant) => {
                     let (engine, key_done, id) = (self.clone(), key.clone(), RUNS.fetch_add(1, Ordering::Relaxed));
                     let cancel = Arc::new(Cancel::new());
                     let cancel_run = Arc::clone(&cancel);
@@ -161,13 +190,16 @@ impl Engine {
                             .catch_unwind()
                             .await
                             .unwrap_or_else(|_| Err(EngineError::Internal("running the query panicked".into())));
+                        if let (Ok(output), Some(slot)) = (&outcome, &slot) {
+                            engine.store_in_cache(slot, output).await;
+                        }
                         let mut in_flight = engine.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
                         if in_flight.get(&key_done).is_some_and(|f| f.id == id) {
                             in_flight.remove(&key_done);
                         }
                         outcome.map(Arc::new).map_err(Arc::new)
                     };
-                    slot.insert(InFlight { id, run: run.boxed().shared(), cancel, waiters: 1 })
+                    vacant.insert(InFlight { id, run: run.boxed().shared(), cancel, waiters: 1 })
                 }
             };
             (flight.run.clone(), Waiting { engine: self.clone(), key, id: flight.id })

@@ -16,6 +16,7 @@ use format::ResultFormat;
 use render::ImageFormat;
 use tokio::sync::{mpsc, Mutex};
 
+use crate::cache::CacheUse;
 use crate::metrics::TaskKind;
 use crate::{Engine, EngineError, QueryBody};
 
@@ -137,16 +138,15 @@ impl Engine {
         query_id: i64,
         user_id: i64,
         format: ResultFormat,
-        source: Option<&str>,
-        limit: Option<&str>,
+        options: &store::QueryTaskOptions,
     ) -> Result<store::QueryTaskRow, EngineError> {
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
         }
         let query = self.saved_query(query_id).await?;
         // Refuse what cannot compile now, rather than failing the task later.
-        self.compile(&query, limit)?;
-        let task = self.store().create_query_task(query_id, user_id, format.name(), source, limit).await?;
+        self.compile(&query, options.row_limit.as_deref())?;
+        let task = self.store().create_query_task(query_id, user_id, format.name(), options).await?;
         self.enqueue(Job::Query(task.id.clone()))?;
         Ok(task)
     }
@@ -167,9 +167,10 @@ impl Engine {
             tracing::error!(task = id, error = %e, "could not mark the task running; running it anyway");
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
+        let cache = CacheUse { read: task.use_cache, only: task.cache_only };
         let run = async {
             let query = self.saved_query(task.query_id).await?;
-            self.run_for(&query, format, task.row_limit.as_deref(), Some(id)).await
+            self.run_for(&query, format, task.row_limit.as_deref(), cache, Some(id)).await
         };
         // Killed: the task has ended in the store already; leaving the run cancels its statement
         // unless another caller shares it.
@@ -183,7 +184,15 @@ impl Engine {
         let runtime = seconds(started);
         self.inner.metrics.finished(TaskKind::Query, outcome.is_ok(), runtime);
         let finished = match &outcome {
-            Ok(output) => retried("result", || self.store().finish_query_task(id, Ok((output.content_type, &output.body)), runtime)).await,
+            Ok(answer) => {
+                let output = store::QueryTaskOutput {
+                    content_type: answer.output.content_type,
+                    body: &answer.output.body,
+                    result_source: answer.source.name(),
+                    cache_key: answer.cache_key.as_deref(),
+                };
+                retried("result", || self.store().finish_query_task(id, Ok(output), runtime)).await
+            }
             Err(e) => {
                 let message = e.to_string();
                 retried("error", || self.store().finish_query_task(id, Err(&message), runtime)).await

@@ -101,7 +101,11 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
         let compiled = engine.compile(&query, None)?;
         let rows = duck.count_rows(&compiled.sql)?;
         let raw = time(iterations, || Ok(duck.count_rows(&compiled.sql)?))?;
-        let ours = time(iterations, || runtime.block_on(engine.run(&query, ResultFormat::Json, None)).map_err(anyhow::Error::from))?;
+        let ours = time(iterations, || {
+            runtime
+                .block_on(engine.run(&query, ResultFormat::Json, None, engine::CacheUse { read: false, only: false }))
+                .map_err(anyhow::Error::from)
+        })?;
         println!("{name:<36} {rows:>8} {:>12} {:>12} {:>6.2}x", ms(raw), ms(ours), ours.as_secs_f64() / raw.as_secs_f64());
     }
 

@@ -93,6 +93,10 @@ struct ServerArgs {
     /// Bytes of the largest formatted result of one query; a larger one fails, naming this limit.
     #[arg(long, env = "SIGHTLINE_MAX_RESULT_BYTES", default_value_t = engine::DEFAULT_MAX_RESULT_BYTES)]
     max_result_bytes: usize,
+    /// Seconds between runs of the datagroups' `sql_trigger`s (a changed value makes the results
+    /// cached under the datagroup stale).
+    #[arg(long, env = "SIGHTLINE_DATAGROUP_POLL", default_value_t = engine::DEFAULT_DATAGROUP_POLL.as_secs())]
+    datagroup_poll: u64,
 }
 
 #[derive(Args)]

@@ -56,7 +56,11 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
         _ => None,
     };
     let credentials = store.ensure_admin(wanted).await?;
-    let config = engine::EngineConfig { max_result_bytes: args.max_result_bytes.max(1), ..Default::default() };
+    let config = engine::EngineConfig {
+        max_result_bytes: args.max_result_bytes.max(1),
+        datagroup_poll: std::time::Duration::from_secs(args.datagroup_poll.max(1)),
+        ..Default::default()
+    };
     let engine = engine::Engine::start(catalog, connections, store, config).await?;
     // A model whose connection is missing still loads; its queries answer 400 naming it until
     // the connection is created.

@@ -1,11 +1,12 @@
-//! Sightline's metadata: users, API3 credentials, access tokens, queries, query tasks and render
-//! tasks. SQLite through sqlx, schema by migrations in `migrations/`; task results are files
+//! Sightline's metadata: users, API3 credentials, access tokens, queries, query tasks, render
+//! tasks and the result cache. SQLite through sqlx, schema by migrations in `migrations/`; task results are files
 //! beside the database (`results.rs`), kept for a set time.
 //!
 //! All SQL here is plain and portable so that a PostgreSQL backend can share it; nothing above
 //! this crate writes SQL for the metadata store.
 
 mod auth;
+mod cache;
 mod connections;
 mod queries;
 mod results;
@@ -21,9 +22,10 @@ use sqlx::SqlitePool;
 use thiserror::Error;
 
 pub use auth::{AdminCredentials, User};
+pub use cache::{cache_key, CachedResult};
 pub use queries::StoredQuery;
 pub use results::DEFAULT_RESULT_TTL;
-pub use tasks::{QueryTaskRow, RecoveredTasks, RenderTaskRow};
+pub use tasks::{QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RecoveredTasks, RenderTaskRow};
 
 use results::ResultFiles;
 

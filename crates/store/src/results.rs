@@ -1,5 +1,6 @@
-//! Task results as files under the data directory (`results/`), never as rows: a large result
-//! does not bloat the metadata database, and expired ones are removed by [`Store::sweep_expired`].
+//! Task results and cached results as files under the data directory (`results/`), never as
+//! rows: a large result does not bloat the metadata database, and expired ones are removed by
+//! [`Store::sweep_expired`].
 //! A file is written under a temporary name and renamed, so a reader never sees half of one.
 
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ impl ResultFiles {
         Ok(Arc::new(ResultFiles { dir, temporary: true }))
     }
 
-    /// Only names this module made are read or removed: `{kind}-{task id}`, hex and a dash.
+    /// Only names this module made are read or removed: `{kind}-{id}`, hex and a dash.
     fn path(&self, name: &str) -> Result<PathBuf, StoreError> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(StoreError::Results(format!("`{name}` is not a result file name")));
@@ -46,11 +47,12 @@ impl ResultFiles {
         Ok(self.dir.join(name))
     }
 
-    /// Writes a result; its file name.
-    pub(crate) async fn write(&self, kind: &str, task_id: &str, bytes: &[u8]) -> Result<String, StoreError> {
-        let name = format!("{kind}-{task_id}");
+    /// Writes a result (replacing one of the same name whole); its file name.
+    pub(crate) async fn write(&self, kind: &str, id: &str, bytes: &[u8]) -> Result<String, StoreError> {
+        let name = format!("{kind}-{id}");
         let path = self.path(&name)?;
-        let partial = self.dir.join(format!(".{name}.partial"));
+        // Two writers of one name (a cache entry stored twice) each have a partial file.
+        let partial = self.dir.join(format!(".{name}.{}.partial", random_hex(4)));
         let failed = |e: std::io::Error| StoreError::Results(format!("cannot write {}: {e}", path.display()));
         tokio::fs::write(&partial, bytes).await.map_err(failed)?;
         tokio::fs::rename(&partial, &path).await.map_err(failed)?;

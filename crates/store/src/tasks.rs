@@ -26,6 +26,40 @@ pub struct QueryTaskRow {
     pub created_at: String,
     /// When it first ran.
     pub started_at: Option<String>,
+    /// The request's `cache` (use a fresh cached result) and `cache_only` (any cached result).
+    pub use_cache: bool,
+    pub cache_only: bool,
+    /// Where its result came from, `query` or `cache`, once complete.
+    pub result_source: Option<String>,
+    pub cache_key: Option<String>,
+}
+
+/// How a query task is to be run, beyond its query and format.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryTaskOptions {
+    pub source: Option<String>,
+    /// The `limit` overriding the query's.
+    pub row_limit: Option<String>,
+    /// `cache=false` turns this off.
+    pub use_cache: bool,
+    pub cache_only: bool,
+}
+
+/// A query task's finished output and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryTaskOutput<'a> {
+    pub content_type: &'a str,
+    pub body: &'a [u8],
+    /// `query` or `cache`.
+    pub result_source: &'a str,
+    pub cache_key: Option<&'a str>,
+}
+
+impl<'a> QueryTaskOutput<'a> {
+    /// Output a query produced, with no cache key.
+    pub fn queried(content_type: &'a str, body: &'a [u8]) -> Self {
+        QueryTaskOutput { content_type, body, result_source: "query", cache_key: None }
+    }
 }
 
 /// The statuses a query task can still leave; the others are final.
@@ -51,7 +85,7 @@ pub struct RenderTaskRow {
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
-     result_file IS NOT NULL AS has_result, created_at, started_at";
+     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, result_source, cache_key";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn query_task(r: SqliteRow) -> QueryTaskRow {
@@ -69,6 +103,10 @@ fn query_task(r: SqliteRow) -> QueryTaskRow {
         has_result: r.get("has_result"),
         created_at: r.get("created_at"),
         started_at: r.get("started_at"),
+        use_cache: r.get("use_cache"),
+        cache_only: r.get("cache_only"),
+        result_source: r.get("result_source"),
+        cache_key: r.get("cache_key"),
     }
 }
 
@@ -98,20 +136,24 @@ impl Store {
         query_id: i64,
         user_id: i64,
         result_format: &str,
-        source: Option<&str>,
-        row_limit: Option<&str>,
+        options: &QueryTaskOptions,
     ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
-        sqlx::query("INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'added', ?)")
-            .bind(&id)
-            .bind(query_id)
-            .bind(user_id)
-            .bind(result_format)
-            .bind(source)
-            .bind(row_limit)
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, status, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)",
+        )
+        .bind(&id)
+        .bind(query_id)
+        .bind(user_id)
+        .bind(result_format)
+        .bind(&options.source)
+        .bind(&options.row_limit)
+        .bind(options.use_cache)
+        .bind(options.cache_only)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
         Ok(self.query_task(&id).await?.ok_or(sqlx::Error::RowNotFound)?)
     }
 
@@ -160,14 +202,15 @@ impl Store {
     /// Final state: `complete` with the formatted output (written to its file first), or `error`
     /// with a message. A task that has ended meanwhile (killed) keeps its state, and the output
     /// is dropped; whether this ended it.
-    pub async fn finish_query_task(&self, id: &str, outcome: Result<(&str, &[u8]), &str>, runtime: f64) -> Result<bool, StoreError> {
+    pub async fn finish_query_task(&self, id: &str, outcome: Result<QueryTaskOutput<'_>, &str>, runtime: f64) -> Result<bool, StoreError> {
         let (status, content_type, file, error) = match outcome {
-            Ok((ct, bytes)) => ("complete", Some(ct), Some(self.results.write("query", id, bytes).await?), None),
+            Ok(out) => ("complete", Some(out.content_type), Some(self.results.write("query", id, out.body).await?), None),
             Err(message) => ("error", None, None, Some(message)),
         };
+        let (source, key) = outcome.ok().map(|o| (Some(o.result_source), o.cache_key)).unwrap_or_default();
         let updated = sqlx::query(&format!(
-            "UPDATE query_tasks SET status = ?, content_type = ?, result_file = ?, expires_at = ?, error = ?, runtime = ?, finished_at = ? \
-             WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
+            "UPDATE query_tasks SET status = ?, content_type = ?, result_file = ?, expires_at = ?, error = ?, runtime = ?, finished_at = ?, \
+             result_source = ?, cache_key = ? WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
         ))
         .bind(status)
         .bind(content_type)
@@ -176,6 +219,8 @@ impl Store {
         .bind(error)
         .bind(runtime)
         .bind(now_text())
+        .bind(source)
+        .bind(key)
         .bind(id)
         .execute(&self.pool)
         .await;
@@ -277,8 +322,8 @@ impl Store {
         }
     }
 
-    /// Removes the results that have expired (their tasks keep their state and read as expired);
-    /// how many.
+    /// Removes the results that have expired (their tasks keep their state and read as expired)
+    /// and cache entries past their expiry; how many.
     pub async fn sweep_expired(&self) -> Result<u64, StoreError> {
         let now = jiff::Timestamp::now().as_second();
         let mut removed = 0;
@@ -294,7 +339,7 @@ impl Store {
                 removed += 1;
             }
         }
-        Ok(removed)
+        Ok(removed + self.sweep_cache().await?)
     }
 
     /// What a previous process left unfinished, at start-up: tasks it was running are failed
@@ -347,10 +392,13 @@ mod tests {
     #[tokio::test]
     async fn query_task_lifecycle() {
         let (store, user, query) = setup().await;
-        let t = store.create_query_task(query, user, "csv", Some("sdk"), None).await.unwrap();
+        let t = store
+            .create_query_task(query, user, "csv", &QueryTaskOptions { source: Some("sdk".into()), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(t.status, "added");
         store.set_query_task_status(&t.id, "running").await.unwrap();
-        store.finish_query_task(&t.id, Ok(("text/csv", b"a,b\n")), 0.5).await.unwrap();
+        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.5).await.unwrap();
         let done = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((done.status.as_str(), done.runtime), ("complete", Some(0.5)));
         assert_eq!(store.query_task_result(&t.id).await.unwrap().unwrap(), b"a,b\n");
@@ -360,13 +408,13 @@ mod tests {
     #[tokio::test]
     async fn a_killed_task_stays_killed() {
         let (store, user, query) = setup().await;
-        let t = store.create_query_task(query, user, "csv", None, None).await.unwrap();
+        let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
         store.set_query_task_status(&t.id, "running").await.unwrap();
         assert_eq!(store.active_query_tasks().await.unwrap().len(), 1);
         assert!(store.kill_query_task(&t.id, "killed").await.unwrap());
         assert!(!store.kill_query_task(&t.id, "killed").await.unwrap(), "once");
         store.set_query_task_status(&t.id, "running").await.unwrap();
-        assert!(!store.finish_query_task(&t.id, Ok(("text/csv", b"a\n")), 0.5).await.unwrap());
+        assert!(!store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a\n")), 0.5).await.unwrap());
         let killed = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((killed.status.as_str(), killed.has_result, killed.error.as_deref()), ("killed", false, Some("killed")));
         assert!(killed.started_at.is_some());
@@ -377,8 +425,8 @@ mod tests {
     #[tokio::test]
     async fn results_are_files_that_expire() {
         let (store, user, query) = setup().await;
-        let t = store.create_query_task(query, user, "csv", None, None).await.unwrap();
-        store.finish_query_task(&t.id, Ok(("text/csv", b"a,b\n")), 0.1).await.unwrap();
+        let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
+        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.1).await.unwrap();
         assert!(store.results_dir().join(format!("query-{}", t.id)).is_file());
         assert_eq!(store.sweep_expired().await.unwrap(), 0, "not expired yet");
         let r = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
@@ -396,8 +444,8 @@ mod tests {
     #[tokio::test]
     async fn after_a_restart_waiting_tasks_come_back_and_running_ones_fail() {
         let (store, user, query) = setup().await;
-        let waiting = store.create_query_task(query, user, "json", None, None).await.unwrap();
-        let running = store.create_query_task(query, user, "json", None, None).await.unwrap();
+        let waiting = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
+        let running = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
         store.set_query_task_status(&running.id, "running").await.unwrap();
         let render_waiting = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
         let rendering = store.create_render_task(query, user, "png", 10, 10).await.unwrap();

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use engine::{Output, QueryBody};
+use engine::{Answer, CacheUse, QueryBody};
 use format::ResultFormat;
 use wire::operations as op;
 use wire::schemas::Query as WireQuery;
@@ -45,13 +45,19 @@ const QUERY_FIELDS: &[&str] = &[
     "query_timezone",
 ];
 
-/// Run options: there is no result cache yet, so every run reads the database (what
-/// `cache=false` asks for, and what `cache=true` gets when nothing is cached); there is no
+/// Run options: `cache` (serve a fresh cached result; default true) and `cache_only` (serve
+/// any cached result, even stale; with none, the query runs) as Looker reads them; there is no
 /// development mode (`force_production`) and derived tables are built afresh each run
 /// (`rebuild_pdts`). Formatting, vis options, drill links and server table calculations are not
 /// there yet: asked for as `false`, they are honoured.
-const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "force_production", "rebuild_pdts"];
-const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs", "cache_only"];
+const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "cache_only", "force_production", "rebuild_pdts"];
+const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs"];
+
+/// `cache` and `cache_only` of a request (the declaration has checked they are booleans).
+pub fn cache_use(params: &HashMap<String, String>) -> CacheUse {
+    let flag = |name: &str| params.get(name).map(|v| v.eq_ignore_ascii_case("true"));
+    CacheUse { read: flag("cache").unwrap_or(true), only: flag("cache_only").unwrap_or(false) }
+}
 
 pub static CREATE_QUERY: Declared = Declared::of(op::CREATE_QUERY).query(&["fields"]).body(QUERY_FIELDS);
 pub static QUERY: Declared = Declared::of(op::QUERY).query(&["fields"]);
@@ -91,7 +97,7 @@ pub async fn run_url_encoded_query(
 ) -> Result<Response, ApiError> {
     let format = path_format(&result_format)?;
     let query = url_query::read(&model, &view, query.as_deref().unwrap_or(""))?;
-    Ok(respond(state.engine.run(&query, format, None).await?))
+    Ok(respond(state.engine.run(&query, format, None, CacheUse::default()).await?))
 }
 
 /// `GET /x/{slug}` (a query's `share_url`): redirects to its explore URL.
@@ -116,8 +122,8 @@ pub fn path_format(name: &str) -> Result<ResultFormat, ApiError> {
         .ok_or_else(|| ApiError::bad_request(format!("Unknown result_format `{name}` (one of: {})", format::LOOKER_FORMATS.join(", "))))
 }
 
-fn respond(output: Output) -> Response {
-    ([(CONTENT_TYPE, output.content_type)], output.body).into_response()
+fn respond(answer: Answer) -> Response {
+    ([(CONTENT_TYPE, answer.output.content_type)], answer.output.body).into_response()
 }
 
 pub async fn run_inline_query(
@@ -129,7 +135,7 @@ pub async fn run_inline_query(
 ) -> Result<Response, ApiError> {
     let format = path_format(&result_format)?;
     let query: QueryBody = parse_json(&body)?;
-    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str)).await?))
+    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params)).await?))
 }
 
 pub async fn run_query(
@@ -140,5 +146,5 @@ pub async fn run_query(
 ) -> Result<Response, ApiError> {
     let format = path_format(&result_format)?;
     let query = state.engine.saved_query(parse_id("query", &query_id)?).await?;
-    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str)).await?))
+    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params)).await?))
 }

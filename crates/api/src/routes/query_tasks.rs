@@ -24,8 +24,8 @@ use crate::{to_wire, ApiError, AppState};
 
 /// Run options as for `run_query` (see `queries`); `deferred: false` is what every task is.
 pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
-    .query(&["limit", "fields", "cache", "force_production", "rebuild_pdts"])
-    .query_off(&["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs", "cache_only"])
+    .query(&["limit", "fields", "cache", "cache_only", "force_production", "rebuild_pdts"])
+    .query_off(&["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs"])
     .body(&["query_id", "result_format", "source"])
     .body_off(&["deferred"]);
 pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
@@ -64,10 +64,14 @@ pub async fn create_query_task(
         .filter(|f| !matches!(f, ResultFormat::NotYet("png" | "jpg")))
         .ok_or_else(|| ApiError::validation("result_format", "invalid", format!("Unknown result_format `{format_name}`")))?;
     let query_id = parse_id("query", &query_id)?;
-    let task = state
-        .engine
-        .submit_query_task(query_id, caller.user_id, format, request.source.as_deref(), params.get("limit").map(String::as_str))
-        .await?;
+    let cache = super::queries::cache_use(&params);
+    let options = store::QueryTaskOptions {
+        source: request.source,
+        row_limit: params.get("limit").cloned(),
+        use_cache: cache.read,
+        cache_only: cache.only,
+    };
+    let task = state.engine.submit_query_task(query_id, caller.user_id, format, &options).await?;
     Ok(Json(with_query(&state, &task).await?))
 }
 

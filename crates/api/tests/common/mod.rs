@@ -44,7 +44,28 @@ pub async fn fixture_with(connection: Arc<dyn Connection>) -> Fixture {
 
 /// As [`fixture_with`], with the engine configured.
 pub async fn fixture_configured(connection: Arc<dyn Connection>, config: engine::EngineConfig) -> Fixture {
-    let catalog = demo_catalog();
+    fixture_catalog(demo_catalog(), connection, config).await
+}
+
+/// The models of LookML `files` (path, text), which must load without a diagnostic.
+pub fn catalog_of(files: &[(&str, &str)]) -> semantic::Catalog {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("sightline-api-project-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    for (path, text) in files {
+        std::fs::create_dir_all(dir.join(path).parent().expect("folder")).expect("mkdir");
+        std::fs::write(dir.join(path), text).expect("write");
+    }
+    let (project, diagnostics) = lookml::load_project(&dir);
+    let (catalog, more) = semantic::build_catalog(&project);
+    let _ = std::fs::remove_dir_all(&dir);
+    let rendered: Vec<String> = diagnostics.iter().chain(&more).map(|d| d.render(&project.sources)).collect();
+    assert!(rendered.is_empty(), "{rendered:#?}");
+    catalog
+}
+
+/// `catalog` over `connection` (named `thelook`), the engine configured.
+pub async fn fixture_catalog(catalog: semantic::Catalog, connection: Arc<dyn Connection>, config: engine::EngineConfig) -> Fixture {
     let store = store::Store::in_memory().await.expect("store");
     let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");

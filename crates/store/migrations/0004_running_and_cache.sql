@@ -1,0 +1,21 @@
+-- When a query task started running (the running-queries list shows how long it has run), the
+-- cache options it was created with, and where its result came from.
+ALTER TABLE query_tasks ADD COLUMN started_at TEXT;
+ALTER TABLE query_tasks ADD COLUMN use_cache INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE query_tasks ADD COLUMN cache_only INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE query_tasks ADD COLUMN result_source TEXT;
+ALTER TABLE query_tasks ADD COLUMN cache_key TEXT;
+
+-- The result cache: one formatted result per key (a hash of everything that determines its
+-- bytes), as a file in results/ like task results. `stale_at` (seconds since 1970) is when the
+-- explore's cache policy stops serving it; `trigger_value` the datagroup trigger's value when it
+-- was stored (a different value now makes it stale too); `expires_at` when the file is removed.
+CREATE TABLE result_cache (
+    cache_key TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    result_file TEXT NOT NULL,
+    trigger_value TEXT,
+    created_at INTEGER NOT NULL,
+    stale_at INTEGER,
+    expires_at INTEGER NOT NULL
+);
