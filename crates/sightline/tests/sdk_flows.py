@@ -51,6 +51,17 @@ def main():
         report[fmt.value] = sdk.query_task_results(task.id)
         report[fmt.value + "_statuses"] = statuses
 
+    # The same query again: served from the result cache, same bytes, without the database.
+    again = sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json))
+    wait(lambda: sdk.query_task(again.id).status, ("complete", "error"), "query task")
+    cached = sdk.query_task(again.id)
+    report["cache"] = {
+        "source": cached.result_source,
+        "cache": cached.cache,
+        "key": len(cached.cache_key or ""),
+        "same_result": sdk.query_task_results(again.id) == report["json"],
+    }
+
     render = sdk.create_query_render_task(query.id, "png", 800, 500)
     report["render_statuses"] = [render.status] + wait(lambda: sdk.render_task(render.id).status, ("success", "failure"), "render task")
     report["render_detail"] = sdk.render_task(render.id).status_detail
