@@ -6,6 +6,9 @@
 //!   same SVG to PNG (`--screenshot`, a fresh browser per image, as a render farm without a warm
 //!   pool does). Skipped, and said so, when Chromium is not installed.
 //!
+//! - Query tasks: the asynchronous API's round trip over loopback HTTP, cached and not, against
+//!   raw DuckDB for the same SQL, and cached tasks per second (`bench_tasks.rs`).
+//!
 //! Medians over `--iterations` runs after one warm-up run; the machine is printed with them.
 
 use std::path::{Path, PathBuf};
@@ -82,6 +85,7 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
         crate::demo::generate(&database, scale)?;
     }
     let catalog = crate::project::load(project)?;
+    let task_catalog = catalog.clone();
     let duck = Arc::new(DuckDbConnection::open(&database.to_string_lossy())?);
     println!(
         "Machine: {} cores; demo scale {scale}; median of {iterations} runs",
@@ -110,6 +114,10 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
     }
 
     let (query_name, query) = &queries()[0];
+    let dir = tempdir(data_dir)?;
+    crate::bench_tasks::run(task_catalog, duck.clone(), query, iterations, &dir)?;
+    let _ = std::fs::remove_dir_all(&dir);
+
     let compiled = engine.compile(query, None)?;
     let result = runtime.block_on(engine.execute(&compiled))?.table;
     let (width, height) = (800, 500);

@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_lookml;
+mod bench_tasks;
 mod config;
 mod demo;
 mod project;
