@@ -456,3 +456,25 @@ async fn a_task_waiting_for_its_connection_is_pending() {
     assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{first}"), &["complete", "error"]).await["status"], "complete");
     assert_eq!(seen.peak.load(SeqCst), 1);
 }
+
+/// A `deferred` task waits, untouched by the database, until its results are asked for.
+#[tokio::test]
+async fn a_deferred_task_runs_once_its_results_are_asked_for() {
+    let (connection, seen) = Watched::new(0, None);
+    let f = common::fixture_configured(connection, engine::EngineConfig { workers: 2, ..Default::default() }).await;
+    let (status, _, body) =
+        f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json","deferred":true}}"#, f.query)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let task = json(&body)["id"].as_str().unwrap_or_default().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{task}"), "").await;
+    assert_eq!(json(&body)["status"], "added");
+    let (_, _, body) = f.call("GET", "/api/4.0/running_queries", "").await;
+    assert_eq!(json(&body)[0]["message"], "deferred: it runs once its results are asked for", "{}", json(&body));
+    assert_eq!(seen.runs.load(SeqCst), 0, "not run before it is asked for");
+    assert_eq!(f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await.0, StatusCode::ACCEPTED);
+    assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{task}"), &["complete", "error"]).await["status"], "complete");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await;
+    assert_eq!((status, json(&body)), (StatusCode::OK, serde_json::json!([{"orders.status": "complete", "orders.count": 10}])));
+    assert_eq!(seen.runs.load(SeqCst), 1);
+}

@@ -100,6 +100,7 @@ impl Engine {
             let dialect = connection.as_deref().and_then(|c| self.connection(c)).map(|c| c.dialect());
             let on = connection.as_deref().unwrap_or("?");
             let message = match task.status.as_str() {
+                "added" if task.deferred => "deferred: it runs once its results are asked for".to_string(),
                 "added" => {
                     ahead += 1;
                     format!("queued: {} query task(s) ahead of it, {} worker(s)", ahead - 1, self.inner.config.workers.max(1))

@@ -147,8 +147,19 @@ impl Engine {
         // Refuse what cannot compile now, rather than failing the task later.
         self.compile(&query, options.row_limit.as_deref())?;
         let task = self.store().create_query_task(query_id, user_id, format.name(), options).await?;
-        self.enqueue(Job::Query(task.id.clone()))?;
+        if !options.deferred {
+            self.enqueue(Job::Query(task.id.clone()))?;
+        }
         Ok(task)
+    }
+
+    /// Queues a deferred task now that its results are asked for (once, whoever asks first);
+    /// any other task is left as it is.
+    pub async fn start_if_deferred(&self, task: &store::QueryTaskRow) -> Result<(), EngineError> {
+        if task.deferred && self.store().undefer_query_task(&task.id).await? {
+            self.enqueue(Job::Query(task.id.clone()))?;
+        }
+        Ok(())
     }
 
     async fn run_query_task(&self, id: &str) -> Result<(), EngineError> {

@@ -62,6 +62,14 @@ def main():
         "same_result": sdk.query_task_results(again.id) == report["json"],
     }
 
+    # A deferred task waits until its results are asked for.
+    deferred = sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.csv, deferred=True))
+    time.sleep(0.2)
+    held = sdk.query_task(deferred.id).status
+    sdk.query_task_results(deferred.id)
+    wait(lambda: sdk.query_task(deferred.id).status, ("complete", "error"), "deferred task")
+    report["deferred"] = [held, sdk.query_task(deferred.id).status, sdk.query_task_results(deferred.id) == report["csv"]]
+
     render = sdk.create_query_render_task(query.id, "png", 800, 500)
     report["render_statuses"] = [render.status] + wait(lambda: sdk.render_task(render.id).status, ("success", "failure"), "render task")
     report["render_detail"] = sdk.render_task(render.id).status_detail

@@ -206,6 +206,7 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert_eq!(models["task_query"], serde_json::json!(["thelook", "order_items", true, "query"]));
     assert_eq!(models["refused"], serde_json::json!([["apply_formatting", "not_supported"]]));
     assert_eq!(report["cache"], serde_json::json!({"source": "cache", "cache": true, "key": 64, "same_result": true}));
+    assert_eq!(report["deferred"], serde_json::json!(["added", "complete", true]));
     assert_eq!(report["saved_query"]["id"], report["query_id"]);
     assert_eq!(report["saved_query"]["filters"]["orders.status"], "-Cancelled");
     assert_eq!(report["run_query_csv"], report["csv"]);

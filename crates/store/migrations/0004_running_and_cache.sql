@@ -1,8 +1,10 @@
 -- When a query task started running (the running-queries list shows how long it has run), the
--- cache options it was created with, and where its result came from.
+-- cache options it was created with, whether it waits to be asked for (`deferred`), and where
+-- its result came from.
 ALTER TABLE query_tasks ADD COLUMN started_at TEXT;
 ALTER TABLE query_tasks ADD COLUMN use_cache INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE query_tasks ADD COLUMN cache_only INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE query_tasks ADD COLUMN deferred INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE query_tasks ADD COLUMN result_source TEXT;
 ALTER TABLE query_tasks ADD COLUMN cache_key TEXT;
 

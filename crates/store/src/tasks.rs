@@ -29,6 +29,8 @@ pub struct QueryTaskRow {
     /// The request's `cache` (use a fresh cached result) and `cache_only` (any cached result).
     pub use_cache: bool,
     pub cache_only: bool,
+    /// Created `deferred`, and not asked for yet: it is not queued until its results are.
+    pub deferred: bool,
     /// Where its result came from, `query` or `cache`, once complete.
     pub result_source: Option<String>,
     pub cache_key: Option<String>,
@@ -43,6 +45,8 @@ pub struct QueryTaskOptions {
     /// `cache=false` turns this off.
     pub use_cache: bool,
     pub cache_only: bool,
+    /// Not queued until its results are asked for.
+    pub deferred: bool,
 }
 
 /// A query task's finished output and where it came from.
@@ -85,7 +89,7 @@ pub struct RenderTaskRow {
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
-     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, result_source, cache_key";
+     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, result_source, cache_key";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn query_task(r: SqliteRow) -> QueryTaskRow {
@@ -105,6 +109,7 @@ fn query_task(r: SqliteRow) -> QueryTaskRow {
         started_at: r.get("started_at"),
         use_cache: r.get("use_cache"),
         cache_only: r.get("cache_only"),
+        deferred: r.get("deferred"),
         result_source: r.get("result_source"),
         cache_key: r.get("cache_key"),
     }
@@ -140,8 +145,8 @@ impl Store {
     ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
         sqlx::query(
-            "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, status, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)",
+            "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, status, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)",
         )
         .bind(&id)
         .bind(query_id)
@@ -151,6 +156,7 @@ impl Store {
         .bind(&options.row_limit)
         .bind(options.use_cache)
         .bind(options.cache_only)
+        .bind(options.deferred)
         .bind(now_text())
         .execute(&self.pool)
         .await?;
@@ -174,6 +180,15 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Takes a deferred task off hold; whether this call did (so one caller queues it).
+    pub async fn undefer_query_task(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE query_tasks SET deferred = 0 WHERE id = ? AND deferred = 1 AND status = 'added'")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Ends an unfinished task as `killed`, with `message` as its error; whether it was
@@ -361,8 +376,9 @@ impl Store {
         .bind(now_text())
         .execute(&self.pool)
         .await?;
-        let queries =
-            sqlx::query_scalar("SELECT id FROM query_tasks WHERE status = 'added' ORDER BY created_at").fetch_all(&self.pool).await?;
+        let queries = sqlx::query_scalar("SELECT id FROM query_tasks WHERE status = 'added' AND deferred = 0 ORDER BY created_at")
+            .fetch_all(&self.pool)
+            .await?;
         let renders = sqlx::query_scalar("SELECT id FROM render_tasks WHERE status = 'enqueued_for_query' ORDER BY created_at")
             .fetch_all(&self.pool)
             .await?;
@@ -447,12 +463,17 @@ mod tests {
         let waiting = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
         let running = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
         store.set_query_task_status(&running.id, "running").await.unwrap();
+        let deferred = QueryTaskOptions { deferred: true, ..Default::default() };
+        let on_hold = store.create_query_task(query, user, "json", &deferred).await.unwrap();
         let render_waiting = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
         let rendering = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
         store.set_render_task_status(&rendering.id, "rendering").await.unwrap();
         let recovered = store.recover_tasks().await.unwrap();
         assert_eq!(recovered, RecoveredTasks { queries: vec![waiting.id.clone()], renders: vec![render_waiting.id.clone()] });
         assert_eq!(store.query_task(&waiting.id).await.unwrap().unwrap().status, "added");
+        assert!(store.query_task(&on_hold.id).await.unwrap().unwrap().deferred, "a deferred task still waits to be asked for");
+        assert!(store.undefer_query_task(&on_hold.id).await.unwrap());
+        assert!(!store.undefer_query_task(&on_hold.id).await.unwrap(), "once");
         let failed = store.query_task(&running.id).await.unwrap().unwrap();
         assert_eq!(failed.status, "error");
         assert!(failed.error.unwrap_or_default().contains("not run again"));

@@ -22,12 +22,12 @@ use crate::body::parse_json;
 use crate::declare::Declared;
 use crate::{to_wire, ApiError, AppState};
 
-/// Run options as for `run_query` (see `queries`); `deferred: false` is what every task is.
+/// Run options as for `run_query` (see `queries`). A `deferred` task is created but not queued
+/// until its results are first asked for (`query_task_results` or `multi_results`).
 pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
     .query(&["limit", "fields", "cache", "cache_only", "force_production", "rebuild_pdts"])
     .query_off(&["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs"])
-    .body(&["query_id", "result_format", "source"])
-    .body_off(&["deferred"]);
+    .body(&["query_id", "result_format", "source", "deferred"]);
 pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
 pub static QUERY_TASK_RESULTS: Declared = Declared::of(op::QUERY_TASK_RESULTS);
 pub static QUERY_TASK_MULTI_RESULTS: Declared = Declared::of(op::QUERY_TASK_MULTI_RESULTS).query(&["query_task_ids"]);
@@ -43,6 +43,8 @@ struct CreateQueryTask {
     query_id: Option<Value>,
     result_format: Option<String>,
     source: Option<String>,
+    #[serde(default)]
+    deferred: Option<bool>,
 }
 
 pub async fn create_query_task(
@@ -70,6 +72,7 @@ pub async fn create_query_task(
         row_limit: params.get("limit").cloned(),
         use_cache: cache.read,
         cache_only: cache.only,
+        deferred: request.deferred.unwrap_or(false),
     };
     let task = state.engine.submit_query_task(query_id, caller.user_id, format, &options).await?;
     Ok(Json(with_query(&state, &task).await?))
@@ -101,6 +104,7 @@ pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id)
 /// once the result has expired.
 pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = task(&state, &id).await?;
+    state.engine.start_if_deferred(&task).await?;
     match task.status.as_str() {
         "complete" => {
             let body = state.engine.store().query_task_result(&id).await?.ok_or_else(|| expired(&id))?;
@@ -130,7 +134,11 @@ pub async fn query_task_multi_results(
     }
     let mut out = Map::new();
     for id in ids {
-        let entry = match state.engine.store().query_task(id).await? {
+        let task = state.engine.store().query_task(id).await?;
+        if let Some(t) = &task {
+            state.engine.start_if_deferred(t).await?;
+        }
+        let entry = match task {
             None => json!({ "status": "missing" }),
             Some(t) if t.status == "complete" && !t.has_result => json!({ "status": "expired" }),
             Some(t) if t.status == "complete" => {
