@@ -11,6 +11,7 @@ mod metrics;
 mod query_body;
 mod run;
 mod running;
+mod shutdown;
 mod tasks;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ pub use metrics::Metrics;
 pub use query_body::QueryBody;
 pub use run::{run_compiled, Output};
 pub use running::RunningQuery;
+pub use shutdown::Stopped;
 
 /// How many tasks run at once (queries and renders together).
 pub const DEFAULT_WORKERS: usize = 4;
@@ -72,6 +74,11 @@ struct Inner {
     running: Arc<running::RunningTasks>,
     /// Datagroup trigger values, as last read.
     triggers: cache::Triggers,
+    /// Set by [`Engine::shutdown`]: workers take no more tasks.
+    stopping: std::sync::atomic::AtomicBool,
+    /// Tasks a worker is running now, and the signal that they have all ended.
+    active: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
     metrics: Metrics,
 }
 
@@ -100,6 +107,9 @@ impl Engine {
                 in_flight: Default::default(),
                 running: Default::default(),
                 triggers: Default::default(),
+                stopping: Default::default(),
+                active: Default::default(),
+                idle: Default::default(),
                 metrics: Metrics::default(),
             }),
         };

@@ -37,6 +37,13 @@ struct Waiting {
     id: u64,
 }
 
+impl InFlight {
+    /// Stops the run's statement, whoever waits for it.
+    pub(crate) fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
 impl Drop for Waiting {
     fn drop(&mut self) {
         let mut in_flight = self.engine.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);

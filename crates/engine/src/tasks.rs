@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,11 @@ pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Jo
             loop {
                 let job = { receiver.lock().await.recv().await };
                 let Some(job) = job else { break };
+                // Stopping: the task stays waiting in the store, and the next start queues it.
+                if engine.inner.stopping.load(Ordering::SeqCst) {
+                    continue;
+                }
+                engine.inner.active.fetch_add(1, Ordering::SeqCst);
                 let run = async {
                     match &job {
                         Job::Query(id) => engine.run_query_task(id).await,
@@ -56,6 +62,9 @@ pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Jo
                 };
                 if let Err(e) = outcome {
                     tracing::error!(?job, error = %e, "task bookkeeping failed");
+                }
+                if engine.inner.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    engine.inner.idle.notify_waiters();
                 }
             }
         });
@@ -127,6 +136,11 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether `outcome` is a statement cancelled by [`Engine::shutdown`].
+    fn put_back<T>(&self, outcome: &Result<T, EngineError>) -> bool {
+        matches!(outcome, Err(EngineError::Cancelled)) && self.inner.stopping.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn enqueue(&self, job: Job) -> Result<(), EngineError> {
         self.inner.metrics.queued(job.kind());
         self.inner.jobs.send(job).map_err(|_| EngineError::Internal("the task workers have stopped".into()))
@@ -192,6 +206,10 @@ impl Engine {
                 return Ok(());
             }
         };
+        // Cancelled by a shutdown that put it back to run at the next start: left as it is.
+        if self.put_back(&outcome) {
+            return Ok(());
+        }
         let runtime = seconds(started);
         self.inner.metrics.finished(TaskKind::Query, outcome.is_ok(), runtime);
         let finished = match &outcome {
@@ -244,6 +262,9 @@ impl Engine {
         self.inner.metrics.started(TaskKind::Render);
         let started = Instant::now();
         let outcome = self.render(&task, started).await;
+        if self.put_back(&outcome) {
+            return Ok(());
+        }
         let runtime = seconds(started);
         self.inner.metrics.finished(TaskKind::Render, outcome.is_ok(), runtime);
         let finished = match &outcome {

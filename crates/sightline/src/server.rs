@@ -87,12 +87,18 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
     }
     use std::io::Write;
     std::io::stdout().flush()?;
-    let app = api::router(api::AppState { engine, base_url });
+    let app = api::router(api::AppState { engine: engine.clone(), base_url });
     let mut limits = api::Limits { header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)), ..Default::default() };
     if let Some(n) = args.max_connections {
         limits.max_connections = n.max(1);
     }
+    let grace = limits.shutdown_grace;
     api::serve(listener, app, limits, shutdown()).await?;
+    // Tasks still running get the same grace; those it does not cover run at the next start.
+    let stopped = engine.shutdown(grace).await?;
+    if stopped.requeued > 0 {
+        println!("{} task(s) still running were put back; the next start runs them", stopped.requeued);
+    }
     Ok(())
 }
 

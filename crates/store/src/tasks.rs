@@ -386,6 +386,23 @@ impl Store {
     }
 }
 
+impl Store {
+    /// At a shutdown that could not wait for them: tasks running go back to waiting, to be run
+    /// by the next start; how many.
+    pub async fn requeue_running_tasks(&self) -> Result<u64, StoreError> {
+        let queries = sqlx::query("UPDATE query_tasks SET status = 'added', started_at = NULL WHERE status IN ('running', 'pending')")
+            .execute(&self.pool)
+            .await?;
+        let renders = sqlx::query(
+            "UPDATE render_tasks SET status = 'enqueued_for_query', query_runtime = NULL \
+             WHERE status IN ('querying', 'enqueued_for_render', 'rendering')",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(queries.rows_affected() + renders.rows_affected())
+    }
+}
+
 /// Tasks still waiting when the previous process stopped, oldest first.
 #[derive(Debug, Default, PartialEq)]
 pub struct RecoveredTasks {
