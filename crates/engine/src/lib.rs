@@ -20,7 +20,6 @@ use std::sync::Arc;
 use connect::Connection;
 use semantic::Catalog;
 use store::Store;
-use tokio::sync::mpsc;
 
 pub use cache::{Answer, CacheUse, ResultSource};
 pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
@@ -46,14 +45,25 @@ pub struct EngineConfig {
     pub max_result_bytes: usize,
     /// How often datagroup `sql_trigger`s are run (Looker checks every five minutes).
     pub datagroup_poll: std::time::Duration,
+    /// How long a claimed task stays this process's without a renewal (renewed every third of
+    /// it); when a process dies, its running tasks are taken over once this has passed.
+    pub task_lease: std::time::Duration,
 }
+
+/// Task leases last this long, unless configured.
+pub const DEFAULT_TASK_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Datagroup triggers are run this often, unless configured.
 pub const DEFAULT_DATAGROUP_POLL: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { workers: DEFAULT_WORKERS, max_result_bytes: DEFAULT_MAX_RESULT_BYTES, datagroup_poll: DEFAULT_DATAGROUP_POLL }
+        EngineConfig {
+            workers: DEFAULT_WORKERS,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            datagroup_poll: DEFAULT_DATAGROUP_POLL,
+            task_lease: DEFAULT_TASK_LEASE,
+        }
     }
 }
 
@@ -66,7 +76,10 @@ struct Inner {
     catalog: Catalog,
     connections: connections::Connections,
     store: Store,
-    jobs: mpsc::UnboundedSender<tasks::Job>,
+    /// This process's name on the leases of the tasks it claims.
+    owner: String,
+    /// Wakes an idle worker: a task is waiting.
+    wake: tokio::sync::Notify,
     config: EngineConfig,
     /// Queries running now, by everything that determines their output (see `run_once`).
     in_flight: std::sync::Mutex<HashMap<String, run::InFlight>>,
@@ -84,25 +97,26 @@ struct Inner {
 
 impl Engine {
     /// Starts the engine and its workers on the current tokio runtime, with the config's
-    /// connections and those stored through the API. Tasks a previous process left waiting are
-    /// queued again (oldest first); those it was running end `error`/`failure` saying so.
+    /// connections and those stored through the API. Tasks waiting in the store are claimed by
+    /// the workers, oldest first; tasks of a process that died run again once their lease has
+    /// expired (see `store::queue`).
     pub async fn start(
         catalog: Catalog,
         connections: HashMap<String, Arc<dyn Connection>>,
         store: Store,
         config: EngineConfig,
     ) -> Result<Engine, EngineError> {
-        let recovered = store.recover_tasks().await?;
-        let (jobs, receiver) = mpsc::unbounded_channel();
         let connections = connections::Connections::from_config(connections);
         let workers = config.workers.max(1);
         let datagroup_poll = config.datagroup_poll;
+        let owner = format!("{}-{}", std::process::id(), store::random_id());
         let engine = Engine {
             inner: Arc::new(Inner {
                 catalog,
                 connections,
                 store,
-                jobs,
+                owner,
+                wake: Default::default(),
                 config,
                 in_flight: Default::default(),
                 running: Default::default(),
@@ -114,18 +128,11 @@ impl Engine {
             }),
         };
         engine.open_stored_connections().await?;
-        tasks::spawn_workers(engine.clone(), receiver, workers);
+        engine.expire_leases().await;
+        tasks::spawn_workers(engine.clone(), workers);
+        tasks::spawn_lease_keeper(engine.clone());
         tasks::spawn_sweeper(engine.store().clone());
         cache::spawn_trigger_poller(engine.clone(), datagroup_poll);
-        if !recovered.queries.is_empty() || !recovered.renders.is_empty() {
-            tracing::info!(queries = recovered.queries.len(), renders = recovered.renders.len(), "queued again after a restart");
-        }
-        for id in recovered.queries {
-            engine.enqueue(tasks::Job::Query(id))?;
-        }
-        for id in recovered.renders {
-            engine.enqueue(tasks::Job::Render(id))?;
-        }
         Ok(engine)
     }
 

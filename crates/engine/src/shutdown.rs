@@ -35,7 +35,7 @@ impl Engine {
         if tokio::time::timeout(grace, idle).await.is_ok() {
             return Ok(Stopped::default());
         }
-        let requeued = self.store().requeue_running_tasks().await?;
+        let requeued = self.store().requeue_running_tasks(&self.inner.owner).await?;
         for flight in self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).values() {
             flight.cancel();
         }

@@ -1,21 +1,21 @@
-//! Background work: one queue for query tasks and render tasks, a fixed pool of workers.
+//! Background work: query tasks and render tasks wait in the store, and a fixed pool of workers
+//! claims them with a lease (`store::queue`), renewed while they run.
 //!
-//! Status moves through Looker's strings — query tasks `added` → `running` → `complete`/`error`;
-//! render tasks `enqueued_for_query` → `querying` → `enqueued_for_render` → `rendering` →
-//! `success`/`failure` — and every change is written to the store, so any request (or, later,
-//! any instance) sees it.
+//! Status moves through Looker's strings — query tasks `added` → `running` (→ `pending` while
+//! the connection's `max_queries` are all taken) → `complete`/`error`/`killed`; render tasks
+//! `enqueued_for_query` → `querying` → `enqueued_for_render` → `rendering` →
+//! `success`/`failure` — and every change is written to the store, so any request (or any
+//! process on the same store) sees it.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
 use format::ResultFormat;
 use render::ImageFormat;
-use tokio::sync::{mpsc, Mutex};
 
 use crate::cache::CacheUse;
 use crate::metrics::TaskKind;
@@ -36,38 +36,98 @@ impl Job {
     }
 }
 
-pub(crate) fn spawn_workers(engine: Engine, receiver: mpsc::UnboundedReceiver<Job>, workers: usize) {
-    let receiver = Arc::new(Mutex::new(receiver));
+/// How long an idle worker waits before looking in the store again when nobody woke it (tasks
+/// put back by an expired lease, or created by another process on the same store).
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// Workers claim tasks from the store (see `store::queue`): woken at once by a task created
+/// here, and every [`IDLE_POLL`] otherwise.
+pub(crate) fn spawn_workers(engine: Engine, workers: usize) {
     for _ in 0..workers {
-        let (engine, receiver) = (engine.clone(), Arc::clone(&receiver));
+        let engine = engine.clone();
         tokio::spawn(async move {
+            let inner = &engine.inner;
             loop {
-                let job = { receiver.lock().await.recv().await };
-                let Some(job) = job else { break };
-                // Stopping: the task stays waiting in the store, and the next start queues it.
-                if engine.inner.stopping.load(Ordering::SeqCst) {
-                    continue;
-                }
-                engine.inner.active.fetch_add(1, Ordering::SeqCst);
-                let run = async {
-                    match &job {
-                        Job::Query(id) => engine.run_query_task(id).await,
-                        Job::Render(id) => engine.run_render_task(id).await,
+                // Counted before claiming, so a shutdown waits for a task claimed meanwhile.
+                inner.active.fetch_add(1, Ordering::SeqCst);
+                let claimed = match inner.stopping.load(Ordering::SeqCst) {
+                    true => Ok(None),
+                    false => engine.store().claim_task(&inner.owner, inner.config.task_lease).await,
+                };
+                let job = match claimed {
+                    Ok(Some(store::Claimed { kind: store::TaskKind::Query, id })) => Some(Job::Query(id)),
+                    Ok(Some(store::Claimed { kind: store::TaskKind::Render, id })) => Some(Job::Render(id)),
+                    Ok(None) => None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming a task failed");
+                        None
                     }
                 };
-                // A panic while running a task fails that task, and the worker lives on.
-                let outcome = match AssertUnwindSafe(run).catch_unwind().await {
-                    Ok(outcome) => outcome,
-                    Err(payload) => engine.fail_after_panic(&job, &panic_message(payload.as_ref())).await,
-                };
-                if let Err(e) = outcome {
-                    tracing::error!(?job, error = %e, "task bookkeeping failed");
+                if let Some(job) = &job {
+                    engine.run_job(job).await;
                 }
-                if engine.inner.active.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    engine.inner.idle.notify_waiters();
+                if inner.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    inner.idle.notify_waiters();
+                }
+                if inner.stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                if job.is_none() {
+                    tokio::select! {
+                        () = inner.wake.notified() => {}
+                        () = tokio::time::sleep(IDLE_POLL) => {}
+                    }
                 }
             }
         });
+    }
+}
+
+/// Renews this process's leases while its tasks run, and puts back the tasks of processes that
+/// died (leases expired), for as long as the runtime runs.
+pub(crate) fn spawn_lease_keeper(engine: Engine) {
+    tokio::spawn(async move {
+        let lease = engine.inner.config.task_lease;
+        let mut every = tokio::time::interval((lease / 3).max(Duration::from_millis(10)));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = engine.store().renew_leases(&engine.inner.owner, lease).await {
+                tracing::warn!(error = %e, "renewing task leases failed");
+            }
+            engine.expire_leases().await;
+        }
+    });
+}
+
+impl Engine {
+    /// Runs a claimed task; a panic fails it and the worker lives on.
+    async fn run_job(&self, job: &Job) {
+        let run = async {
+            match job {
+                Job::Query(id) => self.run_query_task(id).await,
+                Job::Render(id) => self.run_render_task(id).await,
+            }
+        };
+        let outcome = match AssertUnwindSafe(run).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(payload) => self.fail_after_panic(job, &panic_message(payload.as_ref())).await,
+        };
+        if let Err(e) = outcome {
+            tracing::error!(?job, error = %e, "task bookkeeping failed");
+        }
+    }
+
+    /// Puts back (or fails, after their second death) the tasks whose process died.
+    pub(crate) async fn expire_leases(&self) {
+        match self.store().expire_leases().await {
+            Ok(store::ExpiredLeases { requeued: 0, failed: 0 }) => {}
+            Ok(expired) => {
+                tracing::info!(requeued = expired.requeued, failed = expired.failed, "tasks of a stopped server taken over");
+                self.inner.wake.notify_waiters();
+            }
+            Err(e) => tracing::warn!(error = %e, "looking for expired task leases failed"),
+        }
     }
 }
 
@@ -141,9 +201,10 @@ impl Engine {
         matches!(outcome, Err(EngineError::Cancelled)) && self.inner.stopping.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn enqueue(&self, job: Job) -> Result<(), EngineError> {
-        self.inner.metrics.queued(job.kind());
-        self.inner.jobs.send(job).map_err(|_| EngineError::Internal("the task workers have stopped".into()))
+    /// A task is waiting in the store: wakes a worker to claim it.
+    pub(crate) fn enqueue(&self, kind: TaskKind) {
+        self.inner.metrics.queued(kind);
+        self.inner.wake.notify_one();
     }
 
     /// Creates a query task for saved query `query_id` and queues it; answers at once.
@@ -162,7 +223,7 @@ impl Engine {
         self.compile(&query, options.row_limit.as_deref())?;
         let task = self.store().create_query_task(query_id, user_id, format.name(), options).await?;
         if !options.deferred {
-            self.enqueue(Job::Query(task.id.clone()))?;
+            self.enqueue(TaskKind::Query);
         }
         Ok(task)
     }
@@ -171,7 +232,7 @@ impl Engine {
     /// any other task is left as it is.
     pub async fn start_if_deferred(&self, task: &store::QueryTaskRow) -> Result<(), EngineError> {
         if task.deferred && self.store().undefer_query_task(&task.id).await? {
-            self.enqueue(Job::Query(task.id.clone()))?;
+            self.enqueue(TaskKind::Query);
         }
         Ok(())
     }
@@ -181,16 +242,13 @@ impl Engine {
         // (the task is no longer `added`) or on the signal.
         let killed = self.inner.running.register(id);
         let Some(task) = self.store().query_task(id).await? else { return Ok(()) };
-        // Queued twice, or ended meanwhile (killed): a task runs once.
-        if task.status != "added" {
+        // Claimed (so `running`) unless killed since.
+        if task.status != "running" {
             self.inner.metrics.skipped(TaskKind::Query);
             return Ok(());
         }
         self.inner.metrics.started(TaskKind::Query);
         let started = Instant::now();
-        if let Err(e) = retried("running", || self.store().set_query_task_status(id, "running")).await {
-            tracing::error!(task = id, error = %e, "could not mark the task running; running it anyway");
-        }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
         let cache = CacheUse { read: task.use_cache, only: task.cache_only };
         let run = async {
@@ -249,13 +307,14 @@ impl Engine {
         let query = self.saved_query(query_id).await?;
         chart_query(self.compile(&query, None)?)?;
         let task = self.store().create_render_task(query_id, user_id, format.name(), width.into(), height.into()).await?;
-        self.enqueue(Job::Render(task.id.clone()))?;
+        self.enqueue(TaskKind::Render);
         Ok(task)
     }
 
     async fn run_render_task(&self, id: &str) -> Result<(), EngineError> {
         let Some(task) = self.store().render_task(id).await? else { return Ok(()) };
-        if task.status != "enqueued_for_query" {
+        // Claimed: `querying`.
+        if task.status != "querying" {
             self.inner.metrics.skipped(TaskKind::Render);
             return Ok(());
         }

@@ -98,6 +98,10 @@ struct ServerArgs {
     /// cached under the datagroup stale).
     #[arg(long, env = "SIGHTLINE_DATAGROUP_POLL", default_value_t = engine::DEFAULT_DATAGROUP_POLL.as_secs())]
     datagroup_poll: u64,
+    /// Seconds a task claimed by this process stays its without renewal (renewed every third);
+    /// tasks of a process that died are run again once this has passed.
+    #[arg(long, env = "SIGHTLINE_TASK_LEASE", default_value_t = engine::DEFAULT_TASK_LEASE.as_secs())]
+    task_lease: u64,
 }
 
 #[derive(Args)]

@@ -21,3 +21,15 @@ CREATE TABLE result_cache (
     stale_at INTEGER,
     expires_at INTEGER NOT NULL
 );
+
+-- The queue is the tasks tables: a worker claims a waiting task by taking its lease (owner and
+-- expiry, milliseconds since 1970) and renews it while it runs; a task whose lease has expired (its
+-- process died) is put back to wait, once (`attempts` counts the claims).
+ALTER TABLE query_tasks ADD COLUMN lease_owner TEXT;
+ALTER TABLE query_tasks ADD COLUMN lease_until INTEGER;
+ALTER TABLE query_tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE render_tasks ADD COLUMN lease_owner TEXT;
+ALTER TABLE render_tasks ADD COLUMN lease_until INTEGER;
+ALTER TABLE render_tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX query_tasks_waiting ON query_tasks (status, created_at);
+CREATE INDEX render_tasks_waiting ON render_tasks (status, created_at);

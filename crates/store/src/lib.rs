@@ -9,6 +9,7 @@ mod auth;
 mod cache;
 mod connections;
 mod queries;
+mod queue;
 mod results;
 mod tasks;
 
@@ -24,8 +25,9 @@ use thiserror::Error;
 pub use auth::{AdminCredentials, User};
 pub use cache::{cache_key, CachedResult};
 pub use queries::StoredQuery;
+pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;
-pub use tasks::{QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RecoveredTasks, RenderTaskRow};
+pub use tasks::{QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderTaskRow};
 
 use results::ResultFiles;
 
@@ -50,6 +52,11 @@ pub struct Store {
 
 pub(crate) fn now_text() -> String {
     jiff::Timestamp::now().to_string()
+}
+
+/// A short random name (a process's, on the leases it takes).
+pub fn random_id() -> String {
+    random_hex(6)
 }
 
 pub(crate) fn random_hex(bytes: usize) -> String {

@@ -356,58 +356,6 @@ impl Store {
         }
         Ok(removed + self.sweep_cache().await?)
     }
-
-    /// What a previous process left unfinished, at start-up: tasks it was running are failed
-    /// with a message saying so (they are not run twice); tasks still waiting are returned, oldest
-    /// first, to be queued again. One process per metadata database: with several, this would
-    /// take the others' work (leases in the tasks table are the way there).
-    pub async fn recover_tasks(&self) -> Result<RecoveredTasks, StoreError> {
-        let message = "the server stopped while this task was running; it was not run again";
-        sqlx::query("UPDATE query_tasks SET status = 'error', error = ?, finished_at = ? WHERE status IN ('running', 'pending')")
-            .bind(message)
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?;
-        sqlx::query(
-            "UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ? \
-             WHERE status NOT IN ('success', 'failure', 'enqueued_for_query')",
-        )
-        .bind(message)
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
-        let queries = sqlx::query_scalar("SELECT id FROM query_tasks WHERE status = 'added' AND deferred = 0 ORDER BY created_at")
-            .fetch_all(&self.pool)
-            .await?;
-        let renders = sqlx::query_scalar("SELECT id FROM render_tasks WHERE status = 'enqueued_for_query' ORDER BY created_at")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(RecoveredTasks { queries, renders })
-    }
-}
-
-impl Store {
-    /// At a shutdown that could not wait for them: tasks running go back to waiting, to be run
-    /// by the next start; how many.
-    pub async fn requeue_running_tasks(&self) -> Result<u64, StoreError> {
-        let queries = sqlx::query("UPDATE query_tasks SET status = 'added', started_at = NULL WHERE status IN ('running', 'pending')")
-            .execute(&self.pool)
-            .await?;
-        let renders = sqlx::query(
-            "UPDATE render_tasks SET status = 'enqueued_for_query', query_runtime = NULL \
-             WHERE status IN ('querying', 'enqueued_for_render', 'rendering')",
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(queries.rows_affected() + renders.rows_affected())
-    }
-}
-
-/// Tasks still waiting when the previous process stopped, oldest first.
-#[derive(Debug, Default, PartialEq)]
-pub struct RecoveredTasks {
-    pub queries: Vec<String>,
-    pub renders: Vec<String>,
 }
 
 #[cfg(test)]
@@ -472,28 +420,5 @@ mod tests {
         assert_eq!((swept.status.as_str(), swept.has_result), ("success", false));
         assert!(!store.results_dir().join(format!("render-{}", r.id)).exists());
         assert_eq!(store.query_task_result(&t.id).await.unwrap().as_deref(), Some(&b"a,b\n"[..]));
-    }
-
-    #[tokio::test]
-    async fn after_a_restart_waiting_tasks_come_back_and_running_ones_fail() {
-        let (store, user, query) = setup().await;
-        let waiting = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
-        let running = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
-        store.set_query_task_status(&running.id, "running").await.unwrap();
-        let deferred = QueryTaskOptions { deferred: true, ..Default::default() };
-        let on_hold = store.create_query_task(query, user, "json", &deferred).await.unwrap();
-        let render_waiting = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
-        let rendering = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
-        store.set_render_task_status(&rendering.id, "rendering").await.unwrap();
-        let recovered = store.recover_tasks().await.unwrap();
-        assert_eq!(recovered, RecoveredTasks { queries: vec![waiting.id.clone()], renders: vec![render_waiting.id.clone()] });
-        assert_eq!(store.query_task(&waiting.id).await.unwrap().unwrap().status, "added");
-        assert!(store.query_task(&on_hold.id).await.unwrap().unwrap().deferred, "a deferred task still waits to be asked for");
-        assert!(store.undefer_query_task(&on_hold.id).await.unwrap());
-        assert!(!store.undefer_query_task(&on_hold.id).await.unwrap(), "once");
-        let failed = store.query_task(&running.id).await.unwrap().unwrap();
-        assert_eq!(failed.status, "error");
-        assert!(failed.error.unwrap_or_default().contains("not run again"));
-        assert_eq!(store.render_task(&rendering.id).await.unwrap().unwrap().status, "failure");
     }
 }

@@ -1,5 +1,6 @@
-//! A shutdown that cannot wait for a task puts it back, cancels its statement, and the next
-//! start on the same metadata database runs it to completion; one that can wait lets it finish.
+//! The queue in the store: two engines on one metadata database run every task exactly once; a
+//! shutdown that cannot wait for a task puts it back, cancels its statement, and the next start
+//! on the same metadata database runs it to completion; one that can wait lets it finish.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,11 +13,22 @@ use connect::{Cancel, ConnectError, Connection, DuckDbConnection};
 use sightline_engine::{Engine, EngineConfig, Stopped};
 
 /// DuckDB with a small `orders` table; while `hold` is set, a statement waits for a cancel (up
-/// to 30 s) before it runs.
+/// to 30 s) before it runs. Every statement is noted.
 struct Held {
     inner: DuckDbConnection,
     hold: AtomicBool,
     cancelled: AtomicUsize,
+    statements: std::sync::Mutex<Vec<String>>,
+}
+
+impl Held {
+    fn new(hold: bool) -> Arc<Held> {
+        let inner = DuckDbConnection::open(":memory:").expect("duckdb");
+        inner
+            .execute_batch("CREATE TABLE orders AS SELECT range AS id, 'complete' AS status, range AS user_id, TIMESTAMP '2024-01-01' AS created_at FROM range(3)")
+            .expect("table");
+        Arc::new(Held { inner, hold: AtomicBool::new(hold), cancelled: AtomicUsize::new(0), statements: Default::default() })
+    }
 }
 
 impl Connection for Held {
@@ -25,6 +37,7 @@ impl Connection for Held {
     }
 
     fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut connect::Sink) -> Result<(), ConnectError> {
+        self.statements.lock().expect("statements").push(sql.to_string());
         if self.hold.load(SeqCst) {
             let (tell, told) = std::sync::mpsc::channel();
             let watch = cancel.watch(move || {
@@ -70,9 +83,9 @@ async fn until(store: &store::Store, id: &str, wanted: &str) {
     panic!("task {id} never reached {wanted}: {}", status_of(store, id).await);
 }
 
-#[tokio::test]
-async fn tasks_running_at_shutdown_run_at_the_next_start() {
-    let dir = std::env::temp_dir().join(format!("sightline-shutdown-{}", std::process::id()));
+/// A metadata database in a file of its own, an admin and a saved query.
+async fn metadata(name: &str) -> (std::path::PathBuf, store::Store, i64, i64) {
+    let dir = std::env::temp_dir().join(format!("sightline-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let store = store::Store::connect(&format!("sqlite://{}", dir.join("meta.db").display())).await.expect("store");
@@ -80,9 +93,36 @@ async fn tasks_running_at_shutdown_run_at_the_next_start() {
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
     let query =
         store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
-    let inner = DuckDbConnection::open(":memory:").expect("duckdb");
-    inner.execute_batch("CREATE TABLE orders AS SELECT range AS id, 'complete' AS status, range AS user_id, TIMESTAMP '2024-01-01' AS created_at FROM range(3)").expect("table");
-    let db = Arc::new(Held { inner, hold: AtomicBool::new(true), cancelled: AtomicUsize::new(0) });
+    (dir, store, user, query)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_on_one_store_run_every_task_exactly_once() {
+    let (dir, store, user, query) = metadata("two-engines").await;
+    let db = Held::new(false);
+    let second_store = store::Store::connect(&format!("sqlite://{}", dir.join("meta.db").display())).await.expect("store");
+    let (a, b) = (start(&db, &store).await, start(&db, &second_store).await);
+    let mut tasks = Vec::new();
+    for limit in 1..=200 {
+        // Distinct limits: distinct statements, none shared or cached.
+        let options = store::QueryTaskOptions { row_limit: Some(limit.to_string()), ..Default::default() };
+        let engine = if limit % 2 == 0 { &a } else { &b };
+        tasks.push(engine.submit_query_task(query, user, format::ResultFormat::Json, &options).await.expect("task").id);
+    }
+    for id in &tasks {
+        until(&store, id, "complete").await;
+    }
+    let statements = db.statements.lock().expect("statements").clone();
+    assert_eq!(statements.len(), 200, "each task ran once");
+    let distinct: std::collections::HashSet<&String> = statements.iter().collect();
+    assert_eq!(distinct.len(), 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn tasks_running_at_shutdown_run_at_the_next_start() {
+    let (dir, store, user, query) = metadata("shutdown").await;
+    let db = Held::new(true);
 
     let engine = start(&db, &store).await;
     let options = store::QueryTaskOptions { use_cache: true, ..Default::default() };

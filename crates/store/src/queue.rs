@@ -1,0 +1,245 @@
+//! The task queue is the tasks tables. A worker claims the oldest waiting task (query or
+//! render) by moving it to its first running status with a lease — an owner and an expiry — in
+//! one conditional `UPDATE`, so two workers (of one process or of several) never take the same
+//! task. While it runs, the owner renews its leases; a task whose lease has expired belonged to
+//! a process that died: it is put back to wait and run again, once, and fails saying so after a
+//! second such death.
+
+use std::time::Duration;
+
+use crate::{now_text, Store, StoreError};
+
+/// Which table a task is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    Query,
+    Render,
+}
+
+/// A task a worker has claimed (its status already moved to `running` or `querying`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub kind: TaskKind,
+    pub id: String,
+}
+
+/// What [`Store::expire_leases`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ExpiredLeases {
+    /// Put back to wait, to run again.
+    pub requeued: u64,
+    /// Failed: their process died while running them twice.
+    pub failed: u64,
+}
+
+/// The statuses of a claimed task not finished yet.
+const QUERY_RUNNING: &str = "'running', 'pending'";
+const RENDER_RUNNING: &str = "'querying', 'enqueued_for_render', 'rendering'";
+
+/// Claims a task is given before its process's death means it is failed instead of re-run.
+const MAX_ATTEMPTS: i64 = 2;
+
+/// Milliseconds since 1970.
+fn now() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn until(lease: Duration) -> i64 {
+    now().saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Store {
+    /// Claims the oldest waiting task for `owner`, for `lease`; `None` when none waits.
+    pub async fn claim_task(&self, owner: &str, lease: Duration) -> Result<Option<Claimed>, StoreError> {
+        loop {
+            let query: Option<(String, String)> = sqlx::query_as(
+                "SELECT id, created_at FROM query_tasks WHERE status = 'added' AND deferred = 0 ORDER BY created_at LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await?;
+            let render: Option<(String, String)> =
+                sqlx::query_as("SELECT id, created_at FROM render_tasks WHERE status = 'enqueued_for_query' ORDER BY created_at LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let (kind, id) = match (query, render) {
+                (None, None) => return Ok(None),
+                (Some((q, _)), None) => (TaskKind::Query, q),
+                (None, Some((r, _))) => (TaskKind::Render, r),
+                (Some((q, qt)), Some((r, rt))) => match rt < qt {
+                    true => (TaskKind::Render, r),
+                    false => (TaskKind::Query, q),
+                },
+            };
+            let taken = match kind {
+                TaskKind::Query => sqlx::query(
+                    "UPDATE query_tasks SET status = 'running', started_at = COALESCE(started_at, ?), lease_owner = ?, lease_until = ?, \
+                     attempts = attempts + 1 WHERE id = ? AND status = 'added' AND deferred = 0",
+                )
+                .bind(now_text()),
+                TaskKind::Render => sqlx::query(
+                    "UPDATE render_tasks SET status = 'querying', lease_owner = ?, lease_until = ?, attempts = attempts + 1 \
+                     WHERE id = ? AND status = 'enqueued_for_query'",
+                ),
+            }
+            .bind(owner)
+            .bind(until(lease))
+            .bind(&id)
+            .execute(&self.pool)
+            .await?;
+            if taken.rows_affected() == 1 {
+                return Ok(Some(Claimed { kind, id }));
+            }
+            // Another worker took it first: look again.
+        }
+    }
+
+    /// Extends the leases of every unfinished task `owner` holds; how many.
+    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> Result<u64, StoreError> {
+        let mut renewed = 0;
+        for (table, running) in [("query_tasks", QUERY_RUNNING), ("render_tasks", RENDER_RUNNING)] {
+            let done = sqlx::query(&format!("UPDATE {table} SET lease_until = ? WHERE lease_owner = ? AND status IN ({running})"))
+                .bind(until(lease))
+                .bind(owner)
+                .execute(&self.pool)
+                .await?;
+            renewed += done.rows_affected();
+        }
+        Ok(renewed)
+    }
+
+    /// Tasks running under a lease that has expired (or under none: a process from before
+    /// leases): put back to wait, or failed when that was their last attempt.
+    pub async fn expire_leases(&self) -> Result<ExpiredLeases, StoreError> {
+        let now = now();
+        let message = "the server running this task stopped twice while running it; it was not run a third time";
+        let mut out = ExpiredLeases::default();
+        let expired = |running: &str| format!("status IN ({running}) AND (lease_until IS NULL OR lease_until < ?)");
+        let query_running = expired(QUERY_RUNNING);
+        let render_running = expired(RENDER_RUNNING);
+        out.failed += sqlx::query(&format!(
+            "UPDATE query_tasks SET status = 'error', error = ?, finished_at = ?, lease_until = NULL WHERE {query_running} AND attempts >= ?"
+        ))
+        .bind(message)
+        .bind(now_text())
+        .bind(now)
+        .bind(MAX_ATTEMPTS)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        out.requeued +=
+            sqlx::query(&format!("UPDATE query_tasks SET status = 'added', lease_owner = NULL, lease_until = NULL WHERE {query_running}"))
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        out.failed += sqlx::query(&format!(
+            "UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ?, lease_until = NULL WHERE {render_running} AND attempts >= ?"
+        ))
+        .bind(message)
+        .bind(now_text())
+        .bind(now)
+        .bind(MAX_ATTEMPTS)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        out.requeued += sqlx::query(&format!(
+            "UPDATE render_tasks SET status = 'enqueued_for_query', query_runtime = NULL, lease_owner = NULL, lease_until = NULL WHERE {render_running}"
+        ))
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(out)
+    }
+
+    /// At a shutdown that could not wait for them: the tasks `owner` is running go back to wait,
+    /// to be run by the next start (the claim is not counted against them); how many.
+    pub async fn requeue_running_tasks(&self, owner: &str) -> Result<u64, StoreError> {
+        let queries = sqlx::query(
+            "UPDATE query_tasks SET status = 'added', started_at = NULL, lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 \
+             WHERE lease_owner = ? AND status IN ('running', 'pending')",
+        )
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        let renders = sqlx::query(
+            "UPDATE render_tasks SET status = 'enqueued_for_query', query_runtime = NULL, lease_owner = NULL, lease_until = NULL, \
+             attempts = attempts - 1 WHERE lease_owner = ? AND status IN ('querying', 'enqueued_for_render', 'rendering')",
+        )
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(queries.rows_affected() + renders.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn setup() -> (Store, i64, i64) {
+        let store = Store::in_memory().await.unwrap();
+        let creds = store.ensure_admin(None).await.unwrap().unwrap();
+        let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.unwrap().unwrap();
+        let q = store.save_query("{}").await.unwrap();
+        (store, user, q.id)
+    }
+
+    #[tokio::test]
+    async fn workers_claim_the_oldest_waiting_task_once() {
+        let (store, user, query) = setup().await;
+        let first = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
+        let render = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
+        let held = crate::QueryTaskOptions { deferred: true, ..Default::default() };
+        let on_hold = store.create_query_task(query, user, "json", &held).await.unwrap();
+        let lease = Duration::from_secs(30);
+        assert_eq!(store.claim_task("a", lease).await.unwrap(), Some(Claimed { kind: TaskKind::Query, id: first.id.clone() }));
+        assert_eq!(store.claim_task("b", lease).await.unwrap(), Some(Claimed { kind: TaskKind::Render, id: render.id.clone() }));
+        assert_eq!(store.claim_task("b", lease).await.unwrap(), None, "a deferred task is not claimed");
+        assert!(store.undefer_query_task(&on_hold.id).await.unwrap());
+        assert!(!store.undefer_query_task(&on_hold.id).await.unwrap(), "once");
+        assert_eq!(store.claim_task("b", lease).await.unwrap(), Some(Claimed { kind: TaskKind::Query, id: on_hold.id.clone() }));
+        assert_eq!(store.query_task(&first.id).await.unwrap().unwrap().status, "running");
+        assert_eq!(store.render_task(&render.id).await.unwrap().unwrap().status, "querying");
+        assert_eq!(store.renew_leases("a", lease).await.unwrap(), 1);
+        assert_eq!(store.renew_leases("b", lease).await.unwrap(), 2);
+        assert_eq!(store.expire_leases().await.unwrap(), ExpiredLeases::default(), "leases held are not expired");
+    }
+
+    #[tokio::test]
+    async fn a_task_whose_process_died_runs_again_once() {
+        let (store, user, query) = setup().await;
+        let task = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
+        let render = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
+        for attempt in 1..=2 {
+            assert!(store.claim_task("dead", Duration::ZERO).await.unwrap().is_some());
+            assert!(store.claim_task("dead", Duration::ZERO).await.unwrap().is_some());
+            store.set_render_task_status(&render.id, "rendering").await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let expired = store.expire_leases().await.unwrap();
+            if attempt == 1 {
+                assert_eq!(expired, ExpiredLeases { requeued: 2, failed: 0 });
+                assert_eq!(store.query_task(&task.id).await.unwrap().unwrap().status, "added");
+                assert_eq!(store.render_task(&render.id).await.unwrap().unwrap().status, "enqueued_for_query");
+            } else {
+                assert_eq!(expired, ExpiredLeases { requeued: 0, failed: 2 });
+            }
+        }
+        let failed = store.query_task(&task.id).await.unwrap().unwrap();
+        assert_eq!(failed.status, "error");
+        assert!(failed.error.unwrap_or_default().contains("stopped twice"));
+        assert_eq!(store.render_task(&render.id).await.unwrap().unwrap().status, "failure");
+    }
+
+    #[tokio::test]
+    async fn a_shutdown_puts_its_own_tasks_back() {
+        let (store, user, query) = setup().await;
+        let mine = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
+        let theirs = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
+        store.claim_task("me", Duration::from_secs(30)).await.unwrap();
+        store.claim_task("them", Duration::from_secs(30)).await.unwrap();
+        assert_eq!(store.requeue_running_tasks("me").await.unwrap(), 1);
+        assert_eq!(store.query_task(&mine.id).await.unwrap().unwrap().status, "added");
+        assert_eq!(store.query_task(&theirs.id).await.unwrap().unwrap().status, "running");
+    }
+}
