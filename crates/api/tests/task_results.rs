@@ -20,7 +20,7 @@ async fn unfinished_tasks_answer_202_and_failed_ones_400_with_the_reason() {
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert!(json(&body).as_str().is_some_and(|s| s.contains("added")), "the spec's 202 body is a string");
-    f.store.set_query_task_status(&q.id, "running").await.expect("status");
+    f.store.set_query_task_status(&q.id, store::QueryTaskStatus::Running).await.expect("status");
     assert_eq!(f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await.0, StatusCode::ACCEPTED);
     f.store.finish_query_task(&q.id, Err("division by zero"), 0.1).await.expect("finish");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
@@ -249,7 +249,7 @@ async fn tasks_waiting_at_a_restart_run_after_it() {
         store.create_query_task(query, user, "csv", &Default::default()).await.expect("task").id,
     ];
     let running = store.create_query_task(query, user, "json", &Default::default()).await.expect("task").id;
-    store.set_query_task_status(&running, "running").await.expect("running");
+    store.set_query_task_status(&running, store::QueryTaskStatus::Running).await.expect("running");
 
     let connection = Arc::new(connect::DuckDbConnection::open(":memory:").expect("duckdb")) as Arc<dyn Connection>;
     let connections = [("thelook".to_string(), connection)].into();

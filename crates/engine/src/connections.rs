@@ -167,16 +167,16 @@ impl Engine {
         if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
             return Some((connection, Some(permit)));
         }
-        let status = |status: &'static str| async move {
+        let status = |status: store::QueryTaskStatus| async move {
             if let Some(id) = task {
                 if let Err(e) = self.store().set_query_task_status(id, status).await {
                     tracing::warn!(task = id, error = %e, "could not record the task's wait");
                 }
             }
         };
-        status("pending").await;
+        status(store::QueryTaskStatus::Pending).await;
         let permit = permits.acquire_owned().await.ok()?;
-        status("running").await;
+        status(store::QueryTaskStatus::Running).await;
         Some((connection, Some(permit)))
     }
 

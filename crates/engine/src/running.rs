@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use store::QueryTaskStatus;
 use tokio::sync::Notify;
 
 use crate::{Engine, EngineError};
@@ -77,7 +78,7 @@ impl Engine {
         let message = format!("the query task was killed (DELETE /running_queries/{id}) while it was {}", task.status);
         if !self.store().kill_query_task(id, &message).await? {
             let status = self.store().query_task(id).await?.map(|t| t.status).unwrap_or(task.status);
-            return Err(EngineError::NotRunning { id: id.to_string(), status });
+            return Err(EngineError::NotRunning { id: id.to_string(), status: status.as_str().to_string() });
         }
         self.inner.metrics.killed();
         self.inner.running.kill(id);
@@ -99,13 +100,13 @@ impl Engine {
             let connection = compiled.as_ref().map(|c| c.connection.clone());
             let dialect = connection.as_deref().and_then(|c| self.connection(c)).map(|c| c.dialect());
             let on = connection.as_deref().unwrap_or("?");
-            let message = match task.status.as_str() {
-                "added" if task.deferred => "deferred: it runs once its results are asked for".to_string(),
-                "added" => {
+            let message = match task.status {
+                QueryTaskStatus::Added if task.deferred => "deferred: it runs once its results are asked for".to_string(),
+                QueryTaskStatus::Added => {
                     ahead += 1;
                     format!("queued: {} query task(s) ahead of it, {} worker(s)", ahead - 1, self.inner.config.workers.max(1))
                 }
-                "pending" => format!(
+                QueryTaskStatus::Pending => format!(
                     "waiting for connection `{on}`: its max_queries ({}) are all running",
                     self.connection(on).and_then(|c| c.max_queries()).map(|n| n.to_string()).unwrap_or_else(|| "?".into())
                 ),

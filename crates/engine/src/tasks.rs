@@ -16,6 +16,7 @@ use futures_util::FutureExt;
 
 use format::ResultFormat;
 use render::ImageFormat;
+use store::{QueryTaskStatus, RenderTaskStatus};
 
 use crate::cache::CacheUse;
 use crate::metrics::TaskKind;
@@ -243,7 +244,7 @@ impl Engine {
         let killed = self.inner.running.register(id);
         let Some(task) = self.store().query_task(id).await? else { return Ok(()) };
         // Claimed (so `running`) unless killed since.
-        if task.status != "running" {
+        if task.status != QueryTaskStatus::Running {
             self.inner.metrics.skipped(TaskKind::Query);
             return Ok(());
         }
@@ -314,7 +315,7 @@ impl Engine {
     async fn run_render_task(&self, id: &str) -> Result<(), EngineError> {
         let Some(task) = self.store().render_task(id).await? else { return Ok(()) };
         // Claimed: `querying`.
-        if task.status != "querying" {
+        if task.status != RenderTaskStatus::Querying {
             self.inner.metrics.skipped(TaskKind::Render);
             return Ok(());
         }
@@ -353,12 +354,12 @@ impl Engine {
                 render::DRAWN_VIS_TYPES.join(", ")
             ),
         })?;
-        self.store().set_render_task_status(&task.id, "querying").await?;
+        self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
         let compiled = chart_query(self.compile(&query, None)?)?;
         let result = self.execute(&compiled).await?.table;
         self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
-        self.store().set_render_task_status(&task.id, "enqueued_for_render").await?;
-        self.store().set_render_task_status(&task.id, "rendering").await?;
+        self.store().set_render_task_status(&task.id, RenderTaskStatus::EnqueuedForRender).await?;
+        self.store().set_render_task_status(&task.id, RenderTaskStatus::Rendering).await?;
         let format = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png);
         let title = self.title(&query);
         let (width, height) = (u32::try_from(task.width).unwrap_or(0), u32::try_from(task.height).unwrap_or(0));

@@ -70,7 +70,7 @@ async fn start(db: &Arc<Held>, store: &store::Store) -> Engine {
 }
 
 async fn status_of(store: &store::Store, id: &str) -> String {
-    store.query_task(id).await.expect("read").expect("task").status
+    store.query_task(id).await.expect("read").expect("task").status.to_string()
 }
 
 async fn until(store: &store::Store, id: &str, wanted: &str) {

@@ -11,6 +11,7 @@ mod connections;
 mod queries;
 mod queue;
 mod results;
+mod status;
 mod tasks;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ pub use cache::{cache_key, CachedResult};
 pub use queries::StoredQuery;
 pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;
+pub use status::{QueryTaskStatus, RenderTaskStatus};
 pub use tasks::{QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderTaskRow};
 
 use results::ResultFiles;
@@ -41,6 +43,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("task result storage: {0}")]
     Results(String),
+    /// A row holds what this version cannot read (a newer version's status, say).
+    #[error("metadata database: {0}")]
+    Unreadable(String),
 }
 
 #[derive(Clone)]

@@ -214,7 +214,7 @@ mod tests {
         for attempt in 1..=2 {
             assert!(store.claim_task("dead", Duration::ZERO).await.unwrap().is_some());
             assert!(store.claim_task("dead", Duration::ZERO).await.unwrap().is_some());
-            store.set_render_task_status(&render.id, "rendering").await.unwrap();
+            store.set_render_task_status(&render.id, crate::RenderTaskStatus::Rendering).await.unwrap();
             tokio::time::sleep(Duration::from_millis(5)).await;
             let expired = store.expire_leases().await.unwrap();
             if attempt == 1 {

@@ -4,7 +4,7 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use crate::{now_text, random_hex, Store, StoreError};
+use crate::{now_text, random_hex, QueryTaskStatus, RenderTaskStatus, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryTaskRow {
@@ -15,9 +15,7 @@ pub struct QueryTaskRow {
     pub source: Option<String>,
     /// The `limit` the task was created with, overriding the query's.
     pub row_limit: Option<String>,
-    /// `added`, `pending` (waiting for its connection's `max_queries`), `running`, then for
-    /// good `complete`, `error` or `killed`.
-    pub status: String,
+    pub status: QueryTaskStatus,
     pub runtime: Option<f64>,
     pub error: Option<String>,
     pub content_type: Option<String>,
@@ -77,8 +75,7 @@ pub struct RenderTaskRow {
     pub result_format: String,
     pub width: i64,
     pub height: i64,
-    /// `enqueued_for_query`, `querying`, `enqueued_for_render`, `rendering`, `success`, `failure`.
-    pub status: String,
+    pub status: RenderTaskStatus,
     pub status_detail: Option<String>,
     pub query_runtime: Option<f64>,
     pub render_runtime: Option<f64>,
@@ -92,15 +89,20 @@ const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, 
      result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, result_source, cache_key";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
-fn query_task(r: SqliteRow) -> QueryTaskRow {
-    QueryTaskRow {
+fn status<T>(r: &SqliteRow, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let text: String = r.get("status");
+    parse(&text).ok_or_else(|| StoreError::Unreadable(format!("unknown task status `{text}`")))
+}
+
+fn query_task(r: SqliteRow) -> Result<QueryTaskRow, StoreError> {
+    Ok(QueryTaskRow {
         id: r.get("id"),
         query_id: r.get("query_id"),
         user_id: r.get("user_id"),
         result_format: r.get("result_format"),
         source: r.get("source"),
         row_limit: r.get("row_limit"),
-        status: r.get("status"),
+        status: status(&r, QueryTaskStatus::parse)?,
         runtime: r.get("runtime"),
         error: r.get("error"),
         content_type: r.get("content_type"),
@@ -112,18 +114,18 @@ fn query_task(r: SqliteRow) -> QueryTaskRow {
         deferred: r.get("deferred"),
         result_source: r.get("result_source"),
         cache_key: r.get("cache_key"),
-    }
+    })
 }
 
-fn render_task(r: SqliteRow) -> RenderTaskRow {
-    RenderTaskRow {
+fn render_task(r: SqliteRow) -> Result<RenderTaskRow, StoreError> {
+    Ok(RenderTaskRow {
         id: r.get("id"),
         query_id: r.get("query_id"),
         user_id: r.get("user_id"),
         result_format: r.get("result_format"),
         width: r.get("width"),
         height: r.get("height"),
-        status: r.get("status"),
+        status: status(&r, RenderTaskStatus::parse)?,
         status_detail: r.get("status_detail"),
         query_runtime: r.get("query_runtime"),
         render_runtime: r.get("render_runtime"),
@@ -131,7 +133,7 @@ fn render_task(r: SqliteRow) -> RenderTaskRow {
         created_at: r.get("created_at"),
         finalized_at: r.get("finalized_at"),
         has_result: r.get("has_result"),
-    }
+    })
 }
 
 impl Store {
@@ -166,15 +168,15 @@ impl Store {
     pub async fn query_task(&self, id: &str) -> Result<Option<QueryTaskRow>, StoreError> {
         let row =
             sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
-        Ok(row.map(query_task))
+        row.map(query_task).transpose()
     }
 
     /// Moves an unfinished task to `pending` or `running` (a finished one stays as it is).
-    pub async fn set_query_task_status(&self, id: &str, status: &str) -> Result<(), StoreError> {
+    pub async fn set_query_task_status(&self, id: &str, status: QueryTaskStatus) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "UPDATE query_tasks SET status = ?, started_at = COALESCE(started_at, ?) WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
         ))
-        .bind(status)
+        .bind(status.as_str())
         .bind(now_text())
         .bind(id)
         .execute(&self.pool)
@@ -211,7 +213,7 @@ impl Store {
             sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE status IN {QUERY_TASK_ACTIVE} ORDER BY created_at"))
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows.into_iter().map(query_task).collect())
+        rows.into_iter().map(query_task).collect()
     }
 
     /// Final state: `complete` with the formatted output (written to its file first), or `error`
@@ -284,11 +286,11 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(render_task))
+        row.map(render_task).transpose()
     }
 
-    pub async fn set_render_task_status(&self, id: &str, status: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE render_tasks SET status = ? WHERE id = ?").bind(status).bind(id).execute(&self.pool).await?;
+    pub async fn set_render_task_status(&self, id: &str, status: RenderTaskStatus) -> Result<(), StoreError> {
+        sqlx::query("UPDATE render_tasks SET status = ? WHERE id = ?").bind(status.as_str()).bind(id).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -378,7 +380,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(t.status, "added");
-        store.set_query_task_status(&t.id, "running").await.unwrap();
+        store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
         store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.5).await.unwrap();
         let done = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((done.status.as_str(), done.runtime), ("complete", Some(0.5)));
@@ -390,11 +392,11 @@ mod tests {
     async fn a_killed_task_stays_killed() {
         let (store, user, query) = setup().await;
         let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
-        store.set_query_task_status(&t.id, "running").await.unwrap();
+        store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
         assert_eq!(store.active_query_tasks().await.unwrap().len(), 1);
         assert!(store.kill_query_task(&t.id, "killed").await.unwrap());
         assert!(!store.kill_query_task(&t.id, "killed").await.unwrap(), "once");
-        store.set_query_task_status(&t.id, "running").await.unwrap();
+        store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
         assert!(!store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a\n")), 0.5).await.unwrap());
         let killed = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((killed.status.as_str(), killed.has_result, killed.error.as_deref()), ("killed", false, Some("killed")));

@@ -13,6 +13,7 @@ use axum::Json;
 use format::ResultFormat;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use store::QueryTaskStatus;
 use wire::operations as op;
 use wire::schemas::{QueryTask, RunningQueries};
 
@@ -105,13 +106,15 @@ pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id)
 pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = task(&state, &id).await?;
     state.engine.start_if_deferred(&task).await?;
-    match task.status.as_str() {
-        "complete" => {
+    match task.status {
+        QueryTaskStatus::Complete => {
             let body = state.engine.store().query_task_result(&id).await?.ok_or_else(|| expired(&id))?;
             let content_type = task.content_type.unwrap_or_else(|| "application/json".into());
             Ok(([(CONTENT_TYPE, content_type)], body).into_response())
         }
-        "error" | "killed" => Err(ApiError::bad_request(task.error.unwrap_or_else(|| format!("the query task is {}", task.status)))),
+        QueryTaskStatus::Error | QueryTaskStatus::Killed => {
+            Err(ApiError::bad_request(task.error.unwrap_or_else(|| format!("the query task is {}", task.status))))
+        }
         status => Ok((StatusCode::ACCEPTED, Json(format!("The query task is {status}; its results are not ready yet."))).into_response()),
     }
 }
@@ -140,8 +143,8 @@ pub async fn query_task_multi_results(
         }
         let entry = match task {
             None => json!({ "status": "missing" }),
-            Some(t) if t.status == "complete" && !t.has_result => json!({ "status": "expired" }),
-            Some(t) if t.status == "complete" => {
+            Some(t) if t.status == QueryTaskStatus::Complete && !t.has_result => json!({ "status": "expired" }),
+            Some(t) if t.status == QueryTaskStatus::Complete => {
                 let Some(bytes) = state.engine.store().query_task_result(id).await? else {
                     out.insert(id.to_string(), json!({ "status": "expired" }));
                     continue;
@@ -153,11 +156,11 @@ pub async fn query_task_multi_results(
                 };
                 json!({ "status": "complete", "data": data })
             }
-            Some(t) if t.status == "error" || t.status == "killed" => {
+            Some(t) if matches!(t.status, QueryTaskStatus::Error | QueryTaskStatus::Killed) => {
                 let message = t.error.unwrap_or_else(|| format!("the query task is {}", t.status));
-                json!({ "status": t.status, "data": { "errors": [{ "message": message }] } })
+                json!({ "status": t.status.as_str(), "data": { "errors": [{ "message": message }] } })
             }
-            Some(t) => json!({ "status": t.status }),
+            Some(t) => json!({ "status": t.status.as_str() }),
         };
         out.insert(id.to_string(), entry);
     }

@@ -2,6 +2,7 @@
 //! `GET /render_tasks/{id}/results`.
 
 use std::collections::HashMap;
+use store::RenderTaskStatus;
 
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
@@ -55,8 +56,8 @@ pub async fn render_task(State(state): State<AppState>, _caller: Caller, Path(id
 /// expired.
 pub async fn render_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = task(&state, &id).await?;
-    match task.status.as_str() {
-        "success" => {
+    match task.status {
+        RenderTaskStatus::Success => {
             let bytes = state
                 .engine
                 .store()
@@ -66,7 +67,7 @@ pub async fn render_task_results(State(state): State<AppState>, _caller: Caller,
             let content_type = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png).content_type();
             Ok(([(CONTENT_TYPE, content_type)], bytes).into_response())
         }
-        "failure" => Err(ApiError::bad_request(task.status_detail.unwrap_or_else(|| "the render task failed".into()))),
+        RenderTaskStatus::Failure => Err(ApiError::bad_request(task.status_detail.unwrap_or_else(|| "the render task failed".into()))),
         _ => Ok((StatusCode::ACCEPTED, [(RETRY_AFTER, "1")], "").into_response()),
     }
 }

@@ -128,7 +128,7 @@ pub fn query_task(t: &store::QueryTaskRow, query: Option<Query>) -> QueryTask {
         cache_key: t.cache_key.clone(),
         cache: Some(t.use_cache),
         cache_only: Some(t.cache_only),
-        status: Some(t.status.clone()),
+        status: Some(t.status.to_string()),
         source: t.source.clone(),
         runtime: t.runtime,
         result_format: Some(t.result_format.clone()),
@@ -158,7 +158,7 @@ pub fn running_query(r: &engine::RunningQuery, user: Option<&store::User>, query
         }),
         source: t.source.clone(),
         created_at: Some(t.created_at.clone()),
-        status: Some(t.status.clone()),
+        status: Some(t.status.to_string()),
         message: Some(r.message.clone()),
         runtime: r.runtime,
         connection_name: r.connection.clone(),
@@ -173,7 +173,7 @@ pub fn running_query(r: &engine::RunningQuery, user: Option<&store::User>, query
 pub fn render_task(t: &store::RenderTaskRow) -> RenderTask {
     RenderTask {
         id: Some(t.id.clone()),
-        status: Some(t.status.clone()),
+        status: Some(t.status.to_string()),
         status_detail: t.status_detail.clone(),
         created_at: Some(t.created_at.clone()),
         finalized_at: t.finalized_at.clone(),
