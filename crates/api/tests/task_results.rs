@@ -342,6 +342,7 @@ struct Watched {
     seen: Arc<Seen>,
     pause: std::time::Duration,
     max_queries: Option<u32>,
+    max_queries_per_user: Option<u32>,
 }
 
 impl Watched {
@@ -349,7 +350,8 @@ impl Watched {
         let inner = connect::DuckDbConnection::open(":memory:").expect("duckdb");
         inner.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'complete' AS status FROM range(10)").expect("table");
         let seen = Arc::new(Seen::default());
-        (Arc::new(Watched { inner, seen: Arc::clone(&seen), pause: std::time::Duration::from_millis(pause_ms), max_queries }), seen)
+        let pause = std::time::Duration::from_millis(pause_ms);
+        (Arc::new(Watched { inner, seen: Arc::clone(&seen), pause, max_queries, max_queries_per_user: None }), seen)
     }
 }
 
@@ -374,6 +376,10 @@ impl Connection for Watched {
 
     fn max_queries(&self) -> Option<u32> {
         self.max_queries
+    }
+
+    fn max_queries_per_user(&self) -> Option<u32> {
+        self.max_queries_per_user
     }
 }
 
@@ -490,4 +496,25 @@ async fn a_deferred_task_runs_once_its_results_are_asked_for() {
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await;
     assert_eq!((status, json(&body)), (StatusCode::OK, serde_json::json!([{"orders.status": "complete", "orders.count": 10}])));
     assert_eq!(seen.runs.load(SeqCst), 1);
+}
+
+/// `max_queries_per_user: 1`: one statement per user at once, two users side by side.
+#[tokio::test]
+async fn each_user_runs_at_most_max_queries_per_user_statements_at_once() {
+    let (watched, seen) = Watched::new(150, None);
+    let mut connection = Arc::into_inner(watched).expect("one owner");
+    connection.max_queries_per_user = Some(1);
+    let f = common::fixture_configured(Arc::new(connection), engine::EngineConfig { workers: 4, ..Default::default() }).await;
+    let other = f.store.create_user("Other", "User", None).await.expect("user");
+    let mut tasks = Vec::new();
+    for limit in 1..=6 {
+        let user = if limit % 2 == 0 { f.user } else { other };
+        let options = store::QueryTaskOptions { row_limit: Some(limit.to_string()), ..Default::default() };
+        tasks.push(f.store.create_query_task(f.query, user, "json", &options).await.expect("task").id);
+    }
+    for task in &tasks {
+        assert_eq!(f.wait(&format!("/api/4.0/query_tasks/{task}"), &["complete", "error"]).await["status"], "complete");
+    }
+    assert_eq!(seen.runs.load(SeqCst), 6);
+    assert_eq!(seen.peak.load(SeqCst), 2, "one per user at once, both users at once");
 }

@@ -94,6 +94,19 @@ pub trait Connection: Send + Sync {
     fn max_queries(&self) -> Option<u32> {
         None
     }
+
+    /// How many statements of one user may run on it at once (Looker's `max_queries_per_user`).
+    fn max_queries_per_user(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// How many statements may run at once on a connection, in all and per user (Looker's
+/// `max_queries` and `max_queries_per_user`); no limit where `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatementLimits {
+    pub max_queries: Option<u32>,
+    pub max_queries_per_user: Option<u32>,
 }
 
 /// A connection's target as the API reports it (Looker's `DBConnection`, password left out).
@@ -115,21 +128,17 @@ pub struct ConnectionInfo {
 pub struct Configured {
     pub inner: std::sync::Arc<dyn Connection>,
     pub zone: Option<String>,
-    pub max_queries: Option<u32>,
+    pub limits: StatementLimits,
 }
 
 impl Configured {
     /// `connection` with these settings; itself when there are none.
-    pub fn wrap(
-        connection: std::sync::Arc<dyn Connection>,
-        zone: Option<&str>,
-        max_queries: Option<u32>,
-    ) -> std::sync::Arc<dyn Connection> {
+    pub fn wrap(connection: std::sync::Arc<dyn Connection>, zone: Option<&str>, limits: StatementLimits) -> std::sync::Arc<dyn Connection> {
         let zone = zone.filter(|z| *z != "UTC").map(str::to_string);
-        if zone.is_none() && max_queries.is_none() {
+        if zone.is_none() && limits == StatementLimits::default() {
             return connection;
         }
-        std::sync::Arc::new(Configured { inner: connection, zone, max_queries })
+        std::sync::Arc::new(Configured { inner: connection, zone, limits })
     }
 }
 
@@ -155,6 +164,10 @@ impl Connection for Configured {
     }
 
     fn max_queries(&self) -> Option<u32> {
-        self.max_queries.or_else(|| self.inner.max_queries())
+        self.limits.max_queries.or_else(|| self.inner.max_queries())
+    }
+
+    fn max_queries_per_user(&self) -> Option<u32> {
+        self.limits.max_queries_per_user.or_else(|| self.inner.max_queries_per_user())
     }
 }

@@ -27,6 +27,9 @@ pub struct ServerDefinition {
     /// Statements run on it at once (Looker's `max_queries`); no limit when absent.
     #[serde(default)]
     pub max_queries: Option<u32>,
+    /// Statements of one user run on it at once (Looker's `max_queries_per_user`).
+    #[serde(default)]
+    pub max_queries_per_user: Option<u32>,
     /// The zone the database's timestamps are stored in; UTC when absent.
     pub db_timezone: Option<String>,
     /// TLS (`disable`, `prefer`, `require`, `verify-full`); `prefer` when absent.
@@ -60,7 +63,8 @@ impl ServerDefinition {
         };
         let dialect = if self.dialect == "mysql" { "mysql" } else { "postgres" };
         let connection = opened.unwrap_or_else(|e| Arc::new(Unreachable { dialect, message: e.to_string() }));
-        Configured::wrap(connection, self.db_timezone.as_deref(), self.max_queries)
+        let limits = connect::StatementLimits { max_queries: self.max_queries, max_queries_per_user: self.max_queries_per_user };
+        Configured::wrap(connection, self.db_timezone.as_deref(), limits)
     }
 }
 
@@ -96,13 +100,30 @@ struct Entry {
     definition: Option<ServerDefinition>,
     /// The connection's `max_queries`: a statement waits for a permit before it runs.
     permits: Option<Arc<Semaphore>>,
+    /// Its `max_queries_per_user`: a statement also waits for one of its user's permits.
+    user_permits: Arc<std::sync::Mutex<HashMap<i64, Arc<Semaphore>>>>,
 }
 
 impl Entry {
     fn new(connection: Arc<dyn Connection>, definition: Option<ServerDefinition>) -> Entry {
         let permits = connection.max_queries().map(|n| Arc::new(Semaphore::new(n.max(1) as usize)));
-        Entry { connection, definition, permits }
+        Entry { connection, definition, permits, user_permits: Default::default() }
     }
+
+    /// The semaphore of `user`'s statements on this connection, when it limits them.
+    fn user_permits(&self, user: i64) -> Option<Arc<Semaphore>> {
+        let limit = self.connection.max_queries_per_user()?;
+        let mut users = self.user_permits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Semaphores of users with nothing running are dropped, so the map stays small.
+        users.retain(|_, s| Arc::strong_count(s) > 1 || s.available_permits() < limit as usize);
+        Some(Arc::clone(users.entry(user).or_insert_with(|| Arc::new(Semaphore::new(limit.max(1) as usize)))))
+    }
+}
+
+/// The turns a statement holds while it runs: its connection's and its user's.
+pub(crate) struct Turn {
+    _connection: Option<OwnedSemaphorePermit>,
+    _user: Option<OwnedSemaphorePermit>,
 }
 
 impl Connections {
@@ -150,23 +171,23 @@ impl Engine {
         self.inner.connections.read().get(name).map(|e| Arc::clone(&e.connection))
     }
 
-    /// The connection with this name and, when it limits statements at once, a permit to run
-    /// one (waited for here, off the database's threads). Query task `task` shows `pending`
-    /// while it waits, and `running` again once it has its turn.
-    pub(crate) async fn connection_to_run(
-        &self,
-        name: &str,
-        task: Option<&str>,
-    ) -> Option<(Arc<dyn Connection>, Option<OwnedSemaphorePermit>)> {
-        let (connection, permits) = {
+    /// The connection with this name and, when it limits statements at once (in all, or per
+    /// user for `user`), its turn to run one (waited for here, off the database's threads). Query
+    /// task `task` shows `pending` while it waits, and `running` again once it has its turn.
+    pub(crate) async fn connection_to_run(&self, name: &str, task: Option<&str>, user: Option<i64>) -> Option<(Arc<dyn Connection>, Turn)> {
+        let (connection, permits, user_permits) = {
             let entries = self.inner.connections.read();
             let entry = entries.get(name)?;
-            (Arc::clone(&entry.connection), entry.permits.clone())
+            (Arc::clone(&entry.connection), entry.permits.clone(), user.and_then(|u| entry.user_permits(u)))
         };
-        let Some(permits) = permits else { return Some((connection, None)) };
-        if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
-            return Some((connection, Some(permit)));
+        let user_try = user_permits.as_ref().map(|s| Arc::clone(s).try_acquire_owned());
+        let connection_try = permits.as_ref().map(|s| Arc::clone(s).try_acquire_owned());
+        if user_try.as_ref().is_none_or(Result::is_ok) && connection_try.as_ref().is_none_or(Result::is_ok) {
+            let turn = Turn { _connection: connection_try.and_then(Result::ok), _user: user_try.and_then(Result::ok) };
+            return Some((connection, turn));
         }
+        // One of them is taken: give back what was had, and wait in order.
+        drop((user_try, connection_try));
         let status = |status: store::QueryTaskStatus| async move {
             if let Some(id) = task {
                 if let Err(e) = self.store().set_query_task_status(id, status).await {
@@ -175,9 +196,17 @@ impl Engine {
             }
         };
         status(store::QueryTaskStatus::Pending).await;
-        let permit = permits.acquire_owned().await.ok()?;
+        // The user's turn first: waiting for it holds none of the connection's.
+        let user_turn = match user_permits {
+            Some(s) => Some(s.acquire_owned().await.ok()?),
+            None => None,
+        };
+        let connection_turn = match permits {
+            Some(s) => Some(s.acquire_owned().await.ok()?),
+            None => None,
+        };
         status(store::QueryTaskStatus::Running).await;
-        Some((connection, Some(permit)))
+        Some((connection, Turn { _connection: connection_turn, _user: user_turn }))
     }
 
     /// Every connection, by name.

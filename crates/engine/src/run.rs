@@ -78,6 +78,14 @@ impl std::io::Write for Capped {
     }
 }
 
+/// Who a run is for: the query task it runs (which shows `pending` while it waits for its turn)
+/// and the user whose `max_queries_per_user` it counts against.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Caller<'a> {
+    pub task: Option<&'a str>,
+    pub user: Option<i64>,
+}
+
 /// A formatted result, ready to send.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -99,35 +107,43 @@ impl Engine {
 
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
     /// the async threads, and pivots the rows when the query pivots.
-    pub async fn execute(&self, compiled: &CompiledQuery) -> Result<QueryResult, EngineError> {
-        self.execute_for(compiled, None, Arc::new(Cancel::new())).await
+    pub async fn execute(&self, compiled: &CompiledQuery, user: Option<i64>) -> Result<QueryResult, EngineError> {
+        self.execute_for(compiled, Caller { task: None, user }, Arc::new(Cancel::new())).await
     }
 
-    /// As [`Engine::execute`], for query task `task`: while it waits for its connection's
-    /// `max_queries` it is `pending`, then `running` again. `cancel` stops the statements.
-    async fn execute_for(&self, compiled: &CompiledQuery, task: Option<&str>, cancel: Arc<Cancel>) -> Result<QueryResult, EngineError> {
-        let (connection, permit) = self
-            .connection_to_run(&compiled.connection, task)
+    /// As [`Engine::execute`], for `caller`: a query task waiting for its connection's
+    /// `max_queries` (or its user's `max_queries_per_user`) is `pending`, then `running` again.
+    /// `cancel` stops the statements.
+    async fn execute_for(&self, compiled: &CompiledQuery, caller: Caller<'_>, cancel: Arc<Cancel>) -> Result<QueryResult, EngineError> {
+        let (connection, turn) = self
+            .connection_to_run(&compiled.connection, caller.task, caller.user)
             .await
             .ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
         let compiled = compiled.clone();
-        // The permit goes with the statement: it is released when the database is done, even if
+        // The turn goes with the statement: it is released when the database is done, even if
         // whoever waited for the result has gone.
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _turn = turn;
             run_compiled(connection.as_ref(), &compiled, &cancel)
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))?
     }
 
-    /// Runs `query` now (or serves it from the result cache, as `cache` allows) and formats the
-    /// result.
-    pub async fn run(&self, query: &QueryBody, format: ResultFormat, limit: Option<&str>, cache: CacheUse) -> Result<Answer, EngineError> {
-        self.run_for(query, format, limit, cache, None).await
+    /// Runs `query` for `user` now (or serves it from the result cache, as `cache` allows) and
+    /// formats the result.
+    pub async fn run(
+        &self,
+        query: &QueryBody,
+        format: ResultFormat,
+        limit: Option<&str>,
+        cache: CacheUse,
+        user: Option<i64>,
+    ) -> Result<Answer, EngineError> {
+        self.run_for(query, format, limit, cache, Caller { task: None, user }).await
     }
 
-    /// As [`Engine::run`], for query task `task` (which shows `pending` while its connection's
+    /// As [`Engine::run`], for `caller` (a query task shows `pending` while its connection's
     /// statements are all taken).
     pub(crate) async fn run_for(
         &self,
@@ -135,7 +151,7 @@ impl Engine {
         format: ResultFormat,
         limit: Option<&str>,
         cache: CacheUse,
-        task: Option<&str>,
+        caller: Caller<'_>,
     ) -> Result<Answer, EngineError> {
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
@@ -162,7 +178,7 @@ impl Engine {
             }
         }
         let cache_key = slot.as_ref().map(|s| s.key.clone());
-        let output = self.run_once(compiled, format, task.map(str::to_string), slot).await?;
+        let output = self.run_once(compiled, format, caller.task.map(str::to_string), caller.user, slot).await?;
         Ok(Answer { output, source: ResultSource::Query, cache_key })
     }
 
@@ -175,6 +191,7 @@ impl Engine {
         compiled: CompiledQuery,
         format: ResultFormat,
         task: Option<String>,
+        user: Option<i64>,
         slot: Option<CacheSlot>,
     ) -> Result<Output, EngineError> {
         static RUNS: AtomicU64 = AtomicU64::new(0);
@@ -193,10 +210,15 @@ impl Engine {
                     let cancel = Arc::new(Cancel::new());
                     let cancel_run = Arc::clone(&cancel);
                     let run = async move {
-                        let outcome = AssertUnwindSafe(engine.execute_and_format(&compiled, format, task.as_deref(), cancel_run))
-                            .catch_unwind()
-                            .await
-                            .unwrap_or_else(|_| Err(EngineError::Internal("running the query panicked".into())));
+                        let outcome = AssertUnwindSafe(engine.execute_and_format(
+                            &compiled,
+                            format,
+                            Caller { task: task.as_deref(), user },
+                            cancel_run,
+                        ))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|_| Err(EngineError::Internal("running the query panicked".into())));
                         if let (Ok(output), Some(slot)) = (&outcome, &slot) {
                             engine.store_in_cache(slot, output).await;
                         }
@@ -221,11 +243,11 @@ impl Engine {
         &self,
         compiled: &CompiledQuery,
         format: ResultFormat,
-        task: Option<&str>,
+        caller: Caller<'_>,
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
         let started = Instant::now();
-        let result = self.execute_for(compiled, task, cancel).await?;
+        let result = self.execute_for(compiled, caller, cancel).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
         let body = tokio::task::spawn_blocking(move || {

@@ -106,10 +106,15 @@ impl Engine {
                     ahead += 1;
                     format!("queued: {} query task(s) ahead of it, {} worker(s)", ahead - 1, self.inner.config.workers.max(1))
                 }
-                QueryTaskStatus::Pending => format!(
-                    "waiting for connection `{on}`: its max_queries ({}) are all running",
-                    self.connection(on).and_then(|c| c.max_queries()).map(|n| n.to_string()).unwrap_or_else(|| "?".into())
-                ),
+                QueryTaskStatus::Pending => {
+                    let connection = self.connection(on);
+                    let limit = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_else(|| "no limit".into());
+                    format!(
+                        "waiting for its turn on connection `{on}`: max_queries {}, max_queries_per_user {}",
+                        limit(connection.as_ref().and_then(|c| c.max_queries())),
+                        limit(connection.as_ref().and_then(|c| c.max_queries_per_user()))
+                    )
+                }
                 _ => format!("running on connection `{on}`"),
             };
             let runtime = task

@@ -20,6 +20,7 @@ use store::{QueryTaskStatus, RenderTaskStatus};
 
 use crate::cache::CacheUse;
 use crate::metrics::TaskKind;
+use crate::run::Caller;
 use crate::{Engine, EngineError, QueryBody};
 
 #[derive(Debug)]
@@ -254,7 +255,7 @@ impl Engine {
         let cache = CacheUse { read: task.use_cache, only: task.cache_only };
         let run = async {
             let query = self.saved_query(task.query_id).await?;
-            self.run_for(&query, format, task.row_limit.as_deref(), cache, Some(id)).await
+            self.run_for(&query, format, task.row_limit.as_deref(), cache, Caller { task: Some(id), user: Some(task.user_id) }).await
         };
         // Killed: the task has ended in the store already; leaving the run cancels its statement
         // unless another caller shares it.
@@ -356,7 +357,7 @@ impl Engine {
         })?;
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
         let compiled = chart_query(self.compile(&query, None)?)?;
-        let result = self.execute(&compiled).await?.table;
+        let result = self.execute(&compiled, Some(task.user_id)).await?.table;
         self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
         self.store().set_render_task_status(&task.id, RenderTaskStatus::EnqueuedForRender).await?;
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Rendering).await?;

@@ -107,7 +107,7 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
         let raw = time(iterations, || Ok(duck.count_rows(&compiled.sql)?))?;
         let ours = time(iterations, || {
             runtime
-                .block_on(engine.run(&query, ResultFormat::Json, None, engine::CacheUse { read: false, only: false }))
+                .block_on(engine.run(&query, ResultFormat::Json, None, engine::CacheUse { read: false, only: false }, None))
                 .map_err(anyhow::Error::from)
         })?;
         println!("{name:<36} {rows:>8} {:>12} {:>12} {:>6.2}x", ms(raw), ms(ours), ours.as_secs_f64() / raw.as_secs_f64());
@@ -119,7 +119,7 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
     let _ = std::fs::remove_dir_all(&dir);
 
     let compiled = engine.compile(query, None)?;
-    let result = runtime.block_on(engine.execute(&compiled))?.table;
+    let result = runtime.block_on(engine.execute(&compiled, None))?.table;
     let (width, height) = (800, 500);
     let svg = render::chart_svg(&result, render::ChartKind::Column, query_name, width, height);
     let native = time(iterations, || {

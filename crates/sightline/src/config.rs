@@ -17,6 +17,7 @@
 //! password_env = "WAREHOUSE_PASSWORD"  # the password is read from this variable, never the file
 //! pool_size = 4
 //! max_queries = 8                      # statements at once (any dialect; default: no limit)
+//! max_queries_per_user = 2             # statements of one user at once (default: no limit)
 //! query_timeout = 300                  # seconds before a statement is cancelled (default: none)
 //! tls = "verify-full"                  # disable, prefer (default), require, verify-ca, verify-full
 //! tls_ca_file = "certs/ca.pem"         # the authority verify-* checks (default: system roots)
@@ -33,8 +34,9 @@ pub struct Config {
     pub connections: BTreeMap<String, ConnectionConfig>,
     /// Connection → the zone its timestamps are stored in, where not UTC (`timezone = "…"`).
     pub timezones: BTreeMap<String, String>,
-    /// Connection → statements run on it at once (`max_queries = N`), where limited.
-    pub max_queries: BTreeMap<String, u32>,
+    /// Connection → statements run on it at once, in all and per user (`max_queries = N`,
+    /// `max_queries_per_user = N`), where limited.
+    pub limits: BTreeMap<String, connect::StatementLimits>,
     /// Connection → seconds a statement may run before it is cancelled (`query_timeout = N`).
     pub query_timeouts: BTreeMap<String, u64>,
 }
@@ -66,6 +68,8 @@ struct ConnectionTable {
     timezone: Option<String>,
     /// Statements run at once on this connection (default: no limit).
     max_queries: Option<u32>,
+    /// Statements of one user run at once on this connection (default: no limit).
+    max_queries_per_user: Option<u32>,
     /// Seconds a statement may run before it is cancelled (default: no limit).
     query_timeout: Option<u64>,
 }
@@ -230,7 +234,7 @@ impl Config {
         let file: ConfigFile = toml::from_str(text)?;
         let mut connections = BTreeMap::new();
         let mut timezones = BTreeMap::new();
-        let mut max_queries = BTreeMap::new();
+        let mut limits = BTreeMap::new();
         let mut query_timeouts = BTreeMap::new();
         for (name, table) in file.connections {
             match table.query_timeout {
@@ -243,12 +247,14 @@ impl Config {
                 }
                 None => {}
             }
-            match table.max_queries {
-                Some(0) => bail!("connection `{name}`: `max_queries` must be at least 1"),
-                Some(n) => {
-                    max_queries.insert(name.clone(), n);
+            for (key, value) in [("max_queries", table.max_queries), ("max_queries_per_user", table.max_queries_per_user)] {
+                if value == Some(0) {
+                    bail!("connection `{name}`: `{key}` must be at least 1");
                 }
-                None => {}
+            }
+            let limit = connect::StatementLimits { max_queries: table.max_queries, max_queries_per_user: table.max_queries_per_user };
+            if limit != connect::StatementLimits::default() {
+                limits.insert(name.clone(), limit);
             }
             if let Some(zone) = table.timezone.clone().filter(|z| z != "UTC") {
                 if jiff::tz::TimeZone::get(&zone).is_err() {
@@ -259,7 +265,7 @@ impl Config {
             let config = table.into_config(&name)?;
             connections.insert(name, config);
         }
-        Ok(Config { connections, timezones, max_queries, query_timeouts })
+        Ok(Config { connections, timezones, limits, query_timeouts })
     }
 }
 
@@ -310,8 +316,8 @@ mod tests {
     #[test]
     fn statement_limits_are_read() {
         let c =
-            Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 2\nquery_timeout = 30\n").unwrap();
-        assert_eq!((c.max_queries["w"], c.query_timeouts["w"]), (2, 30));
+            Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 2\nmax_queries_per_user = 1\nquery_timeout = 30\n").unwrap();
+        assert_eq!((c.limits["w"].max_queries, c.limits["w"].max_queries_per_user, c.query_timeouts["w"]), (Some(2), Some(1), 30));
         assert!(Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nquery_timeout = 0\n").is_err());
         assert!(Config::parse("[connections.w]\ndialect = \"duckdb\"\ndatabase = \":memory:\"\nmax_queries = 0\n").is_err());
     }

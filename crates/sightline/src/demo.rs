@@ -38,7 +38,7 @@ pub fn run(scale: u32, project: &Path, args: &ServerArgs) -> anyhow::Result<()> 
     let mut config = Config {
         connections: Default::default(),
         timezones: Default::default(),
-        max_queries: Default::default(),
+        limits: Default::default(),
         query_timeouts: Default::default(),
     };
     config.connections.insert(

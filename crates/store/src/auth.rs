@@ -120,6 +120,18 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Adds a user (no credentials yet); its id.
+    pub async fn create_user(&self, first_name: &str, last_name: &str, email: Option<&str>) -> Result<i64, StoreError> {
+        Ok(sqlx::query("INSERT INTO users (first_name, last_name, email, created_at) VALUES (?, ?, ?, ?)")
+            .bind(first_name)
+            .bind(last_name)
+            .bind(email)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?
+            .last_insert_rowid())
+    }
+
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT id, first_name, last_name, email, is_disabled FROM users WHERE id = ?")
             .bind(id)

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::ApiError;
 
 /// Fields Sightline reads.
-const READ: [&str; 13] = [
+const READ: [&str; 14] = [
     "name",
     "dialect_name",
     "host",
@@ -19,6 +19,7 @@ const READ: [&str; 13] = [
     "schema",
     "max_connections",
     "max_queries",
+    "max_queries_per_user",
     "db_timezone",
     "ssl",
     "verify_ssl",
@@ -66,11 +67,10 @@ const OFF_ONLY: [&str; 12] = [
 ];
 
 /// The other fields of `WriteDBConnection`: refused when given a value.
-const NOT_YET: [&str; 16] = [
+const NOT_YET: [&str; 15] = [
     "named_driver_version_requested",
     "certificate",
     "query_timezone",
-    "max_queries_per_user",
     "max_billing_gigabytes",
     "tmp_db_name",
     "tmp_db_host",
@@ -182,6 +182,7 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
                 password: None,
                 max_connections: None,
                 max_queries: None,
+                max_queries_per_user: None,
                 db_timezone: None,
                 tls: None,
             };
@@ -220,6 +221,12 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
             return Err(invalid("max_queries", "`max_queries` is from 1 to 1000"));
         }
         definition.max_queries = Some(max as u32);
+    }
+    if let Some(max) = number("max_queries_per_user")? {
+        if !(1..=1000).contains(&max) {
+            return Err(invalid("max_queries_per_user", "`max_queries_per_user` is from 1 to 1000"));
+        }
+        definition.max_queries_per_user = Some(max as u32);
     }
     // `ssl` asks for TLS, `verify_ssl` for a certificate checked against the system's roots.
     let flag = |key: &str| -> Result<Option<bool>, ApiError> {

@@ -112,6 +112,7 @@ fn connection_json(listed: &ListedConnection) -> DBConnection {
     let stored = listed.definition.is_some();
     // A stored connection shows what was asked for, even while its server cannot be reached.
     let max_queries = listed.connection.max_queries().map(i64::from);
+    let max_queries_per_user = listed.connection.max_queries_per_user().map(i64::from);
     let (host, port, database, schema, username, has_password, max_connections) = match &listed.definition {
         Some(d) => (
             Some(d.host.clone()),
@@ -143,6 +144,7 @@ fn connection_json(listed: &ListedConnection) -> DBConnection {
         db_timezone: Some(listed.connection.timezone().to_string()),
         max_connections: max_connections.map(i64::from),
         max_queries,
+        max_queries_per_user,
         pdts_enabled: Some(false),
         ssl: Some(ssl),
         verify_ssl: Some(verify_ssl),

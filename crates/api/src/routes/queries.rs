@@ -91,13 +91,13 @@ pub async fn query_for_slug(State(state): State<AppState>, _caller: Caller, Path
 
 pub async fn run_url_encoded_query(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path((model, view, result_format)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let format = path_format(&result_format)?;
     let query = url_query::read(&model, &view, query.as_deref().unwrap_or(""))?;
-    Ok(respond(state.engine.run(&query, format, None, CacheUse::default()).await?))
+    Ok(respond(state.engine.run(&query, format, None, CacheUse::default(), Some(caller.user_id)).await?))
 }
 
 /// `GET /x/{slug}` (a query's `share_url`): redirects to its explore URL.
@@ -128,23 +128,23 @@ fn respond(answer: Answer) -> Response {
 
 pub async fn run_inline_query(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(result_format): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let format = path_format(&result_format)?;
     let query: QueryBody = parse_json(&body)?;
-    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params)).await?))
+    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
 }
 
 pub async fn run_query(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path((query_id, result_format)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let format = path_format(&result_format)?;
     let query = state.engine.saved_query(parse_id("query", &query_id)?).await?;
-    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params)).await?))
+    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
 }
