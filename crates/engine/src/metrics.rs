@@ -1,7 +1,7 @@
 //! Counters of the task engine, exposed by the API as Prometheus text (`GET /metrics`): tasks
 //! queued, running and finished by kind and outcome, how long they took, and how many runs were
 //! shared with an identical one already in flight, how many query tasks were killed, result
-//! cache hits and misses. Plain atomics: no metrics library to build.
+//! cache hits and misses, and the time each phase of a run takes. Plain atomics: no metrics library to build.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +59,42 @@ pub struct Metrics {
     killed: AtomicU64,
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
+    phases: [Histogram; Phase::ALL.len()],
+}
+
+/// The phases of a run, each timed on its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Phase {
+    /// From a task's creation to a worker claiming it.
+    Queue,
+    /// The query compiled to SQL.
+    Compile,
+    /// The result cache looked in (trigger values read).
+    Cache,
+    /// Waiting for the connection's `max_queries` or the user's `max_queries_per_user`.
+    Turn,
+    /// The statements run and their rows read.
+    Database,
+    /// The rows written in the result format.
+    Format,
+    /// A task's result and state written to the store.
+    Store,
+}
+
+impl Phase {
+    const ALL: [Phase; 7] = [Phase::Queue, Phase::Compile, Phase::Cache, Phase::Turn, Phase::Database, Phase::Format, Phase::Store];
+
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Queue => "queue",
+            Phase::Compile => "compile",
+            Phase::Cache => "cache",
+            Phase::Turn => "turn",
+            Phase::Database => "database",
+            Phase::Format => "format",
+            Phase::Store => "store",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +141,10 @@ impl Metrics {
         self.cache_misses.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn phase(&self, phase: Phase, seconds: f64) {
+        self.phases[phase as usize].observe(seconds);
+    }
+
     pub(crate) fn killed(&self) {
         self.killed.fetch_add(1, Ordering::Relaxed);
     }
@@ -146,6 +186,10 @@ impl Metrics {
         out.push_str("# HELP sightline_result_cache_requests_total Runs that looked in the result cache, by outcome (hit ratio = hit / total).\n# TYPE sightline_result_cache_requests_total counter\n");
         let _ = writeln!(out, "sightline_result_cache_requests_total{{outcome=\"hit\"}} {}", self.cache_hits.load(Ordering::Relaxed));
         let _ = writeln!(out, "sightline_result_cache_requests_total{{outcome=\"miss\"}} {}", self.cache_misses.load(Ordering::Relaxed));
+        out.push_str("# HELP sightline_phase_seconds Time spent in each phase of a run: queue (tasks), compile, cache, turn (waiting for max_queries), database, format, store (tasks).\n# TYPE sightline_phase_seconds histogram\n");
+        for phase in Phase::ALL {
+            self.phases[phase as usize].write(&mut out, "sightline_phase_seconds", &format!("phase=\"{}\"", phase.name()));
+        }
         out
     }
 }
@@ -161,7 +205,10 @@ mod tests {
         m.queued(TaskKind::Query);
         m.started(TaskKind::Query);
         m.finished(TaskKind::Query, true, 0.2);
+        m.phase(Phase::Database, 0.03);
         let text = m.prometheus();
+        assert!(text.contains("sightline_phase_seconds_bucket{phase=\"database\",le=\"0.05\"} 1\n"), "{text}");
+        assert!(text.contains("sightline_phase_seconds_count{phase=\"format\"} 0\n"));
         assert!(text.contains("sightline_tasks_queued{kind=\"query\"} 1\n"), "{text}");
         assert!(text.contains("sightline_tasks_running{kind=\"query\"} 0\n"));
         assert!(text.contains("sightline_tasks_finished_total{kind=\"query\",outcome=\"success\"} 1\n"));

@@ -14,6 +14,7 @@ use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
 use sql::CompiledQuery;
 
 use crate::cache::{Answer, CacheSlot, CacheUse, ResultSource};
+use crate::metrics::Phase;
 use crate::{Engine, EngineError, QueryBody};
 
 /// A query running now, awaited by everyone who asked for it.
@@ -115,19 +116,24 @@ impl Engine {
     /// `max_queries` (or its user's `max_queries_per_user`) is `pending`, then `running` again.
     /// `cancel` stops the statements.
     async fn execute_for(&self, compiled: &CompiledQuery, caller: Caller<'_>, cancel: Arc<Cancel>) -> Result<QueryResult, EngineError> {
+        let waiting = Instant::now();
         let (connection, turn) = self
             .connection_to_run(&compiled.connection, caller.task, caller.user)
             .await
             .ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
+        self.inner.metrics.phase(Phase::Turn, waiting.elapsed().as_secs_f64());
         let compiled = compiled.clone();
+        let running = Instant::now();
         // The turn goes with the statement: it is released when the database is done, even if
         // whoever waited for the result has gone.
-        tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let _turn = turn;
             run_compiled(connection.as_ref(), &compiled, &cancel)
         })
         .await
-        .map_err(|e| EngineError::Internal(e.to_string()))?
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+        self.inner.metrics.phase(Phase::Database, running.elapsed().as_secs_f64());
+        result
     }
 
     /// Runs `query` for `user` now (or serves it from the result cache, as `cache` allows) and
@@ -156,11 +162,14 @@ impl Engine {
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
         }
+        let compiling = Instant::now();
         let compiled = self.compile(query, limit)?;
+        self.inner.metrics.phase(Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
             let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes() };
             return Ok(Answer { output, source: ResultSource::Query, cache_key: None });
         }
+        let looking = Instant::now();
         // A datagroup trigger that cannot be read leaves the cache out of this run.
         let slot = match self.cache_slot(query, &compiled, format).await {
             Ok(slot) => Some(slot),
@@ -170,7 +179,9 @@ impl Engine {
             }
         };
         if let Some(slot) = &slot {
-            if let Some(answer) = self.cached(slot, cache, format).await? {
+            let hit = self.cached(slot, cache, format).await?;
+            self.inner.metrics.phase(Phase::Cache, looking.elapsed().as_secs_f64());
+            if let Some(answer) = hit {
                 return Ok(answer);
             }
             if cache.read || cache.only {
@@ -250,6 +261,7 @@ impl Engine {
         let result = self.execute_for(compiled, caller, cancel).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
+        let formatting = Instant::now();
         let body = tokio::task::spawn_blocking(move || {
             let mut out = Capped { bytes: Vec::new(), limit, over: false };
             match format::write_result(format, &result, &mut out) {
@@ -260,6 +272,7 @@ impl Engine {
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))??;
+        self.inner.metrics.phase(Phase::Format, formatting.elapsed().as_secs_f64());
         Ok(Output { content_type: format.content_type(), body })
     }
 

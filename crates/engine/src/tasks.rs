@@ -19,7 +19,7 @@ use render::ImageFormat;
 use store::{QueryTaskStatus, RenderTaskStatus};
 
 use crate::cache::CacheUse;
-use crate::metrics::TaskKind;
+use crate::metrics::{Phase, TaskKind};
 use crate::run::Caller;
 use crate::{Engine, EngineError, QueryBody};
 
@@ -251,6 +251,11 @@ impl Engine {
         }
         self.inner.metrics.started(TaskKind::Query);
         let started = Instant::now();
+        if let (Ok(created), Some(Ok(claimed))) =
+            (task.created_at.parse::<jiff::Timestamp>(), task.started_at.as_deref().map(str::parse::<jiff::Timestamp>))
+        {
+            self.inner.metrics.phase(Phase::Queue, claimed.duration_since(created).as_secs_f64().max(0.0));
+        }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
         let cache = CacheUse { read: task.use_cache, only: task.cache_only };
         let run = async {
@@ -272,6 +277,7 @@ impl Engine {
         }
         let runtime = seconds(started);
         self.inner.metrics.finished(TaskKind::Query, outcome.is_ok(), runtime);
+        let storing = Instant::now();
         let finished = match &outcome {
             Ok(answer) => {
                 let output = store::QueryTaskOutput {
@@ -287,6 +293,7 @@ impl Engine {
                 retried("error", || self.store().finish_query_task(id, Err(&message), runtime)).await
             }
         };
+        self.inner.metrics.phase(Phase::Store, seconds(storing));
         // A result that cannot be stored (too large, a full disk) still ends the task, without it.
         // (`Ok(false)`: the task was killed meanwhile, and stays so.)
         if let Err(e) = finished {

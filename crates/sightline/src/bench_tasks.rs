@@ -171,6 +171,16 @@ pub fn run(
         );
         println!("  uncached task (cache=false):    {} ({:.2}x raw DuckDB)", ms(uncached), uncached.as_secs_f64() / raw.as_secs_f64());
         println!("  cached tasks per second, {CLIENTS} clients: {per_second:.0}");
+        println!("  mean time per phase over every run above (GET /metrics):");
+        let text = engine.metrics().prometheus();
+        let value = |line: &str| text.lines().find_map(|l| l.strip_prefix(line)).and_then(|v| v.trim().parse::<f64>().ok());
+        for phase in ["queue", "compile", "cache", "turn", "database", "format", "store"] {
+            let sum = value(&format!("sightline_phase_seconds_sum{{phase=\"{phase}\"}}"));
+            let count = value(&format!("sightline_phase_seconds_count{{phase=\"{phase}\"}}"));
+            if let (Some(sum), Some(count)) = (sum, count.filter(|c| *c > 0.0)) {
+                println!("    {phase:<9} {:>9} x {count:.0}", ms(Duration::from_secs_f64(sum / count)));
+            }
+        }
         anyhow::Ok(())
     })
 }
