@@ -1,4 +1,5 @@
-//! The caller, from `Authorization: token …` (Looker's form) or `Bearer …` (what the SDKs send).
+//! The caller, from `Authorization: token …` (Looker's form) or `Bearer …` (what the SDKs send),
+//! held to its request rate when there is one.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -22,6 +23,9 @@ impl FromRequestParts<AppState> for Caller {
             .map(|(_, t)| t.trim().to_string())
             .ok_or_else(ApiError::unauthorized)?;
         let user_id = state.engine.store().user_for_token(&token).await?.ok_or_else(ApiError::unauthorized)?;
+        if let Some(rates) = &state.user_rates {
+            rates.take(user_id).map_err(ApiError::too_many_requests)?;
+        }
         Ok(Caller { user_id, token })
     }
 }

@@ -18,11 +18,13 @@ pub struct ApiError {
     pub message: String,
     /// (field, code, message) for 422 answers.
     pub errors: Vec<(String, String, String)>,
+    /// Seconds to send as `Retry-After` (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), errors: Vec::new() }
+        ApiError { status, message: message.into(), errors: Vec::new(), retry_after: None }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -48,7 +50,19 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: "Validation Failed".into(),
             errors: vec![(field.into(), code.into(), message)],
+            retry_after: None,
         }
+    }
+
+    /// 429: the caller's request rate is used up; `wait` says until when.
+    pub fn too_many_requests(wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many requests: this user's request rate is used up; retry in {seconds} s"),
+        );
+        e.retry_after = Some(seconds);
+        e
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -60,6 +74,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, message = %self.message, "request failed");
+        }
+        if let Some(seconds) = self.retry_after {
+            let body = wire::schemas::Error { message: self.message, documentation_url: DOCUMENTATION_URL.into() };
+            return (self.status, [(axum::http::header::RETRY_AFTER, seconds.to_string())], Json(body)).into_response();
         }
         if self.errors.is_empty() {
             let body = wire::schemas::Error { message: self.message, documentation_url: DOCUMENTATION_URL.into() };

@@ -7,6 +7,7 @@ mod body;
 pub mod declare;
 mod error;
 mod panic;
+mod rate;
 mod routes;
 mod serve;
 mod swagger;
@@ -17,6 +18,7 @@ use engine::Engine;
 
 pub use declare::Declared;
 pub use error::{ApiError, DOCUMENTATION_URL};
+pub use rate::UserRates;
 pub use routes::declarations;
 pub use serve::{serve, Limits};
 
@@ -28,6 +30,8 @@ pub struct AppState {
     pub engine: Engine,
     /// The address clients reach this server at (`http://host:port`), for `url` fields.
     pub base_url: String,
+    /// Requests a second per user, when limited (`--user-rate`): past it, 429.
+    pub user_rates: Option<std::sync::Arc<UserRates>>,
 }
 
 /// The whole HTTP surface.

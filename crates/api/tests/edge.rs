@@ -140,3 +140,26 @@ async fn every_route_answers_oversized_query_strings_without_a_server_error() {
     }
     assert_eq!(versions(&addr).await.0, 200);
 }
+
+/// `--user-rate`: past a user's burst, 429 in Looker's shape with `Retry-After`; other users go on.
+#[tokio::test]
+async fn a_user_past_its_rate_is_answered_429_with_retry_after() {
+    let mut f = common::fixture().await;
+    let rates = std::sync::Arc::new(sightline_api::UserRates::new(0.5, 2));
+    f.app = sightline_api::router(sightline_api::AppState {
+        engine: f.engine.clone(),
+        base_url: "http://test".into(),
+        user_rates: Some(rates),
+    });
+    for _ in 0..2 {
+        assert_eq!(f.call("GET", "/api/4.0/user", "").await.0, axum::http::StatusCode::OK);
+    }
+    let (status, headers, body) = f.call("GET", "/api/4.0/user", "").await;
+    assert_eq!(status, axum::http::StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers.get("retry-after").map(String::as_str), Some("2"));
+    let body = common::json(&body);
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("rate")) && body["documentation_url"].is_string(), "{body}");
+    let other = f.store.create_user("Other", "User", None).await.expect("user");
+    f.token = f.store.create_token(other, 60).await.expect("token");
+    assert_eq!(f.call("GET", "/api/4.0/user", "").await.0, axum::http::StatusCode::OK, "another user's bucket is full");
+}

@@ -131,7 +131,7 @@ pub fn run(
         let body = format!(r#"{{"query_id":"{}","result_format":"json"}}"#, saved.id);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
-        let app = api::router(api::AppState { engine: engine.clone(), base_url: format!("http://{address}") });
+        let app = api::router(api::AppState { engine: engine.clone(), base_url: format!("http://{address}"), user_rates: None });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(api::serve(listener, app, api::Limits::default(), async move {
             let _ = stopped.await;

@@ -91,7 +91,9 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
     }
     use std::io::Write;
     std::io::stdout().flush()?;
-    let app = api::router(api::AppState { engine: engine.clone(), base_url });
+    let user_rates =
+        args.user_rate.filter(|r| *r > 0.0).map(|rate| std::sync::Arc::new(api::UserRates::new(rate, (rate * 2.0).ceil() as u32)));
+    let app = api::router(api::AppState { engine: engine.clone(), base_url, user_rates });
     let mut limits = api::Limits { header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)), ..Default::default() };
     if let Some(n) = args.max_connections {
         limits.max_connections = n.max(1);

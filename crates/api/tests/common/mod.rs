@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 pub struct Fixture {
     pub app: Router,
+    pub engine: engine::Engine,
     pub store: store::Store,
     pub token: String,
     pub user: i64,
@@ -74,7 +75,8 @@ pub async fn fixture_catalog(catalog: semantic::Catalog, connection: Arc<dyn Con
     let engine = engine::Engine::start(catalog, connections, store.clone(), config).await.expect("engine");
     let query =
         store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
-    Fixture { app: router(AppState { engine, base_url: "http://test".into() }), store, token, user, query }
+    let app = router(AppState { engine: engine.clone(), base_url: "http://test".into(), user_rates: None });
+    Fixture { app, engine, store, token, user, query }
 }
 
 impl Fixture {
