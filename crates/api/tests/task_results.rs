@@ -256,26 +256,20 @@ async fn tasks_waiting_at_a_restart_run_after_it() {
     let config = engine::EngineConfig { workers: 1, ..Default::default() };
     let _engine = engine::Engine::start(common::demo_catalog(), connections, store.clone(), config).await.expect("engine");
     for id in &waiting {
-        let mut task = store.query_task(id).await.expect("read").expect("task");
-        for _ in 0..200 {
-            if task.status != "added" && task.status != "running" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            task = store.query_task(id).await.expect("read").expect("task");
-        }
+        let task = until_finished(&store, id).await;
         // It ran: the empty database's own error (its tables are missing), not a restart's.
         assert_eq!(task.status, "error");
         let error = task.error.unwrap_or_default();
         assert!(error.contains("database") && !error.contains("stopped"), "{error}");
     }
-    let rerun = f_wait(&store, &running).await;
+    let rerun = until_finished(&store, &running).await;
     assert_eq!(rerun.status, "error", "run again, to the empty database's error");
     let error = rerun.error.unwrap_or_default();
     assert!(error.contains("database") && !error.contains("stopped"), "{error}");
 }
 
-async fn f_wait(store: &store::Store, id: &str) -> store::QueryTaskRow {
+/// Task `id` once it has left `added` and `running` (about five seconds at most).
+async fn until_finished(store: &store::Store, id: &str) -> store::QueryTaskRow {
     let mut task = store.query_task(id).await.expect("read").expect("task");
     for _ in 0..200 {
         if task.status != "added" && task.status != "running" {

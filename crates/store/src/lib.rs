@@ -130,3 +130,13 @@ impl Store {
         jiff::Timestamp::now().as_second().saturating_add(i64::try_from(self.result_ttl.as_secs()).unwrap_or(i64::MAX))
     }
 }
+
+/// A fresh in-memory store with its admin and one saved query: (store, admin id, query id).
+#[cfg(test)]
+pub(crate) async fn test_setup() -> (Store, i64, i64) {
+    let store = Store::in_memory().await.expect("store");
+    let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
+    let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
+    let q = store.save_query("{}").await.expect("query");
+    (store, user, q.id)
+}

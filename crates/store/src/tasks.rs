@@ -364,13 +364,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    async fn setup() -> (Store, i64, i64) {
-        let store = Store::in_memory().await.unwrap();
-        let creds = store.ensure_admin(None).await.unwrap().unwrap();
-        let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.unwrap().unwrap();
-        let q = store.save_query("{}").await.unwrap();
-        (store, user, q.id)
-    }
+    use crate::test_setup as setup;
 
     #[tokio::test]
     async fn query_task_lifecycle() {
