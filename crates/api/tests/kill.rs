@@ -108,7 +108,7 @@ async fn the_queue_is_listed_and_a_kill_cancels_the_statement() {
     assert!(a["sql"].as_str().is_some_and(|s| s.contains("LIMIT 1")), "{a}");
     assert!(a["runtime"].as_f64().is_some_and(|r| r >= 0.0) && a["user"]["id"].is_string() && a["query"]["model"] == "thelook", "{a}");
     assert_eq!((b["query_task_id"].as_str(), b["status"].as_str()), (Some(second.as_str()), Some("added")), "{b}");
-    assert_eq!(b["message"], "queued: 0 query task(s) ahead of it, 1 worker(s)", "{b}");
+    assert_eq!(b["message"], "queued behind 0 older query task(s) (users with fewer tasks running go first), 1 worker(s)", "{b}");
     assert!(b["runtime"].is_null(), "not started: {b}");
 
     // A queued task: it ends at once and never reaches the database.

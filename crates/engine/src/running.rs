@@ -66,7 +66,7 @@ pub struct RunningQuery {
     pub sql: Option<String>,
     /// Seconds since it started running.
     pub runtime: Option<f64>,
-    /// Where it waits, or that it runs: `queued: 3 query tasks ahead of it`, `waiting for …`.
+    /// Where it waits, or that it runs: `queued behind 3 older query task(s) …`, `waiting for …`.
     pub message: String,
 }
 
@@ -104,7 +104,11 @@ impl Engine {
                 QueryTaskStatus::Added if task.deferred => "deferred: it runs once its results are asked for".to_string(),
                 QueryTaskStatus::Added => {
                     ahead += 1;
-                    format!("queued: {} query task(s) ahead of it, {} worker(s)", ahead - 1, self.inner.config.workers.max(1))
+                    format!(
+                        "queued behind {} older query task(s) (users with fewer tasks running go first), {} worker(s)",
+                        ahead - 1,
+                        self.inner.config.workers.max(1)
+                    )
                 }
                 QueryTaskStatus::Pending => {
                     let connection = self.connection(on);

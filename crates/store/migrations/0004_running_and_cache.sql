@@ -33,3 +33,6 @@ ALTER TABLE render_tasks ADD COLUMN lease_until INTEGER;
 ALTER TABLE render_tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX query_tasks_waiting ON query_tasks (status, created_at);
 CREATE INDEX render_tasks_waiting ON render_tasks (status, created_at);
+-- The fair claim counts each waiting task's user's running tasks.
+CREATE INDEX query_tasks_user_status ON query_tasks (user_id, status);
+CREATE INDEX render_tasks_user_status ON render_tasks (user_id, status);

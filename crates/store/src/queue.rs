@@ -1,9 +1,10 @@
-//! The task queue is the tasks tables. A worker claims the oldest waiting task (query or
-//! render) by moving it to its first running status with a lease — an owner and an expiry — in
-//! one conditional `UPDATE`, so two workers (of one process or of several) never take the same
-//! task. While it runs, the owner renews its leases; a task whose lease has expired belonged to
-//! a process that died: it is put back to wait and run again, once, and fails saying so after a
-//! second such death.
+//! The task queue is the tasks tables. A worker claims a waiting task (query or render: the
+//! oldest of a user with the fewest tasks running) by moving it to its first running status
+//! with a lease — an owner and an expiry — in one conditional `UPDATE`, so two workers (of one
+//! process or of several) never take the same task. While it runs, the owner renews its leases
+//! (expiries in milliseconds since 1970); a task whose lease has expired belonged to a process
+//! that died: it is put back to wait and run again, once, and fails saying so after a second
+//! such death.
 
 use std::time::Duration;
 
@@ -49,23 +50,28 @@ fn until(lease: Duration) -> i64 {
 }
 
 impl Store {
-    /// Claims the oldest waiting task for `owner`, for `lease`; `None` when none waits.
+    /// Claims a waiting task for `owner`, for `lease`: of the users with tasks waiting, one with
+    /// the fewest running (so one user's thousand tasks do not hold back another's one), its
+    /// oldest; `None` when none waits.
     pub async fn claim_task(&self, owner: &str, lease: Duration) -> Result<Option<Claimed>, StoreError> {
+        let busy = format!(
+            "(SELECT COUNT(*) FROM query_tasks r WHERE r.user_id = w.user_id AND r.status IN ({QUERY_RUNNING})) + \
+             (SELECT COUNT(*) FROM render_tasks r WHERE r.user_id = w.user_id AND r.status IN ({RENDER_RUNNING}))"
+        );
+        let next_query = format!(
+            "SELECT id, {busy} AS busy, created_at FROM query_tasks w WHERE status = 'added' AND deferred = 0 ORDER BY busy, created_at LIMIT 1"
+        );
+        let next_render = format!(
+            "SELECT id, {busy} AS busy, created_at FROM render_tasks w WHERE status = 'enqueued_for_query' ORDER BY busy, created_at LIMIT 1"
+        );
         loop {
-            let query: Option<(String, String)> = sqlx::query_as(
-                "SELECT id, created_at FROM query_tasks WHERE status = 'added' AND deferred = 0 ORDER BY created_at LIMIT 1",
-            )
-            .fetch_optional(&self.pool)
-            .await?;
-            let render: Option<(String, String)> =
-                sqlx::query_as("SELECT id, created_at FROM render_tasks WHERE status = 'enqueued_for_query' ORDER BY created_at LIMIT 1")
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let query: Option<(String, i64, String)> = sqlx::query_as(&next_query).fetch_optional(&self.pool).await?;
+            let render: Option<(String, i64, String)> = sqlx::query_as(&next_render).fetch_optional(&self.pool).await?;
             let (kind, id) = match (query, render) {
                 (None, None) => return Ok(None),
-                (Some((q, _)), None) => (TaskKind::Query, q),
-                (None, Some((r, _))) => (TaskKind::Render, r),
-                (Some((q, qt)), Some((r, rt))) => match rt < qt {
+                (Some((q, ..)), None) => (TaskKind::Query, q),
+                (None, Some((r, ..))) => (TaskKind::Render, r),
+                (Some((q, qb, qt)), Some((r, rb, rt))) => match (rb, rt) < (qb, qt) {
                     true => (TaskKind::Render, r),
                     false => (TaskKind::Query, q),
                 },
@@ -198,6 +204,21 @@ mod tests {
         assert_eq!(store.renew_leases("a", lease).await.unwrap(), 1);
         assert_eq!(store.renew_leases("b", lease).await.unwrap(), 2);
         assert_eq!(store.expire_leases().await.unwrap(), ExpiredLeases::default(), "leases held are not expired");
+    }
+
+    #[tokio::test]
+    async fn a_user_with_fewer_tasks_running_goes_first() {
+        let (store, busy_user, query) = setup().await;
+        let other = store.create_user("Other", "User", None).await.unwrap();
+        for _ in 0..3 {
+            store.create_query_task(query, busy_user, "json", &Default::default()).await.unwrap();
+        }
+        let late = store.create_query_task(query, other, "json", &Default::default()).await.unwrap();
+        let lease = Duration::from_secs(30);
+        let first = store.claim_task("w", lease).await.unwrap().unwrap();
+        assert_ne!(first.id, late.id, "the oldest goes first while nobody runs anything");
+        let second = store.claim_task("w", lease).await.unwrap().unwrap();
+        assert_eq!(second.id, late.id, "then the user with nothing running, though its task is the newest");
     }
 
     #[tokio::test]
