@@ -92,6 +92,10 @@ struct Flavour<'a> {
     slow_view: &'a str,
     /// Counts the statements reading `slow_view` that the database is running now.
     active_slow: &'a str,
+    /// Creates `nap_view`, whose every read takes 50 ms.
+    nap_view: &'a str,
+    /// Counts the statements reading `nap_view` that the database is running now.
+    active_nap: &'a str,
 }
 
 /// Runs the SDK script against a server on `config` and compares with `EXPECTED` on `db`; then
@@ -103,6 +107,7 @@ fn check(python: &Path, db: &dyn Connection, config: &str, flavour: &Flavour, wa
         db.execute_batch(&statement.replace("created_at TIMESTAMP", &format!("created_at {datetime}"))).expect("seed");
     }
     db.execute_batch(flavour.slow_view).expect("slow view");
+    db.execute_batch(flavour.nap_view).expect("nap view");
     let dir = std::env::temp_dir().join(format!("sightline-sdk-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (server, base_url) = serve(config, &dir);
@@ -130,6 +135,7 @@ fn check(python: &Path, db: &dyn Connection, config: &str, flavour: &Flavour, wa
         }
     }
     check_kill(python, db, &base_url, flavour);
+    check_load(python, db, &base_url, flavour);
     check_connections(python, db, config, &dir, server, &base_url, warehouse);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -161,6 +167,28 @@ fn check_kill(python: &Path, db: &dyn Connection, base_url: &str, flavour: &Flav
     assert!(killed["results"]["error"].as_str().is_some_and(|e| e.contains("killed")), "{killed}");
     assert!(killed["again"]["error"].as_str().is_some_and(|e| e.contains("not running")), "{killed}");
     assert_eq!(killed["listed"], serde_json::json!([]), "{killed}");
+}
+
+/// 100 tasks at once on a connection with `max_queries = 2` and four workers: all complete, and
+/// the database's own session list never shows more than two of their statements at once.
+fn check_load(python: &Path, db: &dyn Connection, base_url: &str, flavour: &Flavour) {
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (report, peak) = std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut peak = 0.0f64;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let counted = db.query(flavour.active_nap, vec![ColumnInfo::plain("n", ValueType::Number)]).expect("session list");
+                peak = peak.max(counted.value(0, 0).as_f64().unwrap_or(0.0));
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            peak
+        });
+        let report = run_script(python, base_url, "sdk_load.py", &["100"], &[]);
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        (report, sampler.join().expect("sampler"))
+    });
+    assert_eq!(report["statuses"], serde_json::json!({"complete": 100}), "{}: {report}", flavour.name);
+    assert_eq!(peak, 2.0, "{}: at most max_queries statements at once, and the limit used", flavour.name);
 }
 
 impl Flavour<'_> {
@@ -256,7 +284,7 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
     let result = std::panic::catch_unwind(|| {
         let db = PostgresConnection::connect(&target(&database)).expect("connect");
         let config = format!(
-            "[connections.warehouse]\ndialect = \"postgres\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nschema = \"public\"\nuser = \"{user}\"\npool_size = 2\n"
+            "[connections.warehouse]\ndialect = \"postgres\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nschema = \"public\"\nuser = \"{user}\"\npool_size = 4\nmax_queries = 2\n"
         );
         let warehouse = [
             ("WAREHOUSE_DIALECT", "postgres".to_string()),
@@ -271,6 +299,9 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
             slow_view: "CREATE VIEW slow_view AS SELECT 1 AS n FROM pg_sleep(30)",
             active_slow: "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() \
                           AND query LIKE '%slow_view%' AND pid <> pg_backend_pid()",
+            nap_view: "CREATE VIEW nap_view AS SELECT 1 AS n FROM pg_sleep(0.05)",
+            active_nap: "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() \
+                         AND query LIKE '%nap_view%' AND pid <> pg_backend_pid()",
         };
         check(&python, &db, &config, &flavour, &warehouse);
     });
@@ -307,7 +338,7 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
     admin.execute_batch(&format!("CREATE DATABASE {database}")).expect("create");
     let result = std::panic::catch_unwind(|| {
         let db = MySqlConnection::connect(&target(&database)).expect("connect");
-        let config = format!("[connections.warehouse]\ndialect = \"mysql\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nuser = \"{user}\"\n");
+        let config = format!("[connections.warehouse]\ndialect = \"mysql\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nuser = \"{user}\"\npool_size = 4\nmax_queries = 2\n");
         let warehouse = [
             ("WAREHOUSE_DIALECT", "mysql".to_string()),
             ("WAREHOUSE_HOST", host.clone()),
@@ -321,6 +352,9 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
             slow_view: "CREATE VIEW slow_view AS SELECT SLEEP(30) AS n",
             active_slow: "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' \
                           AND INFO LIKE '%slow\\_view%' AND ID <> CONNECTION_ID()",
+            nap_view: "CREATE VIEW nap_view AS SELECT SLEEP(0.05) AS n",
+            active_nap: "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' \
+                         AND INFO LIKE '%nap\\_view%' AND ID <> CONNECTION_ID()",
         };
         check(&python, &db, &config, &flavour, &warehouse);
     });

@@ -10,3 +10,4 @@ explore: orders {
 }
 
 explore: slow {}
+explore: nap {}

@@ -26,3 +26,10 @@ view: slow {
   sql_table_name: slow_view ;;
   dimension: n { type: number }
 }
+
+# A statement that sleeps 50 ms (`nap_view`, created by sdk_warehouses.rs): sdk_load.py runs many
+# at once while the test watches how many the database runs together.
+view: nap {
+  sql_table_name: nap_view ;;
+  dimension: n { type: number }
+}
