@@ -2,9 +2,12 @@
 //! connections (from the TOML config): a query task with a join that fans out, a tier, a
 //! measure filter and a date filter, its rows compared with hand-written SQL on the same server.
 //! Then a kill (`sdk_kill.py`): a task on a 30-second statement, listed by `all_running_queries`,
-//! killed with `kill_query`, and the statement gone from the database's own session list within a
-//! second. Then connections through the API (`sdk_connections.py`): created, changed, kept across
-//! a restart and deleted, with the queries of the model that names it following at once.
+//! killed with `kill_query`, and the statement gone from the database's own session list within
+//! a second; 100 tasks at once on a connection with `max_queries = 2` (`sdk_load.py`), never
+//! more than two statements in the session list; a `kill -9` in the middle of 40 tasks and a
+//! restart (`sdk_crash.py`), nothing lost. Then connections through the API
+//! (`sdk_connections.py`): created, changed, kept across a restart and deleted, with the
+//! queries of the model that names it following at once.
 
 mod common;
 
@@ -66,6 +69,9 @@ fn serve(config: &str, dir: &Path) -> (Server, String) {
         config_path.as_os_str(),
         OsStr::new("--data-dir"),
         dir.as_os_str(),
+        // A server killed mid-task has its tasks taken over a second later.
+        OsStr::new("--task-lease"),
+        OsStr::new("1"),
     ];
     let server = common::start(&args, CLIENT_ID, CLIENT_SECRET);
     let base_url = server.base_url.clone();
@@ -136,6 +142,7 @@ fn check(python: &Path, db: &dyn Connection, config: &str, flavour: &Flavour, wa
     }
     check_kill(python, db, &base_url, flavour);
     check_load(python, db, &base_url, flavour);
+    let (server, base_url) = check_crash(python, config, &dir, server, &base_url, flavour);
     check_connections(python, db, config, &dir, server, &base_url, warehouse);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -189,6 +196,23 @@ fn check_load(python: &Path, db: &dyn Connection, base_url: &str, flavour: &Flav
     });
     assert_eq!(report["statuses"], serde_json::json!({"complete": 100}), "{}: {report}", flavour.name);
     assert_eq!(peak, 2.0, "{}: at most max_queries statements at once, and the limit used", flavour.name);
+}
+
+/// `kill -9` of a server in the middle of 40 tasks, then a restart on the same data folder: no
+/// queued task and no finished result is lost; the tasks it was running run again.
+fn check_crash(python: &Path, config: &str, dir: &Path, server: Server, base_url: &str, flavour: &Flavour) -> (Server, String) {
+    let created = run_script(python, base_url, "sdk_crash.py", &["create", "40"], &[]);
+    let ids: Vec<String> = created["ids"].as_array().expect("ids").iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
+    assert_eq!(ids.len(), 40, "{created}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(server); // SIGKILL
+    let (server, base_url) = serve(config, dir);
+    let mut args = vec!["wait"];
+    args.extend(ids.iter().map(String::as_str));
+    let report = run_script(python, &base_url, "sdk_crash.py", &args, &[]);
+    assert_eq!(report["statuses"], serde_json::json!({"complete": 40}), "{}: {report}", flavour.name);
+    assert_eq!(report["results"], 40, "{}: every result readable: {report}", flavour.name);
+    (server, base_url)
 }
 
 impl Flavour<'_> {
