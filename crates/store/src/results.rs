@@ -75,6 +75,26 @@ impl ResultFiles {
         }
     }
 
+    /// Removes partial files older than `age`: writes that never finished (their writer was
+    /// dropped, or the process died); how many.
+    pub(crate) async fn remove_abandoned(&self, age: Duration) -> Result<u64, StoreError> {
+        let failed = |e: std::io::Error| StoreError::Results(format!("cannot list {}: {e}", self.dir.display()));
+        let mut entries = tokio::fs::read_dir(&self.dir).await.map_err(failed)?;
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await.map_err(failed)? {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with('.') && name.ends_with(".partial")) {
+                continue;
+            }
+            let old = entry.metadata().await.ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).is_some_and(|a| a >= age);
+            if old && tokio::fs::remove_file(entry.path()).await.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }

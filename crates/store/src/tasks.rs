@@ -339,8 +339,8 @@ impl Store {
         }
     }
 
-    /// Removes the results that have expired (their tasks keep their state and read as expired)
-    /// and cache entries past their expiry; how many.
+    /// Removes the results that have expired (their tasks keep their state and read as expired),
+    /// cache entries past their expiry and partial files abandoned an hour ago; how many.
     pub async fn sweep_expired(&self) -> Result<u64, StoreError> {
         let now = jiff::Timestamp::now().as_second();
         let mut removed = 0;
@@ -356,7 +356,9 @@ impl Store {
                 removed += 1;
             }
         }
-        Ok(removed + self.sweep_cache().await?)
+        // A write abandoned an hour ago will not finish.
+        let abandoned = self.results.remove_abandoned(std::time::Duration::from_secs(3600)).await?;
+        Ok(removed + self.sweep_cache().await? + abandoned)
     }
 }
 
@@ -406,6 +408,11 @@ mod tests {
         store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.1).await.unwrap();
         assert!(store.results_dir().join(format!("query-{}", t.id)).is_file());
         assert_eq!(store.sweep_expired().await.unwrap(), 0, "not expired yet");
+        let partial = store.results_dir().join(".query-x.abcd.partial");
+        std::fs::write(&partial, b"half").unwrap();
+        assert_eq!(store.results.remove_abandoned(std::time::Duration::from_secs(3600)).await.unwrap(), 0, "a write may be under way");
+        assert_eq!(store.results.remove_abandoned(std::time::Duration::ZERO).await.unwrap(), 1);
+        assert!(!partial.exists());
         let r = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
         let short = store.clone().with_result_ttl(std::time::Duration::ZERO);
         short.finish_render_task(&r.id, Ok(b"png"), Some(0.1), 0.2).await.unwrap();
