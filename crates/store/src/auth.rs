@@ -30,11 +30,7 @@ impl Store {
         let admin: Option<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id LIMIT 1").fetch_optional(&self.pool).await?;
         let admin = match admin {
             Some(id) => id,
-            None => sqlx::query("INSERT INTO users (first_name, last_name, email, created_at) VALUES ('Admin', 'User', NULL, ?)")
-                .bind(now_text())
-                .execute(&self.pool)
-                .await?
-                .last_insert_rowid(),
+            None => self.create_user("Admin", "User", None).await?,
         };
         match wanted {
             Some((client_id, secret)) => {
@@ -122,14 +118,14 @@ impl Store {
 
     /// Adds a user (no credentials yet); its id.
     pub async fn create_user(&self, first_name: &str, last_name: &str, email: Option<&str>) -> Result<i64, StoreError> {
-        Ok(sqlx::query("INSERT INTO users (first_name, last_name, email, created_at) VALUES (?, ?, ?, ?)")
+        // `RETURNING`, not SQLite's last row id: the same statement serves PostgreSQL.
+        Ok(sqlx::query_scalar("INSERT INTO users (first_name, last_name, email, created_at) VALUES (?, ?, ?, ?) RETURNING id")
             .bind(first_name)
             .bind(last_name)
             .bind(email)
             .bind(now_text())
-            .execute(&self.pool)
-            .await?
-            .last_insert_rowid())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
