@@ -53,6 +53,8 @@ pub struct Store {
     pool: SqlitePool,
     results: Arc<ResultFiles>,
     result_ttl: Duration,
+    /// Saved queries read before, by id: they never change (see `queries.rs`).
+    saved: Arc<queries::Recent>,
 }
 
 pub(crate) fn now_text() -> String {
@@ -103,7 +105,7 @@ impl Store {
         };
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, results, result_ttl: DEFAULT_RESULT_TTL })
+        Ok(Store { pool, results, result_ttl: DEFAULT_RESULT_TTL, saved: Default::default() })
     }
 
     /// How long task results are kept after their task finished.
@@ -122,7 +124,7 @@ impl Store {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, results: ResultFiles::temporary()?, result_ttl: DEFAULT_RESULT_TTL })
+        Ok(Store { pool, results: ResultFiles::temporary()?, result_ttl: DEFAULT_RESULT_TTL, saved: Default::default() })
     }
 
     /// Seconds since 1970 at which a result written now expires.

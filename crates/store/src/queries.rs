@@ -1,4 +1,8 @@
-//! Saved queries: immutable, de-duplicated by content hash.
+//! Saved queries: immutable, de-duplicated by content hash. Being immutable, those read are kept
+//! in memory (a bounded map): every poll of a query task and every run reads its query.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use sqlx::Row;
 
@@ -10,6 +14,26 @@ pub struct StoredQuery {
     pub slug: String,
     /// The normalised JSON body.
     pub body: String,
+}
+
+/// Queries kept in memory at most; past it the map starts again.
+const RECENT: usize = 10_000;
+
+#[derive(Debug, Default)]
+pub(crate) struct Recent(Mutex<HashMap<i64, StoredQuery>>);
+
+impl Recent {
+    fn get(&self, id: i64) -> Option<StoredQuery> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&id).cloned()
+    }
+
+    fn keep(&self, query: &StoredQuery) {
+        let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if recent.len() >= RECENT {
+            recent.clear();
+        }
+        recent.insert(query.id, query.clone());
+    }
 }
 
 impl Store {
@@ -28,8 +52,15 @@ impl Store {
     }
 
     pub async fn query(&self, id: i64) -> Result<Option<StoredQuery>, StoreError> {
+        if let Some(known) = self.saved.get(id) {
+            return Ok(Some(known));
+        }
         let row = sqlx::query("SELECT id, slug, body FROM queries WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
-        Ok(row.map(|row| StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") }))
+        let query = row.map(|row| StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") });
+        if let Some(q) = &query {
+            self.saved.keep(q);
+        }
+        Ok(query)
     }
 
     /// The query a share URL (`/x/{slug}`) names.
