@@ -30,7 +30,7 @@ impl RunningTasks {
         Killed { tasks: Arc::clone(self), id: id.to_string(), signal }
     }
 
-    fn kill(&self, id: &str) {
+    pub(crate) fn kill(&self, id: &str) {
         if let Some(signal) = self.tasks.lock().unwrap_or_else(PoisonError::into_inner).get(id) {
             signal.notify_one();
         }

@@ -85,8 +85,9 @@ pub(crate) fn spawn_workers(engine: Engine, workers: usize) {
     }
 }
 
-/// Renews this process's leases while its tasks run, and puts back the tasks of processes that
-/// died (leases expired), for as long as the runtime runs.
+/// Renews this process's leases while its tasks run, puts back the tasks of processes that died
+/// (leases expired) and stops its tasks killed by another process, for as long as the runtime
+/// runs.
 pub(crate) fn spawn_lease_keeper(engine: Engine) {
     tokio::spawn(async move {
         let lease = engine.inner.config.task_lease;
@@ -98,6 +99,7 @@ pub(crate) fn spawn_lease_keeper(engine: Engine) {
                 tracing::warn!(error = %e, "renewing task leases failed");
             }
             engine.expire_leases().await;
+            engine.stop_killed_elsewhere().await;
         }
     });
 }
@@ -117,6 +119,22 @@ impl Engine {
         };
         if let Err(e) = outcome {
             tracing::error!(?job, error = %e, "task bookkeeping failed");
+        }
+    }
+
+    /// Stops this process's tasks that another process killed (a kill answered there marks the
+    /// task in the store; the worker running it learns of it here, within a third of a lease).
+    async fn stop_killed_elsewhere(&self) {
+        match self.store().killed_tasks_of(&self.inner.owner).await {
+            Ok(ids) => {
+                for id in ids {
+                    self.inner.running.kill(&id);
+                    if let Err(e) = self.store().kill_seen(&id).await {
+                        tracing::warn!(task = %id, error = %e, "recording a kill as seen failed");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "looking for tasks killed elsewhere failed"),
         }
     }
 

@@ -149,3 +149,28 @@ async fn tasks_running_at_shutdown_run_at_the_next_start() {
     assert_eq!(engine.shutdown(Duration::from_secs(5)).await.expect("shutdown"), Stopped::default());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A kill answered by one process stops the task another process is running: its worker learns of
+/// it at its next lease renewal and leaves the run, which cancels the statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_reaches_the_process_running_the_task() {
+    let (dir, store, user, query) = metadata("kill-elsewhere").await;
+    let db = Held::new(true);
+    let connections = || -> HashMap<String, Arc<dyn Connection>> { [("thelook".to_string(), db.clone() as Arc<dyn Connection>)].into() };
+    let config = EngineConfig { workers: 1, task_lease: Duration::from_millis(300), ..Default::default() };
+    let runner = Engine::start(catalog(), connections(), store.clone(), config.clone()).await.expect("engine");
+    let task = runner.submit_query_task(query, user, format::ResultFormat::Json, &Default::default()).await.expect("task");
+    until(&store, &task.id, "running").await;
+    let other_store = store::Store::connect(&format!("sqlite://{}", dir.join("meta.db").display())).await.expect("store");
+    let other = Engine::start(catalog(), connections(), other_store, config).await.expect("engine");
+    other.kill_query_task(&task.id).await.expect("kill");
+    for _ in 0..200 {
+        if db.cancelled.load(SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(db.cancelled.load(SeqCst), 1, "the running process cancelled its statement");
+    assert_eq!(status_of(&store, &task.id).await, "killed");
+    let _ = std::fs::remove_dir_all(&dir);
+}

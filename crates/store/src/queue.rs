@@ -113,6 +113,20 @@ impl Store {
         Ok(renewed)
     }
 
+    /// Query tasks `owner` claimed that have been killed since (by any process); ids.
+    pub async fn killed_tasks_of(&self, owner: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM query_tasks WHERE lease_owner = ? AND status = 'killed' AND lease_until IS NOT NULL")
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Marks the kill of task `id` as seen by its owner (it is not reported again).
+    pub async fn kill_seen(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE query_tasks SET lease_until = NULL WHERE id = ?").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Tasks running under a lease that has expired (or under none: a process from before
     /// leases): put back to wait, or failed when that was their last attempt.
     pub async fn expire_leases(&self) -> Result<ExpiredLeases, StoreError> {
