@@ -102,6 +102,9 @@ struct ServerArgs {
     /// tasks of a process that died are run again once this has passed.
     #[arg(long, env = "SIGHTLINE_TASK_LEASE", default_value_t = engine::DEFAULT_TASK_LEASE.as_secs())]
     task_lease: u64,
+    /// Tasks run at once by this server (query and render tasks together).
+    #[arg(long, env = "SIGHTLINE_WORKERS", default_value_t = engine::DEFAULT_WORKERS)]
+    workers: usize,
     /// API requests a second per user (bursts of twice as many); past it, 429 with Retry-After.
     /// No limit when absent.
     #[arg(long, env = "SIGHTLINE_USER_RATE")]
