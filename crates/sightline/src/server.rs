@@ -64,7 +64,6 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
         datagroup_poll: std::time::Duration::from_secs(args.datagroup_poll.max(1)),
         task_lease: std::time::Duration::from_secs(args.task_lease.max(1)),
         workers: args.workers.max(1),
-        ..Default::default()
     };
     let engine = engine::Engine::start(catalog, connections, store, config).await?;
     // A model whose connection is missing still loads; its queries answer 400 naming it until
