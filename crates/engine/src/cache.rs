@@ -77,16 +77,17 @@ fn now_seconds() -> u64 {
 
 impl Engine {
     /// The cache slot of `compiled` for `query` in `format`, or an error when its datagroup's
-    /// trigger cannot be read (the run then neither reads nor stores the cache).
+    /// trigger cannot be read (the run then neither reads nor stores the cache). `described` is
+    /// the compiled query's full description (its `Debug`), made once per run.
     pub(crate) async fn cache_slot(
         &self,
         query: &QueryBody,
         compiled: &CompiledQuery,
+        described: &str,
         format: ResultFormat,
     ) -> Result<CacheSlot, EngineError> {
         let policy = self.cache_policy(query);
         let connection = self.connection(&compiled.connection).map(|c| format!("{:?}", c.describe())).unwrap_or_default();
-        let described = format!("{compiled:?}");
         let key =
             store::cache_key(&[format.name().as_bytes(), compiled.connection.as_bytes(), connection.as_bytes(), described.as_bytes()]);
         let trigger = match &policy.datagroup {

@@ -170,8 +170,10 @@ impl Engine {
             return Ok(Answer { output, source: ResultSource::Query, cache_key: None });
         }
         let looking = Instant::now();
+        // Everything that determines the output, for the cache key and the in-flight key.
+        let described = format!("{compiled:?}");
         // A datagroup trigger that cannot be read leaves the cache out of this run.
-        let slot = match self.cache_slot(query, &compiled, format).await {
+        let slot = match self.cache_slot(query, &compiled, &described, format).await {
             Ok(slot) => Some(slot),
             Err(e) => {
                 tracing::warn!(error = %e, "the result cache is not used for this run");
@@ -189,7 +191,8 @@ impl Engine {
             }
         }
         let cache_key = slot.as_ref().map(|s| s.key.clone());
-        let output = self.run_once(compiled, format, caller.task.map(str::to_string), caller.user, slot).await?;
+        let key = format!("{}\u{0}{described}", format.name());
+        let output = self.run_once(compiled, key, format, caller.task.map(str::to_string), caller.user, slot).await?;
         Ok(Answer { output, source: ResultSource::Query, cache_key })
     }
 
@@ -197,16 +200,17 @@ impl Engine {
     /// in the same format) run once: later callers wait for the first one's result, which is
     /// stored in the cache once. When every caller has gone (clients disconnected, tasks
     /// killed), the statement is cancelled.
+    /// `key` names the run: the format and the compiled query's description.
     async fn run_once(
         &self,
         compiled: CompiledQuery,
+        key: String,
         format: ResultFormat,
         task: Option<String>,
         user: Option<i64>,
         slot: Option<CacheSlot>,
     ) -> Result<Output, EngineError> {
         static RUNS: AtomicU64 = AtomicU64::new(0);
-        let key = format!("{}\u{0}{compiled:?}", format.name());
         let (shared, _waiting) = {
             let mut in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
             let flight = match in_flight.entry(key.clone()) {

@@ -37,6 +37,36 @@ pub struct ExpiredLeases {
 const QUERY_RUNNING: &str = "'running', 'pending'";
 const RENDER_RUNNING: &str = "'querying', 'enqueued_for_render', 'rendering'";
 
+/// What differs between the two tasks tables for leases.
+struct Table {
+    table: &'static str,
+    /// Statuses of a claimed task not finished yet.
+    running: &'static str,
+    /// Ends a task for good (binds the message and the time).
+    fail: &'static str,
+    /// Puts a task back to wait.
+    put_back: &'static str,
+    /// Forgets when it started (a shutdown's put-back).
+    forget_start: &'static str,
+}
+
+const TABLES: [Table; 2] = [
+    Table {
+        table: "query_tasks",
+        running: QUERY_RUNNING,
+        fail: "status = 'error', error = ?, finished_at = ?",
+        put_back: "status = 'added'",
+        forget_start: ", started_at = NULL",
+    },
+    Table {
+        table: "render_tasks",
+        running: RENDER_RUNNING,
+        fail: "status = 'failure', status_detail = ?, finalized_at = ?",
+        put_back: "status = 'enqueued_for_query', query_runtime = NULL",
+        forget_start: "",
+    },
+];
+
 /// Claims a task is given before its process's death means it is failed instead of re-run.
 const MAX_ATTEMPTS: i64 = 2;
 
@@ -102,8 +132,8 @@ impl Store {
     /// Extends the leases of every unfinished task `owner` holds; how many.
     pub async fn renew_leases(&self, owner: &str, lease: Duration) -> Result<u64, StoreError> {
         let mut renewed = 0;
-        for (table, running) in [("query_tasks", QUERY_RUNNING), ("render_tasks", RENDER_RUNNING)] {
-            let done = sqlx::query(&format!("UPDATE {table} SET lease_until = ? WHERE lease_owner = ? AND status IN ({running})"))
+        for t in TABLES {
+            let done = sqlx::query(&format!("UPDATE {} SET lease_until = ? WHERE lease_owner = ? AND status IN ({})", t.table, t.running))
                 .bind(until(lease))
                 .bind(owner)
                 .execute(&self.pool)
@@ -130,66 +160,44 @@ impl Store {
     /// Tasks running under a lease that has expired (or under none: a process from before
     /// leases): put back to wait, or failed when that was their last attempt.
     pub async fn expire_leases(&self) -> Result<ExpiredLeases, StoreError> {
-        let now = now();
         let message = "the server running this task stopped twice while running it; it was not run a third time";
         let mut out = ExpiredLeases::default();
-        let expired = |running: &str| format!("status IN ({running}) AND (lease_until IS NULL OR lease_until < ?)");
-        let query_running = expired(QUERY_RUNNING);
-        let render_running = expired(RENDER_RUNNING);
-        out.failed += sqlx::query(&format!(
-            "UPDATE query_tasks SET status = 'error', error = ?, finished_at = ?, lease_until = NULL WHERE {query_running} AND attempts >= ?"
-        ))
-        .bind(message)
-        .bind(now_text())
-        .bind(now)
-        .bind(MAX_ATTEMPTS)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        out.requeued +=
-            sqlx::query(&format!("UPDATE query_tasks SET status = 'added', lease_owner = NULL, lease_until = NULL WHERE {query_running}"))
-                .bind(now)
+        for t in TABLES {
+            let expired = format!("status IN ({}) AND (lease_until IS NULL OR lease_until < ?)", t.running);
+            out.failed += sqlx::query(&format!("UPDATE {} SET {}, lease_until = NULL WHERE {expired} AND attempts >= ?", t.table, t.fail))
+                .bind(message)
+                .bind(now_text())
+                .bind(now())
+                .bind(MAX_ATTEMPTS)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
-        out.failed += sqlx::query(&format!(
-            "UPDATE render_tasks SET status = 'failure', status_detail = ?, finalized_at = ?, lease_until = NULL WHERE {render_running} AND attempts >= ?"
-        ))
-        .bind(message)
-        .bind(now_text())
-        .bind(now)
-        .bind(MAX_ATTEMPTS)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        out.requeued += sqlx::query(&format!(
-            "UPDATE render_tasks SET status = 'enqueued_for_query', query_runtime = NULL, lease_owner = NULL, lease_until = NULL WHERE {render_running}"
-        ))
-        .bind(now)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+            out.requeued +=
+                sqlx::query(&format!("UPDATE {} SET {}, lease_owner = NULL, lease_until = NULL WHERE {expired}", t.table, t.put_back))
+                    .bind(now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+        }
         Ok(out)
     }
 
     /// At a shutdown that could not wait for them: the tasks `owner` is running go back to wait,
     /// to be run by the next start (the claim is not counted against them); how many.
     pub async fn requeue_running_tasks(&self, owner: &str) -> Result<u64, StoreError> {
-        let queries = sqlx::query(
-            "UPDATE query_tasks SET status = 'added', started_at = NULL, lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 \
-             WHERE lease_owner = ? AND status IN ('running', 'pending')",
-        )
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        let renders = sqlx::query(
-            "UPDATE render_tasks SET status = 'enqueued_for_query', query_runtime = NULL, lease_owner = NULL, lease_until = NULL, \
-             attempts = attempts - 1 WHERE lease_owner = ? AND status IN ('querying', 'enqueued_for_render', 'rendering')",
-        )
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(queries.rows_affected() + renders.rows_affected())
+        let mut requeued = 0;
+        for t in TABLES {
+            requeued += sqlx::query(&format!(
+                "UPDATE {} SET {}{}, lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 \
+                 WHERE lease_owner = ? AND status IN ({})",
+                t.table, t.put_back, t.forget_start, t.running
+            ))
+            .bind(owner)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        }
+        Ok(requeued)
     }
 }
 
