@@ -7,8 +7,7 @@
 
 use std::time::Duration;
 
-use sqlx::Row;
-
+use crate::db::{on_pool, Columns};
 use crate::{Store, StoreError};
 
 /// Entries whose only bound is a datagroup trigger are stale after this at most.
@@ -51,23 +50,21 @@ fn seconds(d: Duration) -> i64 {
 impl Store {
     /// The entry stored under `key`, fresh or not; `None` when there is none (or its file has gone).
     pub async fn cached_result(&self, key: &str) -> Result<Option<CachedResult>, StoreError> {
-        let Some(row) =
-            sqlx::query("SELECT content_type, result_file, trigger_value, created_at, stale_at FROM result_cache WHERE cache_key = ?")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?
-        else {
-            return Ok(None);
+        let read = |r: &dyn Columns| -> Result<_, StoreError> {
+            let entry = CachedResult {
+                content_type: r.text("content_type")?,
+                body: Vec::new(),
+                trigger_value: r.text_or_null("trigger_value")?,
+                created_at: r.int("created_at")?,
+                stale_at: r.int("stale_at")?,
+            };
+            Ok((r.text("result_file")?, entry))
         };
-        let file: String = row.get("result_file");
-        let Some(body) = self.results.read(&file).await? else { return Ok(None) };
-        Ok(Some(CachedResult {
-            content_type: row.get("content_type"),
-            body,
-            trigger_value: row.get("trigger_value"),
-            created_at: row.get("created_at"),
-            stale_at: row.get("stale_at"),
-        }))
+        let select = "SELECT content_type, result_file, trigger_value, created_at, stale_at FROM result_cache WHERE cache_key = ?";
+        let row = on_pool!(self, select, |p, sql| sqlx::query(sql).bind(key).fetch_optional(p).await?.map(|r| read(&r)).transpose()?);
+        let Some((file, entry)) = row else { return Ok(None) };
+        let Some(body) = self.read_result(&file).await? else { return Ok(None) };
+        Ok(Some(CachedResult { body, ..entry }))
     }
 
     /// Stores a result under `key` (replacing what was there), fresh for `max_age` (`None`: until
@@ -83,22 +80,22 @@ impl Store {
         let now = jiff::Timestamp::now().as_second();
         let stale_at = now.saturating_add(seconds(max_age.unwrap_or(TRIGGER_ONLY_AGE)));
         let expires_at = stale_at.saturating_add(seconds(self.result_ttl));
-        let file = self.results.write("cache", key, body).await?;
-        sqlx::query(
-            "INSERT INTO result_cache (cache_key, content_type, result_file, trigger_value, created_at, stale_at, expires_at) \
+        let file = self.write_result("cache", key, body).await?;
+        let upsert = "INSERT INTO result_cache (cache_key, content_type, result_file, trigger_value, created_at, stale_at, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO UPDATE SET content_type = excluded.content_type, \
              result_file = excluded.result_file, trigger_value = excluded.trigger_value, created_at = excluded.created_at, \
-             stale_at = excluded.stale_at, expires_at = excluded.expires_at",
-        )
-        .bind(key)
-        .bind(content_type)
-        .bind(&file)
-        .bind(trigger_value)
-        .bind(now)
-        .bind(stale_at)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+             stale_at = excluded.stale_at, expires_at = excluded.expires_at";
+        on_pool!(self, upsert, |p, sql| sqlx::query(sql)
+            .bind(key)
+            .bind(content_type)
+            .bind(&file)
+            .bind(trigger_value)
+            .bind(now)
+            .bind(stale_at)
+            .bind(expires_at)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
@@ -106,16 +103,16 @@ impl Store {
     pub(crate) async fn sweep_cache(&self) -> Result<u64, StoreError> {
         let now = jiff::Timestamp::now().as_second();
         let expired: Vec<(String, String)> =
-            sqlx::query_as("SELECT cache_key, result_file FROM result_cache WHERE expires_at <= ?").bind(now).fetch_all(&self.pool).await?;
+            on_pool!(self, "SELECT cache_key, result_file FROM result_cache WHERE expires_at <= ?", |p, sql| {
+                sqlx::query_as(sql).bind(now).fetch_all(p).await?
+            });
         let mut removed = 0;
         for (key, file) in expired {
-            let gone = sqlx::query("DELETE FROM result_cache WHERE cache_key = ? AND expires_at <= ?")
-                .bind(&key)
-                .bind(now)
-                .execute(&self.pool)
-                .await?;
-            if gone.rows_affected() == 1 {
-                self.results.remove(&file).await?;
+            let gone = on_pool!(self, "DELETE FROM result_cache WHERE cache_key = ? AND expires_at <= ?", |p, sql| {
+                sqlx::query(sql).bind(&key).bind(now).execute(p).await?.rows_affected()
+            });
+            if gone == 1 {
+                self.remove_result(&file).await?;
                 removed += 1;
             }
         }
@@ -127,9 +124,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn entries_are_fresh_until_their_age_or_trigger_says_otherwise() {
-        let store = Store::in_memory().await.unwrap();
+    async fn entries_are_fresh_until_their_age_or_trigger_says_otherwise(store: Store) {
         let key = cache_key(&[b"json", b"SELECT 1"]);
         assert_ne!(key, cache_key(&[b"jso", b"nSELECT 1"]), "parts are framed");
         assert_eq!(store.cached_result(&key).await.unwrap(), None);
@@ -148,6 +143,8 @@ mod tests {
         short.cache_result(&key, "application/json", b"[3]", None, Some(Duration::ZERO)).await.unwrap();
         assert_eq!(store.sweep_expired().await.unwrap(), 1);
         assert_eq!(store.cached_result(&key).await.unwrap(), None);
-        assert!(!store.results_dir().join(format!("cache-{key}")).exists());
+        assert_eq!(store.read_result(&format!("cache-{key}")).await.unwrap(), None, "its result went with it");
     }
+
+    crate::on_both_databases!(entries_are_fresh_until_their_age_or_trigger_says_otherwise);
 }

@@ -1,26 +1,30 @@
 //! Sightline's metadata: users, API3 credentials, access tokens, queries, query tasks, render
-//! tasks and the result cache. SQLite through sqlx, schema by migrations in `migrations/`; task results are files
-//! beside the database (`results.rs`), kept for a set time.
+//! tasks and the result cache, in SQLite (`sqlite://PATH`, the default) or PostgreSQL
+//! (`postgres://…`, which several servers share), through sqlx, each with its own migrations in
+//! `migrations/`. Task results are kept for a set time: as files beside a SQLite database, as
+//! chunks in PostgreSQL (`results.rs`).
 //!
-//! All SQL here is plain and portable so that a PostgreSQL backend can share it; nothing above
-//! this crate writes SQL for the metadata store.
+//! The SQL here is written once for both databases (`db.rs`); nothing above this crate writes
+//! SQL for the metadata store.
 
 mod auth;
 mod cache;
 mod connections;
+mod db;
 mod queries;
 mod queue;
 mod results;
 mod status;
 mod tasks;
+pub mod testing;
 
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 use thiserror::Error;
 
 pub use auth::{AdminCredentials, User};
@@ -31,11 +35,12 @@ pub use results::DEFAULT_RESULT_TTL;
 pub use status::{QueryTaskStatus, RenderTaskStatus};
 pub use tasks::{QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderTaskRow};
 
-use results::ResultFiles;
+use db::Pool;
+use results::{ResultFiles, Results};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("unsupported metadata database URL `{0}` (expected sqlite://PATH)")]
+    #[error("unsupported metadata database URL `{0}` (expected sqlite://PATH or postgres://…)")]
     UnsupportedUrl(String),
     #[error("metadata database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -50,8 +55,8 @@ pub enum StoreError {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
-    results: Arc<ResultFiles>,
+    pool: Pool,
+    results: Results,
     result_ttl: Duration,
     /// Saved queries read before, by id: they never change (see `queries.rs`).
     saved: Arc<queries::Recent>,
@@ -83,9 +88,14 @@ pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `url` and brings its schema up to date. Task
-    /// results go to `results/` beside the database file.
+    /// Opens (creating if needed) the store at `url` and brings its schema up to date: a SQLite
+    /// file (`sqlite://PATH`; task results go to `results/` beside it) or a PostgreSQL database
+    /// (`postgres://…` or `postgresql://…`; results are kept in it, so that every server using it
+    /// can answer for any task).
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Store::connect_postgres(url).await;
+        }
         if !url.starts_with("sqlite:") {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         }
@@ -104,8 +114,29 @@ impl Store {
             path => ResultFiles::at(path.parent().map(|p| p.join("results")).unwrap_or_else(|| PathBuf::from("results")))?,
         };
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, results, result_ttl: DEFAULT_RESULT_TTL, saved: Default::default() })
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Store::new(Pool::Sqlite(pool), Results::Files(results)))
+    }
+
+    async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
+        let options = PgConnectOptions::from_str(url)?.application_name("sightline");
+        // Workers, lease keepers, sweepers and requests share it; a statement here is short.
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        // Servers starting together on one database: sqlx holds an advisory lock while migrating.
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Store::new(Pool::Postgres(pool.clone()), Results::Chunks(pool)))
+    }
+
+    fn new(pool: Pool, results: Results) -> Store {
+        Store { pool, results, result_ttl: DEFAULT_RESULT_TTL, saved: Default::default() }
+    }
+
+    /// Which database this store is in: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
     }
 
     /// How long task results are kept after their task finished.
@@ -114,17 +145,20 @@ impl Store {
         self
     }
 
-    /// The folder task results are written to.
-    pub fn results_dir(&self) -> &std::path::Path {
-        self.results.dir()
+    /// The folder task results are written to; `None` when they are kept in the database.
+    pub fn results_dir(&self) -> Option<&std::path::Path> {
+        match &self.results {
+            Results::Files(files) => Some(files.dir()),
+            Results::Chunks(_) => None,
+        }
     }
 
     /// A fresh in-memory store, for tests.
     pub async fn in_memory() -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, results: ResultFiles::temporary()?, result_ttl: DEFAULT_RESULT_TTL, saved: Default::default() })
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Store::new(Pool::Sqlite(pool), Results::Files(ResultFiles::temporary()?)))
     }
 
     /// Seconds since 1970 at which a result written now expires.
@@ -133,12 +167,39 @@ impl Store {
     }
 }
 
-/// A fresh in-memory store with its admin and one saved query: (store, admin id, query id).
+/// `store` with its admin and one saved query: (store, admin id, query id).
 #[cfg(test)]
-pub(crate) async fn test_setup() -> (Store, i64, i64) {
-    let store = Store::in_memory().await.expect("store");
+pub(crate) async fn test_setup(store: Store) -> (Store, i64, i64) {
     let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
     let q = store.save_query("{}").await.expect("query");
     (store, user, q.id)
 }
+
+/// Runs each named `async fn(Store)` as two tests: on SQLite (in memory) and on PostgreSQL (a
+/// scratch database; see `testing`).
+#[cfg(test)]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Store::in_memory().await.expect("store")).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(store) = $crate::testing::scratch_postgres().await {
+                        super::$name(store).await
+                    }
+                }
+            )*
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use on_both_databases;

@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use sqlx::Row;
-
+use crate::db::{on_pool, Columns};
 use crate::{now_text, random_hex, sha256_hex, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,27 +35,35 @@ impl Recent {
     }
 }
 
+fn stored(row: &dyn Columns) -> Result<StoredQuery, StoreError> {
+    Ok(StoredQuery { id: row.int("id")?, slug: row.text("slug")?, body: row.text("body")? })
+}
+
 impl Store {
     /// Saves a query body (already normalised JSON) or returns the identical one saved before.
     pub async fn save_query(&self, body: &str) -> Result<StoredQuery, StoreError> {
         let hash = sha256_hex(&[body.as_bytes()]);
-        sqlx::query("INSERT INTO queries (slug, content_hash, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(content_hash) DO NOTHING")
+        let insert = "INSERT INTO queries (slug, content_hash, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(content_hash) DO NOTHING";
+        on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(random_hex(11))
             .bind(&hash)
             .bind(body)
             .bind(now_text())
-            .execute(&self.pool)
-            .await?;
-        let row = sqlx::query("SELECT id, slug, body FROM queries WHERE content_hash = ?").bind(&hash).fetch_one(&self.pool).await?;
-        Ok(StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") })
+            .execute(p)
+            .await?
+            .rows_affected());
+        on_pool!(self, "SELECT id, slug, body FROM queries WHERE content_hash = ?", |p, sql| {
+            stored(&sqlx::query(sql).bind(&hash).fetch_one(p).await?)
+        })
     }
 
     pub async fn query(&self, id: i64) -> Result<Option<StoredQuery>, StoreError> {
         if let Some(known) = self.saved.get(id) {
             return Ok(Some(known));
         }
-        let row = sqlx::query("SELECT id, slug, body FROM queries WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
-        let query = row.map(|row| StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") });
+        let query = on_pool!(self, "SELECT id, slug, body FROM queries WHERE id = ?", |p, sql| {
+            sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| stored(&r)).transpose()?
+        });
         if let Some(q) = &query {
             self.saved.keep(q);
         }
@@ -65,8 +72,9 @@ impl Store {
 
     /// The query a share URL (`/x/{slug}`) names.
     pub async fn query_by_slug(&self, slug: &str) -> Result<Option<StoredQuery>, StoreError> {
-        let row = sqlx::query("SELECT id, slug, body FROM queries WHERE slug = ?").bind(slug).fetch_optional(&self.pool).await?;
-        Ok(row.map(|row| StoredQuery { id: row.get("id"), slug: row.get("slug"), body: row.get("body") }))
+        Ok(on_pool!(self, "SELECT id, slug, body FROM queries WHERE slug = ?", |p, sql| {
+            sqlx::query(sql).bind(slug).fetch_optional(p).await?.map(|r| stored(&r)).transpose()?
+        }))
     }
 }
 
@@ -74,9 +82,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn identical_bodies_share_one_query() {
-        let store = Store::in_memory().await.unwrap();
+    async fn identical_bodies_share_one_query(store: Store) {
         let a = store.save_query("{\"model\":\"m\"}").await.unwrap();
         let b = store.save_query("{\"model\":\"m\"}").await.unwrap();
         let c = store.save_query("{\"model\":\"n\"}").await.unwrap();
@@ -87,4 +93,6 @@ mod tests {
         assert_eq!(store.query_by_slug(&a.slug).await.unwrap().map(|q| q.id), Some(a.id));
         assert_eq!(store.query_by_slug("nope").await.unwrap(), None);
     }
+
+    crate::on_both_databases!(identical_bodies_share_one_query);
 }

@@ -4,10 +4,12 @@
 //! process or of several) never take the same task. While it runs, the owner renews its leases
 //! (expiries in milliseconds since 1970); a task whose lease has expired belonged to a process
 //! that died: it is put back to wait and run again, once, and fails saying so after a second
-//! such death.
+//! such death. On PostgreSQL, where several servers claim at once, the candidates are locked
+//! with `FOR UPDATE SKIP LOCKED`, so that claimers pass each other instead of queueing on one row.
 
 use std::time::Duration;
 
+use crate::db::{on_pool, Pool};
 use crate::{now_text, Store, StoreError};
 
 /// Which table a task is in.
@@ -88,44 +90,69 @@ impl Store {
             "(SELECT COUNT(*) FROM query_tasks r WHERE r.user_id = w.user_id AND r.status IN ({QUERY_RUNNING})) + \
              (SELECT COUNT(*) FROM render_tasks r WHERE r.user_id = w.user_id AND r.status IN ({RENDER_RUNNING}))"
         );
+        let lock = match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => " FOR UPDATE OF w SKIP LOCKED",
+        };
         let next_query = format!(
-            "SELECT id, {busy} AS busy, created_at FROM query_tasks w WHERE status = 'added' AND deferred = 0 ORDER BY busy, created_at LIMIT 1"
+            "SELECT id, {busy} AS busy, created_at FROM query_tasks w WHERE status = 'added' AND deferred = FALSE \
+             ORDER BY busy, created_at LIMIT 1{lock}"
         );
         let next_render = format!(
-            "SELECT id, {busy} AS busy, created_at FROM render_tasks w WHERE status = 'enqueued_for_query' ORDER BY busy, created_at LIMIT 1"
+            "SELECT id, {busy} AS busy, created_at FROM render_tasks w WHERE status = 'enqueued_for_query' ORDER BY busy, created_at LIMIT 1{lock}"
         );
-        loop {
-            let query: Option<(String, i64, String)> = sqlx::query_as(&next_query).fetch_optional(&self.pool).await?;
-            let render: Option<(String, i64, String)> = sqlx::query_as(&next_render).fetch_optional(&self.pool).await?;
-            let (kind, id) = match (query, render) {
-                (None, None) => return Ok(None),
-                (Some((q, ..)), None) => (TaskKind::Query, q),
-                (None, Some((r, ..))) => (TaskKind::Render, r),
-                (Some((q, qb, qt)), Some((r, rb, rt))) => match (rb, rt) < (qb, qt) {
-                    true => (TaskKind::Render, r),
-                    false => (TaskKind::Query, q),
-                },
-            };
-            let taken = match kind {
-                TaskKind::Query => sqlx::query(
-                    "UPDATE query_tasks SET status = 'running', started_at = COALESCE(started_at, ?), lease_owner = ?, lease_until = ?, \
-                     attempts = attempts + 1 WHERE id = ? AND status = 'added' AND deferred = 0",
-                )
-                .bind(now_text()),
-                TaskKind::Render => sqlx::query(
-                    "UPDATE render_tasks SET status = 'querying', lease_owner = ?, lease_until = ?, attempts = attempts + 1 \
-                     WHERE id = ? AND status = 'enqueued_for_query'",
-                ),
+        let claim_query =
+            "UPDATE query_tasks SET status = 'running', started_at = COALESCE(started_at, ?), lease_owner = ?, lease_until = ?, \
+                           attempts = attempts + 1 WHERE id = ? AND status = 'added' AND deferred = FALSE";
+        let claim_render = "UPDATE render_tasks SET status = 'querying', lease_owner = ?, lease_until = ?, attempts = attempts + 1 \
+                            WHERE id = ? AND status = 'enqueued_for_query'";
+        // The older of the two candidates of the least busy users.
+        let pick = |query: Option<(String, i64, String)>, render: Option<(String, i64, String)>| match (query, render) {
+            (None, None) => None,
+            (Some((q, ..)), None) => Some((TaskKind::Query, q)),
+            (None, Some((r, ..))) => Some((TaskKind::Render, r)),
+            (Some((q, qb, qt)), Some((r, rb, rt))) => match (rb, rt) < (qb, qt) {
+                true => Some((TaskKind::Render, r)),
+                false => Some((TaskKind::Query, q)),
+            },
+        };
+        match &self.pool {
+            Pool::Sqlite(pool) => loop {
+                let query = sqlx::query_as(&next_query).fetch_optional(pool).await?;
+                let render = sqlx::query_as(&next_render).fetch_optional(pool).await?;
+                let Some((kind, id)) = pick(query, render) else { return Ok(None) };
+                let taken = match kind {
+                    TaskKind::Query => sqlx::query(claim_query).bind(now_text()),
+                    TaskKind::Render => sqlx::query(claim_render),
+                }
+                .bind(owner)
+                .bind(until(lease))
+                .bind(&id)
+                .execute(pool)
+                .await?;
+                if taken.rows_affected() == 1 {
+                    return Ok(Some(Claimed { kind, id }));
+                }
+                // Another worker took it first: look again.
+            },
+            Pool::Postgres(pool) => {
+                // Both candidates stay locked until the commit; the one not taken is free again then.
+                let mut tx = pool.begin().await?;
+                let query = sqlx::query_as(&next_query).fetch_optional(&mut *tx).await?;
+                let render = sqlx::query_as(&next_render).fetch_optional(&mut *tx).await?;
+                let Some((kind, id)) = pick(query, render) else { return Ok(None) };
+                let claim = crate::db::numbered(match kind {
+                    TaskKind::Query => claim_query,
+                    TaskKind::Render => claim_render,
+                });
+                let claim = match kind {
+                    TaskKind::Query => sqlx::query(&claim).bind(now_text()),
+                    TaskKind::Render => sqlx::query(&claim),
+                };
+                let taken = claim.bind(owner).bind(until(lease)).bind(&id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok((taken.rows_affected() == 1).then_some(Claimed { kind, id }))
             }
-            .bind(owner)
-            .bind(until(lease))
-            .bind(&id)
-            .execute(&self.pool)
-            .await?;
-            if taken.rows_affected() == 1 {
-                return Ok(Some(Claimed { kind, id }));
-            }
-            // Another worker took it first: look again.
         }
     }
 
@@ -133,27 +160,25 @@ impl Store {
     pub async fn renew_leases(&self, owner: &str, lease: Duration) -> Result<u64, StoreError> {
         let mut renewed = 0;
         for t in TABLES {
-            let done = sqlx::query(&format!("UPDATE {} SET lease_until = ? WHERE lease_owner = ? AND status IN ({})", t.table, t.running))
-                .bind(until(lease))
-                .bind(owner)
-                .execute(&self.pool)
-                .await?;
-            renewed += done.rows_affected();
+            let update = format!("UPDATE {} SET lease_until = ? WHERE lease_owner = ? AND status IN ({})", t.table, t.running);
+            renewed += on_pool!(self, update, |p, sql| sqlx::query(sql).bind(until(lease)).bind(owner).execute(p).await?.rows_affected());
         }
         Ok(renewed)
     }
 
     /// Query tasks `owner` claimed that have been killed since (by any process); ids.
     pub async fn killed_tasks_of(&self, owner: &str) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM query_tasks WHERE lease_owner = ? AND status = 'killed' AND lease_until IS NOT NULL")
-            .bind(owner)
-            .fetch_all(&self.pool)
-            .await?)
+        let select = "SELECT id FROM query_tasks WHERE lease_owner = ? AND status = 'killed' AND lease_until IS NOT NULL";
+        Ok(on_pool!(self, select, |p, sql| sqlx::query_scalar(sql).bind(owner).fetch_all(p).await?))
     }
 
     /// Marks the kill of task `id` as seen by its owner (it is not reported again).
     pub async fn kill_seen(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE query_tasks SET lease_until = NULL WHERE id = ?").bind(id).execute(&self.pool).await?;
+        on_pool!(self, "UPDATE query_tasks SET lease_until = NULL WHERE id = ?", |p, sql| sqlx::query(sql)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
@@ -164,20 +189,17 @@ impl Store {
         let mut out = ExpiredLeases::default();
         for t in TABLES {
             let expired = format!("status IN ({}) AND (lease_until IS NULL OR lease_until < ?)", t.running);
-            out.failed += sqlx::query(&format!("UPDATE {} SET {}, lease_until = NULL WHERE {expired} AND attempts >= ?", t.table, t.fail))
+            let fail = format!("UPDATE {} SET {}, lease_until = NULL WHERE {expired} AND attempts >= ?", t.table, t.fail);
+            out.failed += on_pool!(self, fail, |p, sql| sqlx::query(sql)
                 .bind(message)
                 .bind(now_text())
                 .bind(now())
                 .bind(MAX_ATTEMPTS)
-                .execute(&self.pool)
+                .execute(p)
                 .await?
-                .rows_affected();
-            out.requeued +=
-                sqlx::query(&format!("UPDATE {} SET {}, lease_owner = NULL, lease_until = NULL WHERE {expired}", t.table, t.put_back))
-                    .bind(now())
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
+                .rows_affected());
+            let put_back = format!("UPDATE {} SET {}, lease_owner = NULL, lease_until = NULL WHERE {expired}", t.table, t.put_back);
+            out.requeued += on_pool!(self, put_back, |p, sql| sqlx::query(sql).bind(now()).execute(p).await?.rows_affected());
         }
         Ok(out)
     }
@@ -187,15 +209,12 @@ impl Store {
     pub async fn requeue_running_tasks(&self, owner: &str) -> Result<u64, StoreError> {
         let mut requeued = 0;
         for t in TABLES {
-            requeued += sqlx::query(&format!(
+            let put_back = format!(
                 "UPDATE {} SET {}{}, lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 \
                  WHERE lease_owner = ? AND status IN ({})",
                 t.table, t.put_back, t.forget_start, t.running
-            ))
-            .bind(owner)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            );
+            requeued += on_pool!(self, put_back, |p, sql| sqlx::query(sql).bind(owner).execute(p).await?.rows_affected());
         }
         Ok(requeued)
     }
@@ -207,9 +226,8 @@ mod tests {
 
     use crate::test_setup as setup;
 
-    #[tokio::test]
-    async fn workers_claim_the_oldest_waiting_task_once() {
-        let (store, user, query) = setup().await;
+    async fn workers_claim_the_oldest_waiting_task_once(store: Store) {
+        let (store, user, query) = setup(store).await;
         let first = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
         let render = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
         let held = crate::QueryTaskOptions { deferred: true, ..Default::default() };
@@ -228,9 +246,8 @@ mod tests {
         assert_eq!(store.expire_leases().await.unwrap(), ExpiredLeases::default(), "leases held are not expired");
     }
 
-    #[tokio::test]
-    async fn a_user_with_fewer_tasks_running_goes_first() {
-        let (store, busy_user, query) = setup().await;
+    async fn a_user_with_fewer_tasks_running_goes_first(store: Store) {
+        let (store, busy_user, query) = setup(store).await;
         let other = store.create_user("Other", "User", None).await.unwrap();
         for _ in 0..3 {
             store.create_query_task(query, busy_user, "json", &Default::default()).await.unwrap();
@@ -243,9 +260,8 @@ mod tests {
         assert_eq!(second.id, late.id, "then the user with nothing running, though its task is the newest");
     }
 
-    #[tokio::test]
-    async fn a_task_whose_process_died_runs_again_once() {
-        let (store, user, query) = setup().await;
+    async fn a_task_whose_process_died_runs_again_once(store: Store) {
+        let (store, user, query) = setup(store).await;
         let task = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
         let render = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
         for attempt in 1..=2 {
@@ -268,9 +284,8 @@ mod tests {
         assert_eq!(store.render_task(&render.id).await.unwrap().unwrap().status, "failure");
     }
 
-    #[tokio::test]
-    async fn a_shutdown_puts_its_own_tasks_back() {
-        let (store, user, query) = setup().await;
+    async fn a_shutdown_puts_its_own_tasks_back(store: Store) {
+        let (store, user, query) = setup(store).await;
         let mine = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
         let theirs = store.create_query_task(query, user, "json", &Default::default()).await.unwrap();
         store.claim_task("me", Duration::from_secs(30)).await.unwrap();
@@ -279,4 +294,11 @@ mod tests {
         assert_eq!(store.query_task(&mine.id).await.unwrap().unwrap().status, "added");
         assert_eq!(store.query_task(&theirs.id).await.unwrap().unwrap().status, "running");
     }
+
+    crate::on_both_databases!(
+        workers_claim_the_oldest_waiting_task_once,
+        a_user_with_fewer_tasks_running_goes_first,
+        a_task_whose_process_died_runs_again_once,
+        a_shutdown_puts_its_own_tasks_back
+    );
 }

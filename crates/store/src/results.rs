@@ -1,13 +1,98 @@
-//! Task results and cached results as files under the data directory (`results/`), never as
-//! rows: a large result does not bloat the metadata database, and expired ones are removed by
-//! [`Store::sweep_expired`].
-//! A file is written under a temporary name and renamed, so a reader never sees half of one.
+//! Task results and cached results, kept apart from the rows that name them, and removed by
+//! [`Store::sweep_expired`] once expired. Beside a SQLite database they are files under the data
+//! directory (`results/`), never rows: a large result does not bloat the metadata database; a
+//! file is written under a temporary name and renamed, so a reader never sees half of one. On
+//! PostgreSQL, which several servers share, they are rows of `result_chunks`, a mebibyte each,
+//! written in one transaction: any server can read what another wrote.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{random_hex, StoreError};
+use sqlx::PgPool;
+
+use crate::{random_hex, Store, StoreError};
+
+/// Where a store keeps results.
+#[derive(Debug, Clone)]
+pub(crate) enum Results {
+    Files(Arc<ResultFiles>),
+    /// In `result_chunks` (PostgreSQL).
+    Chunks(PgPool),
+}
+
+/// The size of one row of `result_chunks`.
+const CHUNK: usize = 1 << 20;
+
+/// Only names this module made are used: `{kind}-{id}`, hex and a dash.
+fn check_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(StoreError::Results(format!("`{name}` is not a result file name")));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Stores a result (replacing one of the same name whole); the name to read it by.
+    pub(crate) async fn write_result(&self, kind: &str, id: &str, bytes: &[u8]) -> Result<String, StoreError> {
+        let pool = match &self.results {
+            Results::Files(files) => return files.write(kind, id, bytes).await,
+            Results::Chunks(pool) => pool,
+        };
+        let name = format!("{kind}-{id}");
+        check_name(&name)?;
+        // Chunks are upserted, then any left from a longer result before deleted: two servers
+        // storing one cache entry at once wait for each other instead of colliding.
+        let mut tx = pool.begin().await?;
+        // An empty result is one empty chunk, so that it reads back as present.
+        let chunks: Vec<&[u8]> = if bytes.is_empty() { vec![bytes] } else { bytes.chunks(CHUNK).collect() };
+        let count = i64::try_from(chunks.len()).unwrap_or(i64::MAX);
+        for (seq, chunk) in (0..count).zip(chunks) {
+            sqlx::query("INSERT INTO result_chunks (name, seq, bytes) VALUES ($1, $2, $3) ON CONFLICT (name, seq) DO UPDATE SET bytes = excluded.bytes")
+                .bind(&name)
+                .bind(seq)
+                .bind(chunk)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM result_chunks WHERE name = $1 AND seq >= $2").bind(&name).bind(count).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(name)
+    }
+
+    /// A stored result; `None` when it has gone.
+    pub(crate) async fn read_result(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match &self.results {
+            Results::Files(files) => files.read(name).await,
+            Results::Chunks(pool) => {
+                check_name(name)?;
+                let chunks: Vec<Vec<u8>> =
+                    sqlx::query_scalar("SELECT bytes FROM result_chunks WHERE name = $1 ORDER BY seq").bind(name).fetch_all(pool).await?;
+                Ok((!chunks.is_empty()).then(|| chunks.concat()))
+            }
+        }
+    }
+
+    pub(crate) async fn remove_result(&self, name: &str) -> Result<(), StoreError> {
+        match &self.results {
+            Results::Files(files) => files.remove(name).await,
+            Results::Chunks(pool) => {
+                check_name(name)?;
+                sqlx::query("DELETE FROM result_chunks WHERE name = $1").bind(name).execute(pool).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes writes that never finished, older than `age` (files only: a database write is
+    /// one transaction); how many.
+    pub(crate) async fn remove_abandoned_results(&self, age: Duration) -> Result<u64, StoreError> {
+        match &self.results {
+            Results::Files(files) => files.remove_abandoned(age).await,
+            Results::Chunks(_) => Ok(0),
+        }
+    }
+}
 
 /// How long a result is kept after its task finished, unless configured.
 pub const DEFAULT_RESULT_TTL: Duration = Duration::from_secs(3600);
@@ -39,11 +124,8 @@ impl ResultFiles {
         Ok(Arc::new(ResultFiles { dir, temporary: true }))
     }
 
-    /// Only names this module made are read or removed: `{kind}-{id}`, hex and a dash.
     fn path(&self, name: &str) -> Result<PathBuf, StoreError> {
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(StoreError::Results(format!("`{name}` is not a result file name")));
-        }
+        check_name(name)?;
         Ok(self.dir.join(name))
     }
 

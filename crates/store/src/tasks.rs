@@ -1,9 +1,7 @@
 //! Query tasks and render tasks: status as Looker names it, and the finished output (a file,
 //! kept until it expires).
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
+use crate::db::{on_pool, Columns};
 use crate::{now_text, random_hex, QueryTaskStatus, RenderTaskStatus, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,54 +87,64 @@ const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, 
      result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, result_source, cache_key";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
-fn status<T>(r: &SqliteRow, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    let text: String = r.get("status");
+fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let text = r.text("status")?;
     parse(&text).ok_or_else(|| StoreError::Unreadable(format!("unknown task status `{text}`")))
 }
 
-fn query_task(r: SqliteRow) -> Result<QueryTaskRow, StoreError> {
+fn query_task(r: &dyn Columns) -> Result<QueryTaskRow, StoreError> {
     Ok(QueryTaskRow {
-        id: r.get("id"),
-        query_id: r.get("query_id"),
-        user_id: r.get("user_id"),
-        result_format: r.get("result_format"),
-        source: r.get("source"),
-        row_limit: r.get("row_limit"),
-        status: status(&r, QueryTaskStatus::parse)?,
-        runtime: r.get("runtime"),
-        error: r.get("error"),
-        content_type: r.get("content_type"),
-        has_result: r.get("has_result"),
-        created_at: r.get("created_at"),
-        started_at: r.get("started_at"),
-        use_cache: r.get("use_cache"),
-        cache_only: r.get("cache_only"),
-        deferred: r.get("deferred"),
-        result_source: r.get("result_source"),
-        cache_key: r.get("cache_key"),
+        id: r.text("id")?,
+        query_id: r.int("query_id")?,
+        user_id: r.int("user_id")?,
+        result_format: r.text("result_format")?,
+        source: r.text_or_null("source")?,
+        row_limit: r.text_or_null("row_limit")?,
+        status: status(r, QueryTaskStatus::parse)?,
+        runtime: r.real_or_null("runtime")?,
+        error: r.text_or_null("error")?,
+        content_type: r.text_or_null("content_type")?,
+        has_result: r.flag("has_result")?,
+        created_at: r.text("created_at")?,
+        started_at: r.text_or_null("started_at")?,
+        use_cache: r.flag("use_cache")?,
+        cache_only: r.flag("cache_only")?,
+        deferred: r.flag("deferred")?,
+        result_source: r.text_or_null("result_source")?,
+        cache_key: r.text_or_null("cache_key")?,
     })
 }
 
-fn render_task(r: SqliteRow) -> Result<RenderTaskRow, StoreError> {
+fn render_task(r: &dyn Columns) -> Result<RenderTaskRow, StoreError> {
     Ok(RenderTaskRow {
-        id: r.get("id"),
-        query_id: r.get("query_id"),
-        user_id: r.get("user_id"),
-        result_format: r.get("result_format"),
-        width: r.get("width"),
-        height: r.get("height"),
-        status: status(&r, RenderTaskStatus::parse)?,
-        status_detail: r.get("status_detail"),
-        query_runtime: r.get("query_runtime"),
-        render_runtime: r.get("render_runtime"),
-        runtime: r.get("runtime"),
-        created_at: r.get("created_at"),
-        finalized_at: r.get("finalized_at"),
-        has_result: r.get("has_result"),
+        id: r.text("id")?,
+        query_id: r.int("query_id")?,
+        user_id: r.int("user_id")?,
+        result_format: r.text("result_format")?,
+        width: r.int("width")?,
+        height: r.int("height")?,
+        status: status(r, RenderTaskStatus::parse)?,
+        status_detail: r.text_or_null("status_detail")?,
+        query_runtime: r.real_or_null("query_runtime")?,
+        render_runtime: r.real_or_null("render_runtime")?,
+        runtime: r.real_or_null("runtime")?,
+        created_at: r.text("created_at")?,
+        finalized_at: r.text_or_null("finalized_at")?,
+        has_result: r.flag("has_result")?,
     })
 }
 
 impl Store {
+    /// The result named by the `result_file` that `select` reads of task `id`; `None` when there
+    /// is none (or it has gone).
+    async fn task_result(&self, select: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let file: Option<String> = on_pool!(self, select, |p, sql| sqlx::query_scalar(sql).bind(id).fetch_optional(p).await?.flatten());
+        match file {
+            Some(file) => self.read_result(&file).await,
+            None => Ok(None),
+        }
+    }
+
     /// Records a new query task in status `added` and returns it.
     pub async fn create_query_task(
         &self,
@@ -146,74 +154,61 @@ impl Store {
         options: &QueryTaskOptions,
     ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
-        sqlx::query(
-            "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, status, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)",
-        )
-        .bind(&id)
-        .bind(query_id)
-        .bind(user_id)
-        .bind(result_format)
-        .bind(&options.source)
-        .bind(&options.row_limit)
-        .bind(options.use_cache)
-        .bind(options.cache_only)
-        .bind(options.deferred)
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
+        let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
+             status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
+        on_pool!(self, insert, |p, sql| sqlx::query(sql)
+            .bind(&id)
+            .bind(query_id)
+            .bind(user_id)
+            .bind(result_format)
+            .bind(&options.source)
+            .bind(&options.row_limit)
+            .bind(options.use_cache)
+            .bind(options.cache_only)
+            .bind(options.deferred)
+            .bind(now_text())
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(self.query_task(&id).await?.ok_or(sqlx::Error::RowNotFound)?)
     }
 
     pub async fn query_task(&self, id: &str) -> Result<Option<QueryTaskRow>, StoreError> {
-        let row =
-            sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
-        row.map(query_task).transpose()
+        Ok(on_pool!(self, format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE id = ?"), |p, sql| {
+            sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| query_task(&r)).transpose()?
+        }))
     }
 
     /// Moves an unfinished task to `pending` or `running` (a finished one stays as it is).
     pub async fn set_query_task_status(&self, id: &str, status: QueryTaskStatus) -> Result<(), StoreError> {
-        sqlx::query(&format!(
+        let update = format!(
             "UPDATE query_tasks SET status = ?, started_at = COALESCE(started_at, ?) WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
-        ))
-        .bind(status.as_str())
-        .bind(now_text())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        );
+        on_pool!(self, update, |p, sql| sqlx::query(sql).bind(status.as_str()).bind(now_text()).bind(id).execute(p).await?.rows_affected());
         Ok(())
     }
 
     /// Takes a deferred task off hold; whether this call did (so one caller queues it).
     pub async fn undefer_query_task(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE query_tasks SET deferred = 0 WHERE id = ? AND deferred = 1 AND status = 'added'")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let update = "UPDATE query_tasks SET deferred = FALSE WHERE id = ? AND deferred = TRUE AND status = 'added'";
+        let undeferred = on_pool!(self, update, |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
+        Ok(undeferred == 1)
     }
 
     /// Ends an unfinished task as `killed`, with `message` as its error; whether it was
     /// unfinished.
     pub async fn kill_query_task(&self, id: &str, message: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(&format!(
-            "UPDATE query_tasks SET status = 'killed', error = ?, finished_at = ? WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
-        ))
-        .bind(message)
-        .bind(now_text())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let update =
+            format!("UPDATE query_tasks SET status = 'killed', error = ?, finished_at = ? WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}");
+        let killed =
+            on_pool!(self, update, |p, sql| sqlx::query(sql).bind(message).bind(now_text()).bind(id).execute(p).await?.rows_affected());
+        Ok(killed == 1)
     }
 
     /// The tasks not finished yet, in the order they were created.
     pub async fn active_query_tasks(&self) -> Result<Vec<QueryTaskRow>, StoreError> {
-        let rows =
-            sqlx::query(&format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE status IN {QUERY_TASK_ACTIVE} ORDER BY created_at"))
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter().map(query_task).collect()
+        let select = format!("SELECT {QUERY_TASK_COLUMNS} FROM query_tasks WHERE status IN {QUERY_TASK_ACTIVE} ORDER BY created_at");
+        on_pool!(self, select, |p, sql| sqlx::query(sql).fetch_all(p).await?.iter().map(|r| query_task(r)).collect())
     }
 
     /// Final state: `complete` with the formatted output (written to its file first), or `error`
@@ -221,29 +216,31 @@ impl Store {
     /// is dropped; whether this ended it.
     pub async fn finish_query_task(&self, id: &str, outcome: Result<QueryTaskOutput<'_>, &str>, runtime: f64) -> Result<bool, StoreError> {
         let (status, content_type, file, error) = match outcome {
-            Ok(out) => ("complete", Some(out.content_type), Some(self.results.write("query", id, out.body).await?), None),
+            Ok(out) => ("complete", Some(out.content_type), Some(self.write_result("query", id, out.body).await?), None),
             Err(message) => ("error", None, None, Some(message)),
         };
         let (source, key) = outcome.ok().map(|o| (Some(o.result_source), o.cache_key)).unwrap_or_default();
-        let updated = sqlx::query(&format!(
+        let update = format!(
             "UPDATE query_tasks SET status = ?, content_type = ?, result_file = ?, expires_at = ?, error = ?, runtime = ?, finished_at = ?, \
              result_source = ?, cache_key = ? WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
-        ))
-        .bind(status)
-        .bind(content_type)
-        .bind(&file)
-        .bind(file.as_ref().map(|_| self.expiry()))
-        .bind(error)
-        .bind(runtime)
-        .bind(now_text())
-        .bind(source)
-        .bind(key)
-        .bind(id)
-        .execute(&self.pool)
-        .await;
-        let ended = matches!(&updated, Ok(done) if done.rows_affected() == 1);
+        );
+        let updated = on_pool!(self, update, |p, sql| sqlx::query(sql)
+            .bind(status)
+            .bind(content_type)
+            .bind(&file)
+            .bind(file.as_ref().map(|_| self.expiry()))
+            .bind(error)
+            .bind(runtime)
+            .bind(now_text())
+            .bind(source)
+            .bind(key)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected()));
+        let ended = matches!(&updated, Ok(1));
         if let (false, Some(file)) = (ended, &file) {
-            let _ = self.results.remove(file).await;
+            let _ = self.remove_result(file).await;
         }
         updated?;
         Ok(ended)
@@ -251,12 +248,7 @@ impl Store {
 
     /// The formatted output of a complete task; `None` once expired.
     pub async fn query_task_result(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let file: Option<String> =
-            sqlx::query_scalar("SELECT result_file FROM query_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten();
-        match file {
-            Some(file) => self.results.read(&file).await,
-            None => Ok(None),
-        }
+        self.task_result("SELECT result_file FROM query_tasks WHERE id = ?", id).await
     }
 
     pub async fn create_render_task(
@@ -268,7 +260,9 @@ impl Store {
         height: i64,
     ) -> Result<RenderTaskRow, StoreError> {
         let id = random_hex(16);
-        sqlx::query("INSERT INTO render_tasks (id, query_id, user_id, result_format, width, height, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)")
+        let insert = "INSERT INTO render_tasks (id, query_id, user_id, result_format, width, height, status, created_at) \
+                      VALUES (?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
+        on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
             .bind(user_id)
@@ -276,26 +270,35 @@ impl Store {
             .bind(width)
             .bind(height)
             .bind(now_text())
-            .execute(&self.pool)
-            .await?;
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(self.render_task(&id).await?.ok_or(sqlx::Error::RowNotFound)?)
     }
 
     pub async fn render_task(&self, id: &str) -> Result<Option<RenderTaskRow>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {RENDER_TASK_COLUMNS} FROM render_tasks WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(render_task).transpose()
+        Ok(on_pool!(self, format!("SELECT {RENDER_TASK_COLUMNS} FROM render_tasks WHERE id = ?"), |p, sql| {
+            sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| render_task(&r)).transpose()?
+        }))
     }
 
     pub async fn set_render_task_status(&self, id: &str, status: RenderTaskStatus) -> Result<(), StoreError> {
-        sqlx::query("UPDATE render_tasks SET status = ? WHERE id = ?").bind(status.as_str()).bind(id).execute(&self.pool).await?;
+        on_pool!(self, "UPDATE render_tasks SET status = ? WHERE id = ?", |p, sql| sqlx::query(sql)
+            .bind(status.as_str())
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
     pub async fn set_render_query_runtime(&self, id: &str, seconds: f64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE render_tasks SET query_runtime = ? WHERE id = ?").bind(seconds).bind(id).execute(&self.pool).await?;
+        on_pool!(self, "UPDATE render_tasks SET query_runtime = ? WHERE id = ?", |p, sql| sqlx::query(sql)
+            .bind(seconds)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
@@ -308,10 +311,13 @@ impl Store {
         runtime: f64,
     ) -> Result<(), StoreError> {
         let (status, file, detail) = match outcome {
-            Ok(bytes) => ("success", Some(self.results.write("render", id, bytes).await?), None),
+            Ok(bytes) => ("success", Some(self.write_result("render", id, bytes).await?), None),
             Err(message) => ("failure", None, Some(message)),
         };
-        let updated = sqlx::query("UPDATE render_tasks SET status = ?, result_file = ?, expires_at = ?, status_detail = ?, render_runtime = ?, runtime = ?, finalized_at = ? WHERE id = ?")
+        let update =
+            "UPDATE render_tasks SET status = ?, result_file = ?, expires_at = ?, status_detail = ?, render_runtime = ?, runtime = ?, \
+                      finalized_at = ? WHERE id = ?";
+        let updated = on_pool!(self, update, |p, sql| sqlx::query(sql)
             .bind(status)
             .bind(&file)
             .bind(file.as_ref().map(|_| self.expiry()))
@@ -320,10 +326,11 @@ impl Store {
             .bind(runtime)
             .bind(now_text())
             .bind(id)
-            .execute(&self.pool)
-            .await;
+            .execute(p)
+            .await
+            .map(|_| ()));
         if let (Err(_), Some(file)) = (&updated, &file) {
-            let _ = self.results.remove(file).await;
+            let _ = self.remove_result(file).await;
         }
         updated?;
         Ok(())
@@ -331,12 +338,7 @@ impl Store {
 
     /// The image of a successful render task; `None` once expired.
     pub async fn render_task_result(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let file: Option<String> =
-            sqlx::query_scalar("SELECT result_file FROM render_tasks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.flatten();
-        match file {
-            Some(file) => self.results.read(&file).await,
-            None => Ok(None),
-        }
+        self.task_result("SELECT result_file FROM render_tasks WHERE id = ?", id).await
     }
 
     /// Removes the results that have expired (their tasks keep their state and read as expired),
@@ -345,19 +347,17 @@ impl Store {
         let now = jiff::Timestamp::now().as_second();
         let mut removed = 0;
         for table in ["query_tasks", "render_tasks"] {
-            let expired: Vec<(String, String)> =
-                sqlx::query_as(&format!("SELECT id, result_file FROM {table} WHERE result_file IS NOT NULL AND expires_at <= ?"))
-                    .bind(now)
-                    .fetch_all(&self.pool)
-                    .await?;
+            let select = format!("SELECT id, result_file FROM {table} WHERE result_file IS NOT NULL AND expires_at <= ?");
+            let expired: Vec<(String, String)> = on_pool!(self, select, |p, sql| sqlx::query_as(sql).bind(now).fetch_all(p).await?);
             for (id, file) in expired {
-                sqlx::query(&format!("UPDATE {table} SET result_file = NULL WHERE id = ?")).bind(&id).execute(&self.pool).await?;
-                self.results.remove(&file).await?;
+                let update = format!("UPDATE {table} SET result_file = NULL WHERE id = ?");
+                on_pool!(self, update, |p, sql| sqlx::query(sql).bind(&id).execute(p).await?.rows_affected());
+                self.remove_result(&file).await?;
                 removed += 1;
             }
         }
         // A write abandoned an hour ago will not finish.
-        let abandoned = self.results.remove_abandoned(std::time::Duration::from_secs(3600)).await?;
+        let abandoned = self.remove_abandoned_results(std::time::Duration::from_secs(3600)).await?;
         Ok(removed + self.sweep_cache().await? + abandoned)
     }
 }
@@ -368,9 +368,8 @@ mod tests {
 
     use crate::test_setup as setup;
 
-    #[tokio::test]
-    async fn query_task_lifecycle() {
-        let (store, user, query) = setup().await;
+    async fn query_task_lifecycle(store: Store) {
+        let (store, user, query) = setup(store).await;
         let t = store
             .create_query_task(query, user, "csv", &QueryTaskOptions { source: Some("sdk".into()), ..Default::default() })
             .await
@@ -384,9 +383,8 @@ mod tests {
         assert!(store.query_task("nope").await.unwrap().is_none());
     }
 
-    #[tokio::test]
-    async fn a_killed_task_stays_killed() {
-        let (store, user, query) = setup().await;
+    async fn a_killed_task_stays_killed(store: Store) {
+        let (store, user, query) = setup(store).await;
         let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
         store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
         assert_eq!(store.active_query_tasks().await.unwrap().len(), 1);
@@ -397,22 +395,25 @@ mod tests {
         let killed = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((killed.status.as_str(), killed.has_result, killed.error.as_deref()), ("killed", false, Some("killed")));
         assert!(killed.started_at.is_some());
-        assert!(!store.results_dir().join(format!("query-{}", t.id)).exists(), "the late result is dropped");
+        assert_eq!(store.read_result(&format!("query-{}", t.id)).await.unwrap(), None, "the late result is dropped");
         assert!(store.active_query_tasks().await.unwrap().is_empty());
     }
 
-    #[tokio::test]
-    async fn results_are_files_that_expire() {
-        let (store, user, query) = setup().await;
+    async fn results_are_kept_until_they_expire(store: Store) {
+        let (store, user, query) = setup(store).await;
         let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
         store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.1).await.unwrap();
-        assert!(store.results_dir().join(format!("query-{}", t.id)).is_file());
+        if let Some(dir) = store.results_dir() {
+            assert!(dir.join(format!("query-{}", t.id)).is_file(), "a file beside SQLite");
+        }
         assert_eq!(store.sweep_expired().await.unwrap(), 0, "not expired yet");
-        let partial = store.results_dir().join(".query-x.abcd.partial");
-        std::fs::write(&partial, b"half").unwrap();
-        assert_eq!(store.results.remove_abandoned(std::time::Duration::from_secs(3600)).await.unwrap(), 0, "a write may be under way");
-        assert_eq!(store.results.remove_abandoned(std::time::Duration::ZERO).await.unwrap(), 1);
-        assert!(!partial.exists());
+        if let Some(dir) = store.results_dir() {
+            let partial = dir.join(".query-x.abcd.partial");
+            std::fs::write(&partial, b"half").unwrap();
+            assert_eq!(store.remove_abandoned_results(std::time::Duration::from_secs(3600)).await.unwrap(), 0, "a write may be under way");
+            assert_eq!(store.remove_abandoned_results(std::time::Duration::ZERO).await.unwrap(), 1);
+            assert!(!partial.exists());
+        }
         let r = store.create_render_task(query, user, "png", 10, 10).await.unwrap();
         let short = store.clone().with_result_ttl(std::time::Duration::ZERO);
         short.finish_render_task(&r.id, Ok(b"png"), Some(0.1), 0.2).await.unwrap();
@@ -421,7 +422,30 @@ mod tests {
         assert_eq!(store.render_task_result(&r.id).await.unwrap(), None);
         let swept = store.render_task(&r.id).await.unwrap().unwrap();
         assert_eq!((swept.status.as_str(), swept.has_result), ("success", false));
-        assert!(!store.results_dir().join(format!("render-{}", r.id)).exists());
+        assert_eq!(store.read_result(&format!("render-{}", r.id)).await.unwrap(), None);
         assert_eq!(store.query_task_result(&t.id).await.unwrap().as_deref(), Some(&b"a,b\n"[..]));
     }
+
+    async fn large_results_come_back_whole(store: Store) {
+        let (store, user, query) = setup(store).await;
+        let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
+        // Three chunks and a bit on PostgreSQL; then a shorter one in its place leaves no tail.
+        let big: Vec<u8> = (0..(3 << 20) + 17).map(|i| (i % 251) as u8).collect();
+        let name = store.write_result("query", &t.id, &big).await.unwrap();
+        assert_eq!(store.read_result(&name).await.unwrap().as_deref(), Some(&big[..]));
+        store.write_result("query", &t.id, b"short").await.unwrap();
+        assert_eq!(store.read_result(&name).await.unwrap().as_deref(), Some(&b"short"[..]));
+        store.write_result("query", &t.id, b"").await.unwrap();
+        assert_eq!(store.read_result(&name).await.unwrap().as_deref(), Some(&b""[..]), "an empty result is still there");
+        store.remove_result(&name).await.unwrap();
+        assert_eq!(store.read_result(&name).await.unwrap(), None);
+        assert!(store.read_result("../etc").await.is_err(), "only names the store made");
+    }
+
+    crate::on_both_databases!(
+        query_task_lifecycle,
+        a_killed_task_stays_killed,
+        results_are_kept_until_they_expire,
+        large_results_come_back_whole
+    );
 }
