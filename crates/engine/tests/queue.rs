@@ -1,6 +1,7 @@
 //! The queue in the store: two engines on one metadata database run every task exactly once; a
 //! shutdown that cannot wait for a task puts it back, cancels its statement, and the next start
-//! on the same metadata database runs it to completion; one that can wait lets it finish.
+//! on the same metadata database runs it to completion; one that can wait lets it finish. Each
+//! runs on SQLite (a file) and on PostgreSQL (a scratch database).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -83,24 +84,82 @@ async fn until(store: &store::Store, id: &str, wanted: &str) {
     panic!("task {id} never reached {wanted}: {}", status_of(store, id).await);
 }
 
-/// A metadata database in a file of its own, an admin and a saved query.
-async fn metadata(name: &str) -> (std::path::PathBuf, store::Store, i64, i64) {
-    let dir = std::env::temp_dir().join(format!("sightline-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let store = store::Store::connect(&format!("sqlite://{}", dir.join("meta.db").display())).await.expect("store");
+/// Which database the metadata goes to.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A metadata database of its own, an admin and a saved query.
+struct Metadata {
+    url: String,
+    /// SQLite's folder, removed at the end.
+    dir: Option<std::path::PathBuf>,
+    store: store::Store,
+    user: i64,
+    query: i64,
+}
+
+impl Drop for Metadata {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// `None` when PostgreSQL is wanted and absent outside CI (the skip is reported).
+async fn metadata(name: &str, backend: Backend) -> Option<Metadata> {
+    let (url, dir) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("sightline-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("dir");
+            (format!("sqlite://{}", dir.join("meta.db").display()), Some(dir))
+        }
+        Backend::Postgres => (store::testing::scratch_postgres_url().await?, None),
+    };
+    let store = store::Store::connect(&url).await.expect("store");
     let creds = store.ensure_admin(None).await.expect("admin").expect("generated");
     let user = store.verify_api3(&creds.client_id, &creds.client_secret).await.expect("verify").expect("user");
     let query =
         store.save_query(r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}"#).await.expect("query").id;
-    (dir, store, user, query)
+    Some(Metadata { url, dir, store, user, query })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_engines_on_one_store_run_every_task_exactly_once() {
-    let (dir, store, user, query) = metadata("two-engines").await;
+/// Each named `async fn(Backend)` as a test on SQLite and one on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($name:ident),*) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    two_engines_on_one_store_run_every_task_exactly_once,
+    tasks_running_at_shutdown_run_at_the_next_start,
+    a_kill_reaches_the_process_running_the_task
+);
+
+async fn two_engines_on_one_store_run_every_task_exactly_once(backend: Backend) {
+    let Some(Metadata { ref url, ref store, user, query, .. }) = metadata("two-engines", backend).await else { return };
     let db = Held::new(false);
-    let second_store = store::Store::connect(&format!("sqlite://{}", dir.join("meta.db").display())).await.expect("store");
+    let second_store = store::Store::connect(&url).await.expect("store");
     let (a, b) = (start(&db, &store).await, start(&db, &second_store).await);
     let mut tasks = Vec::new();
     for limit in 1..=200 {
@@ -116,12 +175,10 @@ async fn two_engines_on_one_store_run_every_task_exactly_once() {
     assert_eq!(statements.len(), 200, "each task ran once");
     let distinct: std::collections::HashSet<&String> = statements.iter().collect();
     assert_eq!(distinct.len(), 200);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test]
-async fn tasks_running_at_shutdown_run_at_the_next_start() {
-    let (dir, store, user, query) = metadata("shutdown").await;
+async fn tasks_running_at_shutdown_run_at_the_next_start(backend: Backend) {
+    let Some(Metadata { ref store, user, query, .. }) = metadata("shutdown", backend).await else { return };
     let db = Held::new(true);
 
     let engine = start(&db, &store).await;
@@ -147,21 +204,19 @@ async fn tasks_running_at_shutdown_run_at_the_next_start() {
     until(&store, &waiting.id, "complete").await;
     // With nothing left running, a shutdown waits for nobody.
     assert_eq!(engine.shutdown(Duration::from_secs(5)).await.expect("shutdown"), Stopped::default());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A kill answered by one process stops the task another process is running: its worker learns of
 /// it at its next lease renewal and leaves the run, which cancels the statement.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kill_reaches_the_process_running_the_task() {
-    let (dir, store, user, query) = metadata("kill-elsewhere").await;
+async fn a_kill_reaches_the_process_running_the_task(backend: Backend) {
+    let Some(Metadata { ref url, ref store, user, query, .. }) = metadata("kill-elsewhere", backend).await else { return };
     let db = Held::new(true);
     let connections = || -> HashMap<String, Arc<dyn Connection>> { [("thelook".to_string(), db.clone() as Arc<dyn Connection>)].into() };
     let config = EngineConfig { workers: 1, task_lease: Duration::from_millis(300), ..Default::default() };
     let runner = Engine::start(catalog(), connections(), store.clone(), config.clone()).await.expect("engine");
     let task = runner.submit_query_task(query, user, format::ResultFormat::Json, &Default::default()).await.expect("task");
     until(&store, &task.id, "running").await;
-    let other_store = store::Store::connect(&format!("sqlite://{}", dir.join("meta.db").display())).await.expect("store");
+    let other_store = store::Store::connect(&url).await.expect("store");
     let other = Engine::start(catalog(), connections(), other_store, config).await.expect("engine");
     other.kill_query_task(&task.id).await.expect("kill");
     for _ in 0..200 {
@@ -172,5 +227,4 @@ async fn a_kill_reaches_the_process_running_the_task() {
     }
     assert_eq!(db.cancelled.load(SeqCst), 1, "the running process cancelled its statement");
     assert_eq!(status_of(&store, &task.id).await, "killed");
-    let _ = std::fs::remove_dir_all(&dir);
 }
