@@ -54,11 +54,21 @@ impl Drop for Server {
 /// Starts `sightline` with `args` (which should listen on `127.0.0.1:0`) and waits for the URL it
 /// prints; its stdout keeps being drained so it never blocks on a full pipe.
 pub fn start(args: &[&std::ffi::OsStr], client_id: &str, client_secret: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+    start_on(None, args, client_id, client_secret)
+}
+
+/// [`start`], with its metadata in the database at `database_url` (`SIGHTLINE_DATABASE_URL`)
+/// rather than in SQLite under its data directory.
+pub fn start_on(database_url: Option<&str>, args: &[&std::ffi::OsStr], client_id: &str, client_secret: &str) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
+    match database_url {
+        Some(url) => command.env("SIGHTLINE_DATABASE_URL", url),
+        None => command.env_remove("SIGHTLINE_DATABASE_URL"),
+    };
+    let mut child = command
         .args(args)
         .env("SIGHTLINE_ADMIN_CLIENT_ID", client_id)
         .env("SIGHTLINE_ADMIN_CLIENT_SECRET", client_secret)
-        .env_remove("SIGHTLINE_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

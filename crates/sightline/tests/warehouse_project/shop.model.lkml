@@ -11,3 +11,4 @@ explore: orders {
 
 explore: slow {}
 explore: nap {}
+explore: counted {}

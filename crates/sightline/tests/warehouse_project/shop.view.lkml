@@ -33,3 +33,10 @@ view: nap {
   sql_table_name: nap_view ;;
   dimension: n { type: number }
 }
+
+# A statement that notes each run in `sdk_runs` (`counted_view`, created by sdk_two_servers.rs on
+# PostgreSQL): the database itself counts how many times each task's statement ran.
+view: counted {
+  sql_table_name: counted_view ;;
+  dimension: n { type: number }
+}
