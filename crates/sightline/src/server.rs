@@ -52,7 +52,7 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
     };
     let store = store::Store::connect(&url)
         .await
-        .with_context(|| format!("metadata store {url}"))?
+        .with_context(|| format!("metadata store {}", store::redacted_url(&url)))?
         .with_result_ttl(std::time::Duration::from_secs(args.result_ttl));
     let wanted = match (std::env::var("SIGHTLINE_ADMIN_CLIENT_ID"), std::env::var("SIGHTLINE_ADMIN_CLIENT_SECRET")) {
         (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
@@ -79,6 +79,7 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let base_url = format!("http://{}", listener.local_addr()?);
     println!("Sightline API at {base_url}/api/4.0");
+    println!("Metadata in {} ({})", store::redacted_url(&url), engine.store().backend());
     match credentials {
         Some(c) if c.generated => {
             println!("Admin API credentials (shown once; the secret is stored hashed):");

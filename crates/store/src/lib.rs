@@ -66,6 +66,19 @@ pub(crate) fn now_text() -> String {
     jiff::Timestamp::now().to_string()
 }
 
+/// `url` fit to show: a password in it is replaced by `***`.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+    let Some((credentials, host)) = authority.rsplit_once('@') else { return url.to_string() };
+    let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
+    let hidden = if credentials.contains(':') { format!("{user}:***") } else { user.to_string() };
+    match path {
+        Some(path) => format!("{scheme}://{hidden}@{host}/{path}"),
+        None => format!("{scheme}://{hidden}@{host}"),
+    }
+}
+
 /// A short random name (a process's, on the leases it takes).
 pub fn random_id() -> String {
     random_hex(6)
@@ -164,6 +177,16 @@ impl Store {
     /// Seconds since 1970 at which a result written now expires.
     fn expiry(&self) -> i64 {
         jiff::Timestamp::now().as_second().saturating_add(i64::try_from(self.result_ttl.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(super::redacted_url("postgres://me:secret@db:5432/meta"), "postgres://me:***@db:5432/meta");
+        assert_eq!(super::redacted_url("postgres://me@db/meta"), "postgres://me@db/meta");
+        assert_eq!(super::redacted_url("sqlite:///data/sightline.db"), "sqlite:///data/sightline.db");
     }
 }
 
