@@ -159,8 +159,8 @@ on_both_databases!(
 async fn two_engines_on_one_store_run_every_task_exactly_once(backend: Backend) {
     let Some(Metadata { ref url, ref store, user, query, .. }) = metadata("two-engines", backend).await else { return };
     let db = Held::new(false);
-    let second_store = store::Store::connect(&url).await.expect("store");
-    let (a, b) = (start(&db, &store).await, start(&db, &second_store).await);
+    let second_store = store::Store::connect(url).await.expect("store");
+    let (a, b) = (start(&db, store).await, start(&db, &second_store).await);
     let mut tasks = Vec::new();
     for limit in 1..=200 {
         // Distinct limits: distinct statements, none shared or cached.
@@ -169,7 +169,7 @@ async fn two_engines_on_one_store_run_every_task_exactly_once(backend: Backend) 
         tasks.push(engine.submit_query_task(query, user, format::ResultFormat::Json, &options).await.expect("task").id);
     }
     for id in &tasks {
-        until(&store, id, "complete").await;
+        until(store, id, "complete").await;
     }
     let statements = db.statements.lock().expect("statements").clone();
     assert_eq!(statements.len(), 200, "each task ran once");
@@ -181,15 +181,15 @@ async fn tasks_running_at_shutdown_run_at_the_next_start(backend: Backend) {
     let Some(Metadata { ref store, user, query, .. }) = metadata("shutdown", backend).await else { return };
     let db = Held::new(true);
 
-    let engine = start(&db, &store).await;
+    let engine = start(&db, store).await;
     let options = store::QueryTaskOptions { use_cache: true, ..Default::default() };
     let running = engine.submit_query_task(query, user, format::ResultFormat::Json, &options).await.expect("task");
     let waiting = engine.submit_query_task(query, user, format::ResultFormat::Csv, &options).await.expect("task");
-    until(&store, &running.id, "running").await;
+    until(store, &running.id, "running").await;
     let stopped = engine.shutdown(Duration::from_millis(200)).await.expect("shutdown");
     assert_eq!(stopped, Stopped { requeued: 1 });
-    assert_eq!(status_of(&store, &running.id).await, "added", "put back to run again");
-    assert_eq!(status_of(&store, &waiting.id).await, "added", "never taken");
+    assert_eq!(status_of(store, &running.id).await, "added", "put back to run again");
+    assert_eq!(status_of(store, &waiting.id).await, "added", "never taken");
     for _ in 0..100 {
         if db.cancelled.load(SeqCst) == 1 {
             break;
@@ -199,9 +199,9 @@ async fn tasks_running_at_shutdown_run_at_the_next_start(backend: Backend) {
     assert_eq!(db.cancelled.load(SeqCst), 1, "its statement was cancelled");
 
     db.hold.store(false, SeqCst);
-    let engine = start(&db, &store).await;
-    until(&store, &running.id, "complete").await;
-    until(&store, &waiting.id, "complete").await;
+    let engine = start(&db, store).await;
+    until(store, &running.id, "complete").await;
+    until(store, &waiting.id, "complete").await;
     // With nothing left running, a shutdown waits for nobody.
     assert_eq!(engine.shutdown(Duration::from_secs(5)).await.expect("shutdown"), Stopped::default());
 }
@@ -215,8 +215,8 @@ async fn a_kill_reaches_the_process_running_the_task(backend: Backend) {
     let config = EngineConfig { workers: 1, task_lease: Duration::from_millis(300), ..Default::default() };
     let runner = Engine::start(catalog(), connections(), store.clone(), config.clone()).await.expect("engine");
     let task = runner.submit_query_task(query, user, format::ResultFormat::Json, &Default::default()).await.expect("task");
-    until(&store, &task.id, "running").await;
-    let other_store = store::Store::connect(&url).await.expect("store");
+    until(store, &task.id, "running").await;
+    let other_store = store::Store::connect(url).await.expect("store");
     let other = Engine::start(catalog(), connections(), other_store, config).await.expect("engine");
     other.kill_query_task(&task.id).await.expect("kill");
     for _ in 0..200 {
@@ -226,5 +226,5 @@ async fn a_kill_reaches_the_process_running_the_task(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(db.cancelled.load(SeqCst), 1, "the running process cancelled its statement");
-    assert_eq!(status_of(&store, &task.id).await, "killed");
+    assert_eq!(status_of(store, &task.id).await, "killed");
 }

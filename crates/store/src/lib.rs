@@ -180,16 +180,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod url_tests {
-    #[test]
-    fn passwords_are_hidden() {
-        assert_eq!(super::redacted_url("postgres://me:secret@db:5432/meta"), "postgres://me:***@db:5432/meta");
-        assert_eq!(super::redacted_url("postgres://me@db/meta"), "postgres://me@db/meta");
-        assert_eq!(super::redacted_url("sqlite:///data/sightline.db"), "sqlite:///data/sightline.db");
-    }
-}
-
 /// `store` with its admin and one saved query: (store, admin id, query id).
 #[cfg(test)]
 pub(crate) async fn test_setup(store: Store) -> (Store, i64, i64) {
@@ -226,3 +216,13 @@ macro_rules! on_both_databases {
 }
 #[cfg(test)]
 pub(crate) use on_both_databases;
+
+#[cfg(test)]
+mod url_tests {
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(super::redacted_url("postgres://me:secret@db:5432/meta"), "postgres://me:***@db:5432/meta");
+        assert_eq!(super::redacted_url("postgres://me@db/meta"), "postgres://me@db/meta");
+        assert_eq!(super::redacted_url("sqlite:///data/sightline.db"), "sqlite:///data/sightline.db");
+    }
+}
