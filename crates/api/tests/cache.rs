@@ -14,6 +14,7 @@ use connect::{Cancel, ConnectError, Connection};
 mod common;
 
 use common::Fixture;
+use serde_json::Value;
 
 const MODEL: &str = r#"connection: "thelook"
 include: "*.view"
@@ -131,4 +132,32 @@ async fn a_datagroup_trigger_change_makes_its_entries_stale() {
     for line in ["sightline_result_cache_requests_total{outcome=\"hit\"} 1", "sightline_result_cache_requests_total{outcome=\"miss\"} 2"] {
         assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
     }
+}
+
+/// A query task shows how long each phase of its run took (`phases`, beside Looker's fields): a
+/// task that ran the query went through the database and the formatter; one served from the
+/// cache did not.
+#[tokio::test]
+async fn tasks_show_where_their_time_went() {
+    let (f, db) = setup().await;
+    let (status, _, out) =
+        f.call("POST", "/api/4.0/queries", r#"{"model":"shop","view":"orders","fields":["orders.status","orders.count"]}"#).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&out));
+    let query = common::json(&out)["id"].as_str().expect("id").to_string();
+    let mut phases = Vec::new();
+    for _ in 0..2 {
+        let (status, _, out) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{query}","result_format":"json"}}"#)).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&out));
+        let id = common::json(&out)["id"].as_str().expect("id").to_string();
+        let task = f.wait(&format!("/api/4.0/query_tasks/{id}"), &["complete"]).await;
+        phases.push((task["result_source"].clone(), task["phases"].clone()));
+    }
+    assert_eq!(db.reads.load(SeqCst), 1);
+    let names = |p: &Value| p.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    let (ran, cached) = (&phases[0], &phases[1]);
+    assert_eq!(ran.0, "query");
+    assert_eq!(names(&ran.1), ["queue", "compile", "cache", "turn", "database", "format"], "{ran:?}");
+    assert!(ran.1.as_object().expect("phases").values().all(|s| s.as_f64().is_some_and(|s| (0.0..60.0).contains(&s))), "{ran:?}");
+    assert_eq!(cached.0, "cache");
+    assert_eq!(names(&cached.1), ["queue", "compile", "cache"], "{cached:?}");
 }

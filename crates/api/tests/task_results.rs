@@ -22,7 +22,7 @@ async fn unfinished_tasks_answer_202_and_failed_ones_400_with_the_reason() {
     assert!(json(&body).as_str().is_some_and(|s| s.contains("added")), "the spec's 202 body is a string");
     f.store.set_query_task_status(&q.id, store::QueryTaskStatus::Running).await.expect("status");
     assert_eq!(f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await.0, StatusCode::ACCEPTED);
-    f.store.finish_query_task(&q.id, Err("division by zero"), 0.1).await.expect("finish");
+    f.store.finish_query_task(&q.id, Err("division by zero"), 0.1, None).await.expect("finish");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json(&body)["message"], "division by zero");
@@ -287,7 +287,7 @@ async fn expired_results_answer_404() {
     let f = fixture().await;
     let q = f.store.create_query_task(f.query, f.user, "csv", &Default::default()).await.expect("task");
     let short = f.store.clone().with_result_ttl(std::time::Duration::ZERO);
-    short.finish_query_task(&q.id, Ok(store::QueryTaskOutput::queried("text/csv", b"a\n1\n")), 0.1).await.expect("finish");
+    short.finish_query_task(&q.id, Ok(store::QueryTaskOutput::queried("text/csv", b"a\n1\n")), 0.1, None).await.expect("finish");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"a\n1\n"[..]));
     assert_eq!(f.store.sweep_expired().await.expect("sweep"), 1);

@@ -17,6 +17,7 @@ use semantic::{CachePolicy, Datagroup};
 use sql::CompiledQuery;
 
 use crate::run::Output;
+use crate::timings::Timings;
 use crate::{Engine, EngineError, QueryBody};
 
 /// What a request lets the cache do. Every run stores its result.
@@ -157,7 +158,7 @@ impl Engine {
             return Ok(None);
         }
         self.inner.metrics.cache_hit();
-        let output = Output { content_type: format.content_type(), body: hit.body };
+        let output = Output { content_type: format.content_type(), body: hit.body, timings: Timings::default() };
         Ok(Some(Answer { output, source: ResultSource::Cache, cache_key: Some(slot.key.clone()) }))
     }
 

@@ -13,6 +13,7 @@ mod run;
 mod running;
 mod shutdown;
 mod tasks;
+mod timings;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use query_body::QueryBody;
 pub use run::{run_compiled, Output};
 pub use running::RunningQuery;
 pub use shutdown::Stopped;
+pub use timings::Timings;
 
 /// How many tasks run at once (queries and renders together).
 pub const DEFAULT_WORKERS: usize = 4;

@@ -82,9 +82,10 @@ pub(crate) enum Phase {
 }
 
 impl Phase {
-    const ALL: [Phase; 7] = [Phase::Queue, Phase::Compile, Phase::Cache, Phase::Turn, Phase::Database, Phase::Format, Phase::Store];
+    pub(crate) const ALL: [Phase; 7] =
+        [Phase::Queue, Phase::Compile, Phase::Cache, Phase::Turn, Phase::Database, Phase::Format, Phase::Store];
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Phase::Queue => "queue",
             Phase::Compile => "compile",

@@ -15,6 +15,7 @@ use sql::CompiledQuery;
 
 use crate::cache::{Answer, CacheSlot, CacheUse, ResultSource};
 use crate::metrics::Phase;
+use crate::timings::Timings;
 use crate::{Engine, EngineError, QueryBody};
 
 /// A query running now, awaited by everyone who asked for it.
@@ -92,6 +93,9 @@ pub(crate) struct Caller<'a> {
 pub struct Output {
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// How long each phase of the run that made it took (the turn, database and format phases
+    /// of a shared run are the same for every caller).
+    pub timings: Timings,
 }
 
 impl Engine {
@@ -109,19 +113,31 @@ impl Engine {
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
     /// the async threads, and pivots the rows when the query pivots.
     pub async fn execute(&self, compiled: &CompiledQuery, user: Option<i64>) -> Result<QueryResult, EngineError> {
-        self.execute_for(compiled, Caller { task: None, user }, Arc::new(Cancel::new())).await
+        self.execute_for(compiled, Caller { task: None, user }, Arc::new(Cancel::new()), &mut Timings::default()).await
+    }
+
+    /// Notes how long `phase` took, in the metrics and in `timings`.
+    pub(crate) fn timed(&self, timings: &mut Timings, phase: Phase, seconds: f64) {
+        self.inner.metrics.phase(phase, seconds);
+        timings.set(phase, seconds);
     }
 
     /// As [`Engine::execute`], for `caller`: a query task waiting for its connection's
     /// `max_queries` (or its user's `max_queries_per_user`) is `pending`, then `running` again.
     /// `cancel` stops the statements.
-    async fn execute_for(&self, compiled: &CompiledQuery, caller: Caller<'_>, cancel: Arc<Cancel>) -> Result<QueryResult, EngineError> {
+    async fn execute_for(
+        &self,
+        compiled: &CompiledQuery,
+        caller: Caller<'_>,
+        cancel: Arc<Cancel>,
+        timings: &mut Timings,
+    ) -> Result<QueryResult, EngineError> {
         let waiting = Instant::now();
         let (connection, turn) = self
             .connection_to_run(&compiled.connection, caller.task, caller.user)
             .await
             .ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
-        self.inner.metrics.phase(Phase::Turn, waiting.elapsed().as_secs_f64());
+        self.timed(timings, Phase::Turn, waiting.elapsed().as_secs_f64());
         let compiled = compiled.clone();
         let running = Instant::now();
         // The turn goes with the statement: it is released when the database is done, even if
@@ -132,7 +148,7 @@ impl Engine {
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))?;
-        self.inner.metrics.phase(Phase::Database, running.elapsed().as_secs_f64());
+        self.timed(timings, Phase::Database, running.elapsed().as_secs_f64());
         result
     }
 
@@ -162,11 +178,12 @@ impl Engine {
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
         }
+        let mut timings = Timings::default();
         let compiling = Instant::now();
         let compiled = self.compile(query, limit)?;
-        self.inner.metrics.phase(Phase::Compile, compiling.elapsed().as_secs_f64());
+        self.timed(&mut timings, Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
-            let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes() };
+            let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes(), timings };
             return Ok(Answer { output, source: ResultSource::Query, cache_key: None });
         }
         let looking = Instant::now();
@@ -182,8 +199,9 @@ impl Engine {
         };
         if let Some(slot) = &slot {
             let hit = self.cached(slot, cache, format).await?;
-            self.inner.metrics.phase(Phase::Cache, looking.elapsed().as_secs_f64());
-            if let Some(answer) = hit {
+            self.timed(&mut timings, Phase::Cache, looking.elapsed().as_secs_f64());
+            if let Some(mut answer) = hit {
+                answer.output.timings = timings;
                 return Ok(answer);
             }
             if cache.read || cache.only {
@@ -192,7 +210,9 @@ impl Engine {
         }
         let cache_key = slot.as_ref().map(|s| s.key.clone());
         let key = format!("{}\u{0}{described}", format.name());
-        let output = self.run_once(compiled, key, format, caller.task.map(str::to_string), caller.user, slot).await?;
+        let mut output = self.run_once(compiled, key, format, caller.task.map(str::to_string), caller.user, slot).await?;
+        timings.add(&output.timings);
+        output.timings = timings;
         Ok(Answer { output, source: ResultSource::Query, cache_key })
     }
 
@@ -262,7 +282,8 @@ impl Engine {
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
         let started = Instant::now();
-        let result = self.execute_for(compiled, caller, cancel).await?;
+        let mut timings = Timings::default();
+        let result = self.execute_for(compiled, caller, cancel, &mut timings).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
         let formatting = Instant::now();
@@ -276,8 +297,8 @@ impl Engine {
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))??;
-        self.inner.metrics.phase(Phase::Format, formatting.elapsed().as_secs_f64());
-        Ok(Output { content_type: format.content_type(), body })
+        self.timed(&mut timings, Phase::Format, formatting.elapsed().as_secs_f64());
+        Ok(Output { content_type: format.content_type(), body, timings })
     }
 
     /// The saved query with this id.

@@ -21,6 +21,7 @@ use store::{QueryTaskStatus, RenderTaskStatus};
 use crate::cache::CacheUse;
 use crate::metrics::{Phase, TaskKind};
 use crate::run::Caller;
+use crate::timings::Timings;
 use crate::{Engine, EngineError, QueryBody};
 
 #[derive(Debug)]
@@ -210,7 +211,7 @@ impl Engine {
         self.inner.metrics.finished(job.kind(), false, 0.0);
         let reason = format!("Sightline failed while running this task (an internal error: {message})");
         match job {
-            Job::Query(id) => _ = self.store().finish_query_task(id, Err(&reason), 0.0).await?,
+            Job::Query(id) => _ = self.store().finish_query_task(id, Err(&reason), 0.0, None).await?,
             Job::Render(id) => self.store().finish_render_task(id, Err(&reason), None, 0.0).await?,
         }
         Ok(())
@@ -269,10 +270,11 @@ impl Engine {
         }
         self.inner.metrics.started(TaskKind::Query);
         let started = Instant::now();
+        let mut timings = Timings::default();
         if let (Ok(created), Some(Ok(claimed))) =
             (task.created_at.parse::<jiff::Timestamp>(), task.started_at.as_deref().map(str::parse::<jiff::Timestamp>))
         {
-            self.inner.metrics.phase(Phase::Queue, claimed.duration_since(created).as_secs_f64().max(0.0));
+            self.timed(&mut timings, Phase::Queue, claimed.duration_since(created).as_secs_f64().max(0.0));
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
         let cache = CacheUse { read: task.use_cache, only: task.cache_only };
@@ -296,6 +298,11 @@ impl Engine {
         let runtime = seconds(started);
         self.inner.metrics.finished(TaskKind::Query, outcome.is_ok(), runtime);
         let storing = Instant::now();
+        if let Ok(answer) = &outcome {
+            timings.add(&answer.output.timings);
+        }
+        let phases = timings.to_json();
+        let phases = Some(phases.as_str());
         let finished = match &outcome {
             Ok(answer) => {
                 let output = store::QueryTaskOutput {
@@ -304,11 +311,11 @@ impl Engine {
                     result_source: answer.source.name(),
                     cache_key: answer.cache_key.as_deref(),
                 };
-                retried("result", || self.store().finish_query_task(id, Ok(output), runtime)).await
+                retried("result", || self.store().finish_query_task(id, Ok(output), runtime, phases)).await
             }
             Err(e) => {
                 let message = e.to_string();
-                retried("error", || self.store().finish_query_task(id, Err(&message), runtime)).await
+                retried("error", || self.store().finish_query_task(id, Err(&message), runtime, phases)).await
             }
         };
         self.inner.metrics.phase(Phase::Store, seconds(storing));
@@ -316,7 +323,7 @@ impl Engine {
         // (`Ok(false)`: the task was killed meanwhile, and stays so.)
         if let Err(e) = finished {
             let reason = format!("the task ran but its result could not be stored: {e}");
-            retried("error", || self.store().finish_query_task(id, Err(&reason), runtime)).await?;
+            retried("error", || self.store().finish_query_task(id, Err(&reason), runtime, phases)).await?;
         }
         Ok(())
     }

@@ -30,6 +30,8 @@ pub struct QueryTaskRow {
     /// Where its result came from, `query` or `cache`, once complete.
     pub result_source: Option<String>,
     pub cache_key: Option<String>,
+    /// How long each phase of its run took: a JSON object of seconds by phase name.
+    pub phases: Option<String>,
 }
 
 /// How a query task is to be run, beyond its query and format.
@@ -84,7 +86,7 @@ pub struct RenderTaskRow {
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
-     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, result_source, cache_key";
+     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, result_source, cache_key, phases";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
@@ -112,6 +114,7 @@ fn query_task(r: &dyn Columns) -> Result<QueryTaskRow, StoreError> {
         deferred: r.flag("deferred")?,
         result_source: r.text_or_null("result_source")?,
         cache_key: r.text_or_null("cache_key")?,
+        phases: r.text_or_null("phases")?,
     })
 }
 
@@ -212,9 +215,16 @@ impl Store {
     }
 
     /// Final state: `complete` with the formatted output (written to its file first), or `error`
-    /// with a message. A task that has ended meanwhile (killed) keeps its state, and the output
-    /// is dropped; whether this ended it.
-    pub async fn finish_query_task(&self, id: &str, outcome: Result<QueryTaskOutput<'_>, &str>, runtime: f64) -> Result<bool, StoreError> {
+    /// with a message; `phases` is how long each phase of the run took (a JSON object). A task
+    /// that has ended meanwhile (killed) keeps its state, and the output is dropped; whether this
+    /// ended it.
+    pub async fn finish_query_task(
+        &self,
+        id: &str,
+        outcome: Result<QueryTaskOutput<'_>, &str>,
+        runtime: f64,
+        phases: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let (status, content_type, file, error) = match outcome {
             Ok(out) => ("complete", Some(out.content_type), Some(self.write_result("query", id, out.body).await?), None),
             Err(message) => ("error", None, None, Some(message)),
@@ -222,7 +232,7 @@ impl Store {
         let (source, key) = outcome.ok().map(|o| (Some(o.result_source), o.cache_key)).unwrap_or_default();
         let update = format!(
             "UPDATE query_tasks SET status = ?, content_type = ?, result_file = ?, expires_at = ?, error = ?, runtime = ?, finished_at = ?, \
-             result_source = ?, cache_key = ? WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
+             result_source = ?, cache_key = ?, phases = ? WHERE id = ? AND status IN {QUERY_TASK_ACTIVE}"
         );
         let updated = on_pool!(self, update, |p, sql| sqlx::query(sql)
             .bind(status)
@@ -234,6 +244,7 @@ impl Store {
             .bind(now_text())
             .bind(source)
             .bind(key)
+            .bind(phases)
             .bind(id)
             .execute(p)
             .await
@@ -376,9 +387,10 @@ mod tests {
             .unwrap();
         assert_eq!(t.status, "added");
         store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
-        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.5).await.unwrap();
+        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.5, Some(r#"{"queue":0.1}"#)).await.unwrap();
         let done = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((done.status.as_str(), done.runtime), ("complete", Some(0.5)));
+        assert_eq!(done.phases.as_deref(), Some(r#"{"queue":0.1}"#));
         assert_eq!(store.query_task_result(&t.id).await.unwrap().unwrap(), b"a,b\n");
         assert!(store.query_task("nope").await.unwrap().is_none());
     }
@@ -391,7 +403,7 @@ mod tests {
         assert!(store.kill_query_task(&t.id, "killed").await.unwrap());
         assert!(!store.kill_query_task(&t.id, "killed").await.unwrap(), "once");
         store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
-        assert!(!store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a\n")), 0.5).await.unwrap());
+        assert!(!store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a\n")), 0.5, None).await.unwrap());
         let killed = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((killed.status.as_str(), killed.has_result, killed.error.as_deref()), ("killed", false, Some("killed")));
         assert!(killed.started_at.is_some());
@@ -402,7 +414,7 @@ mod tests {
     async fn results_are_kept_until_they_expire(store: Store) {
         let (store, user, query) = setup(store).await;
         let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
-        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.1).await.unwrap();
+        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.1, None).await.unwrap();
         if let Some(dir) = store.results_dir() {
             assert!(dir.join(format!("query-{}", t.id)).is_file(), "a file beside SQLite");
         }

@@ -35,6 +35,17 @@ pub static QUERY_TASK_MULTI_RESULTS: Declared = Declared::of(op::QUERY_TASK_MULT
 pub static ALL_RUNNING_QUERIES: Declared = Declared::of(op::ALL_RUNNING_QUERIES);
 pub static KILL_QUERY: Declared = Declared::of(op::KILL_QUERY);
 
+/// A `QueryTask` as Sightline answers it: Looker's fields, and beside them `phases`, how long
+/// each phase of its run took in seconds (`queue`, `compile`, `cache`, `turn` — waiting for the
+/// connection's limits —, `database`, `format`), once it has run.
+#[derive(serde::Serialize)]
+pub struct QueryTaskAnswer {
+    #[serde(flatten)]
+    task: QueryTask,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phases: Option<Value>,
+}
+
 /// Most task ids one `multi_results` call may name.
 const MAX_MULTI_IDS: usize = 250;
 
@@ -53,7 +64,7 @@ pub async fn create_query_task(
     caller: Caller,
     Query(params): Query<HashMap<String, String>>,
     body: Bytes,
-) -> Result<Json<QueryTask>, ApiError> {
+) -> Result<Json<QueryTaskAnswer>, ApiError> {
     let request: CreateQueryTask = parse_json(&body)?;
     let query_id = match request.query_id {
         Some(Value::String(s)) => s,
@@ -79,13 +90,14 @@ pub async fn create_query_task(
     Ok(Json(with_query(&state, &task).await?))
 }
 
-/// The task's wire form, with its saved query.
-async fn with_query(state: &AppState, task: &store::QueryTaskRow) -> Result<QueryTask, ApiError> {
+/// The task's wire form, with its saved query and its phase timings.
+async fn with_query(state: &AppState, task: &store::QueryTaskRow) -> Result<QueryTaskAnswer, ApiError> {
     let query = match state.engine.store().query(task.query_id).await? {
         Some(stored) => Some(to_wire::stored_query(&stored, &state.base_url)?),
         None => None,
     };
-    Ok(to_wire::query_task(task, query))
+    let phases = task.phases.as_deref().and_then(|p| serde_json::from_str(p).ok());
+    Ok(QueryTaskAnswer { task: to_wire::query_task(task, query), phases })
 }
 
 fn expired(id: &str) -> ApiError {
@@ -96,7 +108,7 @@ async fn task(state: &AppState, id: &str) -> Result<store::QueryTaskRow, ApiErro
     state.engine.store().query_task(id).await?.ok_or_else(|| ApiError::not_found(format!("query task `{id}` does not exist")))
 }
 
-pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<QueryTask>, ApiError> {
+pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<QueryTaskAnswer>, ApiError> {
     Ok(Json(with_query(&state, &task(&state, &id).await?).await?))
 }
 
