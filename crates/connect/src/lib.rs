@@ -85,6 +85,12 @@ pub trait Connection: Send + Sync {
         "UTC"
     }
 
+    /// The schema persistent derived tables are built into (`tmp_db_name` in the config, as
+    /// Looker names it); `None`: they are computed inline in every query that reads them.
+    fn scratch_schema(&self) -> Option<&str> {
+        None
+    }
+
     /// Where it connects, for the API (never the password).
     fn describe(&self) -> ConnectionInfo {
         ConnectionInfo::default()
@@ -124,21 +130,33 @@ pub struct ConnectionInfo {
 }
 
 /// A connection with settings of the config or the API on top of a driver's: the zone its
-/// timestamps are stored in (UTC when `None`) and how many statements may run at once.
+/// timestamps are stored in (UTC when `None`), how many statements may run at once, and the
+/// scratch schema of its persistent derived tables.
 pub struct Configured {
     pub inner: std::sync::Arc<dyn Connection>,
     pub zone: Option<String>,
     pub limits: StatementLimits,
+    pub scratch_schema: Option<String>,
 }
 
 impl Configured {
     /// `connection` with these settings; itself when there are none.
     pub fn wrap(connection: std::sync::Arc<dyn Connection>, zone: Option<&str>, limits: StatementLimits) -> std::sync::Arc<dyn Connection> {
+        Configured::wrap_with_scratch(connection, zone, limits, None)
+    }
+
+    /// [`Configured::wrap`], with the schema persistent derived tables are built into.
+    pub fn wrap_with_scratch(
+        connection: std::sync::Arc<dyn Connection>,
+        zone: Option<&str>,
+        limits: StatementLimits,
+        scratch_schema: Option<&str>,
+    ) -> std::sync::Arc<dyn Connection> {
         let zone = zone.filter(|z| *z != "UTC").map(str::to_string);
-        if zone.is_none() && limits == StatementLimits::default() {
+        if zone.is_none() && limits == StatementLimits::default() && scratch_schema.is_none() {
             return connection;
         }
-        std::sync::Arc::new(Configured { inner: connection, zone, limits })
+        std::sync::Arc::new(Configured { inner: connection, zone, limits, scratch_schema: scratch_schema.map(str::to_string) })
     }
 }
 
@@ -157,6 +175,10 @@ impl Connection for Configured {
 
     fn timezone(&self) -> &str {
         self.zone.as_deref().unwrap_or_else(|| self.inner.timezone())
+    }
+
+    fn scratch_schema(&self) -> Option<&str> {
+        self.scratch_schema.as_deref().or_else(|| self.inner.scratch_schema())
     }
 
     fn describe(&self) -> ConnectionInfo {

@@ -20,18 +20,21 @@ use crate::run::Output;
 use crate::timings::Timings;
 use crate::{Engine, EngineError, QueryBody};
 
-/// What a request lets the cache do. Every run stores its result.
+/// What a request lets the caches do: the result cache, and the persistent derived tables
+/// (`pdt.rs`) that are caches of derived tables. Every run stores its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheUse {
     /// `cache`: serve a fresh cached result when there is one (Looker's default).
     pub read: bool,
     /// `cache_only`: serve any cached result, even a stale one; with none, run the query.
     pub only: bool,
+    /// `rebuild_pdts`: build the persistent derived tables the query reads again first.
+    pub rebuild_pdts: bool,
 }
 
 impl Default for CacheUse {
     fn default() -> Self {
-        CacheUse { read: true, only: false }
+        CacheUse { read: true, only: false, rebuild_pdts: false }
     }
 }
 
@@ -107,7 +110,7 @@ impl Engine {
     }
 
     /// The current value of a datagroup's trigger (`None` when it has none).
-    async fn trigger_value(&self, model: &str, group: &Datagroup) -> Result<Option<String>, EngineError> {
+    pub(crate) async fn trigger_value(&self, model: &str, group: &Datagroup) -> Result<Option<String>, EngineError> {
         if let Some(interval) = group.interval_trigger {
             return Ok(Some(format!("interval:{}", now_seconds() / interval.as_secs().max(1))));
         }

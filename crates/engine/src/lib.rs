@@ -8,6 +8,7 @@ mod cache;
 mod connections;
 mod error;
 mod metrics;
+mod pdt;
 mod query_body;
 mod run;
 mod running;
@@ -89,6 +90,10 @@ struct Inner {
     running: Arc<running::RunningTasks>,
     /// Datagroup trigger values, as last read.
     triggers: cache::Triggers,
+    /// `sql_trigger_value`s of persistent derived tables, as last read.
+    sql_triggers: pdt::SqlTriggers,
+    /// One build at a time of each persistent derived table.
+    pdt_locks: pdt::BuildLocks,
     /// Set by [`Engine::shutdown`]: workers take no more tasks.
     stopping: std::sync::atomic::AtomicBool,
     /// Tasks a worker is running now, and the signal that they have all ended.
@@ -123,6 +128,8 @@ impl Engine {
                 in_flight: Default::default(),
                 running: Default::default(),
                 triggers: Default::default(),
+                sql_triggers: Default::default(),
+                pdt_locks: Default::default(),
                 stopping: Default::default(),
                 active: Default::default(),
                 idle: Default::default(),

@@ -264,6 +264,7 @@ impl QueryBody {
             fill_fields: self.fill_fields.clone().unwrap_or_default(),
             custom_fields: self.custom_fields()?,
             filter_expression: self.filter_expression.clone().filter(|e| !e.trim().is_empty()),
+            persisted: Default::default(),
         })
     }
 

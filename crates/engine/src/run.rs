@@ -101,13 +101,36 @@ pub struct Output {
 impl Engine {
     /// Compiles `query`; `limit` (from the request) overrides the query's own.
     pub fn compile(&self, query: &QueryBody, limit: Option<&str>) -> Result<CompiledQuery, EngineError> {
+        self.compile_reading(query, limit, Default::default())
+    }
+
+    /// [`Engine::compile`], reading the persistent derived tables in `persisted` (view → table).
+    fn compile_reading(
+        &self,
+        query: &QueryBody,
+        limit: Option<&str>,
+        persisted: std::collections::BTreeMap<String, String>,
+    ) -> Result<CompiledQuery, EngineError> {
         query.check_supported()?;
         let model = self.catalog().models.get(&query.model).ok_or_else(|| EngineError::UnknownModel(query.model.clone()))?;
         let connection = self.connection(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
-        let spec = query.spec_for(limit, connection.timezone())?;
+        let spec = sql::QuerySpec { persisted, ..query.spec_for(limit, connection.timezone())? };
         let dialect = sql::dialect_for(connection.dialect())
             .ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
         Ok(sql::compile(model, &spec, dialect, query.now()?)?)
+    }
+
+    /// `query` compiled to read the persistent derived tables it needs, built first where they
+    /// are missing or stale (or all of them, for `rebuild`).
+    async fn compile_built(&self, query: &QueryBody, limit: Option<&str>, rebuild: bool) -> Result<CompiledQuery, EngineError> {
+        let compiled = self.compile(query, limit)?;
+        let catalog = self.catalog();
+        let Some(model) = catalog.models.get(&query.model) else { return Ok(compiled) };
+        let persisted = self.persisted_tables(model, &compiled, rebuild).await?;
+        match persisted.is_empty() {
+            true => Ok(compiled),
+            false => self.compile_reading(query, limit, persisted),
+        }
     }
 
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
@@ -180,7 +203,11 @@ impl Engine {
         }
         let mut timings = Timings::default();
         let compiling = Instant::now();
-        let compiled = self.compile(query, limit)?;
+        let compiled = match format {
+            // The SQL of a query as it would run inline: asking for it builds nothing.
+            ResultFormat::Sql => self.compile(query, limit)?,
+            _ => self.compile_built(query, limit, cache.rebuild_pdts).await?,
+        };
         self.timed(&mut timings, Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
             let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes(), timings };

@@ -277,7 +277,7 @@ impl Engine {
             self.timed(&mut timings, Phase::Queue, claimed.duration_since(created).as_secs_f64().max(0.0));
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
-        let cache = CacheUse { read: task.use_cache, only: task.cache_only };
+        let cache = CacheUse { read: task.use_cache, only: task.cache_only, rebuild_pdts: task.rebuild_pdts };
         let run = async {
             let query = self.saved_query(task.query_id).await?;
             self.run_for(&query, format, task.row_limit.as_deref(), cache, Caller { task: Some(id), user: Some(task.user_id) }).await

@@ -38,6 +38,18 @@ pub enum Persist {
     With(String),
 }
 
+/// When a persistent derived table is rebuilt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Persistence {
+    /// `datagroup_trigger: name`: when the datagroup's trigger changes (or its `max_cache_age`
+    /// passes).
+    Datagroup(String),
+    /// `sql_trigger_value: SELECT …`: when this query's value changes.
+    SqlTrigger(String),
+    /// `persist_for: "24 hours"` (or `interval_trigger`): on first use after this long.
+    For(Duration),
+}
+
 /// What decides whether a cached result of an explore may be served.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CachePolicy {
@@ -107,6 +119,17 @@ impl Builder<'_> {
         parsed
     }
 
+    /// One of a derived table's persistence parameters (the datagroup is checked once all are
+    /// read).
+    pub(crate) fn persistence(&mut self, pair: &Pair) -> Option<Persistence> {
+        let text = self.text(pair)?;
+        match pair.key.as_str() {
+            "datagroup_trigger" => Some(Persistence::Datagroup(text)),
+            "sql_trigger_value" => Some(text).filter(|t| !t.trim().is_empty()).map(Persistence::SqlTrigger),
+            _ => self.duration(pair, &text).filter(|d| !d.is_zero()).map(Persistence::For),
+        }
+    }
+
     /// `datagroup: name { sql_trigger max_cache_age interval_trigger label description }`.
     pub(crate) fn datagroup(&mut self, pair: &Pair, into: &mut BTreeMap<String, Datagroup>) {
         let Some((name, items)) = self.named_block(pair) else { return };
@@ -144,6 +167,16 @@ impl Builder<'_> {
         for (name, span) in spans {
             if let Some(name) = name.as_ref().filter(|n| !model.datagroups.contains_key(*n)) {
                 self.error(*span, format!("`persist_with: {name}` names no datagroup of model `{}`", model.name));
+            }
+        }
+        for view in model.views.values() {
+            if let Some(Persistence::Datagroup(name)) = &view.persistence {
+                if !model.datagroups.contains_key(name) {
+                    self.error(
+                        view.span,
+                        format!("`datagroup_trigger: {name}` of view `{}` names no datagroup of model `{}`", view.name, model.name),
+                    );
+                }
             }
         }
     }

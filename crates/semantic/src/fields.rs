@@ -19,6 +19,7 @@ impl Builder<'_> {
             name: name.to_string(),
             label: title_case(name),
             source: ViewSource::Table(name.to_string()),
+            persistence: None,
             fields: Vec::new(),
             sets: BTreeMap::new(),
             drill_fields: Vec::new(),
@@ -34,8 +35,9 @@ impl Builder<'_> {
                     }
                 }
                 "derived_table" => {
-                    if let Some(source) = self.derived_table(item) {
+                    if let Some((source, persistence)) = self.derived_table(item) {
                         view.source = source;
+                        view.persistence = persistence;
                     }
                 }
                 "dimension" => view.fields.extend(self.dimension(name, item)),
@@ -69,12 +71,14 @@ impl Builder<'_> {
         Some(view)
     }
 
-    fn derived_table(&mut self, item: &Pair) -> Option<ViewSource> {
+    /// A derived table's source, and its persistence when it is persistent.
+    fn derived_table(&mut self, item: &Pair) -> Option<(ViewSource, Option<crate::cache_policy::Persistence>)> {
         let Some((_, items)) = item.value.as_block() else {
             self.error(item.value.span, "`derived_table:` needs a block");
             return None;
         };
         let mut source = None;
+        let mut persistence = None;
         for inner in items {
             match inner.key.as_str() {
                 "sql" => {
@@ -84,13 +88,22 @@ impl Builder<'_> {
                     }
                 }
                 "explore_source" => source = self.explore_source(inner).map(ViewSource::Native),
+                "datagroup_trigger" | "sql_trigger_value" | "persist_for" | "interval_trigger" => {
+                    if persistence.is_some() {
+                        self.error(
+                            inner.key_span,
+                            "a derived table takes one of `datagroup_trigger`, `sql_trigger_value`, `persist_for` and `interval_trigger`",
+                        );
+                    }
+                    persistence = self.persistence(inner);
+                }
                 _ => self.other(Structure::DerivedTable, inner),
             }
         }
         if source.is_none() && !items.iter().any(|p| p.key == "explore_source") {
             self.error(item.key_span, "`derived_table` needs `sql:` or `explore_source:`");
         }
-        source
+        source.map(|s| (s, persistence))
     }
 
     fn explore_source(&mut self, pair: &Pair) -> Option<NativeSource> {

@@ -16,7 +16,7 @@ mod timeframe;
 mod validate;
 
 pub use build::build_catalog;
-pub use cache_policy::{parse_duration, CachePolicy, Datagroup, Persist, DEFAULT_CACHE_AGE};
+pub use cache_policy::{parse_duration, CachePolicy, Datagroup, Persist, Persistence, DEFAULT_CACHE_AGE};
 pub use lookml::Span;
 pub use model::*;
 pub use references::{parse_references, Reference, ReferenceKind};

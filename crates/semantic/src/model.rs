@@ -202,6 +202,10 @@ pub struct View {
     pub name: String,
     pub label: String,
     pub source: ViewSource,
+    /// A derived table's persistence (`datagroup_trigger`, `sql_trigger_value`, `persist_for`,
+    /// `interval_trigger`): it is a persistent derived table, built into the connection's scratch
+    /// schema when it has one.
+    pub persistence: Option<crate::cache_policy::Persistence>,
     /// Fields in declaration order; dimension groups are expanded to one field per timeframe.
     pub fields: Vec<Field>,
     /// `set: name { fields: [...] }`, as written (may name other sets with `name*`).

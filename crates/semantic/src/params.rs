@@ -127,12 +127,9 @@ const ACCEPTED: &[(Structure, &[&str])] = &[
     (
         Structure::DerivedTable,
         &[
-            // Persistence: Sightline computes every derived table inline, which gives the
-            // same rows (PDTs are a cache).
-            "datagroup_trigger",
-            "persist_for",
-            "sql_trigger_value",
-            "interval_trigger",
+            // Persistence (`datagroup_trigger`, `sql_trigger_value`, `persist_for`,
+            // `interval_trigger`) is read by the builder. Incremental builds and the storage
+            // options below change how a table is stored, not its rows: a PDT is built whole.
             "increment_key",
             "increment_offset",
             "publish_as_db_view",
@@ -181,7 +178,7 @@ mod tests {
         assert_eq!(support(Structure::Explore, "access_filter"), Some(Support::NotYet));
         assert_eq!(support(Structure::Dimension, "bins"), Some(Support::NotYet));
         assert_eq!(support(Structure::Dimension, "value_format_name"), Some(Support::Accepted));
-        assert_eq!(support(Structure::DerivedTable, "datagroup_trigger"), Some(Support::Accepted));
+        assert_eq!(support(Structure::DerivedTable, "increment_key"), Some(Support::Accepted));
         assert_eq!(support(Structure::Dimension, "bogus_param"), None);
         assert_eq!(support(Structure::View, "value_format_name"), None);
     }

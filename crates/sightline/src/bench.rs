@@ -107,7 +107,7 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
         let raw = time(iterations, || Ok(duck.count_rows(&compiled.sql)?))?;
         let ours = time(iterations, || {
             runtime
-                .block_on(engine.run(&query, ResultFormat::Json, None, engine::CacheUse { read: false, only: false }, None))
+                .block_on(engine.run(&query, ResultFormat::Json, None, engine::CacheUse { read: false, ..Default::default() }, None))
                 .map_err(anyhow::Error::from)
         })?;
         println!("{name:<36} {rows:>8} {:>12} {:>12} {:>6.2}x", ms(raw), ms(ours), ours.as_secs_f64() / raw.as_secs_f64());

@@ -19,6 +19,8 @@
 //! max_queries = 8                      # statements at once (any dialect; default: no limit)
 //! max_queries_per_user = 2             # statements of one user at once (default: no limit)
 //! query_timeout = 300                  # seconds before a statement is cancelled (default: none)
+//! tmp_db_name = "sightline_scratch"    # where persistent derived tables are built (default: none,
+//!                                      # they are computed inline in each query)
 //! tls = "verify-full"                  # disable, prefer (default), require, verify-ca, verify-full
 //! tls_ca_file = "certs/ca.pem"         # the authority verify-* checks (default: system roots)
 //! ```
@@ -39,6 +41,9 @@ pub struct Config {
     pub limits: BTreeMap<String, connect::StatementLimits>,
     /// Connection → seconds a statement may run before it is cancelled (`query_timeout = N`).
     pub query_timeouts: BTreeMap<String, u64>,
+    /// Connection → the schema its persistent derived tables are built into (`tmp_db_name`, as
+    /// Looker's connections name it).
+    pub scratch_schemas: BTreeMap<String, String>,
 }
 
 /// The file as written: one flat table per connection, so that an unknown key is reported with
@@ -72,6 +77,8 @@ struct ConnectionTable {
     max_queries_per_user: Option<u32>,
     /// Seconds a statement may run before it is cancelled (default: no limit).
     query_timeout: Option<u64>,
+    /// The schema persistent derived tables are built into (default: none; they are inline).
+    tmp_db_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -236,7 +243,20 @@ impl Config {
         let mut timezones = BTreeMap::new();
         let mut limits = BTreeMap::new();
         let mut query_timeouts = BTreeMap::new();
+        let mut scratch_schemas = BTreeMap::new();
         for (name, table) in file.connections {
+            if let Some(schema) = table.tmp_db_name.clone() {
+                let plain = schema.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && schema.len() <= 63;
+                if !plain {
+                    bail!("connection `{name}`: `tmp_db_name = \"{schema}\"` must be a plain schema name (letters, digits and _)");
+                }
+                if table.dialect != "duckdb" && table.dialect != "postgres" && table.dialect != "mysql" {
+                    bail!("connection `{name}`: `tmp_db_name` does not apply to dialect `{}` (no driver yet)", table.dialect);
+                }
+                scratch_schemas.insert(name.clone(), schema);
+            }
             match table.query_timeout {
                 Some(0) => bail!("connection `{name}`: `query_timeout` is a number of seconds, at least 1"),
                 Some(seconds) if table.dialect != "duckdb" && table.dialect != "postgres" && table.dialect != "mysql" => {
@@ -265,7 +285,7 @@ impl Config {
             let config = table.into_config(&name)?;
             connections.insert(name, config);
         }
-        Ok(Config { connections, timezones, limits, query_timeouts })
+        Ok(Config { connections, timezones, limits, query_timeouts, scratch_schemas })
     }
 }
 

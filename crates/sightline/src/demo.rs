@@ -40,6 +40,7 @@ pub fn run(scale: u32, project: &Path, args: &ServerArgs) -> anyhow::Result<()> 
         timezones: Default::default(),
         limits: Default::default(),
         query_timeouts: Default::default(),
+        scratch_schemas: Default::default(),
     };
     config.connections.insert(
         "thelook".into(),

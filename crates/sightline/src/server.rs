@@ -16,10 +16,11 @@ pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<
     for (name, c) in &config.connections {
         let timeout = config.query_timeouts.get(name).map(|s| std::time::Duration::from_secs(*s));
         let connection = open(c, timeout).with_context(|| format!("connection `{name}`"))?;
-        let connection = Configured::wrap(
+        let connection = Configured::wrap_with_scratch(
             connection,
             config.timezones.get(name).map(String::as_str),
             config.limits.get(name).copied().unwrap_or_default(),
+            config.scratch_schemas.get(name).map(String::as_str),
         );
         connections.insert(name.clone(), connection);
     }

@@ -35,6 +35,9 @@ pub struct QuerySpec {
     pub custom_fields: Vec<crate::custom::CustomField>,
     /// A Looker expression every row must satisfy (`filter_expression`).
     pub filter_expression: Option<String>,
+    /// Persistent derived tables already built: view name → the table to read instead of the
+    /// derived table's SQL (the engine builds them; see `compile::persistent`).
+    pub persisted: std::collections::BTreeMap<String, String>,
 }
 
 /// Looker's pivot column limit when a query names none, and its maximum.
@@ -58,6 +61,7 @@ impl Default for QuerySpec {
             fill_fields: Vec::new(),
             custom_fields: Vec::new(),
             filter_expression: None,
+            persisted: Default::default(),
         }
     }
 }

@@ -60,6 +60,7 @@ pub(crate) trait Columns {
     fn text(&self, column: &str) -> Result<String, StoreError>;
     fn text_or_null(&self, column: &str) -> Result<Option<String>, StoreError>;
     fn int(&self, column: &str) -> Result<i64, StoreError>;
+    fn int_or_null(&self, column: &str) -> Result<Option<i64>, StoreError>;
     fn real_or_null(&self, column: &str) -> Result<Option<f64>, StoreError>;
     /// A BOOLEAN on PostgreSQL, 0 or 1 on SQLite.
     fn flag(&self, column: &str) -> Result<bool, StoreError>;
@@ -75,6 +76,9 @@ macro_rules! columns_of {
                 Ok(self.try_get(column)?)
             }
             fn int(&self, column: &str) -> Result<i64, StoreError> {
+                Ok(self.try_get(column)?)
+            }
+            fn int_or_null(&self, column: &str) -> Result<Option<i64>, StoreError> {
                 Ok(self.try_get(column)?)
             }
             fn real_or_null(&self, column: &str) -> Result<Option<f64>, StoreError> {

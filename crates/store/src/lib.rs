@@ -11,6 +11,7 @@ mod auth;
 mod cache;
 mod connections;
 mod db;
+mod derived_tables;
 mod queries;
 mod queue;
 mod results;
@@ -29,6 +30,7 @@ use thiserror::Error;
 
 pub use auth::{AdminCredentials, User};
 pub use cache::{cache_key, CachedResult};
+pub use derived_tables::BuiltTable;
 pub use queries::StoredQuery;
 pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;

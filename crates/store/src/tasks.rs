@@ -27,6 +27,8 @@ pub struct QueryTaskRow {
     pub cache_only: bool,
     /// Created `deferred`, and not asked for yet: it is not queued until its results are.
     pub deferred: bool,
+    /// `rebuild_pdts`: the persistent derived tables it reads are built again first.
+    pub rebuild_pdts: bool,
     /// Where its result came from, `query` or `cache`, once complete.
     pub result_source: Option<String>,
     pub cache_key: Option<String>,
@@ -45,6 +47,8 @@ pub struct QueryTaskOptions {
     pub cache_only: bool,
     /// Not queued until its results are asked for.
     pub deferred: bool,
+    /// Build the persistent derived tables it reads again first.
+    pub rebuild_pdts: bool,
 }
 
 /// A query task's finished output and where it came from.
@@ -86,7 +90,7 @@ pub struct RenderTaskRow {
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
-     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, result_source, cache_key, phases";
+     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, result_source, cache_key, phases";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
@@ -112,6 +116,7 @@ fn query_task(r: &dyn Columns) -> Result<QueryTaskRow, StoreError> {
         use_cache: r.flag("use_cache")?,
         cache_only: r.flag("cache_only")?,
         deferred: r.flag("deferred")?,
+        rebuild_pdts: r.flag("rebuild_pdts")?,
         result_source: r.text_or_null("result_source")?,
         cache_key: r.text_or_null("cache_key")?,
         phases: r.text_or_null("phases")?,
@@ -158,7 +163,7 @@ impl Store {
     ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
-             status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
+             rebuild_pdts, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -169,6 +174,7 @@ impl Store {
             .bind(options.use_cache)
             .bind(options.cache_only)
             .bind(options.deferred)
+            .bind(options.rebuild_pdts)
             .bind(now_text())
             .execute(p)
             .await?

@@ -45,10 +45,10 @@ const QUERY_FIELDS: &[&str] = &[
     "query_timezone",
 ];
 
-/// Run options: `cache` (serve a fresh cached result; default true) and `cache_only` (serve
-/// any cached result, even stale; with none, the query runs) as Looker reads them; there is no
-/// development mode (`force_production`) and derived tables are built afresh each run
-/// (`rebuild_pdts`). Formatting, vis options, drill links and server table calculations are not
+/// Run options: `cache` (serve a fresh cached result; default true), `cache_only` (serve
+/// any cached result, even stale; with none, the query runs) and `rebuild_pdts` (build the
+/// persistent derived tables the query reads again) as Looker reads them; there is no
+/// development mode (`force_production`). Formatting, vis options, drill links and server table calculations are not
 /// there yet: asked for as `false`, they are honoured.
 const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "cache_only", "force_production", "rebuild_pdts"];
 const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs"];
@@ -56,7 +56,11 @@ const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_dril
 /// `cache` and `cache_only` of a request (the declaration has checked they are booleans).
 pub fn cache_use(params: &HashMap<String, String>) -> CacheUse {
     let flag = |name: &str| params.get(name).map(|v| v.eq_ignore_ascii_case("true"));
-    CacheUse { read: flag("cache").unwrap_or(true), only: flag("cache_only").unwrap_or(false) }
+    CacheUse {
+        read: flag("cache").unwrap_or(true),
+        only: flag("cache_only").unwrap_or(false),
+        rebuild_pdts: flag("rebuild_pdts").unwrap_or(false),
+    }
 }
 
 pub static CREATE_QUERY: Declared = Declared::of(op::CREATE_QUERY).query(&["fields"]).body(QUERY_FIELDS);

@@ -85,6 +85,7 @@ pub async fn create_query_task(
         use_cache: cache.read,
         cache_only: cache.only,
         deferred: request.deferred.unwrap_or(false),
+        rebuild_pdts: cache.rebuild_pdts,
     };
     let task = state.engine.submit_query_task(query_id, caller.user_id, format, &options).await?;
     Ok(Json(with_query(&state, &task).await?))

@@ -128,6 +128,7 @@ pub fn query_task(t: &store::QueryTaskRow, query: Option<Query>) -> QueryTask {
         cache_key: t.cache_key.clone(),
         cache: Some(t.use_cache),
         cache_only: Some(t.cache_only),
+        rebuild_pdts: Some(t.rebuild_pdts),
         status: Some(t.status.to_string()),
         source: t.source.clone(),
         runtime: t.runtime,

@@ -13,6 +13,9 @@ impl<'a> Compiler<'a> {
     /// query of a native one; `None` for a plain table.
     pub(super) fn derived_relation(&self, view: &View) -> Result<Option<Relation>, CompileError> {
         let view = self.model.views.get(&view.name).unwrap_or(view);
+        if self.persisted_table(view).is_some() {
+            return Ok(None);
+        }
         let what = || format!("derived table `{}`", view.name);
         match &view.source {
             ViewSource::Table(_) => Ok(None),
@@ -98,6 +101,7 @@ impl<'a> Compiler<'a> {
                         }),
                         (None, outer) => outer.cloned(),
                     },
+                    persisted: self.query.map(|q| q.persisted.clone()).unwrap_or_default(),
                     ..Default::default()
                 };
                 let inner = compile_nested(self.model, &spec, self.dialect, self.now, self.depth + 1)
@@ -148,8 +152,17 @@ impl<'a> Compiler<'a> {
         Ok(crate::tree::relation(&relation, self.dialect))
     }
 
-    /// What a FROM or JOIN names for a view: its table (Liquid rendered) or its CTE.
+    /// The table a persistent derived table was built into, when the query has it.
+    pub(super) fn persisted_table(&self, view: &View) -> Option<&'a str> {
+        self.query.and_then(|q| q.persisted.get(&view.name)).map(String::as_str)
+    }
+
+    /// What a FROM or JOIN names for a view: its table (Liquid rendered), the table a persistent
+    /// derived table was built into, or its CTE.
     pub(super) fn table_reference(&self, view: &View) -> Result<Relation, CompileError> {
+        if let Some(table) = self.persisted_table(view) {
+            return Ok(Relation::Table(table.to_string()));
+        }
         match &view.source {
             ViewSource::Table(t) => Ok(Relation::Table(self.render_derived(t, view)?)),
             ViewSource::DerivedSql(_) | ViewSource::Native(_) => Ok(Relation::Named(Name::plain(&view.name))),

@@ -23,6 +23,7 @@ mod derived;
 mod fill;
 mod labels;
 mod liquid_host;
+mod persistent;
 mod shape;
 mod statement;
 
@@ -32,6 +33,7 @@ use labels::{number_literal, tier_labels};
 use liquid_host::Host;
 pub use shape::{PIVOT_COLUMN, PIVOT_COUNT};
 
+pub use persistent::{derived_table_sql, derived_tables_read};
 use statement::Plan;
 
 /// A query ready to run: its statement, printed for the dialect, and the columns it returns.

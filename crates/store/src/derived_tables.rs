@@ -1,0 +1,90 @@
+//! The registry of persistent derived tables: which table in a warehouse's scratch schema holds
+//! a derived table now, built under which trigger value, fresh until when. The engine builds the
+//! tables; the registry lets a later query (on any server sharing this store) read them instead
+//! of building again.
+
+use crate::db::{on_pool, Columns};
+use crate::{Store, StoreError};
+
+/// A built persistent derived table, as registered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltTable {
+    /// The table in the scratch schema (without the schema).
+    pub table_name: String,
+    pub trigger_value: Option<String>,
+    /// Milliseconds since 1970.
+    pub built_at: i64,
+    /// When it stops being fresh (seconds since 1970); `None`: only its trigger decides.
+    pub stale_at: Option<i64>,
+}
+
+impl BuiltTable {
+    /// Fresh now, for a trigger whose value is now `trigger`.
+    pub fn is_fresh(&self, trigger: Option<&str>) -> bool {
+        self.trigger_value.as_deref() == trigger && self.stale_at.is_none_or(|t| jiff::Timestamp::now().as_second() < t)
+    }
+}
+
+impl Store {
+    /// The table registered under `key`, if any.
+    pub async fn built_table(&self, key: &str) -> Result<Option<BuiltTable>, StoreError> {
+        let read = |r: &dyn Columns| -> Result<BuiltTable, StoreError> {
+            Ok(BuiltTable {
+                table_name: r.text("table_name")?,
+                trigger_value: r.text_or_null("trigger_value")?,
+                built_at: r.int("built_at")?,
+                stale_at: r.int_or_null("stale_at")?,
+            })
+        };
+        let select = "SELECT table_name, trigger_value, built_at, stale_at FROM derived_tables WHERE pdt_key = ?";
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).bind(key).fetch_optional(p).await?.map(|r| read(&r)).transpose()?))
+    }
+
+    /// Registers `table` as what holds derived table `view` of `connection` under `key`; the table
+    /// registered before it, which nothing should read any more.
+    pub async fn register_built_table(
+        &self,
+        key: &str,
+        connection: &str,
+        view: &str,
+        table: &BuiltTable,
+    ) -> Result<Option<String>, StoreError> {
+        let before = self.built_table(key).await?.map(|b| b.table_name).filter(|t| *t != table.table_name);
+        let upsert = "INSERT INTO derived_tables (pdt_key, connection, view, table_name, trigger_value, built_at, stale_at) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pdt_key) DO UPDATE SET table_name = excluded.table_name, \
+                      trigger_value = excluded.trigger_value, built_at = excluded.built_at, stale_at = excluded.stale_at";
+        on_pool!(self, upsert, |p, sql| sqlx::query(sql)
+            .bind(key)
+            .bind(connection)
+            .bind(view)
+            .bind(&table.table_name)
+            .bind(&table.trigger_value)
+            .bind(table.built_at)
+            .bind(table.stale_at)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(before)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn tables_are_registered_and_replaced(store: Store) {
+        assert_eq!(store.built_table("k").await.unwrap(), None);
+        let now = jiff::Timestamp::now().as_second();
+        let first = BuiltTable { table_name: "sl_a_v".into(), trigger_value: Some("1".into()), built_at: now * 1000, stale_at: None };
+        assert_eq!(store.register_built_table("k", "c", "v", &first).await.unwrap(), None);
+        let found = store.built_table("k").await.unwrap().unwrap();
+        assert_eq!(found, first);
+        assert!(found.is_fresh(Some("1")));
+        assert!(!found.is_fresh(Some("2")), "the trigger moved on");
+        let second = BuiltTable { table_name: "sl_b_v".into(), trigger_value: None, built_at: now, stale_at: Some(now - 1) };
+        assert_eq!(store.register_built_table("k", "c", "v", &second).await.unwrap().as_deref(), Some("sl_a_v"));
+        assert!(!store.built_table("k").await.unwrap().unwrap().is_fresh(None), "past its age");
+    }
+
+    crate::on_both_databases!(tables_are_registered_and_replaced);
+}
