@@ -166,6 +166,19 @@ async fn pdts_are_built_once_read_after_and_rebuilt_on_their_trigger() {
     let (a, b) = tokio::join!(facts(&f, ""), facts(&f, ""));
     assert_eq!(a, b);
     assert_eq!(builds(), 5, "one build for both");
+
+    // A query task created with rebuild_pdts=true builds again when it runs.
+    let query = r#"{"model":"shop","view":"orders","fields":["facts.status","facts.n"]}"#;
+    let (status, _, out) = f.call("POST", "/api/4.0/queries", query).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&out));
+    let id = common::json(&out)["id"].as_str().expect("id").to_string();
+    let body = format!(r#"{{"query_id":"{id}","result_format":"json"}}"#);
+    let (status, _, out) = f.call("POST", "/api/4.0/query_tasks?rebuild_pdts=true&cache=false", &body).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&out));
+    let task = common::json(&out)["id"].as_str().expect("id").to_string();
+    let done = f.wait(&format!("/api/4.0/query_tasks/{task}"), &["complete", "error"]).await;
+    assert_eq!((done["status"].as_str(), done["rebuild_pdts"].as_bool()), (Some("complete"), Some(true)), "{done}");
+    assert_eq!(builds(), 6);
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 """Two servers on one PostgreSQL metadata database, through Looker's official Python SDK; run by
 sdk_two_servers.rs as `sdk_two_servers.py OTHER_BASE_URL N`. N query tasks are created on the
 `counted` explore, alternately on each server (cache off, distinct row limits, so each one is a
-statement of its own), and each task's status and result are read from the other server. Prints a
-JSON report."""
+statement of its own), and each task's status and result are read from the other server; then a
+persistent derived table is read through both. Prints a JSON report."""
 import json
 import os
 import sys
@@ -46,7 +46,14 @@ def main():
         if statuses.get(task) == "complete":
             rows = json.loads(servers[1 - created_on].query_task_results(task))
             whole += rows == [{"counted.n": 1}]
-    print(json.dumps({"statuses": counts, "results_read_elsewhere": whole}))
+    # A persistent derived table (the count of runs): built by the first server, then one more
+    # run is noted, then the second server reads it (cache off, so it runs its query); had it
+    # built the table again, it would count that run.
+    built = m.WriteQuery(model="shop", view="runs_built", fields=["runs_built.n"])
+    pdt = [json.loads(first.run_inline_query("json", built, cache=False))[0]["runs_built.n"]]
+    first.run_inline_query("json", m.WriteQuery(model="shop", view="counted", fields=["counted.n"]), cache=False)
+    pdt.append(json.loads(second.run_inline_query("json", built, cache=False))[0]["runs_built.n"])
+    print(json.dumps({"statuses": counts, "results_read_elsewhere": whole, "pdt": pdt}))
 
 
 main()

@@ -1,7 +1,9 @@
 //! Two `sightline serve` processes on one PostgreSQL metadata database (`SIGHTLINE_DATABASE_URL`),
 //! through the official Python SDK (`sdk_two_servers.py`): 500 query tasks created on both, each
 //! read back from the other server, and every task's statement run exactly once — counted by the
-//! warehouse itself, whose view notes each run in a table — with both servers taking a share.
+//! warehouse itself, whose view notes each run in a table — with both servers taking a share;
+//! then a persistent derived table, built into the scratch schema by one server and read by
+//! the other without building it again (the registry is in the shared metadata database).
 
 mod common;
 
@@ -60,7 +62,7 @@ fn two_servers_on_one_postgresql_run_every_task_exactly_once() {
     let dir = std::env::temp_dir().join(format!("sightline-two-servers-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let config = format!(
-        "[connections.warehouse]\ndialect = \"postgres\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nschema = \"public\"\nuser = \"{user}\"\npool_size = 4\n"
+        "[connections.warehouse]\ndialect = \"postgres\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nschema = \"public\"\nuser = \"{user}\"\npool_size = 4\ntmp_db_name = \"sightline_scratch\"\n"
     );
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/warehouse_project");
     let serve = |name: &str| {
@@ -91,7 +93,14 @@ fn two_servers_on_one_postgresql_run_every_task_exactly_once() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     assert_eq!(report["statuses"], serde_json::json!({"complete": TASKS}), "{report}");
     assert_eq!(report["results_read_elsewhere"], TASKS, "every result read from the server that did not take its request: {report}");
-    assert_eq!(count(&warehouse, "SELECT COUNT(*) FROM sdk_runs"), TASKS as f64, "each task's statement ran exactly once");
+    // The tasks' runs, and the one noted between the two reads of the PDT.
+    assert_eq!(count(&warehouse, "SELECT COUNT(*) FROM sdk_runs"), TASKS as f64 + 1.0, "each task's statement ran exactly once");
+    assert_eq!(report["pdt"], serde_json::json!([TASKS, TASKS]), "the second server read the table the first built: {report}");
+    assert_eq!(
+        count(&warehouse, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'sightline_scratch' AND tablename LIKE 'sl\\_%\\_runs_built'"),
+        1.0,
+        "the PDT was built once, by one server"
+    );
 
     // Both servers took a share of the work (each claims under a name of its own).
     let meta_db = metadata.rsplit('/').next().expect("database name");

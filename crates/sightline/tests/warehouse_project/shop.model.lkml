@@ -12,3 +12,4 @@ explore: orders {
 explore: slow {}
 explore: nap {}
 explore: counted {}
+explore: runs_built {}

@@ -40,3 +40,13 @@ view: counted {
   sql_table_name: counted_view ;;
   dimension: n { type: number }
 }
+
+# A persistent derived table over `sdk_runs` (sdk_two_servers.rs): built once into the scratch
+# schema by whichever server first needs it, and read by the other.
+view: runs_built {
+  derived_table: {
+    sql: SELECT COUNT(*) AS n FROM sdk_runs ;;
+    persist_for: "1 hour"
+  }
+  dimension: n { type: number }
+}
