@@ -29,6 +29,10 @@ pub(crate) type SqlTriggers = std::sync::Mutex<HashMap<(String, String), (String
 /// PostgreSQL's longest name.
 const MAX_NAME: usize = 63;
 
+/// How long a server's claim to build a table holds other servers back; past it (the builder
+/// died, or is that slow) another may build it too.
+const BUILD_CLAIM: Duration = Duration::from_secs(600);
+
 impl Engine {
     /// The persistent derived tables `compiled` reads, built when they are missing or stale (all
     /// of them when `rebuild`): view name → the table, schema-qualified, to read instead. Empty
@@ -81,13 +85,32 @@ impl Engine {
         let started = Instant::now();
         let asked = jiff::Timestamp::now().as_millisecond();
         let _building = lock.lock().await;
-        // Another query may have built it while this one waited; a rebuild asked for before
-        // that build is served by it.
-        if let Some(built) = self.store().built_table(&key).await? {
-            if built.is_fresh(trigger.as_deref()) && (!rebuild || built.built_at >= asked) {
-                return Ok(built.table_name);
+        // Another query (of this server or another) may have built it while this one waited; a
+        // rebuild asked for before that build is served by it.
+        let owner = &self.inner.owner;
+        loop {
+            if let Some(built) = self.store().built_table(&key).await? {
+                if built.is_fresh(trigger.as_deref()) && (!rebuild || built.built_at >= asked) {
+                    return Ok(built.table_name);
+                }
             }
+            let until = jiff::Timestamp::now().as_millisecond().saturating_add(BUILD_CLAIM.as_millis() as i64);
+            if self.store().claim_pdt_build(&key, owner, until).await? {
+                break;
+            }
+            // Another server builds it now.
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let build = Build { view, schema, key: &key, select: &select, trigger, max_age };
+        let outcome = self.build(model, build, started).await;
+        self.store().release_pdt_build(&key, owner).await?;
+        outcome
+    }
+
+    /// Builds a new table, registers it, and drops the table it replaces; the new table's name.
+    async fn build(&self, model: &Model, build: Build<'_>, started: Instant) -> Result<String, EngineError> {
+        let Build { view, schema, key, select, trigger, max_age } = build;
+        let connection = self.connection(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
         let mut table = format!("sl_{}_{:x}_{}", &key[..10], jiff::Timestamp::now().as_millisecond(), view.to_ascii_lowercase());
         table.truncate(MAX_NAME);
         let statements = format!("CREATE SCHEMA IF NOT EXISTS {schema}; CREATE TABLE {schema}.{table} AS {select}");
@@ -103,7 +126,7 @@ impl Engine {
             built_at: now.as_millisecond(),
             stale_at: max_age.map(|age| now.as_second().saturating_add(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))),
         };
-        let previous = self.store().register_built_table(&key, &model.connection, view, &registered).await?;
+        let previous = self.store().register_built_table(key, &model.connection, view, &registered).await?;
         tracing::info!(view, table = %table, seconds = started.elapsed().as_secs_f64(), "persistent derived table built");
         if let Some(old) = previous {
             let drop = format!("DROP TABLE IF EXISTS {schema}.{old}");
@@ -157,6 +180,17 @@ impl Engine {
         self.inner.sql_triggers.lock().unwrap_or_else(PoisonError::into_inner).insert(key, (value.clone(), Instant::now()));
         Ok(value)
     }
+}
+
+/// One build of a persistent derived table: `view` from `select` into `schema`, registered under
+/// `key` with the trigger value it is built under and how long it stays fresh.
+struct Build<'a> {
+    view: &'a str,
+    schema: &'a str,
+    key: &'a str,
+    select: &'a str,
+    trigger: Option<String>,
+    max_age: Option<Duration>,
 }
 
 /// Appends `view` after the derived tables it reads (depth first), once each.

@@ -1,7 +1,8 @@
 //! The registry of persistent derived tables: which table in a warehouse's scratch schema holds
 //! a derived table now, built under which trigger value, fresh until when. The engine builds the
 //! tables; the registry lets a later query (on any server sharing this store) read them instead
-//! of building again.
+//! of building again, and a build claim (an owner and an expiry) lets one server build a table
+//! while the others wait for it.
 
 use crate::db::{on_pool, Columns};
 use crate::{Store, StoreError};
@@ -68,6 +69,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Claims the build of the table under `key` for `owner` until `until` (milliseconds since
+    /// 1970); whether it was free (never claimed, or its claim expired: its builder died).
+    pub async fn claim_pdt_build(&self, key: &str, owner: &str, until: i64) -> Result<bool, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let claim = "INSERT INTO derived_table_builds (pdt_key, owner, until) VALUES (?, ?, ?) ON CONFLICT (pdt_key) DO UPDATE \
+                     SET owner = excluded.owner, until = excluded.until WHERE derived_table_builds.until < ?";
+        let claimed =
+            on_pool!(self, claim, |p, sql| sqlx::query(sql).bind(key).bind(owner).bind(until).bind(now).execute(p).await?.rows_affected());
+        Ok(claimed == 1)
+    }
+
+    /// Ends `owner`'s claim on the build under `key`.
+    pub async fn release_pdt_build(&self, key: &str, owner: &str) -> Result<(), StoreError> {
+        on_pool!(self, "DELETE FROM derived_table_builds WHERE pdt_key = ? AND owner = ?", |p, sql| sqlx::query(sql)
+            .bind(key)
+            .bind(owner)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +111,17 @@ mod tests {
         assert!(!store.built_table("k").await.unwrap().unwrap().is_fresh(None), "past its age");
     }
 
-    crate::on_both_databases!(tables_are_registered_and_replaced);
+    async fn one_server_builds_at_a_time(store: Store) {
+        let later = jiff::Timestamp::now().as_millisecond() + 60_000;
+        assert!(store.claim_pdt_build("k", "a", later).await.unwrap());
+        assert!(!store.claim_pdt_build("k", "b", later).await.unwrap(), "a builds it");
+        assert!(store.claim_pdt_build("other", "b", later).await.unwrap(), "another table is free");
+        store.release_pdt_build("k", "b").await.unwrap();
+        assert!(!store.claim_pdt_build("k", "b", later).await.unwrap(), "only its owner releases a claim");
+        store.release_pdt_build("k", "a").await.unwrap();
+        assert!(store.claim_pdt_build("k", "b", 0).await.unwrap());
+        assert!(store.claim_pdt_build("k", "c", later).await.unwrap(), "an expired claim is taken over");
+    }
+
+    crate::on_both_databases!(tables_are_registered_and_replaced, one_server_builds_at_a_time);
 }

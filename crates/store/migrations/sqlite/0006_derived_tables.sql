@@ -16,3 +16,12 @@ CREATE TABLE derived_tables (
 -- A query task created with `rebuild_pdts=true` builds the persistent derived tables it reads
 -- again before it runs.
 ALTER TABLE query_tasks ADD COLUMN rebuild_pdts INTEGER NOT NULL DEFAULT 0;
+
+-- Who is building a persistent derived table now (the server's name, and until when, in
+-- milliseconds since 1970): other servers needing it wait for that build instead of making
+-- their own.
+CREATE TABLE derived_table_builds (
+    pdt_key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until INTEGER NOT NULL
+);
