@@ -1,5 +1,6 @@
-//! The results endpoints in every task state, in process: tasks are put into the store directly
-//! (not queued), so "still running" is a state the test holds rather than a race it hopes to win.
+//! The results endpoints in every task state, in process: where a test puts tasks into the store
+//! directly, it first stops the engine's workers (the queue is the tasks table: a worker would
+//! claim them), so "still running" is a state the test holds rather than a race it hopes to win.
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
@@ -16,6 +17,7 @@ use common::{fixture, fixture_with, json, Fixture};
 #[tokio::test]
 async fn unfinished_tasks_answer_202_and_failed_ones_400_with_the_reason() {
     let f = fixture().await;
+    f.engine.shutdown(std::time::Duration::ZERO).await.expect("workers stopped");
     let q = f.store.create_query_task(f.query, f.user, "csv", &Default::default()).await.expect("task");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
     assert_eq!(status, StatusCode::ACCEPTED);
@@ -285,6 +287,7 @@ async fn until_finished(store: &store::Store, id: &str) -> store::QueryTaskRow {
 #[tokio::test]
 async fn expired_results_answer_404() {
     let f = fixture().await;
+    f.engine.shutdown(std::time::Duration::ZERO).await.expect("workers stopped");
     let q = f.store.create_query_task(f.query, f.user, "csv", &Default::default()).await.expect("task");
     let short = f.store.clone().with_result_ttl(std::time::Duration::ZERO);
     short.finish_query_task(&q.id, Ok(store::QueryTaskOutput::queried("text/csv", b"a\n1\n")), 0.1, None).await.expect("finish");

@@ -3,6 +3,11 @@ label: "Shop"
 include: "/views/**.view.lkml"
 include: "refinements.lkml"
 
+# `user_facts` persists with it (its table is built only on a connection with a scratch schema).
+datagroup: nightly {
+  max_cache_age: "24 hours"
+}
+
 explore: orders {
   join: users {
     foreign_key: user_id
