@@ -97,7 +97,8 @@ fn ms(d: Duration) -> String {
 }
 
 /// Measures query tasks on `query` over the demo model of `catalog` on `duck`, `iterations`
-/// times each; the server's files go to `dir`.
+/// times each, with the metadata in a SQLite file in `dir` and, when `SIGHTLINE_BENCH_POSTGRES`
+/// names a PostgreSQL database (`postgres://…`), there too.
 pub fn run(
     catalog: semantic::Catalog,
     duck: Arc<DuckDbConnection>,
@@ -105,9 +106,17 @@ pub fn run(
     iterations: usize,
     dir: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new()?;
     let _ = std::fs::remove_file(dir.join("bench-tasks.db"));
-    let store = runtime.block_on(store::Store::connect(&format!("sqlite://{}", dir.join("bench-tasks.db").display())))?;
+    run_on(catalog.clone(), Arc::clone(&duck), query, iterations, &format!("sqlite://{}", dir.join("bench-tasks.db").display()))?;
+    match std::env::var("SIGHTLINE_BENCH_POSTGRES") {
+        Ok(url) if !url.is_empty() => run_on(catalog, duck, query, iterations, &url),
+        _ => Ok(()),
+    }
+}
+
+fn run_on(catalog: semantic::Catalog, duck: Arc<DuckDbConnection>, query: &QueryBody, iterations: usize, url: &str) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let store = runtime.block_on(store::Store::connect(url))?;
     let connections: std::collections::HashMap<String, Arc<dyn connect::Connection>> =
         [("thelook".to_string(), duck.clone() as Arc<dyn connect::Connection>)].into();
     let engine = runtime.block_on(Engine::start(catalog, connections, store.clone(), engine::EngineConfig::default()))?;
@@ -162,7 +171,7 @@ pub fn run(
         let _ = stop.send(());
         let _ = server.await;
 
-        println!("\nQuery tasks over loopback HTTP (create, poll until complete, fetch results; SQLite metadata file)");
+        println!("\nQuery tasks over loopback HTTP (create, poll until complete, fetch results; metadata in {})", store.backend());
         println!("  raw DuckDB, same SQL:           {}", ms(raw));
         println!(
             "  cached task, round trip:        {} ({:+.3} ms over raw DuckDB)",
