@@ -109,7 +109,10 @@ impl From<EngineError> for ApiError {
             EngineError::NotFound { .. } | EngineError::NotRunning { .. } => ApiError::not_found(message),
             EngineError::Cancelled => ApiError::bad_request(message),
             EngineError::Conflict(_) => ApiError::conflict(message),
-            EngineError::Database(_) | EngineError::NoConnection(_) | EngineError::ResultTooLarge { .. } => ApiError::bad_request(message),
+            EngineError::Database(_)
+            | EngineError::NoConnection(_)
+            | EngineError::ResultTooLarge { .. }
+            | EngineError::OverMemory { .. } => ApiError::bad_request(message),
             EngineError::Format(format::FormatError::NotSupported(_)) => ApiError::validation("result_format", "not_supported", message),
             EngineError::Render(render::RenderError::Size { .. }) => ApiError::validation("width", "invalid", message),
             EngineError::Format(_) | EngineError::Render(_) | EngineError::Store(_) | EngineError::Internal(_) => {

@@ -325,6 +325,28 @@ async fn a_result_over_the_size_limit_fails_naming_the_limit() {
     assert!(json(&body)["message"].as_str().is_some_and(|m| m.contains("4096 bytes")));
 }
 
+/// Rows past the server's memory budget for results in flight stop the query, which fails naming
+/// the budget; the budget is given back, so a small query runs after it; `GET /metrics` shows it.
+#[tokio::test]
+async fn rows_past_the_memory_budget_fail_naming_it_and_are_given_back() {
+    let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
+    db.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'status ' || range AS status FROM range(200000)").expect("table");
+    let config = engine::EngineConfig { workers: 1, max_result_memory: 256 << 10, ..Default::default() };
+    let f = common::fixture_configured(Arc::new(db), config).await;
+    let large = r#"{"model":"thelook","view":"orders","fields":["orders.status"],"limit":"-1"}"#;
+    let (status, _, body) = f.call("POST", "/api/4.0/queries/run/csv", large).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = json(&body)["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("--max-result-memory") && message.contains("262144 bytes"), "{message}");
+    let small = r#"{"model":"thelook","view":"orders","fields":["orders.count"]}"#;
+    let (status, _, body) = f.call("POST", "/api/4.0/queries/run/json", small).await;
+    assert_eq!((status, String::from_utf8_lossy(&body).as_ref()), (StatusCode::OK, r#"[{"orders.count":200000}]"#));
+    let (_, _, metrics) = f.call("GET", "/metrics", "").await;
+    let metrics = String::from_utf8_lossy(&metrics);
+    assert!(metrics.contains("sightline_result_memory_bytes 0\n"), "every run gave its rows back: {metrics}");
+    assert!(metrics.contains("sightline_result_memory_limit_bytes 262144\n"), "{metrics}");
+}
+
 /// What a [`Watched`] connection saw: statements run, and the most running at once.
 #[derive(Default)]
 struct Seen {

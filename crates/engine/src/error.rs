@@ -35,6 +35,12 @@ pub enum EngineError {
         "the result is larger than the server's limit of {limit} bytes per result (--max-result-bytes); ask for fewer rows or columns"
     )]
     ResultTooLarge { limit: usize },
+    /// The rows of results in flight would pass the server's memory budget (`--max-result-memory`).
+    #[error(
+        "the query's rows would pass the server's memory budget for results in flight ({limit} bytes, --max-result-memory): \
+         this query held {held} bytes when it stopped and other queries {others}; ask for fewer rows, or try again when fewer large queries run"
+    )]
+    OverMemory { limit: u64, held: u64, others: u64 },
     /// Its statement was cancelled: everyone waiting for it had gone.
     #[error("the query was cancelled")]
     Cancelled,
@@ -54,6 +60,7 @@ impl EngineError {
             EngineError::Database(m) => EngineError::Database(m.clone()),
             EngineError::NoConnection(m) => EngineError::NoConnection(m.clone()),
             EngineError::ResultTooLarge { limit } => EngineError::ResultTooLarge { limit: *limit },
+            EngineError::OverMemory { limit, held, others } => EngineError::OverMemory { limit: *limit, held: *held, others: *others },
             EngineError::Internal(m) => EngineError::Internal(m.clone()),
             EngineError::Cancelled => EngineError::Cancelled,
             other => EngineError::Internal(other.to_string()),

@@ -7,6 +7,7 @@
 mod cache;
 mod connections;
 mod error;
+mod memory;
 mod metrics;
 mod pdt;
 mod query_body;
@@ -26,6 +27,7 @@ use store::Store;
 pub use cache::{Answer, CacheUse, ResultSource};
 pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
 pub use error::EngineError;
+pub use memory::{MemoryBudget, DEFAULT_MAX_RESULT_MEMORY};
 pub use metrics::Metrics;
 pub use query_body::QueryBody;
 pub use run::{run_compiled, Output};
@@ -51,6 +53,8 @@ pub struct EngineConfig {
     /// How long a claimed task stays this process's without a renewal (renewed every third of
     /// it); when a process dies, its running tasks are taken over once this has passed.
     pub task_lease: std::time::Duration,
+    /// Bytes of rows all runs in flight may hold at once (see `memory.rs`).
+    pub max_result_memory: u64,
 }
 
 /// Task leases last this long, unless configured.
@@ -66,6 +70,7 @@ impl Default for EngineConfig {
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             datagroup_poll: DEFAULT_DATAGROUP_POLL,
             task_lease: DEFAULT_TASK_LEASE,
+            max_result_memory: DEFAULT_MAX_RESULT_MEMORY,
         }
     }
 }
@@ -100,6 +105,8 @@ struct Inner {
     active: std::sync::atomic::AtomicUsize,
     idle: tokio::sync::Notify,
     metrics: Metrics,
+    /// The rows runs in flight hold, bounded.
+    memory: Arc<MemoryBudget>,
 }
 
 impl Engine {
@@ -117,6 +124,9 @@ impl Engine {
         let workers = config.workers.max(1);
         let datagroup_poll = config.datagroup_poll;
         let owner = format!("{}-{}", std::process::id(), store::random_id());
+        let memory = MemoryBudget::new(config.max_result_memory);
+        let metrics = Metrics::default();
+        metrics.watch_memory(&memory);
         let engine = Engine {
             inner: Arc::new(Inner {
                 catalog,
@@ -133,7 +143,8 @@ impl Engine {
                 stopping: Default::default(),
                 active: Default::default(),
                 idle: Default::default(),
-                metrics: Metrics::default(),
+                metrics,
+                memory,
             }),
         };
         engine.open_stored_connections().await?;

@@ -60,6 +60,8 @@ pub struct Metrics {
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     phases: [Histogram; Phase::ALL.len()],
+    /// The memory budget for results in flight, reported as gauges.
+    memory: std::sync::OnceLock<std::sync::Arc<crate::memory::MemoryBudget>>,
 }
 
 /// The phases of a run, each timed on its own.
@@ -150,9 +152,22 @@ impl Metrics {
         self.killed.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Reports `budget` (its use and its limit) from now on.
+    pub(crate) fn watch_memory(&self, budget: &std::sync::Arc<crate::memory::MemoryBudget>) {
+        let _ = self.memory.set(std::sync::Arc::clone(budget));
+    }
+
     /// The Prometheus text exposition format (version 0.0.4).
     pub fn prometheus(&self) -> String {
         let mut out = String::new();
+        if let Some(budget) = self.memory.get() {
+            out.push_str(
+                "# HELP sightline_result_memory_bytes Bytes of rows held by runs in flight.\n# TYPE sightline_result_memory_bytes gauge\n",
+            );
+            let _ = writeln!(out, "sightline_result_memory_bytes {}", budget.used());
+            out.push_str("# HELP sightline_result_memory_limit_bytes The budget for them (--max-result-memory).\n# TYPE sightline_result_memory_limit_bytes gauge\n");
+            let _ = writeln!(out, "sightline_result_memory_limit_bytes {}", budget.limit());
+        }
         out.push_str("# HELP sightline_tasks_queued Tasks waiting for a worker.\n# TYPE sightline_tasks_queued gauge\n");
         for (name, k) in [("query", &self.query), ("render", &self.render)] {
             let taken = k.started.load(Ordering::Relaxed) + k.skipped.load(Ordering::Relaxed);

@@ -14,6 +14,7 @@ use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
 use sql::CompiledQuery;
 
 use crate::cache::{Answer, CacheSlot, CacheUse, ResultSource};
+use crate::memory::{OverBudget, Reservation};
 use crate::metrics::Phase;
 use crate::timings::Timings;
 use crate::{Engine, EngineError, QueryBody};
@@ -134,9 +135,11 @@ impl Engine {
     }
 
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
-    /// the async threads, and pivots the rows when the query pivots.
+    /// the async threads, and pivots the rows when the query pivots. Its rows count against the
+    /// memory budget while they are fetched.
     pub async fn execute(&self, compiled: &CompiledQuery, user: Option<i64>) -> Result<QueryResult, EngineError> {
-        self.execute_for(compiled, Caller { task: None, user }, Arc::new(Cancel::new()), &mut Timings::default()).await
+        let memory = Arc::new(Reservation::new(&self.inner.memory));
+        self.execute_for(compiled, Caller { task: None, user }, Arc::new(Cancel::new()), memory, &mut Timings::default()).await
     }
 
     /// Notes how long `phase` took, in the metrics and in `timings`.
@@ -147,12 +150,13 @@ impl Engine {
 
     /// As [`Engine::execute`], for `caller`: a query task waiting for its connection's
     /// `max_queries` (or its user's `max_queries_per_user`) is `pending`, then `running` again.
-    /// `cancel` stops the statements.
+    /// `cancel` stops the statements; the rows are charged to `memory`.
     async fn execute_for(
         &self,
         compiled: &CompiledQuery,
         caller: Caller<'_>,
         cancel: Arc<Cancel>,
+        memory: Arc<Reservation>,
         timings: &mut Timings,
     ) -> Result<QueryResult, EngineError> {
         let waiting = Instant::now();
@@ -167,7 +171,7 @@ impl Engine {
         // whoever waited for the result has gone.
         let result = tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            run_compiled(connection.as_ref(), &compiled, &cancel)
+            run_compiled(connection.as_ref(), &compiled, &cancel, Some(&memory))
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))?;
@@ -310,11 +314,15 @@ impl Engine {
     ) -> Result<Output, EngineError> {
         let started = Instant::now();
         let mut timings = Timings::default();
-        let result = self.execute_for(compiled, caller, cancel, &mut timings).await?;
+        // The rows count against the memory budget until they are formatted.
+        let memory = Arc::new(Reservation::new(&self.inner.memory));
+        let result = self.execute_for(compiled, caller, cancel, Arc::clone(&memory), &mut timings).await?;
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
         let formatting = Instant::now();
         let body = tokio::task::spawn_blocking(move || {
+            // Given back when formatting ends, even if whoever waited has gone.
+            let _memory = memory;
             let mut out = Capped { bytes: Vec::new(), limit, over: false };
             match format::write_result(format, &result, &mut out) {
                 Ok(()) => Ok(out.bytes),
@@ -335,19 +343,49 @@ impl Engine {
     }
 }
 
+/// One statement's rows, charged to `memory` (when given) as they arrive: past the budget,
+/// fetching stops and the run fails naming it.
+fn fetch(
+    connection: &dyn connect::Connection,
+    sql: &str,
+    columns: Vec<ColumnInfo>,
+    cancel: &Cancel,
+    memory: Option<&Reservation>,
+) -> Result<ResultSet, EngineError> {
+    let mut result = ResultSet::new(columns);
+    let mut over = None;
+    let fetched = connection.stream(sql, cancel, &mut |batch| {
+        if let Some(Err(e)) = memory.map(|m| m.charge(batch.get_array_memory_size() as u64)) {
+            over = Some(e);
+            return Err(connect::ConnectError::Sql("the memory budget for results in flight is spent".into()));
+        }
+        result::arrow::append(&mut result, batch).map_err(|e| connect::ConnectError::Sql(e.0))
+    });
+    if let Some(OverBudget { limit, held, others }) = over {
+        return Err(EngineError::OverMemory { limit, held, others });
+    }
+    match fetched {
+        Ok(()) => Ok(result),
+        Err(connect::ConnectError::Cancelled) => Err(EngineError::Cancelled),
+        Err(e) => Err(EngineError::Database(e.to_string())),
+    }
+}
+
 /// The query, its companions, the pivot and the fill, on one connection (blocking); `cancel`
-/// stops whichever statement runs.
-pub fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQuery, cancel: &Cancel) -> Result<QueryResult, EngineError> {
-    let database = |e: connect::ConnectError| match e {
-        connect::ConnectError::Cancelled => EngineError::Cancelled,
-        e => EngineError::Database(e.to_string()),
-    };
+/// stops whichever statement runs; the rows are charged to `memory` when given.
+pub fn run_compiled(
+    connection: &dyn connect::Connection,
+    compiled: &CompiledQuery,
+    cancel: &Cancel,
+    memory: Option<&Reservation>,
+) -> Result<QueryResult, EngineError> {
+    let fetch = |sql: &str, columns: Vec<ColumnInfo>| fetch(connection, sql, columns, cancel, memory);
     let companion = |c: &Option<sql::Companion>| -> Result<Option<ResultSet>, EngineError> {
-        c.as_ref().map(|c| connection.query_until(&c.sql, c.columns.clone(), cancel).map_err(database)).transpose()
+        c.as_ref().map(|c| fetch(&c.sql, c.columns.clone())).transpose()
     };
     let totals = companion(&compiled.totals)?;
     if compiled.pivots.is_empty() {
-        let table = connection.query_until(&compiled.sql, compiled.columns.clone(), cancel).map_err(database)?;
+        let table = fetch(&compiled.sql, compiled.columns.clone())?;
         // Totals line up with the table's columns; dimensions have none.
         let totals = totals.map(|t| {
             table
@@ -368,7 +406,7 @@ pub fn run_compiled(connection: &dyn connect::Connection, compiled: &CompiledQue
     let mut columns = compiled.columns.clone();
     columns.push(ColumnInfo::plain(sql::PIVOT_COLUMN, ValueType::Number));
     columns.push(ColumnInfo::plain(sql::PIVOT_COUNT, ValueType::Number));
-    let mut long = connection.query_until(&compiled.sql, columns, cancel).map_err(database)?;
+    let mut long = fetch(&compiled.sql, columns)?;
     let row_totals = companion(&compiled.row_totals)?;
     let mut pivot = result::pivot(&long, &compiled.pivots, totals.as_ref(), row_totals.as_ref())
         .map_err(|e| EngineError::Internal(format!("pivoting the result: {}", e.0)))?;

@@ -775,7 +775,7 @@ fn check_shapes(dialect: &dyn Dialect, db: &dyn Connection) {
             let plain = (0..width).map(|i| ColumnInfo::plain(&format!("c{i}"), ValueType::String)).collect();
             let theirs =
                 rows(&reference.query(&expected, plain).unwrap_or_else(|e| panic!("{}: hand-written SQL fails: {e}", case.name)), width);
-            match sightline_engine::run_compiled(db, &compiled, &connect::Cancel::new()) {
+            match sightline_engine::run_compiled(db, &compiled, &connect::Cancel::new(), None) {
                 Ok(result) if same(&rows(&result.table, width), &theirs) => {}
                 Ok(result) => {
                     failures.push(format!("{}: differs\nours:   {:?}\ntheirs: {theirs:?}", case.name, rows(&result.table, width)))

@@ -94,6 +94,10 @@ struct ServerArgs {
     /// Bytes of the largest formatted result of one query; a larger one fails, naming this limit.
     #[arg(long, env = "SIGHTLINE_MAX_RESULT_BYTES", default_value_t = engine::DEFAULT_MAX_RESULT_BYTES)]
     max_result_bytes: usize,
+    /// Bytes of rows all queries running at once may hold in memory; a query whose rows would
+    /// pass it stops and fails, naming this limit.
+    #[arg(long, env = "SIGHTLINE_MAX_RESULT_MEMORY", default_value_t = engine::DEFAULT_MAX_RESULT_MEMORY)]
+    max_result_memory: u64,
     /// Seconds between runs of the datagroups' `sql_trigger`s (a changed value makes the results
     /// cached under the datagroup stale).
     #[arg(long, env = "SIGHTLINE_DATAGROUP_POLL", default_value_t = engine::DEFAULT_DATAGROUP_POLL.as_secs())]

@@ -65,6 +65,7 @@ async fn serve(catalog: semantic::Catalog, connections: HashMap<String, Arc<dyn 
         datagroup_poll: std::time::Duration::from_secs(args.datagroup_poll.max(1)),
         task_lease: std::time::Duration::from_secs(args.task_lease.max(1)),
         workers: args.workers.max(1),
+        max_result_memory: args.max_result_memory.max(1),
     };
     let engine = engine::Engine::start(catalog, connections, store, config).await?;
     // A model whose connection is missing still loads; its queries answer 400 naming it until
