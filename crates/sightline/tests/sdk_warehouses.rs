@@ -1,6 +1,8 @@
 //! The official Python SDK against `sightline serve` on real PostgreSQL and MariaDB
 //! connections (from the TOML config): a query task with a join that fans out, a tier, a
 //! measure filter and a date filter, its rows compared with hand-written SQL on the same server.
+//! Then a persistent derived table (`sdk_pdt.py`): built once into the scratch schema, read after,
+//! rebuilt under `rebuild_pdts`.
 //! Then a kill (`sdk_kill.py`): a task on a 30-second statement, listed by `all_running_queries`,
 //! killed with `kill_query`, and the statement gone from the database's own session list within
 //! a second; 100 tasks at once on a connection with `max_queries = 2` (`sdk_load.py`), never
@@ -102,6 +104,8 @@ struct Flavour<'a> {
     nap_view: &'a str,
     /// Counts the statements reading `nap_view` that the database is running now.
     active_nap: &'a str,
+    /// The scratch schema (`tmp_db_name`) persistent derived tables are built into.
+    scratch: &'a str,
 }
 
 /// Runs the SDK script against a server on `config` and compares with `EXPECTED` on `db`; then
@@ -140,11 +144,42 @@ fn check(python: &Path, db: &dyn Connection, config: &str, flavour: &Flavour, wa
             assert!((ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0), "{name}: {field} for {region:?}: {ours} vs {theirs}");
         }
     }
+    check_pdt(python, db, &base_url, flavour);
     check_kill(python, db, &base_url, flavour);
     check_load(python, db, &base_url, flavour);
     let (server, base_url) = check_crash(python, config, &dir, server, &base_url, flavour);
     check_connections(python, db, config, &dir, server, &base_url, warehouse);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A persistent derived table through the SDK: built once into the scratch schema, read (not
+/// computed again) by the next query, built anew under `rebuild_pdts=true` with the old table
+/// dropped.
+fn check_pdt(python: &Path, db: &dyn Connection, base_url: &str, flavour: &Flavour) {
+    let tables = || {
+        let sql = format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = '{}' AND table_name LIKE 'sl%order_counts_built'",
+            flavour.scratch
+        );
+        let found = db.query(&sql, vec![ColumnInfo::plain("t", ValueType::String)]).expect("scratch tables");
+        (0..found.row_count()).filter_map(|i| found.value(0, i).to_text()).collect::<Vec<_>>()
+    };
+    let rows = |report: &Json| report["rows"].clone();
+    let first = run_script(python, base_url, "sdk_pdt.py", &[], &[]);
+    let expected = serde_json::json!([["cancelled", 1], ["complete", 5], ["pending", 1]]);
+    assert_eq!(rows(&first), expected, "{}: {first}", flavour.name);
+    let built = tables();
+    assert_eq!(built.len(), 1, "{}: built once into the scratch schema: {built:?}", flavour.name);
+    db.execute_batch("INSERT INTO sdk_orders VALUES (8, 2, 'pending', 1.00, '2024-05-05 00:00:00')").expect("insert");
+    let again = run_script(python, base_url, "sdk_pdt.py", &[], &[]);
+    assert_eq!(rows(&again), expected, "{}: read from the table, not computed again", flavour.name);
+    assert_eq!(tables(), built);
+    let rebuilt = run_script(python, base_url, "sdk_pdt.py", &["rebuild"], &[]);
+    assert_eq!(rows(&rebuilt), serde_json::json!([["cancelled", 1], ["complete", 5], ["pending", 2]]), "{}: {rebuilt}", flavour.name);
+    let now = tables();
+    assert_eq!(now.len(), 1, "{}: the old table dropped: {now:?}", flavour.name);
+    assert_ne!(now, built);
+    db.execute_batch("DELETE FROM sdk_orders WHERE id = 8").expect("delete");
 }
 
 /// A task on a 30-second statement, killed through the SDK: the database stops running it
@@ -308,7 +343,7 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
     let result = std::panic::catch_unwind(|| {
         let db = PostgresConnection::connect(&target(&database)).expect("connect");
         let config = format!(
-            "[connections.warehouse]\ndialect = \"postgres\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nschema = \"public\"\nuser = \"{user}\"\npool_size = 4\nmax_queries = 2\n"
+            "[connections.warehouse]\ndialect = \"postgres\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nschema = \"public\"\nuser = \"{user}\"\npool_size = 4\nmax_queries = 2\ntmp_db_name = \"sightline_scratch\"\n"
         );
         let warehouse = [
             ("WAREHOUSE_DIALECT", "postgres".to_string()),
@@ -327,6 +362,7 @@ fn official_sdk_runs_query_tasks_on_postgresql() {
             // Statements in their sleep (not one finishing while the next starts).
             active_nap: "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() \
                          AND wait_event = 'PgSleep' AND query LIKE '%nap_view%' AND pid <> pg_backend_pid()",
+            scratch: "sightline_scratch",
         };
         check(&python, &db, &config, &flavour, &warehouse);
     });
@@ -363,7 +399,7 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
     admin.execute_batch(&format!("CREATE DATABASE {database}")).expect("create");
     let result = std::panic::catch_unwind(|| {
         let db = MySqlConnection::connect(&target(&database)).expect("connect");
-        let config = format!("[connections.warehouse]\ndialect = \"mysql\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nuser = \"{user}\"\npool_size = 4\nmax_queries = 2\n");
+        let config = format!("[connections.warehouse]\ndialect = \"mysql\"\nhost = \"{host}\"\nport = {port}\ndatabase = \"{database}\"\nuser = \"{user}\"\npool_size = 4\nmax_queries = 2\ntmp_db_name = \"{database}\"\n");
         let warehouse = [
             ("WAREHOUSE_DIALECT", "mysql".to_string()),
             ("WAREHOUSE_HOST", host.clone()),
@@ -382,6 +418,7 @@ fn official_sdk_runs_query_tasks_on_mariadb() {
             // its last row (cleaning up), when the client may already have started the next one.
             active_nap: "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' \
                          AND STATE = 'User sleep' AND INFO LIKE '%nap\\_view%' AND ID <> CONNECTION_ID()",
+            scratch: &database,
         };
         check(&python, &db, &config, &flavour, &warehouse);
     });

@@ -13,3 +13,4 @@ explore: slow {}
 explore: nap {}
 explore: counted {}
 explore: runs_built {}
+explore: order_counts_built {}

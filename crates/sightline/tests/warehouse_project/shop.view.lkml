@@ -50,3 +50,14 @@ view: runs_built {
   }
   dimension: n { type: number }
 }
+
+# A persistent derived table over `sdk_orders` (sdk_pdt.py, run by sdk_warehouses.rs): built into
+# the connection's scratch schema on first use, then read until rebuilt.
+view: order_counts_built {
+  derived_table: {
+    sql: SELECT status, COUNT(*) AS orders FROM sdk_orders GROUP BY status ;;
+    persist_for: "1 hour"
+  }
+  dimension: status { primary_key: yes }
+  dimension: orders { type: number }
+}
