@@ -131,7 +131,20 @@ pub struct PostgresConnection {
 }
 
 impl PostgresConnection {
+    /// Opens a pool and connects once, so an unreachable server or a refused login is an error
+    /// now.
     pub fn connect(target: &ServerTarget) -> Result<Self, ConnectError> {
+        Self::open(target, false)
+    }
+
+    /// A pool that connects when first used (and again after the server comes back): a server
+    /// that is down now does not stop the caller from starting; a statement reports why it
+    /// cannot connect.
+    pub fn connect_lazy(target: &ServerTarget) -> Result<Self, ConnectError> {
+        Self::open(target, true)
+    }
+
+    fn open(target: &ServerTarget, lazy: bool) -> Result<Self, ConnectError> {
         let runtime = Runtime::new()?;
         let mut options = sqlx::postgres::PgConnectOptions::new()
             .host(&target.host)
@@ -152,15 +165,27 @@ impl PostgresConnection {
         if let Some(timeout) = target.query_timeout {
             options = options.options([("statement_timeout", format!("{}ms", timeout.as_millis().max(1)))]);
         }
-        let pool = runtime
-            .block_on(
-                sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(target.pool_size)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options.clone()),
-            )
-            .map_err(|e| open_error("postgres", target, e))?;
+        let pool_options = sqlx::postgres::PgPoolOptions::new().max_connections(target.pool_size).acquire_timeout(Duration::from_secs(10));
+        let pool = match lazy {
+            // A lazy pool spawns its connects on the runtime it is made in.
+            true => runtime.block_on(async { pool_options.connect_lazy_with(options.clone()) }),
+            false => runtime.block_on(pool_options.connect_with(options.clone())).map_err(|e| open_error("postgres", target, e))?,
+        };
         Ok(PostgresConnection { pool, runtime, target: target.clone(), options })
+    }
+
+    /// A connection from the pool; when there is none to be had, the reason a direct connect
+    /// gives (a lazy pool only says that it timed out).
+    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, ConnectError> {
+        use sqlx::ConnectOptions as _;
+        match self.pool.acquire().await {
+            Ok(conn) => Ok(conn),
+            Err(sqlx::Error::PoolTimedOut) => match self.options.connect().await {
+                Err(e) => Err(open_error("postgres", &self.target, e)),
+                Ok(_) => Err(ConnectError::Sql("every connection of the pool is busy (pool_size); try again".into())),
+            },
+            Err(e) => Err(sql_error(e)),
+        }
     }
 }
 
@@ -177,7 +202,7 @@ impl Connection for PostgresConnection {
     /// side connection, as psql's Ctrl-C does with a cancel request).
     fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
         self.runtime.block_on(async {
-            let mut conn = self.pool.acquire().await.map_err(sql_error)?;
+            let mut conn = self.acquire().await?;
             let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *conn).await.map_err(sql_error)?;
             let (io, options) = (tokio::runtime::Handle::current(), self.options.clone());
             let watch = cancel.watch(move || {
@@ -194,7 +219,10 @@ impl Connection for PostgresConnection {
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
-        self.runtime.block_on(sqlx::raw_sql(sql).execute(&self.pool)).map(|_| ()).map_err(sql_error)
+        self.runtime.block_on(async {
+            let mut conn = self.acquire().await?;
+            sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()).map_err(sql_error)
+        })
     }
 }
 
@@ -207,7 +235,17 @@ pub struct MySqlConnection {
 }
 
 impl MySqlConnection {
+    /// Opens a pool and connects once (see [`PostgresConnection::connect`]).
     pub fn connect(target: &ServerTarget) -> Result<Self, ConnectError> {
+        Self::open(target, false)
+    }
+
+    /// A pool that connects when first used (see [`PostgresConnection::connect_lazy`]).
+    pub fn connect_lazy(target: &ServerTarget) -> Result<Self, ConnectError> {
+        Self::open(target, true)
+    }
+
+    fn open(target: &ServerTarget, lazy: bool) -> Result<Self, ConnectError> {
         let runtime = Runtime::new()?;
         let mut options =
             sqlx::mysql::MySqlConnectOptions::new().host(&target.host).port(target.port).database(&target.database).username(&target.user);
@@ -235,8 +273,24 @@ impl MySqlConnection {
                 })
             });
         }
-        let pool = runtime.block_on(pool_options.connect_with(options.clone())).map_err(|e| open_error("mysql", target, e))?;
+        let pool = match lazy {
+            true => runtime.block_on(async { pool_options.connect_lazy_with(options.clone()) }),
+            false => runtime.block_on(pool_options.connect_with(options.clone())).map_err(|e| open_error("mysql", target, e))?,
+        };
         Ok(MySqlConnection { pool, runtime, target: target.clone(), options })
+    }
+
+    /// A connection from the pool, or the reason a direct connect gives.
+    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::MySql>, ConnectError> {
+        use sqlx::ConnectOptions as _;
+        match self.pool.acquire().await {
+            Ok(conn) => Ok(conn),
+            Err(sqlx::Error::PoolTimedOut) => match self.options.connect().await {
+                Err(e) => Err(open_error("mysql", &self.target, e)),
+                Ok(_) => Err(ConnectError::Sql("every connection of the pool is busy (pool_size); try again".into())),
+            },
+            Err(e) => Err(sql_error(e)),
+        }
     }
 }
 
@@ -252,7 +306,7 @@ impl Connection for MySqlConnection {
     /// A cancel sends `KILL QUERY` for the session's statement, on a side connection.
     fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
         self.runtime.block_on(async {
-            let mut conn = self.pool.acquire().await.map_err(sql_error)?;
+            let mut conn = self.acquire().await?;
             let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut *conn).await.map_err(sql_error)?;
             let (io, options) = (tokio::runtime::Handle::current(), self.options.clone());
             let watch = cancel.watch(move || {
@@ -269,7 +323,10 @@ impl Connection for MySqlConnection {
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
-        self.runtime.block_on(sqlx::raw_sql(sql).execute(&self.pool)).map(|_| ()).map_err(sql_error)
+        self.runtime.block_on(async {
+            let mut conn = self.acquire().await?;
+            sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()).map_err(sql_error)
+        })
     }
 }
 

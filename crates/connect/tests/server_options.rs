@@ -105,3 +105,51 @@ fn mysql_tls_modes() {
         Err(e) => assert!(!offered, "TLS required but refused by a server that offers it: {e}"),
     }
 }
+
+/// Forwards every connection made to `listener` to `upstream` (a stand-in for a server that
+/// comes back), until the process ends.
+fn forward(listener: std::net::TcpListener, upstream: String) {
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(&upstream) else { continue };
+            for (mut from, mut to) in [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())]
+                .into_iter()
+                .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
+            {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        }
+    });
+}
+
+/// A lazily opened connection to a server that is down opens at once; a statement says why it
+/// cannot connect; once the server is back, the same connection serves statements.
+#[test]
+fn lazy_connections_open_while_the_server_is_down_and_serve_once_it_is_back() {
+    for postgres in [true, false] {
+        let real = target(postgres, Tls::Disable, None);
+        let what = if postgres { "PostgreSQL" } else { "MariaDB/MySQL" };
+        let check = || match postgres {
+            true => PostgresConnection::connect(&real).map(|_| ()),
+            false => MySqlConnection::connect(&real).map(|_| ()),
+        };
+        if server(what, check).is_none() {
+            continue;
+        }
+        // A port nothing listens on, for now.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+        let down = ServerTarget { host: "127.0.0.1".into(), port, ..real.clone() };
+        let db: Box<dyn Connection> = match postgres {
+            true => Box::new(PostgresConnection::connect_lazy(&down).expect("opens without connecting")),
+            false => Box::new(MySqlConnection::connect_lazy(&down).expect("opens without connecting")),
+        };
+        let e = db.query("SELECT 'ok'", vec![ColumnInfo::plain("v", ValueType::String)]).expect_err("down").to_string();
+        assert!(e.contains("refused") && e.contains(&port.to_string()), "{what}: says why: {e}");
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port again");
+        forward(listener, format!("{}:{}", real.host, real.port));
+        assert_eq!(one(db.as_ref(), "SELECT 'ok'"), "ok", "{what}: back");
+    }
+}

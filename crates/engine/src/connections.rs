@@ -42,8 +42,9 @@ pub struct ServerDefinition {
 pub const API_DIALECTS: [&str; 2] = ["postgres", "mysql"];
 
 impl ServerDefinition {
-    /// Opens it; a server that cannot be reached still gives a connection, whose queries and
-    /// tests report why.
+    /// Opens it without connecting: the pool connects when first used, and again once a server
+    /// that was down comes back; its queries and tests report why they cannot connect meanwhile.
+    /// (Options the driver refuses give a connection that reports that.)
     fn open(&self) -> Arc<dyn Connection> {
         let target = ServerTarget {
             host: self.host.clone(),
@@ -58,8 +59,8 @@ impl ServerDefinition {
             query_timeout: None,
         };
         let opened: Result<Arc<dyn Connection>, ConnectError> = match self.dialect.as_str() {
-            "mysql" => MySqlConnection::connect(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),
-            _ => PostgresConnection::connect(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),
+            "mysql" => MySqlConnection::connect_lazy(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),
+            _ => PostgresConnection::connect_lazy(&target).map(|c| Arc::new(c) as Arc<dyn Connection>),
         };
         let dialect = if self.dialect == "mysql" { "mysql" } else { "postgres" };
         let connection = opened.unwrap_or_else(|e| Arc::new(Unreachable { dialect, message: e.to_string() }));
@@ -68,7 +69,7 @@ impl ServerDefinition {
     }
 }
 
-/// A stored connection whose server could not be reached when it was opened.
+/// A stored connection the driver could not open (its options refused).
 struct Unreachable {
     dialect: &'static str,
     message: String,

@@ -39,8 +39,10 @@ fn open(c: &ConnectionConfig, query_timeout: Option<std::time::Duration>) -> any
             }
             Arc::new(DuckDbConnection::open(&d.database)?.with_query_timeout(query_timeout))
         }
-        ConnectionConfig::Postgres(s) => Arc::new(PostgresConnection::connect(&server(s, 5432)?)?),
-        ConnectionConfig::Mysql(s) => Arc::new(MySqlConnection::connect(&server(s, 3306)?)?),
+        // Connected when first used: a warehouse that is down does not stop the server starting
+        // (its queries say why they fail, and succeed once it is back).
+        ConnectionConfig::Postgres(s) => Arc::new(PostgresConnection::connect_lazy(&server(s, 5432)?)?),
+        ConnectionConfig::Mysql(s) => Arc::new(MySqlConnection::connect_lazy(&server(s, 3306)?)?),
         ConnectionConfig::WithoutDriver { dialect } => Arc::new(NoDriverConnection { dialect }),
     })
 }
