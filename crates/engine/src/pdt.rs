@@ -7,9 +7,10 @@
 //!
 //! A table's name is versioned: `sl_` + a hash of the connection and the build SQL + a build
 //! number + the view's name, so a changed definition never reads an old table. The registry
-//! (`store::BuiltTable`) is in the metadata store, so servers sharing it share the tables. Two
-//! queries of one server needing the same table build it once (the second waits for the first);
-//! `rebuild_pdts=true` builds the tables a query reads again.
+//! (`store::BuiltTable`) is in the metadata store, so servers sharing it share the tables.
+//! Queries needing the same table at once build it once: on one server they take turns on a lock
+//! per table, across servers on a build claim in the store; the others wait for that build and
+//! read it. `rebuild_pdts=true` builds the tables a query reads again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, PoisonError};

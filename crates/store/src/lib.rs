@@ -64,8 +64,11 @@ pub struct Store {
     saved: Arc<queries::Recent>,
 }
 
+/// Now as RFC 3339 text with microseconds always written, so that timestamps order as text
+/// (`…:09.000000Z` before `…:09.100000Z`; without the fixed width, `…:09Z` sorted after
+/// `…:09.1Z`): the queue orders tasks by it.
 pub(crate) fn now_text() -> String {
-    jiff::Timestamp::now().to_string()
+    format!("{:.6}", jiff::Timestamp::now())
 }
 
 /// `url` fit to show: a password in it is replaced by `***`.
@@ -218,6 +221,16 @@ macro_rules! on_both_databases {
 }
 #[cfg(test)]
 pub(crate) use on_both_databases;
+
+#[cfg(test)]
+mod text_tests {
+    #[test]
+    fn timestamps_have_a_fixed_width() {
+        let now = super::now_text();
+        assert_eq!(now.len(), "2026-11-24T04:44:28.123456Z".len(), "{now}");
+        assert!(now.parse::<jiff::Timestamp>().is_ok());
+    }
+}
 
 #[cfg(test)]
 mod url_tests {
