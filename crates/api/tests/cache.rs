@@ -136,7 +136,7 @@ async fn a_datagroup_trigger_change_makes_its_entries_stale() {
 
 /// A query task shows how long each phase of its run took (`phases`, beside Looker's fields): a
 /// task that ran the query went through the database and the formatter; one served from the
-/// cache did not.
+/// cache did not, and was complete as it was created.
 #[tokio::test]
 async fn tasks_show_where_their_time_went() {
     let (f, db) = setup().await;
@@ -148,9 +148,10 @@ async fn tasks_show_where_their_time_went() {
     for _ in 0..2 {
         let (status, _, out) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{query}","result_format":"json"}}"#)).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&out));
-        let id = common::json(&out)["id"].as_str().expect("id").to_string();
+        let created = common::json(&out);
+        let id = created["id"].as_str().expect("id").to_string();
         let task = f.wait(&format!("/api/4.0/query_tasks/{id}"), &["complete"]).await;
-        phases.push((task["result_source"].clone(), task["phases"].clone()));
+        phases.push((task["result_source"].clone(), task["phases"].clone(), created["status"].clone()));
     }
     assert_eq!(db.reads.load(SeqCst), 1);
     let names = |p: &Value| p.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
@@ -158,6 +159,8 @@ async fn tasks_show_where_their_time_went() {
     assert_eq!(ran.0, "query");
     assert_eq!(names(&ran.1), ["queue", "compile", "cache", "turn", "database", "format"], "{ran:?}");
     assert!(ran.1.as_object().expect("phases").values().all(|s| s.as_f64().is_some_and(|s| (0.0..60.0).contains(&s))), "{ran:?}");
+    assert_eq!(ran.2, "added");
     assert_eq!(cached.0, "cache");
+    assert_eq!(cached.2, "complete", "a fresh cached result answers the task as it is created");
     assert_eq!(names(&cached.1), ["queue", "compile", "cache"], "{cached:?}");
 }

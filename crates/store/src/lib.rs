@@ -35,7 +35,7 @@ pub use queries::StoredQuery;
 pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;
 pub use status::{QueryTaskStatus, RenderTaskStatus};
-pub use tasks::{QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderTaskRow};
+pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderTaskRow};
 
 use db::Pool;
 use results::{ResultFiles, Results};
