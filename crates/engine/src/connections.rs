@@ -35,6 +35,10 @@ pub struct ServerDefinition {
     /// TLS (`disable`, `prefer`, `require`, `verify-full`); `prefer` when absent.
     #[serde(default)]
     pub tls: Option<String>,
+    /// The schema persistent derived tables are built into (Looker's `tmp_db_name`); none: they
+    /// are computed inline.
+    #[serde(default)]
+    pub tmp_db_name: Option<String>,
 }
 
 /// Dialects a connection created through the API may have. DuckDB is left to the config file:
@@ -65,7 +69,7 @@ impl ServerDefinition {
         let dialect = if self.dialect == "mysql" { "mysql" } else { "postgres" };
         let connection = opened.unwrap_or_else(|e| Arc::new(Unreachable { dialect, message: e.to_string() }));
         let limits = connect::StatementLimits { max_queries: self.max_queries, max_queries_per_user: self.max_queries_per_user };
-        Configured::wrap(connection, self.db_timezone.as_deref(), limits)
+        Configured::wrap_with_scratch(connection, self.db_timezone.as_deref(), limits, self.tmp_db_name.as_deref())
     }
 }
 

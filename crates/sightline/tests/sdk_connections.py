@@ -47,9 +47,10 @@ def main():
         report["after_create"] = rows(sdk)
         report["test"] = [t.status for t in sdk.test_connection("late_warehouse")]
         report["duplicate"] = attempt(lambda: sdk.create_connection(target()).name)
-        tls = sdk.create_connection(target(name="tls_warehouse", ssl=True))
+        tls = sdk.create_connection(target(name="tls_warehouse", ssl=True, tmp_db_name="sightline_scratch"))
         tested = sdk.test_connection("tls_warehouse")[0]
         report["tls"] = {"ssl": tls.ssl, "verify_ssl": tls.verify_ssl, "test": tested.status, "message": tested.message}
+        report["pdts"] = {"pdts_enabled": tls.pdts_enabled, "tmp_db_name": tls.tmp_db_name}
         sdk.delete_connection("tls_warehouse")
         report["certificate"] = attempt(lambda: sdk.create_connection(target(name="cert_warehouse", certificate="x")).name)
         report["config_update"] = attempt(lambda: sdk.update_connection("warehouse", m.WriteDBConnection(host="elsewhere")).name)

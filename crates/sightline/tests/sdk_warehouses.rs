@@ -294,6 +294,7 @@ fn check_connections(
     assert!(report["duplicate"]["error"].as_str().is_some_and(|e| e.contains("already exists")), "{report}");
     // TLS asked for with `ssl: true`: used where the server offers it, a clear error where not.
     assert_eq!(report["tls"]["ssl"], true, "{report}");
+    assert_eq!(report["pdts"], serde_json::json!({"pdts_enabled": true, "tmp_db_name": "sightline_scratch"}), "{report}");
     let tls_ok = report["tls"]["test"] == "success"
         || report["tls"]["message"].as_str().is_some_and(|m| ["tls", "ssl"].iter().any(|w| m.to_lowercase().contains(w)));
     assert!(tls_ok, "{report}");

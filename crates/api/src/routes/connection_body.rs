@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 use crate::ApiError;
 
 /// Fields Sightline reads.
-const READ: [&str; 14] = [
+const READ: [&str; 15] = [
     "name",
+    "tmp_db_name",
     "dialect_name",
     "host",
     "port",
@@ -67,12 +68,11 @@ const OFF_ONLY: [&str; 12] = [
 ];
 
 /// The other fields of `WriteDBConnection`: refused when given a value.
-const NOT_YET: [&str; 15] = [
+const NOT_YET: [&str; 14] = [
     "named_driver_version_requested",
     "certificate",
     "query_timezone",
     "max_billing_gigabytes",
-    "tmp_db_name",
     "tmp_db_host",
     "jdbc_additional_params",
     "pool_timeout",
@@ -185,6 +185,7 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
                 max_queries_per_user: None,
                 db_timezone: None,
                 tls: None,
+                tmp_db_name: None,
             };
             (name, definition)
         }
@@ -249,6 +250,16 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
         }
         definition.db_timezone = Some(zone).filter(|z| !z.is_empty());
     }
+    // Where persistent derived tables are built: a plain schema name (it is written into SQL).
+    if let Some(schema) = text("tmp_db_name")? {
+        let plain = schema.chars().next().is_none_or(|c| c.is_ascii_alphabetic() || c == '_')
+            && schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && schema.len() <= 63;
+        if !plain {
+            return Err(invalid("tmp_db_name", format!("`{schema}` is not a plain schema name (letters, digits and _)")));
+        }
+        definition.tmp_db_name = Some(schema).filter(|s| !s.is_empty());
+    }
     Ok((name, definition))
 }
 
@@ -285,6 +296,14 @@ mod tests {
             r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","db_timezone":"Mars/Base"}"#,
             "db_timezone",
         );
+        refused(
+            r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","tmp_db_name":"x; DROP"}"#,
+            "tmp_db_name",
+        );
+        let (_, d) =
+            read(&body(r#"{"name":"w","dialect_name":"postgres","host":"h","database":"d","username":"u","tmp_db_name":"scratch"}"#), None)
+                .unwrap();
+        assert_eq!(d.tmp_db_name.as_deref(), Some("scratch"));
     }
 
     #[test]
