@@ -129,6 +129,14 @@ pub struct ConnectionInfo {
     pub tls: Option<Tls>,
 }
 
+/// Whether `name` may name a scratch schema (`tmp_db_name`): it is written into SQL as it is, so
+/// only letters, digits and `_`, not starting with a digit, at most 63 characters.
+pub fn is_plain_schema_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 63
+}
+
 /// A connection with settings of the config or the API on top of a driver's: the zone its
 /// timestamps are stored in (UTC when `None`), how many statements may run at once, and the
 /// scratch schema of its persistent derived tables.

@@ -25,6 +25,7 @@ use semantic::Catalog;
 use store::Store;
 
 pub use cache::{Answer, CacheUse, ResultSource};
+pub use connect::is_plain_schema_name;
 pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
 pub use error::EngineError;
 pub use memory::{MemoryBudget, DEFAULT_MAX_RESULT_MEMORY};

@@ -246,10 +246,7 @@ impl Config {
         let mut scratch_schemas = BTreeMap::new();
         for (name, table) in file.connections {
             if let Some(schema) = table.tmp_db_name.clone() {
-                let plain = schema.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                    && schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    && schema.len() <= 63;
-                if !plain {
+                if !connect::is_plain_schema_name(&schema) {
                     bail!("connection `{name}`: `tmp_db_name = \"{schema}\"` must be a plain schema name (letters, digits and _)");
                 }
                 if table.dialect != "duckdb" && table.dialect != "postgres" && table.dialect != "mysql" {

@@ -252,10 +252,7 @@ pub fn read(body: &Map<String, Value>, base: Option<(&str, ServerDefinition)>) -
     }
     // Where persistent derived tables are built: a plain schema name (it is written into SQL).
     if let Some(schema) = text("tmp_db_name")? {
-        let plain = schema.chars().next().is_none_or(|c| c.is_ascii_alphabetic() || c == '_')
-            && schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && schema.len() <= 63;
-        if !plain {
+        if !schema.is_empty() && !engine::is_plain_schema_name(&schema) {
             return Err(invalid("tmp_db_name", format!("`{schema}` is not a plain schema name (letters, digits and _)")));
         }
         definition.tmp_db_name = Some(schema).filter(|s| !s.is_empty());

@@ -48,8 +48,8 @@ const QUERY_FIELDS: &[&str] = &[
 /// Run options: `cache` (serve a fresh cached result; default true), `cache_only` (serve
 /// any cached result, even stale; with none, the query runs) and `rebuild_pdts` (build the
 /// persistent derived tables the query reads again) as Looker reads them; there is no
-/// development mode (`force_production`). Formatting, vis options, drill links and server table calculations are not
-/// there yet: asked for as `false`, they are honoured.
+/// development mode (`force_production`). Formatting, vis options, drill links and server
+/// table calculations are not there yet: asked for as `false`, they are honoured.
 const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "cache_only", "force_production", "rebuild_pdts"];
 const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs"];
 
