@@ -6,7 +6,8 @@
 //! inline, as any derived table (the same rows: a PDT is a cache).
 //!
 //! A table's name is versioned: `sl_` + a hash of the connection and the build SQL + a build
-//! number + the view's name, so a changed definition never reads an old table. The registry
+//! number + the view's name, so a changed definition never reads an old table (and the old
+//! definition's table is dropped when the new one is built). The registry
 //! (`store::BuiltTable`) is in the metadata store, so servers sharing it share the tables.
 //! Queries needing the same table at once build it once: on one server they take turns on a lock
 //! per table, across servers on a build claim in the store; the others wait for that build and
@@ -127,9 +128,11 @@ impl Engine {
             built_at: now.as_millisecond(),
             stale_at: max_age.map(|age| now.as_second().saturating_add(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))),
         };
-        let previous = self.store().register_built_table(key, &model.connection, view, &registered).await?;
+        let identity = format!("{}.{view}", model.name);
+        let replaced = self.store().register_built_table(key, &model.connection, &identity, &registered).await?;
         tracing::info!(view, table = %table, seconds = started.elapsed().as_secs_f64(), "persistent derived table built");
-        if let Some(old) = previous {
+        // Names of our own making; anything else in the registry is not written into SQL.
+        for old in replaced.into_iter().filter(|t| connect::is_plain_schema_name(t)) {
             let drop = format!("DROP TABLE IF EXISTS {schema}.{old}");
             let runner = Arc::clone(&connection);
             if let Ok(Err(e)) = tokio::task::spawn_blocking(move || runner.execute_batch(&drop)).await {

@@ -41,16 +41,25 @@ impl Store {
         Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).bind(key).fetch_optional(p).await?.map(|r| read(&r)).transpose()?))
     }
 
-    /// Registers `table` as what holds derived table `view` of `connection` under `key`; the table
-    /// registered before it, which nothing should read any more.
+    /// Registers `table` as what holds derived table `view` (a model-qualified name) of
+    /// `connection` under `key`; the tables nothing should read any more: the one registered
+    /// under `key` before it, and those of the same view under other keys (an older definition of
+    /// it), whose entries are removed.
     pub async fn register_built_table(
         &self,
         key: &str,
         connection: &str,
         view: &str,
         table: &BuiltTable,
-    ) -> Result<Option<String>, StoreError> {
-        let before = self.built_table(key).await?.map(|b| b.table_name).filter(|t| *t != table.table_name);
+    ) -> Result<Vec<String>, StoreError> {
+        let mut replaced: Vec<String> =
+            self.built_table(key).await?.map(|b| b.table_name).filter(|t| *t != table.table_name).into_iter().collect();
+        let older = "SELECT table_name FROM derived_tables WHERE connection = ? AND view = ? AND pdt_key <> ?";
+        let older: Vec<String> =
+            on_pool!(self, older, |p, sql| sqlx::query_scalar(sql).bind(connection).bind(view).bind(key).fetch_all(p).await?);
+        let forget = "DELETE FROM derived_tables WHERE connection = ? AND view = ? AND pdt_key <> ?";
+        on_pool!(self, forget, |p, sql| sqlx::query(sql).bind(connection).bind(view).bind(key).execute(p).await?.rows_affected());
+        replaced.extend(older);
         let upsert = "INSERT INTO derived_tables (pdt_key, connection, view, table_name, trigger_value, built_at, stale_at) \
                       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pdt_key) DO UPDATE SET table_name = excluded.table_name, \
                       trigger_value = excluded.trigger_value, built_at = excluded.built_at, stale_at = excluded.stale_at";
@@ -65,7 +74,7 @@ impl Store {
             .execute(p)
             .await?
             .rows_affected());
-        Ok(before)
+        Ok(replaced)
     }
 }
 
@@ -101,14 +110,20 @@ mod tests {
         assert_eq!(store.built_table("k").await.unwrap(), None);
         let now = jiff::Timestamp::now().as_second();
         let first = BuiltTable { table_name: "sl_a_v".into(), trigger_value: Some("1".into()), built_at: now * 1000, stale_at: None };
-        assert_eq!(store.register_built_table("k", "c", "v", &first).await.unwrap(), None);
+        assert_eq!(store.register_built_table("k", "c", "m.v", &first).await.unwrap(), Vec::<String>::new());
         let found = store.built_table("k").await.unwrap().unwrap();
         assert_eq!(found, first);
         assert!(found.is_fresh(Some("1")));
         assert!(!found.is_fresh(Some("2")), "the trigger moved on");
         let second = BuiltTable { table_name: "sl_b_v".into(), trigger_value: None, built_at: now, stale_at: Some(now - 1) };
-        assert_eq!(store.register_built_table("k", "c", "v", &second).await.unwrap().as_deref(), Some("sl_a_v"));
+        assert_eq!(store.register_built_table("k", "c", "m.v", &second).await.unwrap(), ["sl_a_v"]);
         assert!(!store.built_table("k").await.unwrap().unwrap().is_fresh(None), "past its age");
+        // A new definition of the view (another key): the old definition's table goes.
+        let other = BuiltTable { table_name: "sl_c_v".into(), ..second.clone() };
+        assert_eq!(store.register_built_table("k2", "c", "m.v", &other).await.unwrap(), ["sl_b_v"]);
+        assert_eq!(store.built_table("k").await.unwrap(), None);
+        let elsewhere = BuiltTable { table_name: "sl_d_v".into(), ..second };
+        assert_eq!(store.register_built_table("k3", "c", "n.v", &elsewhere).await.unwrap(), Vec::<String>::new(), "another model's view");
     }
 
     async fn one_server_builds_at_a_time(store: Store) {
