@@ -93,7 +93,7 @@ async fn setup(scratch: Option<&str>) -> (Fixture, Arc<Counted>) {
         )
         .expect("tables");
     let db = Arc::new(Counted { inner, builds: AtomicUsize::new(0), statements: Default::default() });
-    let connection = connect::Configured::wrap_with_scratch(db.clone(), None, Default::default(), scratch);
+    let connection = connect::Configured::wrap(db.clone(), None, Default::default(), scratch);
     let catalog = common::catalog_of(&[("shop.model.lkml", MODEL), ("shop.view.lkml", VIEWS)]);
     let config = engine::EngineConfig { datagroup_poll: Duration::from_millis(50), ..Default::default() };
     (common::fixture_catalog(catalog, connection, config).await, db)

@@ -148,13 +148,9 @@ pub struct Configured {
 }
 
 impl Configured {
-    /// `connection` with these settings; itself when there are none.
-    pub fn wrap(connection: std::sync::Arc<dyn Connection>, zone: Option<&str>, limits: StatementLimits) -> std::sync::Arc<dyn Connection> {
-        Configured::wrap_with_scratch(connection, zone, limits, None)
-    }
-
-    /// [`Configured::wrap`], with the schema persistent derived tables are built into.
-    pub fn wrap_with_scratch(
+    /// `connection` with these settings (`scratch_schema`: where persistent derived tables are
+    /// built); itself when there are none.
+    pub fn wrap(
         connection: std::sync::Arc<dyn Connection>,
         zone: Option<&str>,
         limits: StatementLimits,

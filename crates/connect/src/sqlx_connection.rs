@@ -174,18 +174,8 @@ impl PostgresConnection {
         Ok(PostgresConnection { pool, runtime, target: target.clone(), options })
     }
 
-    /// A connection from the pool; when there is none to be had, the reason a direct connect
-    /// gives (a lazy pool only says that it timed out).
     async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, ConnectError> {
-        use sqlx::ConnectOptions as _;
-        match self.pool.acquire().await {
-            Ok(conn) => Ok(conn),
-            Err(sqlx::Error::PoolTimedOut) => match self.options.connect().await {
-                Err(e) => Err(open_error("postgres", &self.target, e)),
-                Ok(_) => Err(ConnectError::Sql("every connection of the pool is busy (pool_size); try again".into())),
-            },
-            Err(e) => Err(sql_error(e)),
-        }
+        acquire(&self.pool, &self.options, "postgres", &self.target).await
     }
 }
 
@@ -280,17 +270,8 @@ impl MySqlConnection {
         Ok(MySqlConnection { pool, runtime, target: target.clone(), options })
     }
 
-    /// A connection from the pool, or the reason a direct connect gives.
     async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::MySql>, ConnectError> {
-        use sqlx::ConnectOptions as _;
-        match self.pool.acquire().await {
-            Ok(conn) => Ok(conn),
-            Err(sqlx::Error::PoolTimedOut) => match self.options.connect().await {
-                Err(e) => Err(open_error("mysql", &self.target, e)),
-                Ok(_) => Err(ConnectError::Sql("every connection of the pool is busy (pool_size); try again".into())),
-            },
-            Err(e) => Err(sql_error(e)),
-        }
+        acquire(&self.pool, &self.options, "mysql", &self.target).await
     }
 }
 
@@ -440,6 +421,25 @@ fn describe(target: &ServerTarget) -> crate::ConnectionInfo {
         has_password: target.password.is_some(),
         max_connections: Some(target.pool_size),
         tls: Some(target.tls),
+    }
+}
+
+/// A connection from `pool`; when there is none to be had, the reason a direct connect with
+/// `options` gives (a lazy pool only says that it timed out).
+async fn acquire<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    options: &<DB::Connection as sqlx::Connection>::Options,
+    dialect: &'static str,
+    target: &ServerTarget,
+) -> Result<sqlx::pool::PoolConnection<DB>, ConnectError> {
+    use sqlx::ConnectOptions as _;
+    match pool.acquire().await {
+        Ok(conn) => Ok(conn),
+        Err(sqlx::Error::PoolTimedOut) => match options.connect().await {
+            Err(e) => Err(open_error(dialect, target, e)),
+            Ok(_) => Err(ConnectError::Sql("every connection of the pool is busy (pool_size); try again".into())),
+        },
+        Err(e) => Err(sql_error(e)),
     }
 }
 

@@ -69,7 +69,7 @@ impl ServerDefinition {
         let dialect = if self.dialect == "mysql" { "mysql" } else { "postgres" };
         let connection = opened.unwrap_or_else(|e| Arc::new(Unreachable { dialect, message: e.to_string() }));
         let limits = connect::StatementLimits { max_queries: self.max_queries, max_queries_per_user: self.max_queries_per_user };
-        Configured::wrap_with_scratch(connection, self.db_timezone.as_deref(), limits, self.tmp_db_name.as_deref())
+        Configured::wrap(connection, self.db_timezone.as_deref(), limits, self.tmp_db_name.as_deref())
     }
 }
 

@@ -103,7 +103,7 @@ impl Engine {
             // Another server builds it now.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let build = Build { view, schema, key: &key, select: &select, trigger, max_age };
+        let build = Build { connection, view, schema, key: &key, select: &select, trigger, max_age };
         let outcome = self.build(model, build, started).await;
         self.store().release_pdt_build(&key, owner).await?;
         outcome
@@ -111,8 +111,7 @@ impl Engine {
 
     /// Builds a new table, registers it, and drops the table it replaces; the new table's name.
     async fn build(&self, model: &Model, build: Build<'_>, started: Instant) -> Result<String, EngineError> {
-        let Build { view, schema, key, select, trigger, max_age } = build;
-        let connection = self.connection(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
+        let Build { connection, view, schema, key, select, trigger, max_age } = build;
         let mut table = format!("sl_{}_{:x}_{}", &key[..10], jiff::Timestamp::now().as_millisecond(), view.to_ascii_lowercase());
         table.truncate(MAX_NAME);
         let statements = format!("CREATE SCHEMA IF NOT EXISTS {schema}; CREATE TABLE {schema}.{table} AS {select}");
@@ -186,9 +185,10 @@ impl Engine {
     }
 }
 
-/// One build of a persistent derived table: `view` from `select` into `schema`, registered under
-/// `key` with the trigger value it is built under and how long it stays fresh.
+/// One build of a persistent derived table: `view` from `select` into `schema` on `connection`,
+/// registered under `key` with the trigger value it is built under and how long it stays fresh.
 struct Build<'a> {
+    connection: Arc<dyn connect::Connection>,
     view: &'a str,
     schema: &'a str,
     key: &'a str,

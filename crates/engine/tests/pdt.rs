@@ -67,7 +67,7 @@ async fn two_servers_build_a_pdt_once(url: String) {
     let inner = DuckDbConnection::open(":memory:").expect("duckdb");
     inner.execute_batch("CREATE TABLE orders AS SELECT range AS id, 'complete' AS status FROM range(4)").expect("table");
     let db = Arc::new(Slow { inner, builds: AtomicUsize::new(0) });
-    let connection = connect::Configured::wrap_with_scratch(db.clone(), None, Default::default(), Some("scratch"));
+    let connection = connect::Configured::wrap(db.clone(), None, Default::default(), Some("scratch"));
     let start = || async {
         let store = store::Store::connect(&url).await.expect("store");
         let connections: HashMap<String, Arc<dyn Connection>> = [("thelook".to_string(), Arc::clone(&connection))].into();

@@ -16,7 +16,7 @@ pub fn run(project: &Path, config: Config, args: &ServerArgs) -> anyhow::Result<
     for (name, c) in &config.connections {
         let timeout = config.query_timeouts.get(name).map(|s| std::time::Duration::from_secs(*s));
         let connection = open(c, timeout).with_context(|| format!("connection `{name}`"))?;
-        let connection = Configured::wrap_with_scratch(
+        let connection = Configured::wrap(
             connection,
             config.timezones.get(name).map(String::as_str),
             config.limits.get(name).copied().unwrap_or_default(),

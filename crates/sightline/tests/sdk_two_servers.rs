@@ -44,19 +44,22 @@ fn two_servers_on_one_postgresql_run_every_task_exactly_once() {
         env_or("SIGHTLINE_TEST_PG_PORT", "5432"),
         env_or("SIGHTLINE_TEST_PG_USER", "postgres"),
     );
-    let warehouse = PostgresConnection::connect(&ServerTarget {
-        host: host.clone(),
-        port: port.parse().expect("port"),
-        database: database.clone(),
-        schema: None,
-        user: user.clone(),
-        password: std::env::var("SIGHTLINE_TEST_PG_PASSWORD").ok(),
-        pool_size: 1,
-        tls: connect::Tls::Prefer,
-        tls_ca_file: None,
-        query_timeout: None,
-    })
-    .expect("warehouse");
+    let open = |database: &str| {
+        PostgresConnection::connect(&ServerTarget {
+            host: host.clone(),
+            port: port.parse().expect("port"),
+            database: database.into(),
+            schema: None,
+            user: user.clone(),
+            password: std::env::var("SIGHTLINE_TEST_PG_PASSWORD").ok(),
+            pool_size: 1,
+            tls: connect::Tls::Prefer,
+            tls_ca_file: None,
+            query_timeout: None,
+        })
+        .expect(database)
+    };
+    let warehouse = open(&database);
     warehouse.execute_batch(SEED).expect("seed");
 
     let dir = std::env::temp_dir().join(format!("sightline-two-servers-{}", std::process::id()));
@@ -104,19 +107,7 @@ fn two_servers_on_one_postgresql_run_every_task_exactly_once() {
 
     // Both servers took a share of the work (each claims under a name of its own).
     let meta_db = metadata.rsplit('/').next().expect("database name");
-    let meta = PostgresConnection::connect(&ServerTarget {
-        host,
-        port: port.parse().expect("port"),
-        database: meta_db.into(),
-        schema: None,
-        user,
-        password: std::env::var("SIGHTLINE_TEST_PG_PASSWORD").ok(),
-        pool_size: 1,
-        tls: connect::Tls::Prefer,
-        tls_ca_file: None,
-        query_timeout: None,
-    })
-    .expect("metadata");
+    let meta = open(meta_db);
     assert_eq!(count(&meta, "SELECT COUNT(DISTINCT lease_owner) FROM query_tasks"), 2.0, "both servers ran tasks");
     assert_eq!(count(&meta, "SELECT COUNT(*) FROM query_tasks WHERE attempts <> 1"), 0.0, "no task claimed twice");
     drop((first, second));
