@@ -4,6 +4,11 @@ label: "The Look"
 
 include: "/views/*.view"
 
+# Amounts at a glance: $1.23K, $4.56M.
+named_value_format: money_short {
+  value_format: "[>=1000000]$0.00,,\"M\";[>=1000]$0.00,\"K\";$0.00"
+}
+
 explore: order_items {
   label: "Order Items"
   description: "Every item sold, with its order, buyer, product and inventory."

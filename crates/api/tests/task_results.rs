@@ -58,6 +58,25 @@ async fn a_database_error_fails_the_task_and_reaches_the_caller() {
     assert!(message.starts_with("the database reported an error") && message.contains("orders"), "{message}");
 }
 
+/// As the spec says: a failed json_detail task answers 200, the database's message in `errors`
+/// and no rows.
+#[tokio::test]
+async fn a_failed_json_detail_task_answers_200_with_errors() {
+    let f = fixture().await;
+    let (_, _, body) =
+        f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"json_detail"}}"#, f.query)).await;
+    let id = json(&body)["id"].as_str().expect("id").to_string();
+    let task = f.wait(&format!("/api/4.0/query_tasks/{id}"), &["complete", "error"]).await;
+    assert_eq!(task["status"], "error", "{task}");
+    let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{id}/results"), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let answer = json(&body);
+    assert_eq!((answer["status"].as_str(), answer["data"].as_array().map(Vec::len)), (Some("error"), Some(0)), "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("the database reported an error"), "{answer}");
+    assert!(answer["sql"].as_str().is_some_and(|sql| sql.contains("orders")), "{answer}");
+}
+
 #[tokio::test]
 async fn unsupported_query_features_are_refused_by_name() {
     let f = fixture().await;
@@ -72,10 +91,9 @@ async fn unsupported_query_features_are_refused_by_name() {
     let body = json(&body);
     assert_eq!(body["errors"][0]["field"], "subtotals");
     assert_eq!(body["errors"][0]["message"], "subtotals are not supported yet");
-    let (status, _, body) =
-        f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"xlsx"}}"#, f.query)).await;
+    let (status, _, body) = f.call("POST", "/api/4.0/query_tasks", &format!(r#"{{"query_id":"{}","result_format":"odc"}}"#, f.query)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("`xlsx` is not supported yet"));
+    assert!(json(&body)["errors"][0]["message"].as_str().unwrap_or_default().contains("`odc` is not supported yet"));
 }
 
 /// A chart type not drawn yet ends the render task in `failure` naming the type, before any

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use format::ResultFormat;
+use format::{Rendering, ResultFormat};
 use semantic::{CachePolicy, Datagroup};
 use sql::CompiledQuery;
 
@@ -88,12 +88,12 @@ impl Engine {
         query: &QueryBody,
         compiled: &CompiledQuery,
         described: &str,
-        format: ResultFormat,
+        rendering: Rendering,
     ) -> Result<CacheSlot, EngineError> {
         let policy = self.cache_policy(query);
         let connection = self.connection(&compiled.connection).map(|c| format!("{:?}", c.describe())).unwrap_or_default();
         let key =
-            store::cache_key(&[format.name().as_bytes(), compiled.connection.as_bytes(), connection.as_bytes(), described.as_bytes()]);
+            store::cache_key(&[rendering.key().as_bytes(), compiled.connection.as_bytes(), connection.as_bytes(), described.as_bytes()]);
         let trigger = match &policy.datagroup {
             Some(group) => self.trigger_value(&query.model, group).await?,
             None => None,

@@ -221,7 +221,13 @@ impl QueryBody {
                 }
                 _ => return Err(invalid(format!("custom measure `{name}` needs `based_on` and `type`, or an `expression`"))),
             };
-            out.push(sql::CustomField { name, label, kind });
+            out.push(sql::CustomField {
+                name,
+                label,
+                kind,
+                value_format: text("value_format"),
+                value_format_name: text("value_format_name"),
+            });
         }
         Ok(out)
     }

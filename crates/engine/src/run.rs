@@ -9,7 +9,7 @@ use futures_util::future::{BoxFuture, Shared};
 use futures_util::FutureExt;
 
 use connect::Cancel;
-use format::ResultFormat;
+use format::{QueryContext, Rendering, ResultFormat};
 use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
 use sql::CompiledQuery;
 
@@ -87,6 +87,14 @@ impl std::io::Write for Capped {
 pub(crate) struct Caller<'a> {
     pub task: Option<&'a str>,
     pub user: Option<i64>,
+}
+
+/// How a run's rows become bytes: the format with its options, and what the query was (for the
+/// formats that describe it).
+#[derive(Debug, Clone)]
+struct Writing {
+    rendering: Rendering,
+    context: QueryContext,
 }
 
 /// A formatted result, ready to send.
@@ -184,12 +192,12 @@ impl Engine {
     pub async fn run(
         &self,
         query: &QueryBody,
-        format: ResultFormat,
+        rendering: impl Into<Rendering>,
         limit: Option<&str>,
         cache: CacheUse,
         user: Option<i64>,
     ) -> Result<Answer, EngineError> {
-        self.run_for(query, format, limit, cache, Caller { task: None, user }).await
+        self.run_for(query, rendering.into(), limit, cache, Caller { task: None, user }).await
     }
 
     /// As [`Engine::run`], for `caller` (a query task shows `pending` while its connection's
@@ -197,11 +205,12 @@ impl Engine {
     pub(crate) async fn run_for(
         &self,
         query: &QueryBody,
-        format: ResultFormat,
+        rendering: Rendering,
         limit: Option<&str>,
         cache: CacheUse,
         caller: Caller<'_>,
     ) -> Result<Answer, EngineError> {
+        let format = rendering.format;
         if let ResultFormat::NotYet(name) = format {
             return Err(format::FormatError::NotSupported(name).into());
         }
@@ -221,7 +230,7 @@ impl Engine {
         // Everything that determines the output, for the cache key and the in-flight key.
         let described = format!("{compiled:?}");
         // A datagroup trigger that cannot be read leaves the cache out of this run.
-        let slot = match self.cache_slot(query, &compiled, &described, format).await {
+        let slot = match self.cache_slot(query, &compiled, &described, rendering).await {
             Ok(slot) => Some(slot),
             Err(e) => {
                 tracing::warn!(error = %e, "the result cache is not used for this run");
@@ -240,8 +249,10 @@ impl Engine {
             }
         }
         let cache_key = slot.as_ref().map(|s| s.key.clone());
-        let key = format!("{}\u{0}{described}", format.name());
-        let mut output = self.run_once(compiled, key, format, caller.task.map(str::to_string), caller.user, slot).await?;
+        let key = format!("{}\u{0}{described}", rendering.key());
+        let context = self.query_context(query, &compiled);
+        let writing = Writing { rendering, context };
+        let mut output = self.run_once(compiled, key, writing, caller.task.map(str::to_string), caller.user, slot).await?;
         timings.add(&output.timings);
         output.timings = timings;
         Ok(Answer { output, source: ResultSource::Query, cache_key })
@@ -256,7 +267,7 @@ impl Engine {
         &self,
         compiled: CompiledQuery,
         key: String,
-        format: ResultFormat,
+        writing: Writing,
         task: Option<String>,
         user: Option<i64>,
         slot: Option<CacheSlot>,
@@ -278,7 +289,7 @@ impl Engine {
                     let run = async move {
                         let outcome = AssertUnwindSafe(engine.execute_and_format(
                             &compiled,
-                            format,
+                            &writing,
                             Caller { task: task.as_deref(), user },
                             cancel_run,
                         ))
@@ -308,7 +319,7 @@ impl Engine {
     async fn execute_and_format(
         &self,
         compiled: &CompiledQuery,
-        format: ResultFormat,
+        writing: &Writing,
         caller: Caller<'_>,
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
@@ -320,11 +331,12 @@ impl Engine {
         tracing::debug!(rows = result.table.row_count(), seconds = started.elapsed().as_secs_f64(), "query ran");
         let limit = self.inner.config.max_result_bytes;
         let formatting = Instant::now();
+        let Writing { rendering, context } = writing.clone();
         let body = tokio::task::spawn_blocking(move || {
             // Given back when formatting ends, even if whoever waited has gone.
             let _memory = memory;
             let mut out = Capped { bytes: Vec::new(), limit, over: false };
-            match format::write_result(format, &result, &mut out) {
+            match format::write_result(rendering, &result, &context, &mut out) {
                 Ok(()) => Ok(out.bytes),
                 Err(_) if out.over => Err(EngineError::ResultTooLarge { limit }),
                 Err(e) => Err(e.into()),
@@ -333,7 +345,24 @@ impl Engine {
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))??;
         self.timed(&mut timings, Phase::Format, formatting.elapsed().as_secs_f64());
-        Ok(Output { content_type: format.content_type(), body, timings })
+        Ok(Output { content_type: rendering.format.content_type(), body, timings })
+    }
+
+    /// What the formats that describe the query (json_detail, json_bi) say of it.
+    fn query_context(&self, query: &QueryBody, compiled: &CompiledQuery) -> QueryContext {
+        let catalog = self.catalog();
+        let explore = catalog.models.get(&query.model).and_then(|m| m.explore(&query.view));
+        let database_zone = self.connection(&compiled.connection).map(|c| c.timezone().to_string());
+        QueryContext {
+            model: query.model.clone(),
+            explore: query.view.clone(),
+            explore_label: explore.map(|e| e.label.clone()).unwrap_or_default(),
+            sql: compiled.sql.clone(),
+            filters: query.filter_pairs().unwrap_or_default(),
+            filter_expression: query.filter_expression.clone().filter(|e| !e.trim().is_empty()),
+            fill_fields: query.fill_fields.clone().unwrap_or_default(),
+            timezone: query.zone_name().ok().flatten().or(database_zone).unwrap_or_else(|| "UTC".into()),
+        }
     }
 
     /// The saved query with this id.

@@ -249,7 +249,8 @@ impl Engine {
         let cache = CacheUse { read: options.use_cache, only: options.cache_only, rebuild_pdts: options.rebuild_pdts };
         if !options.deferred && !cache.rebuild_pdts && format != ResultFormat::Sql && (cache.read || cache.only) {
             let looking = Instant::now();
-            if let Some(answer) = self.answer_from_cache(&query, &compiled, format, cache).await {
+            let rendering = format::Rendering { format, apply_formatting: options.apply_formatting };
+            if let Some(answer) = self.answer_from_cache(&query, &compiled, rendering, cache).await {
                 let mut timings = Timings::default();
                 self.timed(&mut timings, Phase::Queue, 0.0);
                 self.timed(&mut timings, Phase::Compile, compile_seconds);
@@ -283,11 +284,11 @@ impl Engine {
         &self,
         query: &crate::QueryBody,
         compiled: &sql::CompiledQuery,
-        format: ResultFormat,
+        rendering: format::Rendering,
         cache: CacheUse,
     ) -> Option<crate::Answer> {
-        let slot = self.cache_slot(query, compiled, &format!("{compiled:?}"), format).await.ok()?;
-        self.cached(&slot, cache, format).await.ok().flatten()
+        let slot = self.cache_slot(query, compiled, &format!("{compiled:?}"), rendering).await.ok()?;
+        self.cached(&slot, cache, rendering.format).await.ok().flatten()
     }
 
     /// Queues a deferred task now that its results are asked for (once, whoever asks first);
@@ -318,10 +319,11 @@ impl Engine {
             self.timed(&mut timings, Phase::Queue, claimed.duration_since(created).as_secs_f64().max(0.0));
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
+        let rendering = format::Rendering { format, apply_formatting: task.apply_formatting };
         let cache = CacheUse { read: task.use_cache, only: task.cache_only, rebuild_pdts: task.rebuild_pdts };
         let run = async {
             let query = self.saved_query(task.query_id).await?;
-            self.run_for(&query, format, task.row_limit.as_deref(), cache, Caller { task: Some(id), user: Some(task.user_id) }).await
+            self.run_for(&query, rendering, task.row_limit.as_deref(), cache, Caller { task: Some(id), user: Some(task.user_id) }).await
         };
         // Killed: the task has ended in the store already; leaving the run cancels its statement
         // unless another caller shares it.

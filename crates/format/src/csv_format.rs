@@ -1,96 +1,44 @@
-//! `csv`: a header of field labels (`Orders Count`), then one line per row; NULL is empty.
+//! `csv`: a header of field labels (`Orders Count`), then one line per row; NULL is empty;
+//! RFC 4180 quoting, UTF-8 without a BOM. `txt`: the same, separated by tabs.
 //! Pivoted: one header line per pivot dimension above the labels, carrying each pivot column's
 //! value over its measures (row totals last, unlabelled above). Totals: a last, unlabelled line.
 
 use std::io::Write;
 
-use result::pivot::NULL_KEY;
-use result::{PivotTable, QueryResult, Value};
+use result::QueryResult;
 
+use crate::grid::Grid;
 use crate::FormatError;
 
-fn text(value: &Value) -> String {
-    value.to_text().unwrap_or_default()
+pub fn write_csv(result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
+    write_separated(result, formatted, b',', out)
 }
 
-pub fn write_csv(result: &QueryResult, out: &mut impl Write) -> Result<(), FormatError> {
-    let mut writer = csv::Writer::from_writer(out);
+pub fn write_txt(result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
+    write_separated(result, formatted, b'\t', out)
+}
+
+fn write_separated(result: &QueryResult, formatted: bool, delimiter: u8, out: &mut impl Write) -> Result<(), FormatError> {
+    let grid = Grid::new(result, formatted)?;
+    let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
     let to_io = |e: csv::Error| FormatError::Io(std::io::Error::other(e));
-    match &result.pivot {
-        Some(pivot) => {
-            for record in pivoted_records(pivot) {
-                writer.write_record(&record).map_err(to_io)?;
-            }
-        }
-        None => {
-            let table = &result.table;
-            writer.write_record(table.columns.iter().map(|c| c.label.as_str())).map_err(to_io)?;
-            for row in 0..table.row_count() {
-                let record: Vec<String> = (0..table.columns.len()).map(|c| text(table.value(c, row))).collect();
-                writer.write_record(&record).map_err(to_io)?;
-            }
-            if let Some(totals) = &result.totals {
-                writer.write_record(totals.iter().map(text)).map_err(to_io)?;
-            }
-        }
+    for record in grid.header_records() {
+        writer.write_record(&record).map_err(to_io)?;
+    }
+    for record in grid.body_records() {
+        writer.write_record(&record).map_err(to_io)?;
+    }
+    if let Some(record) = grid.totals_record() {
+        writer.write_record(&record).map_err(to_io)?;
     }
     writer.flush()?;
     Ok(())
 }
 
-fn pivoted_records(pivot: &PivotTable) -> Vec<Vec<String>> {
-    let dims = pivot.dimensions.len();
-    let measures = pivot.measures.len();
-    let row_total_columns = if pivot.has_row_totals { measures } else { 0 };
-    let mut records = Vec::new();
-    for (k, field) in pivot.pivots.iter().enumerate() {
-        let mut record = vec![String::new(); dims];
-        if let Some(last) = record.last_mut() {
-            *last = field.label.clone();
-        }
-        for column in &pivot.columns {
-            let value = column.values[k].to_text().unwrap_or_else(|| NULL_KEY.to_string());
-            record.extend(std::iter::repeat_n(value, measures));
-        }
-        record.extend(std::iter::repeat_n(String::new(), row_total_columns));
-        records.push(record);
-    }
-    let labels = pivot.measures.iter().map(|m| m.label.clone());
-    let mut header: Vec<String> = pivot.dimensions.iter().map(|d| d.label.clone()).collect();
-    for _ in &pivot.columns {
-        header.extend(labels.clone());
-    }
-    if pivot.has_row_totals {
-        header.extend(labels);
-    }
-    records.push(header);
-    for row in &pivot.rows {
-        let mut record: Vec<String> = row.dimensions.iter().map(text).collect();
-        record.extend(by_column(&row.cells, pivot.columns.len()));
-        if let Some(totals) = &row.row_total {
-            record.extend(totals.iter().map(text));
-        }
-        records.push(record);
-    }
-    if let Some(totals) = &pivot.totals {
-        let mut record = vec![String::new(); dims];
-        record.extend(by_column(totals, pivot.columns.len()));
-        record.extend(std::iter::repeat_n(String::new(), row_total_columns));
-        records.push(record);
-    }
-    records
-}
-
-/// `[measure][pivot column]` cells in CSV order: every measure of the first pivot column, then
-/// of the next.
-fn by_column(cells: &[Vec<Value>], columns: usize) -> impl Iterator<Item = String> + '_ {
-    (0..columns).flat_map(move |c| cells.iter().map(move |measure| text(&measure[c])))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use result::{ColumnInfo, ResultSet, ValueType};
+    use result::{ColumnInfo, ResultSet, Value, ValueType};
 
     #[test]
     fn header_is_labels_and_values_are_quoted_when_needed() {
@@ -100,7 +48,7 @@ mod tests {
         r.push_row(vec![Value::Null, Value::Float(2.0)]);
         let mut out = Vec::new();
         let result = QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(5)]) };
-        write_csv(&result, &mut out).unwrap();
+        write_csv(&result, false, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "Users City,Orders Count\n\"Santa Cruz, CA\",3\n,2\n,5\n");
     }
 
@@ -120,10 +68,25 @@ mod tests {
         totals.push_row(vec![Value::Text("complete".into()), Value::Int(7)]);
         let pivot = result::pivot(&long, &[1], Some(&totals), None).unwrap();
         let mut out = Vec::new();
-        write_csv(&QueryResult { pivot: Some(pivot), ..Default::default() }, &mut out).unwrap();
+        write_csv(&QueryResult { pivot: Some(pivot), ..Default::default() }, false, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "Orders Status,complete,\u{2205}\nUsers State,Orders Count,Orders Count\nCA,3,1\n,7,\n"
         );
+    }
+
+    #[test]
+    fn txt_is_tab_separated_and_formatting_renders_values() {
+        let mut sum = ColumnInfo::plain("orders.total", ValueType::Number).labelled("Orders Total").measure();
+        sum.value_format = Some("$#,##0.00".into());
+        let mut r = ResultSet::new(vec![ColumnInfo::plain("users.city", ValueType::String).labelled("Users City"), sum]);
+        r.push_row(vec![Value::Text("Santa Cruz, CA".into()), Value::Decimal("1234.5".into())]);
+        let result = QueryResult::plain(r);
+        let mut out = Vec::new();
+        write_txt(&result, true, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "Users City\tOrders Total\nSanta Cruz, CA\t$1,234.50\n");
+        let mut out = Vec::new();
+        write_csv(&result, true, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "Users City,Orders Total\n\"Santa Cruz, CA\",\"$1,234.50\"\n");
     }
 }

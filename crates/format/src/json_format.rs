@@ -2,26 +2,44 @@
 //! measure is an object keyed by the pivot fields' names, holding one value per pivot key
 //! (`{"orders.status": {"complete": 3, "pending": 1}}`). Totals are not part of `json`.
 //! `inline_json`: the same array as a JSON *string* in `data`, for webhooks that forward it.
+//! Under `apply_formatting` every non-NULL value is its rendered text (`"$1,234.50"`).
 
 use std::io::Write;
 
+use present::CellRenderer;
 use result::pivot::{KEY_SEPARATOR, ROW_TOTAL_KEY};
-use result::{PivotTable, QueryResult, ResultSet, Value};
+use result::{ColumnInfo, PivotTable, QueryResult, ResultSet, Value};
 
 use crate::FormatError;
 
-pub fn write_json(result: &QueryResult, out: &mut impl Write) -> Result<(), FormatError> {
+pub fn write_json(result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
     match &result.pivot {
-        Some(pivot) => write_pivoted_json(pivot, out),
-        None => write_rows_json(&result.table, out),
+        Some(pivot) => write_pivoted_json(pivot, formatted, out),
+        None => write_rows_json(&result.table, formatted, out),
     }
+}
+
+/// How each column's values are written: as they are, or rendered (`None`: raw).
+fn renderers(columns: &[ColumnInfo], formatted: bool) -> Result<Vec<Option<CellRenderer>>, FormatError> {
+    columns.iter().map(|c| Ok(if formatted { Some(CellRenderer::for_column(c)?) } else { None })).collect()
+}
+
+/// `value` as JSON: raw, or as `renderer` renders it.
+pub(crate) fn write_cell(value: &Value, renderer: Option<&CellRenderer>, out: &mut impl Write) -> Result<(), FormatError> {
+    match renderer.and_then(|r| r.render(value)) {
+        Some(text) => serde_json::to_writer(&mut *out, &text).map_err(std::io::Error::from)?,
+        None => write_value(value, out)?,
+    }
+    Ok(())
 }
 
 fn key(text: &str) -> String {
     serde_json::Value::String(text.to_string()).to_string()
 }
 
-fn write_pivoted_json(pivot: &PivotTable, out: &mut impl Write) -> Result<(), FormatError> {
+fn write_pivoted_json(pivot: &PivotTable, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
+    let dim_renderers = renderers(&pivot.dimensions, formatted)?;
+    let measure_renderers = renderers(&pivot.measures, formatted)?;
     let dims: Vec<String> = pivot.dimensions.iter().map(|c| key(&c.name)).collect();
     let measures: Vec<String> = pivot.measures.iter().map(|c| key(&c.name)).collect();
     let group = key(&pivot.pivots.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(KEY_SEPARATOR));
@@ -36,10 +54,10 @@ fn write_pivoted_json(pivot: &PivotTable, out: &mut impl Write) -> Result<(), Fo
             }
             Ok(())
         };
-        for (name, value) in dims.iter().zip(&row.dimensions) {
+        for ((name, value), renderer) in dims.iter().zip(&row.dimensions).zip(&dim_renderers) {
             comma(out)?;
             write!(out, "{name}:")?;
-            write_value(value, out)?;
+            write_cell(value, renderer.as_ref(), out)?;
         }
         for (m, name) in measures.iter().enumerate() {
             comma(out)?;
@@ -49,14 +67,14 @@ fn write_pivoted_json(pivot: &PivotTable, out: &mut impl Write) -> Result<(), Fo
                     out.write_all(b",")?;
                 }
                 write!(out, "{pivot_key}:")?;
-                write_value(&row.cells[m][c], out)?;
+                write_cell(&row.cells[m][c], measure_renderers[m].as_ref(), out)?;
             }
             if let Some(totals) = &row.row_total {
                 if !pivot_keys.is_empty() {
                     out.write_all(b",")?;
                 }
                 write!(out, "{}:", key(ROW_TOTAL_KEY))?;
-                write_value(&totals[m], out)?;
+                write_cell(&totals[m], measure_renderers[m].as_ref(), out)?;
             }
             out.write_all(b"}}")?;
         }
@@ -67,7 +85,8 @@ fn write_pivoted_json(pivot: &PivotTable, out: &mut impl Write) -> Result<(), Fo
 }
 
 /// Writes row by row, so memory stays flat however many rows there are. Keys are encoded once.
-fn write_rows_json(result: &ResultSet, out: &mut impl Write) -> Result<(), FormatError> {
+fn write_rows_json(result: &ResultSet, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
+    let renderers = renderers(&result.columns, formatted)?;
     let keys: Vec<String> = result.columns.iter().map(|c| serde_json::Value::String(c.name.clone()).to_string()).collect();
     out.write_all(b"[")?;
     for row in 0..result.row_count() {
@@ -78,7 +97,7 @@ fn write_rows_json(result: &ResultSet, out: &mut impl Write) -> Result<(), Forma
             }
             out.write_all(key.as_bytes())?;
             out.write_all(b":")?;
-            write_value(result.value(c, row), out)?;
+            write_cell(result.value(c, row), renderers[c].as_ref(), out)?;
         }
         out.write_all(b"}")?;
     }
@@ -86,7 +105,7 @@ fn write_rows_json(result: &ResultSet, out: &mut impl Write) -> Result<(), Forma
     Ok(())
 }
 
-fn write_value(value: &Value, out: &mut impl Write) -> Result<(), FormatError> {
+pub(crate) fn write_value(value: &Value, out: &mut impl Write) -> Result<(), FormatError> {
     match value {
         Value::Null => out.write_all(b"null")?,
         Value::Bool(b) => out.write_all(if *b { b"true" } else { b"false" })?,
@@ -113,9 +132,9 @@ fn is_json_number(text: &str) -> bool {
     digits(whole) && (whole == "0" || !whole.starts_with('0')) && fraction.is_none_or(digits)
 }
 
-pub fn write_inline_json(result: &QueryResult, out: &mut impl Write) -> Result<(), FormatError> {
+pub fn write_inline_json(result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
     let mut rows = Vec::new();
-    write_json(result, &mut rows)?;
+    write_json(result, formatted, &mut rows)?;
     let data = String::from_utf8_lossy(&rows);
     let body = serde_json::json!({ "data": data });
     serde_json::to_writer(out, &body).map_err(std::io::Error::from)?;
@@ -144,14 +163,14 @@ mod tests {
         let mut r = ResultSet::new(vec![ColumnInfo::plain("a", ValueType::Number), ColumnInfo::plain("b", ValueType::Number)]);
         r.push_row(vec![Value::Decimal("-12345678901234567890.10".into()), Value::Decimal("01.5".into())]);
         let mut out = Vec::new();
-        write_json(&QueryResult::plain(r), &mut out).unwrap();
+        write_json(&QueryResult::plain(r), false, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), r#"[{"a":-12345678901234567890.10,"b":"01.5"}]"#);
     }
 
     #[test]
     fn json_rows_keep_types_and_nulls() {
         let mut out = Vec::new();
-        write_json(&result(), &mut out).unwrap();
+        write_json(&result(), false, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"[{"orders.status":"complete","orders.count":3},{"orders.status":null,"orders.count":1.5}]"#
@@ -161,7 +180,7 @@ mod tests {
     #[test]
     fn inline_json_holds_the_rows_as_a_string() {
         let mut out = Vec::new();
-        write_inline_json(&result(), &mut out).unwrap();
+        write_inline_json(&result(), false, &mut out).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let rows: serde_json::Value = serde_json::from_str(v["data"].as_str().unwrap()).unwrap();
         assert_eq!(rows[0]["orders.count"], 3);
@@ -186,10 +205,23 @@ mod tests {
         row_totals.push_row(vec![t("CA"), Value::Int(3)]);
         let pivot = result::pivot(&long, &[1], None, Some(&row_totals)).unwrap();
         let mut out = Vec::new();
-        write_json(&QueryResult { pivot: Some(pivot), ..Default::default() }, &mut out).unwrap();
+        write_json(&QueryResult { pivot: Some(pivot), ..Default::default() }, false, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"[{"users.state":"CA","orders.count":{"orders.status":{"complete":3,"pending":null,"$$$_row_total_$$$":3}}},{"users.state":"NY","orders.count":{"orders.status":{"complete":null,"pending":2,"$$$_row_total_$$$":null}}}]"#
+        );
+    }
+
+    #[test]
+    fn formatted_json_holds_rendered_text() {
+        let mut r = rows();
+        r.columns[1].value_type = result::ValueType::Number;
+        r.columns[1].value_format = Some("0.00".into());
+        let mut out = Vec::new();
+        write_json(&QueryResult::plain(r), true, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"[{"orders.status":"complete","orders.count":"3.00"},{"orders.status":null,"orders.count":"1.50"}]"#
         );
     }
 }

@@ -31,6 +31,17 @@ pub struct ColumnInfo {
     /// Looker's field type name (`string`, `date_month`, `count`, …).
     pub type_name: String,
     pub value_type: ValueType,
+    /// The Excel-style format its values are rendered with (`value_format`, or the format its
+    /// `value_format_name` names), and that name.
+    pub value_format: Option<String>,
+    pub value_format_name: Option<String>,
+    pub description: Option<String>,
+    /// The field's SQL as written in LookML.
+    pub sql: Option<String>,
+    pub group_label: Option<String>,
+    /// For a timeframe or duration interval: its dimension group's name.
+    pub dimension_group: Option<String>,
+    pub hidden: bool,
 }
 
 impl ColumnInfo {
@@ -45,6 +56,13 @@ impl ColumnInfo {
             is_measure: false,
             type_name: String::new(),
             value_type,
+            value_format: None,
+            value_format_name: None,
+            description: None,
+            sql: None,
+            group_label: None,
+            dimension_group: None,
+            hidden: false,
         }
     }
 

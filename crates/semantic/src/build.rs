@@ -37,6 +37,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
             dashboards: BTreeMap::new(),
             datagroups: BTreeMap::new(),
             persist: None,
+            named_value_formats: BTreeMap::new(),
         };
         let mut connection = None;
         // Each `persist_with` and where it is written, checked once every datagroup is read.
@@ -64,6 +65,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
                     }
                 }
                 "datagroup" => b.datagroup(pair, &mut model.datagroups),
+                "named_value_format" => b.named_value_format(pair, &mut model.named_value_formats),
                 "include" | "view" | "explore" => {}
                 _ => b.other(Structure::Model, pair),
             }
@@ -76,6 +78,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
             match pair.key.as_str() {
                 "view" | "explore" | "include" => {}
                 "datagroup" => b.datagroup(pair, &mut model.datagroups),
+                "named_value_format" => b.named_value_format(pair, &mut model.named_value_formats),
                 _ => b.other(Structure::Model, pair),
             }
         }
@@ -112,6 +115,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
         b.check_persist_with(&model, &persist_with);
         // Extension views stay out of the model: they exist only to be extended.
         model.views.retain(|name, _| !views.get(name).is_some_and(Definition::is_extension));
+        crate::value_formats::resolve_value_formats(&mut model, &mut diagnostics);
         validate(&mut model, &mut diagnostics);
         catalog.models.insert(model.name.clone(), model);
     }

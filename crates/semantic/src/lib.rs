@@ -14,9 +14,11 @@ pub mod params;
 mod references;
 mod timeframe;
 mod validate;
+mod value_formats;
 
 pub use build::build_catalog;
 pub use cache_policy::{parse_duration, CachePolicy, Datagroup, Persist, Persistence, DEFAULT_CACHE_AGE};
 pub use lookml::Span;
 pub use model::*;
 pub use references::{parse_references, Reference, ReferenceKind};
+pub use value_formats::{builtin_value_format, NamedValueFormat, BUILTIN_VALUE_FORMATS};

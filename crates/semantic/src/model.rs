@@ -31,6 +31,8 @@ pub struct Model {
     pub datagroups: BTreeMap<String, crate::Datagroup>,
     /// The model's `persist_for` or `persist_with`: how long its explores' results are cached.
     pub persist: Option<crate::Persist>,
+    /// `named_value_format`s, by name (fields' `value_format_name`s are resolved against them).
+    pub named_value_formats: BTreeMap<String, crate::NamedValueFormat>,
 }
 
 impl Model {

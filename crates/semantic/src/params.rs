@@ -117,7 +117,7 @@ const NOT_YET: &[(Structure, &[&str])] = &[
 
 /// Accepted per structure beyond the shared field presentation list.
 const ACCEPTED: &[(Structure, &[&str])] = &[
-    (Structure::Model, &["named_value_format", "map_layer", "test", "label", "include", "aggregate_awareness_timezone"]),
+    (Structure::Model, &["map_layer", "test", "label", "include", "aggregate_awareness_timezone"]),
     (
         Structure::Explore,
         &["tags", "group_label", "description", "label", "hidden", "view_label", "query", "final", "symmetric_aggregates"],

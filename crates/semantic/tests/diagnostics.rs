@@ -203,3 +203,28 @@ fn cache_policies_come_from_datagroups_and_persist_parameters() {
     assert!(d.iter().any(|m| m.contains("has both `sql_trigger` and `interval_trigger`")), "{d:#?}");
     assert_eq!(c.models["m"].cache_policy(&c.models["m"].explores["orders"]).max_age, Some(DEFAULT_CACHE_AGE), "Looker's default hour");
 }
+
+#[test]
+fn value_format_names_resolve_to_format_strings() {
+    let (c, d) = load(&[
+        (
+            "m.model.lkml",
+            "connection: \"db\"\ninclude: \"*.view\"\nnamed_value_format: k { value_format: \"0.0,\\\"K\\\"\" strict_value_format: yes }\nexplore: orders {}\n",
+        ),
+        (
+            "o.view.lkml",
+            "view: orders {\n  measure: a { type: count value_format_name: usd }\n  measure: b { type: count value_format_name: k }\n  \
+             measure: c { type: count value_format_name: nope }\n  measure: d { type: count value_format: \"0.0\" }\n}",
+        ),
+    ]);
+    let fields = &c.models["m"].views["orders"].fields;
+    let format = |name: &str| fields.iter().find(|f| f.name == name).and_then(|f| f.display.value_format.clone());
+    assert_eq!(format("a").as_deref(), Some("$#,##0.00"));
+    assert_eq!(format("b").as_deref(), Some("0.0,\"K\""));
+    assert_eq!(format("d").as_deref(), Some("0.0"));
+    assert!(c.models["m"].named_value_formats["k"].strict);
+    assert_eq!(
+        d,
+        vec!["o.view.lkml:4:3: field `orders.c`: `value_format_name: nope` is neither a built-in format nor a named_value_format of model `m`"]
+    );
+}

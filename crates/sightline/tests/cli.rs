@@ -62,6 +62,25 @@ fn validate_compiles_every_field_and_locates_what_does_not() {
 }
 
 #[test]
+fn validate_locates_value_formats_it_cannot_apply() {
+    let dir = temp_project(
+        "formats",
+        &[
+            ("shop.model.lkml", "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {}\n"),
+            ("orders.view.lkml", "view: orders {\n  measure: count { type: count }\n  measure: when { type: max sql: 1 ;; value_format: \"yyyy-mm-dd\" }\n}\n"),
+        ],
+    );
+    let out = sightline().args(["validate", "--project"]).arg(&dir).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("orders.view.lkml:3:3: field `orders.when`: value format `yyyy-mm-dd`: `y` is a date or time code"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn serve_refuses_unknown_config_keys_and_warns_of_missing_connections() {
     let dir = temp_project(
         "serve",

@@ -204,7 +204,7 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert!(models["multi_rows"].as_u64().is_some_and(|n| n > 0));
     assert_eq!(models["task_fields"], Json::Null, "fields=id,status leaves result_format out");
     assert_eq!(models["task_query"], serde_json::json!(["thelook", "order_items", true, "query"]));
-    assert_eq!(models["refused"], serde_json::json!([["apply_formatting", "not_supported"]]));
+    assert_eq!(models["refused"], serde_json::json!([["server_table_calcs", "not_supported"]]));
     assert_eq!(report["cache"], serde_json::json!({"source": "cache", "cache": true, "key": 64, "same_result": true}));
     assert_eq!(report["deferred"], serde_json::json!(["added", "complete", true]));
     assert_eq!(report["saved_query"]["id"], report["query_id"]);
@@ -311,5 +311,29 @@ fn official_typescript_sdk_runs_query_and_render_tasks() {
     assert_eq!(report["multi"], serde_json::json!(["complete"]));
     assert_eq!(report["slug"], true);
     assert_eq!(report["refused"], serde_json::json!([["server_table_calcs", "not_supported"]]));
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// Every result format through the official Python SDK, raw and formatted, by `run_query` and by
+/// query task, each read back with a real reader and checked against the raw rows and value
+/// formats computed independently in the script.
+#[test]
+fn official_python_sdk_fetches_every_result_format() {
+    let Some(python) = python() else { return };
+    let data_dir = std::env::temp_dir().join(format!("sightline-sdk-formats-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start_demo(&data_dir);
+    let output = client(&python, "sdk_formats.py", &server.base_url, CLIENT_ID, CLIENT_SECRET).output().expect("run the SDK script");
+    assert!(output.status.success(), "SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
+    let report: Json = serde_json::from_slice(&output.stdout).expect("SDK report is JSON");
+    assert_eq!(report["problems"], serde_json::json!([]), "{report}");
+    assert_eq!(report["checked"].as_array().map(Vec::len), Some(22), "{report}");
+    assert_eq!(
+        report["xlsx_formats"],
+        serde_json::json!(["General", "General", "$#,##0.00", "[>=1000000]$0.00,,\"M\";[>=1000]$0.00,\"K\";$0.00"])
+    );
+    let cell = &report["json_detail_cell"];
+    assert!(cell["rendered"].as_str().is_some_and(|r| r.starts_with('$')), "{cell}");
+    drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
 }

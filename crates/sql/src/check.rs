@@ -18,6 +18,13 @@ pub struct FieldProblem {
 /// views without a primary key are left out: the validator already warns of them.
 pub fn check_fields(model: &Model, dialect: &dyn Dialect, now: DateTime) -> Vec<FieldProblem> {
     let mut problems: Vec<FieldProblem> = Vec::new();
+    for view in model.views.values() {
+        for field in &view.fields {
+            if let Some(Err(e)) = field.display.value_format.as_deref().map(present::ValueFormat::parse) {
+                problems.push(FieldProblem { span: field.span, message: format!("field `{}.{}`: {e}", view.name, field.name) });
+            }
+        }
+    }
     for explore in model.explores.values() {
         let aliases = std::iter::once((&explore.base_alias, &explore.base_view)).chain(explore.joins.iter().map(|j| (&j.name, &j.view)));
         for (alias, view_name) in aliases {

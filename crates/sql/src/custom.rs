@@ -18,6 +18,9 @@ pub struct CustomField {
     pub name: String,
     pub label: String,
     pub kind: CustomKind,
+    /// `value_format` (Excel-style), or `value_format_name` (built-in or the model's named).
+    pub value_format: Option<String>,
+    pub value_format_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +62,8 @@ impl Customs {
 pub(crate) trait Lookup {
     /// (alias, view name, the field) for `view.field`.
     fn lookup(&self, name: &str) -> Result<(String, String, &Field), String>;
+    /// The format string a `value_format_name` stands for in the model.
+    fn value_format_named(&self, name: &str) -> Option<String>;
 }
 
 fn span() -> Span {
@@ -169,6 +174,18 @@ pub(crate) fn build(
                 Entry { alias: base.0.to_string(), label: custom.label.clone(), field }
             }
         };
+        let mut entry = entry;
+        entry.field.display.value_format_name = custom.value_format_name.clone();
+        entry.field.display.value_format = match (&custom.value_format, &custom.value_format_name) {
+            (Some(format), _) => Some(format.clone()),
+            (None, Some(named)) => Some(lookup.value_format_named(named).ok_or_else(|| {
+                invalid(name, format!("`value_format_name: {named}` is neither a built-in format nor a named_value_format of the model"))
+            })?),
+            (None, None) => None,
+        };
+        if let Some(format) = &entry.field.display.value_format {
+            present::ValueFormat::parse(format).map_err(|e| invalid(name, e.to_string()))?;
+        }
         out.entries.push(entry);
     }
     if let Some(expression) = filter_expression.map(str::trim).filter(|e| !e.is_empty()) {

@@ -151,6 +151,8 @@ fn hostile_strings_in_custom_fields_and_filter_expressions_stay_literals() {
                 name: "shout".into(),
                 label: "Shout".into(),
                 kind: CustomKind::Dimension { expression: format!("concat(${{users.state}}, \"{}\")", escape(text)) },
+                value_format: None,
+                value_format_name: None,
             }];
             q.filter_expression = Some(format!("${{users.city}} != \"{}\" AND matches_filter(${{users.state}}, `{filter}`)", escape(text)));
             sql(dialect, &q)

@@ -247,6 +247,8 @@ fn expressions_never_panic() {
                     name: "custom".into(),
                     label: "Custom".into(),
                     kind: sightline_sql::CustomKind::Dimension { expression: text.clone() },
+                    value_format: None,
+                    value_format_name: None,
                 }],
                 ..Default::default()
             };

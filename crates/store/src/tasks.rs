@@ -29,6 +29,8 @@ pub struct QueryTaskRow {
     pub deferred: bool,
     /// `rebuild_pdts`: the persistent derived tables it reads are built again first.
     pub rebuild_pdts: bool,
+    /// `apply_formatting`: cells as their value formats render them.
+    pub apply_formatting: bool,
     /// Where its result came from, `query` or `cache`, once complete.
     pub result_source: Option<String>,
     pub cache_key: Option<String>,
@@ -49,6 +51,8 @@ pub struct QueryTaskOptions {
     pub deferred: bool,
     /// Build the persistent derived tables it reads again first.
     pub rebuild_pdts: bool,
+    /// Cells as their value formats render them.
+    pub apply_formatting: bool,
 }
 
 /// A query task's finished output and where it came from.
@@ -99,7 +103,7 @@ pub struct RenderTaskRow {
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
-     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, result_source, cache_key, phases";
+     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, result_source, cache_key, phases";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
@@ -126,6 +130,7 @@ fn query_task(r: &dyn Columns) -> Result<QueryTaskRow, StoreError> {
         cache_only: r.flag("cache_only")?,
         deferred: r.flag("deferred")?,
         rebuild_pdts: r.flag("rebuild_pdts")?,
+        apply_formatting: r.flag("apply_formatting")?,
         result_source: r.text_or_null("result_source")?,
         cache_key: r.text_or_null("cache_key")?,
         phases: r.text_or_null("phases")?,
@@ -172,7 +177,7 @@ impl Store {
     ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
-             rebuild_pdts, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
+             rebuild_pdts, apply_formatting, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -184,6 +189,7 @@ impl Store {
             .bind(options.cache_only)
             .bind(options.deferred)
             .bind(options.rebuild_pdts)
+            .bind(options.apply_formatting)
             .bind(now_text())
             .execute(p)
             .await?
@@ -207,8 +213,8 @@ impl Store {
         let file = self.write_result("query", &id, output.body).await?;
         let now = now_text();
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
-             rebuild_pdts, status, created_at, started_at, finished_at, runtime, content_type, result_file, expires_at, result_source, \
-             cache_key, phases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+             rebuild_pdts, apply_formatting, status, created_at, started_at, finished_at, runtime, content_type, result_file, expires_at, \
+             result_source, cache_key, phases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         let inserted = on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -220,6 +226,7 @@ impl Store {
             .bind(options.cache_only)
             .bind(false)
             .bind(options.rebuild_pdts)
+            .bind(options.apply_formatting)
             .bind(&now)
             .bind(&now)
             .bind(&now)

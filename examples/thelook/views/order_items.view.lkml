@@ -31,15 +31,18 @@ view: order_items {
   measure: total_sale_price {
     type: sum
     sql: ${sale_price} ;;
+    value_format_name: usd
   }
   measure: average_sale_price {
     type: average
     sql: ${sale_price} ;;
+    value_format_name: usd
   }
   measure: max_sale_price { type: max sql: ${sale_price} ;; }
   measure: min_sale_price { type: min sql: ${sale_price} ;; }
   measure: average_spend_per_order {
     type: number
     sql: ${total_sale_price} / NULLIF(${order_count}, 0) ;;
+    value_format_name: money_short
   }
 }

@@ -11,7 +11,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use engine::{Answer, CacheUse, QueryBody};
-use format::ResultFormat;
+use format::{Rendering, ResultFormat};
 use wire::operations as op;
 use wire::schemas::Query as WireQuery;
 
@@ -47,11 +47,21 @@ const QUERY_FIELDS: &[&str] = &[
 
 /// Run options: `cache` (serve a fresh cached result; default true), `cache_only` (serve
 /// any cached result, even stale; with none, the query runs) and `rebuild_pdts` (build the
-/// persistent derived tables the query reads again) as Looker reads them; there is no
-/// development mode (`force_production`). Formatting, vis options, drill links and server
-/// table calculations are not there yet: asked for as `false`, they are honoured.
-const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "cache_only", "force_production", "rebuild_pdts"];
-const RUN_QUERY_OFF: &[&str] = &["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs"];
+/// persistent derived tables the query reads again) and `apply_formatting` (cells rendered by
+/// their value formats) as Looker reads them; there is no development mode
+/// (`force_production`). Vis options, drill links and server table calculations are not there
+/// yet: asked for as `false`, they are honoured.
+const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting"];
+const RUN_QUERY_OFF: &[&str] = &["apply_vis", "generate_drill_links", "server_table_calcs"];
+
+/// `apply_formatting` of a request (the declaration has checked it is a boolean).
+pub fn apply_formatting(params: &HashMap<String, String>) -> bool {
+    params.get("apply_formatting").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+fn rendering(format: ResultFormat, params: &HashMap<String, String>) -> Rendering {
+    Rendering { format, apply_formatting: apply_formatting(params) }
+}
 
 /// `cache` and `cache_only` of a request (the declaration has checked they are booleans).
 pub fn cache_use(params: &HashMap<String, String>) -> CacheUse {
@@ -137,7 +147,7 @@ pub async fn run_inline_query(
     Query(params): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let format = path_format(&result_format)?;
+    let format = rendering(path_format(&result_format)?, &params);
     let query: QueryBody = parse_json(&body)?;
     Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
 }
@@ -148,7 +158,7 @@ pub async fn run_query(
     Path((query_id, result_format)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let format = path_format(&result_format)?;
+    let format = rendering(path_format(&result_format)?, &params);
     let query = state.engine.saved_query(parse_id("query", &query_id)?).await?;
     Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
 }

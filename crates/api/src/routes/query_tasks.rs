@@ -26,8 +26,8 @@ use crate::{to_wire, ApiError, AppState};
 /// Run options as for `run_query` (see `queries`). A `deferred` task is created but not queued
 /// until its results are first asked for (`query_task_results` or `multi_results`).
 pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
-    .query(&["limit", "fields", "cache", "cache_only", "force_production", "rebuild_pdts"])
-    .query_off(&["apply_formatting", "apply_vis", "generate_drill_links", "server_table_calcs"])
+    .query(&["limit", "fields", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting"])
+    .query_off(&["apply_vis", "generate_drill_links", "server_table_calcs"])
     .body(&["query_id", "result_format", "source", "deferred"]);
 pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
 pub static QUERY_TASK_RESULTS: Declared = Declared::of(op::QUERY_TASK_RESULTS);
@@ -86,6 +86,7 @@ pub async fn create_query_task(
         cache_only: cache.only,
         deferred: request.deferred.unwrap_or(false),
         rebuild_pdts: cache.rebuild_pdts,
+        apply_formatting: super::queries::apply_formatting(&params),
     };
     let task = state.engine.submit_query_task(query_id, caller.user_id, format, &options).await?;
     Ok(Json(with_query(&state, &task).await?))
@@ -124,6 +125,16 @@ pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, 
             let body = state.engine.store().query_task_result(&id).await?.ok_or_else(|| expired(&id))?;
             let content_type = task.content_type.unwrap_or_else(|| "application/json".into());
             Ok(([(CONTENT_TYPE, content_type)], body).into_response())
+        }
+        // The spec: a json_detail task that failed answers 200 with the error in `errors`.
+        QueryTaskStatus::Error if task.result_format == "json_detail" => {
+            let message = task.error.clone().unwrap_or_else(|| "the query task failed".into());
+            let sql = match state.engine.saved_query(task.query_id).await {
+                Ok(query) => state.engine.compile(&query, task.row_limit.as_deref()).ok().map(|c| c.sql),
+                Err(_) => None,
+            };
+            let errors = json!([{ "message": message, "message_details": null, "sql_error_loc": null }]);
+            Ok(Json(json!({ "status": "error", "errors": errors, "data": [], "sql": sql })).into_response())
         }
         QueryTaskStatus::Error | QueryTaskStatus::Killed => {
             Err(ApiError::bad_request(task.error.unwrap_or_else(|| format!("the query task is {}", task.status))))

@@ -140,6 +140,13 @@ impl custom::Lookup for ModelLookup<'_> {
         let field = self.model.views.get(&t.view.name).and_then(|v| v.field(&field.name)).ok_or_else(|| format!("no field `{name}`"))?;
         Ok((t.alias.to_string(), t.view.name.clone(), field))
     }
+
+    fn value_format_named(&self, name: &str) -> Option<String> {
+        match self.model.named_value_formats.get(name) {
+            Some(named) => Some(named.value_format.clone()),
+            None => semantic::builtin_value_format(name).map(str::to_string),
+        }
+    }
 }
 
 /// The statements a plan runs as: pivoted or plain, with its totals and row totals.
@@ -974,5 +981,12 @@ fn column_info(t: Target) -> ColumnInfo {
         is_measure: t.field.is_measure(),
         type_name: t.field.type_name(),
         value_type,
+        value_format: t.field.display.value_format.clone(),
+        value_format_name: t.field.display.value_format_name.clone(),
+        description: t.field.description.clone(),
+        sql: t.field.sql.clone(),
+        group_label: t.field.display.group_label.clone(),
+        dimension_group: t.field.group.clone(),
+        hidden: t.field.hidden,
     }
 }

@@ -1,0 +1,203 @@
+"""Every result format through Looker's official Python SDK, raw and with apply_formatting, each
+read back with a real reader (json, csv, html.parser, xml.etree, openpyxl) and checked against
+the raw json rows and value formats computed here independently.
+
+Run by sdk_flows.rs against a live `sightline demo`; prints one JSON report on stdout.
+"""
+import csv
+import io
+import json
+import time
+import xml.etree.ElementTree as ET
+from decimal import ROUND_HALF_UP, Decimal
+from html.parser import HTMLParser
+
+import looker_sdk
+import openpyxl
+from looker_sdk import models40 as m
+
+FIELDS = ["orders.status", "order_items.count", "order_items.total_sale_price", "order_items.average_spend_per_order"]
+LABELS = ["Orders Status", "Order Items Count", "Order Items Total Sale Price", "Order Items Average Spend Per Order"]
+problems = []
+
+
+def check(ok, what):
+    if not ok:
+        problems.append(what)
+
+
+def cents(v):
+    return Decimal(repr(float(v))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def usd(v):
+    return ("-" if v < 0 else "") + f"${abs(cents(v)):,.2f}"
+
+
+def money_short(v):
+    # [>=1000000]$0.00,,"M";[>=1000]$0.00,"K";$0.00
+    if v >= 1_000_000:
+        return f"${cents(v / 1_000_000):.2f}M"
+    if v >= 1000:
+        return f"${cents(v / 1000):.2f}K"
+    return f"${cents(v):.2f}"
+
+
+def rendered(row):
+    return [row[FIELDS[0]] or "", f"{row[FIELDS[1]]:,}", usd(row[FIELDS[2]]), money_short(row[FIELDS[3]])]
+
+
+def raw_text(v):
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def same_number(text, value):
+    try:
+        return abs(float(text) - float(value)) <= 1e-9 * max(1.0, abs(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+class Table(HTMLParser):
+    """Rows of (tag, text) cells from an HTML or XML table."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = [tag, "", dict(attrs)]
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(tuple(self.cell))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[1] += data
+
+
+def check_table(name, header, body, totals, formatted, rows):
+    """A tabular format's header, body and totals against the raw rows."""
+    check(header == LABELS, f"{name}: header {header}")
+    check(len(body) == len(rows), f"{name}: {len(body)} rows, want {len(rows)}")
+    for got, row in zip(body, rows):
+        if formatted:
+            check(got == rendered(row), f"{name}: formatted row {got} != {rendered(row)}")
+        else:
+            check(got[0] == raw_text(row[FIELDS[0]]), f"{name}: {got[0]} != {row[FIELDS[0]]}")
+            for text, field in zip(got[1:], FIELDS[1:]):
+                check(same_number(text, row[field]), f"{name}: {field} {text} != {row[field]}")
+    check(totals is not None and totals[0] == "", f"{name}: totals row {totals}")
+    if totals is not None:
+        total_count = sum(r[FIELDS[1]] for r in rows)
+        want = f"{total_count:,}" if formatted else str(total_count)
+        check(totals[1] == want, f"{name}: total count {totals[1]} != {want}")
+
+
+def main():
+    sdk = looker_sdk.init40()
+    report = {}
+    query = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=FIELDS, sorts=["orders.status"], total=True, limit="500")
+    )
+    rows = json.loads(sdk.run_query(query.id, "json"))
+    check(len(rows) >= 4, f"json rows: {rows}")
+    report["rows"] = len(rows)
+    formats = ["json", "inline_json", "json_detail", "json_fe", "json_bi", "csv", "txt", "html", "md", "gsxml", "xlsx"]
+    checked = []
+    for fmt in formats:
+        for formatted in (False, True):
+            name = f"{fmt}{' formatted' if formatted else ''}"
+            body = sdk.run_query(query.id, fmt, apply_formatting=formatted)
+            # The same through a query task: the same bytes.
+            task = sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat(fmt)), apply_formatting=formatted)
+            deadline = time.time() + 60
+            while sdk.query_task(task.id).status not in ("complete", "error") and time.time() < deadline:
+                time.sleep(0.05)
+            via_task = sdk.query_task_results(task.id)
+            check(via_task == body, f"{name}: the query task's result differs from run_query's")
+            check_format(fmt, formatted, name, body, rows, report)
+            checked.append(name)
+    report["checked"] = checked
+    report["problems"] = problems
+    print(json.dumps(report))
+
+
+def check_format(fmt, formatted, name, body, rows, report):
+    if fmt in ("json", "inline_json"):
+        data = json.loads(body)
+        if fmt == "inline_json":
+            data = json.loads(data["data"])
+        want = [rendered(r) for r in rows] if formatted else [[r[f] for f in FIELDS] for r in rows]
+        got = [[d[f] for f in FIELDS] for d in data]
+        if formatted:
+            got = [[g or "" for g in row] for row in got]
+        check(got == want, f"{name}: {got[:2]} != {want[:2]}")
+    elif fmt in ("json_detail", "json_fe"):
+        doc = json.loads(body)
+        check([f["name"] for f in doc["fields"]["measures"]] == FIELDS[1:], f"{name}: measures {doc['fields']['measures']}")
+        check(doc["fields"]["measures"][1]["value_format"] == "$#,##0.00", f"{name}: value_format {doc['fields']['measures'][1]}")
+        check(("measure_like" in doc["fields"]) == (fmt == "json_fe"), f"{name}: measure_like")
+        for cell_row, row in zip(doc["data"], rows):
+            check([cell_row[f]["value"] for f in FIELDS] == [row[f] for f in FIELDS], f"{name}: values {cell_row}")
+            check([cell_row[f].get("rendered", cell_row[f]["value"]) for f in FIELDS[1:]] == rendered(row)[1:], f"{name}: rendered {cell_row}")
+        total = sum(r[FIELDS[1]] for r in rows)
+        check(doc["has_totals"] and doc["totals_data"][FIELDS[1]]["value"] == total, f"{name}: totals {doc.get('totals_data')}")
+        check(doc["sql"].lstrip().upper().startswith(("SELECT", "WITH")), f"{name}: sql")
+        report["json_detail_cell"] = doc["data"][0][FIELDS[2]]
+    elif fmt == "json_bi":
+        doc = json.loads(body)
+        meta = doc["metadata"]
+        for key in ("big_query_metadata", "fields", "pivots", "has_subtotals", "has_totals", "columns_truncated", "filter_expression", "filters", "sql"):
+            check(key in meta, f"{name}: metadata lacks {key}")
+        check([f["name"] for f in meta["fields"]["dimensions"]] == FIELDS[:1], f"{name}: dimensions")
+        check(len(doc["rows"]) == len(rows) + 1, f"{name}: rows and totals {len(doc['rows'])}")
+        for cell_row, row in zip(doc["rows"], rows):
+            check([cell_row[f]["value"] for f in FIELDS] == [row[f] for f in FIELDS], f"{name}: values {cell_row}")
+    elif fmt in ("csv", "txt"):
+        lines = list(csv.reader(io.StringIO(body), delimiter="," if fmt == "csv" else "\t"))
+        check_table(name, lines[0], lines[1:-1], lines[-1], formatted, rows)
+    elif fmt in ("html", "gsxml"):
+        if fmt == "gsxml":
+            root = ET.fromstring(body)  # must be well-formed XML
+            check(root.tag == "table", f"{name}: root {root.tag}")
+        else:
+            check(body.startswith("<!DOCTYPE html>") and "<meta charset=\"utf-8\">" in body, f"{name}: not a page")
+        parsed = Table()
+        parsed.feed(body)
+        table = [[text for _, text, _ in r] for r in parsed.rows]
+        check(all(tag == "th" for tag, _, _ in parsed.rows[0]), f"{name}: header cells")
+        check_table(name, table[0], table[1:-1], table[-1], formatted, rows)
+    elif fmt == "md":
+        lines = body.strip().split("\n")
+        cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+        check(cells[1] == ["---", "---:", "---:", "---:"], f"{name}: alignment row {cells[1]}")
+        check_table(name, cells[0], cells[2:-1], cells[-1], formatted, rows)
+    elif fmt == "xlsx":
+        check(isinstance(body, bytes) and body[:2] == b"PK", f"{name}: not a zip ({type(body)})")
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+        values = list(sheet.iter_rows(values_only=True))
+        check(list(values[0]) == LABELS, f"{name}: header {values[0]}")
+        check(sheet.freeze_panes == "A2", f"{name}: frozen at {sheet.freeze_panes}")
+        for got, row in zip(values[1:-1], rows):
+            check(got[0] == row[FIELDS[0]], f"{name}: {got[0]}")
+            for value, field in zip(got[1:], FIELDS[1:]):
+                check(isinstance(value, (int, float)) and same_number(value, row[field]), f"{name}: {field} {value!r} != {row[field]}")
+        total_cell = sheet.cell(row=2, column=3)
+        want_format = "$#,##0.00" if formatted else "General"
+        check(total_cell.number_format == want_format, f"{name}: number format {total_cell.number_format}")
+        check(values[-1][1] == sum(r[FIELDS[1]] for r in rows), f"{name}: totals {values[-1]}")
+        if formatted:
+            report["xlsx_formats"] = [sheet.cell(row=2, column=c).number_format for c in range(1, 5)]
+
+
+main()
