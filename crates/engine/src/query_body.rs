@@ -94,6 +94,7 @@ impl QueryBody {
             return not_yet("row_total", "row totals on the left (`row_total: \"left\"`)");
         }
         self.custom_fields()?;
+        self.table_calcs()?;
         Ok(())
     }
 
@@ -157,9 +158,8 @@ impl QueryBody {
         }
     }
 
-    /// `dynamic_fields` (a JSON array in a string): custom dimensions and measures. Table
-    /// calculations are refused by name until they are evaluated; disabled entries are skipped.
-    pub fn custom_fields(&self) -> Result<Vec<sql::CustomField>, EngineError> {
+    /// The enabled entries of `dynamic_fields` (a JSON array in a string).
+    fn dynamic_entries(&self) -> Result<Vec<Map<String, Value>>, EngineError> {
         let text = self.dynamic_fields.as_deref().map(str::trim).unwrap_or("");
         if matches!(text, "" | "null") {
             return Ok(Vec::new());
@@ -170,22 +170,53 @@ impl QueryBody {
         if entries.len() > 200 {
             return Err(invalid("at most 200 custom fields".into()));
         }
+        Ok(entries.into_iter().filter(|e| e.get("is_disabled").and_then(Value::as_bool) != Some(true)).collect())
+    }
+
+    /// The table calculations of `dynamic_fields`, evaluated on the returned rows.
+    pub fn table_calcs(&self) -> Result<Vec<present::TableCalc>, EngineError> {
+        let invalid = |message: String| EngineError::Invalid { field: "dynamic_fields", message };
         let mut out = Vec::new();
-        for entry in entries {
-            if entry.get("is_disabled").and_then(Value::as_bool) == Some(true) {
+        for entry in self.dynamic_entries()? {
+            let text = |key: &str| entry.get(key).and_then(Value::as_str).map(str::to_string).filter(|s| !s.trim().is_empty());
+            if text("category").as_deref() != Some("table_calculation") {
                 continue;
             }
+            let name =
+                text("table_calculation").ok_or_else(|| invalid("a table calculation needs its name in `table_calculation`".into()))?;
+            let expression = text("expression").ok_or_else(|| invalid(format!("table calculation `{name}` needs an `expression`")))?;
+            for key in ["args", "calculation_type"] {
+                if entry.get(key).is_some_and(|v| !v.is_null()) {
+                    return Err(EngineError::NotSupported {
+                        field: "dynamic_fields",
+                        message: format!("table calculation `{name}`: `{key}` (a shortcut calculation) is not supported yet"),
+                    });
+                }
+            }
+            out.push(present::TableCalc {
+                label: text("label").unwrap_or_else(|| name.clone()),
+                expression,
+                value_format: text("value_format"),
+                value_format_name: text("value_format_name"),
+                measure: text("_kind_hint").as_deref() != Some("dimension"),
+                name,
+            });
+        }
+        Ok(out)
+    }
+
+    /// `dynamic_fields`: custom dimensions and measures (table calculations are read by
+    /// [`QueryBody::table_calcs`]); disabled entries are skipped.
+    pub fn custom_fields(&self) -> Result<Vec<sql::CustomField>, EngineError> {
+        let invalid = |message: String| EngineError::Invalid { field: "dynamic_fields", message };
+        let mut out = Vec::new();
+        for entry in self.dynamic_entries()? {
             let text = |key: &str| entry.get(key).and_then(Value::as_str).map(str::to_string).filter(|s| !s.trim().is_empty());
             let category = text("category").unwrap_or_default();
             let name = match category.as_str() {
                 "dimension" => text("dimension"),
                 "measure" => text("measure"),
-                "table_calculation" => {
-                    return Err(EngineError::NotSupported {
-                        field: "dynamic_fields",
-                        message: format!("table calculations (`{}`) are not supported yet", text("table_calculation").unwrap_or_default()),
-                    })
-                }
+                "table_calculation" => continue,
                 other => {
                     return Err(invalid(format!("custom field category `{other}` is not one of dimension, measure, table_calculation")))
                 }
@@ -269,6 +300,7 @@ impl QueryBody {
             row_total: self.row_total() == Some(true),
             fill_fields: self.fill_fields.clone().unwrap_or_default(),
             custom_fields: self.custom_fields()?,
+            table_calcs: self.table_calcs()?,
             filter_expression: self.filter_expression.clone().filter(|e| !e.trim().is_empty()),
             persisted: Default::default(),
         })
@@ -361,7 +393,7 @@ mod tests {
         let spec = ok.spec(None).unwrap();
         assert!(spec.total && spec.row_total && spec.pivots == ["a.b"] && spec.column_limit == 50);
         let q: QueryBody = serde_json::from_str(
-            r#"{"model":"m","view":"v","dynamic_fields":"[{\"category\":\"table_calculation\",\"table_calculation\":\"x\",\"expression\":\"1\"}]"}"#,
+            r#"{"model":"m","view":"v","dynamic_fields":"[{\"category\":\"table_calculation\",\"table_calculation\":\"x\",\"expression\":\"1\",\"args\":[\"a\"]}]"}"#,
         )
         .unwrap();
         assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "dynamic_fields", .. })));

@@ -430,7 +430,11 @@ pub fn run_compiled(
         for f in &compiled.fills {
             result::fill::fill_table(&mut table, f.column, &f.fill, f.descending).map_err(fill_error)?;
         }
-        return Ok(QueryResult { table, pivot: None, totals });
+        let mut result = QueryResult { table, pivot: None, totals };
+        let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
+        present::table_calc::apply(&mut result, &compiled.table_calcs, now)
+            .map_err(|e| EngineError::Invalid { field: "dynamic_fields", message: e.to_string() })?;
+        return Ok(result);
     }
     let mut columns = compiled.columns.clone();
     columns.push(ColumnInfo::plain(sql::PIVOT_COLUMN, ValueType::Number));

@@ -128,8 +128,39 @@ def main():
             check_format(fmt, formatted, name, body, rows, report)
             checked.append(name)
     report["checked"] = checked
+    check_table_calcs(sdk, report)
     report["problems"] = problems
     print(json.dumps(report))
+
+
+def check_table_calcs(sdk, report):
+    """Table calculations evaluated on the server, checked against the rows computed here."""
+    calcs = [
+        {"category": "table_calculation", "table_calculation": "share", "label": "Share", "_kind_hint": "measure",
+         "expression": "${order_items.count} / sum(${order_items.count})", "value_format_name": "percent_1"},
+        {"category": "table_calculation", "table_calculation": "running", "label": "Running", "_kind_hint": "measure",
+         "expression": "running_total(${order_items.count})"},
+        {"category": "table_calculation", "table_calculation": "shout", "label": "Shout", "_kind_hint": "dimension",
+         "expression": "if(${order_items.count} > 0, upper(${orders.status}), null)"},
+    ]
+    query = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["orders.status", "order_items.count", "share", "running", "shout"],
+                     sorts=["orders.status"], dynamic_fields=json.dumps(calcs), limit="500")
+    )
+    rows = json.loads(sdk.run_query(query.id, "json", server_table_calcs=True))
+    total = sum(r["order_items.count"] for r in rows)
+    running = 0
+    for r in rows:
+        running += r["order_items.count"]
+        check(abs(r["share"] - r["order_items.count"] / total) < 1e-12, f"table calc share {r}")
+        check(r["running"] == running, f"table calc running {r} != {running}")
+        check(r["shout"] == r["orders.status"].upper(), f"table calc shout {r}")
+    lines = list(csv.reader(io.StringIO(sdk.run_query(query.id, "csv", apply_formatting=True))))
+    check(lines[0] == ["Orders Status", "Order Items Count", "Share", "Running", "Shout"], f"table calc header {lines[0]}")
+    for line, r in zip(lines[1:], rows):
+        share = (Decimal(repr(r["order_items.count"] / total)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        check(line[2] == f"{share}%", f"table calc share formatted {line[2]} != {share}%")
+    report["table_calcs"] = rows[0]
 
 
 def check_format(fmt, formatted, name, body, rows, report):

@@ -38,6 +38,9 @@ pub struct QuerySpec {
     /// Persistent derived tables already built: view name → the table to read instead of the
     /// derived table's SQL (the engine builds them; see `compile::persistent`).
     pub persisted: std::collections::BTreeMap<String, String>,
+    /// Table calculations, named in `fields` by their bare names: not SQL, evaluated on the
+    /// returned rows (checked here, carried to the caller in [`crate::CompiledQuery`]).
+    pub table_calcs: Vec<present::TableCalc>,
 }
 
 /// Looker's pivot column limit when a query names none, and its maximum.
@@ -62,6 +65,7 @@ impl Default for QuerySpec {
             custom_fields: Vec::new(),
             filter_expression: None,
             persisted: Default::default(),
+            table_calcs: Vec::new(),
         }
     }
 }

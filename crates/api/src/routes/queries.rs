@@ -49,10 +49,12 @@ const QUERY_FIELDS: &[&str] = &[
 /// any cached result, even stale; with none, the query runs) and `rebuild_pdts` (build the
 /// persistent derived tables the query reads again) and `apply_formatting` (cells rendered by
 /// their value formats) as Looker reads them; there is no development mode
-/// (`force_production`). Vis options, drill links and server table calculations are not there
-/// yet: asked for as `false`, they are honoured.
-const RUN_QUERY_PARAMS: &[&str] = &["limit", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting"];
-const RUN_QUERY_OFF: &[&str] = &["apply_vis", "generate_drill_links", "server_table_calcs"];
+/// (`force_production`). Table calculations are always evaluated on the server, so
+/// `server_table_calcs` is honoured either way. Vis options and drill links are not there yet:
+/// asked for as `false`, they are honoured.
+const RUN_QUERY_PARAMS: &[&str] =
+    &["limit", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting", "server_table_calcs"];
+const RUN_QUERY_OFF: &[&str] = &["apply_vis", "generate_drill_links"];
 
 /// `apply_formatting` of a request (the declaration has checked it is a boolean).
 pub fn apply_formatting(params: &HashMap<String, String>) -> bool {

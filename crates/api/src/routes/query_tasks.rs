@@ -26,8 +26,8 @@ use crate::{to_wire, ApiError, AppState};
 /// Run options as for `run_query` (see `queries`). A `deferred` task is created but not queued
 /// until its results are first asked for (`query_task_results` or `multi_results`).
 pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
-    .query(&["limit", "fields", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting"])
-    .query_off(&["apply_vis", "generate_drill_links", "server_table_calcs"])
+    .query(&["limit", "fields", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting", "server_table_calcs"])
+    .query_off(&["apply_vis", "generate_drill_links"])
     .body(&["query_id", "result_format", "source", "deferred"]);
 pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
 pub static QUERY_TASK_RESULTS: Declared = Declared::of(op::QUERY_TASK_RESULTS);

@@ -54,6 +54,9 @@ pub struct CompiledQuery {
     pub row_totals: Option<Companion>,
     /// Dimensions to fill in on the returned rows (`fill_fields`).
     pub fills: Vec<FillPlan>,
+    /// Table calculations to evaluate on the returned rows, checked against its fields, value
+    /// formats resolved.
+    pub table_calcs: Vec<present::TableCalc>,
 }
 
 /// One dimension to fill in, and where its values go.
@@ -78,7 +81,53 @@ pub struct Companion {
 
 /// Compiles `spec`. `now` is the current time in the query's time zone, for relative date filters.
 pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: DateTime) -> Result<CompiledQuery, CompileError> {
-    compile_nested(model, spec, dialect, now, 0)
+    if spec.table_calcs.is_empty() {
+        return compile_nested(model, spec, dialect, now, 0);
+    }
+    let invalid = |field: &str, message: String| CompileError::InvalidCustomField { field: field.to_string(), message };
+    let calcs = &spec.table_calcs;
+    let is_calc = |name: &str| calcs.iter().any(|c| c.name == name);
+    if !spec.pivots.is_empty() {
+        return Err(invalid(&calcs[0].name, "table calculations on pivoted queries are not supported yet".into()));
+    }
+    if let Some(sort) = spec.sorts.iter().find(|s| is_calc(s.split_whitespace().next().unwrap_or(""))) {
+        return Err(CompileError::InvalidSort {
+            sort: sort.clone(),
+            message: "sorting by a table calculation is not supported yet".into(),
+        });
+    }
+    let fields: Vec<String> = spec.fields.iter().filter(|f| !is_calc(f)).cloned().collect();
+    let inner = QuerySpec { fields: fields.clone(), table_calcs: Vec::new(), ..spec.clone() };
+    let mut compiled = compile_nested(model, &inner, dialect, now, 0)?;
+    let lookup = ModelLookup {
+        model,
+        explore: model
+            .explore(&spec.view)
+            .ok_or_else(|| CompileError::UnknownExplore { model: model.name.clone(), explore: spec.view.clone() })?,
+    };
+    let mut resolved = Vec::new();
+    for calc in calcs {
+        let mut calc = calc.clone();
+        if calc.value_format.is_none() {
+            if let Some(name) = &calc.value_format_name {
+                let format = custom::Lookup::value_format_named(&lookup, name).ok_or_else(|| {
+                    invalid(
+                        &calc.name,
+                        format!("`value_format_name: {name}` is neither a built-in format nor a named_value_format of the model"),
+                    )
+                })?;
+                calc.value_format = Some(format);
+            }
+        }
+        if let Some(format) = &calc.value_format {
+            present::ValueFormat::parse(format).map_err(|e| invalid(&calc.name, e.to_string()))?;
+        }
+        resolved.push(calc);
+    }
+    let names: Vec<String> = compiled.columns.iter().map(|c| c.name.clone()).collect();
+    present::table_calc::check(&resolved, &names).map_err(|e| invalid(&e.name, e.message))?;
+    compiled.table_calcs = resolved;
+    Ok(compiled)
 }
 
 /// Native derived tables compile the query they read from; `depth` counts that nesting.
@@ -189,6 +238,7 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         totals,
         row_totals,
         fills,
+        table_calcs: Vec::new(),
     })
 }
 

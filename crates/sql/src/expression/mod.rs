@@ -2,8 +2,7 @@
 //! syntax tree and translated to SQL for a dialect, with field references left for the
 //! compiler to expand.
 
-mod parse;
 mod translate;
 
-pub use parse::{parse, Ast, ParseError, MAX_LENGTH};
+pub use expression::{parse, Ast, ParseError, MAX_LENGTH};
 pub use translate::{translate, FieldType, Translated, Type, CUSTOM_SCOPE, MATCHES_SCOPE};

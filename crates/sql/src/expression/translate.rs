@@ -6,8 +6,8 @@
 
 use jiff::civil::DateTime;
 
-use super::parse::Ast;
 use crate::dialect::Dialect;
+use expression::Ast;
 
 /// The scope custom fields are referred to in (`${__custom.name}`).
 pub const CUSTOM_SCOPE: &str = "__custom";
@@ -321,7 +321,7 @@ impl Translator<'_> {
 mod tests {
     use super::*;
     use crate::dialect::{DuckDb, MySql};
-    use crate::expression::parse::parse;
+    use expression::parse;
 
     fn fields(name: &str) -> Result<FieldType, String> {
         match name {

@@ -1,4 +1,6 @@
-//! Looker expressions (custom fields and `filter_expression`) as text → a syntax tree.
+//! Looker expressions (custom fields, `filter_expression`, table calculations) as text → a
+//! syntax tree: one parser for what is translated to SQL (`sql`) and what is evaluated on a
+//! result's rows (`present`).
 //!
 //! `OR` binds looser than `AND`, then `NOT`, comparisons, `+ -`, `* /`, unary minus; keywords
 //! are upper case; `yes`, `no` and `null` are lower case; strings are in double quotes with `\`

@@ -1,0 +1,823 @@
+//! Table calculations (`dynamic_fields` entries of category `table_calculation`), evaluated on
+//! the server over the rows a query returned, as Looker evaluates them after the SQL: Looker
+//! expressions with field references meaning "this row's value", column functions (`sum`,
+//! `mean`, `running_total`, `rank` …) over the whole returned column, positional functions
+//! (`row`, `offset`, `offset_list`, `index`, `lookup`), logic, text, math and date functions.
+//! A calculation may use those before it. Pivoted queries and `${field:total}` are refused by
+//! name ([`check`] runs before the query does, so a bad calculation never reaches the database).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use expression::{parse, Ast};
+use jiff::civil::{Date, DateTime, Time};
+use jiff::Span;
+use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
+use thiserror::Error;
+
+/// One table calculation of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableCalc {
+    pub name: String,
+    pub label: String,
+    pub expression: String,
+    /// The Excel-style format its values are rendered with (the compiler fills it from
+    /// `value_format_name` when only that is given).
+    pub value_format: Option<String>,
+    pub value_format_name: Option<String>,
+    /// `_kind_hint: measure`: it sits with the measures (and is totalled).
+    pub measure: bool,
+}
+
+/// Why a table calculation cannot be evaluated, naming it (and where in its expression, when
+/// the text is at fault).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("table calculation `{name}`: {message}")]
+pub struct TableCalcError {
+    pub name: String,
+    pub message: String,
+}
+
+/// Functions Looker documents for table calculations that are evaluated here, with their
+/// argument counts (min, max).
+const FUNCTIONS: &[(&str, usize, usize)] = &[
+    ("if", 3, 3),
+    ("case", 1, usize::MAX),
+    ("when", 2, 2),
+    ("coalesce", 1, usize::MAX),
+    ("is_null", 1, 1),
+    ("abs", 1, 1),
+    ("ceiling", 1, 1),
+    ("floor", 1, 1),
+    ("exp", 1, 1),
+    ("ln", 1, 1),
+    ("log", 1, 1),
+    ("sqrt", 1, 1),
+    ("round", 1, 2),
+    ("power", 2, 2),
+    ("mod", 2, 2),
+    ("concat", 1, usize::MAX),
+    ("contains", 2, 2),
+    ("length", 1, 1),
+    ("lower", 1, 1),
+    ("upper", 1, 1),
+    ("substring", 3, 3),
+    ("replace", 3, 3),
+    ("position", 2, 2),
+    ("to_string", 1, 1),
+    ("to_number", 1, 1),
+    ("row", 0, 0),
+    ("offset", 2, 2),
+    ("offset_list", 3, 3),
+    ("index", 2, 2),
+    ("list", 1, usize::MAX),
+    ("lookup", 3, 3),
+    ("sum", 1, 1),
+    ("mean", 1, 1),
+    ("median", 1, 1),
+    ("max", 1, 1),
+    ("min", 1, 1),
+    ("count", 1, 1),
+    ("count_distinct", 1, 1),
+    ("product", 1, 1),
+    ("percentile", 2, 2),
+    ("stddev_samp", 1, 1),
+    ("stddev_pop", 1, 1),
+    ("var_samp", 1, 1),
+    ("var_pop", 1, 1),
+    ("running_total", 1, 1),
+    ("running_product", 1, 1),
+    ("rank", 2, 2),
+    ("now", 0, 0),
+    ("date", 3, 3),
+    ("date_time", 6, 6),
+    ("to_date", 1, 1),
+    ("add_years", 2, 2),
+    ("add_months", 2, 2),
+    ("add_days", 2, 2),
+    ("add_hours", 2, 2),
+    ("add_minutes", 2, 2),
+    ("add_seconds", 2, 2),
+    ("diff_years", 2, 2),
+    ("diff_months", 2, 2),
+    ("diff_days", 2, 2),
+    ("diff_hours", 2, 2),
+    ("diff_minutes", 2, 2),
+    ("diff_seconds", 2, 2),
+    ("extract_years", 1, 1),
+    ("extract_months", 1, 1),
+    ("extract_days", 1, 1),
+    ("extract_hours", 1, 1),
+    ("extract_minutes", 1, 1),
+    ("extract_seconds", 1, 1),
+    ("trunc_years", 1, 1),
+    ("trunc_months", 1, 1),
+    ("trunc_days", 1, 1),
+    ("trunc_hours", 1, 1),
+    ("trunc_minutes", 1, 1),
+];
+
+/// Column functions: over the whole column of their argument (or over a list).
+const COLUMN_FUNCTIONS: &[&str] = &[
+    "sum",
+    "mean",
+    "median",
+    "max",
+    "min",
+    "count",
+    "count_distinct",
+    "product",
+    "percentile",
+    "stddev_samp",
+    "stddev_pop",
+    "var_samp",
+    "var_pop",
+];
+
+/// Checks `calcs` against the query's `fields` before it runs: each parses, calls functions
+/// evaluated here with the right number of arguments, and refers only to the query's fields
+/// and the calculations before it.
+pub fn check(calcs: &[TableCalc], fields: &[String]) -> Result<(), TableCalcError> {
+    let mut known: Vec<&str> = fields.iter().map(String::as_str).collect();
+    for calc in calcs {
+        let error = |message: String| TableCalcError { name: calc.name.clone(), message };
+        let ast = parse(&calc.expression).map_err(|e| error(format!("{} (at byte {} of `{}`)", e.message, e.at, calc.expression)))?;
+        check_ast(&ast, &known).map_err(error)?;
+        known.push(&calc.name);
+    }
+    Ok(())
+}
+
+fn check_ast(ast: &Ast, known: &[&str]) -> Result<(), String> {
+    match ast {
+        Ast::Field(name) if name.contains(':') => Err(format!("`${{{name}}}` (totals in expressions) is not supported yet")),
+        Ast::Field(name) if !known.contains(&name.as_str()) => {
+            Err(format!("`${{{name}}}` is not a field of the query nor a table calculation before this one"))
+        }
+        Ast::Filter(_) => Err("`matches_filter` is for custom filters, not table calculations".into()),
+        Ast::Call(name, args) => {
+            let lower = name.to_ascii_lowercase();
+            if lower.starts_with("pivot_") {
+                return Err(format!("`{name}`: pivot functions (and table calculations on pivoted queries) are not supported yet"));
+            }
+            let Some((_, min, max)) = FUNCTIONS.iter().find(|(f, _, _)| *f == lower) else {
+                return Err(format!("function `{name}` is not supported in table calculations yet"));
+            };
+            if args.len() < *min || args.len() > *max {
+                return Err(format!(
+                    "`{name}` takes {}",
+                    if min == max { format!("{min} arguments") } else { format!("at least {min} arguments") }
+                ));
+            }
+            args.iter().try_for_each(|a| check_ast(a, known))
+        }
+        Ast::Unary(_, inner) => check_ast(inner, known),
+        Ast::Binary(_, a, b) => check_ast(a, known).and_then(|()| check_ast(b, known)),
+        _ => Ok(()),
+    }
+}
+
+/// A value while evaluating.
+#[derive(Debug, Clone, PartialEq)]
+enum V {
+    Null,
+    Num(f64),
+    Str(String),
+    Bool(bool),
+    Time(DateTime),
+    List(Vec<V>),
+}
+
+impl V {
+    fn truthy(&self) -> bool {
+        matches!(self, V::Bool(true))
+    }
+
+    fn num(&self) -> Result<Option<f64>, String> {
+        match self {
+            V::Null => Ok(None),
+            V::Num(n) => Ok(Some(*n)),
+            other => Err(format!("expected a number, got {}", other.describe())),
+        }
+    }
+
+    fn text(&self) -> Result<Option<String>, String> {
+        match self {
+            V::Null => Ok(None),
+            V::Str(s) => Ok(Some(s.clone())),
+            other => Err(format!("expected text, got {}", other.describe())),
+        }
+    }
+
+    fn time(&self) -> Result<Option<DateTime>, String> {
+        match self {
+            V::Null => Ok(None),
+            V::Time(t) => Ok(Some(*t)),
+            V::Str(s) => parse_time(s).map(Some).ok_or_else(|| format!("`{s}` is not a date")),
+            other => Err(format!("expected a date, got {}", other.describe())),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            V::Null => "null".into(),
+            V::Num(n) => format!("the number {n}"),
+            V::Str(s) => format!("the text \"{s}\""),
+            V::Bool(b) => (if *b { "yes" } else { "no" }).into(),
+            V::Time(t) => format!("the date {t}"),
+            V::List(_) => "a list".into(),
+        }
+    }
+
+    fn display(&self) -> String {
+        match self {
+            V::Null => String::new(),
+            V::Num(n) => result::format_float(*n),
+            V::Str(s) => s.clone(),
+            V::Bool(b) => (if *b { "Yes" } else { "No" }).into(),
+            V::Time(t) => t.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            V::List(items) => items.iter().map(V::display).collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
+/// `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `YYYY-MM-DD hh(:mm(:ss))`, `YYYY-Qn`: dates as timeframes
+/// print them and `to_date` reads them.
+fn parse_time(text: &str) -> Option<DateTime> {
+    let text = text.trim();
+    let (date, time) = text.split_once([' ', 'T']).unwrap_or((text, ""));
+    let mut parts = date.split('-');
+    let year: i16 = parts.next()?.parse().ok()?;
+    let (month, day) = match (parts.next(), parts.next()) {
+        (None, _) => (1, 1),
+        (Some(q), None) if q.starts_with('Q') => (q[1..].parse::<i8>().ok().filter(|q| (1..=4).contains(q))? * 3 - 2, 1),
+        (Some(m), None) => (m.parse().ok()?, 1),
+        (Some(m), Some(d)) => (m.parse().ok()?, d.parse().ok()?),
+    };
+    let mut clock = time.split(':').filter(|s| !s.is_empty()).map(|s| s.split('.').next().unwrap_or(s).parse::<i8>());
+    let hour = clock.next().transpose().ok()?.unwrap_or(0);
+    let minute = clock.next().transpose().ok()?.unwrap_or(0);
+    let second = clock.next().transpose().ok()?.unwrap_or(0);
+    Some(Date::new(year, month, day).ok()?.to_datetime(Time::new(hour, minute, second, 0).ok()?))
+}
+
+fn from_value(value: &Value, column: &ColumnInfo) -> V {
+    match value {
+        Value::Null => V::Null,
+        Value::Bool(b) => V::Bool(*b),
+        Value::Int(i) => V::Num(*i as f64),
+        Value::Float(f) => V::Num(*f),
+        Value::Decimal(_) => value.as_f64().map(V::Num).unwrap_or(V::Null),
+        // Timeframes that print as text (`2024-03`, `2024-Q1`) are dates to table calculations.
+        Value::Text(s) if column.type_name.starts_with("date_") => parse_time(s).map(V::Time).unwrap_or_else(|| V::Str(s.clone())),
+        Value::Text(s) if column.type_name == "yesno" => V::Bool(s == "Yes"),
+        Value::Text(s) => V::Str(s.clone()),
+        Value::Date(d) => V::Time(d.to_datetime(jiff::civil::Time::midnight())),
+        Value::DateTime(t) => V::Time(*t),
+    }
+}
+
+fn to_value(v: V) -> Result<Value, String> {
+    Ok(match v {
+        V::Null => Value::Null,
+        V::Num(n) if !n.is_finite() => Value::Null,
+        V::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Value::Int(n as i64),
+        V::Num(n) => Value::Float(n),
+        V::Str(s) => Value::Text(s),
+        V::Bool(b) => Value::Bool(b),
+        V::Time(t) => Value::DateTime(t),
+        V::List(_) => return Err("a table calculation's value cannot be a list (aggregate it: sum(…), mean(…))".into()),
+    })
+}
+
+/// The rows a calculation reads: the query's columns and the calculations before it.
+struct Frame<'a> {
+    table: &'a ResultSet,
+    /// Only the totals row: column and positional functions have no column to read.
+    totals: bool,
+    now: DateTime,
+    /// Column aggregates and running columns, computed once per expression node.
+    cache: RefCell<HashMap<usize, Vec<V>>>,
+}
+
+impl Frame<'_> {
+    fn rows(&self) -> usize {
+        self.table.row_count()
+    }
+
+    fn field(&self, name: &str, row: usize) -> Result<V, String> {
+        let c = self.table.columns.iter().position(|c| c.name == name).ok_or_else(|| format!("no field `{name}`"))?;
+        Ok(from_value(self.table.value(c, row), &self.table.columns[c]))
+    }
+
+    /// `ast` at every row, once per node.
+    fn column(&self, ast: &Ast, compute: impl Fn(&Self, Vec<V>) -> Result<Vec<V>, String>) -> Result<Vec<V>, String> {
+        let key = ast as *const Ast as usize;
+        if let Some(done) = self.cache.borrow().get(&key) {
+            return Ok(done.clone());
+        }
+        let values = (0..self.rows()).map(|r| self.eval(ast, r)).collect::<Result<Vec<_>, _>>()?;
+        let computed = compute(self, values)?;
+        self.cache.borrow_mut().insert(key, computed.clone());
+        Ok(computed)
+    }
+
+    fn eval(&self, ast: &Ast, row: usize) -> Result<V, String> {
+        match ast {
+            Ast::Number(n) => n.parse().map(V::Num).map_err(|_| format!("`{n}` is not a number")),
+            Ast::String(s) => Ok(V::Str(s.clone())),
+            Ast::Bool(b) => Ok(V::Bool(*b)),
+            Ast::Null => Ok(V::Null),
+            Ast::Filter(_) => Err("`matches_filter` is for custom filters".into()),
+            Ast::Field(name) => self.field(name, row),
+            Ast::Unary(op, inner) => {
+                let v = self.eval(inner, row)?;
+                match *op {
+                    "-" => Ok(v.num()?.map(|n| V::Num(-n)).unwrap_or(V::Null)),
+                    _ => Ok(match v {
+                        V::Null => V::Null,
+                        other => V::Bool(!other.truthy()),
+                    }),
+                }
+            }
+            Ast::Binary(op, a, b) => self.binary(op, self.eval(a, row)?, self.eval(b, row)?),
+            Ast::Call(name, args) => self.call(&name.to_ascii_lowercase(), args, row),
+        }
+    }
+
+    fn binary(&self, op: &str, a: V, b: V) -> Result<V, String> {
+        match op {
+            "AND" => return Ok(V::Bool(a.truthy() && b.truthy())),
+            "OR" => return Ok(V::Bool(a.truthy() || b.truthy())),
+            _ => {}
+        }
+        if a == V::Null || b == V::Null {
+            return Ok(V::Null);
+        }
+        if let ("+" | "-" | "*" | "/", Some(x), Some(y)) = (op, a.num().ok().flatten(), b.num().ok().flatten()) {
+            return Ok(match op {
+                "+" => V::Num(x + y),
+                "-" => V::Num(x - y),
+                "*" => V::Num(x * y),
+                _ if y == 0.0 => V::Null,
+                _ => V::Num(x / y),
+            });
+        }
+        let ordering = match (&a, &b) {
+            (V::Num(x), V::Num(y)) => x.partial_cmp(y),
+            (V::Str(x), V::Str(y)) => Some(x.cmp(y)),
+            (V::Bool(x), V::Bool(y)) => Some(x.cmp(y)),
+            (V::Time(x), V::Time(y)) => Some(x.cmp(y)),
+            (V::Time(_), V::Str(s)) | (V::Str(s), V::Time(_)) => {
+                let parsed = V::Time(parse_time(s).ok_or_else(|| format!("`{s}` is not a date"))?);
+                return if matches!(a, V::Time(_)) { self.binary(op, a, parsed) } else { self.binary(op, parsed, b) };
+            }
+            _ => return Err(format!("`{op}` cannot combine {} and {}", a.describe(), b.describe())),
+        };
+        let Some(ordering) = ordering else { return Ok(V::Null) };
+        use std::cmp::Ordering::*;
+        Ok(V::Bool(match op {
+            "=" => ordering == Equal,
+            "!=" => ordering != Equal,
+            ">" => ordering == Greater,
+            "<" => ordering == Less,
+            ">=" => ordering != Less,
+            "<=" => ordering != Greater,
+            other => return Err(format!("`{other}` is not an operator on {}", a.describe())),
+        }))
+    }
+
+    fn call(&self, name: &str, args: &[Ast], row: usize) -> Result<V, String> {
+        let arg = |i: usize| self.eval(&args[i], row);
+        let number = |i: usize| arg(i)?.num();
+        let text = |i: usize| arg(i)?.text();
+        let time = |i: usize| arg(i)?.time();
+        let math = |f: fn(f64) -> f64| Ok(number(0)?.map(|x| V::Num(f(x))).unwrap_or(V::Null));
+        let positional = self.totals
+            && matches!(name, "row" | "offset" | "offset_list" | "index" | "lookup" | "running_total" | "running_product" | "rank");
+        if positional || (self.totals && COLUMN_FUNCTIONS.contains(&name) && !matches!(arg(0)?, V::List(_))) {
+            return Ok(V::Null);
+        }
+        match name {
+            "if" => match arg(0)?.truthy() {
+                true => arg(1),
+                false => arg(2),
+            },
+            "case" => {
+                for a in args {
+                    match a {
+                        Ast::Call(when, pair) if when.eq_ignore_ascii_case("when") && pair.len() == 2 => {
+                            if self.eval(&pair[0], row)?.truthy() {
+                                return self.eval(&pair[1], row);
+                            }
+                        }
+                        otherwise => return self.eval(otherwise, row),
+                    }
+                }
+                Ok(V::Null)
+            }
+            "when" => Err("`when` belongs inside `case(…)`".into()),
+            "coalesce" => {
+                for a in args {
+                    let v = self.eval(a, row)?;
+                    if v != V::Null {
+                        return Ok(v);
+                    }
+                }
+                Ok(V::Null)
+            }
+            "is_null" => Ok(V::Bool(arg(0)? == V::Null)),
+            "abs" => math(f64::abs),
+            "ceiling" => math(f64::ceil),
+            "floor" => math(f64::floor),
+            "exp" => math(f64::exp),
+            "ln" => math(f64::ln),
+            "log" => math(f64::log10),
+            "sqrt" => math(f64::sqrt),
+            "round" => {
+                let digits = if args.len() > 1 { number(1)?.unwrap_or(0.0) } else { 0.0 };
+                let scale = 10f64.powi(digits as i32);
+                Ok(number(0)?.map(|x| V::Num((x * scale).round() / scale)).unwrap_or(V::Null))
+            }
+            "power" => Ok(match (number(0)?, number(1)?) {
+                (Some(b), Some(e)) => V::Num(b.powf(e)),
+                _ => V::Null,
+            }),
+            "mod" => Ok(match (number(0)?, number(1)?) {
+                (Some(_), Some(0.0)) => V::Null,
+                (Some(x), Some(d)) => V::Num(x - d * (x / d).floor()),
+                _ => V::Null,
+            }),
+            "concat" => {
+                let mut out = String::new();
+                for a in args {
+                    match self.eval(a, row)? {
+                        V::Null => return Ok(V::Null),
+                        v => out.push_str(&v.display()),
+                    }
+                }
+                Ok(V::Str(out))
+            }
+            "contains" => Ok(match (text(0)?, text(1)?) {
+                (Some(s), Some(sub)) => V::Bool(s.contains(&sub)),
+                _ => V::Null,
+            }),
+            "length" => Ok(text(0)?.map(|s| V::Num(s.chars().count() as f64)).unwrap_or(V::Null)),
+            "lower" => Ok(text(0)?.map(|s| V::Str(s.to_lowercase())).unwrap_or(V::Null)),
+            "upper" => Ok(text(0)?.map(|s| V::Str(s.to_uppercase())).unwrap_or(V::Null)),
+            "substring" => Ok(match (text(0)?, number(1)?, number(2)?) {
+                (Some(s), Some(start), Some(len)) => {
+                    V::Str(s.chars().skip((start.max(1.0) - 1.0) as usize).take(len.max(0.0) as usize).collect())
+                }
+                _ => V::Null,
+            }),
+            "replace" => Ok(match (text(0)?, text(1)?, text(2)?) {
+                (Some(s), Some(old), Some(new)) if !old.is_empty() => V::Str(s.replace(&old, &new)),
+                (Some(s), Some(_), Some(_)) => V::Str(s),
+                _ => V::Null,
+            }),
+            "position" => Ok(match (text(0)?, text(1)?) {
+                (Some(s), Some(sub)) => V::Num(s.find(&sub).map(|at| s[..at].chars().count() + 1).unwrap_or(0) as f64),
+                _ => V::Null,
+            }),
+            "to_string" => Ok(V::Str(arg(0)?.display())),
+            "to_number" => Ok(match arg(0)? {
+                V::Num(n) => V::Num(n),
+                V::Str(s) => s.trim().parse().map(V::Num).unwrap_or(V::Null),
+                _ => V::Null,
+            }),
+            "row" => Ok(V::Num(row as f64 + 1.0)),
+            "offset" => {
+                let k = number(1)?.unwrap_or(0.0) as i64;
+                match usize::try_from(row as i64 + k).ok().filter(|r| *r < self.rows()) {
+                    Some(at) => self.eval(&args[0], at),
+                    None => Ok(V::Null),
+                }
+            }
+            "offset_list" => {
+                let (k, n) = (number(1)?.unwrap_or(0.0) as i64, number(2)?.unwrap_or(0.0).max(0.0) as i64);
+                let start = row as i64 + k;
+                (start..start + n)
+                    .map(|r| match usize::try_from(r).ok().filter(|r| *r < self.rows()) {
+                        Some(at) => self.eval(&args[0], at),
+                        None => Ok(V::Null),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(V::List)
+            }
+            "index" => match arg(0)? {
+                V::List(items) => Ok(number(1)?.and_then(|n| items.get((n as usize).wrapping_sub(1)).cloned()).unwrap_or(V::Null)),
+                _ => match number(1)?.map(|n| n as i64 - 1).and_then(|r| usize::try_from(r).ok()).filter(|r| *r < self.rows()) {
+                    Some(at) => self.eval(&args[0], at),
+                    None => Ok(V::Null),
+                },
+            },
+            "list" => args.iter().map(|a| self.eval(a, row)).collect::<Result<Vec<_>, _>>().map(V::List),
+            "lookup" => {
+                let wanted = arg(0)?;
+                for r in 0..self.rows() {
+                    if self.eval(&args[1], r)? == wanted {
+                        return self.eval(&args[2], r);
+                    }
+                }
+                Ok(V::Null)
+            }
+            "running_total" | "running_product" => {
+                let product = name == "running_product";
+                let column = self.column(&args[0], |_, values| {
+                    let mut acc = if product { 1.0 } else { 0.0 };
+                    values
+                        .into_iter()
+                        .map(|v| {
+                            if let Some(x) = v.num()? {
+                                acc = if product { acc * x } else { acc + x };
+                            }
+                            Ok(V::Num(acc))
+                        })
+                        .collect()
+                })?;
+                Ok(column[row].clone())
+            }
+            "rank" => {
+                let Some(value) = number(0)? else { return Ok(V::Null) };
+                let column = self.column(&args[1], |_, values| Ok(values))?;
+                let mut greater = 0;
+                for v in &column {
+                    if v.num()?.is_some_and(|x| x > value) {
+                        greater += 1;
+                    }
+                }
+                Ok(V::Num(greater as f64 + 1.0))
+            }
+            f if COLUMN_FUNCTIONS.contains(&f) => {
+                let values = match arg(0)? {
+                    V::List(items) => items,
+                    _ => self.column(&args[0], |_, values| Ok(values))?,
+                };
+                let p = if f == "percentile" { number(1)? } else { None };
+                aggregate(f, values, p)
+            }
+            "now" => Ok(V::Time(self.now)),
+            "date" | "date_time" => {
+                let mut parts = Vec::new();
+                for i in 0..args.len() {
+                    match number(i)? {
+                        Some(n) => parts.push(n as i64),
+                        None => return Ok(V::Null),
+                    }
+                }
+                let at = |i: usize| i8::try_from(parts.get(i).copied().unwrap_or(0)).ok();
+                let year = i16::try_from(parts[0]).ok();
+                let made = (|| {
+                    let date = Date::new(year?, at(1)?, at(2)?).ok()?;
+                    Some(date.to_datetime(Time::new(at(3)?, at(4)?, at(5)?, 0).ok()?))
+                })();
+                Ok(made.map(V::Time).unwrap_or(V::Null))
+            }
+            "to_date" => Ok(text(0)?.and_then(|s| parse_time(&s)).map(V::Time).unwrap_or(V::Null)),
+            "add_years" | "add_months" | "add_days" | "add_hours" | "add_minutes" | "add_seconds" => {
+                let (Some(n), Some(t)) = (number(0)?, time(1)?) else { return Ok(V::Null) };
+                let n = n as i64;
+                let span = match name {
+                    "add_years" => Span::new().try_years(n),
+                    "add_months" => Span::new().try_months(n),
+                    "add_days" => Span::new().try_days(n),
+                    "add_hours" => Span::new().try_hours(n),
+                    "add_minutes" => Span::new().try_minutes(n),
+                    _ => Span::new().try_seconds(n),
+                };
+                Ok(span.and_then(|span| t.checked_add(span)).map(V::Time).unwrap_or(V::Null))
+            }
+            "diff_years" | "diff_months" | "diff_days" | "diff_hours" | "diff_minutes" | "diff_seconds" => {
+                let (Some(start), Some(end)) = (time(0)?, time(1)?) else { return Ok(V::Null) };
+                let seconds = end.duration_since(start).as_secs_f64();
+                // Whole months between, toward zero: a month counts once its day and time are reached.
+                let months = |a: DateTime, b: DateTime| {
+                    let whole = (b.year() as i64 - a.year() as i64) * 12 + (b.month() as i64 - a.month() as i64);
+                    let (from, to) = ((a.day(), a.time()), (b.day(), b.time()));
+                    whole - i64::from(whole > 0 && to < from) + i64::from(whole < 0 && to > from)
+                };
+                Ok(V::Num(match name {
+                    "diff_years" => (months(start, end) / 12) as f64,
+                    "diff_months" => months(start, end) as f64,
+                    "diff_days" => end.date().since(start.date()).map(|s| s.get_days() as f64).unwrap_or((seconds / 86_400.0).trunc()),
+                    "diff_hours" => (seconds / 3_600.0).trunc(),
+                    "diff_minutes" => (seconds / 60.0).trunc(),
+                    _ => seconds.trunc(),
+                }))
+            }
+            "extract_years" | "extract_months" | "extract_days" | "extract_hours" | "extract_minutes" | "extract_seconds" => {
+                let Some(t) = time(0)? else { return Ok(V::Null) };
+                Ok(V::Num(match name {
+                    "extract_years" => t.year() as f64,
+                    "extract_months" => t.month() as f64,
+                    "extract_days" => t.day() as f64,
+                    "extract_hours" => t.hour() as f64,
+                    "extract_minutes" => t.minute() as f64,
+                    _ => t.second() as f64,
+                }))
+            }
+            "trunc_years" | "trunc_months" | "trunc_days" | "trunc_hours" | "trunc_minutes" => {
+                let Some(t) = time(0)? else { return Ok(V::Null) };
+                let truncated = match name {
+                    "trunc_years" => Date::new(t.year(), 1, 1).map(|d| d.at(0, 0, 0, 0)),
+                    "trunc_months" => Date::new(t.year(), t.month(), 1).map(|d| d.at(0, 0, 0, 0)),
+                    "trunc_days" => Ok(t.date().at(0, 0, 0, 0)),
+                    "trunc_hours" => Ok(t.date().at(t.hour(), 0, 0, 0)),
+                    _ => Ok(t.date().at(t.hour(), t.minute(), 0, 0)),
+                };
+                Ok(truncated.map(V::Time).unwrap_or(V::Null))
+            }
+            other => Err(format!("function `{other}` is not supported in table calculations yet")),
+        }
+    }
+}
+
+/// A column function over `values` (NULLs skipped; NULL when nothing is left).
+fn aggregate(name: &str, values: Vec<V>, p: Option<f64>) -> Result<V, String> {
+    if name == "count" {
+        return Ok(V::Num(values.iter().filter(|v| **v != V::Null).count() as f64));
+    }
+    if name == "count_distinct" {
+        let mut seen: Vec<String> = values.iter().filter(|v| **v != V::Null).map(|v| format!("{v:?}")).collect();
+        seen.sort();
+        seen.dedup();
+        return Ok(V::Num(seen.len() as f64));
+    }
+    let mut xs = Vec::with_capacity(values.len());
+    for v in &values {
+        if let Some(x) = v.num()? {
+            xs.push(x);
+        }
+    }
+    if xs.is_empty() {
+        return Ok(V::Null);
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let variance = |sample: bool| {
+        let denominator = if sample { n - 1.0 } else { n };
+        (denominator > 0.0).then(|| xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / denominator)
+    };
+    let quantile = |q: f64, xs: &mut Vec<f64>| {
+        xs.sort_by(f64::total_cmp);
+        let at = q * (xs.len() - 1) as f64;
+        let (low, high) = (at.floor() as usize, at.ceil() as usize);
+        xs[low] + (xs[high] - xs[low]) * (at - low as f64)
+    };
+    Ok(match name {
+        "sum" => V::Num(xs.iter().sum()),
+        "mean" => V::Num(mean),
+        "max" => V::Num(xs.iter().copied().fold(f64::MIN, f64::max)),
+        "min" => V::Num(xs.iter().copied().fold(f64::MAX, f64::min)),
+        "product" => V::Num(xs.iter().product()),
+        "median" => V::Num(quantile(0.5, &mut xs)),
+        "percentile" => match p.filter(|p| (0.0..=1.0).contains(p)) {
+            Some(p) => V::Num(quantile(p, &mut xs)),
+            None => V::Null,
+        },
+        "stddev_samp" => variance(true).map(|v| V::Num(v.sqrt())).unwrap_or(V::Null),
+        "stddev_pop" => variance(false).map(|v| V::Num(v.sqrt())).unwrap_or(V::Null),
+        "var_samp" => variance(true).map(V::Num).unwrap_or(V::Null),
+        "var_pop" => variance(false).map(V::Num).unwrap_or(V::Null),
+        other => return Err(format!("`{other}` is not a column function")),
+    })
+}
+
+fn value_type(values: &[Value]) -> (ValueType, &'static str) {
+    match values.iter().find(|v| **v != Value::Null) {
+        Some(Value::Int(_) | Value::Float(_) | Value::Decimal(_) | Value::Null) | None => (ValueType::Number, "number"),
+        Some(Value::Bool(_)) => (ValueType::String, "yesno"),
+        Some(Value::Date(_) | Value::DateTime(_)) => (ValueType::DateTime, "date_time"),
+        Some(Value::Text(_)) => (ValueType::String, "string"),
+    }
+}
+
+/// Evaluates `calcs` over `result`'s rows (and its totals row), appending one column each.
+/// `now` is the current time for `now()`. Pivoted results are refused ([`check`] refuses
+/// pivot functions; the compiler refuses table calculations on pivoted queries).
+pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Result<(), TableCalcError> {
+    if calcs.is_empty() {
+        return Ok(());
+    }
+    if result.pivot.is_some() {
+        let name = calcs[0].name.clone();
+        return Err(TableCalcError { name, message: "table calculations on pivoted queries are not supported yet".into() });
+    }
+    for calc in calcs {
+        let error = |message: String| TableCalcError { name: calc.name.clone(), message };
+        let ast = parse(&calc.expression).map_err(|e| error(e.message))?;
+        let frame = Frame { table: &result.table, totals: false, now, cache: RefCell::new(HashMap::new()) };
+        let values = (0..frame.rows())
+            .map(|r| frame.eval(&ast, r).and_then(to_value).map_err(|m| format!("row {}: {m}", r + 1)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(error)?;
+        let total = match &result.totals {
+            Some(totals) => {
+                let mut row = ResultSet::new(result.table.columns.clone());
+                row.push_row(totals.clone());
+                let frame = Frame { table: &row, totals: true, now, cache: RefCell::new(HashMap::new()) };
+                Some(frame.eval(&ast, 0).and_then(to_value).map_err(|m| error(format!("the totals row: {m}")))?)
+            }
+            None => None,
+        };
+        let (value_type, type_name) = value_type(&values);
+        let mut column = ColumnInfo::plain(&calc.name, value_type).labelled(&calc.label);
+        column.field_label = calc.label.clone();
+        column.is_measure = calc.measure;
+        column.type_name = type_name.into();
+        column.value_format = calc.value_format.clone();
+        result.table.columns.push(column);
+        result.table.data.push(values);
+        if let (Some(totals), Some(total)) = (&mut result.totals, total) {
+            totals.push(total);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> QueryResult {
+        let mut month = ColumnInfo::plain("orders.created_month", ValueType::String);
+        month.type_name = "date_month".into();
+        let mut r = ResultSet::new(vec![month, ColumnInfo::plain("orders.count", ValueType::Number).measure()]);
+        for (m, n) in [("2024-03", 10), ("2024-02", 30), ("2024-01", 20)] {
+            r.push_row(vec![Value::Text(m.into()), Value::Int(n)]);
+        }
+        QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(60)]) }
+    }
+
+    fn calc(name: &str, expression: &str) -> TableCalc {
+        TableCalc {
+            name: name.into(),
+            label: name.into(),
+            expression: expression.into(),
+            value_format: None,
+            value_format_name: None,
+            measure: true,
+        }
+    }
+
+    fn column(result: &QueryResult, name: &str) -> Vec<Value> {
+        let at = result.table.columns.iter().position(|c| c.name == name).unwrap();
+        result.table.data[at].clone()
+    }
+
+    fn run(calcs: &[TableCalc]) -> QueryResult {
+        let mut result = table();
+        let now = jiff::civil::date(2024, 7, 15).at(12, 0, 0, 0);
+        apply(&mut result, calcs, now).unwrap();
+        result
+    }
+
+    #[test]
+    fn hand_computed_values() {
+        let r = run(&[
+            calc("share", "${orders.count} / sum(${orders.count})"),
+            calc("previous", "${orders.count} / offset(${orders.count}, 1) - 1"),
+            calc("running", "running_total(${orders.count})"),
+            calc("rank", "rank(${orders.count}, ${orders.count})"),
+            calc("moving", "mean(offset_list(${orders.count}, -1, 2))"),
+            calc("label", "concat(upper(\"m\"), \" \", to_string(row()))"),
+            calc("big", "if(${orders.count} > 15 AND NOT is_null(${orders.count}), yes, no)"),
+            calc("days", "diff_days(${orders.created_month}, date(2024, 3, 31))"),
+            calc("twice", "${share} * 2"),
+        ]);
+        let f = Value::Float;
+        assert_eq!(column(&r, "share"), vec![f(10.0 / 60.0), Value::Float(0.5), f(20.0 / 60.0)]);
+        assert_eq!(column(&r, "previous"), vec![f(10.0 / 30.0 - 1.0), Value::Float(0.5), Value::Null]);
+        assert_eq!(column(&r, "running"), vec![Value::Int(10), Value::Int(40), Value::Int(60)]);
+        assert_eq!(column(&r, "rank"), vec![Value::Int(3), Value::Int(1), Value::Int(2)]);
+        assert_eq!(column(&r, "moving"), vec![Value::Int(10), Value::Int(20), Value::Int(25)]);
+        assert_eq!(column(&r, "label")[2], Value::Text("M 3".into()));
+        assert_eq!(column(&r, "big"), vec![Value::Bool(false), Value::Bool(true), Value::Bool(true)]);
+        assert_eq!(column(&r, "days"), vec![Value::Int(30), Value::Int(59), Value::Int(90)]);
+        assert_eq!(column(&r, "twice")[1], Value::Int(1));
+        // The totals row: row-wise expressions on the totals, column functions have none.
+        let totals = r.totals.unwrap();
+        assert_eq!((totals[2].clone(), totals[4].clone()), (Value::Null, Value::Null));
+        assert_eq!(totals.len(), 11);
+    }
+
+    #[test]
+    fn refusals_name_the_calculation_and_the_problem() {
+        let fields = vec!["orders.count".to_string()];
+        let e = check(&[calc("x", "pivot_offset(${orders.count}, 1)")], &fields).unwrap_err();
+        assert!(e.message.contains("pivot functions"), "{e}");
+        let e = check(&[calc("x", "${orders.nope} + 1")], &fields).unwrap_err();
+        assert!(e.message.contains("`${orders.nope}`"), "{e}");
+        let e = check(&[calc("x", "frobnicate(1)")], &fields).unwrap_err();
+        assert!(e.message.contains("`frobnicate`"), "{e}");
+        let e = check(&[calc("x", "round(1, 2, 3)")], &fields).unwrap_err();
+        assert!(e.message.contains("`round` takes"), "{e}");
+        let e = check(&[calc("x", "${orders.count:total}")], &fields).unwrap_err();
+        assert!(e.message.contains("${orders.count:total}"), "{e}");
+        assert!(check(&[calc("a", "${orders.count} * 2"), calc("b", "${a} + 1")], &fields).is_ok());
+        let mut r = table();
+        let e = apply(&mut r, &[calc("x", "${orders.count} + \"a\"")], jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap_err();
+        assert!(e.message.starts_with("row 1: `+` cannot combine"), "{e}");
+    }
+}
