@@ -346,16 +346,21 @@ async fn a_result_over_the_size_limit_fails_naming_the_limit() {
 /// Rows past the server's memory budget for results in flight stop the query, which fails naming
 /// the budget; the budget is given back, so a small query runs after it; `GET /metrics` shows it.
 #[tokio::test]
-async fn rows_past_the_memory_budget_fail_naming_it_and_are_given_back() {
+async fn rows_past_the_memory_budget_fail_naming_it_and_are_given_back_and_streamed_rows_stay_within_it() {
     let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
     db.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'status ' || range AS status FROM range(200000)").expect("table");
     let config = engine::EngineConfig { workers: 1, max_result_memory: 256 << 10, ..Default::default() };
     let f = common::fixture_configured(Arc::new(db), config).await;
     let large = r#"{"model":"thelook","view":"orders","fields":["orders.status"],"limit":"-1"}"#;
-    let (status, _, body) = f.call("POST", "/api/4.0/queries/run/csv", large).await;
+    // html needs the whole result: its 200,000 rows pass the budget.
+    let (status, _, body) = f.call("POST", "/api/4.0/queries/run/html", large).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let message = json(&body)["message"].as_str().unwrap_or_default().to_string();
     assert!(message.contains("--max-result-memory") && message.contains("262144 bytes"), "{message}");
+    // csv is written batch by batch as the rows arrive: only a batch at a time is held.
+    let (status, _, body) = f.call("POST", "/api/4.0/queries/run/csv", large).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body[..body.len().min(300)]));
+    assert_eq!(body.iter().filter(|b| **b == b'\n').count(), 200_001);
     let small = r#"{"model":"thelook","view":"orders","fields":["orders.count"]}"#;
     let (status, _, body) = f.call("POST", "/api/4.0/queries/run/json", small).await;
     assert_eq!((status, String::from_utf8_lossy(&body).as_ref()), (StatusCode::OK, r#"[{"orders.count":200000}]"#));

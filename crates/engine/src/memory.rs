@@ -71,6 +71,13 @@ impl Reservation {
         self.held.fetch_add(bytes, Ordering::Relaxed);
         Ok(())
     }
+
+    /// Gives back `bytes` of what was charged (rows written out and dropped).
+    pub fn release(&self, bytes: u64) {
+        let given = bytes.min(self.held.load(Ordering::Relaxed));
+        self.held.fetch_sub(given, Ordering::Relaxed);
+        self.budget.used.fetch_sub(given, Ordering::AcqRel);
+    }
 }
 
 impl Drop for Reservation {

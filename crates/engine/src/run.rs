@@ -70,7 +70,7 @@ impl std::io::Write for Capped {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         if self.bytes.len().saturating_add(data.len()) > self.limit {
             self.over = true;
-            return Err(std::io::Error::other("the result is over the size limit"));
+            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "the result is over the size limit"));
         }
         self.bytes.extend_from_slice(data);
         Ok(data.len())
@@ -323,6 +323,10 @@ impl Engine {
         caller: Caller<'_>,
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
+        let rendering = writing.rendering;
+        if compiled.pivots.is_empty() && compiled.fills.is_empty() && compiled.table_calcs.is_empty() && format::streams(rendering.format) {
+            return self.stream_and_format(compiled, rendering, caller, cancel).await;
+        }
         let started = Instant::now();
         let mut timings = Timings::default();
         // The rows count against the memory budget until they are formatted.
@@ -345,6 +349,38 @@ impl Engine {
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))??;
         self.timed(&mut timings, Phase::Format, formatting.elapsed().as_secs_f64());
+        Ok(Output { content_type: rendering.format.content_type(), body, timings })
+    }
+
+    /// An unpivoted query in a format written row by row: each batch the database sends is
+    /// formatted as it arrives and dropped (charged to the memory budget only meanwhile), so no
+    /// copy of the result's values exists; the phase `format` is the time spent writing.
+    async fn stream_and_format(
+        &self,
+        compiled: &CompiledQuery,
+        rendering: Rendering,
+        caller: Caller<'_>,
+        cancel: Arc<Cancel>,
+    ) -> Result<Output, EngineError> {
+        let mut timings = Timings::default();
+        let waiting = Instant::now();
+        let (connection, turn) = self
+            .connection_to_run(&compiled.connection, caller.task, caller.user)
+            .await
+            .ok_or_else(|| EngineError::NoConnection(compiled.connection.clone()))?;
+        self.timed(&mut timings, Phase::Turn, waiting.elapsed().as_secs_f64());
+        let compiled = compiled.clone();
+        let memory = Reservation::new(&self.inner.memory);
+        let limit = self.inner.config.max_result_bytes;
+        let running = Instant::now();
+        let (body, writing_seconds) = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            stream_compiled(connection.as_ref(), &compiled, rendering, &cancel, &memory, limit)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))??;
+        self.timed(&mut timings, Phase::Database, (running.elapsed().as_secs_f64() - writing_seconds).max(0.0));
+        self.timed(&mut timings, Phase::Format, writing_seconds);
         Ok(Output { content_type: rendering.format.content_type(), body, timings })
     }
 
@@ -400,6 +436,78 @@ fn fetch(
     }
 }
 
+/// Totals of the query's columns from its totals query's single row (NULL for dimensions).
+fn align_totals(columns: &[ColumnInfo], totals: &ResultSet) -> Vec<Value> {
+    columns
+        .iter()
+        .map(|c| {
+            let at = totals.columns.iter().position(|tc| tc.name == c.name).filter(|_| totals.row_count() > 0);
+            at.map(|p| totals.value(p, 0).clone()).unwrap_or(Value::Null)
+        })
+        .collect()
+}
+
+/// Why a streamed run stopped, when it was not the database.
+enum Stopped {
+    OverMemory(OverBudget),
+    Writing(format::FormatError),
+}
+
+/// The unpivoted query's totals, then its rows written in `rendering` as each batch arrives
+/// (blocking), into a buffer refusing to pass `limit` bytes; with the seconds spent writing.
+pub fn stream_compiled(
+    connection: &dyn connect::Connection,
+    compiled: &CompiledQuery,
+    rendering: Rendering,
+    cancel: &Cancel,
+    memory: &Reservation,
+    limit: usize,
+) -> Result<(Vec<u8>, f64), EngineError> {
+    let totals = match &compiled.totals {
+        Some(c) => Some(align_totals(&compiled.columns, &fetch(connection, &c.sql, c.columns.clone(), cancel, Some(memory))?)),
+        None => None,
+    };
+    let mut writer = format::RowWriter::start(rendering, &compiled.columns, Capped { bytes: Vec::new(), limit, over: false })?;
+    let mut chunk = ResultSet::new(compiled.columns.clone());
+    let (mut stopped, mut writing) = (None, 0.0);
+    let streamed = connection.stream(&compiled.sql, cancel, &mut |batch| {
+        let size = batch.get_array_memory_size() as u64;
+        if let Err(e) = memory.charge(size) {
+            stopped = Some(Stopped::OverMemory(e));
+            return Err(connect::ConnectError::Sql("the memory budget for results in flight is spent".into()));
+        }
+        chunk.data.iter_mut().for_each(Vec::clear);
+        let started = Instant::now();
+        let written = match result::arrow::append(&mut chunk, batch) {
+            Ok(()) => writer.rows(&chunk).map_err(|e| {
+                stopped = Some(Stopped::Writing(e));
+                connect::ConnectError::Sql("writing the result failed".into())
+            }),
+            Err(e) => Err(connect::ConnectError::Sql(e.0)),
+        };
+        writing += started.elapsed().as_secs_f64();
+        memory.release(size);
+        written
+    });
+    let too_large = |e: &format::FormatError| matches!(e, format::FormatError::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge);
+    match (stopped, streamed) {
+        (Some(Stopped::OverMemory(OverBudget { limit, held, others })), _) => return Err(EngineError::OverMemory { limit, held, others }),
+        (Some(Stopped::Writing(e)), _) if too_large(&e) => return Err(EngineError::ResultTooLarge { limit }),
+        (Some(Stopped::Writing(e)), _) => return Err(e.into()),
+        (None, Err(connect::ConnectError::Cancelled)) => return Err(EngineError::Cancelled),
+        (None, Err(e)) => return Err(EngineError::Database(e.to_string())),
+        (None, Ok(())) => {}
+    }
+    let started = Instant::now();
+    let finished = writer.finish(totals.as_deref());
+    writing += started.elapsed().as_secs_f64();
+    match finished {
+        Ok(out) => Ok((out.bytes, writing)),
+        Err(e) if too_large(&e) => Err(EngineError::ResultTooLarge { limit }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The query, its companions, the pivot and the fill, on one connection (blocking); `cancel`
 /// stops whichever statement runs; the rows are charged to `memory` when given.
 pub fn run_compiled(
@@ -416,16 +524,7 @@ pub fn run_compiled(
     if compiled.pivots.is_empty() {
         let table = fetch(&compiled.sql, compiled.columns.clone())?;
         // Totals line up with the table's columns; dimensions have none.
-        let totals = totals.map(|t| {
-            table
-                .columns
-                .iter()
-                .map(|c| {
-                    let at = t.columns.iter().position(|tc| tc.name == c.name).filter(|_| t.row_count() > 0);
-                    at.map(|p| t.value(p, 0).clone()).unwrap_or(Value::Null)
-                })
-                .collect()
-        });
+        let totals = totals.map(|t| align_totals(&table.columns, &t));
         let mut table = table;
         for f in &compiled.fills {
             result::fill::fill_table(&mut table, f.column, &f.fill, f.descending).map_err(fill_error)?;

@@ -8,7 +8,8 @@ use std::io::Write;
 use result::QueryResult;
 
 use crate::grid::Grid;
-use crate::FormatError;
+use crate::stream::RowWriter;
+use crate::{FormatError, Rendering, ResultFormat};
 
 pub fn write_csv(result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
     write_separated(result, formatted, b',', out)
@@ -19,6 +20,13 @@ pub fn write_txt(result: &QueryResult, formatted: bool, out: &mut impl Write) ->
 }
 
 fn write_separated(result: &QueryResult, formatted: bool, delimiter: u8, out: &mut impl Write) -> Result<(), FormatError> {
+    if result.pivot.is_none() {
+        let format = if delimiter == b'\t' { ResultFormat::Txt } else { ResultFormat::Csv };
+        let mut writer = RowWriter::start(Rendering { format, apply_formatting: formatted }, &result.table.columns, out)?;
+        writer.rows(&result.table)?;
+        writer.finish(result.totals.as_deref())?;
+        return Ok(());
+    }
     let grid = Grid::new(result, formatted)?;
     let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
     let to_io = |e: csv::Error| FormatError::Io(std::io::Error::other(e));

@@ -8,15 +8,24 @@ use std::io::Write;
 
 use present::CellRenderer;
 use result::pivot::{KEY_SEPARATOR, ROW_TOTAL_KEY};
-use result::{ColumnInfo, PivotTable, QueryResult, ResultSet, Value};
+use result::{ColumnInfo, PivotTable, QueryResult, Value};
 
-use crate::FormatError;
+use crate::stream::RowWriter;
+use crate::{FormatError, Rendering, ResultFormat};
 
 pub fn write_json(result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
     match &result.pivot {
         Some(pivot) => write_pivoted_json(pivot, formatted, out),
-        None => write_rows_json(&result.table, formatted, out),
+        None => write_rows(ResultFormat::Json, result, formatted, out),
     }
+}
+
+/// An unpivoted result through the row writer the engine streams with.
+fn write_rows(format: ResultFormat, result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
+    let mut writer = RowWriter::start(Rendering { format, apply_formatting: formatted }, &result.table.columns, out)?;
+    writer.rows(&result.table)?;
+    writer.finish(None)?;
+    Ok(())
 }
 
 /// How each column's values are written: as they are, or rendered (`None`: raw).
@@ -84,27 +93,6 @@ fn write_pivoted_json(pivot: &PivotTable, formatted: bool, out: &mut impl Write)
     Ok(())
 }
 
-/// Writes row by row, so memory stays flat however many rows there are. Keys are encoded once.
-fn write_rows_json(result: &ResultSet, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
-    let renderers = renderers(&result.columns, formatted)?;
-    let keys: Vec<String> = result.columns.iter().map(|c| serde_json::Value::String(c.name.clone()).to_string()).collect();
-    out.write_all(b"[")?;
-    for row in 0..result.row_count() {
-        out.write_all(if row > 0 { b",{" } else { b"{" })?;
-        for (c, key) in keys.iter().enumerate() {
-            if c > 0 {
-                out.write_all(b",")?;
-            }
-            out.write_all(key.as_bytes())?;
-            out.write_all(b":")?;
-            write_cell(result.value(c, row), renderers[c].as_ref(), out)?;
-        }
-        out.write_all(b"}")?;
-    }
-    out.write_all(b"]")?;
-    Ok(())
-}
-
 pub(crate) fn write_value(value: &Value, out: &mut impl Write) -> Result<(), FormatError> {
     match value {
         Value::Null => out.write_all(b"null")?,
@@ -133,6 +121,9 @@ fn is_json_number(text: &str) -> bool {
 }
 
 pub fn write_inline_json(result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
+    if result.pivot.is_none() {
+        return write_rows(ResultFormat::InlineJson, result, formatted, out);
+    }
     let mut rows = Vec::new();
     write_json(result, formatted, &mut rows)?;
     let data = String::from_utf8_lossy(&rows);
@@ -144,7 +135,7 @@ pub fn write_inline_json(result: &QueryResult, formatted: bool, out: &mut impl W
 #[cfg(test)]
 mod tests {
     use super::*;
-    use result::{ColumnInfo, ValueType};
+    use result::{ColumnInfo, ResultSet, ValueType};
 
     fn result() -> QueryResult {
         QueryResult::plain(rows())

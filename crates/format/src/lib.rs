@@ -11,6 +11,7 @@ mod grid;
 mod html_format;
 mod json_format;
 mod md_format;
+mod stream;
 mod xlsx_format;
 
 use std::io::Write;
@@ -23,6 +24,7 @@ pub use detail_format::{write_json_bi, write_json_detail};
 pub use html_format::{write_gsxml, write_html};
 pub use json_format::{write_inline_json, write_json};
 pub use md_format::write_md;
+pub use stream::{streams, RowWriter};
 pub use xlsx_format::write_xlsx;
 
 /// Looker's `result_format` values (the `CreateQueryTask.result_format` enum plus the image
