@@ -7,6 +7,7 @@ mod body;
 pub mod declare;
 mod error;
 mod panic;
+mod payload_body;
 mod rate;
 mod routes;
 mod serve;

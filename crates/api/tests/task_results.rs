@@ -308,7 +308,8 @@ async fn expired_results_answer_404() {
     f.engine.shutdown(std::time::Duration::ZERO).await.expect("workers stopped");
     let q = f.store.create_query_task(f.query, f.user, "csv", &Default::default()).await.expect("task");
     let short = f.store.clone().with_result_ttl(std::time::Duration::ZERO);
-    short.finish_query_task(&q.id, Ok(store::QueryTaskOutput::queried("text/csv", b"a\n1\n")), 0.1, None).await.expect("finish");
+    let body = store::Payload::from(&b"a\n1\n"[..]);
+    short.finish_query_task(&q.id, Ok(store::QueryTaskOutput::queried("text/csv", &body)), 0.1, None).await.expect("finish");
     let (status, _, body) = f.call("GET", &format!("/api/4.0/query_tasks/{}/results", q.id), "").await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"a\n1\n"[..]));
     assert_eq!(f.store.sweep_expired().await.expect("sweep"), 1);
@@ -368,6 +369,35 @@ async fn rows_past_the_memory_budget_fail_naming_it_and_are_given_back_and_strea
     let metrics = String::from_utf8_lossy(&metrics);
     assert!(metrics.contains("sightline_result_memory_bytes 0\n"), "every run gave its rows back: {metrics}");
     assert!(metrics.contains("sightline_result_memory_limit_bytes 262144\n"), "{metrics}");
+}
+
+/// A result past the in-memory size is spooled to a file, streamed to the client and stored
+/// from the file: run now and as a task, the same bytes; no spool file is left behind.
+#[tokio::test]
+async fn large_results_are_spooled_streamed_and_stored_from_their_file() {
+    let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
+    db.execute_batch("CREATE TABLE orders AS SELECT range AS order_id, 'status ' || range AS status FROM range(150000)").expect("table");
+    let f = common::fixture_configured(Arc::new(db), engine::EngineConfig { workers: 1, ..Default::default() }).await;
+    let query = r#"{"model":"thelook","view":"orders","fields":["orders.status"],"sorts":["orders.status"],"limit":"-1"}"#;
+    let (status, headers, now) = f.call("POST", "/api/4.0/queries/run/csv?cache=false", query).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(now.len() > store::SPOOL_IN_MEMORY, "{} bytes", now.len());
+    assert_eq!(headers.get("content-length"), Some(&now.len().to_string()));
+    let (_, _, saved) = f.call("POST", "/api/4.0/queries", query).await;
+    let id = json(&saved)["id"].as_str().expect("id").to_string();
+    let (_, _, task) = f.call("POST", "/api/4.0/query_tasks?cache=false", &format!(r#"{{"query_id":"{id}","result_format":"csv"}}"#)).await;
+    let task = json(&task)["id"].as_str().expect("task").to_string();
+    f.wait(&format!("/api/4.0/query_tasks/{task}"), &["complete", "error"]).await;
+    let (status, _, stored) = f.call("GET", &format!("/api/4.0/query_tasks/{task}/results"), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(stored == now, "the task's result is the run's");
+    let dir = f.store.results_dir().expect("results beside SQLite");
+    let spools: Vec<_> = std::fs::read_dir(dir)
+        .expect("results")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".spool-"))
+        .collect();
+    assert!(spools.is_empty(), "spool files left: {spools:?}");
 }
 
 /// What a [`Watched`] connection saw: statements run, and the most running at once.

@@ -59,28 +59,6 @@ impl Drop for Waiting {
     }
 }
 
-/// A buffer that refuses to grow past `limit`: formatting stops there instead of filling memory.
-struct Capped {
-    bytes: Vec<u8>,
-    limit: usize,
-    over: bool,
-}
-
-impl std::io::Write for Capped {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.bytes.len().saturating_add(data.len()) > self.limit {
-            self.over = true;
-            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "the result is over the size limit"));
-        }
-        self.bytes.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Who a run is for: the query task it runs (which shows `pending` while it waits for its turn)
 /// and the user whose `max_queries_per_user` it counts against.
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,7 +79,8 @@ struct Writing {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub content_type: &'static str,
-    pub body: Vec<u8>,
+    /// In memory, or spooled to a file when large.
+    pub body: store::Payload,
     /// How long each phase of the run that made it took (the turn, database and format phases
     /// of a shared run are the same for every caller).
     pub timings: Timings,
@@ -223,7 +202,7 @@ impl Engine {
         };
         self.timed(&mut timings, Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
-            let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes(), timings };
+            let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes().into(), timings };
             return Ok(Answer { output, source: ResultSource::Query, cache_key: None });
         }
         let looking = Instant::now();
@@ -336,13 +315,13 @@ impl Engine {
         let limit = self.inner.config.max_result_bytes;
         let formatting = Instant::now();
         let Writing { rendering, context } = writing.clone();
+        let mut out = self.store().spool(limit);
         let body = tokio::task::spawn_blocking(move || {
             // Given back when formatting ends, even if whoever waited has gone.
             let _memory = memory;
-            let mut out = Capped { bytes: Vec::new(), limit, over: false };
             match format::write_result(rendering, &result, &context, &mut out) {
-                Ok(()) => Ok(out.bytes),
-                Err(_) if out.over => Err(EngineError::ResultTooLarge { limit }),
+                Ok(()) => out.finish().map_err(|e| EngineError::Internal(format!("spooling the result: {e}"))),
+                Err(_) if out.is_over() => Err(EngineError::ResultTooLarge { limit }),
                 Err(e) => Err(e.into()),
             }
         })
@@ -371,11 +350,11 @@ impl Engine {
         self.timed(&mut timings, Phase::Turn, waiting.elapsed().as_secs_f64());
         let compiled = compiled.clone();
         let memory = Reservation::new(&self.inner.memory);
-        let limit = self.inner.config.max_result_bytes;
+        let spool = self.store().spool(self.inner.config.max_result_bytes);
         let running = Instant::now();
         let (body, writing_seconds) = tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            stream_compiled(connection.as_ref(), &compiled, rendering, &cancel, &memory, limit)
+            stream_compiled(connection.as_ref(), &compiled, rendering, &cancel, &memory, spool)
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))??;
@@ -454,20 +433,26 @@ enum Stopped {
 }
 
 /// The unpivoted query's totals, then its rows written in `rendering` as each batch arrives
-/// (blocking), into a buffer refusing to pass `limit` bytes; with the seconds spent writing.
+/// (blocking), into `spool` (which refuses to pass its limit); with the seconds spent writing.
 pub fn stream_compiled(
     connection: &dyn connect::Connection,
     compiled: &CompiledQuery,
     rendering: Rendering,
     cancel: &Cancel,
     memory: &Reservation,
-    limit: usize,
-) -> Result<(Vec<u8>, f64), EngineError> {
+    spool: store::Spool,
+) -> Result<(store::Payload, f64), EngineError> {
+    let limit = spool.limit();
     let totals = match &compiled.totals {
         Some(c) => Some(align_totals(&compiled.columns, &fetch(connection, &c.sql, c.columns.clone(), cancel, Some(memory))?)),
         None => None,
     };
-    let mut writer = format::RowWriter::start(rendering, &compiled.columns, Capped { bytes: Vec::new(), limit, over: false })?;
+    let too_large = |e: &format::FormatError| matches!(e, format::FormatError::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge);
+    let mut writer = match format::RowWriter::start(rendering, &compiled.columns, spool) {
+        Ok(writer) => writer,
+        Err(e) if too_large(&e) => return Err(EngineError::ResultTooLarge { limit }),
+        Err(e) => return Err(e.into()),
+    };
     let mut chunk = ResultSet::new(compiled.columns.clone());
     let (mut stopped, mut writing) = (None, 0.0);
     let streamed = connection.stream(&compiled.sql, cancel, &mut |batch| {
@@ -489,7 +474,6 @@ pub fn stream_compiled(
         memory.release(size);
         written
     });
-    let too_large = |e: &format::FormatError| matches!(e, format::FormatError::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge);
     match (stopped, streamed) {
         (Some(Stopped::OverMemory(OverBudget { limit, held, others })), _) => return Err(EngineError::OverMemory { limit, held, others }),
         (Some(Stopped::Writing(e)), _) if too_large(&e) => return Err(EngineError::ResultTooLarge { limit }),
@@ -502,7 +486,7 @@ pub fn stream_compiled(
     let finished = writer.finish(totals.as_deref());
     writing += started.elapsed().as_secs_f64();
     match finished {
-        Ok(out) => Ok((out.bytes, writing)),
+        Ok(out) => Ok((out.finish().map_err(|e| EngineError::Internal(format!("spooling the result: {e}")))?, writing)),
         Err(e) if too_large(&e) => Err(EngineError::ResultTooLarge { limit }),
         Err(e) => Err(e.into()),
     }

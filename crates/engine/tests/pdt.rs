@@ -78,7 +78,9 @@ async fn two_servers_build_a_pdt_once(url: String) {
     let fresh = CacheUse { read: false, ..Default::default() };
     let run = |engine: &Engine| {
         let (engine, query) = (engine.clone(), query.clone());
-        async move { engine.run(&query, format::ResultFormat::Csv, None, fresh, None).await.expect("run").output.body }
+        async move {
+            engine.run(&query, format::ResultFormat::Csv, None, fresh, None).await.expect("run").output.body.read_all().await.expect("read")
+        }
     };
     let (first, second) = tokio::join!(run(&a), run(&b));
     assert_eq!(String::from_utf8_lossy(&first), "Facts Status,Facts N\ncomplete,4\n");

@@ -17,7 +17,7 @@ const TRIGGER_ONLY_AGE: Duration = Duration::from_secs(7 * 86_400);
 #[derive(Debug, Clone, PartialEq)]
 pub struct CachedResult {
     pub content_type: String,
-    pub body: Vec<u8>,
+    pub body: crate::Payload,
     /// The datagroup trigger's value when it was stored.
     pub trigger_value: Option<String>,
     /// Seconds since 1970.
@@ -53,7 +53,7 @@ impl Store {
         let read = |r: &dyn Columns| -> Result<_, StoreError> {
             let entry = CachedResult {
                 content_type: r.text("content_type")?,
-                body: Vec::new(),
+                body: crate::Payload::from(Vec::new()),
                 trigger_value: r.text_or_null("trigger_value")?,
                 created_at: r.int("created_at")?,
                 stale_at: r.int("stale_at")?,
@@ -63,7 +63,7 @@ impl Store {
         let select = "SELECT content_type, result_file, trigger_value, created_at, stale_at FROM result_cache WHERE cache_key = ?";
         let row = on_pool!(self, select, |p, sql| sqlx::query(sql).bind(key).fetch_optional(p).await?.map(|r| read(&r)).transpose()?);
         let Some((file, entry)) = row else { return Ok(None) };
-        let Some(body) = self.read_result(&file).await? else { return Ok(None) };
+        let Some(body) = self.read_payload(&file).await? else { return Ok(None) };
         Ok(Some(CachedResult { body, ..entry }))
     }
 
@@ -73,14 +73,14 @@ impl Store {
         &self,
         key: &str,
         content_type: &str,
-        body: &[u8],
+        body: &crate::Payload,
         trigger_value: Option<&str>,
         max_age: Option<Duration>,
     ) -> Result<(), StoreError> {
         let now = jiff::Timestamp::now().as_second();
         let stale_at = now.saturating_add(seconds(max_age.unwrap_or(TRIGGER_ONLY_AGE)));
         let expires_at = stale_at.saturating_add(seconds(self.result_ttl));
-        let file = self.write_result("cache", key, body).await?;
+        let file = self.write_payload("cache", key, body).await?;
         let upsert = "INSERT INTO result_cache (cache_key, content_type, result_file, trigger_value, created_at, stale_at, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO UPDATE SET content_type = excluded.content_type, \
              result_file = excluded.result_file, trigger_value = excluded.trigger_value, created_at = excluded.created_at, \
@@ -128,19 +128,20 @@ mod tests {
         let key = cache_key(&[b"json", b"SELECT 1"]);
         assert_ne!(key, cache_key(&[b"jso", b"nSELECT 1"]), "parts are framed");
         assert_eq!(store.cached_result(&key).await.unwrap(), None);
-        store.cache_result(&key, "application/json", b"[1]", Some("7"), Some(Duration::from_secs(60))).await.unwrap();
+        let bytes = |b: &[u8]| crate::Payload::from(b);
+        store.cache_result(&key, "application/json", &bytes(b"[1]"), Some("7"), Some(Duration::from_secs(60))).await.unwrap();
         let hit = store.cached_result(&key).await.unwrap().unwrap();
-        assert_eq!((hit.body.as_slice(), hit.content_type.as_str()), (&b"[1]"[..], "application/json"));
+        assert_eq!((hit.body.read_all().await.unwrap(), hit.content_type.as_str()), (b"[1]".to_vec(), "application/json"));
         assert!(hit.is_fresh(Some("7")));
         assert!(!hit.is_fresh(Some("8")), "the trigger moved on");
         assert!(!hit.is_fresh(None));
-        store.cache_result(&key, "application/json", b"[2]", None, Some(Duration::ZERO)).await.unwrap();
+        store.cache_result(&key, "application/json", &bytes(b"[2]"), None, Some(Duration::ZERO)).await.unwrap();
         let stale = store.cached_result(&key).await.unwrap().unwrap();
-        assert_eq!(stale.body, b"[2]");
+        assert_eq!(stale.body.read_all().await.unwrap(), b"[2]");
         assert!(!stale.is_fresh(None), "past its age");
         assert_eq!(store.sweep_expired().await.unwrap(), 0, "kept a while for cache_only");
         let short = store.clone().with_result_ttl(Duration::ZERO);
-        short.cache_result(&key, "application/json", b"[3]", None, Some(Duration::ZERO)).await.unwrap();
+        short.cache_result(&key, "application/json", &bytes(b"[3]"), None, Some(Duration::ZERO)).await.unwrap();
         assert_eq!(store.sweep_expired().await.unwrap(), 1);
         assert_eq!(store.cached_result(&key).await.unwrap(), None);
         assert_eq!(store.read_result(&format!("cache-{key}")).await.unwrap(), None, "its result went with it");

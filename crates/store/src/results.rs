@@ -60,6 +60,65 @@ impl Store {
         Ok(name)
     }
 
+    /// Stores a result from memory or from its file (a hard link when the file is on the
+    /// results disk, else a copy; chunk by chunk into PostgreSQL); the name to read it by.
+    pub(crate) async fn write_payload(&self, kind: &str, id: &str, payload: &crate::Payload) -> Result<String, StoreError> {
+        let path = match payload {
+            crate::Payload::Bytes(bytes) => return self.write_result(kind, id, bytes).await,
+            crate::Payload::File(_) => payload.file().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let pool = match &self.results {
+            Results::Files(files) => return files.write_from(kind, id, &path).await,
+            Results::Chunks(pool) => pool,
+        };
+        use tokio::io::AsyncReadExt;
+        let name = format!("{kind}-{id}");
+        check_name(&name)?;
+        let failed = |e: std::io::Error| StoreError::Results(format!("cannot read {}: {e}", path.display()));
+        let mut file = tokio::fs::File::open(&path).await.map_err(failed)?;
+        let mut tx = pool.begin().await?;
+        let mut seq: i64 = 0;
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let read = (&mut file).take(CHUNK as u64).read_to_end(&mut chunk).await.map_err(failed)?;
+            if read == 0 && seq > 0 {
+                break;
+            }
+            sqlx::query("INSERT INTO result_chunks (name, seq, bytes) VALUES ($1, $2, $3) ON CONFLICT (name, seq) DO UPDATE SET bytes = excluded.bytes")
+                .bind(&name)
+                .bind(seq)
+                .bind(&chunk)
+                .execute(&mut *tx)
+                .await?;
+            seq += 1;
+            if read < CHUNK {
+                break;
+            }
+        }
+        sqlx::query("DELETE FROM result_chunks WHERE name = $1 AND seq >= $2").bind(&name).bind(seq).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(name)
+    }
+
+    /// A stored result where it is: its file (not read), or its chunks (read); `None` when it
+    /// has gone.
+    pub(crate) async fn read_payload(&self, name: &str) -> Result<Option<crate::Payload>, StoreError> {
+        match &self.results {
+            Results::Files(files) => files.open(name).await,
+            Results::Chunks(_) => Ok(self.read_result(name).await?.map(crate::Payload::from)),
+        }
+    }
+
+    /// Where formatters spool a result too large to keep in memory: beside the result files
+    /// (so storing it is a hard link), or the system's temporary folder.
+    pub fn spool(&self, limit: usize) -> crate::Spool {
+        let dir = match &self.results {
+            Results::Files(files) => files.dir().to_path_buf(),
+            Results::Chunks(_) => std::env::temp_dir().join("sightline-spool"),
+        };
+        crate::Spool::new(dir, crate::SPOOL_IN_MEMORY, limit)
+    }
+
     /// A stored result; `None` when it has gone.
     pub(crate) async fn read_result(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         match &self.results {
@@ -139,6 +198,30 @@ impl ResultFiles {
         tokio::fs::write(&partial, bytes).await.map_err(failed)?;
         tokio::fs::rename(&partial, &path).await.map_err(failed)?;
         Ok(name)
+    }
+
+    /// Stores the file at `source` as result `{kind}-{id}`: hard-linked when it can be (a
+    /// spooled result on this disk), else copied; renamed into place either way.
+    pub(crate) async fn write_from(&self, kind: &str, id: &str, source: &Path) -> Result<String, StoreError> {
+        let name = format!("{kind}-{id}");
+        let path = self.path(&name)?;
+        let partial = self.dir.join(format!(".{name}.{}.partial", random_hex(4)));
+        let failed = |e: std::io::Error| StoreError::Results(format!("cannot write {}: {e}", path.display()));
+        if tokio::fs::hard_link(source, &partial).await.is_err() {
+            tokio::fs::copy(source, &partial).await.map_err(failed)?;
+        }
+        tokio::fs::rename(&partial, &path).await.map_err(failed)?;
+        Ok(name)
+    }
+
+    /// A stored result file as a payload naming it; `None` when it has gone.
+    pub(crate) async fn open(&self, name: &str) -> Result<Option<crate::Payload>, StoreError> {
+        let path = self.path(name)?;
+        match tokio::fs::metadata(&path).await {
+            Ok(meta) => Ok(Some(crate::Payload::stored(path, meta.len()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::Results(format!("cannot read result {name}: {e}"))),
+        }
     }
 
     pub(crate) async fn read(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -59,7 +59,7 @@ pub struct QueryTaskOptions {
 #[derive(Debug, Clone, Copy)]
 pub struct QueryTaskOutput<'a> {
     pub content_type: &'a str,
-    pub body: &'a [u8],
+    pub body: &'a crate::Payload,
     /// `query` or `cache`.
     pub result_source: &'a str,
     pub cache_key: Option<&'a str>,
@@ -67,7 +67,7 @@ pub struct QueryTaskOutput<'a> {
 
 impl<'a> QueryTaskOutput<'a> {
     /// Output a query produced, with no cache key.
-    pub fn queried(content_type: &'a str, body: &'a [u8]) -> Self {
+    pub fn queried(content_type: &'a str, body: &'a crate::Payload) -> Self {
         QueryTaskOutput { content_type, body, result_source: "query", cache_key: None }
     }
 }
@@ -210,7 +210,7 @@ impl Store {
     ) -> Result<QueryTaskRow, StoreError> {
         let Answered { output, runtime, phases } = answered;
         let id = random_hex(16);
-        let file = self.write_result("query", &id, output.body).await?;
+        let file = self.write_payload("query", &id, output.body).await?;
         let now = now_text();
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
              rebuild_pdts, apply_formatting, status, created_at, started_at, finished_at, runtime, content_type, result_file, expires_at, \
@@ -297,7 +297,7 @@ impl Store {
         phases: Option<&str>,
     ) -> Result<bool, StoreError> {
         let (status, content_type, file, error) = match outcome {
-            Ok(out) => ("complete", Some(out.content_type), Some(self.write_result("query", id, out.body).await?), None),
+            Ok(out) => ("complete", Some(out.content_type), Some(self.write_payload("query", id, out.body).await?), None),
             Err(message) => ("error", None, None, Some(message)),
         };
         let (source, key) = outcome.ok().map(|o| (Some(o.result_source), o.cache_key)).unwrap_or_default();
@@ -331,6 +331,16 @@ impl Store {
     /// The formatted output of a complete task; `None` once expired.
     pub async fn query_task_result(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.task_result("SELECT result_file FROM query_tasks WHERE id = ?", id).await
+    }
+
+    /// As [`Store::query_task_result`], where it is: a result file is named, not read.
+    pub async fn query_task_payload(&self, id: &str) -> Result<Option<crate::Payload>, StoreError> {
+        let select = "SELECT result_file FROM query_tasks WHERE id = ?";
+        let file: Option<String> = on_pool!(self, select, |p, sql| sqlx::query_scalar(sql).bind(id).fetch_optional(p).await?.flatten());
+        match file {
+            Some(file) => self.read_payload(&file).await,
+            None => Ok(None),
+        }
     }
 
     pub async fn create_render_task(
@@ -458,7 +468,8 @@ mod tests {
             .unwrap();
         assert_eq!(t.status, "added");
         store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
-        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.5, Some(r#"{"queue":0.1}"#)).await.unwrap();
+        let body = crate::Payload::from(&b"a,b\n"[..]);
+        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", &body)), 0.5, Some(r#"{"queue":0.1}"#)).await.unwrap();
         let done = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((done.status.as_str(), done.runtime), ("complete", Some(0.5)));
         assert_eq!(done.phases.as_deref(), Some(r#"{"queue":0.1}"#));
@@ -474,7 +485,8 @@ mod tests {
         assert!(store.kill_query_task(&t.id, "killed").await.unwrap());
         assert!(!store.kill_query_task(&t.id, "killed").await.unwrap(), "once");
         store.set_query_task_status(&t.id, QueryTaskStatus::Running).await.unwrap();
-        assert!(!store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a\n")), 0.5, None).await.unwrap());
+        let body = crate::Payload::from(&b"a\n"[..]);
+        assert!(!store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", &body)), 0.5, None).await.unwrap());
         let killed = store.query_task(&t.id).await.unwrap().unwrap();
         assert_eq!((killed.status.as_str(), killed.has_result, killed.error.as_deref()), ("killed", false, Some("killed")));
         assert!(killed.started_at.is_some());
@@ -485,7 +497,8 @@ mod tests {
     async fn results_are_kept_until_they_expire(store: Store) {
         let (store, user, query) = setup(store).await;
         let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
-        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", b"a,b\n")), 0.1, None).await.unwrap();
+        let body = crate::Payload::from(&b"a,b\n"[..]);
+        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", &body)), 0.1, None).await.unwrap();
         if let Some(dir) = store.results_dir() {
             assert!(dir.join(format!("query-{}", t.id)).is_file(), "a file beside SQLite");
         }
@@ -528,7 +541,8 @@ mod tests {
     async fn a_task_answered_at_creation_is_complete_with_its_result(store: Store) {
         let (store, user, query) = setup(store).await;
         let options = QueryTaskOptions { use_cache: true, ..Default::default() };
-        let output = QueryTaskOutput { content_type: "text/csv", body: b"a\n1\n", result_source: "cache", cache_key: Some("k") };
+        let body = crate::Payload::from(&b"a\n1\n"[..]);
+        let output = QueryTaskOutput { content_type: "text/csv", body: &body, result_source: "cache", cache_key: Some("k") };
         let answered = Answered { output, runtime: 0.002, phases: Some(r#"{"cache":0.001}"#) };
         let t = store.create_complete_query_task(query, user, "csv", &options, answered).await.unwrap();
         assert_eq!((t.status.as_str(), t.result_source.as_deref(), t.cache_key.as_deref()), ("complete", Some("cache"), Some("k")));
@@ -537,11 +551,32 @@ mod tests {
         assert_eq!(store.claim_task("w", std::time::Duration::from_secs(30)).await.unwrap(), None, "never queued");
     }
 
+    /// A result spooled to a file is stored from the file (linked beside SQLite, chunked into
+    /// PostgreSQL), reads back whole, and the spool file goes with its last payload.
+    async fn spooled_results_are_stored_from_their_file(store: Store) {
+        use std::io::Write;
+        let (store, user, query) = setup(store).await;
+        let t = store.create_query_task(query, user, "csv", &Default::default()).await.unwrap();
+        let big: Vec<u8> = (0..(2 << 20) + 5).map(|i| (i % 241) as u8).collect();
+        let mut spool = store.spool(usize::MAX);
+        spool.write_all(&big).unwrap();
+        let payload = spool.finish().unwrap();
+        let spooled = payload.file().expect("past the in-memory size, the spool is a file").to_path_buf();
+        store.finish_query_task(&t.id, Ok(QueryTaskOutput::queried("text/csv", &payload)), 0.1, None).await.unwrap();
+        drop(payload);
+        assert!(!spooled.exists(), "the spool file went with its payload");
+        let stored = store.query_task_payload(&t.id).await.unwrap().expect("stored");
+        assert_eq!(stored.len(), big.len() as u64);
+        assert_eq!(stored.read_all().await.unwrap(), big);
+        assert_eq!(store.query_task_result(&t.id).await.unwrap().as_deref(), Some(&big[..]));
+    }
+
     crate::on_both_databases!(
         a_task_answered_at_creation_is_complete_with_its_result,
         query_task_lifecycle,
         a_killed_task_stays_killed,
         results_are_kept_until_they_expire,
-        large_results_come_back_whole
+        large_results_come_back_whole,
+        spooled_results_are_stored_from_their_file
     );
 }

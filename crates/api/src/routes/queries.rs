@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use engine::{Answer, CacheUse, QueryBody};
@@ -139,7 +138,7 @@ pub fn path_format(name: &str) -> Result<ResultFormat, ApiError> {
 }
 
 fn respond(answer: Answer) -> Response {
-    ([(CONTENT_TYPE, answer.output.content_type)], answer.output.body).into_response()
+    crate::payload_body::payload_response(answer.output.content_type, answer.output.body)
 }
 
 pub async fn run_inline_query(

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -122,9 +121,9 @@ pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, 
     state.engine.start_if_deferred(&task).await?;
     match task.status {
         QueryTaskStatus::Complete => {
-            let body = state.engine.store().query_task_result(&id).await?.ok_or_else(|| expired(&id))?;
+            let body = state.engine.store().query_task_payload(&id).await?.ok_or_else(|| expired(&id))?;
             let content_type = task.content_type.unwrap_or_else(|| "application/json".into());
-            Ok(([(CONTENT_TYPE, content_type)], body).into_response())
+            Ok(crate::payload_body::payload_response(&content_type, body))
         }
         // The spec: a json_detail task that failed answers 200 with the error in `errors`.
         QueryTaskStatus::Error if task.result_format == "json_detail" => {
