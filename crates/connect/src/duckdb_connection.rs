@@ -77,8 +77,12 @@ impl Connection for DuckDbConnection {
         let outcome = (|| {
             let sql_error = |e: duckdb::Error| ConnectError::Sql(e.to_string());
             let mut stmt = conn.prepare(sql).map_err(sql_error)?;
-            for batch in stmt.query_arrow([]).map_err(sql_error)? {
-                sink(&batch)?;
+            // Executed streaming: DuckDB hands over each chunk as it is produced instead of
+            // materialising the whole result first. Chunks are fetched with `step`, which reports
+            // a failed fetch (an interrupt) as an error; the crate's iterator would panic.
+            drop(stmt.stream_arrow([]).map_err(sql_error)?);
+            while let Some(chunk) = stmt.step().map_err(sql_error)? {
+                sink(&arrow_array::RecordBatch::from(&chunk))?;
             }
             Ok(())
         })();

@@ -3,6 +3,7 @@
 //! checks a project and prints `file:line:col: message` diagnostics.
 
 mod bench;
+mod bench_formats;
 mod bench_lookml;
 mod bench_tasks;
 mod config;
@@ -36,6 +37,25 @@ enum Command {
     Bench(BenchArgs),
     /// Measure loading, parsing and compiling a generated LookML project (lkml as the baseline).
     BenchLookml(BenchLookmlArgs),
+    /// Measure every result format against DuckDB's own export, and streaming's peak memory.
+    BenchFormats(BenchFormatsArgs),
+}
+
+#[derive(Args)]
+struct BenchFormatsArgs {
+    /// Rows of each format's result.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: u64,
+    /// Rows of the csv result whose peak memory is measured.
+    #[arg(long, default_value_t = 10_000_000)]
+    stream_rows: u64,
+    #[arg(long, default_value_t = 3)]
+    iterations: usize,
+    /// DuckDB's `memory_limit` for the run (it spills to disk past it).
+    #[arg(long, default_value = "100MB")]
+    duckdb_memory: String,
+    #[arg(long, env = "SIGHTLINE_DATA_DIR", default_value = ".sightline")]
+    data_dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -155,6 +175,9 @@ fn main() -> ExitCode {
         Command::Validate(args) => return project::validate_command(&args.project),
         Command::Sql(args) => project::sql_command(&args.project, &args.dialect, &args.query),
         Command::BenchLookml(args) => bench_lookml::run(args.views, args.iterations, &args.data_dir),
+        Command::BenchFormats(args) => {
+            bench_formats::run(args.rows, args.stream_rows, args.iterations, &args.duckdb_memory, &args.data_dir)
+        }
         Command::Bench(args) => bench::run(args.scale, args.iterations, &args.project, &args.data_dir),
         Command::Demo(args) => demo::run(args.scale, &args.project, &args.server),
         Command::Serve(args) => config::Config::load(&args.config).and_then(|c| server::run(&args.project, c, &args.server)),
