@@ -112,7 +112,7 @@ async fn every_unimplemented_parameter_and_field_is_refused_by_name() {
             checked += 1;
         }
     }
-    assert!(checked > 20, "only {checked} refusals checked");
+    assert!(checked > 10, "only {checked} refusals checked");
 }
 
 #[tokio::test]

@@ -121,6 +121,22 @@ impl Engine {
         }
     }
 
+    /// `compiled` carrying the query's vis options when `rendering` applies them (so they are
+    /// part of its description: the cache and in-flight keys).
+    pub(crate) fn with_vis(
+        &self,
+        mut compiled: CompiledQuery,
+        query: &QueryBody,
+        rendering: Rendering,
+    ) -> Result<CompiledQuery, EngineError> {
+        if rendering.apply_vis {
+            let vis = present::VisOptions::from_vis_config(query.vis_config.as_ref())
+                .map_err(|message| EngineError::Invalid { field: "vis_config", message })?;
+            compiled.vis = Some(vis);
+        }
+        Ok(compiled)
+    }
+
     /// Runs the compiled query (and its totals and row-totals queries) on its connection, off
     /// the async threads, and pivots the rows when the query pivots. Its rows count against the
     /// memory budget while they are fetched.
@@ -198,7 +214,7 @@ impl Engine {
         let compiled = match format {
             // The SQL of a query as it would run inline: asking for it builds nothing.
             ResultFormat::Sql => self.compile(query, limit)?,
-            _ => self.compile_built(query, limit, cache.rebuild_pdts).await?,
+            _ => self.with_vis(self.compile_built(query, limit, cache.rebuild_pdts).await?, query, rendering)?,
         };
         self.timed(&mut timings, Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
@@ -303,7 +319,8 @@ impl Engine {
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
         let rendering = writing.rendering;
-        if compiled.pivots.is_empty() && compiled.fills.is_empty() && compiled.table_calcs.is_empty() && format::streams(rendering.format) {
+        let plain = compiled.pivots.is_empty() && compiled.fills.is_empty() && compiled.table_calcs.is_empty() && compiled.vis.is_none();
+        if plain && format::streams(rendering.format) {
             return self.stream_and_format(compiled, rendering, caller, cancel).await;
         }
         let started = Instant::now();
@@ -517,6 +534,9 @@ pub fn run_compiled(
         let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
         present::table_calc::apply(&mut result, &compiled.table_calcs, now)
             .map_err(|e| EngineError::Invalid { field: "dynamic_fields", message: e.to_string() })?;
+        if let Some(vis) = &compiled.vis {
+            vis.apply(&mut result);
+        }
         return Ok(result);
     }
     let mut columns = compiled.columns.clone();
@@ -536,7 +556,11 @@ pub fn run_compiled(
     let width = compiled.columns.len();
     long.columns.truncate(width);
     long.data.truncate(width);
-    Ok(QueryResult { table: long, pivot: Some(pivot), totals: None })
+    let mut result = QueryResult { table: long, pivot: Some(pivot), totals: None };
+    if let Some(vis) = &compiled.vis {
+        vis.apply(&mut result);
+    }
+    Ok(result)
 }
 
 fn fill_error(e: result::fill::FillError) -> EngineError {

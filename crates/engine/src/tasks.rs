@@ -249,7 +249,7 @@ impl Engine {
         let cache = CacheUse { read: options.use_cache, only: options.cache_only, rebuild_pdts: options.rebuild_pdts };
         if !options.deferred && !cache.rebuild_pdts && format != ResultFormat::Sql && (cache.read || cache.only) {
             let looking = Instant::now();
-            let rendering = format::Rendering { format, apply_formatting: options.apply_formatting };
+            let rendering = format::Rendering { format, apply_formatting: options.apply_formatting, apply_vis: options.apply_vis };
             if let Some(answer) = self.answer_from_cache(&query, &compiled, rendering, cache).await {
                 let mut timings = Timings::default();
                 self.timed(&mut timings, Phase::Queue, 0.0);
@@ -287,7 +287,8 @@ impl Engine {
         rendering: format::Rendering,
         cache: CacheUse,
     ) -> Option<crate::Answer> {
-        let slot = self.cache_slot(query, compiled, &format!("{compiled:?}"), rendering).await.ok()?;
+        let compiled = self.with_vis(compiled.clone(), query, rendering).ok()?;
+        let slot = self.cache_slot(query, &compiled, &format!("{compiled:?}"), rendering).await.ok()?;
         self.cached(&slot, cache, rendering.format).await.ok().flatten()
     }
 
@@ -319,7 +320,7 @@ impl Engine {
             self.timed(&mut timings, Phase::Queue, claimed.duration_since(created).as_secs_f64().max(0.0));
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
-        let rendering = format::Rendering { format, apply_formatting: task.apply_formatting };
+        let rendering = format::Rendering { format, apply_formatting: task.apply_formatting, apply_vis: task.apply_vis };
         let cache = CacheUse { read: task.use_cache, only: task.cache_only, rebuild_pdts: task.rebuild_pdts };
         let run = async {
             let query = self.saved_query(task.query_id).await?;

@@ -116,6 +116,9 @@ pub struct Rendering {
     pub format: ResultFormat,
     /// `apply_formatting`: cells as their value formats render them (`$1,234.50`), not raw.
     pub apply_formatting: bool,
+    /// `apply_vis`: the query's vis options shape the table (hidden fields, labels, order,
+    /// displayed rows); the engine reads them into the compiled query.
+    pub apply_vis: bool,
 }
 
 impl From<ResultFormat> for Rendering {
@@ -126,15 +129,19 @@ impl From<ResultFormat> for Rendering {
 
 impl Rendering {
     pub fn raw(format: ResultFormat) -> Rendering {
-        Rendering { format, apply_formatting: false }
+        Rendering { format, apply_formatting: false, apply_vis: false }
     }
 
     /// What tells its bytes from another rendering's of the same result.
     pub fn key(self) -> String {
-        match self.apply_formatting {
-            true => format!("{}+formatted", self.format.name()),
-            false => self.format.name().to_string(),
+        let mut key = self.format.name().to_string();
+        if self.apply_formatting {
+            key.push_str("+formatted");
         }
+        if self.apply_vis {
+            key.push_str("+vis");
+        }
+        key
     }
 }
 

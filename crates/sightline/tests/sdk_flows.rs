@@ -332,6 +332,7 @@ fn official_python_sdk_fetches_every_result_format() {
         report["xlsx_formats"],
         serde_json::json!(["General", "General", "$#,##0.00", "[>=1000000]$0.00,,\"M\";[>=1000]$0.00,\"K\";$0.00"])
     );
+    assert_eq!(report["apply_vis_header"], serde_json::json!(["Average Spend Per Order", "Status", "Revenue"]));
     assert!(report["table_calcs"]["share"].as_f64().is_some_and(|share| share > 0.0 && share < 1.0), "{report}");
     let cell = &report["json_detail_cell"];
     assert!(cell["rendered"].as_str().is_some_and(|r| r.starts_with('$')), "{cell}");

@@ -129,6 +129,7 @@ def main():
             checked.append(name)
     report["checked"] = checked
     check_table_calcs(sdk, report)
+    check_apply_vis(sdk, rows, report)
     report["problems"] = problems
     print(json.dumps(report))
 
@@ -161,6 +162,30 @@ def check_table_calcs(sdk, report):
         share = (Decimal(repr(r["order_items.count"] / total)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         check(line[2] == f"{share}%", f"table calc share formatted {line[2]} != {share}%")
     report["table_calcs"] = rows[0]
+
+
+def check_apply_vis(sdk, rows, report):
+    """apply_vis: the query's vis options shape the table; without it they change nothing."""
+    vis = {
+        "type": "looker_grid",
+        "hidden_fields": ["order_items.count"],
+        "series_labels": {"order_items.total_sale_price": "Revenue"},
+        "show_view_names": False,
+        "column_order": ["order_items.average_spend_per_order", "orders.status"],
+        "limit_displayed_rows": True,
+        "limit_displayed_rows_values": {"show_hide": "show", "first_last": "first", "num_rows": "2"},
+    }
+    query = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=FIELDS, sorts=["orders.status"], limit="500", vis_config=vis)
+    )
+    lines = list(csv.reader(io.StringIO(sdk.run_query(query.id, "csv", apply_vis=True))))
+    check(lines[0] == ["Average Spend Per Order", "Status", "Revenue"], f"apply_vis header {lines[0]}")
+    check(len(lines) == 3, f"apply_vis rows {lines}")
+    for line, row in zip(lines[1:], rows):
+        check(line[1] == row[FIELDS[0]] and same_number(line[2], row[FIELDS[2]]), f"apply_vis row {line} for {row}")
+    plain = list(csv.reader(io.StringIO(sdk.run_query(query.id, "csv"))))
+    check(plain[0] == LABELS and len(plain) == len(rows) + 1, f"without apply_vis: {plain[0]}, {len(plain)} lines")
+    report["apply_vis_header"] = lines[0]
 
 
 def check_format(fmt, formatted, name, body, rows, report):

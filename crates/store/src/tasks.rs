@@ -31,6 +31,8 @@ pub struct QueryTaskRow {
     pub rebuild_pdts: bool,
     /// `apply_formatting`: cells as their value formats render them.
     pub apply_formatting: bool,
+    /// `apply_vis`: the query's vis options shape the table.
+    pub apply_vis: bool,
     /// Where its result came from, `query` or `cache`, once complete.
     pub result_source: Option<String>,
     pub cache_key: Option<String>,
@@ -53,6 +55,8 @@ pub struct QueryTaskOptions {
     pub rebuild_pdts: bool,
     /// Cells as their value formats render them.
     pub apply_formatting: bool,
+    /// The query's vis options shape the table.
+    pub apply_vis: bool,
 }
 
 /// A query task's finished output and where it came from.
@@ -103,7 +107,7 @@ pub struct RenderTaskRow {
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
-     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, result_source, cache_key, phases";
+     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, result_source, cache_key, phases";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
@@ -131,6 +135,7 @@ fn query_task(r: &dyn Columns) -> Result<QueryTaskRow, StoreError> {
         deferred: r.flag("deferred")?,
         rebuild_pdts: r.flag("rebuild_pdts")?,
         apply_formatting: r.flag("apply_formatting")?,
+        apply_vis: r.flag("apply_vis")?,
         result_source: r.text_or_null("result_source")?,
         cache_key: r.text_or_null("cache_key")?,
         phases: r.text_or_null("phases")?,
@@ -177,7 +182,7 @@ impl Store {
     ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
-             rebuild_pdts, apply_formatting, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
+             rebuild_pdts, apply_formatting, apply_vis, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -190,6 +195,7 @@ impl Store {
             .bind(options.deferred)
             .bind(options.rebuild_pdts)
             .bind(options.apply_formatting)
+            .bind(options.apply_vis)
             .bind(now_text())
             .execute(p)
             .await?
@@ -213,8 +219,8 @@ impl Store {
         let file = self.write_payload("query", &id, output.body).await?;
         let now = now_text();
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
-             rebuild_pdts, apply_formatting, status, created_at, started_at, finished_at, runtime, content_type, result_file, expires_at, \
-             result_source, cache_key, phases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+             rebuild_pdts, apply_formatting, apply_vis, status, created_at, started_at, finished_at, runtime, content_type, result_file, \
+             expires_at, result_source, cache_key, phases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         let inserted = on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -227,6 +233,7 @@ impl Store {
             .bind(false)
             .bind(options.rebuild_pdts)
             .bind(options.apply_formatting)
+            .bind(options.apply_vis)
             .bind(&now)
             .bind(&now)
             .bind(&now)

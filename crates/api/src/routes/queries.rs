@@ -49,19 +49,19 @@ const QUERY_FIELDS: &[&str] = &[
 /// persistent derived tables the query reads again) and `apply_formatting` (cells rendered by
 /// their value formats) as Looker reads them; there is no development mode
 /// (`force_production`). Table calculations are always evaluated on the server, so
-/// `server_table_calcs` is honoured either way. Vis options and drill links are not there yet:
-/// asked for as `false`, they are honoured.
+/// `server_table_calcs` is honoured either way; `apply_vis` shapes the table by the query's
+/// `vis_config`. Drill links are not there yet: asked for as `false`, they are honoured.
 const RUN_QUERY_PARAMS: &[&str] =
-    &["limit", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting", "server_table_calcs"];
-const RUN_QUERY_OFF: &[&str] = &["apply_vis", "generate_drill_links"];
+    &["limit", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting", "apply_vis", "server_table_calcs"];
+const RUN_QUERY_OFF: &[&str] = &["generate_drill_links"];
 
-/// `apply_formatting` of a request (the declaration has checked it is a boolean).
-pub fn apply_formatting(params: &HashMap<String, String>) -> bool {
-    params.get("apply_formatting").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+/// A boolean parameter of a request (the declaration has checked it is one), false when absent.
+pub fn flag(params: &HashMap<String, String>, name: &str) -> bool {
+    params.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 fn rendering(format: ResultFormat, params: &HashMap<String, String>) -> Rendering {
-    Rendering { format, apply_formatting: apply_formatting(params) }
+    Rendering { format, apply_formatting: flag(params, "apply_formatting"), apply_vis: flag(params, "apply_vis") }
 }
 
 /// `cache` and `cache_only` of a request (the declaration has checked they are booleans).

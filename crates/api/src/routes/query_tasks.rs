@@ -25,8 +25,18 @@ use crate::{to_wire, ApiError, AppState};
 /// Run options as for `run_query` (see `queries`). A `deferred` task is created but not queued
 /// until its results are first asked for (`query_task_results` or `multi_results`).
 pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
-    .query(&["limit", "fields", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting", "server_table_calcs"])
-    .query_off(&["apply_vis", "generate_drill_links"])
+    .query(&[
+        "limit",
+        "fields",
+        "cache",
+        "cache_only",
+        "force_production",
+        "rebuild_pdts",
+        "apply_formatting",
+        "apply_vis",
+        "server_table_calcs",
+    ])
+    .query_off(&["generate_drill_links"])
     .body(&["query_id", "result_format", "source", "deferred"]);
 pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
 pub static QUERY_TASK_RESULTS: Declared = Declared::of(op::QUERY_TASK_RESULTS);
@@ -85,7 +95,8 @@ pub async fn create_query_task(
         cache_only: cache.only,
         deferred: request.deferred.unwrap_or(false),
         rebuild_pdts: cache.rebuild_pdts,
-        apply_formatting: super::queries::apply_formatting(&params),
+        apply_formatting: super::queries::flag(&params, "apply_formatting"),
+        apply_vis: super::queries::flag(&params, "apply_vis"),
     };
     let task = state.engine.submit_query_task(query_id, caller.user_id, format, &options).await?;
     Ok(Json(with_query(&state, &task).await?))

@@ -57,6 +57,8 @@ pub struct CompiledQuery {
     /// Table calculations to evaluate on the returned rows, checked against its fields, value
     /// formats resolved.
     pub table_calcs: Vec<present::TableCalc>,
+    /// Vis options that shape the table (`apply_vis`), set by the caller after compiling.
+    pub vis: Option<present::VisOptions>,
 }
 
 /// One dimension to fill in, and where its values go.
@@ -239,6 +241,7 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         row_totals,
         fills,
         table_calcs: Vec::new(),
+        vis: None,
     })
 }
 
