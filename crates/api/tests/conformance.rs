@@ -112,7 +112,7 @@ async fn every_unimplemented_parameter_and_field_is_refused_by_name() {
             checked += 1;
         }
     }
-    assert!(checked > 10, "only {checked} refusals checked");
+    assert!(checked > 5, "only {checked} refusals checked");
 }
 
 #[tokio::test]
@@ -188,7 +188,7 @@ async fn the_served_spec_lists_what_is_implemented() {
     assert_eq!(served, declarations().len());
     let create_task = &spec["paths"]["/query_tasks"]["post"];
     let params: Vec<&str> = create_task["parameters"].as_array().expect("params").iter().filter_map(|p| p["name"].as_str()).collect();
-    assert!(params.contains(&"cache") && !params.contains(&"path_prefix"), "{params:?}");
+    assert!(params.contains(&"cache") && params.contains(&"path_prefix"), "{params:?}");
     let body = &create_task["requestBody"]["content"]["application/json"]["schema"]["properties"];
     assert!(body.get("look_id").is_none() && body.get("query_id").is_some(), "{body}");
     assert!(!String::from_utf8_lossy(&serde_json::to_vec(&spec).unwrap_or_default()).contains("\"type\":\"any\""));

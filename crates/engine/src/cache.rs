@@ -88,7 +88,7 @@ impl Engine {
         query: &QueryBody,
         compiled: &CompiledQuery,
         described: &str,
-        rendering: Rendering,
+        rendering: &Rendering,
     ) -> Result<CacheSlot, EngineError> {
         let policy = self.cache_policy(query);
         let connection = self.connection(&compiled.connection).map(|c| format!("{:?}", c.describe())).unwrap_or_default();

@@ -127,7 +127,7 @@ impl Engine {
         &self,
         mut compiled: CompiledQuery,
         query: &QueryBody,
-        rendering: Rendering,
+        rendering: &Rendering,
     ) -> Result<CompiledQuery, EngineError> {
         if rendering.apply_vis {
             let vis = present::VisOptions::from_vis_config(query.vis_config.as_ref())
@@ -214,7 +214,7 @@ impl Engine {
         let compiled = match format {
             // The SQL of a query as it would run inline: asking for it builds nothing.
             ResultFormat::Sql => self.compile(query, limit)?,
-            _ => self.with_vis(self.compile_built(query, limit, cache.rebuild_pdts).await?, query, rendering)?,
+            _ => self.with_vis(self.compile_built(query, limit, cache.rebuild_pdts).await?, query, &rendering)?,
         };
         self.timed(&mut timings, Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
@@ -225,7 +225,7 @@ impl Engine {
         // Everything that determines the output, for the cache key and the in-flight key.
         let described = format!("{compiled:?}");
         // A datagroup trigger that cannot be read leaves the cache out of this run.
-        let slot = match self.cache_slot(query, &compiled, &described, rendering).await {
+        let slot = match self.cache_slot(query, &compiled, &described, &rendering).await {
             Ok(slot) => Some(slot),
             Err(e) => {
                 tracing::warn!(error = %e, "the result cache is not used for this run");
@@ -245,7 +245,7 @@ impl Engine {
         }
         let cache_key = slot.as_ref().map(|s| s.key.clone());
         let key = format!("{}\u{0}{described}", rendering.key());
-        let context = self.query_context(query, &compiled);
+        let context = self.query_context(query, &compiled, &rendering);
         let writing = Writing { rendering, context };
         let mut output = self.run_once(compiled, key, writing, caller.task.map(str::to_string), caller.user, slot).await?;
         timings.add(&output.timings);
@@ -318,7 +318,7 @@ impl Engine {
         caller: Caller<'_>,
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
-        let rendering = writing.rendering;
+        let rendering = writing.rendering.clone();
         let plain = compiled.pivots.is_empty() && compiled.fills.is_empty() && compiled.table_calcs.is_empty() && compiled.vis.is_none();
         if plain && format::streams(rendering.format) {
             return self.stream_and_format(compiled, rendering, caller, cancel).await;
@@ -336,7 +336,7 @@ impl Engine {
         let body = tokio::task::spawn_blocking(move || {
             // Given back when formatting ends, even if whoever waited has gone.
             let _memory = memory;
-            match format::write_result(rendering, &result, &context, &mut out) {
+            match format::write_result(&rendering, &result, &context, &mut out) {
                 Ok(()) => out.finish().map_err(|e| EngineError::Internal(format!("spooling the result: {e}"))),
                 Err(_) if out.is_over() => Err(EngineError::ResultTooLarge { limit }),
                 Err(e) => Err(e.into()),
@@ -345,7 +345,7 @@ impl Engine {
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))??;
         self.timed(&mut timings, Phase::Format, formatting.elapsed().as_secs_f64());
-        Ok(Output { content_type: rendering.format.content_type(), body, timings })
+        Ok(Output { content_type: writing.rendering.format.content_type(), body, timings })
     }
 
     /// An unpivoted query in a format written row by row: each batch the database sends is
@@ -369,6 +369,7 @@ impl Engine {
         let memory = Reservation::new(&self.inner.memory);
         let spool = self.store().spool(self.inner.config.max_result_bytes);
         let running = Instant::now();
+        let content_type = rendering.format.content_type();
         let (body, writing_seconds) = tokio::task::spawn_blocking(move || {
             let _turn = turn;
             stream_compiled(connection.as_ref(), &compiled, rendering, &cancel, &memory, spool)
@@ -377,11 +378,11 @@ impl Engine {
         .map_err(|e| EngineError::Internal(e.to_string()))??;
         self.timed(&mut timings, Phase::Database, (running.elapsed().as_secs_f64() - writing_seconds).max(0.0));
         self.timed(&mut timings, Phase::Format, writing_seconds);
-        Ok(Output { content_type: rendering.format.content_type(), body, timings })
+        Ok(Output { content_type, body, timings })
     }
 
     /// What the formats that describe the query (json_detail, json_bi) say of it.
-    fn query_context(&self, query: &QueryBody, compiled: &CompiledQuery) -> QueryContext {
+    fn query_context(&self, query: &QueryBody, compiled: &CompiledQuery, rendering: &Rendering) -> QueryContext {
         let catalog = self.catalog();
         let explore = catalog.models.get(&query.model).and_then(|m| m.explore(&query.view));
         let database_zone = self.connection(&compiled.connection).map(|c| c.timezone().to_string());
@@ -394,6 +395,7 @@ impl Engine {
             filter_expression: query.filter_expression.clone().filter(|e| !e.trim().is_empty()),
             fill_fields: query.fill_fields.clone().unwrap_or_default(),
             timezone: query.zone_name().ok().flatten().or(database_zone).unwrap_or_else(|| "UTC".into()),
+            drill_links: rendering.drill_links.clone(),
         }
     }
 

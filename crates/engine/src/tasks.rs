@@ -249,8 +249,13 @@ impl Engine {
         let cache = CacheUse { read: options.use_cache, only: options.cache_only, rebuild_pdts: options.rebuild_pdts };
         if !options.deferred && !cache.rebuild_pdts && format != ResultFormat::Sql && (cache.read || cache.only) {
             let looking = Instant::now();
-            let rendering = format::Rendering { format, apply_formatting: options.apply_formatting, apply_vis: options.apply_vis };
-            if let Some(answer) = self.answer_from_cache(&query, &compiled, rendering, cache).await {
+            let rendering = format::Rendering {
+                format,
+                apply_formatting: options.apply_formatting,
+                apply_vis: options.apply_vis,
+                drill_links: options.drill_links.clone(),
+            };
+            if let Some(answer) = self.answer_from_cache(&query, &compiled, &rendering, cache).await {
                 let mut timings = Timings::default();
                 self.timed(&mut timings, Phase::Queue, 0.0);
                 self.timed(&mut timings, Phase::Compile, compile_seconds);
@@ -284,7 +289,7 @@ impl Engine {
         &self,
         query: &crate::QueryBody,
         compiled: &sql::CompiledQuery,
-        rendering: format::Rendering,
+        rendering: &format::Rendering,
         cache: CacheUse,
     ) -> Option<crate::Answer> {
         let compiled = self.with_vis(compiled.clone(), query, rendering).ok()?;
@@ -320,7 +325,12 @@ impl Engine {
             self.timed(&mut timings, Phase::Queue, claimed.duration_since(created).as_secs_f64().max(0.0));
         }
         let format = ResultFormat::parse(&task.result_format).unwrap_or(ResultFormat::Json);
-        let rendering = format::Rendering { format, apply_formatting: task.apply_formatting, apply_vis: task.apply_vis };
+        let rendering = format::Rendering {
+            format,
+            apply_formatting: task.apply_formatting,
+            apply_vis: task.apply_vis,
+            drill_links: task.drill_links.clone(),
+        };
         let cache = CacheUse { read: task.use_cache, only: task.cache_only, rebuild_pdts: task.rebuild_pdts };
         let run = async {
             let query = self.saved_query(task.query_id).await?;

@@ -22,7 +22,8 @@ pub fn write_txt(result: &QueryResult, formatted: bool, out: &mut impl Write) ->
 fn write_separated(result: &QueryResult, formatted: bool, delimiter: u8, out: &mut impl Write) -> Result<(), FormatError> {
     if result.pivot.is_none() {
         let format = if delimiter == b'\t' { ResultFormat::Txt } else { ResultFormat::Csv };
-        let mut writer = RowWriter::start(Rendering { format, apply_formatting: formatted, apply_vis: false }, &result.table.columns, out)?;
+        let mut writer =
+            RowWriter::start(Rendering { format, apply_formatting: formatted, ..Rendering::raw(format) }, &result.table.columns, out)?;
         writer.rows(&result.table)?;
         writer.finish(result.totals.as_deref())?;
         return Ok(());

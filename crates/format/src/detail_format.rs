@@ -12,6 +12,7 @@ use result::pivot::{KEY_SEPARATOR, ROW_TOTAL_KEY};
 use result::{ColumnInfo, PivotTable, QueryResult, Value, ValueType};
 use serde_json::{json, Map, Value as Json};
 
+use crate::drill::{filterable_value, Drill};
 use crate::json_format::write_value;
 use crate::{FormatError, QueryContext};
 
@@ -118,23 +119,59 @@ fn to_json(value: &Value) -> Json {
 
 /// Cells as `{"value": …, "rendered": …}`: `rendered` when the field has a value format or its
 /// rendering differs from the value's text.
-struct Cells {
+/// With drill links (`generate_drill_links`), cells also carry `links`, and dimension cells
+/// their `filterable_value`.
+struct Cells<'a> {
+    columns: Vec<&'a ColumnInfo>,
     renderers: Vec<CellRenderer>,
+    drill: Option<Drill<'a>>,
 }
 
-impl Cells {
-    fn new(columns: &[&ColumnInfo]) -> Result<Cells, FormatError> {
-        Ok(Cells { renderers: columns.iter().map(|c| CellRenderer::for_column(c)).collect::<Result<_, _>>()? })
+impl<'a> Cells<'a> {
+    fn new(columns: &[&'a ColumnInfo]) -> Result<Cells<'a>, FormatError> {
+        let renderers = columns.iter().map(|c| CellRenderer::for_column(c)).collect::<Result<_, _>>()?;
+        Ok(Cells { columns: columns.to_vec(), renderers, drill: None })
     }
 
-    fn write(&self, column: usize, value: &Value, out: &mut impl Write) -> Result<(), FormatError> {
+    fn drilling(mut self, context: &'a QueryContext) -> Cells<'a> {
+        self.drill = context.drill_links.as_deref().map(|prefix| Drill { context, prefix });
+        self
+    }
+
+    /// The filters that select a row: its dimensions' values.
+    fn row_filters(&self, values: &[&Value]) -> Vec<(String, String)> {
+        match self.drill {
+            None => Vec::new(),
+            Some(_) => self
+                .columns
+                .iter()
+                .zip(values)
+                .filter(|(c, _)| !c.is_measure)
+                .map(|(c, v)| (c.name.clone(), filterable_value(v, c)))
+                .collect(),
+        }
+    }
+
+    fn write(&self, column: usize, value: &Value, row_filters: &[(String, String)], out: &mut impl Write) -> Result<(), FormatError> {
         out.write_all(b"{\"value\":")?;
         write_value(value, out)?;
         let renderer = &self.renderers[column];
-        if let Some(rendered) = renderer.render(value) {
-            if renderer.has_format() || Some(&rendered) != value.to_text().as_ref() {
+        let rendered = renderer.render(value);
+        if let Some(rendered) = &rendered {
+            if renderer.has_format() || Some(rendered) != value.to_text().as_ref() {
                 out.write_all(b",\"rendered\":")?;
-                serde_json::to_writer(&mut *out, &rendered).map_err(io)?;
+                serde_json::to_writer(&mut *out, rendered).map_err(io)?;
+            }
+        }
+        if let Some(drill) = &self.drill {
+            let info = self.columns[column];
+            let shown = rendered.unwrap_or_default();
+            let links = drill.links(info, value, &shown, row_filters)?;
+            out.write_all(b",\"links\":")?;
+            serde_json::to_writer(&mut *out, &links).map_err(io)?;
+            if !info.is_measure {
+                out.write_all(b",\"filterable_value\":")?;
+                serde_json::to_writer(&mut *out, &filterable_value(value, info)).map_err(io)?;
             }
         }
         out.write_all(b"}")?;
@@ -143,7 +180,7 @@ impl Cells {
 
     fn to_json(&self, column: usize, value: &Value) -> Json {
         let mut bytes = Vec::new();
-        match self.write(column, value, &mut bytes) {
+        match self.write(column, value, &[], &mut bytes) {
             Ok(()) => serde_json::from_slice(&bytes).unwrap_or(Json::Null),
             Err(_) => Json::Null,
         }
@@ -207,34 +244,37 @@ pub fn write_json_detail(result: &QueryResult, context: &QueryContext, front_end
         None => {
             let table = &result.table;
             let columns: Vec<&ColumnInfo> = table.columns.iter().collect();
-            let cells = Cells::new(&columns)?;
+            let cells = Cells::new(&columns)?.drilling(context);
             let keys: Vec<String> = columns.iter().map(|c| key(&c.name)).collect();
             for row in 0..table.row_count() {
                 out.write_all(if row > 0 { b",{" } else { b"{" })?;
+                let values: Vec<&Value> = (0..columns.len()).map(|c| table.value(c, row)).collect();
+                let filters = cells.row_filters(&values);
                 for (c, name) in keys.iter().enumerate() {
                     if c > 0 {
                         out.write_all(b",")?;
                     }
                     write!(out, "{name}:")?;
-                    cells.write(c, table.value(c, row), out)?;
+                    cells.write(c, values[c], &filters, out)?;
                 }
                 out.write_all(b"}")?;
             }
         }
         Some(pivot) => {
-            let dims = Cells::new(&pivot.dimensions.iter().collect::<Vec<_>>())?;
-            let measures = Cells::new(&pivot.measures.iter().collect::<Vec<_>>())?;
+            let dims = Cells::new(&pivot.dimensions.iter().collect::<Vec<_>>())?.drilling(context);
+            let measures = Cells::new(&pivot.measures.iter().collect::<Vec<_>>())?.drilling(context);
             let dim_keys: Vec<String> = pivot.dimensions.iter().map(|c| key(&c.name)).collect();
             let pivot_keys: Vec<String> = pivot.columns.iter().map(|c| key(&c.key)).collect();
             for (r, row) in pivot.rows.iter().enumerate() {
                 out.write_all(if r > 0 { b",{" } else { b"{" })?;
+                let row_filters = dims.row_filters(&row.dimensions.iter().collect::<Vec<_>>());
                 let mut first = true;
                 for (d, name) in dim_keys.iter().enumerate() {
                     if !std::mem::take(&mut first) {
                         out.write_all(b",")?;
                     }
                     write!(out, "{name}:")?;
-                    dims.write(d, &row.dimensions[d], out)?;
+                    dims.write(d, &row.dimensions[d], &row_filters, out)?;
                 }
                 for (m, measure) in pivot.measures.iter().enumerate() {
                     if !std::mem::take(&mut first) {
@@ -246,14 +286,19 @@ pub fn write_json_detail(result: &QueryResult, context: &QueryContext, front_end
                             out.write_all(b",")?;
                         }
                         write!(out, "{pivot_key}:")?;
-                        measures.write(m, &row.cells[m][c], out)?;
+                        let mut filters = row_filters.clone();
+                        if measures.drill.is_some() {
+                            let values = &pivot.columns[c].values;
+                            filters.extend(pivot.pivots.iter().zip(values).map(|(p, v)| (p.name.clone(), filterable_value(v, p))));
+                        }
+                        measures.write(m, &row.cells[m][c], &filters, out)?;
                     }
                     if pivot.has_row_totals {
                         if !pivot_keys.is_empty() {
                             out.write_all(b",")?;
                         }
                         write!(out, "{}:", key(ROW_TOTAL_KEY))?;
-                        measures.write(m, row.row_total.as_ref().map(|t| &t[m]).unwrap_or(&Value::Null), out)?;
+                        measures.write(m, row.row_total.as_ref().map(|t| &t[m]).unwrap_or(&Value::Null), &row_filters, out)?;
                     }
                     out.write_all(b"}")?;
                 }
@@ -339,7 +384,7 @@ pub fn write_json_bi(result: &QueryResult, context: &QueryContext, formatted: bo
                 out.write_all(b",")?;
             }
             write!(out, "{}:", keys[c])?;
-            cells.write(c, value, out)?;
+            cells.write(c, value, &[], out)?;
         }
         out.write_all(b"}")?;
     }

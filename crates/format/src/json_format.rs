@@ -22,7 +22,8 @@ pub fn write_json(result: &QueryResult, formatted: bool, out: &mut impl Write) -
 
 /// An unpivoted result through the row writer the engine streams with.
 fn write_rows(format: ResultFormat, result: &QueryResult, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
-    let mut writer = RowWriter::start(Rendering { format, apply_formatting: formatted, apply_vis: false }, &result.table.columns, out)?;
+    let mut writer =
+        RowWriter::start(Rendering { format, apply_formatting: formatted, ..Rendering::raw(format) }, &result.table.columns, out)?;
     writer.rows(&result.table)?;
     writer.finish(None)?;
     Ok(())

@@ -7,6 +7,7 @@
 
 mod csv_format;
 mod detail_format;
+mod drill;
 mod grid;
 mod html_format;
 mod json_format;
@@ -111,7 +112,7 @@ impl ResultFormat {
 
 /// A format and the request options that change its bytes: part of every cache and in-flight
 /// key, and stored with each query task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendering {
     pub format: ResultFormat,
     /// `apply_formatting`: cells as their value formats render them (`$1,234.50`), not raw.
@@ -119,6 +120,8 @@ pub struct Rendering {
     /// `apply_vis`: the query's vis options shape the table (hidden fields, labels, order,
     /// displayed rows); the engine reads them into the compiled query.
     pub apply_vis: bool,
+    /// `generate_drill_links` with its `path_prefix`: json_detail cells carry links.
+    pub drill_links: Option<String>,
 }
 
 impl From<ResultFormat> for Rendering {
@@ -129,17 +132,21 @@ impl From<ResultFormat> for Rendering {
 
 impl Rendering {
     pub fn raw(format: ResultFormat) -> Rendering {
-        Rendering { format, apply_formatting: false, apply_vis: false }
+        Rendering { format, apply_formatting: false, apply_vis: false, drill_links: None }
     }
 
     /// What tells its bytes from another rendering's of the same result.
-    pub fn key(self) -> String {
+    pub fn key(&self) -> String {
         let mut key = self.format.name().to_string();
         if self.apply_formatting {
             key.push_str("+formatted");
         }
         if self.apply_vis {
             key.push_str("+vis");
+        }
+        if let (Some(prefix), ResultFormat::JsonDetail | ResultFormat::JsonFe) = (&self.drill_links, self.format) {
+            key.push_str("+drill:");
+            key.push_str(prefix);
         }
         key
     }
@@ -158,6 +165,9 @@ pub struct QueryContext {
     pub filter_expression: Option<String>,
     pub fill_fields: Vec<String>,
     pub timezone: String,
+    /// `generate_drill_links`: json_detail cells carry links whose URLs start with this
+    /// `path_prefix` (empty: relative URLs).
+    pub drill_links: Option<String>,
 }
 
 #[derive(Debug, Error)]
@@ -171,7 +181,7 @@ pub enum FormatError {
 }
 
 /// Writes `result` as `rendering` asks (any format but `sql`).
-pub fn write_result(rendering: Rendering, result: &QueryResult, context: &QueryContext, out: &mut impl Write) -> Result<(), FormatError> {
+pub fn write_result(rendering: &Rendering, result: &QueryResult, context: &QueryContext, out: &mut impl Write) -> Result<(), FormatError> {
     let formatted = rendering.apply_formatting;
     match rendering.format {
         ResultFormat::Json => write_json(result, formatted, out),

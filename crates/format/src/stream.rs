@@ -202,7 +202,7 @@ mod tests {
         }
         for format in [ResultFormat::Csv, ResultFormat::Txt, ResultFormat::Json, ResultFormat::InlineJson] {
             let rendering = Rendering::raw(format);
-            let mut writer = RowWriter::start(rendering, &columns, Vec::new()).unwrap();
+            let mut writer = RowWriter::start(rendering.clone(), &columns, Vec::new()).unwrap();
             for chunk in &chunks {
                 writer.rows(chunk).unwrap();
             }
@@ -215,7 +215,7 @@ mod tests {
             };
             assert_eq!(streamed, expected, "{format:?}");
             let mut at_once = Vec::new();
-            crate::write_result(rendering, &result::QueryResult::plain(whole.clone()), &Default::default(), &mut at_once).unwrap();
+            crate::write_result(&rendering, &result::QueryResult::plain(whole.clone()), &Default::default(), &mut at_once).unwrap();
             assert_eq!(String::from_utf8(at_once).unwrap(), expected, "{format:?}");
         }
     }

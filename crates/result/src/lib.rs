@@ -42,6 +42,11 @@ pub struct ColumnInfo {
     /// For a timeframe or duration interval: its dimension group's name.
     pub dimension_group: Option<String>,
     pub hidden: bool,
+    /// The fields a drill into one of its values shows (`drill_fields`, sets expanded, names
+    /// qualified); for a measure without its own, its view's.
+    pub drill_fields: Vec<String>,
+    /// LookML `link:`s: (label, URL template, icon URL).
+    pub links: Vec<(String, String, Option<String>)>,
 }
 
 impl ColumnInfo {
@@ -63,6 +68,8 @@ impl ColumnInfo {
             group_label: None,
             dimension_group: None,
             hidden: false,
+            drill_fields: Vec::new(),
+            links: Vec::new(),
         }
     }
 

@@ -132,8 +132,8 @@ pub fn run(rows: u64, stream_rows: u64, iterations: usize, duckdb_memory: &str, 
         ("xlsx", ResultFormat::Xlsx, false),
     ];
     for (name, format, apply_formatting) in formats {
-        let rendering = Rendering { format, apply_formatting, apply_vis: false };
-        let ours = time(iterations, || Ok(runtime.block_on(engine.run(&query(rows), rendering, None, fresh, None))?))?;
+        let rendering = Rendering { format, apply_formatting, ..Rendering::raw(format) };
+        let ours = time(iterations, || Ok(runtime.block_on(engine.run(&query(rows), rendering.clone(), None, fresh, None))?))?;
         let (baseline, against) = match format {
             ResultFormat::Json | ResultFormat::InlineJson | ResultFormat::JsonDetail | ResultFormat::JsonBi => (duck_json, "json"),
             _ => (duck_csv, "csv"),

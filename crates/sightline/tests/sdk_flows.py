@@ -141,7 +141,7 @@ def main():
     done = sdk.query_task(task.id)
     models["task_query"] = [done.query.model, done.query.view, done.query.id == query.id, done.result_source]
     try:
-        sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json), generate_drill_links=True)
+        sdk.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json, look_id="1"))
         models["refused"] = None
     except looker_sdk.error.SDKError as e:
         models["refused"] = [(d.field, d.code) for d in e.errors]

@@ -204,7 +204,7 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert!(models["multi_rows"].as_u64().is_some_and(|n| n > 0));
     assert_eq!(models["task_fields"], Json::Null, "fields=id,status leaves result_format out");
     assert_eq!(models["task_query"], serde_json::json!(["thelook", "order_items", true, "query"]));
-    assert_eq!(models["refused"], serde_json::json!([["generate_drill_links", "not_supported"]]));
+    assert_eq!(models["refused"], serde_json::json!([["look_id", "not_supported"]]));
     assert_eq!(report["cache"], serde_json::json!({"source": "cache", "cache": true, "key": 64, "same_result": true}));
     assert_eq!(report["deferred"], serde_json::json!(["added", "complete", true]));
     assert_eq!(report["saved_query"]["id"], report["query_id"]);
@@ -310,7 +310,7 @@ fn official_typescript_sdk_runs_query_and_render_tasks() {
     assert_eq!(report["connections"], serde_json::json!([["thelook", "duckdb"]]));
     assert_eq!(report["multi"], serde_json::json!(["complete"]));
     assert_eq!(report["slug"], true);
-    assert_eq!(report["refused"], serde_json::json!([["generate_drill_links", "not_supported"]]));
+    assert_eq!(report["refused"], serde_json::json!([["look_id", "not_supported"]]));
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
@@ -332,6 +332,7 @@ fn official_python_sdk_fetches_every_result_format() {
         report["xlsx_formats"],
         serde_json::json!(["General", "General", "$#,##0.00", "[>=1000000]$0.00,,\"M\";[>=1000]$0.00,\"K\";$0.00"])
     );
+    assert_eq!(report["drill_link"]["type"], "measure_default", "{report}");
     assert_eq!(report["apply_vis_header"], serde_json::json!(["Average Spend Per Order", "Status", "Revenue"]));
     assert!(report["table_calcs"]["share"].as_f64().is_some_and(|share| share > 0.0 && share < 1.0), "{report}");
     let cell = &report["json_detail_cell"];

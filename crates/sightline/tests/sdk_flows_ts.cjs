@@ -54,7 +54,7 @@ async function main() {
   report.multi = Object.values(await sdk.ok(sdk.query_task_multi_results(new DelimArray([task.id])))).map((r) => r.status);
   report.slug = (await sdk.ok(sdk.query_for_slug(query.slug))).id === query.id;
   try {
-    await sdk.ok(sdk.create_query_task({ body: { query_id: query.id, result_format: "json" }, generate_drill_links: true }));
+    await sdk.ok(sdk.create_query_task({ body: { query_id: query.id, result_format: "json", look_id: "1" } }));
     report.refused = null;
   } catch (e) {
     report.refused = (e.errors || []).map((d) => [d.field, d.code]);

@@ -11,6 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import looker_sdk
 import openpyxl
@@ -130,6 +131,7 @@ def main():
     report["checked"] = checked
     check_table_calcs(sdk, report)
     check_apply_vis(sdk, rows, report)
+    check_drill_links(sdk, report)
     report["problems"] = problems
     print(json.dumps(report))
 
@@ -186,6 +188,33 @@ def check_apply_vis(sdk, rows, report):
     plain = list(csv.reader(io.StringIO(sdk.run_query(query.id, "csv"))))
     check(plain[0] == LABELS and len(plain) == len(rows) + 1, f"without apply_vis: {plain[0]}, {len(plain)} lines")
     report["apply_vis_header"] = lines[0]
+
+
+def check_drill_links(sdk, report):
+    """generate_drill_links: a measure's "Show All" drill to the view's drill_fields, filtered to
+    the row, and a dimension's LookML link filled in; with path_prefix in front."""
+    query = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["users.state", "order_items.count"],
+                     filters={"order_items.created_year": "2021"}, sorts=["users.state"], limit="3")
+    )
+    doc = json.loads(sdk.run_query(query.id, "json_detail", generate_drill_links=True, path_prefix="https://bi.example.com"))
+    row = doc["data"][0]
+    state = row["users.state"]["value"]
+    link = row["order_items.count"]["links"][0]
+    check(link["type"] == "measure_default" and link["label"] == f"Show All {row['order_items.count']['value']:,}", f"drill link {link}")
+    url = urlparse(link["url"])
+    params = parse_qs(url.query)
+    check(url.scheme == "https" and url.netloc == "bi.example.com" and url.path == "/explore/thelook/order_items", f"drill url {link['url']}")
+    want_fields = "order_items.id,order_items.created_date,order_items.status,order_items.sale_price,users.state"
+    check(params.get("fields") == [want_fields], f"drill fields {params.get('fields')}")
+    check(params.get("f[users.state]") == [state] and params.get("f[order_items.created_year]") == ["2021"], f"drill filters {params}")
+    check(params.get("limit") == ["500"], f"drill limit {params}")
+    web = row["users.state"]["links"][0]
+    check(web["type"] == "url" and web["url"] == "https://www.google.com/search?" + urlencode({"q": state}), f"dimension link {web}")
+    check(row["users.state"].get("filterable_value") == state, f"filterable_value {row['users.state']}")
+    plain = json.loads(sdk.run_query(query.id, "json_detail"))
+    check("links" not in plain["data"][0]["order_items.count"], "links without generate_drill_links")
+    report["drill_link"] = link
 
 
 def check_format(fmt, formatted, name, body, rows, report):

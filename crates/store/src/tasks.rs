@@ -33,6 +33,8 @@ pub struct QueryTaskRow {
     pub apply_formatting: bool,
     /// `apply_vis`: the query's vis options shape the table.
     pub apply_vis: bool,
+    /// `generate_drill_links`: the `path_prefix` of its links (empty for none); `None` when off.
+    pub drill_links: Option<String>,
     /// Where its result came from, `query` or `cache`, once complete.
     pub result_source: Option<String>,
     pub cache_key: Option<String>,
@@ -57,6 +59,8 @@ pub struct QueryTaskOptions {
     pub apply_formatting: bool,
     /// The query's vis options shape the table.
     pub apply_vis: bool,
+    /// Drill links with this `path_prefix` (`generate_drill_links`).
+    pub drill_links: Option<String>,
 }
 
 /// A query task's finished output and where it came from.
@@ -107,7 +111,7 @@ pub struct RenderTaskRow {
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
-     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, result_source, cache_key, phases";
+     result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, drill_links, result_source, cache_key, phases";
 const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
@@ -136,6 +140,7 @@ fn query_task(r: &dyn Columns) -> Result<QueryTaskRow, StoreError> {
         rebuild_pdts: r.flag("rebuild_pdts")?,
         apply_formatting: r.flag("apply_formatting")?,
         apply_vis: r.flag("apply_vis")?,
+        drill_links: r.text_or_null("drill_links")?,
         result_source: r.text_or_null("result_source")?,
         cache_key: r.text_or_null("cache_key")?,
         phases: r.text_or_null("phases")?,
@@ -182,7 +187,7 @@ impl Store {
     ) -> Result<QueryTaskRow, StoreError> {
         let id = random_hex(16);
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
-             rebuild_pdts, apply_formatting, apply_vis, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
+             rebuild_pdts, apply_formatting, apply_vis, drill_links, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'added', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -196,6 +201,7 @@ impl Store {
             .bind(options.rebuild_pdts)
             .bind(options.apply_formatting)
             .bind(options.apply_vis)
+            .bind(&options.drill_links)
             .bind(now_text())
             .execute(p)
             .await?
@@ -219,8 +225,8 @@ impl Store {
         let file = self.write_payload("query", &id, output.body).await?;
         let now = now_text();
         let insert = "INSERT INTO query_tasks (id, query_id, user_id, result_format, source, row_limit, use_cache, cache_only, deferred, \
-             rebuild_pdts, apply_formatting, apply_vis, status, created_at, started_at, finished_at, runtime, content_type, result_file, \
-             expires_at, result_source, cache_key, phases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+             rebuild_pdts, apply_formatting, apply_vis, drill_links, status, created_at, started_at, finished_at, runtime, content_type, \
+             result_file, expires_at, result_source, cache_key, phases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         let inserted = on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -234,6 +240,7 @@ impl Store {
             .bind(options.rebuild_pdts)
             .bind(options.apply_formatting)
             .bind(options.apply_vis)
+            .bind(&options.drill_links)
             .bind(&now)
             .bind(&now)
             .bind(&now)

@@ -1,5 +1,11 @@
 view: order_items {
   sql_table_name: order_items ;;
+  # What "Show All" of a count or total lists (drill links, `generate_drill_links`).
+  drill_fields: [detail*]
+
+  set: detail {
+    fields: [id, created_date, status, sale_price, users.state]
+  }
 
   dimension: id { primary_key: yes type: number }
   dimension: order_id { type: number hidden: yes }

@@ -7,7 +7,12 @@ view: users {
   dimension: email {}
   dimension: age { type: number }
   dimension: gender {}
-  dimension: state {}
+  dimension: state {
+    link: {
+      label: "Search the web"
+      url: "https://www.google.com/search?q={{ value | url_encode }}"
+    }
+  }
   dimension: city {}
   dimension: country {}
   dimension: zip { type: zipcode }

@@ -50,18 +50,37 @@ const QUERY_FIELDS: &[&str] = &[
 /// their value formats) as Looker reads them; there is no development mode
 /// (`force_production`). Table calculations are always evaluated on the server, so
 /// `server_table_calcs` is honoured either way; `apply_vis` shapes the table by the query's
-/// `vis_config`. Drill links are not there yet: asked for as `false`, they are honoured.
-const RUN_QUERY_PARAMS: &[&str] =
-    &["limit", "cache", "cache_only", "force_production", "rebuild_pdts", "apply_formatting", "apply_vis", "server_table_calcs"];
-const RUN_QUERY_OFF: &[&str] = &["generate_drill_links"];
+/// `vis_config`; `generate_drill_links` (with `path_prefix`) puts links in json_detail cells.
+const RUN_QUERY_PARAMS: &[&str] = &[
+    "limit",
+    "cache",
+    "cache_only",
+    "force_production",
+    "rebuild_pdts",
+    "apply_formatting",
+    "apply_vis",
+    "server_table_calcs",
+    "generate_drill_links",
+    "path_prefix",
+];
 
 /// A boolean parameter of a request (the declaration has checked it is one), false when absent.
 pub fn flag(params: &HashMap<String, String>, name: &str) -> bool {
     params.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// `generate_drill_links` with its `path_prefix` (json_detail cells' link URLs start with it).
+pub fn drill_links(params: &HashMap<String, String>) -> Option<String> {
+    flag(params, "generate_drill_links").then(|| params.get("path_prefix").cloned().unwrap_or_default())
+}
+
 fn rendering(format: ResultFormat, params: &HashMap<String, String>) -> Rendering {
-    Rendering { format, apply_formatting: flag(params, "apply_formatting"), apply_vis: flag(params, "apply_vis") }
+    Rendering {
+        format,
+        apply_formatting: flag(params, "apply_formatting"),
+        apply_vis: flag(params, "apply_vis"),
+        drill_links: drill_links(params),
+    }
 }
 
 /// `cache` and `cache_only` of a request (the declaration has checked they are booleans).
@@ -80,9 +99,8 @@ pub static QUERY_FOR_SLUG: Declared = Declared::of(op::QUERY_FOR_SLUG).query(&["
 /// The spec declares no query parameters here: the query itself is the query string, read by
 /// `url_query` (which refuses any part it does not read).
 pub static RUN_URL_ENCODED_QUERY: Declared = Declared::of(op::RUN_URL_ENCODED_QUERY);
-pub static RUN_INLINE_QUERY: Declared =
-    Declared::of(op::RUN_INLINE_QUERY).query(RUN_QUERY_PARAMS).query_off(RUN_QUERY_OFF).body(QUERY_FIELDS);
-pub static RUN_QUERY: Declared = Declared::of(op::RUN_QUERY).query(RUN_QUERY_PARAMS).query_off(RUN_QUERY_OFF);
+pub static RUN_INLINE_QUERY: Declared = Declared::of(op::RUN_INLINE_QUERY).query(RUN_QUERY_PARAMS).body(QUERY_FIELDS);
+pub static RUN_QUERY: Declared = Declared::of(op::RUN_QUERY).query(RUN_QUERY_PARAMS);
 
 pub async fn create_query(State(state): State<AppState>, _caller: Caller, body: Bytes) -> Result<Json<WireQuery>, ApiError> {
     let query: QueryBody = parse_json(&body)?;

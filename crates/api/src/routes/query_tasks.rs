@@ -35,8 +35,9 @@ pub static CREATE_QUERY_TASK: Declared = Declared::of(op::CREATE_QUERY_TASK)
         "apply_formatting",
         "apply_vis",
         "server_table_calcs",
+        "generate_drill_links",
+        "path_prefix",
     ])
-    .query_off(&["generate_drill_links"])
     .body(&["query_id", "result_format", "source", "deferred"]);
 pub static QUERY_TASK: Declared = Declared::of(op::QUERY_TASK).query(&["fields"]);
 pub static QUERY_TASK_RESULTS: Declared = Declared::of(op::QUERY_TASK_RESULTS);
@@ -97,6 +98,7 @@ pub async fn create_query_task(
         rebuild_pdts: cache.rebuild_pdts,
         apply_formatting: super::queries::flag(&params, "apply_formatting"),
         apply_vis: super::queries::flag(&params, "apply_vis"),
+        drill_links: super::queries::drill_links(&params),
     };
     let task = state.engine.submit_query_task(query_id, caller.user_id, format, &options).await?;
     Ok(Json(with_query(&state, &task).await?))

@@ -1041,5 +1041,35 @@ fn column_info(t: Target) -> ColumnInfo {
         group_label: t.field.display.group_label.clone(),
         dimension_group: t.field.group.clone(),
         hidden: t.field.hidden,
+        drill_fields: drill_fields(&t),
+        links: t.field.display.links.iter().map(|l| (l.label.clone(), l.url.clone(), l.icon_url.clone())).collect(),
     }
+}
+
+/// A field's `drill_fields` (a measure without its own takes its view's): sets (`detail*`)
+/// expanded, bare names qualified with the field's view alias.
+fn drill_fields(t: &Target) -> Vec<String> {
+    let own = &t.field.display.drill_fields;
+    let listed = if own.is_empty() && t.field.is_measure() { &t.view.drill_fields } else { own };
+    let mut out = Vec::new();
+    fn walk(t: &Target, entries: &[String], out: &mut Vec<String>, depth: usize) {
+        for entry in entries {
+            match entry.strip_suffix('*') {
+                Some(set) => {
+                    let set = set.rsplit('.').next().unwrap_or(set);
+                    if let Some(members) = t.view.sets.get(set).filter(|_| depth < 8) {
+                        walk(t, members, out, depth + 1);
+                    }
+                }
+                None => {
+                    let name = if entry.contains('.') { entry.to_string() } else { format!("{}.{entry}", t.alias) };
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+    }
+    walk(t, listed, &mut out, 0);
+    out
 }
