@@ -559,6 +559,9 @@ pub fn run_compiled(
     long.columns.truncate(width);
     long.data.truncate(width);
     let mut result = QueryResult { table: long, pivot: Some(pivot), totals: None };
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    present::table_calc::apply(&mut result, &compiled.table_calcs, now)
+        .map_err(|e| EngineError::Invalid { field: "dynamic_fields", message: e.to_string() })?;
     if let Some(vis) = &compiled.vis {
         vis.apply(&mut result);
     }

@@ -3,8 +3,12 @@
 //! expressions with field references meaning "this row's value", column functions (`sum`,
 //! `mean`, `running_total`, `rank` …) over the whole returned column, positional functions
 //! (`row`, `offset`, `offset_list`, `index`, `lookup`), logic, text, math and date functions.
-//! A calculation may use those before it. Pivoted queries and `${field:total}` are refused by
-//! name ([`check`] runs before the query does, so a bad calculation never reaches the database).
+//! A calculation may use those before it. On a pivoted query a calculation is evaluated in each
+//! pivot column (field references read that column; `pivot_column`, `pivot_index` and
+//! `pivot_offset` reach across), and becomes one more pivoted measure. The functions that reduce
+//! a row across its pivot columns (`pivot_row`, `pivot_where`, `pivot_offset_list`) and
+//! `${field:total}` are refused by name ([`check`] runs before the query does, so a bad
+//! calculation never reaches the database).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,7 +16,7 @@ use std::collections::HashMap;
 use expression::{parse, Ast};
 use jiff::civil::{Date, DateTime, Time};
 use jiff::Span;
-use result::{ColumnInfo, QueryResult, ResultSet, Value, ValueType};
+use result::{ColumnInfo, PivotTable, QueryResult, ResultSet, Value, ValueType};
 use thiserror::Error;
 
 /// One table calculation of a query.
@@ -115,6 +119,9 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("trunc_days", 1, 1),
     ("trunc_hours", 1, 1),
     ("trunc_minutes", 1, 1),
+    ("pivot_column", 0, 0),
+    ("pivot_index", 2, 2),
+    ("pivot_offset", 2, 2),
 ];
 
 /// Column functions: over the whole column of their argument (or over a list).
@@ -157,8 +164,8 @@ fn check_ast(ast: &Ast, known: &[&str]) -> Result<(), String> {
         Ast::Filter(_) => Err("`matches_filter` is for custom filters, not table calculations".into()),
         Ast::Call(name, args) => {
             let lower = name.to_ascii_lowercase();
-            if lower.starts_with("pivot_") {
-                return Err(format!("`{name}`: pivot functions (and table calculations on pivoted queries) are not supported yet"));
+            if lower.starts_with("pivot_") && !matches!(lower.as_str(), "pivot_column" | "pivot_index" | "pivot_offset") {
+                return Err(format!("`{name}` (a calculation across a row's pivot columns) is not supported yet"));
             }
             let Some((_, min, max)) = FUNCTIONS.iter().find(|(f, _, _)| *f == lower) else {
                 return Err(format!("function `{name}` is not supported in table calculations yet"));
@@ -298,6 +305,8 @@ struct Frame<'a> {
     now: DateTime,
     /// Column aggregates and running columns, computed once per expression node.
     cache: RefCell<HashMap<usize, Vec<V>>>,
+    /// In a pivoted result: every pivot column's rows, and which of them this frame reads.
+    pivot: Option<(&'a [ResultSet], usize)>,
 }
 
 impl Frame<'_> {
@@ -558,6 +567,20 @@ impl Frame<'_> {
                 aggregate(f, values, p)
             }
             "now" => Ok(V::Time(self.now)),
+            "pivot_column" => Ok(self.pivot.map(|(_, at)| V::Num(at as f64 + 1.0)).unwrap_or(V::Null)),
+            "pivot_index" | "pivot_offset" => {
+                let Some((tables, at)) = self.pivot else { return Ok(V::Null) };
+                let Some(n) = number(1)? else { return Ok(V::Null) };
+                let target = if name == "pivot_index" { n as i64 - 1 } else { at as i64 + n as i64 };
+                match usize::try_from(target).ok().filter(|t| *t < tables.len()) {
+                    Some(t) => {
+                        let other =
+                            Frame { table: &tables[t], totals: false, now: self.now, cache: RefCell::default(), pivot: Some((tables, t)) };
+                        other.eval(&args[0], row)
+                    }
+                    None => Ok(V::Null),
+                }
+            }
             "date" | "date_time" => {
                 let mut parts = Vec::new();
                 for i in 0..args.len() {
@@ -700,14 +723,13 @@ pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Re
     if calcs.is_empty() {
         return Ok(());
     }
-    if result.pivot.is_some() {
-        let name = calcs[0].name.clone();
-        return Err(TableCalcError { name, message: "table calculations on pivoted queries are not supported yet".into() });
+    if let Some(pivot) = &mut result.pivot {
+        return apply_pivoted(pivot, calcs, now);
     }
     for calc in calcs {
         let error = |message: String| TableCalcError { name: calc.name.clone(), message };
         let ast = parse(&calc.expression).map_err(|e| error(e.message))?;
-        let frame = Frame { table: &result.table, totals: false, now, cache: RefCell::new(HashMap::new()) };
+        let frame = Frame { table: &result.table, totals: false, now, cache: RefCell::new(HashMap::new()), pivot: None };
         let values = (0..frame.rows())
             .map(|r| frame.eval(&ast, r).and_then(to_value).map_err(|m| format!("row {}: {m}", r + 1)))
             .collect::<Result<Vec<_>, _>>()
@@ -716,7 +738,7 @@ pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Re
             Some(totals) => {
                 let mut row = ResultSet::new(result.table.columns.clone());
                 row.push_row(totals.clone());
-                let frame = Frame { table: &row, totals: true, now, cache: RefCell::new(HashMap::new()) };
+                let frame = Frame { table: &row, totals: true, now, cache: RefCell::new(HashMap::new()), pivot: None };
                 Some(frame.eval(&ast, 0).and_then(to_value).map_err(|m| error(format!("the totals row: {m}")))?)
             }
             None => None,
@@ -731,6 +753,59 @@ pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Re
         result.table.data.push(values);
         if let (Some(totals), Some(total)) = (&mut result.totals, total) {
             totals.push(total);
+        }
+    }
+    Ok(())
+}
+
+/// Each calculation evaluated in every pivot column of every row, appended as a pivoted measure
+/// (its row total and column totals empty).
+fn apply_pivoted(pivot: &mut PivotTable, calcs: &[TableCalc], now: DateTime) -> Result<(), TableCalcError> {
+    for calc in calcs {
+        let error = |message: String| TableCalcError { name: calc.name.clone(), message };
+        let ast = parse(&calc.expression).map_err(|e| error(e.message))?;
+        // One table per pivot column: the dimensions, the measures' cells there, the pivot values.
+        let mut columns: Vec<ColumnInfo> = pivot.dimensions.iter().chain(&pivot.measures).cloned().collect();
+        columns.extend(pivot.pivots.iter().cloned());
+        let tables: Vec<ResultSet> = (0..pivot.columns.len())
+            .map(|c| {
+                let mut table = ResultSet::new(columns.clone());
+                for row in &pivot.rows {
+                    let mut values = row.dimensions.clone();
+                    values.extend(row.cells.iter().map(|measure| measure[c].clone()));
+                    values.extend(pivot.columns[c].values.iter().cloned());
+                    table.push_row(values);
+                }
+                table
+            })
+            .collect();
+        let mut values: Vec<Vec<Value>> = Vec::with_capacity(pivot.rows.len());
+        for r in 0..pivot.rows.len() {
+            let mut row = Vec::with_capacity(tables.len());
+            for (c, table) in tables.iter().enumerate() {
+                let frame = Frame { table, totals: false, now, cache: RefCell::new(HashMap::new()), pivot: Some((&tables, c)) };
+                let value =
+                    frame.eval(&ast, r).and_then(to_value).map_err(|m| error(format!("row {}, pivot column {}: {m}", r + 1, c + 1)))?;
+                row.push(value);
+            }
+            values.push(row);
+        }
+        let flat: Vec<Value> = values.iter().flatten().cloned().collect();
+        let (value_type, type_name) = value_type(&flat);
+        let mut column = ColumnInfo::plain(&calc.name, value_type).labelled(&calc.label);
+        column.field_label = calc.label.clone();
+        column.is_measure = true;
+        column.type_name = type_name.into();
+        column.value_format = calc.value_format.clone();
+        pivot.measures.push(column);
+        for (row, cells) in pivot.rows.iter_mut().zip(values) {
+            row.cells.push(cells);
+            if let Some(totals) = &mut row.row_total {
+                totals.push(Value::Null);
+            }
+        }
+        if let Some(totals) = &mut pivot.totals {
+            totals.push(vec![Value::Null; pivot.columns.len()]);
         }
     }
     Ok(())
@@ -805,8 +880,8 @@ mod tests {
     #[test]
     fn refusals_name_the_calculation_and_the_problem() {
         let fields = vec!["orders.count".to_string()];
-        let e = check(&[calc("x", "pivot_offset(${orders.count}, 1)")], &fields).unwrap_err();
-        assert!(e.message.contains("pivot functions"), "{e}");
+        let e = check(&[calc("x", "sum(pivot_row(${orders.count}))")], &fields).unwrap_err();
+        assert!(e.message.contains("`pivot_row`") && e.message.contains("not supported yet"), "{e}");
         let e = check(&[calc("x", "${orders.nope} + 1")], &fields).unwrap_err();
         assert!(e.message.contains("`${orders.nope}`"), "{e}");
         let e = check(&[calc("x", "frobnicate(1)")], &fields).unwrap_err();
@@ -819,5 +894,45 @@ mod tests {
         let mut r = table();
         let e = apply(&mut r, &[calc("x", "${orders.count} + \"a\"")], jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap_err();
         assert!(e.message.starts_with("row 1: `+` cannot combine"), "{e}");
+    }
+
+    /// Two states pivoted by status: each calculation per pivot column, by hand.
+    #[test]
+    fn pivoted_calculations_read_their_pivot_column_and_reach_across() {
+        let t = |s: &str| Value::Text(s.into());
+        let mut long = ResultSet::new(vec![
+            ColumnInfo::plain("users.state", ValueType::String),
+            ColumnInfo::plain("orders.status", ValueType::String),
+            ColumnInfo::plain("orders.count", ValueType::Number).measure(),
+            ColumnInfo::plain("__pivot_col", ValueType::Number),
+            ColumnInfo::plain("__pivot_count", ValueType::Number),
+        ]);
+        for (state, status, n, col) in
+            [("CA", "complete", 4, 1), ("CA", "pending", 2, 2), ("NY", "complete", 10, 1), ("NY", "pending", 5, 2)]
+        {
+            long.push_row(vec![t(state), t(status), Value::Int(n), Value::Int(col), Value::Int(2)]);
+        }
+        let pivot = result::pivot(&long, &[1], None, None).unwrap();
+        let mut result = QueryResult { pivot: Some(pivot), ..Default::default() };
+        let calcs = [
+            calc("vs_previous", "${orders.count} / pivot_offset(${orders.count}, -1)"),
+            calc("first", "pivot_index(${orders.count}, 1)"),
+            calc("column", "pivot_column()"),
+            calc("share", "${orders.count} / sum(${orders.count})"),
+            calc("tagged", "concat(${orders.status}, \"-\", ${users.state})"),
+        ];
+        apply(&mut result, &calcs, jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap();
+        let pivot = result.pivot.unwrap();
+        let measure = |name: &str| pivot.measures.iter().position(|m| m.name == name).unwrap();
+        let cells = |name: &str| pivot.rows.iter().map(|r| r.cells[measure(name)].clone()).collect::<Vec<_>>();
+        assert_eq!(cells("vs_previous"), vec![vec![Value::Null, Value::Float(0.5)], vec![Value::Null, Value::Float(0.5)]]);
+        assert_eq!(cells("first"), vec![vec![Value::Int(4), Value::Int(4)], vec![Value::Int(10), Value::Int(10)]]);
+        assert_eq!(cells("column"), vec![vec![Value::Int(1), Value::Int(2)], vec![Value::Int(1), Value::Int(2)]]);
+        // Within each pivot column: complete 4 of 14, pending 2 of 7.
+        assert_eq!(
+            cells("share"),
+            vec![vec![Value::Float(4.0 / 14.0), Value::Float(2.0 / 7.0)], vec![Value::Float(10.0 / 14.0), Value::Float(5.0 / 7.0)]]
+        );
+        assert_eq!(cells("tagged")[1], vec![t("complete-NY"), t("pending-NY")]);
     }
 }

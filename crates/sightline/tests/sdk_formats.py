@@ -165,6 +165,27 @@ def check_table_calcs(sdk, report):
         check(line[2] == f"{share}%", f"table calc share formatted {line[2]} != {share}%")
     report["table_calcs"] = rows[0]
 
+    # Pivoted: each pivot column's count against the previous column's (`pivot_offset`).
+    pivot_calc = [{"category": "table_calculation", "table_calculation": "vs_previous", "label": "Vs Previous",
+                   "expression": "${order_items.count} / pivot_offset(${order_items.count}, -1)"}]
+    pivoted = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count", "vs_previous"],
+                     pivots=["orders.status"], sorts=["users.gender", "orders.status"], dynamic_fields=json.dumps(pivot_calc), limit="500")
+    )
+    table = json.loads(sdk.run_query(pivoted.id, "json"))
+    for row in table:
+        counts = row["order_items.count"]["orders.status"]
+        ratios = row["vs_previous"]["orders.status"]
+        keys = list(counts)
+        check(keys == list(ratios), f"pivoted calc keys {keys} {list(ratios)}")
+        for i, key in enumerate(keys):
+            before = counts[keys[i - 1]] if i > 0 else None
+            want = None if not before or counts[key] is None else counts[key] / before
+            got = ratios[key]
+            check((got is None and want is None) or (got is not None and want is not None and abs(got - want) < 1e-12),
+                  f"pivoted calc {row['users.gender']} {key}: {got} != {want}")
+    report["pivoted_calc_rows"] = len(table)
+
 
 def check_apply_vis(sdk, rows, report):
     """apply_vis: the query's vis options shape the table; without it they change nothing."""

@@ -89,9 +89,6 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
     let invalid = |field: &str, message: String| CompileError::InvalidCustomField { field: field.to_string(), message };
     let calcs = &spec.table_calcs;
     let is_calc = |name: &str| calcs.iter().any(|c| c.name == name);
-    if !spec.pivots.is_empty() {
-        return Err(invalid(&calcs[0].name, "table calculations on pivoted queries are not supported yet".into()));
-    }
     if let Some(sort) = spec.sorts.iter().find(|s| is_calc(s.split_whitespace().next().unwrap_or(""))) {
         return Err(CompileError::InvalidSort {
             sort: sort.clone(),
