@@ -83,7 +83,12 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
                 }
                 let end = text[i..].find('}').ok_or_else(|| error(start, "`${` is never closed"))? + i;
                 let name = text[i + 2..end].trim();
-                let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+                // `${view.field:total}` and `:row_total` (table calculations) name a total.
+                let base = match name.split_once(':') {
+                    Some((base, "total" | "row_total")) => base,
+                    _ => name,
+                };
+                let valid = !base.is_empty() && base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
                 if !valid {
                     return Err(error(start, format!("`${{{name}}}` is not a field name")));
                 }

@@ -157,8 +157,7 @@ pub fn check(calcs: &[TableCalc], fields: &[String]) -> Result<(), TableCalcErro
 
 fn check_ast(ast: &Ast, known: &[&str]) -> Result<(), String> {
     match ast {
-        Ast::Field(name) if name.contains(':') => Err(format!("`${{{name}}}` (totals in expressions) is not supported yet")),
-        Ast::Field(name) if !known.contains(&name.as_str()) => {
+        Ast::Field(name) if !known.contains(&name.split(':').next().unwrap_or(name)) => {
             Err(format!("`${{{name}}}` is not a field of the query nor a table calculation before this one"))
         }
         Ast::Filter(_) => Err("`matches_filter` is for custom filters, not table calculations".into()),
@@ -307,6 +306,12 @@ struct Frame<'a> {
     cache: RefCell<HashMap<usize, Vec<V>>>,
     /// In a pivoted result: every pivot column's rows, and which of them this frame reads.
     pivot: Option<(&'a [ResultSet], usize)>,
+    /// `${field:total}`: the totals of `table`'s columns, when the query has totals.
+    column_totals: Option<&'a [Value]>,
+    /// In a pivoted result: every pivot column's totals (for the frames `pivot_offset` reaches).
+    pivot_totals: Option<&'a [Option<Vec<Value>>]>,
+    /// `${field:row_total}`: a pivoted row's totals, laid out as `table`, with row totals.
+    row_totals: Option<&'a ResultSet>,
 }
 
 impl Frame<'_> {
@@ -338,7 +343,20 @@ impl Frame<'_> {
             Ast::Bool(b) => Ok(V::Bool(*b)),
             Ast::Null => Ok(V::Null),
             Ast::Filter(_) => Err("`matches_filter` is for custom filters".into()),
-            Ast::Field(name) => self.field(name, row),
+            Ast::Field(name) => match name.split_once(':') {
+                None => self.field(name, row),
+                Some((base, "total")) => {
+                    let totals = self.column_totals.ok_or_else(|| format!("`${{{name}}}` needs the query's totals (`total: true`)"))?;
+                    let c = self.table.columns.iter().position(|c| c.name == base).ok_or_else(|| format!("no field `{base}`"))?;
+                    Ok(totals.get(c).map(|v| from_value(v, &self.table.columns[c])).unwrap_or(V::Null))
+                }
+                Some((base, _)) => {
+                    let totals =
+                        self.row_totals.ok_or_else(|| format!("`${{{name}}}` needs a pivoted query with row totals (`row_total`)"))?;
+                    let c = totals.columns.iter().position(|c| c.name == base).ok_or_else(|| format!("no field `{base}`"))?;
+                    Ok(from_value(totals.value(c, row), &totals.columns[c]))
+                }
+            },
             Ast::Unary(op, inner) => {
                 let v = self.eval(inner, row)?;
                 match *op {
@@ -574,8 +592,9 @@ impl Frame<'_> {
                 let target = if name == "pivot_index" { n as i64 - 1 } else { at as i64 + n as i64 };
                 match usize::try_from(target).ok().filter(|t| *t < tables.len()) {
                     Some(t) => {
+                        let column_totals = self.pivot_totals.and_then(|totals| totals[t].as_deref());
                         let other =
-                            Frame { table: &tables[t], totals: false, now: self.now, cache: RefCell::default(), pivot: Some((tables, t)) };
+                            Frame { table: &tables[t], pivot: Some((tables, t)), cache: RefCell::default(), column_totals, ..*self };
                         other.eval(&args[0], row)
                     }
                     None => Ok(V::Null),
@@ -729,7 +748,16 @@ pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Re
     for calc in calcs {
         let error = |message: String| TableCalcError { name: calc.name.clone(), message };
         let ast = parse(&calc.expression).map_err(|e| error(e.message))?;
-        let frame = Frame { table: &result.table, totals: false, now, cache: RefCell::new(HashMap::new()), pivot: None };
+        let frame = Frame {
+            table: &result.table,
+            totals: false,
+            now,
+            cache: RefCell::new(HashMap::new()),
+            pivot: None,
+            column_totals: result.totals.as_deref(),
+            pivot_totals: None,
+            row_totals: None,
+        };
         let values = (0..frame.rows())
             .map(|r| frame.eval(&ast, r).and_then(to_value).map_err(|m| format!("row {}: {m}", r + 1)))
             .collect::<Result<Vec<_>, _>>()
@@ -738,7 +766,16 @@ pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Re
             Some(totals) => {
                 let mut row = ResultSet::new(result.table.columns.clone());
                 row.push_row(totals.clone());
-                let frame = Frame { table: &row, totals: true, now, cache: RefCell::new(HashMap::new()), pivot: None };
+                let frame = Frame {
+                    table: &row,
+                    totals: true,
+                    now,
+                    cache: RefCell::new(HashMap::new()),
+                    pivot: None,
+                    column_totals: Some(totals),
+                    pivot_totals: None,
+                    row_totals: None,
+                };
                 Some(frame.eval(&ast, 0).and_then(to_value).map_err(|m| error(format!("the totals row: {m}")))?)
             }
             None => None,
@@ -754,6 +791,61 @@ pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Re
         if let (Some(totals), Some(total)) = (&mut result.totals, total) {
             totals.push(total);
         }
+    }
+    Ok(())
+}
+
+/// Sorts an unpivoted result's rows by `sorts` ((column, descending), in order; NULL first
+/// ascending), as Looker sorts by a table calculation: only when every row is there (`limit`
+/// was not reached), since the database chose the rows by its own order otherwise.
+pub fn sort_rows(result: &mut QueryResult, sorts: &[(String, bool)], limit: Option<u64>) -> Result<(), TableCalcError> {
+    if sorts.is_empty() {
+        return Ok(());
+    }
+    let table = &mut result.table;
+    let rows = table.row_count();
+    let refuse = |name: &str, message: String| TableCalcError { name: name.to_string(), message };
+    if limit.is_some_and(|l| rows as u64 >= l) {
+        let name = sorts.iter().map(|(n, _)| n.as_str()).next().unwrap_or_default();
+        return Err(refuse(
+            name,
+            format!("the query reached its row limit ({rows} rows): sorting by a table calculation needs every row (raise the limit)"),
+        ));
+    }
+    let mut keys = Vec::new();
+    for (name, descending) in sorts {
+        let c = table
+            .columns
+            .iter()
+            .position(|c| &c.name == name)
+            .ok_or_else(|| refuse(name, "is not a column of the query to sort by".into()))?;
+        keys.push((c, *descending));
+    }
+    let compare = |a: &Value, b: &Value| -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (a, b) {
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Null, _) => Ordering::Less,
+            (_, Value::Null) => Ordering::Greater,
+            _ => match (a.as_f64(), b.as_f64()) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => a.to_text().cmp(&b.to_text()),
+            },
+        }
+    };
+    let mut order: Vec<usize> = (0..rows).collect();
+    order.sort_by(|&x, &y| {
+        for &(c, descending) in &keys {
+            let ordering = compare(table.value(c, x), table.value(c, y));
+            if ordering != std::cmp::Ordering::Equal {
+                return if descending { ordering.reverse() } else { ordering };
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    for column in &mut table.data {
+        let old = std::mem::take(column);
+        *column = order.iter().map(|r| old[*r].clone()).collect();
     }
     Ok(())
 }
@@ -779,11 +871,43 @@ fn apply_pivoted(pivot: &mut PivotTable, calcs: &[TableCalc], now: DateTime) -> 
                 table
             })
             .collect();
+        // Each pivot column's totals, and the rows' totals, laid out as the tables are.
+        let column_totals: Vec<Option<Vec<Value>>> = (0..tables.len())
+            .map(|c| {
+                let totals = pivot.totals.as_ref()?;
+                let mut row = vec![Value::Null; pivot.dimensions.len()];
+                row.extend(totals.iter().map(|measure| measure[c].clone()));
+                row.extend(pivot.columns[c].values.iter().cloned());
+                Some(row)
+            })
+            .collect();
+        let row_totals = pivot.has_row_totals.then(|| {
+            let mut table = ResultSet::new(columns.clone());
+            for row in &pivot.rows {
+                let mut values = row.dimensions.clone();
+                match &row.row_total {
+                    Some(totals) => values.extend(totals.iter().cloned()),
+                    None => values.extend(std::iter::repeat_n(Value::Null, pivot.measures.len())),
+                }
+                values.extend(std::iter::repeat_n(Value::Null, pivot.pivots.len()));
+                table.push_row(values);
+            }
+            table
+        });
         let mut values: Vec<Vec<Value>> = Vec::with_capacity(pivot.rows.len());
         for r in 0..pivot.rows.len() {
             let mut row = Vec::with_capacity(tables.len());
             for (c, table) in tables.iter().enumerate() {
-                let frame = Frame { table, totals: false, now, cache: RefCell::new(HashMap::new()), pivot: Some((&tables, c)) };
+                let frame = Frame {
+                    table,
+                    totals: false,
+                    now,
+                    cache: RefCell::new(HashMap::new()),
+                    pivot: Some((&tables, c)),
+                    column_totals: column_totals[c].as_deref(),
+                    pivot_totals: Some(&column_totals),
+                    row_totals: row_totals.as_ref(),
+                };
                 let value =
                     frame.eval(&ast, r).and_then(to_value).map_err(|m| error(format!("row {}, pivot column {}: {m}", r + 1, c + 1)))?;
                 row.push(value);
@@ -860,6 +984,7 @@ mod tests {
             calc("big", "if(${orders.count} > 15 AND NOT is_null(${orders.count}), yes, no)"),
             calc("days", "diff_days(${orders.created_month}, date(2024, 3, 31))"),
             calc("twice", "${share} * 2"),
+            calc("of_total", "${orders.count} / ${orders.count:total}"),
         ]);
         let f = Value::Float;
         assert_eq!(column(&r, "share"), vec![f(10.0 / 60.0), Value::Float(0.5), f(20.0 / 60.0)]);
@@ -871,10 +996,12 @@ mod tests {
         assert_eq!(column(&r, "big"), vec![Value::Bool(false), Value::Bool(true), Value::Bool(true)]);
         assert_eq!(column(&r, "days"), vec![Value::Int(30), Value::Int(59), Value::Int(90)]);
         assert_eq!(column(&r, "twice")[1], Value::Int(1));
+        assert_eq!(column(&r, "of_total")[1], Value::Float(0.5));
         // The totals row: row-wise expressions on the totals, column functions have none.
         let totals = r.totals.unwrap();
         assert_eq!((totals[2].clone(), totals[4].clone()), (Value::Null, Value::Null));
-        assert_eq!(totals.len(), 11);
+        assert_eq!(totals.len(), 12);
+        assert_eq!(totals[11], Value::Int(1), "the totals row's own share of the total");
     }
 
     #[test]
@@ -888,8 +1015,9 @@ mod tests {
         assert!(e.message.contains("`frobnicate`"), "{e}");
         let e = check(&[calc("x", "round(1, 2, 3)")], &fields).unwrap_err();
         assert!(e.message.contains("`round` takes"), "{e}");
-        let e = check(&[calc("x", "${orders.count:total}")], &fields).unwrap_err();
-        assert!(e.message.contains("${orders.count:total}"), "{e}");
+        assert!(check(&[calc("x", "${orders.count} / ${orders.count:total}")], &fields).is_ok());
+        let e = check(&[calc("x", "${orders.nope:total}")], &fields).unwrap_err();
+        assert!(e.message.contains("${orders.nope:total}"), "{e}");
         assert!(check(&[calc("a", "${orders.count} * 2"), calc("b", "${a} + 1")], &fields).is_ok());
         let mut r = table();
         let e = apply(&mut r, &[calc("x", "${orders.count} + \"a\"")], jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap_err();
@@ -912,7 +1040,19 @@ mod tests {
         {
             long.push_row(vec![t(state), t(status), Value::Int(n), Value::Int(col), Value::Int(2)]);
         }
-        let pivot = result::pivot(&long, &[1], None, None).unwrap();
+        let mut totals = ResultSet::new(vec![
+            ColumnInfo::plain("orders.status", ValueType::String),
+            ColumnInfo::plain("orders.count", ValueType::Number).measure(),
+        ]);
+        totals.push_row(vec![t("complete"), Value::Int(14)]);
+        totals.push_row(vec![t("pending"), Value::Int(7)]);
+        let mut row_totals = ResultSet::new(vec![
+            ColumnInfo::plain("users.state", ValueType::String),
+            ColumnInfo::plain("orders.count", ValueType::Number).measure(),
+        ]);
+        row_totals.push_row(vec![t("CA"), Value::Int(6)]);
+        row_totals.push_row(vec![t("NY"), Value::Int(15)]);
+        let pivot = result::pivot(&long, &[1], Some(&totals), Some(&row_totals)).unwrap();
         let mut result = QueryResult { pivot: Some(pivot), ..Default::default() };
         let calcs = [
             calc("vs_previous", "${orders.count} / pivot_offset(${orders.count}, -1)"),
@@ -920,6 +1060,8 @@ mod tests {
             calc("column", "pivot_column()"),
             calc("share", "${orders.count} / sum(${orders.count})"),
             calc("tagged", "concat(${orders.status}, \"-\", ${users.state})"),
+            calc("of_row", "${orders.count} / ${orders.count:row_total}"),
+            calc("of_column", "${orders.count} / ${orders.count:total}"),
         ];
         apply(&mut result, &calcs, jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap();
         let pivot = result.pivot.unwrap();
@@ -934,5 +1076,18 @@ mod tests {
             vec![vec![Value::Float(4.0 / 14.0), Value::Float(2.0 / 7.0)], vec![Value::Float(10.0 / 14.0), Value::Float(5.0 / 7.0)]]
         );
         assert_eq!(cells("tagged")[1], vec![t("complete-NY"), t("pending-NY")]);
+        assert_eq!(cells("of_row")[0], vec![Value::Float(4.0 / 6.0), Value::Float(2.0 / 6.0)]);
+        assert_eq!(cells("of_column")[1], vec![Value::Float(10.0 / 14.0), Value::Float(5.0 / 7.0)]);
+    }
+
+    #[test]
+    fn rows_sort_by_a_calculation_only_when_all_are_there() {
+        let mut r = run(&[calc("neg", "0 - ${orders.count}")]);
+        sort_rows(&mut r, &[("neg".into(), false)], Some(500)).unwrap();
+        assert_eq!(column(&r, "orders.count"), vec![Value::Int(30), Value::Int(20), Value::Int(10)]);
+        sort_rows(&mut r, &[("neg".into(), true)], None).unwrap();
+        assert_eq!(column(&r, "orders.count"), vec![Value::Int(10), Value::Int(20), Value::Int(30)]);
+        let e = sort_rows(&mut r, &[("neg".into(), false)], Some(3)).unwrap_err();
+        assert!(e.message.contains("row limit"), "{e}");
     }
 }

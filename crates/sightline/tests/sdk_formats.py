@@ -164,6 +164,13 @@ def check_table_calcs(sdk, report):
         share = (Decimal(repr(r["order_items.count"] / total)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         check(line[2] == f"{share}%", f"table calc share formatted {line[2]} != {share}%")
     report["table_calcs"] = rows[0]
+    by_share = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["orders.status", "order_items.count", "share"],
+                     sorts=["share desc"], dynamic_fields=json.dumps(calcs[:1]), limit="500")
+    )
+    sorted_rows = json.loads(sdk.run_query(by_share.id, "json"))
+    shares = [r["share"] for r in sorted_rows]
+    check(shares == sorted(shares, reverse=True) and len(shares) == len(rows), f"sorted by a calculation: {shares}")
 
     # Pivoted: each pivot column's count against the previous column's (`pivot_offset`).
     pivot_calc = [{"category": "table_calculation", "table_calculation": "vs_previous", "label": "Vs Previous",

@@ -59,6 +59,11 @@ pub struct CompiledQuery {
     pub table_calcs: Vec<present::TableCalc>,
     /// Vis options that shape the table (`apply_vis`), set by the caller after compiling.
     pub vis: Option<present::VisOptions>,
+    /// Sorts to apply to the returned rows, in order, when one names a table calculation:
+    /// (field or calculation, descending).
+    pub calc_sorts: Vec<(String, bool)>,
+    /// The query's row limit (set with table calculations: rows sorted by one must all be there).
+    pub row_limit: Option<u64>,
 }
 
 /// One dimension to fill in, and where its values go.
@@ -89,14 +94,33 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
     let invalid = |field: &str, message: String| CompileError::InvalidCustomField { field: field.to_string(), message };
     let calcs = &spec.table_calcs;
     let is_calc = |name: &str| calcs.iter().any(|c| c.name == name);
-    if let Some(sort) = spec.sorts.iter().find(|s| is_calc(s.split_whitespace().next().unwrap_or(""))) {
-        return Err(CompileError::InvalidSort {
-            sort: sort.clone(),
-            message: "sorting by a table calculation is not supported yet".into(),
-        });
+    // Sorting by a calculation sorts the returned rows, by every sort in order (the SQL keeps
+    // the field sorts, so rows the calculation ties stay in their order).
+    let mut calc_sorts = Vec::new();
+    if spec.sorts.iter().any(|s| is_calc(s.split_whitespace().next().unwrap_or(""))) {
+        if !spec.pivots.is_empty() {
+            let sort = spec.sorts.iter().find(|s| is_calc(s.split_whitespace().next().unwrap_or(""))).cloned().unwrap_or_default();
+            return Err(CompileError::InvalidSort {
+                sort,
+                message: "sorting a pivoted query by a table calculation is not supported yet".into(),
+            });
+        }
+        for sort in &spec.sorts {
+            let mut words = sort.split_whitespace();
+            let name = words.next().unwrap_or_default().to_string();
+            let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("asc") => false,
+                Some("desc") => true,
+                Some(other) => {
+                    return Err(CompileError::InvalidSort { sort: sort.clone(), message: format!("`{other}` is not asc or desc") })
+                }
+            };
+            calc_sorts.push((name, descending));
+        }
     }
     let fields: Vec<String> = spec.fields.iter().filter(|f| !is_calc(f)).cloned().collect();
-    let inner = QuerySpec { fields: fields.clone(), table_calcs: Vec::new(), ..spec.clone() };
+    let sorts: Vec<String> = spec.sorts.iter().filter(|s| !is_calc(s.split_whitespace().next().unwrap_or(""))).cloned().collect();
+    let inner = QuerySpec { fields: fields.clone(), sorts, table_calcs: Vec::new(), ..spec.clone() };
     let mut compiled = compile_nested(model, &inner, dialect, now, 0)?;
     let lookup = ModelLookup {
         model,
@@ -126,6 +150,11 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
     let names: Vec<String> = compiled.columns.iter().map(|c| c.name.clone()).collect();
     present::table_calc::check(&resolved, &names).map_err(|e| invalid(&e.name, e.message))?;
     compiled.table_calcs = resolved;
+    compiled.calc_sorts = calc_sorts;
+    compiled.row_limit = match spec.limit {
+        crate::Limit::Rows(n) => Some(n),
+        crate::Limit::All => None,
+    };
     Ok(compiled)
 }
 
@@ -239,6 +268,8 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         fills,
         table_calcs: Vec::new(),
         vis: None,
+        calc_sorts: Vec::new(),
+        row_limit: None,
     })
 }
 

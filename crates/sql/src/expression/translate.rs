@@ -118,6 +118,9 @@ impl Translator<'_> {
             Ast::Bool(b) => ((if *b { "TRUE" } else { "FALSE" }).to_string(), Type::YesNo),
             Ast::Null => ("NULL".to_string(), Type::Any),
             Ast::Filter(f) => return Err(format!("a backtick filter expression (`{f}`) is only the second argument of matches_filter")),
+            Ast::Field(name) if name.contains(':') => {
+                return Err(format!("`${{{name}}}`: totals can be used in table calculations, not in custom fields or filters"))
+            }
             Ast::Field(name) => {
                 let f = (self.field)(name)?;
                 if f.is_measure {
