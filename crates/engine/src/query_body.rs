@@ -90,9 +90,6 @@ impl QueryBody {
         if non_empty(&self.subtotals) {
             return not_yet("subtotals", "subtotals");
         }
-        if self.row_total().is_some_and(|right| !right) {
-            return not_yet("row_total", "row totals on the left (`row_total: \"left\"`)");
-        }
         self.custom_fields()?;
         self.table_calcs()?;
         Ok(())
@@ -297,7 +294,8 @@ impl QueryBody {
             pivots: self.pivots.clone().unwrap_or_default(),
             column_limit: self.column_limit()?,
             total: self.total == Some(true),
-            row_total: self.row_total() == Some(true),
+            row_total: self.row_total().is_some(),
+            row_total_left: self.row_total() == Some(false),
             fill_fields: self.fill_fields.clone().unwrap_or_default(),
             custom_fields: self.custom_fields()?,
             table_calcs: self.table_calcs()?,
@@ -382,8 +380,9 @@ mod tests {
     fn unsupported_parts_are_refused_by_name() {
         let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","subtotals":["a.b"]}"#).unwrap();
         assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "subtotals", .. })));
-        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","row_total":"left"}"#).unwrap();
-        assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "row_total", .. })));
+        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","pivots":["a.b"],"row_total":"left"}"#).unwrap();
+        let spec = q.spec(None).unwrap();
+        assert!(spec.row_total && spec.row_total_left);
         let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","column_limit":"500"}"#).unwrap();
         assert!(matches!(q.spec(None), Err(EngineError::Invalid { field: "column_limit", .. })));
         let ok: QueryBody =

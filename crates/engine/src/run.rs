@@ -560,6 +560,7 @@ pub fn run_compiled(
     let width = compiled.columns.len();
     long.columns.truncate(width);
     long.data.truncate(width);
+    pivot.row_totals_left = compiled.row_total_left;
     let mut result = QueryResult { table: long, pivot: Some(pivot), totals: None };
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
     present::table_calc::apply(&mut result, &compiled.table_calcs, now)

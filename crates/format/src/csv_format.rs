@@ -98,4 +98,28 @@ mod tests {
         write_csv(&result, true, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "Users City,Orders Total\n\"Santa Cruz, CA\",\"$1,234.50\"\n");
     }
+
+    #[test]
+    fn row_totals_on_the_left_come_before_the_pivot_columns() {
+        let col = |name: &str, label: &str| ColumnInfo::plain(name, ValueType::String).labelled(label);
+        let mut long = ResultSet::new(vec![
+            col("users.state", "Users State"),
+            col("orders.status", "Orders Status"),
+            col("orders.count", "Orders Count").measure(),
+            ColumnInfo::plain("__pivot_col", ValueType::Number),
+            ColumnInfo::plain("__pivot_count", ValueType::Number),
+        ]);
+        long.push_row(vec![Value::Text("CA".into()), Value::Text("complete".into()), Value::Int(3), Value::Int(1), Value::Int(2)]);
+        long.push_row(vec![Value::Text("CA".into()), Value::Text("pending".into()), Value::Int(1), Value::Int(2), Value::Int(2)]);
+        let mut row_totals = ResultSet::new(vec![col("users.state", "Users State"), col("orders.count", "Orders Count").measure()]);
+        row_totals.push_row(vec![Value::Text("CA".into()), Value::Int(4)]);
+        let mut pivot = result::pivot(&long, &[1], None, Some(&row_totals)).unwrap();
+        pivot.row_totals_left = true;
+        let mut out = Vec::new();
+        write_csv(&QueryResult { pivot: Some(pivot), ..Default::default() }, false, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "Orders Status,,complete,pending\nUsers State,Orders Count,Orders Count,Orders Count\nCA,4,3,1\n"
+        );
+    }
 }

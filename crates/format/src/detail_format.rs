@@ -368,7 +368,9 @@ pub fn write_json_bi(result: &QueryResult, context: &QueryContext, formatted: bo
         None => result.table.columns.iter().map(|c| key(&c.name)).collect(),
         Some(p) => {
             let mut keys: Vec<String> = p.dimensions.iter().map(|c| key(&c.name)).collect();
-            let pivot_keys = p.columns.iter().map(|c| c.key.as_str()).chain(p.has_row_totals.then_some(ROW_TOTAL_KEY));
+            let left = (p.has_row_totals && p.row_totals_left).then_some(ROW_TOTAL_KEY);
+            let right = (p.has_row_totals && !p.row_totals_left).then_some(ROW_TOTAL_KEY);
+            let pivot_keys = left.into_iter().chain(p.columns.iter().map(|c| c.key.as_str())).chain(right);
             for pivot_key in pivot_keys {
                 keys.extend(p.measures.iter().map(|m| key(&format!("{}{KEY_SEPARATOR}{pivot_key}", m.name))));
             }

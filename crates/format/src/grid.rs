@@ -73,14 +73,18 @@ impl<'a> Grid<'a> {
             Source::Pivot(pivot) => {
                 let row = &pivot.rows[r];
                 let mut cells: Vec<&Value> = row.dimensions.iter().collect();
+                let row_totals = |cells: &mut Vec<&'a Value>| match &row.row_total {
+                    Some(totals) => cells.extend(totals.iter()),
+                    None => cells.extend(std::iter::repeat_n(&NULL, pivot.measures.len())),
+                };
+                if pivot.has_row_totals && pivot.row_totals_left {
+                    row_totals(&mut cells);
+                }
                 for c in 0..pivot.columns.len() {
                     cells.extend(row.cells.iter().map(|measure| &measure[c]));
                 }
-                if pivot.has_row_totals {
-                    match &row.row_total {
-                        Some(totals) => cells.extend(totals.iter()),
-                        None => cells.extend(std::iter::repeat_n(&NULL, pivot.measures.len())),
-                    }
+                if pivot.has_row_totals && !pivot.row_totals_left {
+                    row_totals(&mut cells);
                 }
                 cells
             }
@@ -93,10 +97,13 @@ impl<'a> Grid<'a> {
             Source::Flat(result) => result.totals.as_ref().map(|t| t.iter().collect()),
             Source::Pivot(pivot) => pivot.totals.as_ref().map(|totals| {
                 let mut cells: Vec<&Value> = vec![&NULL; pivot.dimensions.len()];
+                if pivot.has_row_totals && pivot.row_totals_left {
+                    cells.extend(std::iter::repeat_n(&NULL, pivot.measures.len()));
+                }
                 for c in 0..pivot.columns.len() {
                     cells.extend(totals.iter().map(|measure| &measure[c]));
                 }
-                if pivot.has_row_totals {
+                if pivot.has_row_totals && !pivot.row_totals_left {
                     cells.extend(std::iter::repeat_n(&NULL, pivot.measures.len()));
                 }
                 cells
@@ -134,7 +141,7 @@ impl<'a> Grid<'a> {
 }
 
 /// Header rows and output columns of a pivot table: the dimensions, each pivot column's
-/// measures, then the row totals' measures.
+/// measures, and the row totals' measures (last, or after the dimensions for `row_total: left`).
 fn pivot_layout(pivot: &PivotTable) -> (Vec<Vec<HeaderCell>>, Vec<&ColumnInfo>) {
     let dims = pivot.dimensions.len();
     let measures = pivot.measures.len();
@@ -144,20 +151,27 @@ fn pivot_layout(pivot: &PivotTable) -> (Vec<Vec<HeaderCell>>, Vec<&ColumnInfo>) 
         if let Some(last) = row.last_mut() {
             last.text = field.label.clone();
         }
+        let (left, right) = (pivot.has_row_totals && pivot.row_totals_left, pivot.has_row_totals && !pivot.row_totals_left);
+        if left {
+            row.push(HeaderCell { text: String::new(), span: measures });
+        }
         for column in &pivot.columns {
             let value = column.values[k].to_text().unwrap_or_else(|| NULL_KEY.to_string());
             row.push(HeaderCell { text: value, span: measures });
         }
-        if pivot.has_row_totals {
+        if right {
             row.push(HeaderCell { text: String::new(), span: measures });
         }
         headers.push(row);
     }
     let mut columns: Vec<&ColumnInfo> = pivot.dimensions.iter().collect();
+    if pivot.has_row_totals && pivot.row_totals_left {
+        columns.extend(pivot.measures.iter());
+    }
     for _ in &pivot.columns {
         columns.extend(pivot.measures.iter());
     }
-    if pivot.has_row_totals {
+    if pivot.has_row_totals && !pivot.row_totals_left {
         columns.extend(pivot.measures.iter());
     }
     headers.push(columns.iter().map(|c| HeaderCell::one(&c.label)).collect());

@@ -28,6 +28,9 @@ pub struct PivotTable {
     pub totals: Option<Vec<Vec<Value>>>,
     /// Whether rows carry row totals.
     pub has_row_totals: bool,
+    /// `row_total: left`: tables show the row totals before the pivot columns (the JSON formats
+    /// key them alike either way).
+    pub row_totals_left: bool,
     /// Whether `column_limit` (or the row limit) left pivot values out.
     pub columns_truncated: bool,
 }
@@ -146,6 +149,7 @@ pub fn pivot(
         rows,
         totals,
         has_row_totals: row_totals.is_some(),
+        row_totals_left: false,
         columns_truncated,
     })
 }

@@ -132,6 +132,7 @@ def main():
     check_table_calcs(sdk, report)
     check_apply_vis(sdk, rows, report)
     check_drill_links(sdk, report)
+    check_row_total_left(sdk, report)
     report["problems"] = problems
     print(json.dumps(report))
 
@@ -243,6 +244,19 @@ def check_drill_links(sdk, report):
     plain = json.loads(sdk.run_query(query.id, "json_detail"))
     check("links" not in plain["data"][0]["order_items.count"], "links without generate_drill_links")
     report["drill_link"] = link
+
+
+def check_row_total_left(sdk, report):
+    """row_total: left puts each row's totals right after its dimensions, same figures."""
+    def pivoted(side):
+        return m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count"],
+                            pivots=["orders.status"], sorts=["users.gender"], row_total=side, limit="500")
+    right = list(csv.reader(io.StringIO(sdk.run_inline_query("csv", pivoted("right")))))
+    left = list(csv.reader(io.StringIO(sdk.run_inline_query("csv", pivoted("left")))))
+    for r, l in zip(right, left):
+        check(l == r[:1] + r[-1:] + r[1:-1], f"row_total left: {l} is not {r} with the total moved left")
+    check(len(left) == len(right) and len(left) > 2, f"row_total left rows {len(left)}")
+    report["row_total_left"] = left[2]
 
 
 def check_format(fmt, formatted, name, body, rows, report):

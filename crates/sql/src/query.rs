@@ -41,6 +41,8 @@ pub struct QuerySpec {
     /// Table calculations, named in `fields` by their bare names: not SQL, evaluated on the
     /// returned rows (checked here, carried to the caller in [`crate::CompiledQuery`]).
     pub table_calcs: Vec<present::TableCalc>,
+    /// `row_total: left`: row totals shown before the pivot columns (layout only).
+    pub row_total_left: bool,
 }
 
 /// Looker's pivot column limit when a query names none, and its maximum.
@@ -66,6 +68,7 @@ impl Default for QuerySpec {
             filter_expression: None,
             persisted: Default::default(),
             table_calcs: Vec::new(),
+            row_total_left: false,
         }
     }
 }

@@ -64,6 +64,8 @@ pub struct CompiledQuery {
     pub calc_sorts: Vec<(String, bool)>,
     /// The query's row limit (set with table calculations: rows sorted by one must all be there).
     pub row_limit: Option<u64>,
+    /// `row_total: left`: tables show row totals before the pivot columns.
+    pub row_total_left: bool,
 }
 
 /// One dimension to fill in, and where its values go.
@@ -270,6 +272,7 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         vis: None,
         calc_sorts: Vec::new(),
         row_limit: None,
+        row_total_left: spec.row_total_left && spec.row_total && !spec.pivots.is_empty(),
     })
 }
 
