@@ -4,11 +4,11 @@
 //! `mean`, `running_total`, `rank` …) over the whole returned column, positional functions
 //! (`row`, `offset`, `offset_list`, `index`, `lookup`), logic, text, math and date functions.
 //! A calculation may use those before it. On a pivoted query a calculation is evaluated in each
-//! pivot column (field references read that column; `pivot_column`, `pivot_index` and
-//! `pivot_offset` reach across), and becomes one more pivoted measure. The functions that reduce
-//! a row across its pivot columns (`pivot_row`, `pivot_where`, `pivot_offset_list`) and
-//! `${field:total}` are refused by name ([`check`] runs before the query does, so a bad
-//! calculation never reaches the database).
+//! pivot column (field references read that column; `pivot_column`, `pivot_index`,
+//! `pivot_offset`, `pivot_offset_list`, `pivot_row` and `pivot_where` reach across), and becomes
+//! one more pivoted measure; a calculation with one value per row (it reduces the row's pivot
+//! columns and reads no measure of its own) is refused by name, as is what [`check`] finds
+//! before the query runs, so a bad calculation never reaches the database.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -122,6 +122,9 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("pivot_column", 0, 0),
     ("pivot_index", 2, 2),
     ("pivot_offset", 2, 2),
+    ("pivot_offset_list", 3, 3),
+    ("pivot_row", 1, 1),
+    ("pivot_where", 2, 2),
 ];
 
 /// Column functions: over the whole column of their argument (or over a list).
@@ -163,9 +166,6 @@ fn check_ast(ast: &Ast, known: &[&str]) -> Result<(), String> {
         Ast::Filter(_) => Err("`matches_filter` is for custom filters, not table calculations".into()),
         Ast::Call(name, args) => {
             let lower = name.to_ascii_lowercase();
-            if lower.starts_with("pivot_") && !matches!(lower.as_str(), "pivot_column" | "pivot_index" | "pivot_offset") {
-                return Err(format!("`{name}` (a calculation across a row's pivot columns) is not supported yet"));
-            }
             let Some((_, min, max)) = FUNCTIONS.iter().find(|(f, _, _)| *f == lower) else {
                 return Err(format!("function `{name}` is not supported in table calculations yet"));
             };
@@ -370,6 +370,14 @@ impl Frame<'_> {
             Ast::Binary(op, a, b) => self.binary(op, self.eval(a, row)?, self.eval(b, row)?),
             Ast::Call(name, args) => self.call(&name.to_ascii_lowercase(), args, row),
         }
+    }
+
+    /// `ast` evaluated in pivot column `t` of the same row (NULL outside the pivot columns).
+    fn in_pivot_column(&self, tables: &[ResultSet], t: i64, ast: &Ast, row: usize) -> Result<V, String> {
+        let Some(t) = usize::try_from(t).ok().filter(|t| *t < tables.len()) else { return Ok(V::Null) };
+        let column_totals = self.pivot_totals.and_then(|totals| totals[t].as_deref());
+        let other = Frame { table: &tables[t], pivot: Some((tables, t)), cache: RefCell::default(), column_totals, ..*self };
+        other.eval(ast, row)
     }
 
     fn binary(&self, op: &str, a: V, b: V) -> Result<V, String> {
@@ -586,6 +594,33 @@ impl Frame<'_> {
             }
             "now" => Ok(V::Time(self.now)),
             "pivot_column" => Ok(self.pivot.map(|(_, at)| V::Num(at as f64 + 1.0)).unwrap_or(V::Null)),
+            "pivot_row" | "pivot_offset_list" => {
+                let Some((tables, at)) = self.pivot else { return Ok(V::List(vec![arg(0)?])) };
+                let range = match name {
+                    "pivot_row" => 0..tables.len() as i64,
+                    _ => {
+                        let (k, n) = (number(1)?.unwrap_or(0.0) as i64, number(2)?.unwrap_or(0.0).max(0.0) as i64);
+                        at as i64 + k..at as i64 + k + n
+                    }
+                };
+                range.map(|t| self.in_pivot_column(tables, t, &args[0], row)).collect::<Result<Vec<_>, _>>().map(V::List)
+            }
+            "pivot_where" => {
+                let Some((tables, _)) = self.pivot else { return Ok(V::Null) };
+                let mut chosen = None;
+                for t in 0..tables.len() {
+                    if self.in_pivot_column(tables, t as i64, &args[0], row)?.truthy() {
+                        if chosen.is_some() {
+                            return Ok(V::Null);
+                        }
+                        chosen = Some(t);
+                    }
+                }
+                match chosen {
+                    Some(t) => self.in_pivot_column(tables, t as i64, &args[1], row),
+                    None => Ok(V::Null),
+                }
+            }
             "pivot_index" | "pivot_offset" => {
                 let Some((tables, at)) = self.pivot else { return Ok(V::Null) };
                 let Some(n) = number(1)? else { return Ok(V::Null) };
@@ -850,12 +885,50 @@ pub fn sort_rows(result: &mut QueryResult, sorts: &[(String, bool)], limit: Opti
     Ok(())
 }
 
+/// Whether `ast` reduces a row's pivot columns to one value (`pivot_row`, `pivot_where`).
+fn reduces_rows(ast: &Ast) -> bool {
+    match ast {
+        Ast::Call(name, args) => matches!(name.to_ascii_lowercase().as_str(), "pivot_row" | "pivot_where") || args.iter().any(reduces_rows),
+        Ast::Unary(_, inner) => reduces_rows(inner),
+        Ast::Binary(_, a, b) => reduces_rows(a) || reduces_rows(b),
+        _ => false,
+    }
+}
+
+/// Whether `ast` reads a measure (or an earlier calculation) of its own pivot column: outside
+/// the pivot functions that reach other columns.
+fn reads_a_pivot_column(ast: &Ast, measures: &[&str], inside_pivot_function: bool) -> bool {
+    match ast {
+        Ast::Field(name) => !inside_pivot_function && measures.contains(&name.split(':').next().unwrap_or(name)),
+        Ast::Call(name, args) => {
+            let reaching = matches!(
+                name.to_ascii_lowercase().as_str(),
+                "pivot_row" | "pivot_where" | "pivot_offset_list" | "pivot_index" | "pivot_offset"
+            );
+            args.iter().any(|a| reads_a_pivot_column(a, measures, inside_pivot_function || reaching))
+        }
+        Ast::Unary(_, inner) => reads_a_pivot_column(inner, measures, inside_pivot_function),
+        Ast::Binary(_, a, b) => {
+            reads_a_pivot_column(a, measures, inside_pivot_function) || reads_a_pivot_column(b, measures, inside_pivot_function)
+        }
+        _ => false,
+    }
+}
+
 /// Each calculation evaluated in every pivot column of every row, appended as a pivoted measure
 /// (its row total and column totals empty).
 fn apply_pivoted(pivot: &mut PivotTable, calcs: &[TableCalc], now: DateTime) -> Result<(), TableCalcError> {
     for calc in calcs {
         let error = |message: String| TableCalcError { name: calc.name.clone(), message };
         let ast = parse(&calc.expression).map_err(|e| error(e.message))?;
+        let measures: Vec<&str> = pivot.measures.iter().map(|m| m.name.as_str()).collect();
+        if reduces_rows(&ast) && !reads_a_pivot_column(&ast, &measures, false) {
+            return Err(error(
+                "a calculation that reduces a row's pivot columns (`sum(pivot_row(…))`, `pivot_where`) without a measure of its own \
+                 column gives one value per row; such unpivoted calculations are not supported yet (`${x} / sum(pivot_row(${x}))` is)"
+                    .into(),
+            ));
+        }
         // One table per pivot column: the dimensions, the measures' cells there, the pivot values.
         let mut columns: Vec<ColumnInfo> = pivot.dimensions.iter().chain(&pivot.measures).cloned().collect();
         columns.extend(pivot.pivots.iter().cloned());
@@ -1007,8 +1080,7 @@ mod tests {
     #[test]
     fn refusals_name_the_calculation_and_the_problem() {
         let fields = vec!["orders.count".to_string()];
-        let e = check(&[calc("x", "sum(pivot_row(${orders.count}))")], &fields).unwrap_err();
-        assert!(e.message.contains("`pivot_row`") && e.message.contains("not supported yet"), "{e}");
+        assert!(check(&[calc("x", "${orders.count} / sum(pivot_row(${orders.count}))")], &fields).is_ok());
         let e = check(&[calc("x", "${orders.nope} + 1")], &fields).unwrap_err();
         assert!(e.message.contains("`${orders.nope}`"), "{e}");
         let e = check(&[calc("x", "frobnicate(1)")], &fields).unwrap_err();
@@ -1062,9 +1134,11 @@ mod tests {
             calc("tagged", "concat(${orders.status}, \"-\", ${users.state})"),
             calc("of_row", "${orders.count} / ${orders.count:row_total}"),
             calc("of_column", "${orders.count} / ${orders.count:total}"),
+            calc("of_row_list", "${orders.count} / sum(pivot_row(${orders.count}))"),
+            calc("vs_pending", "${orders.count} - pivot_where(${orders.status} = \"pending\", ${orders.count})"),
         ];
         apply(&mut result, &calcs, jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap();
-        let pivot = result.pivot.unwrap();
+        let pivot = result.pivot.clone().unwrap();
         let measure = |name: &str| pivot.measures.iter().position(|m| m.name == name).unwrap();
         let cells = |name: &str| pivot.rows.iter().map(|r| r.cells[measure(name)].clone()).collect::<Vec<_>>();
         assert_eq!(cells("vs_previous"), vec![vec![Value::Null, Value::Float(0.5)], vec![Value::Null, Value::Float(0.5)]]);
@@ -1078,6 +1152,13 @@ mod tests {
         assert_eq!(cells("tagged")[1], vec![t("complete-NY"), t("pending-NY")]);
         assert_eq!(cells("of_row")[0], vec![Value::Float(4.0 / 6.0), Value::Float(2.0 / 6.0)]);
         assert_eq!(cells("of_column")[1], vec![Value::Float(10.0 / 14.0), Value::Float(5.0 / 7.0)]);
+        assert_eq!(cells("of_row_list")[1], vec![Value::Float(10.0 / 15.0), Value::Float(5.0 / 15.0)]);
+        assert_eq!(cells("vs_pending")[1], vec![Value::Int(5), Value::Int(0)]);
+        // A calculation with one value per row (no measure of its own pivot column) is refused.
+        let mut again = result.clone();
+        let e = apply(&mut again, &[calc("row_sum", "sum(pivot_row(${orders.count}))")], jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0))
+            .unwrap_err();
+        assert!(e.message.contains("not supported yet"), "{e}");
     }
 
     #[test]

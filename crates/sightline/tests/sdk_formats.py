@@ -175,9 +175,11 @@ def check_table_calcs(sdk, report):
 
     # Pivoted: each pivot column's count against the previous column's (`pivot_offset`).
     pivot_calc = [{"category": "table_calculation", "table_calculation": "vs_previous", "label": "Vs Previous",
-                   "expression": "${order_items.count} / pivot_offset(${order_items.count}, -1)"}]
+                   "expression": "${order_items.count} / pivot_offset(${order_items.count}, -1)"},
+                  {"category": "table_calculation", "table_calculation": "row_share", "label": "Row Share",
+                   "expression": "${order_items.count} / sum(pivot_row(${order_items.count}))"}]
     pivoted = sdk.create_query(
-        m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count", "vs_previous"],
+        m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count", "vs_previous", "row_share"],
                      pivots=["orders.status"], sorts=["users.gender", "orders.status"], dynamic_fields=json.dumps(pivot_calc), limit="500")
     )
     table = json.loads(sdk.run_query(pivoted.id, "json"))
@@ -192,6 +194,8 @@ def check_table_calcs(sdk, report):
             got = ratios[key]
             check((got is None and want is None) or (got is not None and want is not None and abs(got - want) < 1e-12),
                   f"pivoted calc {row['users.gender']} {key}: {got} != {want}")
+        shares = [v for v in row["row_share"]["orders.status"].values() if v is not None]
+        check(abs(sum(shares) - 1) < 1e-9, f"pivot_row shares of {row['users.gender']} sum to {sum(shares)}")
     report["pivoted_calc_rows"] = len(table)
 
 
