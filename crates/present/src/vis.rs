@@ -100,7 +100,7 @@ impl VisOptions {
         }
     }
 
-    /// The rows kept of `count`: a range.
+    /// Which of `count` rows are shown, in order.
     fn kept(&self, count: usize) -> Vec<usize> {
         match self.displayed_rows {
             None => (0..count).collect(),
