@@ -263,6 +263,7 @@ pub fn write_json_detail(result: &QueryResult, context: &QueryContext, front_end
         Some(pivot) => {
             let dims = Cells::new(&pivot.dimensions.iter().collect::<Vec<_>>())?.drilling(context);
             let measures = Cells::new(&pivot.measures.iter().collect::<Vec<_>>())?.drilling(context);
+            let row_calcs = Cells::new(&pivot.row_calcs.iter().collect::<Vec<_>>())?.drilling(context);
             let dim_keys: Vec<String> = pivot.dimensions.iter().map(|c| key(&c.name)).collect();
             let pivot_keys: Vec<String> = pivot.columns.iter().map(|c| key(&c.key)).collect();
             for (r, row) in pivot.rows.iter().enumerate() {
@@ -301,6 +302,13 @@ pub fn write_json_detail(result: &QueryResult, context: &QueryContext, front_end
                         measures.write(m, row.row_total.as_ref().map(|t| &t[m]).unwrap_or(&Value::Null), &row_filters, out)?;
                     }
                     out.write_all(b"}")?;
+                }
+                for (k, calc) in pivot.row_calcs.iter().enumerate() {
+                    if !std::mem::take(&mut first) {
+                        out.write_all(b",")?;
+                    }
+                    write!(out, "{}:", key(&calc.name))?;
+                    row_calcs.write(k, &row.row_calcs[k], &row_filters, out)?;
                 }
                 out.write_all(b"}")?;
             }
@@ -374,6 +382,7 @@ pub fn write_json_bi(result: &QueryResult, context: &QueryContext, formatted: bo
             for pivot_key in pivot_keys {
                 keys.extend(p.measures.iter().map(|m| key(&format!("{}{KEY_SEPARATOR}{pivot_key}", m.name))));
             }
+            keys.extend(p.row_calcs.iter().map(|c| key(&c.name)));
             keys
         }
     };

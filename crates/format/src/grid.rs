@@ -86,6 +86,7 @@ impl<'a> Grid<'a> {
                 if pivot.has_row_totals && !pivot.row_totals_left {
                     row_totals(&mut cells);
                 }
+                cells.extend(row.row_calcs.iter());
                 cells
             }
         }
@@ -106,6 +107,7 @@ impl<'a> Grid<'a> {
                 if pivot.has_row_totals && !pivot.row_totals_left {
                     cells.extend(std::iter::repeat_n(&NULL, pivot.measures.len()));
                 }
+                cells.extend(std::iter::repeat_n(&NULL, pivot.row_calcs.len()));
                 cells
             }),
         }
@@ -162,6 +164,7 @@ fn pivot_layout(pivot: &PivotTable) -> (Vec<Vec<HeaderCell>>, Vec<&ColumnInfo>) 
         if right {
             row.push(HeaderCell { text: String::new(), span: measures });
         }
+        row.extend(pivot.row_calcs.iter().map(|_| HeaderCell::one("")));
         headers.push(row);
     }
     let mut columns: Vec<&ColumnInfo> = pivot.dimensions.iter().collect();
@@ -174,6 +177,7 @@ fn pivot_layout(pivot: &PivotTable) -> (Vec<Vec<HeaderCell>>, Vec<&ColumnInfo>) 
     if pivot.has_row_totals && !pivot.row_totals_left {
         columns.extend(pivot.measures.iter());
     }
+    columns.extend(pivot.row_calcs.iter());
     headers.push(columns.iter().map(|c| HeaderCell::one(&c.label)).collect());
     (headers, columns)
 }

@@ -50,6 +50,8 @@ fn key(text: &str) -> String {
 fn write_pivoted_json(pivot: &PivotTable, formatted: bool, out: &mut impl Write) -> Result<(), FormatError> {
     let dim_renderers = renderers(&pivot.dimensions, formatted)?;
     let measure_renderers = renderers(&pivot.measures, formatted)?;
+    let calc_renderers = renderers(&pivot.row_calcs, formatted)?;
+    let calc_keys: Vec<String> = pivot.row_calcs.iter().map(|c| key(&c.name)).collect();
     let dims: Vec<String> = pivot.dimensions.iter().map(|c| key(&c.name)).collect();
     let measures: Vec<String> = pivot.measures.iter().map(|c| key(&c.name)).collect();
     let group = key(&pivot.pivots.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(KEY_SEPARATOR));
@@ -87,6 +89,11 @@ fn write_pivoted_json(pivot: &PivotTable, formatted: bool, out: &mut impl Write)
                 write_cell(&totals[m], measure_renderers[m].as_ref(), out)?;
             }
             out.write_all(b"}}")?;
+        }
+        for ((name, value), renderer) in calc_keys.iter().zip(&row.row_calcs).zip(&calc_renderers) {
+            comma(out)?;
+            write!(out, "{name}:")?;
+            write_cell(value, renderer.as_ref(), out)?;
         }
         out.write_all(b"}")?;
     }

@@ -6,9 +6,9 @@
 //! A calculation may use those before it. On a pivoted query a calculation is evaluated in each
 //! pivot column (field references read that column; `pivot_column`, `pivot_index`,
 //! `pivot_offset`, `pivot_offset_list`, `pivot_row` and `pivot_where` reach across), and becomes
-//! one more pivoted measure; a calculation with one value per row (it reduces the row's pivot
-//! columns and reads no measure of its own) is refused by name, as is what [`check`] finds
-//! before the query runs, so a bad calculation never reaches the database.
+//! one more pivoted measure — or, when it reduces the row's pivot columns and reads no measure of
+//! its own (`sum(pivot_row(${x}))`), one unpivoted value per row, shown after the pivot columns.
+//! [`check`] runs before the query does, so a bad calculation never reaches the database.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -922,13 +922,7 @@ fn apply_pivoted(pivot: &mut PivotTable, calcs: &[TableCalc], now: DateTime) -> 
         let error = |message: String| TableCalcError { name: calc.name.clone(), message };
         let ast = parse(&calc.expression).map_err(|e| error(e.message))?;
         let measures: Vec<&str> = pivot.measures.iter().map(|m| m.name.as_str()).collect();
-        if reduces_rows(&ast) && !reads_a_pivot_column(&ast, &measures, false) {
-            return Err(error(
-                "a calculation that reduces a row's pivot columns (`sum(pivot_row(…))`, `pivot_where`) without a measure of its own \
-                 column gives one value per row; such unpivoted calculations are not supported yet (`${x} / sum(pivot_row(${x}))` is)"
-                    .into(),
-            ));
-        }
+        let per_row = reduces_rows(&ast) && !reads_a_pivot_column(&ast, &measures, false);
         // One table per pivot column: the dimensions, the measures' cells there, the pivot values.
         let mut columns: Vec<ColumnInfo> = pivot.dimensions.iter().chain(&pivot.measures).cloned().collect();
         columns.extend(pivot.pivots.iter().cloned());
@@ -967,6 +961,40 @@ fn apply_pivoted(pivot: &mut PivotTable, calcs: &[TableCalc], now: DateTime) -> 
             }
             table
         });
+        if per_row {
+            // One value per row: evaluated once, in the first pivot column's frame.
+            let mut values = Vec::with_capacity(pivot.rows.len());
+            for r in 0..pivot.rows.len() {
+                let value = match tables.first() {
+                    Some(table) => {
+                        let frame = Frame {
+                            table,
+                            totals: false,
+                            now,
+                            cache: RefCell::new(HashMap::new()),
+                            pivot: Some((&tables, 0)),
+                            column_totals: column_totals[0].as_deref(),
+                            pivot_totals: Some(&column_totals),
+                            row_totals: row_totals.as_ref(),
+                        };
+                        frame.eval(&ast, r).and_then(to_value).map_err(|m| error(format!("row {}: {m}", r + 1)))?
+                    }
+                    None => Value::Null,
+                };
+                values.push(value);
+            }
+            let (value_type, type_name) = value_type(&values);
+            let mut column = ColumnInfo::plain(&calc.name, value_type).labelled(&calc.label);
+            column.field_label = calc.label.clone();
+            column.is_measure = true;
+            column.type_name = type_name.into();
+            column.value_format = calc.value_format.clone();
+            pivot.row_calcs.push(column);
+            for (row, value) in pivot.rows.iter_mut().zip(values) {
+                row.row_calcs.push(value);
+            }
+            continue;
+        }
         let mut values: Vec<Vec<Value>> = Vec::with_capacity(pivot.rows.len());
         for r in 0..pivot.rows.len() {
             let mut row = Vec::with_capacity(tables.len());
@@ -1154,11 +1182,13 @@ mod tests {
         assert_eq!(cells("of_column")[1], vec![Value::Float(10.0 / 14.0), Value::Float(5.0 / 7.0)]);
         assert_eq!(cells("of_row_list")[1], vec![Value::Float(10.0 / 15.0), Value::Float(5.0 / 15.0)]);
         assert_eq!(cells("vs_pending")[1], vec![Value::Int(5), Value::Int(0)]);
-        // A calculation with one value per row (no measure of its own pivot column) is refused.
+        // One value per row, unpivoted: the row's total across its pivot columns.
         let mut again = result.clone();
-        let e = apply(&mut again, &[calc("row_sum", "sum(pivot_row(${orders.count}))")], jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0))
-            .unwrap_err();
-        assert!(e.message.contains("not supported yet"), "{e}");
+        apply(&mut again, &[calc("row_sum", "sum(pivot_row(${orders.count}))")], jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap();
+        let again = again.pivot.unwrap();
+        assert_eq!(again.row_calcs.len(), 1);
+        let sums: Vec<Vec<Value>> = again.rows.iter().map(|r| r.row_calcs.clone()).collect();
+        assert_eq!(sums, vec![vec![Value::Int(6)], vec![Value::Int(15)]]);
     }
 
     #[test]

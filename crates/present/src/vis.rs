@@ -168,7 +168,14 @@ impl VisOptions {
         if let Some(totals) = &mut pivot.totals {
             *totals = measures.iter().map(|m| totals[*m].clone()).collect();
         }
-        for column in pivot.dimensions.iter_mut().chain(pivot.measures.iter_mut()).chain(pivot.pivots.iter_mut()) {
+        let calcs: Vec<usize> = (0..pivot.row_calcs.len()).filter(|k| !hidden(&pivot.row_calcs[*k])).collect();
+        pivot.row_calcs = calcs.iter().map(|k| pivot.row_calcs[*k].clone()).collect();
+        for row in &mut pivot.rows {
+            row.row_calcs = calcs.iter().map(|k| row.row_calcs[*k].clone()).collect();
+        }
+        for column in
+            pivot.dimensions.iter_mut().chain(pivot.measures.iter_mut()).chain(pivot.pivots.iter_mut()).chain(pivot.row_calcs.iter_mut())
+        {
             self.label(column);
         }
     }

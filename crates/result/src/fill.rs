@@ -171,7 +171,8 @@ pub fn fill_pivot_rows(pivot: &mut PivotTable, fill: &Fill, descending: Option<b
     let row_total = pivot.has_row_totals.then(|| vec![Value::Null; pivot.measures.len()]);
     for v in &order {
         if !present.iter().any(|p| p.to_text() == v.to_text()) {
-            pivot.rows.push(PivotRow { dimensions: vec![v.clone()], cells: empty.clone(), row_total: row_total.clone() });
+            let row_calcs = vec![Value::Null; pivot.row_calcs.len()];
+            pivot.rows.push(PivotRow { dimensions: vec![v.clone()], cells: empty.clone(), row_total: row_total.clone(), row_calcs });
         }
     }
     if descending.is_some() {

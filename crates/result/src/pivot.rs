@@ -28,6 +28,9 @@ pub struct PivotTable {
     pub totals: Option<Vec<Vec<Value>>>,
     /// Whether rows carry row totals.
     pub has_row_totals: bool,
+    /// Table calculations with one value per row (they reduce its pivot columns), shown after
+    /// the pivoted columns and row totals.
+    pub row_calcs: Vec<ColumnInfo>,
     /// `row_total: left`: tables show the row totals before the pivot columns (the JSON formats
     /// key them alike either way).
     pub row_totals_left: bool,
@@ -50,6 +53,8 @@ pub struct PivotRow {
     pub cells: Vec<Vec<Value>>,
     /// One per measure, when the query asked for row totals.
     pub row_total: Option<Vec<Value>>,
+    /// One per [`PivotTable::row_calcs`]: the row's unpivoted table calculations.
+    pub row_calcs: Vec<Value>,
 }
 
 /// Why long rows could not be pivoted (a planner bug, never user input).
@@ -99,7 +104,12 @@ pub fn pivot(
     for (row, rank) in rank_of_row.iter().enumerate() {
         let values: Vec<Value> = dims.iter().map(|c| long.value(*c, row).clone()).collect();
         if rows.last().is_none_or(|r| r.dimensions != values) {
-            rows.push(PivotRow { dimensions: values, cells: vec![vec![Value::Null; columns.len()]; measures.len()], row_total: None });
+            rows.push(PivotRow {
+                dimensions: values,
+                cells: vec![vec![Value::Null; columns.len()]; measures.len()],
+                row_total: None,
+                row_calcs: Vec::new(),
+            });
         }
         let target = rows.last_mut().ok_or_else(|| PivotError("no row".into()))?;
         let at = position[rank];
@@ -149,6 +159,7 @@ pub fn pivot(
         rows,
         totals,
         has_row_totals: row_totals.is_some(),
+        row_calcs: Vec::new(),
         row_totals_left: false,
         columns_truncated,
     })

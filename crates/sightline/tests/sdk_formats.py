@@ -177,9 +177,11 @@ def check_table_calcs(sdk, report):
     pivot_calc = [{"category": "table_calculation", "table_calculation": "vs_previous", "label": "Vs Previous",
                    "expression": "${order_items.count} / pivot_offset(${order_items.count}, -1)"},
                   {"category": "table_calculation", "table_calculation": "row_share", "label": "Row Share",
-                   "expression": "${order_items.count} / sum(pivot_row(${order_items.count}))"}]
+                   "expression": "${order_items.count} / sum(pivot_row(${order_items.count}))"},
+                  {"category": "table_calculation", "table_calculation": "row_count", "label": "Row Count",
+                   "expression": "sum(pivot_row(${order_items.count}))"}]
     pivoted = sdk.create_query(
-        m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count", "vs_previous", "row_share"],
+        m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count", "vs_previous", "row_share", "row_count"],
                      pivots=["orders.status"], sorts=["users.gender", "orders.status"], dynamic_fields=json.dumps(pivot_calc), limit="500")
     )
     table = json.loads(sdk.run_query(pivoted.id, "json"))
@@ -194,9 +196,14 @@ def check_table_calcs(sdk, report):
             got = ratios[key]
             check((got is None and want is None) or (got is not None and want is not None and abs(got - want) < 1e-12),
                   f"pivoted calc {row['users.gender']} {key}: {got} != {want}")
+        check(row["row_count"] == sum(v for v in counts.values() if v is not None), f"unpivoted row_count {row['row_count']} of {counts}")
         shares = [v for v in row["row_share"]["orders.status"].values() if v is not None]
         check(abs(sum(shares) - 1) < 1e-9, f"pivot_row shares of {row['users.gender']} sum to {sum(shares)}")
     report["pivoted_calc_rows"] = len(table)
+    header = next(csv.reader(io.StringIO(sdk.run_query(pivoted.id, "csv"))))
+    check(header[-1] == "", f"the unpivoted calculation sits after the pivot columns: {header}")
+    labels = list(csv.reader(io.StringIO(sdk.run_query(pivoted.id, "csv"))))[1]
+    check(labels[-1] == "Row Count", f"unpivoted calculation label {labels}")
 
 
 def check_apply_vis(sdk, rows, report):
