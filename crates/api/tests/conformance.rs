@@ -174,7 +174,7 @@ async fn explore_metadata_uses_the_spec_spelling() {
     assert_eq!(created["fill_style"], "range");
     assert_eq!(explore["dialect_name"], "duckdb");
     assert_eq!(explore["can_pivot_in_db"], true);
-    assert_eq!(explore["can_subtotal"], false);
+    assert_eq!(explore["can_subtotal"], true);
 }
 
 #[tokio::test]

@@ -70,10 +70,6 @@ fn too_long(field: &'static str, message: String) -> EngineError {
     EngineError::Invalid { field, message }
 }
 
-fn non_empty<T>(v: &Option<Vec<T>>) -> bool {
-    v.as_ref().is_some_and(|v| !v.is_empty())
-}
-
 impl QueryBody {
     /// Checks what Sightline can run so far; the rest of Looker's query is refused by name
     /// rather than silently ignored.
@@ -85,11 +81,6 @@ impl QueryBody {
             return Err(EngineError::Invalid { field: "view", message: "a query needs a `view` (the explore's name)".into() });
         }
         self.check_bounds()?;
-        let not_yet =
-            |field: &'static str, what: &str| Err(EngineError::NotSupported { field, message: format!("{what} are not supported yet") });
-        if non_empty(&self.subtotals) {
-            return not_yet("subtotals", "subtotals");
-        }
         self.custom_fields()?;
         self.table_calcs()?;
         Ok(())
@@ -296,6 +287,7 @@ impl QueryBody {
             total: self.total == Some(true),
             row_total: self.row_total().is_some(),
             row_total_left: self.row_total() == Some(false),
+            subtotals: self.subtotals.clone().unwrap_or_default().into_iter().filter(|s| !s.trim().is_empty()).collect(),
             fill_fields: self.fill_fields.clone().unwrap_or_default(),
             custom_fields: self.custom_fields()?,
             table_calcs: self.table_calcs()?,
@@ -378,8 +370,8 @@ mod tests {
 
     #[test]
     fn unsupported_parts_are_refused_by_name() {
-        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","subtotals":["a.b"]}"#).unwrap();
-        assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "subtotals", .. })));
+        let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","subtotals":["a.b", ""]}"#).unwrap();
+        assert_eq!(q.spec(None).unwrap().subtotals, ["a.b"]);
         let q: QueryBody = serde_json::from_str(r#"{"model":"m","view":"v","pivots":["a.b"],"row_total":"left"}"#).unwrap();
         let spec = q.spec(None).unwrap();
         assert!(spec.row_total && spec.row_total_left);

@@ -532,7 +532,12 @@ pub fn run_compiled(
         for f in &compiled.fills {
             result::fill::fill_table(&mut table, f.column, &f.fill, f.descending).map_err(fill_error)?;
         }
-        let mut result = QueryResult { table, pivot: None, totals };
+        let mut subtotals = Vec::with_capacity(compiled.subtotals.len());
+        for level in &compiled.subtotals {
+            let rows = fetch(&level.companion.sql, level.companion.columns.clone())?;
+            subtotals.push(result::subtotal::plain(&table, level.depth, &level.grouped, &rows));
+        }
+        let mut result = QueryResult { table, pivot: None, totals, subtotals };
         let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
         present::table_calc::apply(&mut result, &compiled.table_calcs, now)
             .map_err(|e| EngineError::Invalid { field: "dynamic_fields", message: e.to_string() })?;
@@ -561,7 +566,14 @@ pub fn run_compiled(
     long.columns.truncate(width);
     long.data.truncate(width);
     pivot.row_totals_left = compiled.row_total_left;
-    let mut result = QueryResult { table: long, pivot: Some(pivot), totals: None };
+    let mut subtotals = Vec::with_capacity(compiled.subtotals.len());
+    for level in &compiled.subtotals {
+        let rows = fetch(&level.companion.sql, level.companion.columns.clone())?;
+        let level_totals = companion(&level.row_totals)?;
+        let grouped: Vec<String> = level.grouped.iter().map(|g| compiled.columns[*g].name.clone()).collect();
+        subtotals.push(result::subtotal::pivoted(&pivot, level.depth, &grouped, &rows, level_totals.as_ref()));
+    }
+    let mut result = QueryResult { table: long, pivot: Some(pivot), totals: None, subtotals };
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
     present::table_calc::apply(&mut result, &compiled.table_calcs, now)
         .map_err(|e| EngineError::Invalid { field: "dynamic_fields", message: e.to_string() })?;

@@ -56,7 +56,7 @@ mod tests {
         r.push_row(vec![Value::Text("Santa Cruz, CA".into()), Value::Int(3)]);
         r.push_row(vec![Value::Null, Value::Float(2.0)]);
         let mut out = Vec::new();
-        let result = QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(5)]) };
+        let result = QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(5)]), ..Default::default() };
         write_csv(&result, false, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "Users City,Orders Count\n\"Santa Cruz, CA\",3\n,2\n,5\n");
     }

@@ -227,6 +227,11 @@ pub fn write_json_detail(result: &QueryResult, context: &QueryContext, front_end
     meta.insert("fields".into(), fields);
     meta.insert("fill_fields".into(), json!(context.fill_fields));
     meta.insert("has_totals".into(), json!(result.totals.is_some() || pivot.is_some_and(|p| p.totals.is_some())));
+    meta.insert("has_subtotals".into(), json!(!result.subtotals.is_empty()));
+    if !result.subtotals.is_empty() {
+        let sets: Vec<&Vec<String>> = result.subtotals.iter().map(|level| &level.grouped).collect();
+        meta.insert("subtotal_sets".into(), json!(sets));
+    }
     meta.insert("has_row_totals".into(), json!(pivot.is_some_and(|p| p.has_row_totals)));
     meta.insert("pivots".into(), Json::Array(pivots_json(pivot, true)));
     meta.insert("columns_truncated".into(), json!(pivot.is_some_and(|p| p.columns_truncated)));
@@ -243,79 +248,193 @@ pub fn write_json_detail(result: &QueryResult, context: &QueryContext, front_end
     match pivot {
         None => {
             let table = &result.table;
-            let columns: Vec<&ColumnInfo> = table.columns.iter().collect();
-            let cells = Cells::new(&columns)?.drilling(context);
-            let keys: Vec<String> = columns.iter().map(|c| key(&c.name)).collect();
+            let rows = Rows::plain(&table.columns.iter().collect::<Vec<_>>(), context)?;
             for row in 0..table.row_count() {
-                out.write_all(if row > 0 { b",{" } else { b"{" })?;
-                let values: Vec<&Value> = (0..columns.len()).map(|c| table.value(c, row)).collect();
-                let filters = cells.row_filters(&values);
-                for (c, name) in keys.iter().enumerate() {
-                    if c > 0 {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "{name}:")?;
-                    cells.write(c, values[c], &filters, out)?;
+                if row > 0 {
+                    out.write_all(b",")?;
                 }
-                out.write_all(b"}")?;
+                let values: Vec<&Value> = (0..table.columns.len()).map(|c| table.value(c, row)).collect();
+                rows.write_plain(&values, None, out)?;
             }
         }
         Some(pivot) => {
-            let dims = Cells::new(&pivot.dimensions.iter().collect::<Vec<_>>())?.drilling(context);
-            let measures = Cells::new(&pivot.measures.iter().collect::<Vec<_>>())?.drilling(context);
-            let row_calcs = Cells::new(&pivot.row_calcs.iter().collect::<Vec<_>>())?.drilling(context);
-            let dim_keys: Vec<String> = pivot.dimensions.iter().map(|c| key(&c.name)).collect();
-            let pivot_keys: Vec<String> = pivot.columns.iter().map(|c| key(&c.key)).collect();
+            let rows = Rows::pivoted(pivot, context)?;
             for (r, row) in pivot.rows.iter().enumerate() {
-                out.write_all(if r > 0 { b",{" } else { b"{" })?;
-                let row_filters = dims.row_filters(&row.dimensions.iter().collect::<Vec<_>>());
-                let mut first = true;
-                for (d, name) in dim_keys.iter().enumerate() {
-                    if !std::mem::take(&mut first) {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "{name}:")?;
-                    dims.write(d, &row.dimensions[d], &row_filters, out)?;
+                if r > 0 {
+                    out.write_all(b",")?;
                 }
-                for (m, measure) in pivot.measures.iter().enumerate() {
-                    if !std::mem::take(&mut first) {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "{}:{{", key(&measure.name))?;
-                    for (c, pivot_key) in pivot_keys.iter().enumerate() {
-                        if c > 0 {
-                            out.write_all(b",")?;
-                        }
-                        write!(out, "{pivot_key}:")?;
-                        let mut filters = row_filters.clone();
-                        if measures.drill.is_some() {
-                            let values = &pivot.columns[c].values;
-                            filters.extend(pivot.pivots.iter().zip(values).map(|(p, v)| (p.name.clone(), filterable_value(v, p))));
-                        }
-                        measures.write(m, &row.cells[m][c], &filters, out)?;
-                    }
-                    if pivot.has_row_totals {
-                        if !pivot_keys.is_empty() {
-                            out.write_all(b",")?;
-                        }
-                        write!(out, "{}:", key(ROW_TOTAL_KEY))?;
-                        measures.write(m, row.row_total.as_ref().map(|t| &t[m]).unwrap_or(&Value::Null), &row_filters, out)?;
-                    }
-                    out.write_all(b"}")?;
-                }
-                for (k, calc) in pivot.row_calcs.iter().enumerate() {
-                    if !std::mem::take(&mut first) {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "{}:", key(&calc.name))?;
-                    row_calcs.write(k, &row.row_calcs[k], &row_filters, out)?;
-                }
-                out.write_all(b"}")?;
+                rows.write_pivoted(pivot, row, None, out)?;
             }
         }
     }
-    out.write_all(b"]}")?;
+    out.write_all(b"]")?;
+    if !result.subtotals.is_empty() {
+        write_subtotals(result, context, out)?;
+    }
+    out.write_all(b"}")?;
     Ok(())
+}
+
+/// `subtotals_data`: each level's rows keyed by depth, as Looker sends them: the dimensions the
+/// level does not group by are empty cells, and `$$$__grouping__$$$` names those it does.
+fn write_subtotals(result: &QueryResult, context: &QueryContext, out: &mut impl Write) -> Result<(), FormatError> {
+    out.write_all(b",\"subtotals_data\":{")?;
+    for (l, level) in result.subtotals.iter().enumerate() {
+        if l > 0 {
+            out.write_all(b",")?;
+        }
+        write!(out, "{}:[", key(&level.depth.to_string()))?;
+        match &result.pivot {
+            None => {
+                let rows = Rows::plain(&result.table.columns.iter().collect::<Vec<_>>(), context)?;
+                for (r, row) in level.rows.iter().enumerate() {
+                    if r > 0 {
+                        out.write_all(b",")?;
+                    }
+                    rows.write_plain(&row.iter().collect::<Vec<_>>(), Some(&level.grouped), out)?;
+                }
+            }
+            Some(pivot) => {
+                let rows = Rows::pivoted(pivot, context)?;
+                for (r, row) in level.pivot_rows.iter().enumerate() {
+                    if r > 0 {
+                        out.write_all(b",")?;
+                    }
+                    rows.write_pivoted(pivot, row, Some(&level.grouped), out)?;
+                }
+            }
+        }
+        out.write_all(b"]")?;
+    }
+    out.write_all(b"}")?;
+    Ok(())
+}
+
+/// The cell of a dimension a subtotal row does not group by.
+const UNGROUPED_CELL: &[u8] = br#"{"value":null,"filterable_value":"EMPTY"}"#;
+/// The member of a subtotal row naming the dimensions it groups by.
+const GROUPING_KEY: &str = "$$$__grouping__$$$";
+
+/// Writes json_detail rows (data or subtotal rows) of one result.
+struct Rows<'a> {
+    keys: Vec<String>,
+    cells: Cells<'a>,
+    /// Pivoted results: their measures' and row calculations' cells (none when unpivoted).
+    measures: Cells<'a>,
+    row_calcs: Cells<'a>,
+}
+
+impl<'a> Rows<'a> {
+    fn plain(columns: &[&'a ColumnInfo], context: &'a QueryContext) -> Result<Rows<'a>, FormatError> {
+        let cells = Cells::new(columns)?.drilling(context);
+        let keys = columns.iter().map(|c| key(&c.name)).collect();
+        Ok(Rows { keys, cells, measures: Cells::new(&[])?, row_calcs: Cells::new(&[])? })
+    }
+
+    fn pivoted(pivot: &'a PivotTable, context: &'a QueryContext) -> Result<Rows<'a>, FormatError> {
+        Ok(Rows {
+            keys: pivot.dimensions.iter().map(|c| key(&c.name)).collect(),
+            cells: Cells::new(&pivot.dimensions.iter().collect::<Vec<_>>())?.drilling(context),
+            measures: Cells::new(&pivot.measures.iter().collect::<Vec<_>>())?.drilling(context),
+            row_calcs: Cells::new(&pivot.row_calcs.iter().collect::<Vec<_>>())?.drilling(context),
+        })
+    }
+
+    /// Whether column `c` of `cells` is a dimension a subtotal row (`grouping`) leaves empty.
+    fn ungrouped(cells: &Cells, c: usize, grouping: Option<&Vec<String>>) -> bool {
+        let column = cells.columns[c];
+        grouping.is_some_and(|g| !column.is_measure && !g.contains(&column.name))
+    }
+
+    /// The filters that select the row: a subtotal row's only by the dimensions it groups by.
+    fn filters(cells: &Cells, values: &[&Value], grouping: Option<&Vec<String>>) -> Vec<(String, String)> {
+        let mut filters = cells.row_filters(values);
+        if let Some(g) = grouping {
+            filters.retain(|(name, _)| g.contains(name));
+        }
+        filters
+    }
+
+    fn end_row(grouping: Option<&Vec<String>>, out: &mut impl Write) -> Result<(), FormatError> {
+        if let Some(g) = grouping {
+            write!(out, ",{}:", key(GROUPING_KEY))?;
+            serde_json::to_writer(&mut *out, g).map_err(io)?;
+        }
+        out.write_all(b"}")?;
+        Ok(())
+    }
+
+    fn write_plain(&self, values: &[&Value], grouping: Option<&Vec<String>>, out: &mut impl Write) -> Result<(), FormatError> {
+        out.write_all(b"{")?;
+        let filters = Self::filters(&self.cells, values, grouping);
+        for (c, name) in self.keys.iter().enumerate() {
+            if c > 0 {
+                out.write_all(b",")?;
+            }
+            write!(out, "{name}:")?;
+            match Self::ungrouped(&self.cells, c, grouping) {
+                true => out.write_all(UNGROUPED_CELL)?,
+                false => self.cells.write(c, values[c], &filters, out)?,
+            }
+        }
+        Self::end_row(grouping, out)
+    }
+
+    fn write_pivoted(
+        &self,
+        pivot: &PivotTable,
+        row: &result::PivotRow,
+        grouping: Option<&Vec<String>>,
+        out: &mut impl Write,
+    ) -> Result<(), FormatError> {
+        let (measures, row_calcs) = (&self.measures, &self.row_calcs);
+        out.write_all(b"{")?;
+        let row_filters = Self::filters(&self.cells, &row.dimensions.iter().collect::<Vec<_>>(), grouping);
+        let mut first = true;
+        for (d, name) in self.keys.iter().enumerate() {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",")?;
+            }
+            write!(out, "{name}:")?;
+            match Self::ungrouped(&self.cells, d, grouping) {
+                true => out.write_all(UNGROUPED_CELL)?,
+                false => self.cells.write(d, &row.dimensions[d], &row_filters, out)?,
+            }
+        }
+        for (m, measure) in pivot.measures.iter().enumerate() {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",")?;
+            }
+            write!(out, "{}:{{", key(&measure.name))?;
+            for (c, column) in pivot.columns.iter().enumerate() {
+                if c > 0 {
+                    out.write_all(b",")?;
+                }
+                write!(out, "{}:", key(&column.key))?;
+                let mut filters = row_filters.clone();
+                if measures.drill.is_some() {
+                    filters.extend(pivot.pivots.iter().zip(&column.values).map(|(p, v)| (p.name.clone(), filterable_value(v, p))));
+                }
+                measures.write(m, &row.cells[m][c], &filters, out)?;
+            }
+            if pivot.has_row_totals {
+                if !pivot.columns.is_empty() {
+                    out.write_all(b",")?;
+                }
+                write!(out, "{}:", key(ROW_TOTAL_KEY))?;
+                measures.write(m, row.row_total.as_ref().map(|t| &t[m]).unwrap_or(&Value::Null), &row_filters, out)?;
+            }
+            out.write_all(b"}")?;
+        }
+        for (k, calc) in pivot.row_calcs.iter().enumerate() {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",")?;
+            }
+            write!(out, "{}:", key(&calc.name))?;
+            row_calcs.write(k, row.row_calcs.get(k).unwrap_or(&Value::Null), &row_filters, out)?;
+        }
+        Self::end_row(grouping, out)
+    }
 }
 
 /// `totals_data`: each measure's total cell (pivoted: a cell per pivot key).
@@ -359,7 +478,7 @@ pub fn write_json_bi(result: &QueryResult, context: &QueryContext, formatted: bo
             "table_calculations": [],
         },
         "pivots": pivots_json(pivot, false),
-        "has_subtotals": false,
+        "has_subtotals": !result.subtotals.is_empty(),
         "has_totals": result.totals.is_some() || pivot.is_some_and(|p| p.totals.is_some()),
         "columns_truncated": pivot.is_some_and(|p| p.columns_truncated).to_string(),
         "filter_expression": context.filter_expression.clone().unwrap_or_default(),
@@ -413,7 +532,7 @@ mod tests {
         total.type_name = "sum".into();
         let mut r = result::ResultSet::new(vec![ColumnInfo::plain("orders.status", ValueType::String).labelled("Orders Status"), total]);
         r.push_row(vec![Value::Text("complete".into()), Value::Decimal("1234.5".into())]);
-        QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Decimal("1234.5".into())]) }
+        QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Decimal("1234.5".into())]), ..Default::default() }
     }
 
     fn context() -> QueryContext {

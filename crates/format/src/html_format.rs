@@ -105,7 +105,7 @@ mod tests {
             ColumnInfo::plain("orders.count", ValueType::Number).labelled("Orders Count").measure(),
         ]);
         r.push_row(vec![Value::Text("A & B\u{0}".into()), Value::Int(1234)]);
-        QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(1234)]) }
+        QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(1234)]), ..Default::default() }
     }
 
     #[test]

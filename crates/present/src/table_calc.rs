@@ -1047,7 +1047,7 @@ mod tests {
         for (m, n) in [("2024-03", 10), ("2024-02", 30), ("2024-01", 20)] {
             r.push_row(vec![Value::Text(m.into()), Value::Int(n)]);
         }
-        QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(60)]) }
+        QueryResult { table: r, pivot: None, totals: Some(vec![Value::Null, Value::Int(60)]), ..Default::default() }
     }
 
     fn calc(name: &str, expression: &str) -> TableCalc {

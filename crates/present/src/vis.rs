@@ -115,7 +115,7 @@ impl VisOptions {
     /// The result as the options show it.
     pub fn apply(&self, result: &mut QueryResult) {
         if let Some(pivot) = &mut result.pivot {
-            return self.apply_pivot(pivot);
+            return self.apply_pivot(pivot, &mut result.subtotals);
         }
         let table = &mut result.table;
         let kept = self.kept(table.row_count());
@@ -145,9 +145,13 @@ impl VisOptions {
             let old = std::mem::take(totals);
             *totals = order.iter().map(|c| old[*c].clone()).collect();
         }
+        for row in result.subtotals.iter_mut().flat_map(|level| level.rows.iter_mut()) {
+            let old = std::mem::take(row);
+            *row = order.iter().map(|c| old[*c].clone()).collect();
+        }
     }
 
-    fn apply_pivot(&self, pivot: &mut PivotTable) {
+    fn apply_pivot(&self, pivot: &mut PivotTable, subtotals: &mut [result::Subtotals]) {
         let kept = self.kept(pivot.rows.len());
         if kept.len() != pivot.rows.len() {
             let rows = std::mem::take(&mut pivot.rows);
@@ -158,7 +162,8 @@ impl VisOptions {
         let measures: Vec<usize> = (0..pivot.measures.len()).filter(|m| !hidden(&pivot.measures[*m])).collect();
         pivot.dimensions = dims.iter().map(|d| pivot.dimensions[*d].clone()).collect();
         pivot.measures = measures.iter().map(|m| pivot.measures[*m].clone()).collect();
-        for row in &mut pivot.rows {
+        let subtotal_rows = subtotals.iter_mut().flat_map(|level| level.pivot_rows.iter_mut());
+        for row in pivot.rows.iter_mut().chain(subtotal_rows) {
             row.dimensions = dims.iter().map(|d| row.dimensions[*d].clone()).collect();
             row.cells = measures.iter().map(|m| row.cells[*m].clone()).collect();
             if let Some(totals) = &mut row.row_total {
@@ -201,7 +206,7 @@ mod tests {
         for (s, n) in [("a", 1), ("b", 2), ("c", 3)] {
             table.push_row(vec![Cell::Text(s.into()), Cell::Int(n), Cell::Int(n * 10)]);
         }
-        QueryResult { table, pivot: None, totals: Some(vec![Cell::Null, Cell::Int(6), Cell::Int(60)]) }
+        QueryResult { table, totals: Some(vec![Cell::Null, Cell::Int(6), Cell::Int(60)]), ..Default::default() }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use jiff::civil::{Date, DateTime};
 pub mod arrow;
 pub mod fill;
 pub mod pivot;
+pub mod subtotal;
 
 pub use pivot::{pivot, PivotColumn, PivotRow, PivotTable};
 
@@ -176,12 +177,29 @@ pub struct QueryResult {
     pub pivot: Option<PivotTable>,
     /// Column totals of an unpivoted query: one per column of `table`, NULL for dimensions.
     pub totals: Option<Vec<Value>>,
+    /// Subtotal rows (`subtotals`), one level after another, shallowest first.
+    pub subtotals: Vec<Subtotals>,
 }
 
 impl QueryResult {
     pub fn plain(table: ResultSet) -> Self {
-        QueryResult { table, pivot: None, totals: None }
+        QueryResult { table, ..Default::default() }
     }
+}
+
+/// One level of subtotal rows: the measures over the rows that share the values of the first
+/// `depth` unpivoted dimensions, for each such group among the returned rows, in the order the
+/// groups first appear.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Subtotals {
+    pub depth: usize,
+    /// The dimensions the rows are grouped by (their names).
+    pub grouped: Vec<String>,
+    /// Unpivoted: rows aligned with `QueryResult::table`'s columns, NULL in the dimensions that
+    /// are not grouped.
+    pub rows: Vec<Vec<Value>>,
+    /// Pivoted: rows aligned with the pivot table's dimensions and columns.
+    pub pivot_rows: Vec<pivot::PivotRow>,
 }
 
 #[cfg(test)]

@@ -334,6 +334,7 @@ fn official_python_sdk_fetches_every_result_format() {
     );
     assert_eq!(report["drill_link"]["type"], "measure_default", "{report}");
     assert!(report["row_total_left"].as_array().is_some_and(|row| row.len() > 2), "{report}");
+    assert!(report["subtotals"].as_array().is_some_and(|levels| levels.len() >= 2), "{report}");
     assert!(report["pivoted_calc_rows"].as_u64().is_some_and(|n| n >= 2), "{report}");
     assert_eq!(report["apply_vis_header"], serde_json::json!(["Average Spend Per Order", "Status", "Revenue"]));
     assert!(report["table_calcs"]["share"].as_f64().is_some_and(|share| share > 0.0 && share < 1.0), "{report}");

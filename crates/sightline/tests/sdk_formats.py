@@ -133,6 +133,7 @@ def main():
     check_apply_vis(sdk, rows, report)
     check_drill_links(sdk, report)
     check_row_total_left(sdk, report)
+    check_subtotals(sdk, report)
     report["problems"] = problems
     print(json.dumps(report))
 
@@ -268,6 +269,49 @@ def check_row_total_left(sdk, report):
         check(l == r[:1] + r[-1:] + r[1:-1], f"row_total left: {l} is not {r} with the total moved left")
     check(len(left) == len(right) and len(left) > 2, f"row_total left rows {len(left)}")
     report["row_total_left"] = left[2]
+
+
+def check_subtotals(sdk, report):
+    """Subtotal rows in json_detail: true totals per group (a distinct count is not a sum),
+    rows sorted by the subtotal dimension first; the data table (csv) has none, as in Looker."""
+    fields = ["users.gender", "order_items.status", "order_items.count", "order_items.order_count"]
+    query = m.WriteQuery(model="thelook", view="order_items", fields=fields, subtotals=["users.gender"],
+                         sorts=["order_items.count desc"], limit="500")
+    detail = json.loads(sdk.run_inline_query("json_detail", query))
+    data, levels = detail["data"], detail.get("subtotals_data", {})
+    check(detail.get("has_subtotals") is True and detail.get("subtotal_sets") == [["users.gender"]], f"subtotal metadata {detail.get('subtotal_sets')}")
+    genders = [r["users.gender"]["value"] for r in data]
+    check(genders == sorted(genders), f"subtotals: rows not sorted by gender first: {genders}")
+    by_gender = json.loads(sdk.run_inline_query("json", m.WriteQuery(
+        model="thelook", view="order_items", fields=["users.gender", "order_items.count", "order_items.order_count"], limit="500")))
+    truth = {r["users.gender"]: r for r in by_gender}
+    subtotals = levels.get("1", [])
+    check([r["users.gender"]["value"] for r in subtotals] == sorted(set(genders)), f"subtotal groups {subtotals}")
+    for row in subtotals:
+        gender = row["users.gender"]["value"]
+        check(row.get("$$$__grouping__$$$") == ["users.gender"], f"subtotal grouping {row}")
+        check(row["order_items.status"] == {"value": None, "filterable_value": "EMPTY"}, f"ungrouped cell {row['order_items.status']}")
+        summed = sum(r["order_items.count"]["value"] for r in data if r["users.gender"]["value"] == gender)
+        check(row["order_items.count"]["value"] == summed == truth[gender]["order_items.count"], f"subtotal count of {gender}")
+        check(row["order_items.order_count"]["value"] == truth[gender]["order_items.order_count"], f"subtotal distinct count of {gender}")
+    plain = list(csv.reader(io.StringIO(sdk.run_inline_query("csv", query))))
+    check(len(plain) == len(data) + 1, f"csv with subtotals has {len(plain)} lines for {len(data)} rows")
+    # Pivoted, with row totals: each subtotal cell sums its group's cells, per year.
+    pivoted = m.WriteQuery(model="thelook", view="order_items", pivots=["order_items.created_year"], row_total="right",
+                           fields=["users.gender", "order_items.status", "order_items.created_year", "order_items.count"],
+                           subtotals=["users.gender"], limit="500")
+    detail = json.loads(sdk.run_inline_query("json_detail", pivoted))
+    keys = [p["key"] for p in detail["pivots"] if not p.get("is_total")]
+    for row in detail.get("subtotals_data", {}).get("1", []):
+        gender = row["users.gender"]["value"]
+        group = [r for r in detail["data"] if r["users.gender"]["value"] == gender]
+        for key in keys:
+            want = sum(r["order_items.count"][key]["value"] or 0 for r in group)
+            check((row["order_items.count"][key]["value"] or 0) == want, f"pivoted subtotal {gender} {key}")
+        total = row["order_items.count"]["$$$_row_total_$$$"]["value"]
+        check(total == sum(r["order_items.count"]["$$$_row_total_$$$"]["value"] for r in group), f"pivoted subtotal row total {gender}")
+    check(len(detail.get("subtotals_data", {}).get("1", [])) >= 2, "pivoted subtotals missing")
+    report["subtotals"] = [[r["users.gender"]["value"], r["order_items.count"]["value"]] for r in subtotals]
 
 
 def check_format(fmt, formatted, name, body, rows, report):

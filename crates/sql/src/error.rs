@@ -25,6 +25,8 @@ pub enum CompileError {
     InvalidPivot { field: String, message: String },
     #[error("fill_fields `{field}`: {message}")]
     InvalidFill { field: String, message: String },
+    #[error("subtotals `{field}`: {message}")]
+    InvalidSubtotal { field: String, message: String },
     #[error("custom field `{field}`: {message}")]
     InvalidCustomField { field: String, message: String },
     #[error("filter_expression: {message}")]
@@ -47,6 +49,7 @@ impl CompileError {
             CompileError::InvalidLimit { .. } => "limit",
             CompileError::InvalidPivot { .. } => "pivots",
             CompileError::InvalidFill { .. } => "fill_fields",
+            CompileError::InvalidSubtotal { .. } => "subtotals",
             CompileError::InvalidCustomField { .. } => "dynamic_fields",
             CompileError::InvalidFilterExpression { .. } => "filter_expression",
             CompileError::Model { .. } => "model",

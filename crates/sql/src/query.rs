@@ -43,6 +43,9 @@ pub struct QuerySpec {
     pub table_calcs: Vec<present::TableCalc>,
     /// `row_total: left`: row totals shown before the pivot columns (layout only).
     pub row_total_left: bool,
+    /// Dimensions (among `fields`, not pivoted, not the last) at whose levels subtotal rows are
+    /// computed; the rows are then sorted by those dimensions first.
+    pub subtotals: Vec<String>,
 }
 
 /// Looker's pivot column limit when a query names none, and its maximum.
@@ -69,6 +72,7 @@ impl Default for QuerySpec {
             persisted: Default::default(),
             table_calcs: Vec::new(),
             row_total_left: false,
+            subtotals: Vec::new(),
         }
     }
 }

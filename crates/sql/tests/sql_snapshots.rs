@@ -196,3 +196,33 @@ fn golden_sql_trino() {
 fn golden_sql_clickhouse() {
     insta::assert_snapshot!(golden(&sightline_sql::ClickHouse));
 }
+
+#[test]
+fn subtotals_sort_by_their_dimensions_first_and_regroup_the_measures() {
+    let q = QuerySpec {
+        subtotals: vec!["users.gender".into()],
+        ..spec("order_items", &["users.gender", "order_items.status", "order_items.count", "users.count"], &[], &["order_items.count desc"])
+    };
+    let compiled = compile(&catalog().models["thelook"], &q, &DuckDb, jiff::civil::date(2024, 5, 17).at(15, 30, 0, 0)).unwrap();
+    assert_eq!(compiled.subtotals.len(), 1);
+    let level = &compiled.subtotals[0];
+    assert_eq!((level.depth, level.grouped.as_slice()), (1, &[0usize][..]));
+    insta::assert_snapshot!(format!("{}\n\n-- subtotals, depth 1\n{}", compiled.sql, level.companion.sql));
+}
+
+#[test]
+fn subtotals_are_refused_where_looker_refuses_them() {
+    let refused = |q: QuerySpec| match sql_for(&q) {
+        Err(CompileError::InvalidSubtotal { message, .. }) => message,
+        other => panic!("expected a subtotal error, got {other:?}"),
+    };
+    let fields = ["users.gender", "order_items.status", "order_items.count"];
+    let with = |subtotals: &[&str], filters: &[(&str, &str)]| QuerySpec {
+        subtotals: subtotals.iter().map(|s| s.to_string()).collect(),
+        ..spec("order_items", &fields, filters, &[])
+    };
+    assert!(refused(with(&["order_items.status"], &[])).contains("last unpivoted dimension"));
+    assert!(refused(with(&["order_items.count"], &[])).contains("only dimensions"));
+    assert!(refused(with(&["users.state"], &[])).contains("one of the query's dimensions"));
+    assert!(refused(with(&["users.gender"], &[("order_items.count", ">5")])).contains("measure filters"));
+}

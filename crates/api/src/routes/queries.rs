@@ -21,7 +21,7 @@ use crate::declare::Declared;
 use crate::{to_wire, ApiError, AppState};
 
 /// Every writable field of the spec's `Query`: `QueryBody` reads each one, and refuses by name
-/// the values it cannot run yet (subtotals, left row totals, table calculations).
+/// the values it cannot run yet (shortcut table calculations, among others).
 const QUERY_FIELDS: &[&str] = &[
     "model",
     "view",

@@ -76,7 +76,7 @@ pub fn lookml_explore(model: &Model, explore: &Explore, dialect_name: Option<Str
         can_save: Some(true),
         can_explain: Some(false),
         can_pivot_in_db: Some(true),
-        can_subtotal: Some(false),
+        can_subtotal: Some(true),
         has_timezone_support: Some(true),
         supports_cost_estimate: Some(false),
         connection_name: Some(model.connection.clone()),

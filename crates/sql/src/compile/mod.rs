@@ -66,6 +66,23 @@ pub struct CompiledQuery {
     pub row_limit: Option<u64>,
     /// `row_total: left`: tables show row totals before the pivot columns.
     pub row_total_left: bool,
+    /// One query per subtotal level, shallowest first.
+    pub subtotals: Vec<SubtotalPlan>,
+}
+
+/// The subtotal rows of one level: the measures grouped by the first `depth` unpivoted
+/// dimensions (and the pivots).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubtotalPlan {
+    /// 1 for subtotals of the first unpivoted dimension, 2 for the first two, …
+    pub depth: usize,
+    /// Positions (in `columns`) of the dimensions the rows are grouped by, pivots excluded.
+    pub grouped: Vec<usize>,
+    /// Its columns are the grouped dimensions, the pivots and the measures, in query order.
+    pub companion: Companion,
+    /// A pivoted query's row totals of the level (`row_total`): the grouped dimensions and the
+    /// measures.
+    pub row_totals: Option<Companion>,
 }
 
 /// One dimension to fill in, and where its values go.
@@ -92,6 +109,12 @@ pub struct Companion {
 pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: DateTime) -> Result<CompiledQuery, CompileError> {
     if spec.table_calcs.is_empty() {
         return compile_nested(model, spec, dialect, now, 0);
+    }
+    if let Some(first) = spec.subtotals.first() {
+        return Err(CompileError::InvalidSubtotal {
+            field: first.clone(),
+            message: "table calculations on subtotal rows are not supported yet".into(),
+        });
     }
     let invalid = |field: &str, message: String| CompileError::InvalidCustomField { field: field.to_string(), message };
     let calcs = &spec.table_calcs;
@@ -258,6 +281,18 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
     let companion = |(statement, columns): (Statement, Vec<ColumnInfo>)| Companion { sql: tree::print(&statement, dialect), columns };
     let totals = if spec.total { plan.totals(&pivots).map(companion) } else { None };
     let row_totals = if spec.row_total && !pivots.is_empty() { plan.row_totals(&pivots).map(companion) } else { None };
+    let subtotals = plan_subtotals(spec, fields, &plan, &pivots)?
+        .into_iter()
+        .map(|(depth, grouped, query)| SubtotalPlan {
+            depth,
+            row_totals: match spec.row_total && !pivots.is_empty() {
+                true => plan.subtotals(&[], &grouped).map(companion),
+                false => None,
+            },
+            grouped,
+            companion: companion(query),
+        })
+        .collect();
     let statement = if pivots.is_empty() { plan.statement() } else { plan.pivoted(&pivots, spec.column_limit) };
     Ok(CompiledQuery {
         sql: tree::print(&statement, dialect),
@@ -273,7 +308,43 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         calc_sorts: Vec::new(),
         row_limit: None,
         row_total_left: spec.row_total_left && spec.row_total && !spec.pivots.is_empty(),
+        subtotals,
     })
+}
+
+/// The subtotal levels `spec.subtotals` asks for, each with its query. Looker offers no
+/// subtotals with measure filters or `sql_always_having` (a subtotal could not honour the
+/// filter), so those are refused, as are measures computed over the returned rows.
+#[allow(clippy::type_complexity)]
+fn plan_subtotals(
+    spec: &QuerySpec,
+    fields: &[&str],
+    plan: &Plan,
+    pivots: &[usize],
+) -> Result<Vec<(usize, Vec<usize>, (Statement, Vec<ColumnInfo>))>, CompileError> {
+    let Some(first) = spec.subtotals.first() else { return Ok(Vec::new()) };
+    let refuse = |message: &str| CompileError::InvalidSubtotal { field: first.clone(), message: message.into() };
+    if !plan.select.havings.is_empty() {
+        return Err(refuse("subtotals are not available with measure filters or sql_always_having (as in Looker)"));
+    }
+    if let Some(f) = plan.fields.iter().find(|f| f.post.is_some()) {
+        return Err(CompileError::InvalidSubtotal {
+            field: f.name.clone(),
+            message: "subtotals of measures computed over the returned rows are not supported yet".into(),
+        });
+    }
+    let row_dims: Vec<usize> = (0..plan.fields.len()).filter(|i| !plan.fields[*i].is_measure && !pivots.contains(i)).collect();
+    let mut depths = std::collections::BTreeSet::new();
+    for name in &spec.subtotals {
+        depths.insert(statement::subtotal_depth(name, fields, &row_dims, |i| plan.fields[i].is_measure, &spec.pivots)?);
+    }
+    let mut out = Vec::new();
+    for depth in depths {
+        let grouped = row_dims[..depth].to_vec();
+        let query = plan.subtotals(pivots, &grouped).ok_or_else(|| refuse("subtotals need a measure to total"))?;
+        out.push((depth, grouped, query));
+    }
+    Ok(out)
 }
 
 /// Where each filled dimension's values go: the rows of a query with one dimension besides its

@@ -197,6 +197,11 @@ impl Plan {
         self.regrouped(|i| !pivots.contains(&i))
     }
 
+    /// A subtotal level's query: the measures grouped by the `grouped` dimensions and the pivots.
+    pub fn subtotals(&self, pivots: &[usize], grouped: &[usize]) -> Option<(Statement, Vec<ColumnInfo>)> {
+        self.regrouped(|i| pivots.contains(&i) || grouped.contains(&i))
+    }
+
     /// The measures, with only the dimensions `keep` chooses, unsorted and unlimited.
     fn regrouped(&self, keep: impl Fn(usize) -> bool) -> Option<(Statement, Vec<ColumnInfo>)> {
         let chosen: Vec<usize> = (0..self.fields.len())

@@ -146,6 +146,9 @@ impl<'a> Compiler<'a> {
             havings.push(Expr::Sql(format!("({})", self.expand(sql, &self.explore.base_alias, base, true, &explore_what)?)));
         }
         let mut order = self.order_by(fields, &targets, &spec.sorts)?;
+        if !spec.subtotals.is_empty() {
+            order = self.subtotal_order(order, fields, &targets, spec)?;
+        }
         // `order_by_field`: sort on the other field, selected under a hidden name at the end (so
         // that it is grouped too; result rows keep only the query's own columns).
         for sort in order.iter_mut() {
@@ -216,6 +219,33 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(order)
+    }
+
+    /// Subtotals sort the rows by their dimensions first, in query order, each in its sort's
+    /// direction (ascending when unsorted), as Looker does; the other sorts follow.
+    fn subtotal_order(
+        &mut self,
+        mut order: Vec<Sort>,
+        fields: &[&str],
+        targets: &[Target<'a>],
+        spec: &QuerySpec,
+    ) -> Result<Vec<Sort>, CompileError> {
+        let row_dims: Vec<usize> =
+            (0..fields.len()).filter(|i| !targets[*i].field.is_measure() && !spec.pivots.iter().any(|p| p == fields[*i])).collect();
+        let mut depth = 0;
+        for name in &spec.subtotals {
+            depth = depth.max(subtotal_depth(name, fields, &row_dims, |i| targets[i].field.is_measure(), &spec.pivots)?);
+        }
+        let mut leading = Vec::new();
+        for &d in &row_dims[..depth] {
+            let sort = match order.iter().position(|s| s.field == d) {
+                Some(at) => order.remove(at),
+                None => Sort { field: d, key: self.sort_key(targets[d])?, desc: false, pivot_index: None },
+            };
+            leading.push(sort);
+        }
+        leading.extend(order);
+        Ok(leading)
     }
 
     /// What to sort a column by when not by itself: for `case` and `tier` dimensions, the position
@@ -291,5 +321,29 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(out)
+    }
+}
+
+/// The subtotal level of `name` (1 for the first unpivoted dimension): it must be one of the
+/// query's unpivoted dimensions (`row_dims`, positions in `fields`), and not the last of them,
+/// whose rows are the data itself.
+pub(crate) fn subtotal_depth(
+    name: &str,
+    fields: &[&str],
+    row_dims: &[usize],
+    is_measure: impl Fn(usize) -> bool,
+    pivots: &[String],
+) -> Result<usize, CompileError> {
+    let refuse = |message: &str| CompileError::InvalidSubtotal { field: name.to_string(), message: message.into() };
+    let i = fields.iter().position(|f| *f == name).ok_or_else(|| refuse("a subtotal must be one of the query's dimensions"))?;
+    if is_measure(i) {
+        return Err(refuse("only dimensions have subtotals"));
+    }
+    if pivots.iter().any(|p| p == name) {
+        return Err(refuse("a pivoted dimension has no subtotal rows"));
+    }
+    match row_dims.iter().position(|d| *d == i) {
+        Some(at) if at + 1 < row_dims.len() => Ok(at + 1),
+        _ => Err(refuse("the last unpivoted dimension has no subtotals (its rows are the data)")),
     }
 }
