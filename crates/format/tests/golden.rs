@@ -4,8 +4,8 @@
 //! `cargo insta review` (xlsx is binary: it is read back cell by cell with openpyxl in the SDK
 //! tests).
 
-use sightline_format::{write_result, QueryContext, Rendering, ResultFormat};
 use result::{ColumnInfo, QueryResult, ResultSet, Subtotals, Value, ValueType};
+use sightline_format::{write_result, QueryContext, Rendering, ResultFormat};
 
 const FORMATS: [ResultFormat; 10] = [
     ResultFormat::Json,

@@ -1,7 +1,8 @@
 //! Column, bar, line and table charts as SVG, laid out from a result set: the first dimension
 //! gives the categories, each measure (or, lacking measures, each numeric column) one series.
 
-use result::{ResultSet, ValueType};
+use present::CellRenderer;
+use result::{ColumnInfo, ResultSet, ValueType};
 
 use crate::svg::{Svg, TextStyle};
 
@@ -57,6 +58,22 @@ struct Series {
     category_label: String,
     /// (label, values) per series.
     values: Vec<(String, Vec<Option<f64>>)>,
+    /// How the value axis's ticks are written: the first series' value format, if it has one.
+    tick_format: Option<CellRenderer>,
+}
+
+/// Timeframes whose values lie on a time scale (drawn in time order, whatever the sort), as
+/// opposed to cyclic ones such as `day_of_week` or `month_name`, which are categories.
+const TIME_SCALE_TIMEFRAMES: [&str; 10] = ["raw", "time", "date", "week", "month", "quarter", "year", "hour", "minute", "second"];
+
+/// Whether `column` is a time axis: a date or time value, or a time-scale timeframe.
+fn is_time_axis(column: &ColumnInfo) -> bool {
+    if matches!(column.value_type, ValueType::Date | ValueType::DateTime) {
+        return true;
+    }
+    let Some(timeframe) = column.type_name.strip_prefix("date_") else { return false };
+    let base = timeframe.trim_end_matches(|c: char| c.is_ascii_digit());
+    TIME_SCALE_TIMEFRAMES.contains(&base)
 }
 
 impl Series {
@@ -71,10 +88,35 @@ impl Series {
         if numeric.is_empty() {
             return None;
         }
-        let categories = (0..rows).map(|r| dimension.and_then(|d| result.value(d, r).to_text()).unwrap_or_else(|| "∅".into())).collect();
-        let values =
-            numeric.iter().map(|&c| (result.columns[c].label.clone(), (0..rows).map(|r| result.value(c, r).as_f64()).collect())).collect();
-        Some(Series { categories, category_label: dimension.map(|d| result.columns[d].label.clone()).unwrap_or_default(), values })
+        // A time axis runs forward in time, as Looker draws it, whatever the query's sort (its
+        // values print in an order that sorts as text); NULLs last. Other categories keep the
+        // query's order.
+        let mut order: Vec<usize> = (0..rows).collect();
+        if let Some(d) = dimension.filter(|d| is_time_axis(&result.columns[*d])) {
+            order.sort_by_cached_key(|r| {
+                let text = result.value(d, *r).to_text();
+                (text.is_none(), text)
+            });
+        }
+        let categories =
+            order.iter().map(|&r| dimension.and_then(|d| result.value(d, r).to_text()).unwrap_or_else(|| "∅".into())).collect();
+        let values = numeric
+            .iter()
+            .map(|&c| (result.columns[c].label.clone(), order.iter().map(|&r| result.value(c, r).as_f64()).collect()))
+            .collect();
+        let first = &result.columns[numeric[0]];
+        let tick_format = first.value_format.as_ref().and_then(|_| CellRenderer::for_column(first).ok());
+        Some(Series {
+            categories,
+            category_label: dimension.map(|d| result.columns[d].label.clone()).unwrap_or_default(),
+            values,
+            tick_format,
+        })
+    }
+
+    /// A tick's text: in the first series' value format when it has one, else short (`1.5K`).
+    fn tick(&self, value: f64) -> String {
+        self.tick_format.as_ref().and_then(|f| f.render(&result::Value::Float(value))).unwrap_or_else(|| short_number(value))
     }
 
     fn range(&self) -> (f64, f64) {
@@ -122,20 +164,14 @@ fn short_number(v: f64) -> String {
     format!("{text}{suffix}")
 }
 
-/// A cell as a chart shows it: fractions at two decimals, NULL as ∅.
-fn display(value: &result::Value) -> String {
-    match value {
-        result::Value::Float(f) if f.fract() != 0.0 => format!("{f:.2}"),
-        result::Value::Decimal(d) => match d.parse::<f64>() {
-            Ok(f) if f.fract() != 0.0 => format!("{f:.2}"),
-            _ => d.clone(),
-        },
-        other => other.to_text().unwrap_or_else(|| "∅".into()),
-    }
+/// A cell as a table shows it: in its field's value format, or Looker's default (thousands
+/// grouped, as many decimals as the value has, numeric timeframes plain); NULL as ∅.
+fn display(renderer: Option<&CellRenderer>, value: &result::Value) -> String {
+    renderer.and_then(|r| r.render(value)).or_else(|| value.to_text()).unwrap_or_else(|| "∅".into())
 }
 
 fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if text.chars().nth(max).is_none() {
         text.to_string()
     } else {
         text.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
@@ -162,10 +198,10 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
         let p = value_pos(*t);
         if horizontal {
             svg.line(p, y0, p, y1, GRID, 1.0);
-            svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &short_number(*t));
+            svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &s.tick(*t));
         } else {
             svg.line(x0, p, x1, p, GRID, 1.0);
-            svg.text(x0 - 6.0, p + font / 3.0, TextStyle::new(font, "end", AXIS), &short_number(*t));
+            svg.text(x0 - 6.0, p + font / 3.0, TextStyle::new(font, "end", AXIS), &s.tick(*t));
         }
     }
     let band = if horizontal { (y1 - y0) / n as f64 } else { (x1 - x0) / n as f64 };
@@ -250,6 +286,9 @@ fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
         let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
         svg.text(x, top + row_h * 0.65, TextStyle::new(font, if right { "end" } else { "start" }, INK), &truncate(&column.label, chars));
     }
+    // A format that cannot be applied was refused when the query was checked; here it falls
+    // back to the value's own text.
+    let renderers: Vec<Option<CellRenderer>> = result.columns.iter().map(|c| CellRenderer::for_column(c).ok()).collect();
     let fit = (((h - top - row_h - 10.0) / row_h).floor().max(0.0)) as usize;
     let rows = result.row_count();
     for r in 0..rows.min(fit) {
@@ -258,7 +297,7 @@ fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
         for (c, column) in result.columns.iter().enumerate() {
             let right = column.value_type == ValueType::Number;
             let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
-            let text = display(result.value(c, r));
+            let text = display(renderers[c].as_ref(), result.value(c, r));
             svg.text(x, y + row_h * 0.65, TextStyle::new(font, if right { "end" } else { "start" }, INK), &truncate(&text, chars));
         }
     }
@@ -342,6 +381,59 @@ mod tests {
             assert!(t[0] <= lo && *t.last().unwrap() >= hi, "{lo}..{hi}: {t:?}");
             assert!(t.len() <= 12, "{t:?}");
         }
+    }
+
+    fn months(descending: bool) -> ResultSet {
+        let month = ColumnInfo { type_name: "date_month".into(), ..ColumnInfo::plain("orders.created_month", ValueType::String) };
+        let revenue = ColumnInfo { value_format: Some("$#,##0.00".into()), ..ColumnInfo::plain("revenue", ValueType::Number).measure() };
+        let mut r = ResultSet::new(vec![month, revenue]);
+        let mut rows = vec![("2024-10", 1337843.09), ("2024-11", 20.5), ("2024-12", 3.0)];
+        if descending {
+            rows.reverse();
+        }
+        for (m, v) in rows {
+            r.push_row(vec![Value::Text(m.into()), Value::Float(v)]);
+        }
+        r
+    }
+
+    #[test]
+    fn a_time_axis_runs_forward_whatever_the_sort() {
+        let series = Series::from(&months(true)).unwrap();
+        assert_eq!(series.categories, ["2024-10", "2024-11", "2024-12"]);
+        assert_eq!(series.values[0].1, [Some(1337843.09), Some(20.5), Some(3.0)]);
+        // Categories that are not a time scale keep the query's order.
+        let mut weekdays = months(true);
+        weekdays.columns[0].type_name = "date_day_of_week".into();
+        assert_eq!(Series::from(&weekdays).unwrap().categories, ["2024-12", "2024-11", "2024-10"]);
+    }
+
+    #[test]
+    fn value_formats_apply_to_cells_and_ticks() {
+        let svg = chart_svg(&months(false), ChartKind::Table, "t", 600, 300);
+        assert!(svg.contains(">$1,337,843.09<"), "{svg}");
+        let svg = chart_svg(&months(false), ChartKind::Column, "t", 600, 300);
+        assert!(svg.contains(">$1,400,000.00<") || svg.contains(">$1,500,000.00<"), "{svg}");
+        let mut plain = months(false);
+        plain.columns[1].value_format = None;
+        let svg = chart_svg(&plain, ChartKind::Table, "t", 600, 300);
+        assert!(svg.contains(">1,337,843.09<"), "Looker's default groups thousands: {svg}");
+    }
+
+    #[test]
+    fn control_characters_and_huge_text_cannot_break_a_render() {
+        let mut r = sample();
+        r.push_row(vec![Value::Text("nul\0 esc\u{1b} line\nbreak \u{FFFF}".into()), Value::Int(1), Value::Float(1.0)]);
+        r.push_row(vec![Value::Text("x".repeat(300_000)), Value::Int(2), Value::Float(2.0)]);
+        let title = "t\0".repeat(128_000);
+        for kind in [ChartKind::Column, ChartKind::Bar, ChartKind::Line, ChartKind::Table] {
+            let started = std::time::Instant::now();
+            let bytes = render_chart(&r, kind, &title, 640, 360, ImageFormat::Png).expect("renders");
+            assert_eq!(decode_png(&bytes).0, 640);
+            assert!(started.elapsed().as_secs() < 5, "{kind:?} took {:?}", started.elapsed());
+        }
+        let svg = chart_svg(&r, ChartKind::Table, &title, 640, 360);
+        assert!(!svg.contains('\0') && !svg.contains('\u{1b}'));
     }
 
     #[test]

@@ -4,8 +4,30 @@ use std::fmt::Write;
 
 pub const FONT: &str = "DejaVu Sans";
 
+/// Longest text drawn, in characters: nothing longer fits any image Sightline draws, and the
+/// text layout's cost grows with it.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// `text` as SVG character data: at most [`MAX_TEXT_CHARS`] characters (cut with `…`), markup
+/// escaped, and control characters (NUL, escapes, line breaks) and the non-characters XML
+/// forbids replaced by spaces, so that no value in the data can break the SVG.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len().min(MAX_TEXT_CHARS * 4));
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_TEXT_CHARS - 1 && text.chars().nth(MAX_TEXT_CHARS).is_some() {
+            out.push('…');
+            break;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// How a piece of text is set.
