@@ -357,6 +357,15 @@ mod tests {
     }
 
     #[test]
+    fn pdf_is_one_vector_page_of_the_image_size_with_its_font_embedded() {
+        let bytes = render_chart(&sample(), ChartKind::Column, "Orders by Status", 800, 600, ImageFormat::Pdf).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.starts_with("%PDF-"), "{}", &text[..20]);
+        assert!(text.contains("/MediaBox [0 0 800 600]"), "one page of the image's size");
+        assert!(text.contains("/FontFile2") && text.contains("/ToUnicode"), "text kept as text, its font embedded");
+    }
+
+    #[test]
     fn sizes_out_of_range_are_refused() {
         assert!(render_chart(&sample(), ChartKind::Column, "t", 5, 200, ImageFormat::Png).is_err());
         assert!(render_chart(&sample(), ChartKind::Column, "t", 200, 9000, ImageFormat::Png).is_err());

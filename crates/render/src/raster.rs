@@ -1,4 +1,4 @@
-//! SVG text → pixels → PNG or JPG bytes.
+//! SVG text → a usvg tree → pixels (PNG or JPG bytes) or a vector PDF page.
 
 use std::sync::{Arc, OnceLock};
 
@@ -10,6 +10,8 @@ use crate::RenderError;
 pub enum ImageFormat {
     Png,
     Jpg,
+    /// One vector page the size of the image (1 pixel = 1 point), text selectable.
+    Pdf,
 }
 
 impl ImageFormat {
@@ -17,6 +19,7 @@ impl ImageFormat {
         match name {
             "png" => Some(ImageFormat::Png),
             "jpg" => Some(ImageFormat::Jpg),
+            "pdf" => Some(ImageFormat::Pdf),
             _ => None,
         }
     }
@@ -25,6 +28,7 @@ impl ImageFormat {
         match self {
             ImageFormat::Png => "png",
             ImageFormat::Jpg => "jpg",
+            ImageFormat::Pdf => "pdf",
         }
     }
 
@@ -32,6 +36,7 @@ impl ImageFormat {
         match self {
             ImageFormat::Png => "image/png",
             ImageFormat::Jpg => "image/jpeg",
+            ImageFormat::Pdf => "application/pdf",
         }
     }
 }
@@ -54,33 +59,43 @@ pub fn rasterize(svg: &str, width: u32, height: u32, format: ImageFormat) -> Res
     crate::check_size(width, height)?;
     let options = usvg::Options { fontdb: fonts(), font_family: crate::svg::FONT.to_string(), ..usvg::Options::default() };
     let tree = usvg::Tree::from_str(svg, &options).map_err(|e| RenderError::Svg(e.to_string()))?;
+    match format {
+        ImageFormat::Pdf => svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), svg2pdf::PageOptions::default())
+            .map_err(|e| RenderError::Encode(e.to_string())),
+        ImageFormat::Png => encode_png(&draw(&tree, width, height)?),
+        ImageFormat::Jpg => encode_jpg(&draw(&tree, width, height)?),
+    }
+}
+
+/// The tree drawn on a white `width`×`height` canvas.
+fn draw(tree: &usvg::Tree, width: u32, height: u32) -> Result<tiny_skia::Pixmap, RenderError> {
     let mut pixmap =
         tiny_skia::Pixmap::new(width, height).ok_or(RenderError::Size { width, height, min: crate::MIN_SIDE, max: crate::MAX_SIDE })?;
     pixmap.fill(tiny_skia::Color::WHITE);
     let size = tree.size();
     let transform = tiny_skia::Transform::from_scale(width as f32 / size.width(), height as f32 / size.height());
-    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    resvg::render(tree, transform, &mut pixmap.as_mut());
+    Ok(pixmap)
+}
+
+fn encode_png(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, RenderError> {
     // The background is opaque, so premultiplied RGBA equals straight RGBA here.
-    let rgba = pixmap.data();
-    match format {
-        ImageFormat::Png => {
-            let mut out = Vec::new();
-            let mut encoder = png::Encoder::new(&mut out, width, height);
-            encoder.set_color(png::ColorType::Rgba);
-            encoder.set_depth(png::BitDepth::Eight);
-            let mut writer = encoder.write_header().map_err(|e| RenderError::Encode(e.to_string()))?;
-            writer.write_image_data(rgba).map_err(|e| RenderError::Encode(e.to_string()))?;
-            writer.finish().map_err(|e| RenderError::Encode(e.to_string()))?;
-            Ok(out)
-        }
-        ImageFormat::Jpg => {
-            let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-            let mut out = Vec::new();
-            let encoder = jpeg_encoder::Encoder::new(&mut out, 90);
-            let (w, h) = (u16::try_from(width), u16::try_from(height));
-            let (Ok(w), Ok(h)) = (w, h) else { return Err(RenderError::Encode("JPEG sides are limited to 65535 pixels".into())) };
-            encoder.encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| RenderError::Encode(e.to_string()))?;
-            Ok(out)
-        }
-    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| RenderError::Encode(e.to_string()))?;
+    writer.write_image_data(pixmap.data()).map_err(|e| RenderError::Encode(e.to_string()))?;
+    writer.finish().map_err(|e| RenderError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+fn encode_jpg(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, RenderError> {
+    let rgb: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let mut out = Vec::new();
+    let encoder = jpeg_encoder::Encoder::new(&mut out, 90);
+    let (w, h) = (u16::try_from(pixmap.width()), u16::try_from(pixmap.height()));
+    let (Ok(w), Ok(h)) = (w, h) else { return Err(RenderError::Encode("JPEG sides are limited to 65535 pixels".into())) };
+    encoder.encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| RenderError::Encode(e.to_string()))?;
+    Ok(out)
 }

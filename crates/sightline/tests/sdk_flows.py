@@ -3,12 +3,14 @@
 Run by sdk_flows.rs against a live `sightline demo`; prints one JSON report on stdout.
 Usage: python sdk_flows.py OUT.png
 """
+import io
 import json
 import os
 import sys
 import time
 
 import looker_sdk
+import pypdf
 import requests
 from looker_sdk import models40 as m
 
@@ -151,6 +153,13 @@ def main():
     jpg = sdk.create_query_render_task(query.id, "jpg", 300, 200)
     report["jpg_statuses"] = wait(lambda: sdk.render_task(jpg.id).status, ("success", "failure"), "render task")
     report["jpg_magic"] = sdk.render_task_results(jpg.id)[:3].hex()
+    # A PDF render: a vector page whose text (the title, the axis labels) a PDF reader extracts.
+    pdf = sdk.create_query_render_task(query.id, "pdf", 800, 600)
+    report["pdf_statuses"] = wait(lambda: sdk.render_task(pdf.id).status, ("success", "failure"), "render task")
+    document = pypdf.PdfReader(io.BytesIO(sdk.render_task_results(pdf.id)))
+    page = document.pages[0]
+    report["pdf_page"] = [len(document.pages), float(page.mediabox.width), float(page.mediabox.height)]
+    report["pdf_text"] = page.extract_text()
 
     base = os.environ["LOOKERSDK_BASE_URL"] + "/api/4.0"
     auth = {"Authorization": "token " + sdk.auth.token.access_token}

@@ -212,6 +212,10 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert_eq!(report["run_query_csv"], report["csv"]);
     assert_eq!(report["jpg_statuses"].as_array().and_then(|s| s.last()), Some(&Json::from("success")));
     assert_eq!(report["jpg_magic"], "ffd8ff");
+    assert_eq!(report["pdf_statuses"].as_array().and_then(|s| s.last()), Some(&Json::from("success")));
+    assert_eq!(report["pdf_page"], serde_json::json!([1, 800.0, 600.0]));
+    let pdf_text = report["pdf_text"].as_str().unwrap_or_default();
+    assert!(pdf_text.contains("Order Items") && pdf_text.contains("Status"), "the PDF's text: {pdf_text}");
 
     // The SDK surfaces our 422 as its own SDKError, naming the field.
     assert_eq!(report["sdk_error"]["fields"], serde_json::json!(["fields"]));

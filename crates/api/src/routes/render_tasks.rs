@@ -36,7 +36,11 @@ pub async fn create_query_render_task(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<RenderTask>, ApiError> {
     let format = ImageFormat::parse(&result_format).ok_or_else(|| {
-        ApiError::validation("result_format", "invalid", format!("Unknown result_format `{result_format}` for a query render (png or jpg)"))
+        ApiError::validation(
+            "result_format",
+            "invalid",
+            format!("Unknown result_format `{result_format}` for a query render (png, jpg or pdf)"),
+        )
     })?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
     let query_id = parse_id("query", &query_id)?;
