@@ -432,7 +432,39 @@ impl Engine {
 
     async fn render(&self, task: &store::RenderTaskRow, started: Instant) -> Result<(Vec<u8>, f64), EngineError> {
         let query = self.saved_query(task.query_id).await?;
-        // A chart not drawn yet fails the task before any query runs, naming its type.
+        let (kind, title) = self.chart_of(&query)?;
+        self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
+        let result = self.chart_rows(&query, None, Some(task.user_id)).await?;
+        self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
+        self.store().set_render_task_status(&task.id, RenderTaskStatus::EnqueuedForRender).await?;
+        self.store().set_render_task_status(&task.id, RenderTaskStatus::Rendering).await?;
+        let format = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png);
+        let (width, height) = (u32::try_from(task.width).unwrap_or(0), u32::try_from(task.height).unwrap_or(0));
+        let render_started = Instant::now();
+        let bytes = draw(result, kind, title, width, height, format).await?;
+        Ok((bytes, seconds(render_started)))
+    }
+
+    /// `query` drawn as its chart in `format` (`GET /queries/{id}/run/png`): its rows (within
+    /// `limit` when given) fetched, then drawn.
+    pub async fn render_query(
+        &self,
+        query: &QueryBody,
+        limit: Option<&str>,
+        format: ImageFormat,
+        width: u32,
+        height: u32,
+        user: Option<i64>,
+    ) -> Result<Vec<u8>, EngineError> {
+        render::check_size(width, height)?;
+        let (kind, title) = self.chart_of(query)?;
+        let result = self.chart_rows(query, limit, user).await?;
+        draw(result, kind, title, width, height, format).await
+    }
+
+    /// The chart `query` draws and its title; a chart not drawn yet is refused by name before
+    /// any query runs.
+    fn chart_of(&self, query: &QueryBody) -> Result<(render::ChartKind, String), EngineError> {
         let kind = render::chart_kind(query.vis_type()).ok_or_else(|| EngineError::NotSupported {
             field: "vis_config",
             message: format!(
@@ -441,20 +473,13 @@ impl Engine {
                 render::DRAWN_VIS_TYPES.join(", ")
             ),
         })?;
-        self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
-        let compiled = chart_query(self.compile(&query, None)?)?;
-        let result = self.execute(&compiled, Some(task.user_id)).await?.table;
-        self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
-        self.store().set_render_task_status(&task.id, RenderTaskStatus::EnqueuedForRender).await?;
-        self.store().set_render_task_status(&task.id, RenderTaskStatus::Rendering).await?;
-        let format = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png);
-        let title = self.title(&query);
-        let (width, height) = (u32::try_from(task.width).unwrap_or(0), u32::try_from(task.height).unwrap_or(0));
-        let render_started = Instant::now();
-        let bytes = tokio::task::spawn_blocking(move || render::render_chart(&result, kind, &title, width, height, format))
-            .await
-            .map_err(|e| EngineError::Internal(e.to_string()))??;
-        Ok((bytes, seconds(render_started)))
+        Ok((kind, self.title(query)))
+    }
+
+    /// The rows a chart of `query` draws.
+    async fn chart_rows(&self, query: &QueryBody, limit: Option<&str>, user: Option<i64>) -> Result<result::ResultSet, EngineError> {
+        let compiled = chart_query(self.compile(query, limit)?)?;
+        Ok(self.execute(&compiled, user).await?.table)
     }
 
     /// `vis_config.title`, else the explore's label.
@@ -472,6 +497,21 @@ impl Engine {
 }
 
 /// A query the renderer can draw: pivoted ones are not drawn yet.
+/// Draws off the async runtime (layout and encoding are CPU work).
+async fn draw(
+    result: result::ResultSet,
+    kind: render::ChartKind,
+    title: String,
+    width: u32,
+    height: u32,
+    format: ImageFormat,
+) -> Result<Vec<u8>, EngineError> {
+    tokio::task::spawn_blocking(move || render::render_chart(&result, kind, &title, width, height, format))
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))?
+        .map_err(EngineError::from)
+}
+
 fn chart_query(compiled: sql::CompiledQuery) -> Result<sql::CompiledQuery, EngineError> {
     if compiled.pivots.is_empty() {
         Ok(compiled)

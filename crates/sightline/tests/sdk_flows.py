@@ -153,6 +153,15 @@ def main():
     jpg = sdk.create_query_render_task(query.id, "jpg", 300, 200)
     report["jpg_statuses"] = wait(lambda: sdk.render_task(jpg.id).status, ("success", "failure"), "render task")
     report["jpg_magic"] = sdk.render_task_results(jpg.id)[:3].hex()
+    # run_query draws png and jpg at once, sized by image_width/image_height.
+    png = sdk.run_query(query.id, "png", image_width=400, image_height=300)
+    png = png if isinstance(png, bytes) else png.encode("latin-1")
+    report["run_query_png"] = [png[1:4].decode(), int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")]
+    try:
+        sdk.run_query(query.id, "csv", image_width=400)
+        report["image_width_csv"] = None
+    except looker_sdk.error.SDKError as e:
+        report["image_width_csv"] = [(d.field, d.code) for d in e.errors]
     # A PDF render: a vector page whose text (the title, the axis labels) a PDF reader extracts.
     pdf = sdk.create_query_render_task(query.id, "pdf", 800, 600)
     report["pdf_statuses"] = wait(lambda: sdk.render_task(pdf.id).status, ("success", "failure"), "render task")

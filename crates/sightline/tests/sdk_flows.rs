@@ -214,6 +214,8 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     assert_eq!(report["jpg_magic"], "ffd8ff");
     assert_eq!(report["pdf_statuses"].as_array().and_then(|s| s.last()), Some(&Json::from("success")));
     assert_eq!(report["pdf_page"], serde_json::json!([1, 800.0, 600.0]));
+    assert_eq!(report["run_query_png"], serde_json::json!(["PNG", 400, 300]));
+    assert_eq!(report["image_width_csv"], serde_json::json!([["image_width", "invalid"]]));
     let pdf_text = report["pdf_text"].as_str().unwrap_or_default();
     assert!(pdf_text.contains("Order Items") && pdf_text.contains("Status"), "the PDF's text: {pdf_text}");
 

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use engine::{Answer, CacheUse, QueryBody};
 use format::{Rendering, ResultFormat};
+use render::ImageFormat;
 use wire::operations as op;
 use wire::schemas::Query as WireQuery;
 
@@ -62,7 +63,51 @@ const RUN_QUERY_PARAMS: &[&str] = &[
     "server_table_calcs",
     "generate_drill_links",
     "path_prefix",
+    "image_width",
+    "image_height",
 ];
+
+/// The chart's size when `image_width`/`image_height` are not given.
+const DEFAULT_IMAGE_SIZE: (u32, u32) = (800, 600);
+
+/// `png` and `jpg` (the image formats `run_query` answers in): the query drawn as its chart.
+/// `image_width`/`image_height` size it and mean nothing for other formats, so there they are
+/// refused by name rather than ignored.
+fn image_format(result_format: &str, params: &HashMap<String, String>) -> Result<Option<ImageFormat>, ApiError> {
+    let image = ImageFormat::parse(result_format).filter(|f| *f != ImageFormat::Pdf);
+    if image.is_none() {
+        for name in ["image_width", "image_height"] {
+            if params.contains_key(name) {
+                return Err(ApiError::validation(name, "invalid", format!("{name} applies to the png and jpg formats only")));
+            }
+        }
+    }
+    Ok(image)
+}
+
+fn image_side(params: &HashMap<String, String>, name: &str, default: u32) -> Result<u32, ApiError> {
+    match params.get(name) {
+        None => Ok(default),
+        Some(value) => value
+            .parse::<u32>()
+            .map_err(|_| ApiError::validation(name, "invalid", format!("{name} must be a whole number of pixels, not `{value}`"))),
+    }
+}
+
+/// `query` drawn in `image`, sized by `image_width`/`image_height`, its rows within `limit`.
+async fn image_response(
+    state: &AppState,
+    query: &QueryBody,
+    image: ImageFormat,
+    params: &HashMap<String, String>,
+    user: i64,
+) -> Result<Response, ApiError> {
+    let width = image_side(params, "image_width", DEFAULT_IMAGE_SIZE.0)?;
+    let height = image_side(params, "image_height", DEFAULT_IMAGE_SIZE.1)?;
+    let limit = params.get("limit").map(String::as_str);
+    let bytes = state.engine.render_query(query, limit, image, width, height, Some(user)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, image.content_type())], bytes).into_response())
+}
 
 /// A boolean parameter of a request (the declaration has checked it is one), false when absent.
 pub fn flag(params: &HashMap<String, String>, name: &str) -> bool {
@@ -166,8 +211,11 @@ pub async fn run_inline_query(
     Query(params): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let format = rendering(path_format(&result_format)?, &params);
     let query: QueryBody = parse_json(&body)?;
+    if let Some(image) = image_format(&result_format, &params)? {
+        return image_response(&state, &query, image, &params, caller.user_id).await;
+    }
+    let format = rendering(path_format(&result_format)?, &params);
     Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
 }
 
@@ -177,7 +225,12 @@ pub async fn run_query(
     Path((query_id, result_format)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    let id = parse_id("query", &query_id)?;
+    if let Some(image) = image_format(&result_format, &params)? {
+        let query = state.engine.saved_query(id).await?;
+        return image_response(&state, &query, image, &params, caller.user_id).await;
+    }
     let format = rendering(path_format(&result_format)?, &params);
-    let query = state.engine.saved_query(parse_id("query", &query_id)?).await?;
+    let query = state.engine.saved_query(id).await?;
     Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
 }
