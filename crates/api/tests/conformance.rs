@@ -112,7 +112,9 @@ async fn every_unimplemented_parameter_and_field_is_refused_by_name() {
             checked += 1;
         }
     }
-    assert!(checked > 5, "only {checked} refusals checked");
+    // As many as are still refused (lower it as parameters get implemented): fewer means a
+    // declaration stopped being checked.
+    assert!(checked >= 4, "only {checked} refusals checked");
 }
 
 #[tokio::test]
