@@ -279,6 +279,11 @@ pub fn write_json_detail(result: &QueryResult, context: &QueryContext, front_end
 /// level does not group by are empty cells, and `$$$__grouping__$$$` names those it does.
 fn write_subtotals(result: &QueryResult, context: &QueryContext, out: &mut impl Write) -> Result<(), FormatError> {
     out.write_all(b",\"subtotals_data\":{")?;
+    let plain_columns: Vec<&ColumnInfo> = result.table.columns.iter().collect();
+    let rows = match &result.pivot {
+        None => Rows::plain(&plain_columns, context)?,
+        Some(pivot) => Rows::pivoted(pivot, context)?,
+    };
     for (l, level) in result.subtotals.iter().enumerate() {
         if l > 0 {
             out.write_all(b",")?;
@@ -286,7 +291,6 @@ fn write_subtotals(result: &QueryResult, context: &QueryContext, out: &mut impl 
         write!(out, "{}:[", key(&level.depth.to_string()))?;
         match &result.pivot {
             None => {
-                let rows = Rows::plain(&result.table.columns.iter().collect::<Vec<_>>(), context)?;
                 for (r, row) in level.rows.iter().enumerate() {
                     if r > 0 {
                         out.write_all(b",")?;
@@ -295,7 +299,6 @@ fn write_subtotals(result: &QueryResult, context: &QueryContext, out: &mut impl 
                 }
             }
             Some(pivot) => {
-                let rows = Rows::pivoted(pivot, context)?;
                 for (r, row) in level.pivot_rows.iter().enumerate() {
                     if r > 0 {
                         out.write_all(b",")?;

@@ -29,9 +29,6 @@ pub fn chart_kind(vis_type: Option<&str>) -> Option<ChartKind> {
     }
 }
 
-/// Longest title drawn, in characters: a longer one cannot fit any image Sightline draws.
-const MAX_TITLE_CHARS: usize = 200;
-
 const PALETTE: [&str; 8] = ["#4276be", "#f1b53c", "#3fb0d5", "#e57947", "#ffd95f", "#b42f37", "#6a013a", "#72d16d"];
 const AXIS: &str = "#7a7a7a";
 const GRID: &str = "#e6e6e6";
@@ -41,7 +38,8 @@ pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, h
     let mut svg = Svg::new(width, height);
     let (w, h) = (width as f64, height as f64);
     let title_size = (h * 0.05).clamp(10.0, 22.0);
-    svg.text(w / 2.0, title_size + 8.0, TextStyle::new(title_size, "middle", INK), &truncate(title, MAX_TITLE_CHARS));
+    // Cut to what fits by `svg::escape`, as every text drawn is.
+    svg.text(w / 2.0, title_size + 8.0, TextStyle::new(title_size, "middle", INK), title);
     let top = title_size + 20.0;
     match kind {
         ChartKind::Table => table(&mut svg, result, top, w, h),
