@@ -34,6 +34,7 @@ pub use query_body::QueryBody;
 pub use run::{run_compiled, Output};
 pub use running::RunningQuery;
 pub use shutdown::Stopped;
+pub use tasks::Image;
 pub use timings::Timings;
 
 /// How many tasks run at once (queries and renders together).

@@ -382,10 +382,12 @@ impl Engine {
         Ok(())
     }
 
-    /// Creates a render task drawing saved query `query_id` and queues it; answers at once.
+    /// Creates a render task drawing saved query `query_id` and queues it; answers at once. With
+    /// `look_id` (whose query `query_id` is), the chart carries the Look's title.
     pub async fn submit_render_task(
         &self,
         query_id: i64,
+        look_id: Option<i64>,
         user_id: i64,
         format: ImageFormat,
         width: u32,
@@ -394,7 +396,7 @@ impl Engine {
         render::check_size(width, height)?;
         let query = self.saved_query(query_id).await?;
         chart_query(self.compile(&query, None)?)?;
-        let task = self.store().create_render_task(query_id, user_id, format.name(), width.into(), height.into()).await?;
+        let task = self.store().create_render_task_of(query_id, look_id, user_id, format.name(), width.into(), height.into()).await?;
         self.enqueue(TaskKind::Render);
         Ok(task)
     }
@@ -432,7 +434,13 @@ impl Engine {
 
     async fn render(&self, task: &store::RenderTaskRow, started: Instant) -> Result<(Vec<u8>, f64), EngineError> {
         let query = self.saved_query(task.query_id).await?;
-        let (kind, title) = self.chart_of(&query)?;
+        let (kind, mut title) = self.chart_of(&query)?;
+        if let Some(look) = match task.look_id {
+            Some(id) => self.store().look(id).await?,
+            None => None,
+        } {
+            title = look.title;
+        }
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
         let result = self.chart_rows(&query, None, Some(task.user_id)).await?;
         self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
@@ -445,21 +453,21 @@ impl Engine {
         Ok((bytes, seconds(render_started)))
     }
 
-    /// `query` drawn as its chart in `format` (`GET /queries/{id}/run/png`): its rows (within
-    /// `limit` when given) fetched, then drawn.
+    /// `query` drawn as its chart (`GET /queries/{id}/run/png`): its rows (within `limit` when
+    /// given) fetched, then drawn. `title` replaces the query's own (`GET /looks/{id}/run/png`
+    /// draws the Look's).
     pub async fn render_query(
         &self,
         query: &QueryBody,
+        title: Option<&str>,
         limit: Option<&str>,
-        format: ImageFormat,
-        width: u32,
-        height: u32,
+        image: Image,
         user: Option<i64>,
     ) -> Result<Vec<u8>, EngineError> {
-        render::check_size(width, height)?;
-        let (kind, title) = self.chart_of(query)?;
+        render::check_size(image.width, image.height)?;
+        let (kind, own_title) = self.chart_of(query)?;
         let result = self.chart_rows(query, limit, user).await?;
-        draw(result, kind, title, width, height, format).await
+        draw(result, kind, title.map_or(own_title, str::to_string), image.width, image.height, image.format).await
     }
 
     /// The chart `query` draws and its title; a chart not drawn yet is refused by name before
@@ -494,6 +502,14 @@ impl Engine {
             .map(|e| e.label.clone())
             .unwrap_or_else(|| query.view.clone())
     }
+}
+
+/// An image to draw: its format and size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Image {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// A query the renderer can draw: pivoted ones are not drawn yet.

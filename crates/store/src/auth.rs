@@ -131,13 +131,15 @@ impl Store {
     pub async fn create_user(&self, first_name: &str, last_name: &str, email: Option<&str>) -> Result<i64, StoreError> {
         // `RETURNING`, not SQLite's last row id: the same statement serves PostgreSQL.
         let insert = "INSERT INTO users (first_name, last_name, email, created_at) VALUES (?, ?, ?, ?) RETURNING id";
-        Ok(on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql)
+        let id = on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql)
             .bind(first_name)
             .bind(last_name)
             .bind(email)
             .bind(now_text())
             .fetch_one(p)
-            .await?))
+            .await?);
+        self.create_personal_folder(id, format!("{first_name} {last_name}").trim()).await?;
+        Ok(id)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {

@@ -96,6 +96,9 @@ const QUERY_TASK_ACTIVE: &str = "('added', 'pending', 'running')";
 pub struct RenderTaskRow {
     pub id: String,
     pub query_id: i64,
+    /// The Look rendered (its query is `query_id`); `None` for a query's render task, or once
+    /// the Look was deleted.
+    pub look_id: Option<i64>,
     pub user_id: i64,
     pub result_format: String,
     pub width: i64,
@@ -112,7 +115,7 @@ pub struct RenderTaskRow {
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
      result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, drill_links, result_source, cache_key, phases";
-const RENDER_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
+const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text = r.text("status")?;
@@ -151,6 +154,7 @@ fn render_task(r: &dyn Columns) -> Result<RenderTaskRow, StoreError> {
     Ok(RenderTaskRow {
         id: r.text("id")?,
         query_id: r.int("query_id")?,
+        look_id: r.int_or_null("look_id")?,
         user_id: r.int("user_id")?,
         result_format: r.text("result_format")?,
         width: r.int("width")?,
@@ -357,6 +361,7 @@ impl Store {
         }
     }
 
+    /// A render task of a query.
     pub async fn create_render_task(
         &self,
         query_id: i64,
@@ -365,12 +370,26 @@ impl Store {
         width: i64,
         height: i64,
     ) -> Result<RenderTaskRow, StoreError> {
+        self.create_render_task_of(query_id, None, user_id, result_format, width, height).await
+    }
+
+    /// A render task of `query_id`, which is Look `look_id`'s query when the task renders a Look.
+    pub async fn create_render_task_of(
+        &self,
+        query_id: i64,
+        look_id: Option<i64>,
+        user_id: i64,
+        result_format: &str,
+        width: i64,
+        height: i64,
+    ) -> Result<RenderTaskRow, StoreError> {
         let id = random_hex(16);
-        let insert = "INSERT INTO render_tasks (id, query_id, user_id, result_format, width, height, status, created_at) \
-                      VALUES (?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
+        let insert = "INSERT INTO render_tasks (id, query_id, look_id, user_id, result_format, width, height, status, created_at) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
+            .bind(look_id)
             .bind(user_id)
             .bind(result_format)
             .bind(width)

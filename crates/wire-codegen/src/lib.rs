@@ -22,6 +22,7 @@ pub const ROOT_SCHEMAS: &[&str] = &[
     "DBConnectionTestResult",
     "DialectInfo",
     "Error",
+    "LookWithQuery",
     "LookmlModel",
     "LookmlModelExplore",
     "Query",

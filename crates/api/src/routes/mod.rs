@@ -5,6 +5,7 @@
 mod connection_body;
 mod connections;
 mod lookml;
+mod looks;
 mod queries;
 mod query_tasks;
 mod render_tasks;
@@ -48,7 +49,15 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&lookml::ALL_LOOKML_MODELS, get(lookml::all_lookml_models)),
         (&lookml::LOOKML_MODEL, get(lookml::lookml_model)),
         (&lookml::LOOKML_MODEL_EXPLORE, get(lookml::lookml_model_explore)),
+        (&looks::ALL_LOOKS, get(looks::all_looks)),
+        (&looks::CREATE_LOOK, post(looks::create_look)),
+        (&looks::SEARCH_LOOKS, get(looks::search_looks)),
+        (&looks::LOOK, get(looks::look)),
+        (&looks::UPDATE_LOOK, patch(looks::update_look)),
+        (&looks::DELETE_LOOK, delete(looks::delete_look)),
+        (&looks::RUN_LOOK, get(looks::run_look)),
         (&render_tasks::CREATE_QUERY_RENDER_TASK, post(render_tasks::create_query_render_task)),
+        (&render_tasks::CREATE_LOOK_RENDER_TASK, post(render_tasks::create_look_render_task)),
         (&render_tasks::RENDER_TASK, get(render_tasks::render_task)),
         (&render_tasks::RENDER_TASK_RESULTS, get(render_tasks::render_task_results)),
     ]
@@ -68,13 +77,22 @@ pub fn api_routes() -> Router<AppState> {
 }
 
 /// Routes outside the versioned prefix: the official SDKs log out with `DELETE /api/logout`;
-/// a query's `share_url` and `url` resolve; Prometheus scrapes `/metrics`.
+/// a query's `share_url` and `url` and a Look's `url` resolve; Prometheus scrapes `/metrics`.
 pub fn unversioned_routes() -> Router<AppState> {
     Router::new()
         .route("/api/logout", delete(session::logout))
         .route("/x/{slug}", get(queries::share_url))
         .route("/explore/{model}/{view}", get(queries::explore_url))
+        .route("/looks/{look_id}", get(look_url))
         .route("/metrics", get(metrics))
+}
+
+/// `GET /looks/{id}` (a Look's `url`): Sightline has no Look page, so it runs the Look as JSON
+/// through the API (authenticated as every API call).
+async fn look_url(axum::extract::Path(look_id): axum::extract::Path<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let id: String = look_id.chars().filter(char::is_ascii_digit).collect();
+    axum::response::Redirect::to(&format!("/api/4.0/looks/{id}/run/json")).into_response()
 }
 
 /// `GET /metrics`: the task engine's counters as Prometheus text. Like `/versions`, it needs no

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use engine::{Answer, CacheUse, QueryBody};
+use engine::{Answer, CacheUse, Image, QueryBody};
 use format::{Rendering, ResultFormat};
 use render::ImageFormat;
 use wire::operations as op;
@@ -23,7 +23,7 @@ use crate::{to_wire, ApiError, AppState};
 
 /// Every writable field of the spec's `Query`: `QueryBody` reads each one, and refuses by name
 /// the values it cannot run yet (shortcut table calculations, among others).
-const QUERY_FIELDS: &[&str] = &[
+pub const QUERY_FIELDS: &[&str] = &[
     "model",
     "view",
     "fields",
@@ -52,7 +52,7 @@ const QUERY_FIELDS: &[&str] = &[
 /// (`force_production`). Table calculations are always evaluated on the server, so
 /// `server_table_calcs` is honoured either way; `apply_vis` shapes the table by the query's
 /// `vis_config`; `generate_drill_links` (with `path_prefix`) puts links in json_detail cells.
-const RUN_QUERY_PARAMS: &[&str] = &[
+pub const RUN_QUERY_PARAMS: &[&str] = &[
     "limit",
     "cache",
     "cache_only",
@@ -94,10 +94,12 @@ fn image_side(params: &HashMap<String, String>, name: &str, default: u32) -> Res
     }
 }
 
-/// `query` drawn in `image`, sized by `image_width`/`image_height`, its rows within `limit`.
+/// `query` drawn in `image`, sized by `image_width`/`image_height`, its rows within `limit`;
+/// `title` replaces the query's own.
 async fn image_response(
     state: &AppState,
     query: &QueryBody,
+    title: Option<&str>,
     image: ImageFormat,
     params: &HashMap<String, String>,
     user: i64,
@@ -105,7 +107,7 @@ async fn image_response(
     let width = image_side(params, "image_width", DEFAULT_IMAGE_SIZE.0)?;
     let height = image_side(params, "image_height", DEFAULT_IMAGE_SIZE.1)?;
     let limit = params.get("limit").map(String::as_str);
-    let bytes = state.engine.render_query(query, limit, image, width, height, Some(user)).await?;
+    let bytes = state.engine.render_query(query, title, limit, Image { format: image, width, height }, Some(user)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, image.content_type())], bytes).into_response())
 }
 
@@ -213,7 +215,7 @@ pub async fn run_inline_query(
 ) -> Result<Response, ApiError> {
     let query: QueryBody = parse_json(&body)?;
     if let Some(image) = image_format(&result_format, &params)? {
-        return image_response(&state, &query, image, &params, caller.user_id).await;
+        return image_response(&state, &query, None, image, &params, caller.user_id).await;
     }
     let format = rendering(path_format(&result_format)?, &params);
     Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
@@ -226,11 +228,24 @@ pub async fn run_query(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let id = parse_id("query", &query_id)?;
-    if let Some(image) = image_format(&result_format, &params)? {
+    run_saved(&state, &caller, id, &result_format, &params, None).await
+}
+
+/// Saved query `id` run in `result_format` with `run_query`'s parameters (`run_look` too); an
+/// image carries `title` when given.
+pub async fn run_saved(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    result_format: &str,
+    params: &HashMap<String, String>,
+    title: Option<&str>,
+) -> Result<Response, ApiError> {
+    if let Some(image) = image_format(result_format, params)? {
         let query = state.engine.saved_query(id).await?;
-        return image_response(&state, &query, image, &params, caller.user_id).await;
+        return image_response(state, &query, title, image, params, caller.user_id).await;
     }
-    let format = rendering(path_format(&result_format)?, &params);
+    let format = rendering(path_format(result_format)?, params);
     let query = state.engine.saved_query(id).await?;
-    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
+    Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(params), Some(caller.user_id)).await?))
 }

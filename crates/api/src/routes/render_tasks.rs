@@ -1,4 +1,5 @@
-//! `POST /render_tasks/queries/{query_id}/{result_format}`, `GET /render_tasks/{id}`,
+//! `POST /render_tasks/queries/{query_id}/{result_format}`,
+//! `POST /render_tasks/looks/{look_id}/{result_format}`, `GET /render_tasks/{id}`,
 //! `GET /render_tasks/{id}/results`.
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use crate::declare::Declared;
 use crate::{to_wire, ApiError, AppState};
 
 pub static CREATE_QUERY_RENDER_TASK: Declared = Declared::of(op::CREATE_QUERY_RENDER_TASK).query(&["width", "height", "fields"]);
+pub static CREATE_LOOK_RENDER_TASK: Declared = Declared::of(op::CREATE_LOOK_RENDER_TASK).query(&["width", "height", "fields"]);
 pub static RENDER_TASK: Declared = Declared::of(op::RENDER_TASK).query(&["fields"]);
 pub static RENDER_TASK_RESULTS: Declared = Declared::of(op::RENDER_TASK_RESULTS);
 
@@ -35,17 +37,31 @@ pub async fn create_query_render_task(
     Path((query_id, result_format)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<RenderTask>, ApiError> {
-    let format = ImageFormat::parse(&result_format).ok_or_else(|| {
-        ApiError::validation(
-            "result_format",
-            "invalid",
-            format!("Unknown result_format `{result_format}` for a query render (png, jpg or pdf)"),
-        )
-    })?;
+    let format = image_format(&result_format)?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
     let query_id = parse_id("query", &query_id)?;
-    let task = state.engine.submit_render_task(query_id, caller.user_id, format, width, height).await?;
+    let task = state.engine.submit_render_task(query_id, None, caller.user_id, format, width, height).await?;
     Ok(Json(to_wire::render_task(&task)))
+}
+
+/// A Look drawn as its query's chart under the Look's title.
+pub async fn create_look_render_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((look_id, result_format)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<RenderTask>, ApiError> {
+    let format = image_format(&result_format)?;
+    let (width, height) = (side(&params, "width")?, side(&params, "height")?);
+    let look = super::looks::find(&state, &look_id).await?;
+    let task = state.engine.submit_render_task(look.query_id, Some(look.id), caller.user_id, format, width, height).await?;
+    Ok(Json(to_wire::render_task(&task)))
+}
+
+fn image_format(result_format: &str) -> Result<ImageFormat, ApiError> {
+    ImageFormat::parse(result_format).ok_or_else(|| {
+        ApiError::validation("result_format", "invalid", format!("Unknown result_format `{result_format}` for a render (png, jpg or pdf)"))
+    })
 }
 
 async fn task(state: &AppState, id: &str) -> Result<store::RenderTaskRow, ApiError> {

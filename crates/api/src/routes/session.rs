@@ -44,7 +44,8 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
 
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<User>, ApiError> {
     let user = state.engine.store().user(caller.user_id).await?.ok_or_else(|| ApiError::not_found("user not found"))?;
-    Ok(Json(to_wire::user(&user)))
+    let folder = state.engine.store().personal_folder(user.id).await?;
+    Ok(Json(to_wire::user(&user, folder.map(|f| f.id))))
 }
 
 pub async fn versions(State(state): State<AppState>) -> Json<ApiVersion> {

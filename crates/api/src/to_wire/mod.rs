@@ -3,6 +3,7 @@
 //! never answered with a made-up default.
 
 mod explore;
+mod look;
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use serde_json::Value;
 use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask, RenderTask, RunningQueries, User, UserPublic};
 
 pub use explore::{lookml_explore, lookml_model};
+pub use look::{look, LookContext};
 
 /// The `can` map of a response: which operations the caller may perform on the object.
 pub fn can(entries: &[(&str, bool)]) -> BTreeMap<String, bool> {
@@ -29,8 +31,10 @@ pub fn access_token(token: String, expires_in: i64) -> AccessToken {
     AccessToken { access_token: Some(token), token_type: Some("Bearer".into()), expires_in: Some(expires_in), refresh_token: None }
 }
 
-pub fn user(u: &store::User) -> User {
+/// A user as the API shows one; `personal_folder` is the id of their personal folder.
+pub fn user(u: &store::User, personal_folder: Option<i64>) -> User {
     User {
+        personal_folder_id: personal_folder.map(|id| id.to_string()),
         id: Some(u.id.to_string()),
         first_name: Some(u.first_name.clone()),
         last_name: Some(u.last_name.clone()),
@@ -185,6 +189,7 @@ pub fn render_task(t: &store::RenderTaskRow) -> RenderTask {
         width: Some(t.width),
         height: Some(t.height),
         query_id: Some(t.query_id.to_string()),
+        look_id: t.look_id.map(|id| id.to_string()),
         user_id: Some(t.user_id.to_string()),
         can: Some(can(&[("show", true)])),
         ..Default::default()

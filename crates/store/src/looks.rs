@@ -1,0 +1,396 @@
+//! Looks: a saved query with a title and a description, in a folder. Looker's soft delete is
+//! the `deleted` flag (the trash; a deleted Look is still read by id); deleting removes the row.
+//! A title is unique among a folder's Looks that are not deleted, as in Looker.
+
+use crate::db::{on_pool, Columns};
+use crate::{now_text, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Look {
+    pub id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub query_id: i64,
+    pub user_id: i64,
+    pub folder_id: i64,
+    pub is_run_on_load: bool,
+    pub public: bool,
+    pub deleted: bool,
+    pub deleted_at: Option<String>,
+    pub deleter_id: Option<i64>,
+    pub last_updater_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A Look to create; its owner and folder are known to exist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLook {
+    pub title: String,
+    pub description: Option<String>,
+    pub query_id: i64,
+    pub user_id: i64,
+    pub folder_id: i64,
+    pub is_run_on_load: bool,
+    pub public: bool,
+}
+
+/// What an update sets; `None` leaves a value as it is (`description: Some(None)` clears it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LookChange {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub query_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub folder_id: Option<i64>,
+    pub is_run_on_load: Option<bool>,
+    pub public: Option<bool>,
+    pub deleted: Option<bool>,
+}
+
+/// A text condition of a search, as Looker's search parameters read one: a case-insensitive
+/// SQL LIKE pattern (`%` and `_` are wildcards), or `IS NULL` / `NOT NULL`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextMatch {
+    Like(String),
+    IsNull,
+    NotNull,
+}
+
+impl TextMatch {
+    pub fn parse(value: &str) -> TextMatch {
+        match value.trim().to_ascii_uppercase().as_str() {
+            "IS NULL" => TextMatch::IsNull,
+            "NOT NULL" => TextMatch::NotNull,
+            _ => TextMatch::Like(value.to_string()),
+        }
+    }
+}
+
+/// The columns Looks can be sorted by in a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookColumn {
+    Id,
+    Title,
+    Description,
+    FolderId,
+    UserId,
+    QueryId,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+    Deleted,
+    LastUpdaterId,
+}
+
+impl LookColumn {
+    /// Every sortable column by its API name.
+    pub const ALL: &'static [(&'static str, LookColumn)] = &[
+        ("id", LookColumn::Id),
+        ("title", LookColumn::Title),
+        ("description", LookColumn::Description),
+        ("folder_id", LookColumn::FolderId),
+        ("user_id", LookColumn::UserId),
+        ("query_id", LookColumn::QueryId),
+        ("created_at", LookColumn::CreatedAt),
+        ("updated_at", LookColumn::UpdatedAt),
+        ("deleted_at", LookColumn::DeletedAt),
+        ("deleted", LookColumn::Deleted),
+        ("last_updater_id", LookColumn::LastUpdaterId),
+    ];
+
+    pub fn parse(name: &str) -> Option<LookColumn> {
+        LookColumn::ALL.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    }
+
+    /// The SQL column (the API name is the column's name).
+    fn column(self) -> &'static str {
+        LookColumn::ALL.iter().find(|(_, c)| *c == self).map_or("id", |(n, _)| n)
+    }
+}
+
+/// `GET /looks/search`: conditions on Looks, each met by a Look found (or any one of them with
+/// `any`), plus `deleted` (false unless asked: the trash is searched only on request), then
+/// order and paging.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LookSearch {
+    pub ids: Vec<i64>,
+    pub title: Option<TextMatch>,
+    pub description: Option<TextMatch>,
+    pub folder_ids: Vec<i64>,
+    pub user_ids: Vec<i64>,
+    pub query_ids: Vec<i64>,
+    pub deleted: Option<bool>,
+    /// `filter_or`: a Look meeting any one condition is found.
+    pub any: bool,
+    /// (column, descending), in order; by id when empty.
+    pub sorts: Vec<(LookColumn, bool)>,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+/// A value bound to a search statement.
+enum Bound {
+    Int(i64),
+    Text(String),
+    Flag(bool),
+}
+
+impl LookSearch {
+    /// The statement (with `?` placeholders) and its values in order.
+    fn statement(&self) -> (String, Vec<Bound>) {
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        let ints = |column: &str, ids: &[i64], conditions: &mut Vec<String>, values: &mut Vec<Bound>| {
+            if !ids.is_empty() {
+                conditions.push(format!("{column} IN ({})", vec!["?"; ids.len()].join(", ")));
+                values.extend(ids.iter().map(|id| Bound::Int(*id)));
+            }
+        };
+        ints("id", &self.ids, &mut conditions, &mut values);
+        ints("folder_id", &self.folder_ids, &mut conditions, &mut values);
+        ints("user_id", &self.user_ids, &mut conditions, &mut values);
+        ints("query_id", &self.query_ids, &mut conditions, &mut values);
+        for (column, text) in [("title", &self.title), ("description", &self.description)] {
+            match text {
+                None => {}
+                Some(TextMatch::IsNull) => conditions.push(format!("{column} IS NULL")),
+                Some(TextMatch::NotNull) => conditions.push(format!("{column} IS NOT NULL")),
+                Some(TextMatch::Like(pattern)) => {
+                    conditions.push(format!("LOWER({column}) LIKE LOWER(?) ESCAPE '\\'"));
+                    values.push(Bound::Text(pattern.clone()));
+                }
+            }
+        }
+        let mut sql = format!("SELECT {LOOK_COLUMNS} FROM looks WHERE deleted = ?");
+        let mut bound = vec![Bound::Flag(self.deleted.unwrap_or(false))];
+        if !conditions.is_empty() {
+            let joint = if self.any { " OR " } else { " AND " };
+            sql.push_str(&format!(" AND ({})", conditions.join(joint)));
+            bound.extend(values);
+        }
+        let mut order: Vec<String> =
+            self.sorts.iter().map(|(c, desc)| format!("{} {}", c.column(), if *desc { "DESC" } else { "ASC" })).collect();
+        order.push("id ASC".into());
+        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+        sql.push_str(" LIMIT ? OFFSET ?");
+        bound.push(Bound::Int(self.limit.unwrap_or(i64::MAX)));
+        bound.push(Bound::Int(self.offset.max(0)));
+        (sql, bound)
+    }
+}
+
+const LOOK_COLUMNS: &str =
+    "id, title, description, query_id, user_id, folder_id, is_run_on_load, public, deleted, deleted_at, deleter_id, \
+                            last_updater_id, created_at, updated_at";
+
+fn look(r: &dyn Columns) -> Result<Look, StoreError> {
+    Ok(Look {
+        id: r.int("id")?,
+        title: r.text("title")?,
+        description: r.text_or_null("description")?,
+        query_id: r.int("query_id")?,
+        user_id: r.int("user_id")?,
+        folder_id: r.int("folder_id")?,
+        is_run_on_load: r.flag("is_run_on_load")?,
+        public: r.flag("public")?,
+        deleted: r.flag("deleted")?,
+        deleted_at: r.text_or_null("deleted_at")?,
+        deleter_id: r.int_or_null("deleter_id")?,
+        last_updater_id: r.int_or_null("last_updater_id")?,
+        created_at: r.text("created_at")?,
+        updated_at: r.text("updated_at")?,
+    })
+}
+
+impl Store {
+    pub async fn create_look(&self, new: &NewLook) -> Result<Look, StoreError> {
+        let now = now_text();
+        let insert = "INSERT INTO looks (title, description, query_id, user_id, folder_id, is_run_on_load, public, last_updater_id, created_at, updated_at) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+        let id: i64 = on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql)
+            .bind(&new.title)
+            .bind(&new.description)
+            .bind(new.query_id)
+            .bind(new.user_id)
+            .bind(new.folder_id)
+            .bind(new.is_run_on_load)
+            .bind(new.public)
+            .bind(new.user_id)
+            .bind(&now)
+            .bind(&now)
+            .fetch_one(p)
+            .await?);
+        Ok(self.look(id).await?.ok_or(sqlx::Error::RowNotFound)?)
+    }
+
+    /// A Look by id, deleted (in the trash) or not.
+    pub async fn look(&self, id: i64) -> Result<Option<Look>, StoreError> {
+        let select = format!("SELECT {LOOK_COLUMNS} FROM looks WHERE id = ?");
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| look(&r)).transpose()?))
+    }
+
+    /// Every Look not in the trash, by id.
+    pub async fn all_looks(&self) -> Result<Vec<Look>, StoreError> {
+        self.search_looks(&LookSearch::default()).await
+    }
+
+    pub async fn search_looks(&self, search: &LookSearch) -> Result<Vec<Look>, StoreError> {
+        let (statement, values) = search.statement();
+        Ok(on_pool!(self, statement, |p, sql| {
+            let mut query = sqlx::query(sql);
+            for value in &values {
+                query = match value {
+                    Bound::Int(v) => query.bind(*v),
+                    Bound::Text(v) => query.bind(v.as_str()),
+                    Bound::Flag(v) => query.bind(*v),
+                };
+            }
+            query.fetch_all(p).await?.iter().map(|r| look(r)).collect::<Result<Vec<_>, _>>()?
+        }))
+    }
+
+    /// The id of a Look other than `except` titled `title` in `folder` and not deleted.
+    pub async fn look_titled(&self, folder: i64, title: &str, except: Option<i64>) -> Result<Option<i64>, StoreError> {
+        let select = "SELECT id FROM looks WHERE folder_id = ? AND title = ? AND deleted = ? AND id <> ? LIMIT 1";
+        Ok(on_pool!(self, select, |p, sql| sqlx::query_scalar(sql)
+            .bind(folder)
+            .bind(title)
+            .bind(false)
+            .bind(except.unwrap_or(0))
+            .fetch_optional(p)
+            .await?))
+    }
+
+    /// Applies `change` to Look `id` on behalf of `updater`; the Look as it is after, `None` if
+    /// there is no such Look. Moving it to the trash records when and by whom.
+    pub async fn update_look(&self, id: i64, change: &LookChange, updater: i64) -> Result<Option<Look>, StoreError> {
+        let Some(mut look) = self.look(id).await? else { return Ok(None) };
+        let now = now_text();
+        if let Some(title) = &change.title {
+            look.title.clone_from(title);
+        }
+        if let Some(description) = &change.description {
+            look.description.clone_from(description);
+        }
+        look.query_id = change.query_id.unwrap_or(look.query_id);
+        look.user_id = change.user_id.unwrap_or(look.user_id);
+        look.folder_id = change.folder_id.unwrap_or(look.folder_id);
+        look.is_run_on_load = change.is_run_on_load.unwrap_or(look.is_run_on_load);
+        look.public = change.public.unwrap_or(look.public);
+        match change.deleted {
+            Some(true) if !look.deleted => {
+                look.deleted = true;
+                look.deleted_at = Some(now.clone());
+                look.deleter_id = Some(updater);
+            }
+            Some(false) if look.deleted => {
+                look.deleted = false;
+                look.deleted_at = None;
+                look.deleter_id = None;
+            }
+            _ => {}
+        }
+        let update =
+            "UPDATE looks SET title = ?, description = ?, query_id = ?, user_id = ?, folder_id = ?, is_run_on_load = ?, public = ?, \
+                      deleted = ?, deleted_at = ?, deleter_id = ?, last_updater_id = ?, updated_at = ? WHERE id = ?";
+        on_pool!(self, update, |p, sql| sqlx::query(sql)
+            .bind(&look.title)
+            .bind(&look.description)
+            .bind(look.query_id)
+            .bind(look.user_id)
+            .bind(look.folder_id)
+            .bind(look.is_run_on_load)
+            .bind(look.public)
+            .bind(look.deleted)
+            .bind(&look.deleted_at)
+            .bind(look.deleter_id)
+            .bind(updater)
+            .bind(&now)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        self.look(id).await
+    }
+
+    /// Removes Look `id` for good; false if there was none.
+    pub async fn delete_look(&self, id: i64) -> Result<bool, StoreError> {
+        let deleted =
+            on_pool!(self, "DELETE FROM looks WHERE id = ?", |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
+        Ok(deleted > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_look(title: &str, query_id: i64, user_id: i64, folder_id: i64) -> NewLook {
+        NewLook { title: title.into(), description: None, query_id, user_id, folder_id, is_run_on_load: false, public: false }
+    }
+
+    async fn looks_are_created_changed_trashed_and_deleted(store: Store) {
+        let (store, user, query) = crate::test_setup(store).await;
+        let mut new = new_look("Revenue", query, user, crate::SHARED_FOLDER_ID);
+        new.description = Some("by month".into());
+        let look = store.create_look(&new).await.unwrap();
+        assert_eq!((look.title.as_str(), look.description.as_deref(), look.deleted), ("Revenue", Some("by month"), false));
+        assert_eq!(look.last_updater_id, Some(user));
+        assert_eq!(store.look_titled(crate::SHARED_FOLDER_ID, "Revenue", None).await.unwrap(), Some(look.id));
+        assert_eq!(store.look_titled(crate::SHARED_FOLDER_ID, "Revenue", Some(look.id)).await.unwrap(), None);
+
+        let change = LookChange { title: Some("Sales".into()), description: Some(None), public: Some(true), ..Default::default() };
+        let changed = store.update_look(look.id, &change, user).await.unwrap().expect("look");
+        assert_eq!((changed.title.as_str(), changed.description.as_deref(), changed.public), ("Sales", None, true));
+        assert_eq!(changed.query_id, query, "what the change does not name stays");
+
+        let trashed = store.update_look(look.id, &LookChange { deleted: Some(true), ..Default::default() }, user).await.unwrap().unwrap();
+        assert!(trashed.deleted && trashed.deleted_at.is_some() && trashed.deleter_id == Some(user));
+        assert!(store.all_looks().await.unwrap().is_empty(), "the trash is not listed");
+        assert_eq!(store.look(look.id).await.unwrap().map(|l| l.id), Some(look.id), "but is read by id");
+        assert_eq!(store.look_titled(crate::SHARED_FOLDER_ID, "Sales", None).await.unwrap(), None, "a trashed title is free");
+        let restored = store.update_look(look.id, &LookChange { deleted: Some(false), ..Default::default() }, user).await.unwrap().unwrap();
+        assert!(!restored.deleted && restored.deleted_at.is_none());
+
+        assert!(store.delete_look(look.id).await.unwrap());
+        assert!(!store.delete_look(look.id).await.unwrap());
+        assert_eq!(store.look(look.id).await.unwrap(), None);
+        assert_eq!(store.update_look(look.id, &change, user).await.unwrap(), None);
+    }
+
+    async fn searches_match_patterns_lists_and_order(store: Store) {
+        let (store, user, query) = crate::test_setup(store).await;
+        let personal = store.personal_folder(user).await.unwrap().expect("personal folder").id;
+        let mut ids = Vec::new();
+        for (title, folder) in [("Danger", crate::SHARED_FOLDER_ID), ("Danzig", personal), ("David", personal), ("dump_50%", personal)] {
+            ids.push(store.create_look(&new_look(title, query, user, folder)).await.unwrap().id);
+        }
+        let titles = |looks: Vec<Look>| looks.into_iter().map(|l| l.title).collect::<Vec<_>>();
+        let like = |p: &str| Some(TextMatch::Like(p.into()));
+        let search = LookSearch { title: like("dan%"), ..Default::default() };
+        assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danger", "Danzig"], "case-insensitive LIKE");
+        let search = LookSearch { title: like("d_m%"), ..Default::default() };
+        assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["dump_50%"]);
+        let search = LookSearch { title: like("%50\\%"), ..Default::default() };
+        assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["dump_50%"], "a backslash escapes a wildcard");
+        let search = LookSearch { title: like("dav"), ..Default::default() };
+        assert!(store.search_looks(&search).await.unwrap().is_empty(), "no wildcard: the whole title");
+        let search = LookSearch { folder_ids: vec![personal], sorts: vec![(LookColumn::Title, true)], ..Default::default() };
+        assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["dump_50%", "David", "Danzig"]);
+        let search = LookSearch { ids: vec![ids[0]], title: like("david"), any: true, ..Default::default() };
+        assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danger", "David"], "filter_or");
+        let search = LookSearch { ids: vec![ids[0]], title: like("david"), ..Default::default() };
+        assert!(store.search_looks(&search).await.unwrap().is_empty());
+        let search = LookSearch { description: Some(TextMatch::IsNull), limit: Some(2), offset: 1, ..Default::default() };
+        assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danzig", "David"], "limit and offset");
+        store.update_look(ids[1], &LookChange { deleted: Some(true), ..Default::default() }, user).await.unwrap();
+        let search = LookSearch { deleted: Some(true), ..Default::default() };
+        assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danzig"]);
+        assert_eq!(LookColumn::parse("updated_at"), Some(LookColumn::UpdatedAt));
+        assert_eq!(LookColumn::parse("bogus"), None);
+        assert_eq!(TextMatch::parse("not null"), TextMatch::NotNull);
+    }
+
+    crate::on_both_databases!(looks_are_created_changed_trashed_and_deleted, searches_match_patterns_lists_and_order);
+}
