@@ -256,6 +256,42 @@ fn official_python_sdk_runs_query_and_render_tasks() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+/// Looks through the official Python SDK: every Look operation, a Look run and rendered under
+/// its title (the PDF's text says so), its figures those of its query.
+#[test]
+fn official_python_sdk_manages_runs_and_renders_looks() {
+    let Some(python) = python() else { return };
+    let data_dir = std::env::temp_dir().join(format!("sightline-sdk-looks-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start_demo(&data_dir);
+    let output = client(&python, "sdk_looks.py", &server.base_url, CLIENT_ID, CLIENT_SECRET).output().expect("run the SDK script");
+    assert!(output.status.success(), "SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
+    let report: Json = serde_json::from_slice(&output.stdout).expect("SDK report is JSON");
+    drop(server);
+    assert_eq!(report["personal_folder"], true);
+    assert_eq!(report["created"], serde_json::json!(["Items by status", "every order", true, true, true]));
+    assert_eq!(report["read"], serde_json::json!(["Items by status", "thelook", ["orders.status", "order_items.count"], "thelook", true]));
+    assert_eq!(report["renamed"], serde_json::json!(["Revenue by status", "every order"]));
+    assert_eq!(report["written_back"], serde_json::json!(["Revenue by status", "written back", true]));
+    assert_eq!(report["search"], serde_json::json!(["Revenue by status"]));
+    assert_eq!(report["search_folder"], serde_json::json!(["Revenue by status"]));
+    assert_eq!(report["all"], serde_json::json!(["Revenue by status"]));
+    let csv = report["run_csv"].as_str().expect("csv");
+    assert!(csv.starts_with("Orders Status,Order Items Count\n") && csv.lines().count() > 2, "{csv}");
+    assert_eq!(report["run_csv"], report["run_query_csv"], "a Look's figures are its query's");
+    assert_eq!(report["run_png"], serde_json::json!(["PNG", 400, 300]));
+    assert_eq!(report["render_look_id"], true);
+    assert_eq!(report["render_status"], "success");
+    let text = report["pdf_text"].as_str().expect("pdf text");
+    assert!(text.contains("Revenue by status") && text.contains("Complete"), "the Look's title and its data: {text}");
+    assert_eq!(report["no_folder"], serde_json::json!([["folder_id", "missing_field"]]));
+    assert!(report["taken_title"].as_str().is_some_and(|m| m.contains("already exists")), "{}", report["taken_title"]);
+    assert_eq!(report["trashed"], serde_json::json!([true, [], [true]]));
+    assert_eq!(report["restored"], serde_json::json!([true]));
+    assert!(report["deleted"].as_str().is_some_and(|m| m.contains("does not exist")), "{}", report["deleted"]);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 /// schemathesis (every check, a fixed seed) against the spec the demo serves: no server error, no
 /// answer outside the spec's statuses, content types and schemas, for every implemented
 /// operation and every parameter and body field it honours.
