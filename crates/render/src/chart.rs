@@ -35,6 +35,11 @@ const GRID: &str = "#e6e6e6";
 const INK: &str = "#262d33";
 
 pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, height: u32) -> String {
+    chart_drawing(result, kind, title, width, height).finish()
+}
+
+/// The chart drawn on its own canvas, to be finished alone or placed in a dashboard.
+pub(crate) fn chart_drawing(result: &ResultSet, kind: ChartKind, title: &str, width: u32, height: u32) -> Svg {
     let mut svg = Svg::new(width, height);
     let (w, h) = (width as f64, height as f64);
     let title_size = (h * 0.05).clamp(10.0, 22.0);
@@ -48,7 +53,7 @@ pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, h
             None => svg.text(w / 2.0, h / 2.0, TextStyle::new(14.0, "middle", AXIS), "No numeric results to chart"),
         },
     }
-    svg.finish()
+    svg
 }
 
 struct Series {

@@ -1,13 +1,16 @@
-//! Result set → chart as SVG → PNG or JPG, natively (no browser).
+//! Result set → chart as SVG → PNG, JPG or PDF, natively (no browser); dashboards as charts and
+//! text tiles composed on Looker's grid (`dashboard.rs`).
 //!
 //! The chart kind comes from the query's `vis_config.type`. Text uses the embedded DejaVu Sans,
 //! so output is the same on every machine. No HTTP, no database here.
 
 mod chart;
+mod dashboard;
 mod raster;
 mod svg;
 
 pub use chart::{chart_kind, chart_svg, ChartKind, DRAWN_VIS_TYPES};
+pub use dashboard::{dashboard_svg, render_dashboard, DashboardStyle, GridPlacement, Tile, TileContent, GRID_COLUMNS};
 pub use raster::{rasterize, ImageFormat};
 
 use thiserror::Error;

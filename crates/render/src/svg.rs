@@ -92,6 +92,27 @@ impl Svg {
         );
     }
 
+    /// A rectangle's outline.
+    pub fn outline(&mut self, x: f64, y: f64, w: f64, h: f64, stroke: &str) {
+        let _ = write!(
+            self.body,
+            r#"<rect x="{x:.2}" y="{y:.2}" width="{:.2}" height="{:.2}" fill="none" stroke="{stroke}" stroke-width="1"/>"#,
+            w.max(0.0),
+            h.max(0.0)
+        );
+    }
+
+    /// `inner` drawn with its top left corner at (`x`, `y`), clipped to its own size.
+    pub fn place(&mut self, x: f64, y: f64, inner: Svg) {
+        let _ = write!(
+            self.body,
+            r#"<svg x="{x:.2}" y="{y:.2}" width="{w}" height="{h}" viewBox="0 0 {w} {h}">{}</svg>"#,
+            inner.body,
+            w = inner.width,
+            h = inner.height
+        );
+    }
+
     pub fn finish(self) -> String {
         format!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}">{}</svg>"#,

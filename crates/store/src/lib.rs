@@ -9,11 +9,13 @@
 
 mod auth;
 mod cache;
+mod dashboards;
 mod connections;
 mod db;
 mod derived_tables;
 mod folders;
 mod looks;
+mod search;
 mod payload;
 mod queries;
 mod queue;
@@ -33,15 +35,20 @@ use thiserror::Error;
 
 pub use auth::{AdminCredentials, User};
 pub use cache::{cache_key, CachedResult};
+pub use dashboards::{
+    Dashboard, DashboardChange, DashboardElement, DashboardLayout, ElementFields, ElementKind, LayoutComponent, NewDashboard, Placement,
+    GRID_COLUMNS,
+};
 pub use derived_tables::BuiltTable;
 pub use folders::{Folder, SHARED_FOLDER_ID, USERS_FOLDER_ID};
-pub use looks::{Look, LookChange, LookColumn, LookSearch, NewLook, TextMatch};
+pub use looks::{Look, LookChange, NewLook};
+pub use search::{ContentColumn, ContentSearch, TextMatch};
 pub use payload::{Payload, Spool, SPOOL_IN_MEMORY};
 pub use queries::StoredQuery;
 pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;
 pub use status::{QueryTaskStatus, RenderTaskStatus};
-pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderTaskRow};
+pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderSource, RenderTaskRow};
 
 use db::Pool;
 use results::{ResultFiles, Results};

@@ -3,6 +3,7 @@
 //! A title is unique among a folder's Looks that are not deleted, as in Looker.
 
 use crate::db::{on_pool, Columns};
+use crate::search::{Bound, ContentSearch};
 use crate::{now_text, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,138 +47,6 @@ pub struct LookChange {
     pub is_run_on_load: Option<bool>,
     pub public: Option<bool>,
     pub deleted: Option<bool>,
-}
-
-/// A text condition of a search, as Looker's search parameters read one: a case-insensitive
-/// SQL LIKE pattern (`%` and `_` are wildcards), or `IS NULL` / `NOT NULL`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TextMatch {
-    Like(String),
-    IsNull,
-    NotNull,
-}
-
-impl TextMatch {
-    pub fn parse(value: &str) -> TextMatch {
-        match value.trim().to_ascii_uppercase().as_str() {
-            "IS NULL" => TextMatch::IsNull,
-            "NOT NULL" => TextMatch::NotNull,
-            _ => TextMatch::Like(value.to_string()),
-        }
-    }
-}
-
-/// The columns Looks can be sorted by in a search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LookColumn {
-    Id,
-    Title,
-    Description,
-    FolderId,
-    UserId,
-    QueryId,
-    CreatedAt,
-    UpdatedAt,
-    DeletedAt,
-    Deleted,
-    LastUpdaterId,
-}
-
-impl LookColumn {
-    /// Every sortable column by its API name.
-    pub const ALL: &'static [(&'static str, LookColumn)] = &[
-        ("id", LookColumn::Id),
-        ("title", LookColumn::Title),
-        ("description", LookColumn::Description),
-        ("folder_id", LookColumn::FolderId),
-        ("user_id", LookColumn::UserId),
-        ("query_id", LookColumn::QueryId),
-        ("created_at", LookColumn::CreatedAt),
-        ("updated_at", LookColumn::UpdatedAt),
-        ("deleted_at", LookColumn::DeletedAt),
-        ("deleted", LookColumn::Deleted),
-        ("last_updater_id", LookColumn::LastUpdaterId),
-    ];
-
-    pub fn parse(name: &str) -> Option<LookColumn> {
-        LookColumn::ALL.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
-    }
-
-    /// The SQL column (the API name is the column's name).
-    fn column(self) -> &'static str {
-        LookColumn::ALL.iter().find(|(_, c)| *c == self).map_or("id", |(n, _)| n)
-    }
-}
-
-/// `GET /looks/search`: conditions on Looks, each met by a Look found (or any one of them with
-/// `any`), plus `deleted` (false unless asked: the trash is searched only on request), then
-/// order and paging.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LookSearch {
-    pub ids: Vec<i64>,
-    pub title: Option<TextMatch>,
-    pub description: Option<TextMatch>,
-    pub folder_ids: Vec<i64>,
-    pub user_ids: Vec<i64>,
-    pub query_ids: Vec<i64>,
-    pub deleted: Option<bool>,
-    /// `filter_or`: a Look meeting any one condition is found.
-    pub any: bool,
-    /// (column, descending), in order; by id when empty.
-    pub sorts: Vec<(LookColumn, bool)>,
-    pub limit: Option<i64>,
-    pub offset: i64,
-}
-
-/// A value bound to a search statement.
-enum Bound {
-    Int(i64),
-    Text(String),
-    Flag(bool),
-}
-
-impl LookSearch {
-    /// The statement (with `?` placeholders) and its values in order.
-    fn statement(&self) -> (String, Vec<Bound>) {
-        let mut conditions = Vec::new();
-        let mut values = Vec::new();
-        let ints = |column: &str, ids: &[i64], conditions: &mut Vec<String>, values: &mut Vec<Bound>| {
-            if !ids.is_empty() {
-                conditions.push(format!("{column} IN ({})", vec!["?"; ids.len()].join(", ")));
-                values.extend(ids.iter().map(|id| Bound::Int(*id)));
-            }
-        };
-        ints("id", &self.ids, &mut conditions, &mut values);
-        ints("folder_id", &self.folder_ids, &mut conditions, &mut values);
-        ints("user_id", &self.user_ids, &mut conditions, &mut values);
-        ints("query_id", &self.query_ids, &mut conditions, &mut values);
-        for (column, text) in [("title", &self.title), ("description", &self.description)] {
-            match text {
-                None => {}
-                Some(TextMatch::IsNull) => conditions.push(format!("{column} IS NULL")),
-                Some(TextMatch::NotNull) => conditions.push(format!("{column} IS NOT NULL")),
-                Some(TextMatch::Like(pattern)) => {
-                    conditions.push(format!("LOWER({column}) LIKE LOWER(?) ESCAPE '\\'"));
-                    values.push(Bound::Text(pattern.clone()));
-                }
-            }
-        }
-        let mut sql = format!("SELECT {LOOK_COLUMNS} FROM looks WHERE deleted = ?");
-        let mut bound = vec![Bound::Flag(self.deleted.unwrap_or(false))];
-        if !conditions.is_empty() {
-            let joint = if self.any { " OR " } else { " AND " };
-            sql.push_str(&format!(" AND ({})", conditions.join(joint)));
-            bound.extend(values);
-        }
-        let mut order: Vec<String> =
-            self.sorts.iter().map(|(c, desc)| format!("{} {}", c.column(), if *desc { "DESC" } else { "ASC" })).collect();
-        order.push("id ASC".into());
-        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
-        sql.push_str(" LIMIT ? OFFSET ?");
-        bound.push(Bound::Int(self.limit.unwrap_or(i64::MAX)));
-        bound.push(Bound::Int(self.offset.max(0)));
-        (sql, bound)
-    }
 }
 
 const LOOK_COLUMNS: &str =
@@ -232,11 +101,11 @@ impl Store {
 
     /// Every Look not in the trash, by id.
     pub async fn all_looks(&self) -> Result<Vec<Look>, StoreError> {
-        self.search_looks(&LookSearch::default()).await
+        self.search_looks(&ContentSearch::default()).await
     }
 
-    pub async fn search_looks(&self, search: &LookSearch) -> Result<Vec<Look>, StoreError> {
-        let (statement, values) = search.statement();
+    pub async fn search_looks(&self, search: &ContentSearch) -> Result<Vec<Look>, StoreError> {
+        let (statement, values) = search.statement("looks", LOOK_COLUMNS);
         Ok(on_pool!(self, statement, |p, sql| {
             let mut query = sqlx::query(sql);
             for value in &values {
@@ -325,6 +194,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::{ContentColumn, TextMatch};
 
     fn new_look(title: &str, query_id: i64, user_id: i64, folder_id: i64) -> NewLook {
         NewLook { title: title.into(), description: None, query_id, user_id, folder_id, is_run_on_load: false, public: false }
@@ -368,27 +238,27 @@ mod tests {
         }
         let titles = |looks: Vec<Look>| looks.into_iter().map(|l| l.title).collect::<Vec<_>>();
         let like = |p: &str| Some(TextMatch::Like(p.into()));
-        let search = LookSearch { title: like("dan%"), ..Default::default() };
+        let search = ContentSearch { title: like("dan%"), ..Default::default() };
         assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danger", "Danzig"], "case-insensitive LIKE");
-        let search = LookSearch { title: like("d_m%"), ..Default::default() };
+        let search = ContentSearch { title: like("d_m%"), ..Default::default() };
         assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["dump_50%"]);
-        let search = LookSearch { title: like("%50\\%"), ..Default::default() };
+        let search = ContentSearch { title: like("%50\\%"), ..Default::default() };
         assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["dump_50%"], "a backslash escapes a wildcard");
-        let search = LookSearch { title: like("dav"), ..Default::default() };
+        let search = ContentSearch { title: like("dav"), ..Default::default() };
         assert!(store.search_looks(&search).await.unwrap().is_empty(), "no wildcard: the whole title");
-        let search = LookSearch { folder_ids: vec![personal], sorts: vec![(LookColumn::Title, true)], ..Default::default() };
+        let search = ContentSearch { folder_ids: vec![personal], sorts: vec![(ContentColumn::Title, true)], ..Default::default() };
         assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["dump_50%", "David", "Danzig"]);
-        let search = LookSearch { ids: vec![ids[0]], title: like("david"), any: true, ..Default::default() };
+        let search = ContentSearch { ids: vec![ids[0]], title: like("david"), any: true, ..Default::default() };
         assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danger", "David"], "filter_or");
-        let search = LookSearch { ids: vec![ids[0]], title: like("david"), ..Default::default() };
+        let search = ContentSearch { ids: vec![ids[0]], title: like("david"), ..Default::default() };
         assert!(store.search_looks(&search).await.unwrap().is_empty());
-        let search = LookSearch { description: Some(TextMatch::IsNull), limit: Some(2), offset: 1, ..Default::default() };
+        let search = ContentSearch { description: Some(TextMatch::IsNull), limit: Some(2), offset: 1, ..Default::default() };
         assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danzig", "David"], "limit and offset");
         store.update_look(ids[1], &LookChange { deleted: Some(true), ..Default::default() }, user).await.unwrap();
-        let search = LookSearch { deleted: Some(true), ..Default::default() };
+        let search = ContentSearch { deleted: Some(true), ..Default::default() };
         assert_eq!(titles(store.search_looks(&search).await.unwrap()), ["Danzig"]);
-        assert_eq!(LookColumn::parse("updated_at"), Some(LookColumn::UpdatedAt));
-        assert_eq!(LookColumn::parse("bogus"), None);
+        assert_eq!(ContentColumn::parse("updated_at"), Some(ContentColumn::UpdatedAt));
+        assert_eq!(ContentColumn::parse("bogus"), None);
         assert_eq!(TextMatch::parse("not null"), TextMatch::NotNull);
     }
 

@@ -95,10 +95,15 @@ const QUERY_TASK_ACTIVE: &str = "('added', 'pending', 'running')";
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderTaskRow {
     pub id: String,
-    pub query_id: i64,
-    /// The Look rendered (its query is `query_id`); `None` for a query's render task, or once
-    /// the Look was deleted.
+    /// What the task draws: a query (`query_id`), a Look (`look_id` and its query), a dashboard
+    /// (`dashboard_id`) or one dashboard element (`dashboard_element_id`). An id is `None` once
+    /// what it named was deleted.
+    pub query_id: Option<i64>,
     pub look_id: Option<i64>,
+    pub dashboard_id: Option<i64>,
+    pub dashboard_element_id: Option<i64>,
+    /// `tiled` or `single_column`, for a dashboard.
+    pub dashboard_style: Option<String>,
     pub user_id: i64,
     pub result_format: String,
     pub width: i64,
@@ -113,9 +118,20 @@ pub struct RenderTaskRow {
     pub has_result: bool,
 }
 
+/// What a render task draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenderSource {
+    /// A saved query; with `look_id`, as that Look (whose query it is).
+    Query { query_id: i64, look_id: Option<i64> },
+    /// A dashboard, `tiled` or `single_column`.
+    Dashboard { dashboard_id: i64, style: String },
+    /// One element of a dashboard.
+    Element { element_id: i64 },
+}
+
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
      result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, drill_links, result_source, cache_key, phases";
-const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
+const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, dashboard_id, dashboard_element_id, dashboard_style, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text = r.text("status")?;
@@ -153,8 +169,11 @@ fn query_task(r: &dyn Columns) -> Result<QueryTaskRow, StoreError> {
 fn render_task(r: &dyn Columns) -> Result<RenderTaskRow, StoreError> {
     Ok(RenderTaskRow {
         id: r.text("id")?,
-        query_id: r.int("query_id")?,
+        query_id: r.int_or_null("query_id")?,
         look_id: r.int_or_null("look_id")?,
+        dashboard_id: r.int_or_null("dashboard_id")?,
+        dashboard_element_id: r.int_or_null("dashboard_element_id")?,
+        dashboard_style: r.text_or_null("dashboard_style")?,
         user_id: r.int("user_id")?,
         result_format: r.text("result_format")?,
         width: r.int("width")?,
@@ -370,26 +389,34 @@ impl Store {
         width: i64,
         height: i64,
     ) -> Result<RenderTaskRow, StoreError> {
-        self.create_render_task_of(query_id, None, user_id, result_format, width, height).await
+        let source = RenderSource::Query { query_id, look_id: None };
+        self.create_render_task_of(&source, user_id, result_format, width, height).await
     }
 
-    /// A render task of `query_id`, which is Look `look_id`'s query when the task renders a Look.
+    /// A render task of `source`, queued (`enqueued_for_query`).
     pub async fn create_render_task_of(
         &self,
-        query_id: i64,
-        look_id: Option<i64>,
+        source: &RenderSource,
         user_id: i64,
         result_format: &str,
         width: i64,
         height: i64,
     ) -> Result<RenderTaskRow, StoreError> {
         let id = random_hex(16);
-        let insert = "INSERT INTO render_tasks (id, query_id, look_id, user_id, result_format, width, height, status, created_at) \
-                      VALUES (?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
+        let (query_id, look_id, dashboard_id, element_id, style) = match source {
+            RenderSource::Query { query_id, look_id } => (Some(*query_id), *look_id, None, None, None),
+            RenderSource::Dashboard { dashboard_id, style } => (None, None, Some(*dashboard_id), None, Some(style.as_str())),
+            RenderSource::Element { element_id } => (None, None, None, Some(*element_id), None),
+        };
+        let insert = "INSERT INTO render_tasks (id, query_id, look_id, dashboard_id, dashboard_element_id, dashboard_style, user_id, \
+                      result_format, width, height, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
             .bind(look_id)
+            .bind(dashboard_id)
+            .bind(element_id)
+            .bind(style)
             .bind(user_id)
             .bind(result_format)
             .bind(width)

@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::Json;
 use engine::QueryBody;
 use serde_json::{Map, Value};
-use store::{Look, LookChange, LookColumn, LookSearch, NewLook, TextMatch};
+use store::{Look, LookChange, ContentColumn, ContentSearch, NewLook, TextMatch};
 use wire::operations as op;
 use wire::schemas::LookWithQuery;
 
@@ -222,7 +222,7 @@ async fn check_model(state: &AppState, body: &LookBody, query_id: i64) -> Result
 
 /// The search a request's parameters describe. Id parameters take a comma-separated list (any
 /// of them); text parameters a case-insensitive LIKE pattern, `IS NULL` or `NOT NULL`.
-fn search_of(params: &HashMap<String, String>) -> Result<LookSearch, ApiError> {
+fn search_of(params: &HashMap<String, String>) -> Result<ContentSearch, ApiError> {
     let ids = |name: &str| -> Result<Vec<i64>, ApiError> {
         let Some(value) = params.get(name) else { return Ok(Vec::new()) };
         value
@@ -254,8 +254,8 @@ fn search_of(params: &HashMap<String, String>) -> Result<LookSearch, ApiError> {
             Some((name, dir)) if dir.eq_ignore_ascii_case("asc") => (name.trim(), false),
             _ => (part, false),
         };
-        let column = LookColumn::parse(name).ok_or_else(|| {
-            let known: Vec<&str> = LookColumn::ALL.iter().map(|(n, _)| *n).collect();
+        let column = ContentColumn::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = ContentColumn::ALL.iter().map(|(n, _)| *n).collect();
             ApiError::validation("sorts", "not_supported", format!("Looks cannot be sorted by `{}` (by: {})", clip(name), known.join(", ")))
         })?;
         sorts.push((column, desc));
@@ -269,7 +269,7 @@ fn search_of(params: &HashMap<String, String>) -> Result<LookSearch, ApiError> {
         }
         (None, None) => (None, number("offset")?.unwrap_or(0)),
     };
-    Ok(LookSearch {
+    Ok(ContentSearch {
         ids: ids("id")?,
         title: params.get("title").map(|v| TextMatch::parse(v)),
         description: params.get("description").map(|v| TextMatch::parse(v)),

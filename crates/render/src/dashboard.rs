@@ -1,0 +1,328 @@
+//! The dashboard composer: tiles (charts drawn by `chart.rs`, text, or a tile's error) laid on
+//! Looker's 24-column grid, or in one column, under the dashboard's title, on one canvas of the
+//! requested size. The grid's cells are square at the canvas's width; when the tiles would run
+//! past the bottom, rows are made shorter so that every tile fits.
+
+use result::ResultSet;
+
+use crate::chart::{chart_drawing, ChartKind};
+use crate::svg::{Svg, TextStyle};
+use crate::{raster, ImageFormat, RenderError};
+
+/// Columns of the grid.
+pub const GRID_COLUMNS: u32 = 24;
+const MARGIN: f64 = 8.0;
+/// Space between neighbouring tiles.
+const GAP: f64 = 8.0;
+/// Below this size (pixels) a tile's content is not drawn, only its frame.
+const SMALLEST_CONTENT: f64 = 40.0;
+const INK: &str = "#262d33";
+const MUTED: &str = "#7a7a7a";
+const FRAME: &str = "#dedede";
+const ERROR: &str = "#b42f37";
+
+/// Where a tile sits, in grid units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridPlacement {
+    pub row: u32,
+    pub column: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum TileContent {
+    Chart { result: ResultSet, kind: ChartKind, title: String },
+    /// A text tile: title, subtitle and a markdown body (drawn as plain text).
+    Text { title: String, subtitle: String, body: String },
+    /// A tile whose query failed or whose source is gone: its error, drawn in place.
+    Failed { title: String, message: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Tile {
+    pub placement: GridPlacement,
+    pub content: TileContent,
+}
+
+/// Looker's `dashboard_style`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DashboardStyle {
+    Tiled,
+    SingleColumn,
+}
+
+impl DashboardStyle {
+    pub fn parse(name: &str) -> Option<DashboardStyle> {
+        match name {
+            "tiled" => Some(DashboardStyle::Tiled),
+            "single_column" => Some(DashboardStyle::SingleColumn),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DashboardStyle::Tiled => "tiled",
+            DashboardStyle::SingleColumn => "single_column",
+        }
+    }
+}
+
+/// Draws a dashboard and encodes it.
+pub fn render_dashboard(
+    title: &str,
+    tiles: &[Tile],
+    style: DashboardStyle,
+    width: u32,
+    height: u32,
+    format: ImageFormat,
+) -> Result<Vec<u8>, RenderError> {
+    crate::check_size(width, height)?;
+    raster::rasterize(&dashboard_svg(title, tiles, style, width, height), width, height, format)
+}
+
+/// A tile's rectangle on the canvas, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Frame {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+pub fn dashboard_svg(title: &str, tiles: &[Tile], style: DashboardStyle, width: u32, height: u32) -> String {
+    let mut svg = Svg::new(width, height);
+    let (w, h) = (f64::from(width), f64::from(height));
+    let title_size = (w * 0.02).clamp(12.0, 24.0);
+    svg.text(MARGIN, title_size + 6.0, TextStyle::new(title_size, "start", INK), title);
+    let top = title_size + 18.0;
+    for (tile, frame) in tiles.iter().zip(frames(tiles, style, w, h, top)) {
+        draw_tile(&mut svg, tile, frame);
+    }
+    svg.finish()
+}
+
+/// Each tile's frame: on the grid (tiled) or one under another at full width (single column),
+/// rows shortened when the whole would not fit between `top` and the bottom.
+fn frames(tiles: &[Tile], style: DashboardStyle, w: f64, h: f64, top: f64) -> Vec<Frame> {
+    let unit = ((w - 2.0 * MARGIN) / f64::from(GRID_COLUMNS)).max(0.0);
+    let available = (h - top - MARGIN).max(0.0);
+    match style {
+        DashboardStyle::Tiled => {
+            let rows = tiles.iter().map(|t| t.placement.row.saturating_add(t.placement.height)).max().unwrap_or(0);
+            let row_height = if rows == 0 { unit } else { unit.min(available / f64::from(rows)) };
+            tiles
+                .iter()
+                .map(|t| {
+                    let p = t.placement;
+                    let column = p.column.min(GRID_COLUMNS - 1);
+                    let span = p.width.clamp(1, GRID_COLUMNS - column);
+                    Frame {
+                        x: MARGIN + f64::from(column) * unit,
+                        y: top + f64::from(p.row) * row_height,
+                        w: f64::from(span) * unit,
+                        h: f64::from(p.height.max(1)) * row_height,
+                    }
+                })
+                .collect()
+        }
+        DashboardStyle::SingleColumn => {
+            // In reading order; each tile as tall as on the grid at full width (a chart wider on
+            // the page keeps its height), shortened together when they do not fit.
+            let mut order: Vec<usize> = (0..tiles.len()).collect();
+            order.sort_by_key(|&i| (tiles[i].placement.row, tiles[i].placement.column));
+            let total: u64 = tiles.iter().map(|t| u64::from(t.placement.height.max(1))).sum();
+            let row_height = if total == 0 { unit } else { unit.min(available / total as f64) };
+            let mut frames = vec![Frame { x: 0.0, y: 0.0, w: 0.0, h: 0.0 }; tiles.len()];
+            let mut y = top;
+            for i in order {
+                let tile_height = f64::from(tiles[i].placement.height.max(1)) * row_height;
+                frames[i] = Frame { x: MARGIN, y, w: w - 2.0 * MARGIN, h: tile_height };
+                y += tile_height;
+            }
+            frames
+        }
+    }
+}
+
+fn draw_tile(svg: &mut Svg, tile: &Tile, frame: Frame) {
+    let inner = Frame { x: frame.x + GAP / 2.0, y: frame.y + GAP / 2.0, w: frame.w - GAP, h: frame.h - GAP };
+    if inner.w <= 1.0 || inner.h <= 1.0 {
+        return;
+    }
+    svg.outline(inner.x, inner.y, inner.w, inner.h, FRAME);
+    if inner.w < SMALLEST_CONTENT || inner.h < SMALLEST_CONTENT {
+        return;
+    }
+    match &tile.content {
+        TileContent::Chart { result, kind, title } => {
+            // Whole pixels: the chart is drawn on its own canvas, then placed.
+            let (cw, ch) = ((inner.w - 2.0).floor() as u32, (inner.h - 2.0).floor() as u32);
+            svg.place(inner.x + 1.0, inner.y + 1.0, chart_drawing(result, *kind, title, cw, ch));
+        }
+        TileContent::Text { title, subtitle, body } => {
+            let mut y = inner.y + 8.0;
+            if !title.is_empty() {
+                y += 18.0;
+                svg.text(inner.x + inner.w / 2.0, y, TextStyle::new(18.0, "middle", INK), title);
+            }
+            if !subtitle.is_empty() {
+                y += 16.0;
+                svg.text(inner.x + inner.w / 2.0, y, TextStyle::new(13.0, "middle", MUTED), subtitle);
+            }
+            paragraph(svg, &plain_text(body), inner, y + 6.0, 13.0, INK);
+        }
+        TileContent::Failed { title, message } => {
+            svg.text(inner.x + 8.0, inner.y + 22.0, TextStyle::new(14.0, "start", INK), title);
+            paragraph(svg, message, inner, inner.y + 30.0, 12.0, ERROR);
+        }
+    }
+}
+
+/// `text` wrapped at word boundaries to the frame's width, from `y` down to the frame's bottom.
+fn paragraph(svg: &mut Svg, text: &str, frame: Frame, y: f64, size: f64, fill: &'static str) {
+    // DejaVu Sans averages a little over half its size per character.
+    let per_line = (((frame.w - 16.0) / (size * 0.58)).floor() as usize).max(1);
+    let line_height = size * 1.35;
+    let mut y = y;
+    for line in wrap(text, per_line) {
+        y += line_height;
+        if y > frame.y + frame.h - 4.0 {
+            break;
+        }
+        svg.text(frame.x + 8.0, y, TextStyle::new(size, "start", fill), &line);
+    }
+}
+
+/// Lines of at most `width` characters, broken between words (a longer word is cut); the text's
+/// own line breaks kept. Stops once more lines than any frame holds have been made.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    const MOST_LINES: usize = 400;
+    let mut lines = Vec::new();
+    for source in text.lines() {
+        let mut line = String::new();
+        for word in source.split_whitespace() {
+            let mut word: Vec<char> = word.chars().collect();
+            while word.len() > width {
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                lines.push(word.drain(..width).collect());
+                if lines.len() >= MOST_LINES {
+                    return lines;
+                }
+            }
+            let word: String = word.into_iter().collect();
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+                if lines.len() >= MOST_LINES {
+                    return lines;
+                }
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        lines.push(line);
+        if lines.len() >= MOST_LINES {
+            break;
+        }
+    }
+    lines
+}
+
+/// Markdown as the words it shows: headings' `#`, emphasis marks and code ticks dropped, a link
+/// shown as its text.
+fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.lines() {
+        let line = line.trim_start().trim_start_matches('#').trim_start();
+        let line = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")).map_or(line.to_string(), |l| format!("• {l}"));
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '*' | '_' | '`' => {}
+                '[' => {
+                    let text: String = chars.by_ref().take_while(|c| *c != ']').collect();
+                    out.push_str(&text);
+                    if chars.peek() == Some(&'(') {
+                        chars.by_ref().take_while(|c| *c != ')').for_each(drop);
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(row: u32, column: u32, width: u32, height: u32) -> Tile {
+        let content = TileContent::Text { title: String::new(), subtitle: String::new(), body: String::new() };
+        Tile { placement: GridPlacement { row, column, width, height }, content }
+    }
+
+    #[test]
+    fn tiles_sit_on_the_grid_and_fit_the_canvas() {
+        let tiles = [placed(0, 0, 8, 6), placed(0, 8, 16, 6), placed(6, 0, 24, 2)];
+        let f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 2000.0, 40.0);
+        assert_eq!(f[0], Frame { x: 8.0, y: 40.0, w: 400.0, h: 300.0 }, "square cells of 1200/24 pixels");
+        assert_eq!((f[1].x, f[1].w), (408.0, 800.0));
+        assert_eq!((f[2].y, f[2].h), (340.0, 100.0));
+        // Too little height: rows shorten so the bottom tile ends at the margin.
+        let f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 448.0, 40.0);
+        assert!((f[2].y + f[2].h - 440.0).abs() < 1e-9, "{f:?}");
+        // Out of the grid: clamped into it.
+        let f = frames(&[placed(0, 30, 50, 0)], DashboardStyle::Tiled, 1216.0, 2000.0, 40.0);
+        assert_eq!((f[0].x, f[0].w, f[0].h), (8.0 + 23.0 * 50.0, 50.0, 50.0));
+    }
+
+    #[test]
+    fn a_single_column_stacks_tiles_in_reading_order() {
+        let tiles = [placed(6, 0, 24, 2), placed(0, 8, 16, 6), placed(0, 0, 8, 6)];
+        let f = frames(&tiles, DashboardStyle::SingleColumn, 1216.0, 2000.0, 40.0);
+        assert_eq!((f[2].y, f[1].y, f[0].y), (40.0, 340.0, 640.0));
+        assert!(f.iter().all(|f| f.w == 1200.0));
+    }
+
+    #[test]
+    fn text_wraps_between_words_and_markdown_shows_its_words() {
+        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("a\n\nb", 10), ["a", "", "b"]);
+        assert_eq!(wrap(&"word ".repeat(100_000), 10).len(), 400, "bounded");
+        assert_eq!(plain_text("# Sales **up** see [the docs](http://x)\n- one"), "Sales up see the docs\n• one\n");
+    }
+
+    #[test]
+    fn a_dashboard_draws_every_kind_of_tile() {
+        let mut result = ResultSet::new(vec![result::ColumnInfo::plain("n", result::ValueType::Number)]);
+        result.push_row(vec![result::Value::Int(3)]);
+        let tiles = vec![
+            Tile {
+                placement: GridPlacement { row: 0, column: 0, width: 12, height: 6 },
+                content: TileContent::Chart { result, kind: ChartKind::Column, title: "Chart <one>".into() },
+            },
+            Tile {
+                placement: GridPlacement { row: 0, column: 12, width: 12, height: 6 },
+                content: TileContent::Failed { title: "Broken".into(), message: "table \u{0} orders does not exist".into() },
+            },
+            Tile {
+                placement: GridPlacement { row: 6, column: 0, width: 24, height: 4 },
+                content: TileContent::Text { title: "Notes".into(), subtitle: "weekly".into(), body: "**Read** me".into() },
+            },
+        ];
+        let svg = dashboard_svg("Sales & more", &tiles, DashboardStyle::Tiled, 800, 600);
+        for text in ["Sales &amp; more", "Chart &lt;one&gt;", "Broken", "table   orders does not exist", "Read me", "weekly"] {
+            assert!(svg.contains(text), "{text} missing");
+        }
+        let png = render_dashboard("Sales", &tiles, DashboardStyle::SingleColumn, 640, 480, ImageFormat::Png).expect("png");
+        assert_eq!(&png[..4], b"\x89PNG");
+    }
+}
