@@ -6,6 +6,7 @@
 
 mod cache;
 mod connections;
+mod drawings;
 mod error;
 mod memory;
 mod metrics;

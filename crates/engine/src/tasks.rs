@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 
 use format::ResultFormat;
-use render::ImageFormat;
-use store::{QueryTaskStatus, RenderTaskStatus};
+use render::{DashboardStyle, ImageFormat};
+use store::{QueryTaskStatus, RenderSource, RenderTaskStatus};
 
 use crate::cache::CacheUse;
 use crate::metrics::{Phase, TaskKind};
@@ -396,7 +396,25 @@ impl Engine {
         render::check_size(width, height)?;
         let query = self.saved_query(query_id).await?;
         chart_query(self.compile(&query, None)?)?;
-        let task = self.store().create_render_task_of(query_id, look_id, user_id, format.name(), width.into(), height.into()).await?;
+        self.queue_render(&RenderSource::Query { query_id, look_id }, user_id, Image { format, width, height }).await
+    }
+
+    /// Creates a render task of a dashboard or one of its elements (whose existence the caller
+    /// has checked) and queues it. A tile that cannot be drawn is drawn with its error, so
+    /// nothing more is checked here.
+    pub async fn submit_content_render_task(
+        &self,
+        source: &RenderSource,
+        user_id: i64,
+        image: Image,
+    ) -> Result<store::RenderTaskRow, EngineError> {
+        render::check_size(image.width, image.height)?;
+        self.queue_render(source, user_id, image).await
+    }
+
+    async fn queue_render(&self, source: &RenderSource, user_id: i64, image: Image) -> Result<store::RenderTaskRow, EngineError> {
+        let (width, height) = (image.width.into(), image.height.into());
+        let task = self.store().create_render_task_of(source, user_id, image.format.name(), width, height).await?;
         self.enqueue(TaskKind::Render);
         Ok(task)
     }
@@ -433,23 +451,31 @@ impl Engine {
     }
 
     async fn render(&self, task: &store::RenderTaskRow, started: Instant) -> Result<(Vec<u8>, f64), EngineError> {
-        let query = self.saved_query(task.query_id).await?;
-        let (kind, mut title) = self.chart_of(&query)?;
-        if let Some(look) = match task.look_id {
-            Some(id) => self.store().look(id).await?,
-            None => None,
-        } {
-            title = look.title;
-        }
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
-        let result = self.chart_rows(&query, None, Some(task.user_id)).await?;
+        let drawing = match (task.query_id, task.dashboard_id, task.dashboard_element_id) {
+            (Some(query_id), _, _) => {
+                let look = match task.look_id {
+                    Some(id) => self.store().look(id).await?,
+                    None => None,
+                };
+                self.query_drawing(query_id, look.map(|l| l.title), task.user_id).await?
+            }
+            (None, Some(dashboard_id), _) => {
+                let style = task.dashboard_style.as_deref().and_then(DashboardStyle::parse).unwrap_or(DashboardStyle::Tiled);
+                self.dashboard_drawing(dashboard_id, style, task.user_id).await?
+            }
+            (None, None, Some(element_id)) => self.element_drawing(element_id, task.user_id).await?,
+            (None, None, None) => {
+                return Err(EngineError::Invalid { field: "render_task", message: "what this task draws was deleted".into() })
+            }
+        };
         self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
         self.store().set_render_task_status(&task.id, RenderTaskStatus::EnqueuedForRender).await?;
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Rendering).await?;
         let format = ImageFormat::parse(&task.result_format).unwrap_or(ImageFormat::Png);
         let (width, height) = (u32::try_from(task.width).unwrap_or(0), u32::try_from(task.height).unwrap_or(0));
         let render_started = Instant::now();
-        let bytes = draw(result, kind, title, width, height, format).await?;
+        let bytes = drawing.draw(format, width, height).await?;
         Ok((bytes, seconds(render_started)))
     }
 
@@ -472,7 +498,7 @@ impl Engine {
 
     /// The chart `query` draws and its title; a chart not drawn yet is refused by name before
     /// any query runs.
-    fn chart_of(&self, query: &QueryBody) -> Result<(render::ChartKind, String), EngineError> {
+    pub(crate) fn chart_of(&self, query: &QueryBody) -> Result<(render::ChartKind, String), EngineError> {
         let kind = render::chart_kind(query.vis_type()).ok_or_else(|| EngineError::NotSupported {
             field: "vis_config",
             message: format!(
@@ -485,7 +511,12 @@ impl Engine {
     }
 
     /// The rows a chart of `query` draws.
-    async fn chart_rows(&self, query: &QueryBody, limit: Option<&str>, user: Option<i64>) -> Result<result::ResultSet, EngineError> {
+    pub(crate) async fn chart_rows(
+        &self,
+        query: &QueryBody,
+        limit: Option<&str>,
+        user: Option<i64>,
+    ) -> Result<result::ResultSet, EngineError> {
         let compiled = chart_query(self.compile(query, limit)?)?;
         Ok(self.execute(&compiled, user).await?.table)
     }
@@ -512,9 +543,8 @@ pub struct Image {
     pub height: u32,
 }
 
-/// A query the renderer can draw: pivoted ones are not drawn yet.
 /// Draws off the async runtime (layout and encoding are CPU work).
-async fn draw(
+pub(crate) async fn draw(
     result: result::ResultSet,
     kind: render::ChartKind,
     title: String,
@@ -528,7 +558,8 @@ async fn draw(
         .map_err(EngineError::from)
 }
 
-fn chart_query(compiled: sql::CompiledQuery) -> Result<sql::CompiledQuery, EngineError> {
+/// A query the renderer can draw: pivoted ones are not drawn yet.
+pub(crate) fn chart_query(compiled: sql::CompiledQuery) -> Result<sql::CompiledQuery, EngineError> {
     if compiled.pivots.is_empty() {
         Ok(compiled)
     } else {

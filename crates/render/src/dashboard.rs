@@ -32,11 +32,22 @@ pub struct GridPlacement {
 
 #[derive(Debug, Clone)]
 pub enum TileContent {
-    Chart { result: ResultSet, kind: ChartKind, title: String },
+    Chart {
+        result: ResultSet,
+        kind: ChartKind,
+        title: String,
+    },
     /// A text tile: title, subtitle and a markdown body (drawn as plain text).
-    Text { title: String, subtitle: String, body: String },
+    Text {
+        title: String,
+        subtitle: String,
+        body: String,
+    },
     /// A tile whose query failed or whose source is gone: its error, drawn in place.
-    Failed { title: String, message: String },
+    Failed {
+        title: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone)]

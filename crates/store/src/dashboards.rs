@@ -125,8 +125,7 @@ fn default_size(kind: ElementKind) -> (i64, i64) {
 
 const DASHBOARD_COLUMNS: &str =
     "id, title, description, folder_id, user_id, deleted, deleted_at, deleter_id, last_updater_id, created_at, updated_at";
-const ELEMENT_COLUMNS: &str =
-    "id, dashboard_id, kind, title, title_hidden, title_text, subtitle_text, body_text, query_id, look_id";
+const ELEMENT_COLUMNS: &str = "id, dashboard_id, kind, title, title_hidden, title_text, subtitle_text, body_text, query_id, look_id";
 const COMPONENT_COLUMNS: &str = "id, dashboard_layout_id, dashboard_element_id, grid_row, grid_column, grid_width, grid_height";
 
 fn dashboard(r: &dyn Columns) -> Result<Dashboard, StoreError> {
@@ -205,12 +204,7 @@ impl Store {
     /// A dashboard by id, deleted (in the trash) or not.
     pub async fn dashboard(&self, id: i64) -> Result<Option<Dashboard>, StoreError> {
         let select = format!("SELECT {DASHBOARD_COLUMNS} FROM dashboards WHERE id = ?");
-        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
-            .bind(id)
-            .fetch_optional(p)
-            .await?
-            .map(|r| dashboard(&r))
-            .transpose()?))
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| dashboard(&r)).transpose()?))
     }
 
     /// Dashboards found by `search` (`query_ids` must be empty: dashboards have none).
@@ -310,12 +304,7 @@ impl Store {
 
     pub async fn dashboard_element(&self, id: i64) -> Result<Option<DashboardElement>, StoreError> {
         let select = format!("SELECT {ELEMENT_COLUMNS} FROM dashboard_elements WHERE id = ?");
-        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
-            .bind(id)
-            .fetch_optional(p)
-            .await?
-            .map(|r| element(&r))
-            .transpose()?))
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| element(&r)).transpose()?))
     }
 
     /// A dashboard's elements, in the order they were added.
@@ -390,12 +379,7 @@ impl Store {
 
     pub async fn layout_component(&self, id: i64) -> Result<Option<LayoutComponent>, StoreError> {
         let select = format!("SELECT {COMPONENT_COLUMNS} FROM dashboard_layout_components WHERE id = ?");
-        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
-            .bind(id)
-            .fetch_optional(p)
-            .await?
-            .map(|r| component(&r))
-            .transpose()?))
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| component(&r)).transpose()?))
     }
 
     /// Moves or resizes a component; the component after, `None` if there is none.

@@ -9,17 +9,17 @@
 
 mod auth;
 mod cache;
-mod dashboards;
 mod connections;
+mod dashboards;
 mod db;
 mod derived_tables;
 mod folders;
 mod looks;
-mod search;
 mod payload;
 mod queries;
 mod queue;
 mod results;
+mod search;
 mod status;
 mod tasks;
 pub mod testing;
@@ -42,11 +42,11 @@ pub use dashboards::{
 pub use derived_tables::BuiltTable;
 pub use folders::{Folder, SHARED_FOLDER_ID, USERS_FOLDER_ID};
 pub use looks::{Look, LookChange, NewLook};
-pub use search::{ContentColumn, ContentSearch, TextMatch};
 pub use payload::{Payload, Spool, SPOOL_IN_MEMORY};
 pub use queries::StoredQuery;
 pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;
+pub use search::{ContentColumn, ContentSearch, TextMatch};
 pub use status::{QueryTaskStatus, RenderTaskStatus};
 pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderSource, RenderTaskRow};
 

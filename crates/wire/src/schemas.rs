@@ -111,6 +111,20 @@ impl CertificationCertificationStatus {
     }
 }
 
+/// The spec's `CreateDashboardRenderTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDashboardRenderTask {
+    /// Filter values to apply to the dashboard queries, in URL query format
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_filters: Option<String>,
+    /// Dashboard layout style: single_column or tiled
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_style: Option<String>,
+    /// IDs of tabs to render (ID on a UDD and a tab label on lookml dashboards)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tab_ids: Option<Vec<String>>,
+}
+
 /// The spec's `CreateQueryTask`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateQueryTask {
@@ -923,6 +937,594 @@ pub struct DBConnectionTestResult {
     /// Read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+
+/// The spec's `Dashboard`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Content Favorite Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_favorite_id: Option<String>,
+    /// Id of content metadata
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_metadata_id: Option<String>,
+    /// Description
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Is Hidden
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Box<LookModel>>,
+    /// Timezone in which the Dashboard will run by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_timezone: Option<String>,
+    /// Is Read-only
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readonly: Option<bool>,
+    /// Refresh Interval, as a time duration phrase like "2 hours 30 minutes". A number with no time units will be interpreted as whole seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval: Option<String>,
+    /// Refresh Interval in milliseconds
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval_to_i: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<Box<FolderBase>>,
+    /// Dashboard Title
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Id of User
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Content Metadata Slug
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// The preferred route for viewing this dashboard (ie: dashboards or dashboards-next)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_viewer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification_metadata: Option<Box<Certification>>,
+    /// Enables alerts to keep in sync with dashboard filter changes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_sync_with_dashboard_filter_enabled: Option<bool>,
+    /// Whether chat is enabled for this dashboard
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_enabled: Option<bool>,
+    /// Background color
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_color: Option<String>,
+    /// Time that the Dashboard was created.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Enables crossfiltering in dashboards - only available in dashboards-next (beta)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crossfilter_enabled: Option<bool>,
+    /// Elements
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_elements: Option<Vec<DashboardElement>>,
+    /// Filters
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_filters: Option<Vec<DashboardFilter>>,
+    /// Layouts
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_layouts: Option<Vec<DashboardLayout>>,
+    /// Whether or not a dashboard is 'soft' deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// Time that the Dashboard was 'soft' deleted.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// Id of User that 'soft' deleted the dashboard.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleter_id: Option<String>,
+    /// Relative path of URI of LookML file to edit the dashboard (LookML dashboard only).
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit_uri: Option<String>,
+    /// Allow visualizations to be viewed in full screen mode
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_viz_full_screen: Option<bool>,
+    /// Number of times favorited
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub favorite_count: Option<i64>,
+    /// Sets the default state of the filters bar to collapsed or open
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters_bar_collapsed: Option<bool>,
+    /// Sets the default state of the filters location to top(true) or right(false)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters_location_top: Option<bool>,
+    /// Time the dashboard was last accessed
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_accessed_at: Option<String>,
+    /// Time last viewed in the Looker web UI
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_viewed_at: Option<String>,
+    /// Time that the Dashboard was most recently updated.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Id of User that most recently updated the dashboard.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updater_id: Option<String>,
+    /// Name of User that most recently updated the dashboard.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updater_name: Option<String>,
+    /// Name of User that created the dashboard.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// configuration option that governs how dashboard loading will happen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_configuration: Option<String>,
+    /// Links this dashboard to a particular LookML dashboard such that calling a **sync** operation on that LookML dashboard will update this dashboard to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookml_link_id: Option<String>,
+    /// Show filters bar.  **Security Note:** This property only affects the *cosmetic* appearance of the dashboard, not a user's ability to access data. Hiding the filters bar does **NOT** prevent users from changing filters by other means. For information on how to set up secure data access control policies, see [Control User Access to Data](https://docs.cloud.google.com/looker/docs/r/api/control-access)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_filters_bar: Option<bool>,
+    /// Show title
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_title: Option<bool>,
+    /// Id of folder
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder_id: Option<String>,
+    /// Color of text on text tiles
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_tile_text_color: Option<String>,
+    /// Tile background color
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile_background_color: Option<String>,
+    /// Tile text color
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile_text_color: Option<String>,
+    /// Title color
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_color: Option<String>,
+    /// Number of times viewed in the Looker web UI
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appearance: Option<Box<DashboardAppearance>>,
+    /// Number of queries executed on this dashboard in the last N days
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_count: Option<i64>,
+    /// Is the owner disabled
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_owner_disabled: Option<bool>,
+    /// Relative URL of the dashboard
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Whether to preserve the desktop layout on mobile viewports. i.e. don't force a single column layout on mobile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preserve_desktop_layout: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_settings: Option<Box<DashboardDownloadSettings>>,
+}
+
+/// The spec's `DashboardAppearance`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardAppearance {
+    /// Page margin (side) width
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_side_margins: Option<i64>,
+    /// Background color for the dashboard
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_background_color: Option<String>,
+    /// Title alignment on dashboard tiles
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile_title_alignment: Option<String>,
+    /// Space between tiles
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile_space_between: Option<i64>,
+    /// Background color for tiles
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile_background_color: Option<String>,
+    /// Tile shadow on/off
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile_shadow: Option<bool>,
+    /// Key color
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_color: Option<String>,
+    /// Whether to modernize visualizations on this dashboard
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modern_vis2026: Option<bool>,
+}
+
+/// The spec's `DashboardBase`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardBase {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Content Favorite Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_favorite_id: Option<String>,
+    /// Id of content metadata
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_metadata_id: Option<String>,
+    /// Description
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Is Hidden
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Box<LookModel>>,
+    /// Timezone in which the Dashboard will run by default.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_timezone: Option<String>,
+    /// Is Read-only
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readonly: Option<bool>,
+    /// Refresh Interval, as a time duration phrase like "2 hours 30 minutes". A number with no time units will be interpreted as whole seconds.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval: Option<String>,
+    /// Refresh Interval in milliseconds
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval_to_i: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<Box<FolderBase>>,
+    /// Dashboard Title
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Id of User
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Content Metadata Slug
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// The preferred route for viewing this dashboard (ie: dashboards or dashboards-next)
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_viewer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification_metadata: Option<Box<Certification>>,
+}
+
+/// The spec's `DashboardDownloadSettings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardDownloadSettings {
+    /// Format option
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format_option: Option<String>,
+    /// Value option
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_options: Option<String>,
+    /// Result option
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_options: Option<String>,
+    /// Limit option
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_options: Option<String>,
+    /// Rows limit
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_limit: Option<i64>,
+    /// Columns limit
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns_limit: Option<i64>,
+}
+
+/// The spec's `DashboardElement`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardElement {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Text tile body text
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_text: Option<String>,
+    /// Text tile body text as Html
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_text_as_html: Option<String>,
+    /// Id of Dashboard
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_id: Option<String>,
+    /// Id of Dashboard Layout
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_layout_id: Option<String>,
+    /// Relative path of URI of LookML file to edit the dashboard element (LookML dashboard only).
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit_uri: Option<String>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look: Option<Box<LookWithQuery>>,
+    /// Id Of Look
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look_id: Option<String>,
+    /// LookML link ID
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookml_link_id: Option<String>,
+    /// ID of merge result
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_result_id: Option<String>,
+    /// Note Display
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_display: Option<String>,
+    /// Note State
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_state: Option<String>,
+    /// Note Text
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_text: Option<String>,
+    /// Note Text as Html
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_text_as_html: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Box<Query>>,
+    /// Id Of Query
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_id: Option<String>,
+    /// ID of the filter this element represents
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_id: Option<String>,
+    /// Refresh Interval
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval: Option<String>,
+    /// Refresh Interval as integer
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval_to_i: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_maker: Option<Box<ResultMakerWithIdVisConfigAndDynamicFields>>,
+    /// ID of the ResultMakerLookup entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_maker_id: Option<String>,
+    /// Text tile subtitle text
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle_text: Option<String>,
+    /// Title of dashboard element
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Whether title is hidden
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_hidden: Option<bool>,
+    /// Text tile title
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_text: Option<String>,
+    /// Type
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Count of Alerts associated to a dashboard element
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_count: Option<i64>,
+    /// JSON with all the properties required for rich editor and buttons elements
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rich_content_json: Option<String>,
+    /// Text tile title text as Html
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_text_as_html: Option<String>,
+    /// Text tile subtitle text as Html
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle_text_as_html: Option<String>,
+    /// Extension ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_id: Option<String>,
+    /// Custom ARIA description text
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aria_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification_metadata: Option<Box<Certification>>,
+}
+
+/// The spec's `DashboardFilter`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardFilter {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Id of Dashboard
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_id: Option<String>,
+    /// Name of filter
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Title of filter
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Type of filter: one of date, number, string, or field
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Default value of filter
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    /// Model of filter (required if type = field)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Explore of filter (required if type = field)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explore: Option<String>,
+    /// Dimension of filter (required if type = field)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimension: Option<String>,
+    /// Field information
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// Display order of this filter relative to other filters
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<i64>,
+    /// Array of listeners for faceted filters
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listens_to_filters: Option<Vec<String>>,
+    /// Whether the filter allows multiple filter values (deprecated in the latest version of dashboards)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_multiple_values: Option<bool>,
+    /// Whether the filter requires a value to run the dashboard
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    /// The visual configuration for this filter. Used to set up how the UI for this filter should appear.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui_config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+
+/// The spec's `DashboardLayout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardLayout {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Id of Dashboard
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_id: Option<String>,
+    /// Type
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Is Active
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Column Width
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_width: Option<i64>,
+    /// Width
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    /// Whether or not the dashboard layout is deleted.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// Title extracted from the dashboard this layout represents.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_title: Option<String>,
+    /// Components
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_layout_components: Option<Vec<DashboardLayoutComponent>>,
+    /// Label
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Description
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Order
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<i64>,
+    /// LookML link ID (stable name)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookml_link_id: Option<String>,
+}
+
+/// The spec's `DashboardLayoutComponent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardLayoutComponent {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Id of Dashboard Layout
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_layout_id: Option<String>,
+    /// Id Of Dashboard Element
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_element_id: Option<String>,
+    /// Row
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<i64>,
+    /// Column
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<i64>,
+    /// Width
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    /// Height
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+    /// Whether or not the dashboard layout component is deleted
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// Dashboard element title, extracted from the Dashboard Element.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub element_title: Option<String>,
+    /// Whether or not the dashboard element title is displayed.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub element_title_hidden: Option<bool>,
+    /// Visualization type, extracted from a query's vis_config
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vis_type: Option<String>,
+    /// Row (granular layout)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granular_row: Option<i64>,
+    /// Column (granular layout)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granular_column: Option<i64>,
+    /// Width (granular layout)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granular_width: Option<i64>,
+    /// Height (granular layout)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granular_height: Option<i64>,
 }
 
 /// The spec's `Dialect`.
@@ -2689,6 +3291,71 @@ pub struct RenderTask {
     /// Read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
+}
+
+/// The spec's `ResultMakerFilterables`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResultMakerFilterables {
+    /// The model this filterable comes from (used for field suggestions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The view this filterable comes from (used for field suggestions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<String>,
+    /// The name of the filterable thing (Query or Merged Results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// array of dashboard_filter_name: and field: objects.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<Vec<ResultMakerFilterablesListen>>,
+}
+
+/// The spec's `ResultMakerFilterablesListen`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResultMakerFilterablesListen {
+    /// The name of a dashboard filter to listen to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_filter_name: Option<String>,
+    /// The name of the field in the filterable to filter with the value of the dashboard filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The spec's `ResultMakerWithIdVisConfigAndDynamicFields`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResultMakerWithIdVisConfigAndDynamicFields {
+    /// Unique Id.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// JSON string of dynamic field information.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_fields: Option<String>,
+    /// array of items that can be filtered and information about them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filterables: Option<Vec<ResultMakerFilterables>>,
+    /// Sorts of the constituent Look, Query, or Merge Query
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sorts: Option<Vec<String>>,
+    /// ID of merge result if this is a merge_result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_result_id: Option<String>,
+    /// Total of the constituent Look, Query, or Merge Query
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<bool>,
+    /// ID of query if this is a query.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_id: Option<String>,
+    /// ID of SQL Query if this is a SQL Runner Query
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_query_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Box<Query>>,
+    /// Vis config of the constituent Query, or Merge Query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vis_config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// The spec's `RunningQueries`.

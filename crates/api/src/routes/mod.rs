@@ -4,6 +4,9 @@
 
 mod connection_body;
 mod connections;
+mod content_body;
+mod dashboard_elements;
+mod dashboards;
 mod lookml;
 mod looks;
 mod queries;
@@ -56,7 +59,28 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&looks::UPDATE_LOOK, patch(looks::update_look)),
         (&looks::DELETE_LOOK, delete(looks::delete_look)),
         (&looks::RUN_LOOK, get(looks::run_look)),
+        (&dashboards::ALL_DASHBOARDS, get(dashboards::all_dashboards)),
+        (&dashboards::CREATE_DASHBOARD, post(dashboards::create_dashboard)),
+        (&dashboards::SEARCH_DASHBOARDS, get(dashboards::search_dashboards)),
+        (&dashboards::DASHBOARD, get(dashboards::dashboard)),
+        (&dashboards::UPDATE_DASHBOARD, patch(dashboards::update_dashboard)),
+        (&dashboards::DELETE_DASHBOARD, delete(dashboards::delete_dashboard)),
+        (&dashboards::DASHBOARD_DASHBOARD_ELEMENTS, get(dashboards::dashboard_dashboard_elements)),
+        (&dashboards::DASHBOARD_DASHBOARD_LAYOUTS, get(dashboards::dashboard_dashboard_layouts)),
+        (&dashboard_elements::CREATE_DASHBOARD_ELEMENT, post(dashboard_elements::create_dashboard_element)),
+        (&dashboard_elements::DASHBOARD_ELEMENT, get(dashboard_elements::dashboard_element)),
+        (&dashboard_elements::UPDATE_DASHBOARD_ELEMENT, patch(dashboard_elements::update_dashboard_element)),
+        (&dashboard_elements::DELETE_DASHBOARD_ELEMENT, delete(dashboard_elements::delete_dashboard_element)),
+        (&dashboard_elements::DASHBOARD_LAYOUT, get(dashboard_elements::dashboard_layout)),
+        (
+            &dashboard_elements::DASHBOARD_LAYOUT_DASHBOARD_LAYOUT_COMPONENTS,
+            get(dashboard_elements::dashboard_layout_dashboard_layout_components),
+        ),
+        (&dashboard_elements::DASHBOARD_LAYOUT_COMPONENT, get(dashboard_elements::dashboard_layout_component)),
+        (&dashboard_elements::UPDATE_DASHBOARD_LAYOUT_COMPONENT, patch(dashboard_elements::update_dashboard_layout_component)),
         (&render_tasks::CREATE_QUERY_RENDER_TASK, post(render_tasks::create_query_render_task)),
+        (&render_tasks::CREATE_DASHBOARD_RENDER_TASK, post(render_tasks::create_dashboard_render_task)),
+        (&render_tasks::CREATE_DASHBOARD_ELEMENT_RENDER_TASK, post(render_tasks::create_dashboard_element_render_task)),
         (&render_tasks::CREATE_LOOK_RENDER_TASK, post(render_tasks::create_look_render_task)),
         (&render_tasks::RENDER_TASK, get(render_tasks::render_task)),
         (&render_tasks::RENDER_TASK_RESULTS, get(render_tasks::render_task_results)),

@@ -1,16 +1,22 @@
 //! `POST /render_tasks/queries/{query_id}/{result_format}`,
-//! `POST /render_tasks/looks/{look_id}/{result_format}`, `GET /render_tasks/{id}`,
+//! `POST /render_tasks/looks/{look_id}/{result_format}`,
+//! `POST /render_tasks/dashboards/{dashboard_id}/{result_format}`,
+//! `POST /render_tasks/dashboard_elements/{dashboard_element_id}/{result_format}`, `GET /render_tasks/{id}`,
 //! `GET /render_tasks/{id}/results`.
 
 use std::collections::HashMap;
 use store::RenderTaskStatus;
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use render::ImageFormat;
+use engine::Image;
+use render::{DashboardStyle, ImageFormat};
+use serde_json::Value;
+use store::RenderSource;
 use wire::operations as op;
 use wire::schemas::RenderTask;
 
@@ -21,6 +27,12 @@ use crate::{to_wire, ApiError, AppState};
 
 pub static CREATE_QUERY_RENDER_TASK: Declared = Declared::of(op::CREATE_QUERY_RENDER_TASK).query(&["width", "height", "fields"]);
 pub static CREATE_LOOK_RENDER_TASK: Declared = Declared::of(op::CREATE_LOOK_RENDER_TASK).query(&["width", "height", "fields"]);
+pub static CREATE_DASHBOARD_RENDER_TASK: Declared = Declared::of(op::CREATE_DASHBOARD_RENDER_TASK)
+    .query(&["width", "height", "fields"])
+    .query_off(&["pdf_landscape", "long_tables"])
+    .body(&["dashboard_style", "dashboard_filters"]);
+pub static CREATE_DASHBOARD_ELEMENT_RENDER_TASK: Declared =
+    Declared::of(op::CREATE_DASHBOARD_ELEMENT_RENDER_TASK).query(&["width", "height", "fields"]);
 pub static RENDER_TASK: Declared = Declared::of(op::RENDER_TASK).query(&["fields"]);
 pub static RENDER_TASK_RESULTS: Declared = Declared::of(op::RENDER_TASK_RESULTS);
 
@@ -55,6 +67,53 @@ pub async fn create_look_render_task(
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
     let look = super::looks::find(&state, &look_id).await?;
     let task = state.engine.submit_render_task(look.query_id, Some(look.id), caller.user_id, format, width, height).await?;
+    Ok(Json(to_wire::render_task(&task)))
+}
+
+/// A dashboard drawn `tiled` (on its grid, the default) or in a `single_column`. Dashboard
+/// filters are not implemented: `dashboard_filters` only empty; `pdf_landscape` and
+/// `long_tables` only false (one page of the image's size); paper sizes, themes and tabs are
+/// refused by name.
+pub async fn create_dashboard_render_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((dashboard_id, result_format)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<RenderTask>, ApiError> {
+    let format = image_format(&result_format)?;
+    let (width, height) = (side(&params, "width")?, side(&params, "height")?);
+    let body: Value = if body.iter().all(u8::is_ascii_whitespace) { Value::Null } else { crate::body::parse_json(&body)? };
+    if let Some(filters) = body.get("dashboard_filters").filter(|f| !f.is_null()) {
+        if filters.as_str().is_none_or(|f| !f.trim().is_empty()) {
+            return Err(ApiError::validation("dashboard_filters", "not_supported", "dashboard filters are not supported yet"));
+        }
+    }
+    let style = match body.get("dashboard_style").filter(|s| !s.is_null()) {
+        None => DashboardStyle::Tiled,
+        Some(Value::String(name)) => DashboardStyle::parse(name).ok_or_else(|| {
+            ApiError::validation("dashboard_style", "invalid", format!("dashboard_style `{name}` is neither tiled nor single_column"))
+        })?,
+        Some(_) => return Err(ApiError::validation("dashboard_style", "invalid", "dashboard_style must be tiled or single_column")),
+    };
+    let dashboard = super::dashboards::find(&state, &dashboard_id).await?;
+    let source = RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string() };
+    let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
+    Ok(Json(to_wire::render_task(&task)))
+}
+
+/// One element of a dashboard: its chart at the whole size, or its text.
+pub async fn create_dashboard_element_render_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((element_id, result_format)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<RenderTask>, ApiError> {
+    let format = image_format(&result_format)?;
+    let (width, height) = (side(&params, "width")?, side(&params, "height")?);
+    let element = super::dashboard_elements::find(&state, &element_id).await?;
+    let source = RenderSource::Element { element_id: element.id };
+    let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
     Ok(Json(to_wire::render_task(&task)))
 }
 

@@ -46,7 +46,7 @@ pub fn look(look: &store::Look, context: LookContext<'_>) -> LookWithQuery {
     }
 }
 
-fn folder(f: &store::Folder) -> FolderBase {
+pub(super) fn folder(f: &store::Folder) -> FolderBase {
     FolderBase {
         id: Some(f.id.to_string()),
         name: f.name.clone(),

@@ -2,6 +2,7 @@
 //! (`wire::schemas`). Only what Sightline knows is filled; a field it cannot know is left out,
 //! never answered with a made-up default.
 
+mod dashboard;
 mod explore;
 mod look;
 
@@ -11,6 +12,7 @@ use engine::QueryBody;
 use serde_json::Value;
 use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask, RenderTask, RunningQueries, User, UserPublic};
 
+pub use dashboard::{component, dashboard, dashboard_base, element, layout, DashboardContext};
 pub use explore::{lookml_explore, lookml_model};
 pub use look::{look, LookContext};
 
@@ -188,8 +190,11 @@ pub fn render_task(t: &store::RenderTaskRow) -> RenderTask {
         result_format: Some(t.result_format.clone()),
         width: Some(t.width),
         height: Some(t.height),
-        query_id: Some(t.query_id.to_string()),
+        query_id: t.query_id.map(|id| id.to_string()),
         look_id: t.look_id.map(|id| id.to_string()),
+        dashboard_id: t.dashboard_id.map(|id| id.to_string()),
+        dashboard_element_id: t.dashboard_element_id.map(|id| id.to_string()),
+        dashboard_style: t.dashboard_style.clone(),
         user_id: Some(t.user_id.to_string()),
         can: Some(can(&[("show", true)])),
         ..Default::default()

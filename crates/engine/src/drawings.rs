@@ -1,0 +1,137 @@
+//! What a render task draws, gathered before anything is drawn: a chart's rows (a query, a
+//! Look), or a dashboard's tiles with the rows of each. Gathering is the task's query phase;
+//! drawing (off the async runtime) its render phase, which never runs a query.
+//!
+//! A tile whose query fails, whose chart is not drawn yet, or whose Look is gone is drawn with
+//! its error in place, as Looker draws a failed tile; the dashboard still renders.
+
+use futures_util::future::join_all;
+use render::{DashboardStyle, GridPlacement, ImageFormat, Tile, TileContent};
+use store::{DashboardElement, ElementKind, Placement};
+
+use crate::tasks::draw;
+use crate::{Engine, EngineError};
+
+/// A render task's content, ready to draw.
+pub(crate) enum Drawing {
+    Chart { result: result::ResultSet, kind: render::ChartKind, title: String },
+    Dashboard { title: String, tiles: Vec<Tile>, style: DashboardStyle },
+}
+
+impl Drawing {
+    pub(crate) async fn draw(self, format: ImageFormat, width: u32, height: u32) -> Result<Vec<u8>, EngineError> {
+        match self {
+            Drawing::Chart { result, kind, title } => draw(result, kind, title, width, height, format).await,
+            Drawing::Dashboard { title, tiles, style } => {
+                tokio::task::spawn_blocking(move || render::render_dashboard(&title, &tiles, style, width, height, format))
+                    .await
+                    .map_err(|e| EngineError::Internal(e.to_string()))?
+                    .map_err(EngineError::from)
+            }
+        }
+    }
+}
+
+/// Grid units of a placement stored with any integers, as the composer takes them.
+fn grid(p: Placement) -> GridPlacement {
+    let unit = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+    GridPlacement { row: unit(p.row), column: unit(p.column), width: unit(p.width), height: unit(p.height) }
+}
+
+impl Engine {
+    /// A query's chart, titled `title` (a Look's, an element's) or by the query.
+    pub(crate) async fn query_drawing(&self, query_id: i64, title: Option<String>, user: i64) -> Result<Drawing, EngineError> {
+        let (result, kind, title) = self.chart(query_id, title, user).await?;
+        Ok(Drawing::Chart { result, kind, title })
+    }
+
+    /// The rows, kind and title of a query's chart.
+    async fn chart(
+        &self,
+        query_id: i64,
+        title: Option<String>,
+        user: i64,
+    ) -> Result<(result::ResultSet, render::ChartKind, String), EngineError> {
+        let query = self.saved_query(query_id).await?;
+        let (kind, own_title) = self.chart_of(&query)?;
+        let result = self.chart_rows(&query, None, Some(user)).await?;
+        Ok((result, kind, title.unwrap_or(own_title)))
+    }
+
+    /// Every element of dashboard `id` placed by its active layout, their queries run together.
+    pub(crate) async fn dashboard_drawing(&self, id: i64, style: DashboardStyle, user: i64) -> Result<Drawing, EngineError> {
+        let store = self.store();
+        let dashboard = store.dashboard(id).await?.ok_or_else(|| EngineError::NotFound { what: "dashboard", id: id.to_string() })?;
+        let elements = store.dashboard_elements(id).await?;
+        let layouts = store.dashboard_layouts(id).await?;
+        let components = match layouts.iter().find(|l| l.active).or(layouts.first()) {
+            Some(layout) => store.layout_components(layout.id).await?,
+            None => Vec::new(),
+        };
+        let placed: Vec<(&DashboardElement, Placement)> =
+            elements.iter().filter_map(|e| components.iter().find(|c| c.dashboard_element_id == e.id).map(|c| (e, c.placement))).collect();
+        let tiles = join_all(placed.into_iter().map(|(element, placement)| async move {
+            Tile { placement: grid(placement), content: self.tile_content(element, user).await }
+        }))
+        .await;
+        Ok(Drawing::Dashboard { title: dashboard.title, tiles, style })
+    }
+
+    /// One dashboard element alone: a chart as the whole image, text as one tile filling it.
+    pub(crate) async fn element_drawing(&self, id: i64, user: i64) -> Result<Drawing, EngineError> {
+        let element = self
+            .store()
+            .dashboard_element(id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound { what: "dashboard element", id: id.to_string() })?;
+        if element.fields.kind == ElementKind::Vis {
+            let (query_id, title) = self.element_query(&element).await?;
+            return self.query_drawing(query_id, title, user).await;
+        }
+        let content = self.tile_content(&element, user).await;
+        let whole = GridPlacement { row: 0, column: 0, width: render::GRID_COLUMNS, height: 1 };
+        Ok(Drawing::Dashboard {
+            title: String::new(),
+            tiles: vec![Tile { placement: whole, content }],
+            style: DashboardStyle::SingleColumn,
+        })
+    }
+
+    /// The query a chart element draws and the title it carries (its own, else its Look's; an
+    /// empty one when hidden; none, so the query's, when it has neither).
+    async fn element_query(&self, element: &DashboardElement) -> Result<(i64, Option<String>), EngineError> {
+        let fields = &element.fields;
+        let look = match fields.look_id {
+            Some(id) => Some(self.store().look(id).await?.ok_or_else(|| EngineError::NotFound { what: "Look", id: id.to_string() })?),
+            None => None,
+        };
+        let query_id = fields.query_id.or(look.as_ref().map(|l| l.query_id)).ok_or_else(|| EngineError::Invalid {
+            field: "dashboard_element",
+            message: format!("dashboard element {} draws nothing: its Look was deleted", element.id),
+        })?;
+        let title = if fields.title_hidden { Some(String::new()) } else { fields.title.clone().or(look.map(|l| l.title)) };
+        Ok((query_id, title))
+    }
+
+    /// A chart element's chart, as a tile.
+    async fn chart_tile(&self, element: &DashboardElement, user: i64) -> Result<TileContent, EngineError> {
+        let (query_id, title) = self.element_query(element).await?;
+        let (result, kind, title) = self.chart(query_id, title, user).await?;
+        Ok(TileContent::Chart { result, kind, title })
+    }
+
+    async fn tile_content(&self, element: &DashboardElement, user: i64) -> TileContent {
+        let fields = &element.fields;
+        match fields.kind {
+            ElementKind::Text => TileContent::Text {
+                title: fields.title_text.clone().unwrap_or_default(),
+                subtitle: fields.subtitle_text.clone().unwrap_or_default(),
+                body: fields.body_text.clone().unwrap_or_default(),
+            },
+            ElementKind::Vis => self
+                .chart_tile(element, user)
+                .await
+                .unwrap_or_else(|e| TileContent::Failed { title: fields.title.clone().unwrap_or_default(), message: e.to_string() }),
+        }
+    }
+}
