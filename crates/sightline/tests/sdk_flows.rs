@@ -292,6 +292,70 @@ fn official_python_sdk_manages_runs_and_renders_looks() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+/// A twelve-tile dashboard through the official Python SDK: built, laid out on the grid,
+/// rendered to PNG (of the exact size, with ink on it), JPG and PDF (the titles of its tiles in
+/// its text), one element alone, then deleted.
+#[test]
+fn official_python_sdk_builds_and_renders_a_dashboard() {
+    let Some(python) = python() else { return };
+    let data_dir = std::env::temp_dir().join(format!("sightline-sdk-dashboards-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start_demo(&data_dir);
+    let png_path = data_dir.join("dashboard.png");
+    let output = client(&python, "sdk_dashboards.py", &server.base_url, CLIENT_ID, CLIENT_SECRET)
+        .arg(&png_path)
+        .output()
+        .expect("run the SDK script");
+    assert!(output.status.success(), "SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
+    let report: Json = serde_json::from_slice(&output.stdout).expect("SDK report is JSON");
+    drop(server);
+    assert_eq!(report["layout"], serde_json::json!(["newspaper", true, 1]));
+    let mut types = vec!["vis"; 11];
+    types.push("text");
+    assert_eq!(report["element_types"], serde_json::json!(types));
+    assert_eq!(report["look_tile_title"], "Buyers by status");
+    let placements: Vec<[i64; 4]> = (0..12).map(|i| [(i / 3) * 6, (i % 3) * 8, 8, 6]).collect();
+    let mut placements: Vec<Json> = placements.iter().map(|p| serde_json::json!(p)).collect();
+    placements.sort_by_key(|p| p.to_string());
+    let mut got: Vec<Json> = report["placements"].as_array().cloned().unwrap_or_default();
+    got.sort_by_key(|p| p.to_string());
+    assert_eq!(got, placements);
+    assert_eq!(report["read"], serde_json::json!(["Store operations", 12, 12]));
+    assert_eq!(report["search"], serde_json::json!(["Store operations"]));
+    assert_eq!(report["jpg_magic"], "ffd8ff");
+    assert_eq!(report["pdf_pages"], 1);
+    let text = report["pdf_text"].as_str().expect("pdf text");
+    for title in
+        ["Store operations", "Items by status 1", "Revenue by status 2", "Buyers by state 4", "Buyers by status", "About", "Complete"]
+    {
+        assert!(text.contains(title), "{title} not in the PDF's text: {text}");
+    }
+    assert_eq!(report["element_png"], serde_json::json!([600, 400]));
+    assert_eq!(report["after_element_delete"], 11);
+    assert!(report["deleted"].as_str().is_some_and(|m| m.contains("does not exist")), "{}", report["deleted"]);
+
+    let png = std::fs::read(&png_path).expect("png written");
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("PNG frame");
+    assert_eq!((info.width, info.height), (1200, 1000));
+    // Ink in each third of the width and in the bottom row of tiles: every tile was drawn.
+    let inked = |x0: u32, x1: u32, y0: u32, y1: u32| {
+        (y0..y1)
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = ((y * info.width + x) * 4) as usize;
+                pixels[p] < 200 || pixels[p + 1] < 200 || pixels[p + 2] < 200
+            })
+            .count()
+    };
+    for third in 0..3 {
+        assert!(inked(third * 400, third * 400 + 400, 60, 900) > 2_000, "third {third} of the dashboard is blank");
+    }
+    assert!(inked(0, 1200, 760, 990) > 2_000, "the bottom row of tiles is blank");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 /// schemathesis (every check, a fixed seed) against the spec the demo serves: no server error, no
 /// answer outside the spec's statuses, content types and schemas, for every implemented
 /// operation and every parameter and body field it honours.

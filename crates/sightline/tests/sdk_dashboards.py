@@ -1,0 +1,113 @@
+"""A dashboard built, laid out and rendered through Looker's official Python SDK: twelve tiles
+(charts of queries and of a Look, text) on the grid, rendered to PNG, JPG and PDF, one element
+alone, then deleted.
+
+Run by sdk_flows.rs against a live `sightline demo`; prints one JSON report on stdout.
+Usage: python sdk_dashboards.py OUT.png
+"""
+import io
+import json
+import sys
+import time
+
+import looker_sdk
+import pypdf
+from looker_sdk import models40 as m
+
+
+def wait(read, done, what):
+    deadline = time.time() + 120
+    while True:
+        status = read()
+        if status in done:
+            return status
+        if time.time() > deadline:
+            raise SystemExit(f"{what} still {status} after 120 s")
+        time.sleep(0.05)
+
+
+def render(sdk, task):
+    status = wait(lambda: sdk.render_task(task.id).status, ("success", "failure"), "render task")
+    if status != "success":
+        raise SystemExit(f"render task failed: {sdk.render_task(task.id).status_detail}")
+    return sdk.render_task_results(task.id)
+
+
+def main():
+    png_path = sys.argv[1]
+    sdk = looker_sdk.init40()
+    report = {}
+    folder = sdk.me().personal_folder_id
+    dashboard = sdk.create_dashboard(m.WriteDashboard(title="Store operations", description="weekly", folder_id=folder))
+    layout = dashboard.dashboard_layouts[0]
+    report["layout"] = [layout.type, layout.active, len(dashboard.dashboard_layouts)]
+
+    charts = [
+        ("Items by status", "looker_column", ["orders.status", "order_items.count"], ["orders.status"]),
+        ("Revenue by status", "looker_bar", ["orders.status", "order_items.total_sale_price"], ["orders.status"]),
+        ("Items by month", "looker_line", ["order_items.created_month", "order_items.count"], ["order_items.created_month desc"]),
+        ("Buyers by state", "looker_grid", ["users.state", "users.count"], ["users.count desc"]),
+    ]
+    elements = []
+    for i in range(10):
+        title, vis, fields, sorts = charts[i % len(charts)]
+        query = sdk.create_query(
+            m.WriteQuery(model="thelook", view="order_items", fields=fields, sorts=sorts, limit="12", vis_config={"type": vis})
+        )
+        elements.append(
+            sdk.create_dashboard_element(
+                m.WriteDashboardElement(dashboard_id=dashboard.id, type="vis", title=f"{title} {i + 1}", query_id=query.id)
+            )
+        )
+    look_query = sdk.create_query(m.WriteQuery(model="thelook", view="order_items", fields=["orders.status", "users.count"]))
+    look = sdk.create_look(m.WriteLookWithQuery(title="Buyers by status", query_id=look_query.id, folder_id=folder))
+    elements.append(sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=dashboard.id, type="vis", look_id=look.id)))
+    elements.append(
+        sdk.create_dashboard_element(
+            m.WriteDashboardElement(
+                dashboard_id=dashboard.id, type="text", title_text="About", body_text="Figures from the **demo** store."
+            )
+        )
+    )
+    report["element_types"] = [e.type for e in elements]
+    report["look_tile_title"] = elements[10].look.title
+
+    # Three tiles a row (width 8 of 24), four rows of height 6, as the newspaper layout places them.
+    components = sdk.dashboard_layout_dashboard_layout_components(layout.id)
+    by_element = {c.dashboard_element_id: c for c in components}
+    for i, element in enumerate(elements):
+        component = by_element[element.id]
+        sdk.update_dashboard_layout_component(
+            component.id, m.WriteDashboardLayoutComponent(row=(i // 3) * 6, column=(i % 3) * 8, width=8, height=6)
+        )
+    placed = sdk.dashboard_layout_dashboard_layout_components(layout.id)
+    report["placements"] = sorted([c.row, c.column, c.width, c.height] for c in placed)
+
+    read = sdk.dashboard(dashboard.id)
+    report["read"] = [read.title, len(read.dashboard_elements), len(read.dashboard_layouts[0].dashboard_layout_components)]
+    report["search"] = [d.title for d in sdk.search_dashboards(title="store%")]
+
+    png = render(sdk, sdk.create_dashboard_render_task(dashboard.id, "png", m.CreateDashboardRenderTask(dashboard_style="tiled"), 1200, 1000))
+    with open(png_path, "wb") as f:
+        f.write(png)
+    jpg = render(sdk, sdk.create_dashboard_render_task(dashboard.id, "jpg", m.CreateDashboardRenderTask(dashboard_style="single_column"), 1200, 1000))
+    report["jpg_magic"] = jpg[:3].hex()
+    pdf = render(sdk, sdk.create_dashboard_render_task(dashboard.id, "pdf", m.CreateDashboardRenderTask(dashboard_style="tiled"), 1200, 1000))
+    document = pypdf.PdfReader(io.BytesIO(pdf))
+    report["pdf_pages"] = len(document.pages)
+    report["pdf_text"] = document.pages[0].extract_text()
+    alone = render(sdk, sdk.create_dashboard_element_render_task(elements[0].id, "png", 600, 400))
+    report["element_png"] = [int.from_bytes(alone[16:20], "big"), int.from_bytes(alone[20:24], "big")]
+
+    sdk.delete_dashboard_element(elements[11].id)
+    report["after_element_delete"] = len(sdk.dashboard_dashboard_elements(dashboard.id))
+    sdk.delete_dashboard(dashboard.id)
+    try:
+        sdk.dashboard(dashboard.id)
+        report["deleted"] = None
+    except looker_sdk.error.SDKError as e:
+        report["deleted"] = str(e)
+    print(json.dumps(report))
+
+
+main()
