@@ -102,15 +102,11 @@ impl Svg {
         );
     }
 
-    /// `inner` drawn with its top left corner at (`x`, `y`), clipped to its own size.
+    /// `inner` drawn with its top left corner at (`x`, `y`). Not clipped: a clip makes the
+    /// rasteriser draw the group on a layer of its own, several times the cost of the tile, and
+    /// charts keep within their canvas (every text is bounded).
     pub fn place(&mut self, x: f64, y: f64, inner: Svg) {
-        let _ = write!(
-            self.body,
-            r#"<svg x="{x:.2}" y="{y:.2}" width="{w}" height="{h}" viewBox="0 0 {w} {h}">{}</svg>"#,
-            inner.body,
-            w = inner.width,
-            h = inner.height
-        );
+        let _ = write!(self.body, r#"<g transform="translate({x:.2} {y:.2})">{}</g>"#, inner.body);
     }
 
     pub fn finish(self) -> String {

@@ -5,6 +5,7 @@
 mod bench;
 mod bench_formats;
 mod bench_lookml;
+mod bench_render;
 mod bench_tasks;
 mod config;
 mod demo;
@@ -39,6 +40,8 @@ enum Command {
     BenchLookml(BenchLookmlArgs),
     /// Measure every result format against DuckDB's own export, and streaming's peak memory.
     BenchFormats(BenchFormatsArgs),
+    /// Measure drawing a chart and a 12-tile dashboard against headless Chromium, as ratios.
+    BenchRender(BenchArgs),
 }
 
 #[derive(Args)]
@@ -179,6 +182,7 @@ fn main() -> ExitCode {
             bench_formats::run(args.rows, args.stream_rows, args.iterations, &args.duckdb_memory, &args.data_dir)
         }
         Command::Bench(args) => bench::run(args.scale, args.iterations, &args.project, &args.data_dir),
+        Command::BenchRender(args) => bench_render::run(args.scale, args.iterations, &args.project, &args.data_dir),
         Command::Demo(args) => demo::run(args.scale, &args.project, &args.server),
         Command::Serve(args) => config::Config::load(&args.config).and_then(|c| server::run(&args.project, c, &args.server)),
     };
