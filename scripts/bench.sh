@@ -15,4 +15,5 @@ python=$(scripts/python-venv.sh)
 export SIGHTLINE_BENCH_PYTHON="$python"
 cargo build -p sightline
 "$CARGO_TARGET_DIR/debug/sightline" bench "$@"
+"$CARGO_TARGET_DIR/debug/sightline" bench-render
 exec "$CARGO_TARGET_DIR/debug/sightline" bench-lookml
