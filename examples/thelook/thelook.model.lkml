@@ -3,6 +3,7 @@ connection: "thelook"
 label: "The Look"
 
 include: "/views/*.view"
+include: "/dashboards/*.dashboard"
 
 # Amounts at a glance: $1.23K, $4.56M.
 named_value_format: money_short {

@@ -9,8 +9,9 @@ use futures_util::future::join_all;
 use render::{DashboardStyle, GridPlacement, ImageFormat, Tile, TileContent};
 use store::{DashboardElement, ElementKind, Placement};
 
+use crate::lookml_dashboards::{filter_values, split_id, tiles as lookml_tiles, TileSource};
 use crate::tasks::draw;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, QueryBody};
 
 /// A render task's content, ready to draw.
 pub(crate) enum Drawing {
@@ -45,7 +46,7 @@ impl Engine {
         Ok(Drawing::Chart { result, kind, title })
     }
 
-    /// The rows, kind and title of a query's chart.
+    /// The rows, kind and title of a saved query's chart.
     async fn chart(
         &self,
         query_id: i64,
@@ -53,9 +54,61 @@ impl Engine {
         user: i64,
     ) -> Result<(result::ResultSet, render::ChartKind, String), EngineError> {
         let query = self.saved_query(query_id).await?;
-        let (kind, own_title) = self.chart_of(&query)?;
-        let result = self.chart_rows(&query, None, Some(user)).await?;
+        self.chart_of_body(&query, title, user).await
+    }
+
+    async fn chart_of_body(
+        &self,
+        query: &QueryBody,
+        title: Option<String>,
+        user: i64,
+    ) -> Result<(result::ResultSet, render::ChartKind, String), EngineError> {
+        let (kind, own_title) = self.chart_of(query)?;
+        let result = self.chart_rows(query, None, Some(user)).await?;
         Ok((result, kind, title.unwrap_or(own_title)))
+    }
+
+    /// The LookML dashboard `id` (`model::name`) and its model's name, or a not-found error.
+    pub fn lookml_dashboard(&self, id: &str) -> Result<(&str, &lookml::LookmlDashboard), EngineError> {
+        let missing = || EngineError::NotFound { what: "dashboard", id: id.to_string() };
+        let (model, name) = split_id(id).ok_or_else(missing)?;
+        let model = self.catalog().models.get(model).ok_or_else(missing)?;
+        let dashboard = model.dashboards.get(name).ok_or_else(missing)?;
+        Ok((model.name.as_str(), dashboard))
+    }
+
+    /// Checks a LookML dashboard render request: the dashboard exists and every filter named
+    /// in `filters` (URL query form) is one of its filters.
+    pub fn check_lookml_dashboard(&self, id: &str, filters: &str) -> Result<(), EngineError> {
+        let (_, dashboard) = self.lookml_dashboard(id)?;
+        filter_values(dashboard, filters).map(|_| ())
+    }
+
+    /// A LookML dashboard's tiles, each element's query run (together) with the filter values.
+    pub(crate) async fn lookml_dashboard_drawing(
+        &self,
+        id: &str,
+        style: DashboardStyle,
+        filters: &str,
+        user: i64,
+    ) -> Result<Drawing, EngineError> {
+        let (model, dashboard) = self.lookml_dashboard(id)?;
+        let values = filter_values(dashboard, filters)?;
+        let sources = lookml_tiles(model, dashboard, &values);
+        let tiles = join_all(sources.into_iter().map(|(placement, source)| async move {
+            let content = match source {
+                TileSource::Text { title, subtitle, body } => TileContent::Text { title, subtitle, body },
+                TileSource::Invalid { title, message } => TileContent::Failed { title, message },
+                TileSource::Query { query, title } => match self.chart_of_body(&query, Some(title.clone()), user).await {
+                    Ok((result, kind, title)) => TileContent::Chart { result, kind, title },
+                    Err(e) => TileContent::Failed { title, message: e.to_string() },
+                },
+            };
+            Tile { placement, content }
+        }))
+        .await;
+        let title = dashboard.title.clone().unwrap_or_else(|| dashboard.dashboard.clone());
+        Ok(Drawing::Dashboard { title, tiles, style })
     }
 
     /// Every element of dashboard `id` placed by its active layout, their queries run together.

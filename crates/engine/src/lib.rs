@@ -8,6 +8,7 @@ mod cache;
 mod connections;
 mod drawings;
 mod error;
+mod lookml_dashboards;
 mod memory;
 mod metrics;
 mod pdt;

@@ -465,6 +465,12 @@ impl Engine {
                 self.dashboard_drawing(dashboard_id, style, task.user_id).await?
             }
             (None, None, Some(element_id)) => self.element_drawing(element_id, task.user_id).await?,
+            (None, None, None) if task.lookml_dashboard_id.is_some() => {
+                let style = task.dashboard_style.as_deref().and_then(DashboardStyle::parse).unwrap_or(DashboardStyle::Tiled);
+                let (id, filters) =
+                    (task.lookml_dashboard_id.as_deref().unwrap_or_default(), task.dashboard_filters.as_deref().unwrap_or_default());
+                self.lookml_dashboard_drawing(id, style, filters, task.user_id).await?
+            }
             (None, None, None) => {
                 return Err(EngineError::Invalid { field: "render_task", message: "what this task draws was deleted".into() })
             }

@@ -99,6 +99,20 @@ def main():
     alone = render(sdk, sdk.create_dashboard_element_render_task(elements[0].id, "png", 600, 400))
     report["element_png"] = [int.from_bytes(alone[16:20], "big"), int.from_bytes(alone[20:24], "big")]
 
+    # The demo project's LookML dashboard, by `model::name`, its filters set by name or title.
+    lookml = sdk.create_dashboard_render_task(
+        "thelook::overview", "pdf", m.CreateDashboardRenderTask(dashboard_style="tiled", dashboard_filters="Order+status=Returned"), 1200, 900
+    )
+    report["lookml_task"] = [lookml.lookml_dashboard_id, lookml.dashboard_filters]
+    report["lookml_pdf_text"] = pypdf.PdfReader(io.BytesIO(render(sdk, lookml))).pages[0].extract_text()
+    try:
+        sdk.create_dashboard_render_task(
+            "thelook::overview", "png", m.CreateDashboardRenderTask(dashboard_filters="Region=West"), 600, 400
+        )
+        report["lookml_unknown_filter"] = None
+    except looker_sdk.error.SDKError as e:
+        report["lookml_unknown_filter"] = [(d.field, d.code) for d in (e.errors or [])]
+
     sdk.delete_dashboard_element(elements[11].id)
     report["after_element_delete"] = len(sdk.dashboard_dashboard_elements(dashboard.id))
     sdk.delete_dashboard(dashboard.id)

@@ -331,6 +331,15 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
         assert!(text.contains(title), "{title} not in the PDF's text: {text}");
     }
     assert_eq!(report["element_png"], serde_json::json!([600, 400]));
+    assert_eq!(report["lookml_task"], serde_json::json!(["thelook::overview", "Order+status=Returned"]));
+    let text = report["lookml_pdf_text"].as_str().expect("LookML dashboard text");
+    for title in
+        ["Sales overview", "Items by status", "Revenue by month", "Top categories", "Buyers by state", "About these figures", "Returned"]
+    {
+        assert!(text.contains(title), "{title} not in the LookML dashboard's text: {text}");
+    }
+    assert!(!text.contains("Complete"), "the status filter keeps only returned orders: {text}");
+    assert_eq!(report["lookml_unknown_filter"], serde_json::json!([["dashboard_filters", "invalid"]]));
     assert_eq!(report["after_element_delete"], 11);
     assert!(report["deleted"].as_str().is_some_and(|m| m.contains("does not exist")), "{}", report["deleted"]);
 

@@ -102,8 +102,12 @@ pub struct RenderTaskRow {
     pub look_id: Option<i64>,
     pub dashboard_id: Option<i64>,
     pub dashboard_element_id: Option<i64>,
+    /// A LookML dashboard (`model::name`).
+    pub lookml_dashboard_id: Option<String>,
     /// `tiled` or `single_column`, for a dashboard.
     pub dashboard_style: Option<String>,
+    /// A LookML dashboard's filter values, in URL query form.
+    pub dashboard_filters: Option<String>,
     pub user_id: i64,
     pub result_format: String,
     pub width: i64,
@@ -127,11 +131,14 @@ pub enum RenderSource {
     Dashboard { dashboard_id: i64, style: String },
     /// One element of a dashboard.
     Element { element_id: i64 },
+    /// A LookML dashboard (`model::name`), `tiled` or `single_column`, with filter values in URL
+    /// query form.
+    LookmlDashboard { id: String, style: String, filters: String },
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
      result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, drill_links, result_source, cache_key, phases";
-const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, dashboard_id, dashboard_element_id, dashboard_style, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
+const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, dashboard_style, dashboard_filters, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text = r.text("status")?;
@@ -173,7 +180,9 @@ fn render_task(r: &dyn Columns) -> Result<RenderTaskRow, StoreError> {
         look_id: r.int_or_null("look_id")?,
         dashboard_id: r.int_or_null("dashboard_id")?,
         dashboard_element_id: r.int_or_null("dashboard_element_id")?,
+        lookml_dashboard_id: r.text_or_null("lookml_dashboard_id")?,
         dashboard_style: r.text_or_null("dashboard_style")?,
+        dashboard_filters: r.text_or_null("dashboard_filters")?,
         user_id: r.int("user_id")?,
         result_format: r.text("result_format")?,
         width: r.int("width")?,
@@ -403,20 +412,28 @@ impl Store {
         height: i64,
     ) -> Result<RenderTaskRow, StoreError> {
         let id = random_hex(16);
-        let (query_id, look_id, dashboard_id, element_id, style) = match source {
-            RenderSource::Query { query_id, look_id } => (Some(*query_id), *look_id, None, None, None),
-            RenderSource::Dashboard { dashboard_id, style } => (None, None, Some(*dashboard_id), None, Some(style.as_str())),
-            RenderSource::Element { element_id } => (None, None, None, Some(*element_id), None),
-        };
-        let insert = "INSERT INTO render_tasks (id, query_id, look_id, dashboard_id, dashboard_element_id, dashboard_style, user_id, \
-                      result_format, width, height, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
+        let (mut query_id, mut look_id, mut dashboard_id, mut element_id) = (None, None, None, None);
+        let (mut lookml_id, mut style, mut filters) = (None, None, None);
+        match source {
+            RenderSource::Query { query_id: q, look_id: l } => (query_id, look_id) = (Some(*q), *l),
+            RenderSource::Dashboard { dashboard_id: d, style: s } => (dashboard_id, style) = (Some(*d), Some(s.as_str())),
+            RenderSource::Element { element_id: e } => element_id = Some(*e),
+            RenderSource::LookmlDashboard { id, style: s, filters: f } => {
+                (lookml_id, style, filters) = (Some(id.as_str()), Some(s.as_str()), Some(f.as_str()))
+            }
+        }
+        let insert = "INSERT INTO render_tasks (id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, \
+                      dashboard_style, dashboard_filters, user_id, result_format, width, height, status, created_at) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
             .bind(look_id)
             .bind(dashboard_id)
             .bind(element_id)
+            .bind(lookml_id)
             .bind(style)
+            .bind(filters)
             .bind(user_id)
             .bind(result_format)
             .bind(width)

@@ -70,8 +70,10 @@ pub async fn create_look_render_task(
     Ok(Json(to_wire::render_task(&task)))
 }
 
-/// A dashboard drawn `tiled` (on its grid, the default) or in a `single_column`. Dashboard
-/// filters are not implemented: `dashboard_filters` only empty; `pdf_landscape` and
+/// A dashboard (by id, or a LookML dashboard as `model::name`) drawn `tiled` (on its grid, the
+/// default) or in a `single_column`. `dashboard_filters` (URL query form, by filter name or
+/// title) sets a LookML dashboard's filters; dashboards made through the API have none, so
+/// there it must be empty. `pdf_landscape` and
 /// `long_tables` only false (one page of the image's size); paper sizes, themes and tabs are
 /// refused by name.
 pub async fn create_dashboard_render_task(
@@ -84,11 +86,11 @@ pub async fn create_dashboard_render_task(
     let format = image_format(&result_format)?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) { Value::Null } else { crate::body::parse_json(&body)? };
-    if let Some(filters) = body.get("dashboard_filters").filter(|f| !f.is_null()) {
-        if filters.as_str().is_none_or(|f| !f.trim().is_empty()) {
-            return Err(ApiError::validation("dashboard_filters", "not_supported", "dashboard filters are not supported yet"));
-        }
-    }
+    let filters = match body.get("dashboard_filters").filter(|f| !f.is_null()) {
+        None => String::new(),
+        Some(Value::String(f)) => f.trim().to_string(),
+        Some(_) => return Err(ApiError::validation("dashboard_filters", "invalid", "dashboard_filters must be text in URL query form")),
+    };
     let style = match body.get("dashboard_style").filter(|s| !s.is_null()) {
         None => DashboardStyle::Tiled,
         Some(Value::String(name)) => DashboardStyle::parse(name).ok_or_else(|| {
@@ -96,8 +98,20 @@ pub async fn create_dashboard_render_task(
         })?,
         Some(_) => return Err(ApiError::validation("dashboard_style", "invalid", "dashboard_style must be tiled or single_column")),
     };
-    let dashboard = super::dashboards::find(&state, &dashboard_id).await?;
-    let source = RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string() };
+    let source = if dashboard_id.contains("::") {
+        state.engine.check_lookml_dashboard(&dashboard_id, &filters)?;
+        RenderSource::LookmlDashboard { id: dashboard_id, style: style.name().to_string(), filters }
+    } else {
+        let dashboard = super::dashboards::find(&state, &dashboard_id).await?;
+        if !filters.is_empty() {
+            return Err(ApiError::validation(
+                "dashboard_filters",
+                "not_supported",
+                "filters of dashboards made through the API are not supported yet (LookML dashboards' are)",
+            ));
+        }
+        RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string() }
+    };
     let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
     Ok(Json(to_wire::render_task(&task)))
 }

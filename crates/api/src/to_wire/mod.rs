@@ -195,9 +195,10 @@ pub fn render_task(t: &store::RenderTaskRow) -> RenderTask {
         dashboard_id: t.dashboard_id.map(|id| id.to_string()),
         dashboard_element_id: t.dashboard_element_id.map(|id| id.to_string()),
         dashboard_style: t.dashboard_style.clone(),
+        lookml_dashboard_id: t.lookml_dashboard_id.clone(),
+        dashboard_filters: t.dashboard_filters.clone().filter(|f| !f.is_empty()),
         user_id: Some(t.user_id.to_string()),
         can: Some(can(&[("show", true)])),
-        ..Default::default()
     }
 }
 

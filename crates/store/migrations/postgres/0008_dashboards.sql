@@ -52,4 +52,6 @@ CREATE INDEX dashboard_layout_components_layout ON dashboard_layout_components (
 ALTER TABLE render_tasks ALTER COLUMN query_id DROP NOT NULL;
 ALTER TABLE render_tasks ADD COLUMN dashboard_id BIGINT REFERENCES dashboards(id) ON DELETE SET NULL;
 ALTER TABLE render_tasks ADD COLUMN dashboard_element_id BIGINT REFERENCES dashboard_elements(id) ON DELETE SET NULL;
+ALTER TABLE render_tasks ADD COLUMN lookml_dashboard_id TEXT;
 ALTER TABLE render_tasks ADD COLUMN dashboard_style TEXT;
+ALTER TABLE render_tasks ADD COLUMN dashboard_filters TEXT;

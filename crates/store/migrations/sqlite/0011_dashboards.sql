@@ -54,7 +54,8 @@ CREATE TABLE dashboard_layout_components (
 );
 CREATE INDEX dashboard_layout_components_layout ON dashboard_layout_components (dashboard_layout_id);
 
--- A render task draws a query, a Look, a dashboard or one dashboard element: `query_id` becomes
+-- A render task draws a query, a Look, a dashboard (stored, or a LookML one) or one dashboard
+-- element: `query_id` becomes
 -- optional (SQLite cannot drop NOT NULL in place, so the table is made again).
 CREATE TABLE render_tasks_new (
     id TEXT PRIMARY KEY,
@@ -79,8 +80,11 @@ CREATE TABLE render_tasks_new (
     look_id INTEGER REFERENCES looks(id) ON DELETE SET NULL,
     dashboard_id INTEGER REFERENCES dashboards(id) ON DELETE SET NULL,
     dashboard_element_id INTEGER REFERENCES dashboard_elements(id) ON DELETE SET NULL,
-    -- `tiled` or `single_column`, for a dashboard.
-    dashboard_style TEXT
+    -- A LookML dashboard (`model::name`), which lives in the project, not in this database.
+    lookml_dashboard_id TEXT,
+    -- `tiled` or `single_column`, for a dashboard; its filter values in URL query form.
+    dashboard_style TEXT,
+    dashboard_filters TEXT
 );
 INSERT INTO render_tasks_new (id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime,
     render_runtime, runtime, result, created_at, finalized_at, result_file, expires_at, lease_owner, lease_until, attempts, look_id)
