@@ -77,6 +77,17 @@ impl Engine {
         Ok((model.name.as_str(), dashboard))
     }
 
+    /// A LookML dashboard as it shows with its filters' defaults: its model, the dashboard, and
+    /// each element (in the file's order) placed with what it shows.
+    pub fn lookml_dashboard_tiles(
+        &self,
+        id: &str,
+    ) -> Result<(&str, &lookml::LookmlDashboard, Vec<(GridPlacement, TileSource)>), EngineError> {
+        let (model, dashboard) = self.lookml_dashboard(id)?;
+        let values = filter_values(dashboard, "")?;
+        Ok((model, dashboard, lookml_tiles(model, dashboard, &values)))
+    }
+
     /// Checks a LookML dashboard render request: the dashboard exists and every filter named
     /// in `filters` (URL query form) is one of its filters.
     pub fn check_lookml_dashboard(&self, id: &str, filters: &str) -> Result<(), EngineError> {

@@ -17,7 +17,7 @@ use crate::{EngineError, QueryBody};
 
 /// What an element of a LookML dashboard shows.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum TileSource {
+pub enum TileSource {
     Query {
         query: Box<QueryBody>,
         title: String,
@@ -66,7 +66,7 @@ pub(crate) fn filter_values(dashboard: &LookmlDashboard, requested: &str) -> Res
     Ok(values)
 }
 
-/// The dashboard's elements, each placed, with what it shows.
+/// The dashboard's elements (in the file's order), each placed, with what it shows.
 pub(crate) fn tiles(model: &str, dashboard: &LookmlDashboard, values: &BTreeMap<String, String>) -> Vec<(GridPlacement, TileSource)> {
     let newspaper = matches!(dashboard.layout, None | Some(DashboardLayout::Newspaper));
     let mut flowed = 0u32;

@@ -99,7 +99,18 @@ def main():
     alone = render(sdk, sdk.create_dashboard_element_render_task(elements[0].id, "png", 600, 400))
     report["element_png"] = [int.from_bytes(alone[16:20], "big"), int.from_bytes(alone[20:24], "big")]
 
-    # The demo project's LookML dashboard, by `model::name`, its filters set by name or title.
+    # The demo project's LookML dashboard, by `model::name`: read, then rendered with its filters
+    # set by name or title.
+    overview = sdk.dashboard("thelook::overview")
+    report["lookml_read"] = [
+        overview.title,
+        overview.readonly,
+        [f.name for f in overview.dashboard_filters],
+        [f.default_value for f in overview.dashboard_filters],
+        [e.type for e in overview.dashboard_elements],
+        overview.dashboard_elements[0].query.filters,
+        [[c.row, c.column, c.width, c.height] for c in overview.dashboard_layouts[0].dashboard_layout_components][:2],
+    ]
     lookml = sdk.create_dashboard_render_task(
         "thelook::overview", "pdf", m.CreateDashboardRenderTask(dashboard_style="tiled", dashboard_filters="Order+status=Returned"), 1200, 900
     )

@@ -331,6 +331,18 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
         assert!(text.contains(title), "{title} not in the PDF's text: {text}");
     }
     assert_eq!(report["element_png"], serde_json::json!([600, 400]));
+    assert_eq!(
+        report["lookml_read"],
+        serde_json::json!([
+            "Sales overview",
+            true,
+            ["Status", "Category"],
+            ["-Cancelled", null],
+            ["vis", "vis", "vis", "vis", "text"],
+            {"orders.status": "-Cancelled"},
+            [[0, 0, 8, 6], [0, 8, 16, 6]]
+        ])
+    );
     assert_eq!(report["lookml_task"], serde_json::json!(["thelook::overview", "Order+status=Returned"]));
     let text = report["lookml_pdf_text"].as_str().expect("LookML dashboard text");
     for title in
