@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use render::{DashboardStyle, GridPlacement, ImageFormat, Tile, TileContent};
 use store::{DashboardElement, ElementKind, Placement};
 
-use crate::lookml_dashboards::{filter_values, split_id, tiles as lookml_tiles, TileSource};
+use crate::lookml_dashboards::{filter_values, split_id, tiles as lookml_tiles, LookmlDashboardView, TileSource};
 use crate::tasks::draw;
 use crate::{Engine, EngineError, QueryBody};
 
@@ -79,13 +79,10 @@ impl Engine {
 
     /// A LookML dashboard as it shows with its filters' defaults: its model, the dashboard, and
     /// each element (in the file's order) placed with what it shows.
-    pub fn lookml_dashboard_tiles(
-        &self,
-        id: &str,
-    ) -> Result<(&str, &lookml::LookmlDashboard, Vec<(GridPlacement, TileSource)>), EngineError> {
+    pub fn lookml_dashboard_tiles(&self, id: &str) -> Result<LookmlDashboardView<'_>, EngineError> {
         let (model, dashboard) = self.lookml_dashboard(id)?;
         let values = filter_values(dashboard, "")?;
-        Ok((model, dashboard, lookml_tiles(model, dashboard, &values)))
+        Ok(LookmlDashboardView { model, dashboard, tiles: lookml_tiles(model, dashboard, &values) })
     }
 
     /// Checks a LookML dashboard render request: the dashboard exists and every filter named

@@ -30,7 +30,7 @@ pub use cache::{Answer, CacheUse, ResultSource};
 pub use connect::is_plain_schema_name;
 pub use connections::{ListedConnection, ServerDefinition, API_DIALECTS};
 pub use error::EngineError;
-pub use lookml_dashboards::TileSource;
+pub use lookml_dashboards::{LookmlDashboardView, TileSource};
 pub use memory::{MemoryBudget, DEFAULT_MAX_RESULT_MEMORY};
 pub use metrics::Metrics;
 pub use query_body::QueryBody;

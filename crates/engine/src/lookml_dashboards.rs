@@ -34,6 +34,15 @@ pub enum TileSource {
     },
 }
 
+/// A LookML dashboard as it shows with its filters' defaults.
+pub struct LookmlDashboardView<'a> {
+    /// The model that includes it.
+    pub model: &'a str,
+    pub dashboard: &'a LookmlDashboard,
+    /// Each element (in the file's order) placed, with what it shows.
+    pub tiles: Vec<(GridPlacement, TileSource)>,
+}
+
 /// `model::name` split, or `None` when the id is not a LookML dashboard's.
 pub(crate) fn split_id(id: &str) -> Option<(&str, &str)> {
     id.split_once("::").filter(|(m, n)| !m.is_empty() && !n.is_empty())

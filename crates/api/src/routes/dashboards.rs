@@ -104,8 +104,8 @@ pub async fn all_dashboards(State(state): State<AppState>, _caller: Caller) -> R
 /// A dashboard by id, or a LookML dashboard by `model::name` (read-only: it lives in the project).
 pub async fn dashboard(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<Dashboard>, ApiError> {
     if id.contains("::") {
-        let (model, lookml, tiles) = state.engine.lookml_dashboard_tiles(&id)?;
-        return Ok(Json(to_wire::lookml_dashboard(&id, model, lookml, &tiles, &state.base_url)));
+        let view = state.engine.lookml_dashboard_tiles(&id)?;
+        return Ok(Json(to_wire::lookml_dashboard(&id, &view, &state.base_url)));
     }
     let d = find(&state, &id).await?;
     Ok(Json(shown(&state, &d).await?))

@@ -2,19 +2,13 @@
 //! its elements (with the query each runs under the filters' defaults), its filters, and one
 //! newspaper layout placing the elements as the file does.
 
-use engine::{QueryBody, TileSource};
-use render::GridPlacement;
+use engine::{LookmlDashboardView, QueryBody, TileSource};
 use wire::schemas::{Dashboard, DashboardElement, DashboardFilter, DashboardLayout, DashboardLayoutComponent, LookModel};
 
 use super::can;
 
-pub fn lookml_dashboard(
-    id: &str,
-    model: &str,
-    d: &lookml::LookmlDashboard,
-    tiles: &[(GridPlacement, TileSource)],
-    base_url: &str,
-) -> Dashboard {
+pub fn lookml_dashboard(id: &str, view: &LookmlDashboardView<'_>, base_url: &str) -> Dashboard {
+    let (model, d, tiles) = (view.model, view.dashboard, &view.tiles);
     let title = d.title.clone().unwrap_or_else(|| d.dashboard.clone());
     let elements: Vec<DashboardElement> = d
         .elements
@@ -32,7 +26,7 @@ pub fn lookml_dashboard(
                 TileSource::Query { query, title } => {
                     element.r#type = Some("vis".into());
                     element.title = Some(title.clone());
-                    element.query = Some(Box::new(unsaved_query(query, base_url)));
+                    element.query = Some(Box::new(unsaved_query(query.as_ref(), base_url)));
                 }
                 TileSource::Text { title, subtitle, body } => {
                     element.r#type = Some("text".into());
