@@ -184,24 +184,41 @@ fn truncate(text: &str, max: usize) -> String {
 fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64) {
     let font = (h * 0.03).clamp(8.0, 12.0);
     let legend_h = if s.values.len() > 1 { font + 10.0 } else { 0.0 };
-    // Column and line charts need room for rotated category labels below the axis.
-    let (left, right, bottom) = if kind == ChartKind::Bar { (w * 0.22, 20.0, 45.0 + legend_h) } else { (60.0, 20.0, 80.0 + legend_h) };
-    let (x0, x1, y0, y1) = (left, w - right, top, h - bottom);
-    if x1 <= x0 + 10.0 || y1 <= y0 + 10.0 {
-        return;
-    }
     let (lo, hi) = s.range();
     let ticks = ticks(lo, hi, 5);
     let (lo, hi) = (ticks.first().copied().unwrap_or(lo).min(lo), ticks.last().copied().unwrap_or(hi).max(hi));
     let n = s.categories.len().max(1);
     let horizontal = kind == ChartKind::Bar;
+    // Room for the labels beside the left axis (the value ticks, or a bar chart's categories)
+    // and the axis title outside them, so neither runs into the other; a bar chart's last tick
+    // is centred on the right edge and needs half its width there. Column and line charts need
+    // room for rotated category labels below the axis.
+    let char_width = font * 0.6;
+    let widest = |labels: &mut dyn Iterator<Item = usize>| labels.max().unwrap_or(0) as f64 * char_width;
+    let widest_tick = widest(&mut ticks.iter().map(|t| s.tick(*t).chars().count()));
+    let (left, right, bottom) = if horizontal {
+        let widest_category = widest(&mut s.categories.iter().map(|c| c.chars().count().min(24)));
+        ((font + 20.0 + widest_category).min(w * 0.4), (widest_tick / 2.0 + 6.0).max(20.0), 45.0 + legend_h)
+    } else {
+        ((font + 20.0 + widest_tick).min(w * 0.4), 20.0, 80.0 + legend_h)
+    };
+    let (x0, x1, y0, y1) = (left, w - right, top, h - bottom);
+    if x1 <= x0 + 10.0 || y1 <= y0 + 10.0 {
+        return;
+    }
     // Value → position along the value axis.
     let value_pos = |v: f64| if horizontal { x0 + (v - lo) / (hi - lo) * (x1 - x0) } else { y1 - (v - lo) / (hi - lo) * (y1 - y0) };
-    for t in &ticks {
+    // Along a horizontal value axis, wide tick labels are written on every other tick (or
+    // fewer) rather than over each other.
+    let spacing = (x1 - x0) / (ticks.len().max(2) - 1) as f64;
+    let tick_every = if horizontal { ((widest_tick + 8.0) / spacing).ceil().max(1.0) as usize } else { 1 };
+    for (i, t) in ticks.iter().enumerate() {
         let p = value_pos(*t);
         if horizontal {
             svg.line(p, y0, p, y1, GRID, 1.0);
-            svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &s.tick(*t));
+            if i % tick_every == 0 {
+                svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &s.tick(*t));
+            }
         } else {
             svg.line(x0, p, x1, p, GRID, 1.0);
             svg.text(x0 - 6.0, p + font / 3.0, TextStyle::new(font, "end", AXIS), &s.tick(*t));
@@ -258,11 +275,11 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
     let (category_title, value_title) = (truncate(&s.category_label, 60), truncate(&s.values[0].0, 40));
     if horizontal {
         svg.line(zero, y0, zero, y1, AXIS, 1.0);
-        svg.text(14.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &category_title);
+        svg.text(font + 2.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &category_title);
         svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, TextStyle::new(font, "middle", AXIS), &value_title);
     } else {
         svg.line(x0, zero, x1, zero, AXIS, 1.0);
-        svg.text(14.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &value_title);
+        svg.text(font + 2.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &value_title);
         svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, TextStyle::new(font, "middle", AXIS), &category_title);
     }
     if k > 1 {
