@@ -6,7 +6,7 @@
 //! its error in place, as Looker draws a failed tile; the dashboard still renders.
 
 use futures_util::future::join_all;
-use render::{DashboardStyle, GridPlacement, ImageFormat, Tile, TileContent};
+use render::{DashboardStyle, GridPlacement, ImageFormat, Paper, Tile, TileContent};
 use store::{DashboardElement, ElementKind, Placement};
 
 use crate::lookml_dashboards::{filter_values, split_id, tiles as lookml_tiles, LookmlDashboardView, TileSource};
@@ -15,22 +15,45 @@ use crate::{Engine, EngineError, QueryBody};
 
 /// A render task's content, ready to draw.
 pub(crate) enum Drawing {
-    Chart { result: result::ResultSet, kind: render::ChartKind, title: String },
-    Dashboard { title: String, tiles: Vec<Tile>, style: DashboardStyle },
+    Chart {
+        result: result::ResultSet,
+        kind: render::ChartKind,
+        title: String,
+    },
+    /// With `paper`, a PDF is laid out on pages of that size.
+    Dashboard {
+        title: String,
+        tiles: Vec<Tile>,
+        style: DashboardStyle,
+        paper: Option<Paper>,
+    },
 }
 
 impl Drawing {
     pub(crate) async fn draw(self, format: ImageFormat, width: u32, height: u32) -> Result<Vec<u8>, EngineError> {
         match self {
             Drawing::Chart { result, kind, title } => draw(result, kind, title, width, height, format).await,
-            Drawing::Dashboard { title, tiles, style } => {
-                tokio::task::spawn_blocking(move || render::render_dashboard(&title, &tiles, style, width, height, format))
-                    .await
-                    .map_err(|e| EngineError::Internal(e.to_string()))?
-                    .map_err(EngineError::from)
+            Drawing::Dashboard { title, tiles, style, paper } => {
+                tokio::task::spawn_blocking(move || match paper.filter(|_| format == ImageFormat::Pdf) {
+                    Some(paper) => render::render_dashboard_pages(&title, &tiles, style, width, paper),
+                    None => render::render_dashboard(&title, &tiles, style, width, height, format),
+                })
+                .await
+                .map_err(|e| EngineError::Internal(e.to_string()))?
+                .map_err(EngineError::from)
             }
         }
     }
+}
+
+/// A task's `pdf_paper` (`a4`, `a4 landscape`) as a page size.
+pub(crate) fn paper_of(pdf_paper: Option<&str>) -> Option<Paper> {
+    let text = pdf_paper?;
+    let (name, landscape) = match text.split_once(' ') {
+        Some((name, turn)) => (name, turn == "landscape"),
+        None => (text, false),
+    };
+    Paper::named(name, landscape)
 }
 
 /// Grid units of a placement stored with any integers, as the composer takes them.
@@ -98,6 +121,7 @@ impl Engine {
         id: &str,
         style: DashboardStyle,
         filters: &str,
+        paper: Option<Paper>,
         user: i64,
     ) -> Result<Drawing, EngineError> {
         let (model, dashboard) = self.lookml_dashboard(id)?;
@@ -116,11 +140,17 @@ impl Engine {
         }))
         .await;
         let title = dashboard.title.clone().unwrap_or_else(|| dashboard.dashboard.clone());
-        Ok(Drawing::Dashboard { title, tiles, style })
+        Ok(Drawing::Dashboard { title, tiles, style, paper })
     }
 
     /// Every element of dashboard `id` placed by its active layout, their queries run together.
-    pub(crate) async fn dashboard_drawing(&self, id: i64, style: DashboardStyle, user: i64) -> Result<Drawing, EngineError> {
+    pub(crate) async fn dashboard_drawing(
+        &self,
+        id: i64,
+        style: DashboardStyle,
+        paper: Option<Paper>,
+        user: i64,
+    ) -> Result<Drawing, EngineError> {
         let store = self.store();
         let dashboard = store.dashboard(id).await?.ok_or_else(|| EngineError::NotFound { what: "dashboard", id: id.to_string() })?;
         let elements = store.dashboard_elements(id).await?;
@@ -135,7 +165,7 @@ impl Engine {
             Tile { placement: grid(placement), content: self.tile_content(element, user).await }
         }))
         .await;
-        Ok(Drawing::Dashboard { title: dashboard.title, tiles, style })
+        Ok(Drawing::Dashboard { title: dashboard.title, tiles, style, paper })
     }
 
     /// One dashboard element alone: a chart as the whole image, text as one tile filling it.
@@ -155,6 +185,7 @@ impl Engine {
             title: String::new(),
             tiles: vec![Tile { placement: whole, content }],
             style: DashboardStyle::SingleColumn,
+            paper: None,
         })
     }
 

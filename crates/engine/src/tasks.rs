@@ -19,6 +19,7 @@ use render::{DashboardStyle, ImageFormat};
 use store::{QueryTaskStatus, RenderSource, RenderTaskStatus};
 
 use crate::cache::CacheUse;
+use crate::drawings::paper_of;
 use crate::metrics::{Phase, TaskKind};
 use crate::run::Caller;
 use crate::timings::Timings;
@@ -462,14 +463,14 @@ impl Engine {
             }
             (None, Some(dashboard_id), _) => {
                 let style = task.dashboard_style.as_deref().and_then(DashboardStyle::parse).unwrap_or(DashboardStyle::Tiled);
-                self.dashboard_drawing(dashboard_id, style, task.user_id).await?
+                self.dashboard_drawing(dashboard_id, style, paper_of(task.pdf_paper.as_deref()), task.user_id).await?
             }
             (None, None, Some(element_id)) => self.element_drawing(element_id, task.user_id).await?,
             (None, None, None) if task.lookml_dashboard_id.is_some() => {
                 let style = task.dashboard_style.as_deref().and_then(DashboardStyle::parse).unwrap_or(DashboardStyle::Tiled);
                 let (id, filters) =
                     (task.lookml_dashboard_id.as_deref().unwrap_or_default(), task.dashboard_filters.as_deref().unwrap_or_default());
-                self.lookml_dashboard_drawing(id, style, filters, task.user_id).await?
+                self.lookml_dashboard_drawing(id, style, filters, paper_of(task.pdf_paper.as_deref()), task.user_id).await?
             }
             (None, None, None) => {
                 return Err(EngineError::Invalid { field: "render_task", message: "what this task draws was deleted".into() })

@@ -93,6 +93,99 @@ pub fn render_dashboard(
     raster::rasterize(&dashboard_svg(title, tiles, style, width, height), width, height, format)
 }
 
+/// A PDF page size, in points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paper {
+    pub width: f32,
+    pub height: f32,
+}
+
+/// Looker's `pdf_paper_size` names.
+pub const PAPER_SIZES: [&str; 9] = ["letter", "legal", "tabloid", "a0", "a1", "a2", "a3", "a4", "a5"];
+
+impl Paper {
+    /// The page of `pdf_paper_size` `name`, turned on its side when `landscape`.
+    pub fn named(name: &str, landscape: bool) -> Option<Paper> {
+        let (width, height) = match name {
+            "letter" => (612.0, 792.0),
+            "legal" => (612.0, 1008.0),
+            "tabloid" => (792.0, 1224.0),
+            "a0" => (2384.0, 3370.0),
+            "a1" => (1684.0, 2384.0),
+            "a2" => (1191.0, 1684.0),
+            "a3" => (842.0, 1191.0),
+            "a4" => (595.0, 842.0),
+            "a5" => (420.0, 595.0),
+            _ => return None,
+        };
+        Some(if landscape { Paper { width: height, height: width } } else { Paper { width, height } })
+    }
+}
+
+/// A dashboard as a PDF of `paper` pages: laid out at `width` pixels with rows of their natural
+/// height, scaled to the page's width, and cut into pages between rows of tiles (a tile taller
+/// than a page has a page of its own, cut at its bottom).
+pub fn render_dashboard_pages(
+    title: &str,
+    tiles: &[Tile],
+    style: DashboardStyle,
+    width: u32,
+    paper: Paper,
+) -> Result<Vec<u8>, RenderError> {
+    crate::check_size(width, crate::MIN_SIDE)?;
+    let w = f64::from(width);
+    let page_height = (w * f64::from(paper.height) / f64::from(paper.width)).floor();
+    let title_size = (w * 0.02).clamp(12.0, 24.0);
+    let top = title_size + 18.0;
+    let frames = frames(tiles, style, w, 0.0, top, false);
+    let pages = paginate(&frames, top, page_height);
+    let svgs: Vec<String> = pages
+        .iter()
+        .enumerate()
+        .map(|(number, page)| {
+            let mut svg = Svg::new(width, page_height as u32);
+            if number == 0 {
+                svg.text(MARGIN, title_size + 6.0, TextStyle::new(title_size, "start", INK), title);
+            }
+            for &i in &page.tiles {
+                let f = frames[i];
+                draw_tile(&mut svg, &tiles[i], Frame { y: f.y - page.start, ..f });
+            }
+            svg.finish()
+        })
+        .collect();
+    raster::pages_to_pdf(&svgs, paper.width, paper.height)
+}
+
+/// A page: the canvas offset it starts at and the tiles on it.
+#[derive(Debug, Clone, PartialEq)]
+struct Page {
+    start: f64,
+    tiles: Vec<usize>,
+}
+
+/// Tiles grouped into pages of `height` pixels, top to bottom. Tiles that start together stay
+/// together; a group that would cross the page's bottom starts the next page (a margin below
+/// its top).
+fn paginate(frames: &[Frame], top: f64, height: f64) -> Vec<Page> {
+    let mut order: Vec<usize> = (0..frames.len()).collect();
+    order.sort_by(|a, b| frames[*a].y.total_cmp(&frames[*b].y));
+    let mut pages = vec![Page { start: 0.0, tiles: Vec::new() }];
+    let mut i = 0;
+    while i < order.len() {
+        let y = frames[order[i]].y;
+        let group: Vec<usize> = order[i..].iter().copied().take_while(|&t| frames[t].y == y).collect();
+        let bottom = group.iter().map(|&t| frames[t].y + frames[t].h).fold(y, f64::max);
+        let page = pages.last_mut().expect("one page at least");
+        if bottom > page.start + height && !page.tiles.is_empty() {
+            pages.push(Page { start: y - top.min(MARGIN * 2.0), tiles: Vec::new() });
+        }
+        pages.last_mut().expect("one page at least").tiles.extend(&group);
+        i += group.len();
+    }
+    pages
+}
+
 /// A tile's rectangle on the canvas, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Frame {
@@ -108,17 +201,18 @@ pub fn dashboard_svg(title: &str, tiles: &[Tile], style: DashboardStyle, width: 
     let title_size = (w * 0.02).clamp(12.0, 24.0);
     svg.text(MARGIN, title_size + 6.0, TextStyle::new(title_size, "start", INK), title);
     let top = title_size + 18.0;
-    for (tile, frame) in tiles.iter().zip(frames(tiles, style, w, h, top)) {
+    for (tile, frame) in tiles.iter().zip(frames(tiles, style, w, h, top, true)) {
         draw_tile(&mut svg, tile, frame);
     }
     svg.finish()
 }
 
 /// Each tile's frame: on the grid (tiled) or one under another at full width (single column),
-/// rows shortened when the whole would not fit between `top` and the bottom.
-fn frames(tiles: &[Tile], style: DashboardStyle, w: f64, h: f64, top: f64) -> Vec<Frame> {
+/// rows shortened when the whole would not fit between `top` and the bottom `h` (with `fit`;
+/// without, rows keep their natural height, for pages).
+fn frames(tiles: &[Tile], style: DashboardStyle, w: f64, h: f64, top: f64, fit: bool) -> Vec<Frame> {
     let unit = ((w - 2.0 * MARGIN) / f64::from(GRID_COLUMNS)).max(0.0);
-    let available = (h - top - MARGIN).max(0.0);
+    let available = if fit { (h - top - MARGIN).max(0.0) } else { f64::INFINITY };
     match style {
         DashboardStyle::Tiled => {
             let rows = tiles.iter().map(|t| t.placement.row.saturating_add(t.placement.height)).max().unwrap_or(0);
@@ -282,24 +376,41 @@ mod tests {
     #[test]
     fn tiles_sit_on_the_grid_and_fit_the_canvas() {
         let tiles = [placed(0, 0, 8, 6), placed(0, 8, 16, 6), placed(6, 0, 24, 2)];
-        let f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 2000.0, 40.0);
+        let f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 2000.0, 40.0, true);
         assert_eq!(f[0], Frame { x: 8.0, y: 40.0, w: 400.0, h: 300.0 }, "square cells of 1200/24 pixels");
         assert_eq!((f[1].x, f[1].w), (408.0, 800.0));
         assert_eq!((f[2].y, f[2].h), (340.0, 100.0));
         // Too little height: rows shorten so the bottom tile ends at the margin.
-        let f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 448.0, 40.0);
+        let f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 448.0, 40.0, true);
         assert!((f[2].y + f[2].h - 440.0).abs() < 1e-9, "{f:?}");
         // Out of the grid: clamped into it.
-        let f = frames(&[placed(0, 30, 50, 0)], DashboardStyle::Tiled, 1216.0, 2000.0, 40.0);
+        let f = frames(&[placed(0, 30, 50, 0)], DashboardStyle::Tiled, 1216.0, 2000.0, 40.0, true);
         assert_eq!((f[0].x, f[0].w, f[0].h), (8.0 + 23.0 * 50.0, 50.0, 50.0));
     }
 
     #[test]
     fn a_single_column_stacks_tiles_in_reading_order() {
         let tiles = [placed(6, 0, 24, 2), placed(0, 8, 16, 6), placed(0, 0, 8, 6)];
-        let f = frames(&tiles, DashboardStyle::SingleColumn, 1216.0, 2000.0, 40.0);
+        let f = frames(&tiles, DashboardStyle::SingleColumn, 1216.0, 2000.0, 40.0, true);
         assert_eq!((f[2].y, f[1].y, f[0].y), (40.0, 340.0, 640.0));
         assert!(f.iter().all(|f| f.w == 1200.0));
+    }
+
+    #[test]
+    fn pages_break_between_rows_of_tiles() {
+        // Three rows of 300 px (at 1216 px wide) on pages 700 px tall: two rows fit the first.
+        let tiles = [placed(0, 0, 8, 6), placed(0, 8, 16, 4), placed(6, 0, 24, 6), placed(12, 0, 24, 6)];
+        let f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 0.0, 40.0, false);
+        let pages = paginate(&f, 40.0, 700.0);
+        assert_eq!(pages.iter().map(|p| p.tiles.clone()).collect::<Vec<_>>(), [vec![0, 1, 2], vec![3]]);
+        assert_eq!(pages[1].start, 640.0 - 16.0, "the next page starts a margin above its first row");
+        // A tile taller than a page gets a page of its own.
+        let pages = paginate(&f, 40.0, 200.0);
+        assert_eq!(pages.len(), 3);
+        assert_eq!(paginate(&[], 40.0, 700.0).len(), 1, "an empty dashboard is one page");
+        assert_eq!(Paper::named("a4", true), Some(Paper { width: 842.0, height: 595.0 }));
+        assert_eq!(Paper::named("b5", false), None);
+        assert!(PAPER_SIZES.iter().all(|p| Paper::named(p, false).is_some()));
     }
 
     #[test]
@@ -335,5 +446,11 @@ mod tests {
         }
         let png = render_dashboard("Sales", &tiles, DashboardStyle::SingleColumn, 640, 480, ImageFormat::Png).expect("png");
         assert_eq!(&png[..4], b"\x89PNG");
+        // 16 rows of 49 px under the title: 831 px, over two landscape tabloid pages 776 px tall.
+        let paper = Paper::named("tabloid", true).expect("tabloid");
+        let pdf = render_dashboard_pages("Sales", &tiles, DashboardStyle::SingleColumn, 1200, paper).expect("pdf");
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(pdf.starts_with(b"%PDF") && text.contains("/Count 2"), "two pages");
+        assert!(text.contains("/MediaBox [0 0 1224 792]"));
     }
 }

@@ -10,8 +10,11 @@ mod raster;
 mod svg;
 
 pub use chart::{chart_kind, chart_svg, ChartKind, DRAWN_VIS_TYPES};
-pub use dashboard::{dashboard_svg, render_dashboard, DashboardStyle, GridPlacement, Tile, TileContent, GRID_COLUMNS};
-pub use raster::{rasterize, ImageFormat};
+pub use dashboard::{
+    dashboard_svg, render_dashboard, render_dashboard_pages, DashboardStyle, GridPlacement, Paper, Tile, TileContent, GRID_COLUMNS,
+    PAPER_SIZES,
+};
+pub use raster::{pages_to_pdf, rasterize, ImageFormat};
 
 use thiserror::Error;
 

@@ -102,3 +102,39 @@ fn encode_jpg(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, RenderError> {
     encoder.encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| RenderError::Encode(e.to_string()))?;
     Ok(out)
 }
+
+/// One PDF of several pages, each an SVG (of any size) stretched over a page of
+/// `page_width`×`page_height` points; text stays text.
+pub fn pages_to_pdf(pages: &[String], page_width: f32, page_height: f32) -> Result<Vec<u8>, RenderError> {
+    use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref};
+    let options = usvg::Options { fontdb: fonts(), font_family: crate::svg::FONT.to_string(), ..usvg::Options::default() };
+    let mut next = Ref::new(1);
+    let catalog = next.bump();
+    let tree_id = next.bump();
+    let mut pdf = Pdf::new();
+    let mut kids = Vec::with_capacity(pages.len());
+    for svg in pages {
+        let tree = usvg::Tree::from_str(svg, &options).map_err(|e| RenderError::Svg(e.to_string()))?;
+        let (chunk, drawing) =
+            svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default()).map_err(|e| RenderError::Encode(e.to_string()))?;
+        let mut renumbered = std::collections::HashMap::new();
+        let chunk = chunk.renumber(|old| *renumbered.entry(old).or_insert_with(|| next.bump()));
+        let drawing = *renumbered.get(&drawing).ok_or_else(|| RenderError::Encode("the page's drawing was lost".into()))?;
+        let (page_id, content_id) = (next.bump(), next.bump());
+        let name = Name(b"P");
+        let mut page = pdf.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, page_width, page_height));
+        page.parent(tree_id);
+        page.contents(content_id);
+        page.resources().x_objects().pair(name, drawing);
+        page.finish();
+        let mut content = Content::new();
+        content.transform([page_width, 0.0, 0.0, page_height, 0.0, 0.0]).x_object(name);
+        pdf.stream(content_id, &content.finish());
+        pdf.extend(&chunk);
+        kids.push(page_id);
+    }
+    pdf.catalog(catalog).pages(tree_id);
+    pdf.pages(tree_id).count(i32::try_from(kids.len()).unwrap_or(i32::MAX)).kids(kids);
+    Ok(pdf.finish())
+}

@@ -96,6 +96,16 @@ def main():
     document = pypdf.PdfReader(io.BytesIO(pdf))
     report["pdf_pages"] = len(document.pages)
     report["pdf_text"] = document.pages[0].extract_text()
+    # On A4 pages turned: 24 rows of 50 px at 1200 px wide run over two pages 848 px tall.
+    paged = render(
+        sdk,
+        sdk.create_dashboard_render_task(
+            dashboard.id, "pdf", m.CreateDashboardRenderTask(dashboard_style="tiled"), 1200, 1000, pdf_paper_size="a4", pdf_landscape=True
+        ),
+    )
+    paged = pypdf.PdfReader(io.BytesIO(paged))
+    report["a4_pages"] = [[float(p.mediabox.width), float(p.mediabox.height)] for p in paged.pages]
+    report["a4_text"] = [p.extract_text() for p in paged.pages]
     alone = render(sdk, sdk.create_dashboard_element_render_task(elements[0].id, "png", 600, 400))
     report["element_png"] = [int.from_bytes(alone[16:20], "big"), int.from_bytes(alone[20:24], "big")]
 

@@ -330,6 +330,14 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
     {
         assert!(text.contains(title), "{title} not in the PDF's text: {text}");
     }
+    assert_eq!(report["a4_pages"], serde_json::json!([[842.0, 595.0], [842.0, 595.0]]));
+    let pages: Vec<&str> = report["a4_text"].as_array().expect("pages").iter().filter_map(Json::as_str).collect();
+    assert!(pages[0].contains("Store operations") && pages[0].contains("Items by status 1"), "{}", pages[0]);
+    assert!(
+        !pages[1].contains("Store operations") && pages[1].contains("Revenue by status 10") && pages[1].contains("About"),
+        "{}",
+        pages[1]
+    );
     assert_eq!(report["element_png"], serde_json::json!([600, 400]));
     assert_eq!(
         report["lookml_read"],

@@ -108,6 +108,8 @@ pub struct RenderTaskRow {
     pub dashboard_style: Option<String>,
     /// A LookML dashboard's filter values, in URL query form.
     pub dashboard_filters: Option<String>,
+    /// A dashboard's PDF pages: a paper size, then ` landscape` when turned.
+    pub pdf_paper: Option<String>,
     pub user_id: i64,
     pub result_format: String,
     pub width: i64,
@@ -127,18 +129,18 @@ pub struct RenderTaskRow {
 pub enum RenderSource {
     /// A saved query; with `look_id`, as that Look (whose query it is).
     Query { query_id: i64, look_id: Option<i64> },
-    /// A dashboard, `tiled` or `single_column`.
-    Dashboard { dashboard_id: i64, style: String },
+    /// A dashboard, `tiled` or `single_column`, its PDF on pages of `pdf_paper` when given.
+    Dashboard { dashboard_id: i64, style: String, pdf_paper: Option<String> },
     /// One element of a dashboard.
     Element { element_id: i64 },
     /// A LookML dashboard (`model::name`), `tiled` or `single_column`, with filter values in URL
     /// query form.
-    LookmlDashboard { id: String, style: String, filters: String },
+    LookmlDashboard { id: String, style: String, filters: String, pdf_paper: Option<String> },
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
      result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, drill_links, result_source, cache_key, phases";
-const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, dashboard_style, dashboard_filters, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
+const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, dashboard_style, dashboard_filters, pdf_paper, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text = r.text("status")?;
@@ -183,6 +185,7 @@ fn render_task(r: &dyn Columns) -> Result<RenderTaskRow, StoreError> {
         lookml_dashboard_id: r.text_or_null("lookml_dashboard_id")?,
         dashboard_style: r.text_or_null("dashboard_style")?,
         dashboard_filters: r.text_or_null("dashboard_filters")?,
+        pdf_paper: r.text_or_null("pdf_paper")?,
         user_id: r.int("user_id")?,
         result_format: r.text("result_format")?,
         width: r.int("width")?,
@@ -413,18 +416,20 @@ impl Store {
     ) -> Result<RenderTaskRow, StoreError> {
         let id = random_hex(16);
         let (mut query_id, mut look_id, mut dashboard_id, mut element_id) = (None, None, None, None);
-        let (mut lookml_id, mut style, mut filters) = (None, None, None);
+        let (mut lookml_id, mut style, mut filters, mut paper) = (None, None, None, None);
         match source {
             RenderSource::Query { query_id: q, look_id: l } => (query_id, look_id) = (Some(*q), *l),
-            RenderSource::Dashboard { dashboard_id: d, style: s } => (dashboard_id, style) = (Some(*d), Some(s.as_str())),
+            RenderSource::Dashboard { dashboard_id: d, style: s, pdf_paper: p } => {
+                (dashboard_id, style, paper) = (Some(*d), Some(s.as_str()), p.as_deref())
+            }
             RenderSource::Element { element_id: e } => element_id = Some(*e),
-            RenderSource::LookmlDashboard { id, style: s, filters: f } => {
-                (lookml_id, style, filters) = (Some(id.as_str()), Some(s.as_str()), Some(f.as_str()))
+            RenderSource::LookmlDashboard { id, style: s, filters: f, pdf_paper: p } => {
+                (lookml_id, style, filters, paper) = (Some(id.as_str()), Some(s.as_str()), Some(f.as_str()), p.as_deref())
             }
         }
         let insert = "INSERT INTO render_tasks (id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, \
-                      dashboard_style, dashboard_filters, user_id, result_format, width, height, status, created_at) \
-                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
+                      dashboard_style, dashboard_filters, pdf_paper, user_id, result_format, width, height, status, created_at) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -434,6 +439,7 @@ impl Store {
             .bind(lookml_id)
             .bind(style)
             .bind(filters)
+            .bind(paper)
             .bind(user_id)
             .bind(result_format)
             .bind(width)

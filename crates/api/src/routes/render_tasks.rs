@@ -28,8 +28,8 @@ use crate::{to_wire, ApiError, AppState};
 pub static CREATE_QUERY_RENDER_TASK: Declared = Declared::of(op::CREATE_QUERY_RENDER_TASK).query(&["width", "height", "fields"]);
 pub static CREATE_LOOK_RENDER_TASK: Declared = Declared::of(op::CREATE_LOOK_RENDER_TASK).query(&["width", "height", "fields"]);
 pub static CREATE_DASHBOARD_RENDER_TASK: Declared = Declared::of(op::CREATE_DASHBOARD_RENDER_TASK)
-    .query(&["width", "height", "fields"])
-    .query_off(&["pdf_landscape", "long_tables"])
+    .query(&["width", "height", "fields", "pdf_paper_size", "pdf_landscape"])
+    .query_off(&["long_tables"])
     .body(&["dashboard_style", "dashboard_filters"]);
 pub static CREATE_DASHBOARD_ELEMENT_RENDER_TASK: Declared =
     Declared::of(op::CREATE_DASHBOARD_ELEMENT_RENDER_TASK).query(&["width", "height", "fields"]);
@@ -73,9 +73,9 @@ pub async fn create_look_render_task(
 /// A dashboard (by id, or a LookML dashboard as `model::name`) drawn `tiled` (on its grid, the
 /// default) or in a `single_column`. `dashboard_filters` (URL query form, by filter name or
 /// title) sets a LookML dashboard's filters; dashboards made through the API have none, so
-/// there it must be empty. `pdf_landscape` and
-/// `long_tables` only false (one page of the image's size); paper sizes, themes and tabs are
-/// refused by name.
+/// there it must be empty. `pdf_paper_size` (with `pdf_landscape`) lays a PDF on pages of
+/// that paper; without it the PDF is one page of the image's size. `long_tables` only false
+/// (tables show the rows that fit their tile); themes and tabs are refused by name.
 pub async fn create_dashboard_render_task(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,9 +98,10 @@ pub async fn create_dashboard_render_task(
         })?,
         Some(_) => return Err(ApiError::validation("dashboard_style", "invalid", "dashboard_style must be tiled or single_column")),
     };
+    let pdf_paper = pdf_paper(&params, format)?;
     let source = if dashboard_id.contains("::") {
         state.engine.check_lookml_dashboard(&dashboard_id, &filters)?;
-        RenderSource::LookmlDashboard { id: dashboard_id, style: style.name().to_string(), filters }
+        RenderSource::LookmlDashboard { id: dashboard_id, style: style.name().to_string(), filters, pdf_paper }
     } else {
         let dashboard = super::dashboards::find(&state, &dashboard_id).await?;
         if !filters.is_empty() {
@@ -110,7 +111,7 @@ pub async fn create_dashboard_render_task(
                 "filters of dashboards made through the API are not supported yet (LookML dashboards' are)",
             ));
         }
-        RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string() }
+        RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string(), pdf_paper }
     };
     let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
     Ok(Json(to_wire::render_task(&task)))
@@ -129,6 +130,30 @@ pub async fn create_dashboard_element_render_task(
     let source = RenderSource::Element { element_id: element.id };
     let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
     Ok(Json(to_wire::render_task(&task)))
+}
+
+/// `pdf_paper_size` and `pdf_landscape` of a dashboard's PDF (`a4`, `a4 landscape`); `None`
+/// for one page of the image's size. Both mean nothing for an image, and `pdf_landscape` means
+/// nothing without a paper size: there they are refused by name.
+fn pdf_paper(params: &HashMap<String, String>, format: ImageFormat) -> Result<Option<String>, ApiError> {
+    let landscape = params.get("pdf_landscape").is_some_and(|v| v == "true");
+    let Some(size) = params.get("pdf_paper_size").filter(|s| !s.is_empty()) else {
+        if landscape {
+            return Err(ApiError::validation("pdf_landscape", "invalid", "pdf_landscape turns a pdf_paper_size page; give one"));
+        }
+        return Ok(None);
+    };
+    if format != ImageFormat::Pdf {
+        return Err(ApiError::validation("pdf_paper_size", "invalid", "pdf_paper_size applies to the pdf format only"));
+    }
+    if render::Paper::named(size, landscape).is_none() {
+        return Err(ApiError::validation(
+            "pdf_paper_size",
+            "invalid",
+            format!("pdf_paper_size `{}` is not one of {}", size.chars().take(40).collect::<String>(), render::PAPER_SIZES.join(", ")),
+        ));
+    }
+    Ok(Some(if landscape { format!("{size} landscape") } else { size.clone() }))
 }
 
 fn image_format(result_format: &str) -> Result<ImageFormat, ApiError> {

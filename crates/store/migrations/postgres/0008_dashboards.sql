@@ -55,3 +55,4 @@ ALTER TABLE render_tasks ADD COLUMN dashboard_element_id BIGINT REFERENCES dashb
 ALTER TABLE render_tasks ADD COLUMN lookml_dashboard_id TEXT;
 ALTER TABLE render_tasks ADD COLUMN dashboard_style TEXT;
 ALTER TABLE render_tasks ADD COLUMN dashboard_filters TEXT;
+ALTER TABLE render_tasks ADD COLUMN pdf_paper TEXT;

@@ -84,7 +84,10 @@ CREATE TABLE render_tasks_new (
     lookml_dashboard_id TEXT,
     -- `tiled` or `single_column`, for a dashboard; its filter values in URL query form.
     dashboard_style TEXT,
-    dashboard_filters TEXT
+    dashboard_filters TEXT,
+    -- A dashboard's PDF on pages of a paper size (`a4`, or `a4 landscape`); NULL: one page of
+    -- the image's size.
+    pdf_paper TEXT
 );
 INSERT INTO render_tasks_new (id, query_id, user_id, result_format, width, height, status, status_detail, query_runtime,
     render_runtime, runtime, result, created_at, finalized_at, result_file, expires_at, lease_owner, lease_until, attempts, look_id)
