@@ -219,6 +219,63 @@ async fn a_dashboard_is_built_placed_rendered_and_deleted() {
 }
 
 #[tokio::test]
+async fn dashboard_filters_are_made_checked_and_applied() {
+    let f = fixture().await;
+    let d = id(&ok(&f, "POST", "/api/4.0/dashboards", json!({"title": "D", "folder_id": "1"})).await);
+    ok(&f, "POST", "/api/4.0/dashboard_elements", json!({"dashboard_id": d, "type": "vis", "query_id": f.query.to_string()})).await;
+    let filter = json!({"dashboard_id": d, "name": "Status", "title": "Order status", "type": "field_filter", "model": "thelook",
+        "explore": "orders", "dimension": "orders.status", "default_value": "complete"});
+    let made = ok(&f, "POST", "/api/4.0/dashboard_filters", filter.clone()).await;
+    assert_eq!(
+        (made["name"].as_str(), made["dimension"].as_str(), made["allow_multiple_values"].as_bool()),
+        (Some("Status"), Some("orders.status"), Some(true))
+    );
+    let (status, _) = call_json(&f, "POST", "/api/4.0/dashboard_filters", filter.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "one name per dashboard");
+    let mut cases = Vec::new();
+    for (key, value, field) in [
+        ("dimension", json!("orders.nope"), "dimension"),
+        ("explore", Value::Null, "explore"),
+        ("type", json!("date_filter"), "type"),
+        ("title", json!(" "), "title"),
+        ("listens_to_filters", json!(["Other"]), "listens_to_filters"),
+        ("ui_config", json!({"type": "dropdown_menu"}), "ui_config"),
+    ] {
+        let mut body = filter.clone();
+        body["name"] = json!("Other");
+        body[key] = value;
+        cases.push((body, field));
+    }
+    for (body, field) in cases {
+        let (status, answer) = call_json(&f, "POST", "/api/4.0/dashboard_filters", body.clone()).await;
+        assert_eq!((status, answer["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{body}: {answer}");
+    }
+    let read = ok(&f, "GET", &format!("/api/4.0/dashboards/{d}"), Value::Null).await;
+    assert_eq!(read["dashboard_filters"][0]["title"], "Order status");
+    assert_eq!(ok(&f, "GET", &format!("/api/4.0/dashboards/{d}/dashboard_filters"), Value::Null).await.as_array().map(Vec::len), Some(1));
+
+    // Rendered with the default, with a value by name or title; an unknown name is refused.
+    let uri = format!("/api/4.0/render_tasks/dashboards/{d}/png?width=600&height=400");
+    for filters in ["", "Status=pending", "Order+status=pending"] {
+        rendered(&f, &uri, json!({"dashboard_filters": filters})).await;
+    }
+    let (status, answer) = call_json(&f, "POST", &uri, json!({"dashboard_filters": "Region=West"})).await;
+    assert_eq!((status, answer["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("dashboard_filters")), "{answer}");
+    assert!(answer["errors"][0]["message"].as_str().is_some_and(|m| m.contains("Region") && m.contains("Status")), "{answer}");
+    // A required filter without a value cannot draw.
+    let changed =
+        ok(&f, "PATCH", &format!("/api/4.0/dashboard_filters/{}", id(&made)), json!({"required": true, "default_value": null})).await;
+    assert_eq!((changed["required"].as_bool(), changed["default_value"].as_str()), (Some(true), None));
+    let (status, answer) = call_json(&f, "POST", &uri, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    rendered(&f, &uri, json!({"dashboard_filters": "Status=complete"})).await;
+    let (status, _) = call_json(&f, "DELETE", &format!("/api/4.0/dashboard_filters/{}", id(&made)), Value::Null).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call_json(&f, "GET", &format!("/api/4.0/dashboard_filters/{}", id(&made)), Value::Null).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn wrong_bodies_are_refused_by_name() {
     let f = fixture().await;
     let d = id(&ok(&f, "POST", "/api/4.0/dashboards", json!({"title": "D", "folder_id": "1"})).await);

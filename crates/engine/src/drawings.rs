@@ -9,7 +9,9 @@ use futures_util::future::join_all;
 use render::{DashboardStyle, GridPlacement, ImageFormat, Paper, Tile, TileContent};
 use store::{DashboardElement, ElementKind, Placement};
 
-use crate::lookml_dashboards::{filter_values, split_id, tiles as lookml_tiles, LookmlDashboardView, TileSource};
+use crate::lookml_dashboards::{
+    filter_values, requested_values, split_id, tiles as lookml_tiles, KnownFilter, LookmlDashboardView, TileSource,
+};
 use crate::tasks::draw;
 use crate::{Engine, EngineError, QueryBody};
 
@@ -54,6 +56,15 @@ pub(crate) fn paper_of(pdf_paper: Option<&str>) -> Option<Paper> {
         None => (text, false),
     };
     Paper::named(name, landscape)
+}
+
+/// A dashboard filter with a value: `field` of `model`'s `explore` set to `value` in the
+/// dashboard's charts of that explore.
+pub(crate) struct AppliedFilter {
+    model: String,
+    explore: String,
+    field: String,
+    value: String,
 }
 
 /// Grid units of a placement stored with any integers, as the composer takes them.
@@ -148,6 +159,7 @@ impl Engine {
         &self,
         id: i64,
         style: DashboardStyle,
+        filters: &str,
         paper: Option<Paper>,
         user: i64,
     ) -> Result<Drawing, EngineError> {
@@ -161,11 +173,47 @@ impl Engine {
         };
         let placed: Vec<(&DashboardElement, Placement)> =
             elements.iter().filter_map(|e| components.iter().find(|c| c.dashboard_element_id == e.id).map(|c| (e, c.placement))).collect();
+        let applied = self.applied_filters(id, filters).await?;
+        let applied = &applied;
         let tiles = join_all(placed.into_iter().map(|(element, placement)| async move {
-            Tile { placement: grid(placement), content: self.tile_content(element, user).await }
+            Tile { placement: grid(placement), content: self.tile_content(element, applied, user).await }
         }))
         .await;
         Ok(Drawing::Dashboard { title: dashboard.title, tiles, style, paper })
+    }
+
+    /// Checks a dashboard render request's filters: each names a filter of the dashboard.
+    pub async fn check_dashboard_filters(&self, id: i64, filters: &str) -> Result<(), EngineError> {
+        self.applied_filters(id, filters).await.map(|_| ())
+    }
+
+    /// The dashboard's filters with a value (the request's, else the default), each as the
+    /// field of an explore it sets.
+    async fn applied_filters(&self, id: i64, requested: &str) -> Result<Vec<AppliedFilter>, EngineError> {
+        let dashboard_filters = self.store().dashboard_filters(id).await?;
+        let known: Vec<KnownFilter<'_>> = dashboard_filters
+            .iter()
+            .map(|f| KnownFilter { name: &f.fields.name, title: Some(&f.fields.title), default: f.fields.default_value.as_deref() })
+            .collect();
+        let values = requested_values(&id.to_string(), &known, requested)?;
+        if let Some(f) = dashboard_filters.iter().find(|f| f.fields.required && values.get(&f.fields.name).is_none_or(|v| v.is_empty())) {
+            return Err(EngineError::Invalid {
+                field: "dashboard_filters",
+                message: format!("the dashboard's filter `{}` is required: give it a value", f.fields.name),
+            });
+        }
+        Ok(dashboard_filters
+            .iter()
+            .filter_map(|f| {
+                let value = values.get(&f.fields.name).filter(|v| !v.is_empty())?;
+                Some(AppliedFilter {
+                    model: f.fields.model.clone()?,
+                    explore: f.fields.explore.clone()?,
+                    field: f.fields.dimension.clone()?,
+                    value: value.clone(),
+                })
+            })
+            .collect())
     }
 
     /// One dashboard element alone: a chart as the whole image, text as one tile filling it.
@@ -175,11 +223,12 @@ impl Engine {
             .dashboard_element(id)
             .await?
             .ok_or_else(|| EngineError::NotFound { what: "dashboard element", id: id.to_string() })?;
+        let applied = self.applied_filters(element.dashboard_id, "").await?;
         if element.fields.kind == ElementKind::Vis {
-            let (query_id, title) = self.element_query(&element).await?;
-            return self.query_drawing(query_id, title, user).await;
+            let (result, kind, title) = self.element_chart(&element, &applied, user).await?;
+            return Ok(Drawing::Chart { result, kind, title });
         }
-        let content = self.tile_content(&element, user).await;
+        let content = self.tile_content(&element, &applied, user).await;
         let whole = GridPlacement { row: 0, column: 0, width: render::GRID_COLUMNS, height: 1 };
         Ok(Drawing::Dashboard {
             title: String::new(),
@@ -205,14 +254,23 @@ impl Engine {
         Ok((query_id, title))
     }
 
-    /// A chart element's chart, as a tile.
-    async fn chart_tile(&self, element: &DashboardElement, user: i64) -> Result<TileContent, EngineError> {
+    /// A chart element's chart, the dashboard's filters on its explore applied (they replace the
+    /// query's own filter on the same field, as Looker's do).
+    async fn element_chart(
+        &self,
+        element: &DashboardElement,
+        applied: &[AppliedFilter],
+        user: i64,
+    ) -> Result<(result::ResultSet, render::ChartKind, String), EngineError> {
         let (query_id, title) = self.element_query(element).await?;
-        let (result, kind, title) = self.chart(query_id, title, user).await?;
-        Ok(TileContent::Chart { result, kind, title })
+        let mut query = self.saved_query(query_id).await?;
+        for f in applied.iter().filter(|f| f.model == query.model && f.explore == query.view) {
+            query.filters.get_or_insert_with(Default::default).insert(f.field.clone(), serde_json::Value::String(f.value.clone()));
+        }
+        self.chart_of_body(&query, title, user).await
     }
 
-    async fn tile_content(&self, element: &DashboardElement, user: i64) -> TileContent {
+    async fn tile_content(&self, element: &DashboardElement, applied: &[AppliedFilter], user: i64) -> TileContent {
         let fields = &element.fields;
         match fields.kind {
             ElementKind::Text => TileContent::Text {
@@ -220,10 +278,10 @@ impl Engine {
                 subtitle: fields.subtitle_text.clone().unwrap_or_default(),
                 body: fields.body_text.clone().unwrap_or_default(),
             },
-            ElementKind::Vis => self
-                .chart_tile(element, user)
-                .await
-                .unwrap_or_else(|e| TileContent::Failed { title: fields.title.clone().unwrap_or_default(), message: e.to_string() }),
+            ElementKind::Vis => match self.element_chart(element, applied, user).await {
+                Ok((result, kind, title)) => TileContent::Chart { result, kind, title },
+                Err(e) => TileContent::Failed { title: fields.title.clone().unwrap_or_default(), message: e.to_string() },
+            },
         }
     }
 }

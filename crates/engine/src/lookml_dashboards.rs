@@ -51,26 +51,47 @@ pub(crate) fn split_id(id: &str) -> Option<(&str, &str)> {
 /// The value of each filter: the request's (`dashboard_filters` in URL query form, by the
 /// filter's name or title), else its default. A name matching no filter is an error naming it.
 pub(crate) fn filter_values(dashboard: &LookmlDashboard, requested: &str) -> Result<BTreeMap<String, String>, EngineError> {
+    let known: Vec<KnownFilter<'_>> = dashboard
+        .filters
+        .iter()
+        .map(|f| KnownFilter { name: &f.name, title: f.title.as_deref(), default: f.default_value.as_deref() })
+        .collect();
+    requested_values(&dashboard.dashboard, &known, requested)
+}
+
+/// A dashboard filter as a request names it.
+pub(crate) struct KnownFilter<'a> {
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub default: Option<&'a str>,
+}
+
+/// Each filter's value by name: the request's (URL query form, by name or title), else its
+/// default. A name matching none of `known` is an error naming it and them.
+pub(crate) fn requested_values(
+    dashboard: &str,
+    known: &[KnownFilter<'_>],
+    requested: &str,
+) -> Result<BTreeMap<String, String>, EngineError> {
     let mut values: BTreeMap<String, String> =
-        dashboard.filters.iter().filter_map(|f| f.default_value.clone().map(|v| (f.name.clone(), v))).collect();
+        known.iter().filter_map(|f| f.default.map(|v| (f.name.to_string(), v.to_string()))).collect();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(requested.trim_start_matches('?')).map_err(|e| EngineError::Invalid {
         field: "dashboard_filters",
         message: format!("dashboard_filters is not in URL query form (name=value&…): {e}"),
     })?;
     for (name, value) in pairs {
-        let filter = dashboard.filters.iter().find(|f| f.name == name || f.title.as_deref() == Some(name.as_str())).ok_or_else(|| {
-            let known: Vec<&str> = dashboard.filters.iter().map(|f| f.name.as_str()).collect();
+        let filter = known.iter().find(|f| f.name == name || f.title == Some(name.as_str())).ok_or_else(|| {
+            let names: Vec<&str> = known.iter().map(|f| f.name).collect();
             EngineError::Invalid {
                 field: "dashboard_filters",
                 message: format!(
-                    "dashboard `{}` has no filter `{}` (its filters: {})",
-                    dashboard.dashboard,
+                    "dashboard `{dashboard}` has no filter `{}` (its filters: {})",
                     name.chars().take(100).collect::<String>(),
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
                 ),
             }
         })?;
-        values.insert(filter.name.clone(), value);
+        values.insert(filter.name.to_string(), value);
     }
     Ok(values)
 }

@@ -463,7 +463,8 @@ impl Engine {
             }
             (None, Some(dashboard_id), _) => {
                 let style = task.dashboard_style.as_deref().and_then(DashboardStyle::parse).unwrap_or(DashboardStyle::Tiled);
-                self.dashboard_drawing(dashboard_id, style, paper_of(task.pdf_paper.as_deref()), task.user_id).await?
+                let filters = task.dashboard_filters.as_deref().unwrap_or_default();
+                self.dashboard_drawing(dashboard_id, style, filters, paper_of(task.pdf_paper.as_deref()), task.user_id).await?
             }
             (None, None, Some(element_id)) => self.element_drawing(element_id, task.user_id).await?,
             (None, None, None) if task.lookml_dashboard_id.is_some() => {

@@ -96,6 +96,29 @@ def main():
     document = pypdf.PdfReader(io.BytesIO(pdf))
     report["pdf_pages"] = len(document.pages)
     report["pdf_text"] = document.pages[0].extract_text()
+    # A dashboard filter on the status: every chart of order_items shows the status asked for.
+    status_filter = sdk.create_dashboard_filter(
+        m.WriteCreateDashboardFilter(
+            dashboard_id=dashboard.id,
+            name="Status",
+            title="Order status",
+            type="field_filter",
+            model="thelook",
+            explore="order_items",
+            dimension="orders.status",
+            default_value="Complete",
+        )
+    )
+    report["filter"] = [status_filter.name, status_filter.dimension, [f.name for f in sdk.dashboard_dashboard_filters(dashboard.id)]]
+    filtered = render(
+        sdk,
+        sdk.create_dashboard_render_task(
+            dashboard.id, "pdf", m.CreateDashboardRenderTask(dashboard_style="tiled", dashboard_filters="Status=Returned"), 1200, 1000
+        ),
+    )
+    report["filtered_text"] = pypdf.PdfReader(io.BytesIO(filtered)).pages[0].extract_text()
+    sdk.delete_dashboard_filter(status_filter.id)
+
     # On A4 pages turned: 24 rows of 50 px at 1200 px wide run over two pages 848 px tall.
     paged = render(
         sdk,

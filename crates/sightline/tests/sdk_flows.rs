@@ -330,6 +330,9 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
     {
         assert!(text.contains(title), "{title} not in the PDF's text: {text}");
     }
+    assert_eq!(report["filter"], serde_json::json!(["Status", "orders.status", ["Status"]]));
+    let text = report["filtered_text"].as_str().expect("filtered text");
+    assert!(text.contains("Returned") && !text.contains("Shipped") && !text.contains("Processing"), "only returned orders: {text}");
     assert_eq!(report["a4_pages"], serde_json::json!([[842.0, 595.0], [842.0, 595.0]]));
     let pages: Vec<&str> = report["a4_text"].as_array().expect("pages").iter().filter_map(Json::as_str).collect();
     assert!(pages[0].contains("Store operations") && pages[0].contains("Items by status 1"), "{}", pages[0]);

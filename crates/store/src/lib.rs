@@ -10,6 +10,7 @@
 mod auth;
 mod cache;
 mod connections;
+mod dashboard_filters;
 mod dashboards;
 mod db;
 mod derived_tables;
@@ -35,6 +36,7 @@ use thiserror::Error;
 
 pub use auth::{AdminCredentials, User};
 pub use cache::{cache_key, CachedResult};
+pub use dashboard_filters::{DashboardFilter, FilterFields};
 pub use dashboards::{
     Dashboard, DashboardChange, DashboardElement, DashboardLayout, ElementFields, ElementKind, LayoutComponent, NewDashboard, Placement,
     GRID_COLUMNS,

@@ -129,8 +129,9 @@ pub struct RenderTaskRow {
 pub enum RenderSource {
     /// A saved query; with `look_id`, as that Look (whose query it is).
     Query { query_id: i64, look_id: Option<i64> },
-    /// A dashboard, `tiled` or `single_column`, its PDF on pages of `pdf_paper` when given.
-    Dashboard { dashboard_id: i64, style: String, pdf_paper: Option<String> },
+    /// A dashboard, `tiled` or `single_column`, with filter values in URL query form, its PDF on
+    /// pages of `pdf_paper` when given.
+    Dashboard { dashboard_id: i64, style: String, filters: String, pdf_paper: Option<String> },
     /// One element of a dashboard.
     Element { element_id: i64 },
     /// A LookML dashboard (`model::name`), `tiled` or `single_column`, with filter values in URL
@@ -419,8 +420,8 @@ impl Store {
         let (mut lookml_id, mut style, mut filters, mut paper) = (None, None, None, None);
         match source {
             RenderSource::Query { query_id: q, look_id: l } => (query_id, look_id) = (Some(*q), *l),
-            RenderSource::Dashboard { dashboard_id: d, style: s, pdf_paper: p } => {
-                (dashboard_id, style, paper) = (Some(*d), Some(s.as_str()), p.as_deref())
+            RenderSource::Dashboard { dashboard_id: d, style: s, filters: f, pdf_paper: p } => {
+                (dashboard_id, style, filters, paper) = (Some(*d), Some(s.as_str()), Some(f.as_str()), p.as_deref())
             }
             RenderSource::Element { element_id: e } => element_id = Some(*e),
             RenderSource::LookmlDashboard { id, style: s, filters: f, pdf_paper: p } => {

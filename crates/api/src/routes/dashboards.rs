@@ -1,7 +1,7 @@
 //! Dashboards: `GET /dashboards`, `POST /dashboards`, `GET/PATCH/DELETE /dashboards/{id}`,
 //! `GET /dashboards/search`. A dashboard is shown with its elements and layouts (elements,
-//! layouts and components have their own routes in `dashboard_elements.rs`). Dashboard filters
-//! are not implemented: a dashboard has none, and nothing that would set one is accepted.
+//! layouts and components have their own routes in `dashboard_elements.rs`, filters in
+//! `dashboard_filters.rs`).
 
 use std::collections::HashMap;
 
@@ -74,7 +74,8 @@ async fn shown(state: &AppState, d: &store::Dashboard) -> Result<Dashboard, ApiE
         shown_elements.push(super::dashboard_elements::shown(state, e).await?);
     }
     let layouts = layouts_of(state, d, &elements).await?;
-    let context = to_wire::DashboardContext { folder: folder.as_ref(), owner: owner.as_ref(), elements: shown_elements, layouts };
+    let filters = store.dashboard_filters(d.id).await?.iter().map(to_wire::dashboard_filter).collect();
+    let context = to_wire::DashboardContext { folder: folder.as_ref(), owner: owner.as_ref(), elements: shown_elements, layouts, filters };
     Ok(to_wire::dashboard(d, context))
 }
 

@@ -6,6 +6,7 @@ mod connection_body;
 mod connections;
 mod content_body;
 mod dashboard_elements;
+mod dashboard_filters;
 mod dashboards;
 mod lookml;
 mod looks;
@@ -67,6 +68,11 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&dashboards::DELETE_DASHBOARD, delete(dashboards::delete_dashboard)),
         (&dashboards::DASHBOARD_DASHBOARD_ELEMENTS, get(dashboards::dashboard_dashboard_elements)),
         (&dashboards::DASHBOARD_DASHBOARD_LAYOUTS, get(dashboards::dashboard_dashboard_layouts)),
+        (&dashboard_filters::CREATE_DASHBOARD_FILTER, post(dashboard_filters::create_dashboard_filter)),
+        (&dashboard_filters::DASHBOARD_FILTER, get(dashboard_filters::dashboard_filter)),
+        (&dashboard_filters::UPDATE_DASHBOARD_FILTER, patch(dashboard_filters::update_dashboard_filter)),
+        (&dashboard_filters::DELETE_DASHBOARD_FILTER, delete(dashboard_filters::delete_dashboard_filter)),
+        (&dashboard_filters::DASHBOARD_DASHBOARD_FILTERS, get(dashboard_filters::dashboard_dashboard_filters)),
         (&dashboard_elements::CREATE_DASHBOARD_ELEMENT, post(dashboard_elements::create_dashboard_element)),
         (&dashboard_elements::DASHBOARD_ELEMENT, get(dashboard_elements::dashboard_element)),
         (&dashboard_elements::UPDATE_DASHBOARD_ELEMENT, patch(dashboard_elements::update_dashboard_element)),

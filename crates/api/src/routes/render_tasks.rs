@@ -72,8 +72,8 @@ pub async fn create_look_render_task(
 
 /// A dashboard (by id, or a LookML dashboard as `model::name`) drawn `tiled` (on its grid, the
 /// default) or in a `single_column`. `dashboard_filters` (URL query form, by filter name or
-/// title) sets a LookML dashboard's filters; dashboards made through the API have none, so
-/// there it must be empty. `pdf_paper_size` (with `pdf_landscape`) lays a PDF on pages of
+/// title) sets the dashboard's filters (each must be one of them; a `required` one must have a
+/// value). `pdf_paper_size` (with `pdf_landscape`) lays a PDF on pages of
 /// that paper; without it the PDF is one page of the image's size. `long_tables` only false
 /// (tables show the rows that fit their tile); themes and tabs are refused by name.
 pub async fn create_dashboard_render_task(
@@ -104,14 +104,8 @@ pub async fn create_dashboard_render_task(
         RenderSource::LookmlDashboard { id: dashboard_id, style: style.name().to_string(), filters, pdf_paper }
     } else {
         let dashboard = super::dashboards::find(&state, &dashboard_id).await?;
-        if !filters.is_empty() {
-            return Err(ApiError::validation(
-                "dashboard_filters",
-                "not_supported",
-                "filters of dashboards made through the API are not supported yet (LookML dashboards' are)",
-            ));
-        }
-        RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string(), pdf_paper }
+        state.engine.check_dashboard_filters(dashboard.id, &filters).await?;
+        RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string(), filters, pdf_paper }
     };
     let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
     Ok(Json(to_wire::render_task(&task)))

@@ -1,7 +1,10 @@
-//! Dashboards, their elements, layouts and layout components as the spec's `Dashboard`,
-//! `DashboardBase`, `DashboardElement`, `DashboardLayout` and `DashboardLayoutComponent`.
+//! Dashboards, their elements, filters, layouts and layout components as the spec's
+//! `Dashboard`, `DashboardBase`, `DashboardElement`, `DashboardFilter`, `DashboardLayout` and
+//! `DashboardLayoutComponent`.
 
-use wire::schemas::{Dashboard, DashboardBase, DashboardElement, DashboardLayout, DashboardLayoutComponent, LookWithQuery, Query};
+use wire::schemas::{
+    Dashboard, DashboardBase, DashboardElement, DashboardFilter, DashboardLayout, DashboardLayoutComponent, LookWithQuery, Query,
+};
 
 use super::can;
 use super::look::folder;
@@ -12,6 +15,7 @@ pub struct DashboardContext<'a> {
     pub owner: Option<&'a store::User>,
     pub elements: Vec<DashboardElement>,
     pub layouts: Vec<DashboardLayout>,
+    pub filters: Vec<DashboardFilter>,
 }
 
 pub fn dashboard(d: &store::Dashboard, context: DashboardContext<'_>) -> Dashboard {
@@ -37,8 +41,7 @@ pub fn dashboard(d: &store::Dashboard, context: DashboardContext<'_>) -> Dashboa
         favorite_count: Some(0),
         url: Some(format!("/dashboards/{}", d.id)),
         dashboard_elements: Some(context.elements),
-        // Dashboard filters are not implemented: a dashboard has none.
-        dashboard_filters: Some(Vec::new()),
+        dashboard_filters: Some(context.filters),
         dashboard_layouts: Some(context.layouts),
         can: Some(can(&[("show", true), ("update", true), ("destroy", true), ("render", true)])),
         ..Default::default()
@@ -115,6 +118,27 @@ pub fn component(
         element_title_hidden: element.map(|e| e.fields.title_hidden),
         vis_type,
         can: Some(can(&[("show", true), ("update", true)])),
+        ..Default::default()
+    }
+}
+
+pub fn dashboard_filter(f: &store::DashboardFilter) -> DashboardFilter {
+    let x = &f.fields;
+    DashboardFilter {
+        id: Some(f.id.to_string()),
+        dashboard_id: Some(f.dashboard_id.to_string()),
+        name: Some(x.name.clone()),
+        title: Some(x.title.clone()),
+        r#type: Some(x.kind.clone()),
+        default_value: x.default_value.clone(),
+        model: x.model.clone(),
+        explore: x.explore.clone(),
+        dimension: x.dimension.clone(),
+        row: x.row,
+        listens_to_filters: Some(x.listens_to_filters.clone()),
+        allow_multiple_values: Some(x.allow_multiple_values),
+        required: Some(x.required),
+        can: Some(can(&[("show", true), ("update", true), ("destroy", true)])),
         ..Default::default()
     }
 }

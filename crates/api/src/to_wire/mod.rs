@@ -13,7 +13,7 @@ use engine::QueryBody;
 use serde_json::Value;
 use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask, RenderTask, RunningQueries, User, UserPublic};
 
-pub use dashboard::{component, dashboard, dashboard_base, element, layout, DashboardContext};
+pub use dashboard::{component, dashboard, dashboard_base, dashboard_filter, element, layout, DashboardContext};
 pub use explore::{lookml_explore, lookml_model};
 pub use look::{look, LookContext};
 pub use lookml_dashboard::lookml_dashboard;

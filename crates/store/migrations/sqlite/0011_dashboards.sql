@@ -54,6 +54,25 @@ CREATE TABLE dashboard_layout_components (
 );
 CREATE INDEX dashboard_layout_components_layout ON dashboard_layout_components (dashboard_layout_id);
 
+-- Dashboard filters: a `field_filter` on `dimension` of `model`/`explore`, applied to the
+-- dashboard's charts of that explore. `listens_to_filters` is a JSON list of filter names.
+CREATE TABLE dashboard_filters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dashboard_id INTEGER NOT NULL REFERENCES dashboards(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    default_value TEXT,
+    model TEXT,
+    explore TEXT,
+    dimension TEXT,
+    grid_row INTEGER,
+    listens_to_filters TEXT NOT NULL DEFAULT '[]',
+    allow_multiple_values INTEGER NOT NULL DEFAULT 1,
+    required INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (dashboard_id, name)
+);
+
 -- A render task draws a query, a Look, a dashboard (stored, or a LookML one) or one dashboard
 -- element: `query_id` becomes
 -- optional (SQLite cannot drop NOT NULL in place, so the table is made again).
