@@ -11,11 +11,16 @@ pub enum ChartKind {
     Column,
     Bar,
     Line,
+    Area,
+    Scatter,
+    Pie,
+    SingleValue,
     Table,
 }
 
 /// Looker's `vis_config.type` names of the charts drawn so far.
-pub const DRAWN_VIS_TYPES: [&str; 5] = ["looker_column", "looker_bar", "looker_line", "looker_grid", "table"];
+pub const DRAWN_VIS_TYPES: &[&str] =
+    &["looker_column", "looker_bar", "looker_line", "looker_area", "looker_scatter", "looker_pie", "single_value", "looker_grid", "table"];
 
 /// The chart for Looker's `vis_config.type` (a column chart when there is none, as Looker's
 /// default); `None` for a type not drawn yet, which is refused rather than drawn as another.
@@ -24,15 +29,19 @@ pub fn chart_kind(vis_type: Option<&str>) -> Option<ChartKind> {
         None | Some("looker_column") => Some(ChartKind::Column),
         Some("looker_bar") => Some(ChartKind::Bar),
         Some("looker_line") => Some(ChartKind::Line),
+        Some("looker_area") => Some(ChartKind::Area),
+        Some("looker_scatter") => Some(ChartKind::Scatter),
+        Some("looker_pie") => Some(ChartKind::Pie),
+        Some("single_value") => Some(ChartKind::SingleValue),
         Some("looker_grid" | "table") => Some(ChartKind::Table),
         Some(_) => None,
     }
 }
 
-const PALETTE: [&str; 8] = ["#4276be", "#f1b53c", "#3fb0d5", "#e57947", "#ffd95f", "#b42f37", "#6a013a", "#72d16d"];
-const AXIS: &str = "#7a7a7a";
+pub(crate) const PALETTE: [&str; 8] = ["#4276be", "#f1b53c", "#3fb0d5", "#e57947", "#ffd95f", "#b42f37", "#6a013a", "#72d16d"];
+pub(crate) const AXIS: &str = "#7a7a7a";
 const GRID: &str = "#e6e6e6";
-const INK: &str = "#262d33";
+pub(crate) const INK: &str = "#262d33";
 
 pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, height: u32) -> String {
     chart_drawing(result, kind, title, width, height).finish()
@@ -48,7 +57,9 @@ pub(crate) fn chart_drawing(result: &ResultSet, kind: ChartKind, title: &str, wi
     let top = title_size + 20.0;
     match kind {
         ChartKind::Table => table(&mut svg, result, top, w, h),
+        ChartKind::SingleValue => crate::round::single_value(&mut svg, result, top, w, h),
         _ => match Series::from(result) {
+            Some(series) if kind == ChartKind::Pie => crate::round::pie(&mut svg, &series, top, w, h),
             Some(series) => xy_chart(&mut svg, &series, kind, top, w, h),
             None => svg.text(w / 2.0, h / 2.0, TextStyle::new(14.0, "middle", AXIS), "No numeric results to chart"),
         },
@@ -56,11 +67,11 @@ pub(crate) fn chart_drawing(result: &ResultSet, kind: ChartKind, title: &str, wi
     svg
 }
 
-struct Series {
-    categories: Vec<String>,
+pub(crate) struct Series {
+    pub(crate) categories: Vec<String>,
     category_label: String,
     /// (label, values) per series.
-    values: Vec<(String, Vec<Option<f64>>)>,
+    pub(crate) values: Vec<(String, Vec<Option<f64>>)>,
     /// How the value axis's ticks are written: the first series' value format, if it has one.
     tick_format: Option<CellRenderer>,
 }
@@ -169,11 +180,11 @@ fn short_number(v: f64) -> String {
 
 /// A cell as a table shows it: in its field's value format, or Looker's default (thousands
 /// grouped, as many decimals as the value has, numeric timeframes plain); NULL as ∅.
-fn display(renderer: Option<&CellRenderer>, value: &result::Value) -> String {
+pub(crate) fn display(renderer: Option<&CellRenderer>, value: &result::Value) -> String {
     renderer.and_then(|r| r.render(value)).or_else(|| value.to_text()).unwrap_or_else(|| "∅".into())
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().nth(max).is_none() {
         text.to_string()
     } else {
@@ -247,7 +258,7 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
             let p = value_pos(*v);
             let start = (if horizontal { y0 } else { x0 }) + band * i as f64;
             match kind {
-                ChartKind::Line => {
+                ChartKind::Line | ChartKind::Area | ChartKind::Scatter => {
                     let mid = start + band / 2.0;
                     points.push((mid, p));
                 }
@@ -262,12 +273,19 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
                 }
             }
         }
-        if kind == ChartKind::Line {
+        if kind == ChartKind::Area && points.len() > 1 {
+            // The area under the line, down to zero (or the axis's nearest end).
+            let mut outline = points.clone();
+            outline.push((points[points.len() - 1].0, zero));
+            outline.push((points[0].0, zero));
+            svg.polygon(&outline, color, 0.35);
+        }
+        if matches!(kind, ChartKind::Line | ChartKind::Area) {
             svg.polyline(&points, color);
-            if points.len() <= 60 {
-                for (x, y) in &points {
-                    svg.circle(*x, *y, 3.0, color);
-                }
+        }
+        if kind == ChartKind::Scatter || (kind == ChartKind::Line && points.len() <= 60) {
+            for (x, y) in &points {
+                svg.circle(*x, *y, 3.0, color);
             }
         }
     }
@@ -354,13 +372,45 @@ mod tests {
 
     #[test]
     fn every_kind_draws_ink_at_the_requested_size() {
-        for kind in [ChartKind::Column, ChartKind::Bar, ChartKind::Line, ChartKind::Table] {
+        let kinds = [
+            ChartKind::Column,
+            ChartKind::Bar,
+            ChartKind::Line,
+            ChartKind::Area,
+            ChartKind::Scatter,
+            ChartKind::Pie,
+            ChartKind::SingleValue,
+            ChartKind::Table,
+        ];
+        assert_eq!(kinds.len(), DRAWN_VIS_TYPES.len() - 1, "table has two names");
+        for kind in kinds {
             let bytes = render_chart(&sample(), kind, "Orders by Status", 640, 360, ImageFormat::Png).unwrap();
             let (w, h, pixels) = decode_png(&bytes);
             assert_eq!((w, h), (640, 360));
             let inked = pixels.chunks_exact(4).filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200).count();
             assert!(inked > 500, "{kind:?} drew only {inked} non-white pixels");
         }
+    }
+
+    #[test]
+    fn new_kinds_draw_what_they_show() {
+        assert_eq!(chart_kind(Some("looker_pie")), Some(ChartKind::Pie));
+        assert_eq!(chart_kind(Some("looker_donut_multiples")), None, "not drawn yet, so refused");
+        // A pie of the positive counts: complete 10 of 13, pending 3; 0 is no slice.
+        let svg = chart_svg(&sample(), ChartKind::Pie, "t", 600, 400);
+        assert_eq!(svg.matches("<path").count(), 2, "{svg}");
+        assert!(svg.contains("complete 76.9%") && svg.contains("pending 23.1%"), "{svg}");
+        // A single value: the first measure of the first row, with its label.
+        let svg = chart_svg(&sample(), ChartKind::SingleValue, "t", 600, 400);
+        assert!(svg.contains(">10</text>") && svg.contains(">count</text>"), "{svg}");
+        // An area fills under its line; a scatter has points and no line.
+        let svg = chart_svg(&sample(), ChartKind::Area, "t", 600, 400);
+        assert!(svg.contains("<polygon") && svg.contains("<polyline"));
+        let svg = chart_svg(&sample(), ChartKind::Scatter, "t", 600, 400);
+        assert!(svg.contains("<circle") && !svg.contains("<polyline"));
+        let empty = ResultSet::new(sample().columns);
+        assert!(chart_svg(&empty, ChartKind::SingleValue, "t", 300, 200).contains("No value to show"));
+        assert!(chart_svg(&empty, ChartKind::Pie, "t", 300, 200).contains("No positive values"));
     }
 
     #[test]
@@ -455,7 +505,18 @@ mod tests {
         r.push_row(vec![Value::Text("nul\0 esc\u{1b} line\nbreak \u{FFFF}".into()), Value::Int(1), Value::Float(1.0)]);
         r.push_row(vec![Value::Text("x".repeat(300_000)), Value::Int(2), Value::Float(2.0)]);
         let title = "t\0".repeat(128_000);
-        for kind in [ChartKind::Column, ChartKind::Bar, ChartKind::Line, ChartKind::Table] {
+        let kinds = [
+            ChartKind::Column,
+            ChartKind::Bar,
+            ChartKind::Line,
+            ChartKind::Area,
+            ChartKind::Scatter,
+            ChartKind::Pie,
+            ChartKind::SingleValue,
+            ChartKind::Table,
+        ];
+        assert_eq!(kinds.len(), DRAWN_VIS_TYPES.len() - 1, "table has two names");
+        for kind in kinds {
             let started = std::time::Instant::now();
             let bytes = render_chart(&r, kind, &title, 640, 360, ImageFormat::Png).expect("renders");
             assert_eq!(decode_png(&bytes).0, 640);
@@ -471,8 +532,8 @@ mod tests {
         assert_eq!(chart_kind(Some("looker_bar")), Some(ChartKind::Bar));
         assert_eq!(chart_kind(Some("looker_line")), Some(ChartKind::Line));
         assert_eq!(chart_kind(Some("looker_grid")), Some(ChartKind::Table));
-        assert_eq!(chart_kind(Some("looker_pie")), None);
-        assert_eq!(chart_kind(Some("looker_area")), None, "an area chart is not a line chart");
+        assert_eq!(chart_kind(Some("looker_area")), Some(ChartKind::Area), "an area chart is not a line chart");
+        assert_eq!(chart_kind(Some("looker_waterfall")), None);
         assert!(DRAWN_VIS_TYPES.iter().all(|t| chart_kind(Some(t)).is_some()));
     }
 }

@@ -7,6 +7,7 @@
 mod chart;
 mod dashboard;
 mod raster;
+mod round;
 mod svg;
 
 pub use chart::{chart_kind, chart_svg, ChartKind, DRAWN_VIS_TYPES};

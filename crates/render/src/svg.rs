@@ -78,6 +78,17 @@ impl Svg {
         let _ = write!(self.body, r#"<polyline points="{}" fill="none" stroke="{stroke}" stroke-width="2"/>"#, pts.join(" "));
     }
 
+    /// A closed shape filled with `fill` at `opacity` (0 to 1).
+    pub fn polygon(&mut self, points: &[(f64, f64)], fill: &str, opacity: f64) {
+        let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.2},{y:.2}")).collect();
+        let _ = write!(self.body, r#"<polygon points="{}" fill="{fill}" fill-opacity="{opacity:.2}"/>"#, pts.join(" "));
+    }
+
+    /// A shape given as SVG path data (numbers only: never text from the data).
+    pub fn path(&mut self, d: &str, fill: &str) {
+        let _ = write!(self.body, r##"<path d="{d}" fill="{fill}" stroke="#ffffff" stroke-width="1"/>"##);
+    }
+
     pub fn circle(&mut self, x: f64, y: f64, r: f64, fill: &str) {
         let _ = write!(self.body, r#"<circle cx="{x:.2}" cy="{y:.2}" r="{r}" fill="{fill}"/>"#);
     }

@@ -349,19 +349,29 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
             true,
             ["Status", "Category"],
             ["-Cancelled", null],
-            ["vis", "vis", "vis", "vis", "text"],
+            ["vis", "vis", "vis", "vis", "text", "vis", "vis"],
             {"orders.status": "-Cancelled"},
             [[0, 0, 8, 6], [0, 8, 16, 6]]
         ])
     );
     assert_eq!(report["lookml_task"], serde_json::json!(["thelook::overview", "Order+status=Returned"]));
     let text = report["lookml_pdf_text"].as_str().expect("LookML dashboard text");
-    for title in
-        ["Sales overview", "Items by status", "Revenue by month", "Top categories", "Buyers by state", "About these figures", "Returned"]
-    {
+    let titles = [
+        "Sales overview",
+        "Items by status",
+        "Revenue by month",
+        "Top categories",
+        "Buyers by state",
+        "About these figures",
+        "Items sold",
+        "Status mix",
+    ];
+    for title in titles.into_iter().chain(["Returned"]) {
         assert!(text.contains(title), "{title} not in the LookML dashboard's text: {text}");
     }
-    assert!(!text.contains("Complete"), "the status filter keeps only returned orders: {text}");
+    // The pie does not listen to the status filter: it alone shows every status, with shares.
+    assert_eq!(text.matches("Complete").count(), 1, "the status filter keeps only returned orders elsewhere: {text}");
+    assert!(text.contains('%'), "the pie's legend gives shares: {text}");
     assert_eq!(report["lookml_unknown_filter"], serde_json::json!([["dashboard_filters", "invalid"]]));
     assert_eq!(report["after_element_delete"], 11);
     assert!(report["deleted"].as_str().is_some_and(|m| m.contains("does not exist")), "{}", report["deleted"]);

@@ -85,3 +85,29 @@
     col: 0
     width: 24
     height: 2
+  - name: items_sold
+    title: Items sold
+    model: thelook
+    explore: order_items
+    type: single_value
+    fields: [order_items.count]
+    listen:
+      Status: orders.status
+      Category: products.category
+    row: 16
+    col: 0
+    width: 8
+    height: 5
+  - name: status_mix
+    title: Status mix
+    model: thelook
+    explore: order_items
+    type: looker_pie
+    fields: [orders.status, order_items.count]
+    sorts: [order_items.count desc]
+    listen:
+      Category: products.category
+    row: 16
+    col: 8
+    width: 16
+    height: 5

@@ -1,0 +1,86 @@
+//! Charts that are not drawn on axes: a pie (`looker_pie`: the first dimension's values as
+//! slices of the first measure, with a legend of shares) and a single value (`single_value`:
+//! the first measure of the first row, in its value format, with its label).
+
+use present::CellRenderer;
+use result::{ResultSet, Value};
+
+use crate::chart::{display, truncate, Series, AXIS, INK, PALETTE};
+use crate::svg::{Svg, TextStyle};
+
+/// Slices beyond this many are drawn as one "Other" slice.
+const MOST_SLICES: usize = 12;
+
+pub(crate) fn pie(svg: &mut Svg, s: &Series, top: f64, w: f64, h: f64) {
+    let Some((_, values)) = s.values.first() else { return };
+    // Only positive values make slices; their order is the query's.
+    let mut slices: Vec<(String, f64)> =
+        s.categories.iter().zip(values).filter_map(|(c, v)| v.filter(|v| *v > 0.0 && v.is_finite()).map(|v| (c.clone(), v))).collect();
+    if slices.len() > MOST_SLICES {
+        let other: f64 = slices[MOST_SLICES - 1..].iter().map(|(_, v)| v).sum();
+        slices.truncate(MOST_SLICES - 1);
+        slices.push(("Other".into(), other));
+    }
+    let total: f64 = slices.iter().map(|(_, v)| v).sum();
+    if slices.is_empty() || total <= 0.0 {
+        svg.text(w / 2.0, (top + h) / 2.0, TextStyle::new(14.0, "middle", AXIS), "No positive values to chart");
+        return;
+    }
+    let legend_w = (w * 0.38).min(260.0);
+    let (area_w, area_h) = (w - legend_w - 20.0, h - top - 10.0);
+    let r = (area_w.min(area_h) / 2.0 - 6.0).max(0.0);
+    if r < 4.0 {
+        return;
+    }
+    let (cx, cy) = (10.0 + area_w / 2.0, top + area_h / 2.0);
+    let mut angle = -std::f64::consts::FRAC_PI_2;
+    for (i, (_, v)) in slices.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let sweep = v / total * std::f64::consts::TAU;
+        if sweep >= std::f64::consts::TAU - 1e-9 {
+            svg.circle(cx, cy, r, color);
+        } else {
+            let (x0, y0) = (cx + r * angle.cos(), cy + r * angle.sin());
+            let end = angle + sweep;
+            let (x1, y1) = (cx + r * end.cos(), cy + r * end.sin());
+            let large = if sweep > std::f64::consts::PI { 1 } else { 0 };
+            svg.path(&format!("M{cx:.2},{cy:.2} L{x0:.2},{y0:.2} A{r:.2},{r:.2} 0 {large} 1 {x1:.2},{y1:.2} Z"), color);
+        }
+        angle += sweep;
+    }
+    let font = (h * 0.03).clamp(8.0, 12.0);
+    let line = font * 1.6;
+    let x = w - legend_w;
+    let rows = (((h - top - 10.0) / line).floor().max(0.0) as usize).min(slices.len());
+    let chars = ((legend_w - font - 12.0) / (font * 0.6)).max(4.0) as usize;
+    for (i, (label, v)) in slices.iter().take(rows).enumerate() {
+        let y = top + 10.0 + line * i as f64;
+        svg.rect(x, y, font, font, PALETTE[i % PALETTE.len()]);
+        let share = format!("{:.1}%", v / total * 100.0);
+        let text = format!("{} {share}", truncate(label, chars.saturating_sub(share.len() + 1).max(3)));
+        svg.text(x + font + 6.0, y + font * 0.85, TextStyle::new(font, "start", INK), &text);
+    }
+}
+
+/// The first measure (or, lacking measures, the first numeric column) of the first row, large,
+/// in its field's value format, with the field's label under it.
+pub(crate) fn single_value(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
+    let column = result
+        .columns
+        .iter()
+        .position(|c| c.is_measure)
+        .or_else(|| result.columns.iter().position(|c| c.value_type == result::ValueType::Number));
+    let (Some(c), true) = (column, result.row_count() > 0) else {
+        svg.text(w / 2.0, (top + h) / 2.0, TextStyle::new(14.0, "middle", AXIS), "No value to show");
+        return;
+    };
+    let info = &result.columns[c];
+    let value: &Value = result.value(c, 0);
+    let text = display(CellRenderer::for_column(info).ok().as_ref(), value);
+    // As large as the width allows for the text, at most half the height.
+    let size = ((w - 20.0) / (text.chars().count().max(1) as f64 * 0.62)).min((h - top) * 0.5).max(8.0);
+    let mid = top + (h - top) / 2.0;
+    svg.text(w / 2.0, mid + size * 0.35, TextStyle::new(size, "middle", INK), &text);
+    let label_size = (size * 0.25).clamp(9.0, 16.0);
+    svg.text(w / 2.0, mid + size * 0.35 + label_size * 1.8, TextStyle::new(label_size, "middle", AXIS), &info.label);
+}
