@@ -1,0 +1,113 @@
+//! Golden images: every chart kind, and a dashboard of several kinds, drawn from fixed data and
+//! compared pixel by pixel with the PNG kept in `tests/golden/`, with a small tolerance (a pixel
+//! differs when a channel moves by more than 24 of 255; at most 0.5% of pixels may differ). The
+//! font is embedded, so the pictures are the same on every machine.
+//!
+//! A missing golden image is written (and the test fails in CI, where none may be missing);
+//! `SIGHTLINE_UPDATE_GOLDEN=1` rewrites them all after an intended change. Look at them.
+
+use std::path::{Path, PathBuf};
+
+use render::{ChartKind, DashboardStyle, GridPlacement, ImageFormat, Tile, TileContent};
+use result::{ColumnInfo, ResultSet, Value, ValueType};
+use sightline_render as render;
+
+const CHANNEL_TOLERANCE: u8 = 24;
+const MOST_DIFFERENT: f64 = 0.005;
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Monthly orders by status: a time axis, two measures, a value format on the first.
+fn sample() -> ResultSet {
+    let mut revenue = ColumnInfo::plain("Revenue", ValueType::Number).measure();
+    revenue.value_format = Some("$#,##0".into());
+    let mut r = ResultSet::new(vec![
+        ColumnInfo::plain("Month", ValueType::String),
+        revenue,
+        ColumnInfo::plain("Orders", ValueType::Number).measure(),
+    ]);
+    for (i, (revenue, orders)) in
+        [(12_400.0, 310), (15_150.5, 362), (9_870.25, 255), (18_020.0, 401), (16_500.0, 377), (21_300.75, 455)].into_iter().enumerate()
+    {
+        r.push_row(vec![Value::Text(format!("2024-{:02}", i + 1)), Value::Float(revenue), Value::Int(orders)]);
+    }
+    r
+}
+
+fn decode(png: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("a frame");
+    pixels.truncate(info.buffer_size());
+    (info.width, info.height, pixels)
+}
+
+/// Compares `png` with the golden image `name`, writing it when missing (outside CI) or asked.
+fn check(name: &str, png: &[u8]) {
+    let path = golden_dir().join(format!("{name}.png"));
+    let update = std::env::var_os("SIGHTLINE_UPDATE_GOLDEN").is_some();
+    if update || !path.exists() {
+        assert!(update || std::env::var_os("CI").is_none(), "golden image {} is missing in CI", path.display());
+        std::fs::create_dir_all(golden_dir()).expect("golden folder");
+        std::fs::write(&path, png).expect("write golden image");
+        eprintln!("wrote golden image {}: look at it", path.display());
+        return;
+    }
+    let golden = std::fs::read(&path).expect("read golden image");
+    let (gw, gh, want) = decode(&golden);
+    let (w, h, got) = decode(png);
+    assert_eq!((w, h), (gw, gh), "{name}: size");
+    let pixels = (w * h) as usize;
+    let different = want
+        .chunks_exact(4)
+        .zip(got.chunks_exact(4))
+        .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > CHANNEL_TOLERANCE))
+        .count();
+    let share = different as f64 / pixels as f64;
+    if share > MOST_DIFFERENT {
+        let seen = std::env::temp_dir().join(format!("sightline-golden-{name}.png"));
+        let _ = std::fs::write(&seen, png);
+        panic!("{name}: {:.2}% of pixels differ from {} (this drawing: {})", share * 100.0, path.display(), seen.display());
+    }
+}
+
+#[test]
+fn every_chart_kind_matches_its_golden_image() {
+    let kinds = [
+        ("column", ChartKind::Column),
+        ("bar", ChartKind::Bar),
+        ("line", ChartKind::Line),
+        ("area", ChartKind::Area),
+        ("scatter", ChartKind::Scatter),
+        ("pie", ChartKind::Pie),
+        ("single_value", ChartKind::SingleValue),
+        ("table", ChartKind::Table),
+    ];
+    for (name, kind) in kinds {
+        let png = render::render_chart(&sample(), kind, "Revenue by month", 480, 320, ImageFormat::Png).expect("drawn");
+        check(name, &png);
+    }
+}
+
+#[test]
+fn a_dashboard_matches_its_golden_image() {
+    let tile = |row, column, width, height, content| Tile { placement: GridPlacement { row, column, width, height }, content };
+    let chart = |kind, title: &str| TileContent::Chart { result: sample(), kind, title: title.into() };
+    let tiles = vec![
+        tile(0, 0, 16, 6, chart(ChartKind::Column, "Revenue")),
+        tile(0, 16, 8, 6, chart(ChartKind::SingleValue, "Best month")),
+        tile(6, 0, 12, 6, chart(ChartKind::Pie, "Share")),
+        tile(6, 12, 12, 6, TileContent::Failed { title: "Broken".into(), message: "table orders does not exist".into() }),
+        tile(
+            12,
+            0,
+            24,
+            2,
+            TileContent::Text { title: "Notes".into(), subtitle: "monthly".into(), body: "**All** figures in dollars.".into() },
+        ),
+    ];
+    let png = render::render_dashboard("Sales", &tiles, DashboardStyle::Tiled, 960, 640, ImageFormat::Png).expect("drawn");
+    check("dashboard", &png);
+}
