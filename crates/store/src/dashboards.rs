@@ -4,7 +4,7 @@
 //! below what is there. Deleting a dashboard deletes its elements, layouts and components.
 
 use crate::db::{on_pool, Columns};
-use crate::search::{Bound, ContentSearch};
+use crate::search::ContentSearch;
 use crate::{now_text, Store, StoreError};
 
 /// Columns of Looker's dashboard grid.
@@ -209,18 +209,7 @@ impl Store {
 
     /// Dashboards found by `search` (`query_ids` must be empty: dashboards have none).
     pub async fn search_dashboards(&self, search: &ContentSearch) -> Result<Vec<Dashboard>, StoreError> {
-        let (statement, values) = search.statement("dashboards", DASHBOARD_COLUMNS);
-        Ok(on_pool!(self, statement, |p, sql| {
-            let mut query = sqlx::query(sql);
-            for value in &values {
-                query = match value {
-                    Bound::Int(v) => query.bind(*v),
-                    Bound::Text(v) => query.bind(v.as_str()),
-                    Bound::Flag(v) => query.bind(*v),
-                };
-            }
-            query.fetch_all(p).await?.iter().map(|r| dashboard(r)).collect::<Result<Vec<_>, _>>()?
-        }))
+        self.search_content(search, "dashboards", DASHBOARD_COLUMNS, dashboard).await
     }
 
     /// Applies `change` on behalf of `updater`; the dashboard after, `None` if there is none.

@@ -3,7 +3,7 @@
 //! A title is unique among a folder's Looks that are not deleted, as in Looker.
 
 use crate::db::{on_pool, Columns};
-use crate::search::{Bound, ContentSearch};
+use crate::search::ContentSearch;
 use crate::{now_text, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,18 +105,7 @@ impl Store {
     }
 
     pub async fn search_looks(&self, search: &ContentSearch) -> Result<Vec<Look>, StoreError> {
-        let (statement, values) = search.statement("looks", LOOK_COLUMNS);
-        Ok(on_pool!(self, statement, |p, sql| {
-            let mut query = sqlx::query(sql);
-            for value in &values {
-                query = match value {
-                    Bound::Int(v) => query.bind(*v),
-                    Bound::Text(v) => query.bind(v.as_str()),
-                    Bound::Flag(v) => query.bind(*v),
-                };
-            }
-            query.fetch_all(p).await?.iter().map(|r| look(r)).collect::<Result<Vec<_>, _>>()?
-        }))
+        self.search_content(search, "looks", LOOK_COLUMNS, look).await
     }
 
     /// The id of a Look other than `except` titled `title` in `folder` and not deleted.
@@ -148,16 +137,8 @@ impl Store {
         look.is_run_on_load = change.is_run_on_load.unwrap_or(look.is_run_on_load);
         look.public = change.public.unwrap_or(look.public);
         match change.deleted {
-            Some(true) if !look.deleted => {
-                look.deleted = true;
-                look.deleted_at = Some(now.clone());
-                look.deleter_id = Some(updater);
-            }
-            Some(false) if look.deleted => {
-                look.deleted = false;
-                look.deleted_at = None;
-                look.deleter_id = None;
-            }
+            Some(true) if !look.deleted => (look.deleted, look.deleted_at, look.deleter_id) = (true, Some(now.clone()), Some(updater)),
+            Some(false) if look.deleted => (look.deleted, look.deleted_at, look.deleter_id) = (false, None, None),
             _ => {}
         }
         let update =

@@ -1,6 +1,9 @@
 //! Searches of content (Looks, dashboards) as Looker's search endpoints read them: typed
 //! conditions turned into one statement whose every value is bound.
 
+use crate::db::{on_pool, Columns};
+use crate::{Store, StoreError};
+
 /// A text condition of a search, as Looker's search parameters read one: a case-insensitive
 /// SQL LIKE pattern (`%` and `_` are wildcards), or `IS NULL` / `NOT NULL`.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +86,7 @@ pub struct ContentSearch {
 }
 
 /// A value bound to a search statement.
-pub(crate) enum Bound {
+enum Bound {
     Int(i64),
     Text(String),
     Flag(bool),
@@ -91,7 +94,7 @@ pub(crate) enum Bound {
 
 impl ContentSearch {
     /// The statement (with `?` placeholders) and its values in order.
-    pub(crate) fn statement(&self, table: &str, columns: &str) -> (String, Vec<Bound>) {
+    fn statement(&self, table: &str, columns: &str) -> (String, Vec<Bound>) {
         let mut conditions = Vec::new();
         let mut values = Vec::new();
         let ints = |column: &str, ids: &[i64], conditions: &mut Vec<String>, values: &mut Vec<Bound>| {
@@ -130,5 +133,29 @@ impl ContentSearch {
         bound.push(Bound::Int(self.limit.unwrap_or(i64::MAX)));
         bound.push(Bound::Int(self.offset.max(0)));
         (sql, bound)
+    }
+}
+
+impl Store {
+    /// The rows of `table` (read as `columns`) that `search` finds, each turned by `read`.
+    pub(crate) async fn search_content<T>(
+        &self,
+        search: &ContentSearch,
+        table: &str,
+        columns: &str,
+        read: fn(&dyn Columns) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let (statement, values) = search.statement(table, columns);
+        Ok(on_pool!(self, statement, |p, sql| {
+            let mut query = sqlx::query(sql);
+            for value in &values {
+                query = match value {
+                    Bound::Int(v) => query.bind(*v),
+                    Bound::Text(v) => query.bind(v.as_str()),
+                    Bound::Flag(v) => query.bind(*v),
+                };
+            }
+            query.fetch_all(p).await?.iter().map(|r| read(r)).collect::<Result<Vec<_>, _>>()?
+        }))
     }
 }
