@@ -134,6 +134,7 @@ def main():
 
     # The demo project's LookML dashboard, by `model::name`: read, then rendered with its filters
     # set by name or title.
+    report["listed"] = sorted(d.id for d in sdk.all_dashboards()) == sorted([dashboard.id, "thelook::overview"])
     overview = sdk.dashboard("thelook::overview")
     report["lookml_read"] = [
         overview.title,

@@ -354,6 +354,7 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
             [[0, 0, 8, 6], [0, 8, 16, 6]]
         ])
     );
+    assert_eq!(report["listed"], true, "all_dashboards lists the dashboard made and the LookML one");
     assert_eq!(report["lookml_task"], serde_json::json!(["thelook::overview", "Order+status=Returned"]));
     let text = report["lookml_pdf_text"].as_str().expect("LookML dashboard text");
     let titles = [

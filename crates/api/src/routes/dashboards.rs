@@ -99,6 +99,12 @@ pub async fn all_dashboards(State(state): State<AppState>, _caller: Caller) -> R
         let folder = store.folder(d.folder_id).await?;
         out.push(to_wire::dashboard_base(&d, folder.as_ref()));
     }
+    // Then the project's LookML dashboards, as `model::name`, as Looker lists them too.
+    for model in state.engine.catalog().models.values() {
+        for (name, lookml) in &model.dashboards {
+            out.push(to_wire::lookml_dashboard_base(&model.name, name, lookml));
+        }
+    }
     Ok(Json(out))
 }
 

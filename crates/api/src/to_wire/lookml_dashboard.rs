@@ -3,7 +3,7 @@
 //! newspaper layout placing the elements as the file does.
 
 use engine::{LookmlDashboardView, QueryBody, TileSource};
-use wire::schemas::{Dashboard, DashboardElement, DashboardFilter, DashboardLayout, DashboardLayoutComponent, LookModel};
+use wire::schemas::{Dashboard, DashboardBase, DashboardElement, DashboardFilter, DashboardLayout, DashboardLayoutComponent, LookModel};
 
 use super::can;
 
@@ -111,4 +111,19 @@ fn unsaved_query(body: &QueryBody, base_url: &str) -> wire::schemas::Query {
     query.url = None;
     query.expanded_share_url = None;
     query
+}
+
+/// A LookML dashboard in a list (`all_dashboards`).
+pub fn lookml_dashboard_base(model: &str, name: &str, d: &lookml::LookmlDashboard) -> DashboardBase {
+    DashboardBase {
+        id: Some(format!("{model}::{name}")),
+        title: Some(d.title.clone().unwrap_or_else(|| name.to_string())),
+        description: d.description.clone(),
+        model: Some(Box::new(LookModel { id: Some(model.to_string()), label: Some(model.to_string()) })),
+        query_timezone: d.query_timezone.clone(),
+        readonly: Some(true),
+        hidden: Some(false),
+        can: Some(can(&[("show", true), ("render", true)])),
+        ..Default::default()
+    }
 }

@@ -16,7 +16,7 @@ use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask
 pub use dashboard::{component, dashboard, dashboard_base, dashboard_filter, element, layout, DashboardContext};
 pub use explore::{lookml_explore, lookml_model};
 pub use look::{look, LookContext};
-pub use lookml_dashboard::lookml_dashboard;
+pub use lookml_dashboard::{lookml_dashboard, lookml_dashboard_base};
 
 /// The `can` map of a response: which operations the caller may perform on the object.
 pub fn can(entries: &[(&str, bool)]) -> BTreeMap<String, bool> {
