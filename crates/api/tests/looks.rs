@@ -251,6 +251,14 @@ async fn a_look_runs_and_renders_under_its_title() {
         let (status, _, bytes) = f.call("POST", &uri, "").await;
         assert_eq!(status, expected, "{uri}: {}", String::from_utf8_lossy(&bytes));
     }
+    // A color that is not one is refused by name, never written into the picture.
+    let bad = json!({"model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"],
+        "vis_config": {"type": "looker_column", "series_colors": {"orders.count": "red\"/><script>"}}});
+    let (status, bad_look) = create(&f, json!({"title": "Bad colors", "folder_id": folder, "query": bad})).await;
+    assert_eq!(status, StatusCode::OK, "{bad_look}");
+    let (status, _, bytes) = f.call("GET", &format!("/api/4.0/looks/{}/run/png", bad_look["id"].as_str().unwrap_or_default()), "").await;
+    let answer = json(&bytes);
+    assert_eq!((status, field(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "vis_config"), "{answer}");
     let (status, _, _) = f.call("GET", "/api/4.0/looks/424242/run/json", "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = f.call("GET", &format!("/api/4.0/looks/{id}/run/csv?image_width=10"), "").await;

@@ -19,7 +19,7 @@ use crate::{Engine, EngineError, QueryBody};
 pub(crate) enum Drawing {
     Chart {
         result: result::ResultSet,
-        kind: render::ChartKind,
+        chart: render::Chart,
         title: String,
     },
     /// With `paper`, a PDF is laid out on pages of that size.
@@ -34,7 +34,7 @@ pub(crate) enum Drawing {
 impl Drawing {
     pub(crate) async fn draw(self, format: ImageFormat, width: u32, height: u32) -> Result<Vec<u8>, EngineError> {
         match self {
-            Drawing::Chart { result, kind, title } => draw(result, kind, title, width, height, format).await,
+            Drawing::Chart { result, chart, title } => draw(result, chart, title, width, height, format).await,
             Drawing::Dashboard { title, tiles, style, paper } => {
                 tokio::task::spawn_blocking(move || match paper.filter(|_| format == ImageFormat::Pdf) {
                     Some(paper) => render::render_dashboard_pages(&title, &tiles, style, width, paper),
@@ -76,17 +76,17 @@ fn grid(p: Placement) -> GridPlacement {
 impl Engine {
     /// A query's chart, titled `title` (a Look's, an element's) or by the query.
     pub(crate) async fn query_drawing(&self, query_id: i64, title: Option<String>, user: i64) -> Result<Drawing, EngineError> {
-        let (result, kind, title) = self.chart(query_id, title, user).await?;
-        Ok(Drawing::Chart { result, kind, title })
+        let (result, chart, title) = self.chart(query_id, title, user).await?;
+        Ok(Drawing::Chart { result, chart, title })
     }
 
-    /// The rows, kind and title of a saved query's chart.
+    /// The rows, chart and title of a saved query's chart.
     async fn chart(
         &self,
         query_id: i64,
         title: Option<String>,
         user: i64,
-    ) -> Result<(result::ResultSet, render::ChartKind, String), EngineError> {
+    ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
         let query = self.saved_query(query_id).await?;
         self.chart_of_body(&query, title, user).await
     }
@@ -96,10 +96,10 @@ impl Engine {
         query: &QueryBody,
         title: Option<String>,
         user: i64,
-    ) -> Result<(result::ResultSet, render::ChartKind, String), EngineError> {
-        let (kind, own_title) = self.chart_of(query)?;
+    ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
+        let (chart, own_title) = self.chart_of(query)?;
         let result = self.chart_rows(query, None, Some(user)).await?;
-        Ok((result, kind, title.unwrap_or(own_title)))
+        Ok((result, chart, title.unwrap_or(own_title)))
     }
 
     /// The LookML dashboard `id` (`model::name`) and its model's name, or a not-found error.
@@ -143,7 +143,7 @@ impl Engine {
                 TileSource::Text { title, subtitle, body } => TileContent::Text { title, subtitle, body },
                 TileSource::Invalid { title, message } => TileContent::Failed { title, message },
                 TileSource::Query { query, title } => match self.chart_of_body(&query, Some(title.clone()), user).await {
-                    Ok((result, kind, title)) => TileContent::Chart { result, kind, title },
+                    Ok((result, chart, title)) => TileContent::Chart { result, chart, title },
                     Err(e) => TileContent::Failed { title, message: e.to_string() },
                 },
             };
@@ -225,8 +225,8 @@ impl Engine {
             .ok_or_else(|| EngineError::NotFound { what: "dashboard element", id: id.to_string() })?;
         let applied = self.applied_filters(element.dashboard_id, "").await?;
         if element.fields.kind == ElementKind::Vis {
-            let (result, kind, title) = self.element_chart(&element, &applied, user).await?;
-            return Ok(Drawing::Chart { result, kind, title });
+            let (result, chart, title) = self.element_chart(&element, &applied, user).await?;
+            return Ok(Drawing::Chart { result, chart, title });
         }
         let content = self.tile_content(&element, &applied, user).await;
         let whole = GridPlacement { row: 0, column: 0, width: render::GRID_COLUMNS, height: 1 };
@@ -261,7 +261,7 @@ impl Engine {
         element: &DashboardElement,
         applied: &[AppliedFilter],
         user: i64,
-    ) -> Result<(result::ResultSet, render::ChartKind, String), EngineError> {
+    ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
         let (query_id, title) = self.element_query(element).await?;
         let mut query = self.saved_query(query_id).await?;
         for f in applied.iter().filter(|f| f.model == query.model && f.explore == query.view) {
@@ -279,7 +279,7 @@ impl Engine {
                 body: fields.body_text.clone().unwrap_or_default(),
             },
             ElementKind::Vis => match self.element_chart(element, applied, user).await {
-                Ok((result, kind, title)) => TileContent::Chart { result, kind, title },
+                Ok((result, chart, title)) => TileContent::Chart { result, chart, title },
                 Err(e) => TileContent::Failed { title: fields.title.clone().unwrap_or_default(), message: e.to_string() },
             },
         }

@@ -499,14 +499,14 @@ impl Engine {
         user: Option<i64>,
     ) -> Result<Vec<u8>, EngineError> {
         render::check_size(image.width, image.height)?;
-        let (kind, own_title) = self.chart_of(query)?;
+        let (chart, own_title) = self.chart_of(query)?;
         let result = self.chart_rows(query, limit, user).await?;
-        draw(result, kind, title.map_or(own_title, str::to_string), image.width, image.height, image.format).await
+        draw(result, chart, title.map_or(own_title, str::to_string), image.width, image.height, image.format).await
     }
 
     /// The chart `query` draws and its title; a chart not drawn yet is refused by name before
     /// any query runs.
-    pub(crate) fn chart_of(&self, query: &QueryBody) -> Result<(render::ChartKind, String), EngineError> {
+    pub(crate) fn chart_of(&self, query: &QueryBody) -> Result<(render::Chart, String), EngineError> {
         let kind = render::chart_kind(query.vis_type()).ok_or_else(|| EngineError::NotSupported {
             field: "vis_config",
             message: format!(
@@ -515,7 +515,13 @@ impl Engine {
                 render::DRAWN_VIS_TYPES.join(", ")
             ),
         })?;
-        Ok((kind, self.title(query)))
+        let options = match &query.vis_config {
+            Some(vis) => {
+                render::ChartOptions::from_vis_config(vis).map_err(|message| EngineError::Invalid { field: "vis_config", message })?
+            }
+            None => render::ChartOptions::default(),
+        };
+        Ok((render::Chart { kind, options }, self.title(query)))
     }
 
     /// The rows a chart of `query` draws.
@@ -554,13 +560,13 @@ pub struct Image {
 /// Draws off the async runtime (layout and encoding are CPU work).
 pub(crate) async fn draw(
     result: result::ResultSet,
-    kind: render::ChartKind,
+    chart: render::Chart,
     title: String,
     width: u32,
     height: u32,
     format: ImageFormat,
 ) -> Result<Vec<u8>, EngineError> {
-    tokio::task::spawn_blocking(move || render::render_chart(&result, kind, &title, width, height, format))
+    tokio::task::spawn_blocking(move || render::render_chart(&result, &chart, &title, width, height, format))
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))?
         .map_err(EngineError::from)

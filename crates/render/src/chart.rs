@@ -4,6 +4,7 @@
 use present::CellRenderer;
 use result::{ColumnInfo, ResultSet, ValueType};
 
+use crate::options::{Chart, Stacking};
 use crate::svg::{Svg, TextStyle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,12 +44,13 @@ pub(crate) const AXIS: &str = "#7a7a7a";
 const GRID: &str = "#e6e6e6";
 pub(crate) const INK: &str = "#262d33";
 
-pub fn chart_svg(result: &ResultSet, kind: ChartKind, title: &str, width: u32, height: u32) -> String {
-    chart_drawing(result, kind, title, width, height).finish()
+pub fn chart_svg(result: &ResultSet, chart: &Chart, title: &str, width: u32, height: u32) -> String {
+    chart_drawing(result, chart, title, width, height).finish()
 }
 
 /// The chart drawn on its own canvas, to be finished alone or placed in a dashboard.
-pub(crate) fn chart_drawing(result: &ResultSet, kind: ChartKind, title: &str, width: u32, height: u32) -> Svg {
+pub(crate) fn chart_drawing(result: &ResultSet, chart: &Chart, title: &str, width: u32, height: u32) -> Svg {
+    let kind = chart.kind;
     let mut svg = Svg::new(width, height);
     let (w, h) = (width as f64, height as f64);
     let title_size = (h * 0.05).clamp(10.0, 22.0);
@@ -59,8 +61,8 @@ pub(crate) fn chart_drawing(result: &ResultSet, kind: ChartKind, title: &str, wi
         ChartKind::Table => table(&mut svg, result, top, w, h),
         ChartKind::SingleValue => crate::round::single_value(&mut svg, result, top, w, h),
         _ => match Series::from(result) {
-            Some(series) if kind == ChartKind::Pie => crate::round::pie(&mut svg, &series, top, w, h),
-            Some(series) => xy_chart(&mut svg, &series, kind, top, w, h),
+            Some(series) if kind == ChartKind::Pie => crate::round::pie(&mut svg, &series, &chart.options, top, w, h),
+            Some(series) => xy_chart(&mut svg, &series, chart, top, w, h),
             None => svg.text(w / 2.0, h / 2.0, TextStyle::new(14.0, "middle", AXIS), "No numeric results to chart"),
         },
     }
@@ -72,6 +74,10 @@ pub(crate) struct Series {
     category_label: String,
     /// (label, values) per series.
     pub(crate) values: Vec<(String, Vec<Option<f64>>)>,
+    /// Each series' field name (`series_colors` is keyed by it).
+    pub(crate) fields: Vec<String>,
+    /// Each series' value format, for its value labels.
+    formats: Vec<Option<CellRenderer>>,
     /// How the value axis's ticks are written: the first series' value format, if it has one.
     tick_format: Option<CellRenderer>,
 }
@@ -124,23 +130,24 @@ impl Series {
             categories,
             category_label: dimension.map(|d| result.columns[d].label.clone()).unwrap_or_default(),
             values,
+            fields: numeric.iter().map(|&c| result.columns[c].name.clone()).collect(),
+            formats: numeric
+                .iter()
+                .map(|&c| result.columns[c].value_format.as_ref().and_then(|_| CellRenderer::for_column(&result.columns[c]).ok()))
+                .collect(),
             tick_format,
         })
+    }
+
+    /// A value label of series `si`: in its value format when it has one, else short (`1.5K`).
+    fn value_text(&self, si: usize, value: f64) -> String {
+        let format = self.formats.get(si).and_then(Option::as_ref);
+        format.and_then(|f| f.render(&result::Value::Float(value))).unwrap_or_else(|| short_number(value))
     }
 
     /// A tick's text: in the first series' value format when it has one, else short (`1.5K`).
     fn tick(&self, value: f64) -> String {
         self.tick_format.as_ref().and_then(|f| f.render(&result::Value::Float(value))).unwrap_or_else(|| short_number(value))
-    }
-
-    fn range(&self) -> (f64, f64) {
-        let all = self.values.iter().flat_map(|(_, v)| v.iter().flatten().copied());
-        let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        if lo == hi {
-            (lo, lo + 1.0)
-        } else {
-            (lo, hi)
-        }
     }
 }
 
@@ -192,12 +199,52 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64) {
+/// Each series' value per category as a span on the value axis, (base, top): from zero, or
+/// stacked on the series before it (positives on positives, negatives on negatives), in
+/// percent of the category's total with `percent`.
+fn spans(s: &Series, stacked: bool, percent: bool) -> Vec<Vec<Option<(f64, f64)>>> {
+    if !stacked {
+        return s.values.iter().map(|(_, v)| v.iter().map(|v| v.map(|v| (0.0, v))).collect()).collect();
+    }
+    let n = s.categories.len();
+    let totals: Vec<f64> = (0..n).map(|i| s.values.iter().filter_map(|(_, v)| v.get(i).copied().flatten()).map(f64::abs).sum()).collect();
+    let (mut pos, mut neg) = (vec![0.0; n], vec![0.0; n]);
+    s.values
+        .iter()
+        .map(|(_, values)| {
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let v = (*v)?;
+                    let v = if percent && totals[i] > 0.0 { v / totals[i] * 100.0 } else { v };
+                    let acc = if v >= 0.0 { &mut pos[i] } else { &mut neg[i] };
+                    let span = (*acc, *acc + v);
+                    *acc += v;
+                    Some(span)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn xy_chart(svg: &mut Svg, s: &Series, chart: &Chart, top: f64, w: f64, h: f64) {
+    let (kind, options) = (chart.kind, &chart.options);
     let font = (h * 0.03).clamp(8.0, 12.0);
-    let legend_h = if s.values.len() > 1 { font + 10.0 } else { 0.0 };
-    let (lo, hi) = s.range();
+    let k = s.values.len();
+    let legend = k > 1 && !options.hide_legend;
+    let legend_h = if legend { font + 10.0 } else { 0.0 };
+    let stacked = options.stacking != Stacking::Grouped && matches!(kind, ChartKind::Column | ChartKind::Bar | ChartKind::Area);
+    let percent = stacked && options.stacking == Stacking::Percent;
+    let spans = spans(s, stacked, percent);
+    // The axis covers zero and every span's ends (shares of a category total when stacked to
+    // 100%: negative values go below zero there too).
+    let ends = spans.iter().flatten().flatten().flat_map(|(a, b)| [*a, *b]);
+    let (lo, hi) = ends.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo == hi { (lo, lo + 1.0) } else { (lo, hi) };
     let ticks = ticks(lo, hi, 5);
     let (lo, hi) = (ticks.first().copied().unwrap_or(lo).min(lo), ticks.last().copied().unwrap_or(hi).max(hi));
+    let tick_text = |t: f64| if percent { format!("{}%", short_number(t)) } else { s.tick(t) };
     let n = s.categories.len().max(1);
     let horizontal = kind == ChartKind::Bar;
     // Room for the labels beside the left axis (the value ticks, or a bar chart's categories)
@@ -206,7 +253,7 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
     // room for rotated category labels below the axis.
     let char_width = font * 0.6;
     let widest = |labels: &mut dyn Iterator<Item = usize>| labels.max().unwrap_or(0) as f64 * char_width;
-    let widest_tick = widest(&mut ticks.iter().map(|t| s.tick(*t).chars().count()));
+    let widest_tick = widest(&mut ticks.iter().map(|t| tick_text(*t).chars().count()));
     let (left, right, bottom) = if horizontal {
         let widest_category = widest(&mut s.categories.iter().map(|c| c.chars().count().min(24)));
         ((font + 20.0 + widest_category).min(w * 0.4), (widest_tick / 2.0 + 6.0).max(20.0), 45.0 + legend_h)
@@ -228,11 +275,11 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
         if horizontal {
             svg.line(p, y0, p, y1, GRID, 1.0);
             if i % tick_every == 0 {
-                svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &s.tick(*t));
+                svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &tick_text(*t));
             }
         } else {
             svg.line(x0, p, x1, p, GRID, 1.0);
-            svg.text(x0 - 6.0, p + font / 3.0, TextStyle::new(font, "end", AXIS), &s.tick(*t));
+            svg.text(x0 - 6.0, p + font / 3.0, TextStyle::new(font, "end", AXIS), &tick_text(*t));
         }
     }
     let band = if horizontal { (y1 - y0) / n as f64 } else { (x1 - x0) / n as f64 };
@@ -249,43 +296,73 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
         }
     }
     let zero = value_pos(0.0f64.clamp(lo, hi));
-    let k = s.values.len();
-    for (si, (_, values)) in s.values.iter().enumerate() {
-        let color = PALETTE[si % PALETTE.len()];
+    let value_font = (font * 0.9).max(7.0);
+    // A value label of series `si`: the value (its share with `percent`) at (x, y), centred.
+    let value_label = |svg: &mut Svg, si: usize, x: f64, y: f64, v: f64| {
+        let text = if percent { format!("{v:.0}%") } else { s.value_text(si, v) };
+        svg.text(x, y, TextStyle::new(value_font, "middle", INK), &text);
+    };
+    for (si, series) in spans.iter().enumerate() {
+        let color = options.color_of(si, &s.fields[si]);
         let mut points = Vec::new();
-        for (i, v) in values.iter().enumerate() {
-            let Some(v) = v else { continue };
-            let p = value_pos(*v);
+        let mut bases = Vec::new();
+        for (i, span) in series.iter().enumerate() {
+            let Some((base, end)) = *span else { continue };
+            let (pb, p) = (value_pos(base), value_pos(end));
             let start = (if horizontal { y0 } else { x0 }) + band * i as f64;
             match kind {
                 ChartKind::Line | ChartKind::Area | ChartKind::Scatter => {
                     let mid = start + band / 2.0;
                     points.push((mid, p));
+                    bases.push((mid, pb));
+                    if options.show_value_labels {
+                        value_label(svg, si, mid, p - 6.0, end - base);
+                    }
                 }
                 _ => {
-                    let inner = band * 0.8 / k as f64;
-                    let offset = start + band * 0.1 + inner * si as f64;
-                    if horizontal {
-                        svg.rect(zero.min(p), offset, (p - zero).abs(), inner, color);
+                    let (inner, offset) = if stacked {
+                        (band * 0.8, start + band * 0.1)
                     } else {
-                        svg.rect(offset, zero.min(p), inner, (p - zero).abs(), color);
+                        (band * 0.8 / k as f64, start + band * 0.1 + band * 0.8 / k as f64 * si as f64)
+                    };
+                    if horizontal {
+                        svg.rect(pb.min(p), offset, (p - pb).abs(), inner, &color);
+                    } else {
+                        svg.rect(offset, pb.min(p), inner, (p - pb).abs(), &color);
+                    }
+                    if options.show_value_labels && end != base {
+                        // Inside a stacked segment; past the end of a bar side by side.
+                        let along = if stacked {
+                            (p + pb) / 2.0
+                        } else if horizontal {
+                            p + value_font * 1.5
+                        } else {
+                            p - 4.0
+                        };
+                        let (x, y) =
+                            if horizontal { (along, offset + inner / 2.0 + value_font / 3.0) } else { (offset + inner / 2.0, along) };
+                        value_label(svg, si, x, y, end - base);
                     }
                 }
             }
         }
         if kind == ChartKind::Area && points.len() > 1 {
-            // The area under the line, down to zero (or the axis's nearest end).
+            // The area under the line: down to zero, or to the series below when stacked.
             let mut outline = points.clone();
-            outline.push((points[points.len() - 1].0, zero));
-            outline.push((points[0].0, zero));
-            svg.polygon(&outline, color, 0.35);
+            if stacked {
+                outline.extend(bases.iter().rev());
+            } else {
+                outline.push((points[points.len() - 1].0, zero));
+                outline.push((points[0].0, zero));
+            }
+            svg.polygon(&outline, &color, 0.35);
         }
         if matches!(kind, ChartKind::Line | ChartKind::Area) {
-            svg.polyline(&points, color);
+            svg.polyline(&points, &color);
         }
         if kind == ChartKind::Scatter || (kind == ChartKind::Line && points.len() <= 60) {
             for (x, y) in &points {
-                svg.circle(*x, *y, 3.0, color);
+                svg.circle(*x, *y, 3.0, &color);
             }
         }
     }
@@ -300,11 +377,11 @@ fn xy_chart(svg: &mut Svg, s: &Series, kind: ChartKind, top: f64, w: f64, h: f64
         svg.text(font + 2.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &value_title);
         svg.text((x0 + x1) / 2.0, h - legend_h - 6.0, TextStyle::new(font, "middle", AXIS), &category_title);
     }
-    if k > 1 {
+    if legend {
         let mut x = x0;
         let y = h - 8.0;
         for (si, (label, _)) in s.values.iter().enumerate() {
-            svg.rect(x, y - font, font, font, PALETTE[si % PALETTE.len()]);
+            svg.rect(x, y - font, font, font, &options.color_of(si, &s.fields[si]));
             let text = truncate(label, 30);
             svg.text(x + font + 4.0, y - 1.0, TextStyle::new(font, "start", INK), &text);
             x += font + 12.0 + text.chars().count() as f64 * font * 0.6;
@@ -384,7 +461,7 @@ mod tests {
         ];
         assert_eq!(kinds.len(), DRAWN_VIS_TYPES.len() - 1, "table has two names");
         for kind in kinds {
-            let bytes = render_chart(&sample(), kind, "Orders by Status", 640, 360, ImageFormat::Png).unwrap();
+            let bytes = render_chart(&sample(), &kind.into(), "Orders by Status", 640, 360, ImageFormat::Png).unwrap();
             let (w, h, pixels) = decode_png(&bytes);
             assert_eq!((w, h), (640, 360));
             let inked = pixels.chunks_exact(4).filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200).count();
@@ -397,38 +474,63 @@ mod tests {
         assert_eq!(chart_kind(Some("looker_pie")), Some(ChartKind::Pie));
         assert_eq!(chart_kind(Some("looker_donut_multiples")), None, "not drawn yet, so refused");
         // A pie of the positive counts: complete 10 of 13, pending 3; 0 is no slice.
-        let svg = chart_svg(&sample(), ChartKind::Pie, "t", 600, 400);
+        let svg = chart_svg(&sample(), &ChartKind::Pie.into(), "t", 600, 400);
         assert_eq!(svg.matches("<path").count(), 2, "{svg}");
         assert!(svg.contains("complete 76.9%") && svg.contains("pending 23.1%"), "{svg}");
         // A single value: the first measure of the first row, with its label.
-        let svg = chart_svg(&sample(), ChartKind::SingleValue, "t", 600, 400);
+        let svg = chart_svg(&sample(), &ChartKind::SingleValue.into(), "t", 600, 400);
         assert!(svg.contains(">10</text>") && svg.contains(">count</text>"), "{svg}");
         // An area fills under its line; a scatter has points and no line.
-        let svg = chart_svg(&sample(), ChartKind::Area, "t", 600, 400);
+        let svg = chart_svg(&sample(), &ChartKind::Area.into(), "t", 600, 400);
         assert!(svg.contains("<polygon") && svg.contains("<polyline"));
-        let svg = chart_svg(&sample(), ChartKind::Scatter, "t", 600, 400);
+        let svg = chart_svg(&sample(), &ChartKind::Scatter.into(), "t", 600, 400);
         assert!(svg.contains("<circle") && !svg.contains("<polyline"));
         let empty = ResultSet::new(sample().columns);
-        assert!(chart_svg(&empty, ChartKind::SingleValue, "t", 300, 200).contains("No value to show"));
-        assert!(chart_svg(&empty, ChartKind::Pie, "t", 300, 200).contains("No positive values"));
+        assert!(chart_svg(&empty, &ChartKind::SingleValue.into(), "t", 300, 200).contains("No value to show"));
+        assert!(chart_svg(&empty, &ChartKind::Pie.into(), "t", 300, 200).contains("No positive values"));
+    }
+
+    #[test]
+    fn vis_config_options_shape_the_chart() {
+        let chart = |vis: serde_json::Value| Chart {
+            kind: ChartKind::Column,
+            options: crate::ChartOptions::from_vis_config(vis.as_object().expect("object")).expect("options"),
+        };
+        // Stacked to 100%: ticks in percent, one bar per category made of segments.
+        let svg = chart_svg(&sample(), &chart(serde_json::json!({"stacking": "percent", "show_value_labels": true})), "t", 600, 400);
+        assert!(svg.contains(">100%</text>") && svg.contains(">50%</text>"), "{svg}");
+        assert!(
+            !svg.contains(">0%</text>\n") && svg.matches(">0%</text>").count() == 1,
+            "the 0% tick, no label on an empty segment: {svg}"
+        );
+        // complete: count 10 of |10| + |5.5| is 65%; total 5.5 is 35%.
+        assert!(svg.contains(">65%</text>") && svg.contains(">35%</text>"), "value labels in shares: {svg}");
+        // Colors by field name, then from the palette; no legend when hidden.
+        let colored = chart(serde_json::json!({"series_colors": {"total": "#123456"}, "colors": ["#abcdef"], "hide_legend": true}));
+        let svg = chart_svg(&sample(), &colored, "t", 600, 400);
+        assert!(svg.contains(r##"fill="#123456""##) && svg.contains(r##"fill="#abcdef""##), "{svg}");
+        assert!(!svg.contains(">count</text>") || !svg.contains(">total</text>"), "no legend: {svg}");
+        // Grouped with value labels: each bar's value in the first series' format.
+        let svg = chart_svg(&sample(), &chart(serde_json::json!({"show_value_labels": true})), "t", 600, 400);
+        assert!(svg.contains(">10</text>") && svg.contains(">3</text>"), "{svg}");
     }
 
     #[test]
     fn jpg_starts_with_the_jpeg_marker() {
-        let bytes = render_chart(&sample(), ChartKind::Column, "t", 300, 200, ImageFormat::Jpg).unwrap();
+        let bytes = render_chart(&sample(), &ChartKind::Column.into(), "t", 300, 200, ImageFormat::Jpg).unwrap();
         assert_eq!(&bytes[..3], &[0xFF, 0xD8, 0xFF]);
     }
 
     #[test]
     fn text_is_escaped_so_markup_in_data_cannot_break_the_svg() {
-        let svg = chart_svg(&sample(), ChartKind::Column, "a < b & c", 400, 300);
+        let svg = chart_svg(&sample(), &ChartKind::Column.into(), "a < b & c", 400, 300);
         assert!(svg.contains("a &lt; b &amp; c"));
         assert!(svg.contains("&lt;cancelled &amp; co&gt;"));
     }
 
     #[test]
     fn pdf_is_one_vector_page_of_the_image_size_with_its_font_embedded() {
-        let bytes = render_chart(&sample(), ChartKind::Column, "Orders by Status", 800, 600, ImageFormat::Pdf).unwrap();
+        let bytes = render_chart(&sample(), &ChartKind::Column.into(), "Orders by Status", 800, 600, ImageFormat::Pdf).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.starts_with("%PDF-"), "{}", &text[..20]);
         assert!(text.contains("/MediaBox [0 0 800 600]"), "one page of the image's size");
@@ -437,20 +539,20 @@ mod tests {
 
     #[test]
     fn sizes_out_of_range_are_refused() {
-        assert!(render_chart(&sample(), ChartKind::Column, "t", 5, 200, ImageFormat::Png).is_err());
-        assert!(render_chart(&sample(), ChartKind::Column, "t", 200, 9000, ImageFormat::Png).is_err());
+        assert!(render_chart(&sample(), &ChartKind::Column.into(), "t", 5, 200, ImageFormat::Png).is_err());
+        assert!(render_chart(&sample(), &ChartKind::Column.into(), "t", 200, 9000, ImageFormat::Png).is_err());
     }
 
     #[test]
     fn a_huge_title_is_cut_to_what_fits() {
-        let svg = chart_svg(&sample(), ChartKind::Column, &"title ".repeat(200_000), 400, 300);
+        let svg = chart_svg(&sample(), &ChartKind::Column.into(), &"title ".repeat(200_000), 400, 300);
         assert!(svg.len() < 50_000, "{} bytes of SVG", svg.len());
     }
 
     #[test]
     fn empty_results_still_render() {
         let empty = ResultSet::new(sample().columns);
-        assert!(render_chart(&empty, ChartKind::Line, "t", 200, 100, ImageFormat::Png).is_ok());
+        assert!(render_chart(&empty, &ChartKind::Line.into(), "t", 200, 100, ImageFormat::Png).is_ok());
     }
 
     #[test]
@@ -489,13 +591,13 @@ mod tests {
 
     #[test]
     fn value_formats_apply_to_cells_and_ticks() {
-        let svg = chart_svg(&months(false), ChartKind::Table, "t", 600, 300);
+        let svg = chart_svg(&months(false), &ChartKind::Table.into(), "t", 600, 300);
         assert!(svg.contains(">$1,337,843.09<"), "{svg}");
-        let svg = chart_svg(&months(false), ChartKind::Column, "t", 600, 300);
+        let svg = chart_svg(&months(false), &ChartKind::Column.into(), "t", 600, 300);
         assert!(svg.contains(">$1,400,000.00<") || svg.contains(">$1,500,000.00<"), "{svg}");
         let mut plain = months(false);
         plain.columns[1].value_format = None;
-        let svg = chart_svg(&plain, ChartKind::Table, "t", 600, 300);
+        let svg = chart_svg(&plain, &ChartKind::Table.into(), "t", 600, 300);
         assert!(svg.contains(">1,337,843.09<"), "Looker's default groups thousands: {svg}");
     }
 
@@ -518,11 +620,11 @@ mod tests {
         assert_eq!(kinds.len(), DRAWN_VIS_TYPES.len() - 1, "table has two names");
         for kind in kinds {
             let started = std::time::Instant::now();
-            let bytes = render_chart(&r, kind, &title, 640, 360, ImageFormat::Png).expect("renders");
+            let bytes = render_chart(&r, &kind.into(), &title, 640, 360, ImageFormat::Png).expect("renders");
             assert_eq!(decode_png(&bytes).0, 640);
             assert!(started.elapsed().as_secs() < 5, "{kind:?} took {:?}", started.elapsed());
         }
-        let svg = chart_svg(&r, ChartKind::Table, &title, 640, 360);
+        let svg = chart_svg(&r, &ChartKind::Table.into(), &title, 640, 360);
         assert!(!svg.contains('\0') && !svg.contains('\u{1b}'));
     }
 

@@ -5,7 +5,10 @@
 
 use result::ResultSet;
 
-use crate::chart::{chart_drawing, ChartKind};
+use crate::chart::chart_drawing;
+#[cfg(test)]
+use crate::chart::ChartKind;
+use crate::options::Chart;
 use crate::svg::{Svg, TextStyle};
 use crate::{raster, ImageFormat, RenderError};
 
@@ -34,7 +37,7 @@ pub struct GridPlacement {
 pub enum TileContent {
     Chart {
         result: ResultSet,
-        kind: ChartKind,
+        chart: Chart,
         title: String,
     },
     /// A text tile: title, subtitle and a markdown body (drawn as plain text).
@@ -261,10 +264,10 @@ fn draw_tile(svg: &mut Svg, tile: &Tile, frame: Frame) {
         return;
     }
     match &tile.content {
-        TileContent::Chart { result, kind, title } => {
+        TileContent::Chart { result, chart, title } => {
             // Whole pixels: the chart is drawn on its own canvas, then placed.
             let (cw, ch) = ((inner.w - 2.0).floor() as u32, (inner.h - 2.0).floor() as u32);
-            svg.place(inner.x + 1.0, inner.y + 1.0, chart_drawing(result, *kind, title, cw, ch));
+            svg.place(inner.x + 1.0, inner.y + 1.0, chart_drawing(result, chart, title, cw, ch));
         }
         TileContent::Text { title, subtitle, body } => {
             let mut y = inner.y + 8.0;
@@ -429,7 +432,7 @@ mod tests {
         let tiles = vec![
             Tile {
                 placement: GridPlacement { row: 0, column: 0, width: 12, height: 6 },
-                content: TileContent::Chart { result, kind: ChartKind::Column, title: "Chart <one>".into() },
+                content: TileContent::Chart { result, chart: ChartKind::Column.into(), title: "Chart <one>".into() },
             },
             Tile {
                 placement: GridPlacement { row: 0, column: 12, width: 12, height: 6 },

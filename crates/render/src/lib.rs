@@ -6,6 +6,7 @@
 
 mod chart;
 mod dashboard;
+mod options;
 mod raster;
 mod round;
 mod svg;
@@ -15,6 +16,7 @@ pub use dashboard::{
     dashboard_svg, render_dashboard, render_dashboard_pages, DashboardStyle, GridPlacement, Paper, Tile, TileContent, GRID_COLUMNS,
     PAPER_SIZES,
 };
+pub use options::{Chart, ChartOptions, Stacking};
 pub use raster::{pages_to_pdf, rasterize, ImageFormat};
 
 use thiserror::Error;
@@ -32,17 +34,17 @@ pub enum RenderError {
 pub const MIN_SIDE: u32 = 10;
 pub const MAX_SIDE: u32 = 8000;
 
-/// Draws `result` as a `kind` chart titled `title` and encodes it.
+/// Draws `result` as `chart` titled `title` and encodes it.
 pub fn render_chart(
     result: &result::ResultSet,
-    kind: ChartKind,
+    chart: &Chart,
     title: &str,
     width: u32,
     height: u32,
     format: ImageFormat,
 ) -> Result<Vec<u8>, RenderError> {
     check_size(width, height)?;
-    let svg = chart_svg(result, kind, title, width, height);
+    let svg = chart_svg(result, chart, title, width, height);
     rasterize(&svg, width, height, format)
 }
 

@@ -5,13 +5,14 @@
 use present::CellRenderer;
 use result::{ResultSet, Value};
 
-use crate::chart::{display, truncate, Series, AXIS, INK, PALETTE};
+use crate::chart::{display, truncate, Series, AXIS, INK};
+use crate::options::ChartOptions;
 use crate::svg::{Svg, TextStyle};
 
 /// Slices beyond this many are drawn as one "Other" slice.
 const MOST_SLICES: usize = 12;
 
-pub(crate) fn pie(svg: &mut Svg, s: &Series, top: f64, w: f64, h: f64) {
+pub(crate) fn pie(svg: &mut Svg, s: &Series, options: &ChartOptions, top: f64, w: f64, h: f64) {
     let Some((_, values)) = s.values.first() else { return };
     // Only positive values make slices; their order is the query's.
     let mut slices: Vec<(String, f64)> =
@@ -35,7 +36,8 @@ pub(crate) fn pie(svg: &mut Svg, s: &Series, top: f64, w: f64, h: f64) {
     let (cx, cy) = (10.0 + area_w / 2.0, top + area_h / 2.0);
     let mut angle = -std::f64::consts::FRAC_PI_2;
     for (i, (_, v)) in slices.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = options.color_of(i, "");
+        let color = color.as_str();
         let sweep = v / total * std::f64::consts::TAU;
         if sweep >= std::f64::consts::TAU - 1e-9 {
             svg.circle(cx, cy, r, color);
@@ -55,7 +57,7 @@ pub(crate) fn pie(svg: &mut Svg, s: &Series, top: f64, w: f64, h: f64) {
     let chars = ((legend_w - font - 12.0) / (font * 0.6)).max(4.0) as usize;
     for (i, (label, v)) in slices.iter().take(rows).enumerate() {
         let y = top + 10.0 + line * i as f64;
-        svg.rect(x, y, font, font, PALETTE[i % PALETTE.len()]);
+        svg.rect(x, y, font, font, &options.color_of(i, ""));
         let share = format!("{:.1}%", v / total * 100.0);
         let text = format!("{} {share}", truncate(label, chars.saturating_sub(share.len() + 1).max(3)));
         svg.text(x + font + 6.0, y + font * 0.85, TextStyle::new(font, "start", INK), &text);

@@ -86,7 +86,22 @@ fn every_chart_kind_matches_its_golden_image() {
         ("table", ChartKind::Table),
     ];
     for (name, kind) in kinds {
-        let png = render::render_chart(&sample(), kind, "Revenue by month", 480, 320, ImageFormat::Png).expect("drawn");
+        let png = render::render_chart(&sample(), &kind.into(), "Revenue by month", 480, 320, ImageFormat::Png).expect("drawn");
+        check(name, &png);
+    }
+}
+
+#[test]
+fn vis_config_options_match_their_golden_images() {
+    let options = |vis: serde_json::Value| render::ChartOptions::from_vis_config(vis.as_object().expect("object")).expect("options");
+    let cases = [
+        ("column_stacked_labels", ChartKind::Column, serde_json::json!({"stacking": "normal", "show_value_labels": true})),
+        ("bar_percent", ChartKind::Bar, serde_json::json!({"stacking": "percent", "series_colors": {"Orders": "#72d16d"}})),
+        ("area_stacked", ChartKind::Area, serde_json::json!({"stacking": "normal", "colors": ["#6a013a", "#3fb0d5"]})),
+    ];
+    for (name, kind, vis) in cases {
+        let chart = render::Chart { kind, options: options(vis) };
+        let png = render::render_chart(&sample(), &chart, "Revenue by month", 480, 320, ImageFormat::Png).expect("drawn");
         check(name, &png);
     }
 }
@@ -94,7 +109,7 @@ fn every_chart_kind_matches_its_golden_image() {
 #[test]
 fn a_dashboard_matches_its_golden_image() {
     let tile = |row, column, width, height, content| Tile { placement: GridPlacement { row, column, width, height }, content };
-    let chart = |kind, title: &str| TileContent::Chart { result: sample(), kind, title: title.into() };
+    let chart = |kind: ChartKind, title: &str| TileContent::Chart { result: sample(), chart: kind.into(), title: title.into() };
     let tiles = vec![
         tile(0, 0, 16, 6, chart(ChartKind::Column, "Revenue")),
         tile(0, 16, 8, 6, chart(ChartKind::SingleValue, "Best month")),

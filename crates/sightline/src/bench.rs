@@ -121,10 +121,9 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
     let compiled = engine.compile(query, None)?;
     let result = runtime.block_on(engine.execute(&compiled, None))?.table;
     let (width, height) = (800, 500);
-    let svg = render::chart_svg(&result, render::ChartKind::Column, query_name, width, height);
-    let native = time(iterations, || {
-        Ok(render::render_chart(&result, render::ChartKind::Column, query_name, width, height, render::ImageFormat::Png)?)
-    })?;
+    let chart: render::Chart = render::ChartKind::Column.into();
+    let svg = render::chart_svg(&result, &chart, query_name, width, height);
+    let native = time(iterations, || Ok(render::render_chart(&result, &chart, query_name, width, height, render::ImageFormat::Png)?))?;
     println!("\nCharts: {width}x{height} column chart of \"{query_name}\" to PNG");
     println!("  native (layout, SVG, resvg, PNG): {}", ms(native));
     match chromium() {

@@ -73,11 +73,12 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
     );
 
     let (title, kind, ..) = CHARTS[0];
+    let chart: render::Chart = kind.into();
     let (width, height) = (800, 600);
-    let svg = render::chart_svg(&results[0], kind, title, width, height);
-    let layout = time(iterations, || Ok(render::chart_svg(&results[0], kind, title, width, height)))?;
-    let png = time(iterations, || Ok(render::render_chart(&results[0], kind, title, width, height, ImageFormat::Png)?))?;
-    let jpg = time(iterations, || Ok(render::render_chart(&results[0], kind, title, width, height, ImageFormat::Jpg)?))?;
+    let svg = render::chart_svg(&results[0], &chart, title, width, height);
+    let layout = time(iterations, || Ok(render::chart_svg(&results[0], &chart, title, width, height)))?;
+    let png = time(iterations, || Ok(render::render_chart(&results[0], &chart, title, width, height, ImageFormat::Png)?))?;
+    let jpg = time(iterations, || Ok(render::render_chart(&results[0], &chart, title, width, height, ImageFormat::Jpg)?))?;
     println!("\nChart: {width}x{height} column chart of \"{title}\"");
     println!("  layout to SVG: {}; to PNG: {}; to JPG: {}", ms(layout), ms(png), ms(jpg));
 
@@ -88,7 +89,7 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
                 placement: GridPlacement { row: (i / 3) * 6, column: (i % 3) * 8, width: 8, height: 6 },
                 content: TileContent::Chart {
                     result: results[i as usize % CHARTS.len()].clone(),
-                    kind,
+                    chart: kind.into(),
                     title: format!("{title} {}", i + 1),
                 },
             }
