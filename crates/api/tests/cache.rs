@@ -111,6 +111,45 @@ async fn hits_do_not_touch_the_database_and_policies_age_them_out() {
     assert_eq!(reads(), 6);
 }
 
+/// A chart drawn again while its rows are fresh runs no query: only the first of several PNGs
+/// (and a render task of the same query) reads the table; past `persist_for` it is read again,
+/// and a datagroup's trigger change makes the kept rows stale.
+#[tokio::test]
+async fn charts_drawn_again_from_fresh_rows_run_no_query() {
+    let (f, db) = setup().await;
+    let reads = || db.reads.load(SeqCst);
+    let draw = |explore: &'static str| {
+        let f = &f;
+        async move {
+            let body = format!(r#"{{"model":"shop","view":"{explore}","fields":["{explore}.status","{explore}.count"]}}"#);
+            let (status, _, png) = f.call("POST", "/api/4.0/queries/run/png?image_width=200&image_height=150", &body).await;
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&png));
+            png
+        }
+    };
+    let first = draw("orders").await;
+    assert_eq!(draw("orders").await, first);
+    assert_eq!(reads(), 1, "drawn again from the kept rows");
+    let (_, _, saved) =
+        f.call("POST", "/api/4.0/queries", r#"{"model":"shop","view":"orders","fields":["orders.status","orders.count"]}"#).await;
+    let id = common::json(&saved)["id"].as_str().unwrap_or_default().to_string();
+    let (_, _, task) = f.call("POST", &format!("/api/4.0/render_tasks/queries/{id}/png?width=200&height=150"), "").await;
+    let task = common::json(&task)["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(f.wait(&format!("/api/4.0/render_tasks/{task}"), &["success", "failure"]).await["status"], "success");
+    assert_eq!(reads(), 1, "a render task draws from them too");
+    draw("brief").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    draw("brief").await;
+    assert_eq!(reads(), 3, "persist_for: 1 second has passed");
+    draw("loaded").await;
+    draw("loaded").await;
+    assert_eq!(reads(), 4);
+    db.inner.execute_batch("INSERT INTO etl_log VALUES (2)").expect("new batch");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    draw("loaded").await;
+    assert_eq!(reads(), 5, "the trigger changed");
+}
+
 #[tokio::test]
 async fn a_datagroup_trigger_change_makes_its_entries_stale() {
     let (f, db) = setup().await;

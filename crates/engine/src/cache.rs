@@ -101,7 +101,7 @@ impl Engine {
         Ok(CacheSlot { key, trigger, max_age: policy.max_age })
     }
 
-    fn cache_policy(&self, query: &QueryBody) -> CachePolicy {
+    pub(crate) fn cache_policy(&self, query: &QueryBody) -> CachePolicy {
         let model = self.catalog().models.get(&query.model);
         match model.and_then(|m| Some((m, m.explore(&query.view)?))) {
             Some((model, explore)) => model.cache_policy(explore),

@@ -5,6 +5,7 @@
 //! renderer, store — and knows nothing of HTTP.
 
 mod cache;
+mod chart_cache;
 mod connections;
 mod drawings;
 mod error;
@@ -100,6 +101,8 @@ struct Inner {
     running: Arc<running::RunningTasks>,
     /// Datagroup trigger values, as last read.
     triggers: cache::Triggers,
+    /// The rows charts drew, while fresh (see `chart_cache.rs`).
+    chart_cache: chart_cache::ChartCache,
     /// `sql_trigger_value`s of persistent derived tables, as last read.
     sql_triggers: pdt::SqlTriggers,
     /// One build at a time of each persistent derived table.
@@ -143,6 +146,7 @@ impl Engine {
                 in_flight: Default::default(),
                 running: Default::default(),
                 triggers: Default::default(),
+                chart_cache: Default::default(),
                 sql_triggers: Default::default(),
                 pdt_locks: Default::default(),
                 stopping: Default::default(),

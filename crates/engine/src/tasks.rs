@@ -524,17 +524,6 @@ impl Engine {
         Ok((render::Chart { kind, options }, self.title(query)))
     }
 
-    /// The rows a chart of `query` draws.
-    pub(crate) async fn chart_rows(
-        &self,
-        query: &QueryBody,
-        limit: Option<&str>,
-        user: Option<i64>,
-    ) -> Result<result::ResultSet, EngineError> {
-        let compiled = chart_query(self.compile(query, limit)?)?;
-        Ok(self.execute(&compiled, user).await?.table)
-    }
-
     /// `vis_config.title`, else the explore's label.
     fn title(&self, query: &QueryBody) -> String {
         if let Some(title) = query.vis_config.as_ref().and_then(|v| v.get("title")).and_then(|t| t.as_str()) {
