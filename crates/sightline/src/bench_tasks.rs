@@ -5,7 +5,8 @@
 //! SQL in the same run.
 //!
 //! Reported: the median round trip of a cached task and of an uncached one (`cache=false`), each
-//! against DuckDB's time for the SQL; and cached tasks per second with several clients at once.
+//! against DuckDB's time for the SQL; cached tasks per second with several clients at once; and
+//! a render task's round trip (its rows kept, so it only draws) against drawing in process.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,22 +53,24 @@ impl Client {
         Ok((status, bytes))
     }
 
-    /// Creates a task, polls it until complete and fetches its result.
+    /// Creates a query task (`create` under `/query_tasks`) or a render task (under
+    /// `/render_tasks`), polls it until done and fetches its result.
     async fn task(&mut self, create: &str, body: &str) -> anyhow::Result<()> {
         let (status, created) = self.call(Method::POST, create, body).await?;
         if status != StatusCode::OK {
             bail!("POST {create}: {status} {}", String::from_utf8_lossy(&created));
         }
         let id = serde_json::from_slice::<serde_json::Value>(&created)?["id"].as_str().context("task id")?.to_string();
+        let tasks = if create.starts_with("/api/4.0/render_tasks") { "render_tasks" } else { "query_tasks" };
         loop {
-            let (_, polled) = self.call(Method::GET, &format!("/api/4.0/query_tasks/{id}"), "").await?;
+            let (_, polled) = self.call(Method::GET, &format!("/api/4.0/{tasks}/{id}"), "").await?;
             match serde_json::from_slice::<serde_json::Value>(&polled)?["status"].as_str() {
-                Some("complete") => break,
-                Some("error" | "killed") => bail!("task {id} failed: {}", String::from_utf8_lossy(&polled)),
+                Some("complete" | "success") => break,
+                Some("error" | "killed" | "failure") => bail!("task {id} failed: {}", String::from_utf8_lossy(&polled)),
                 _ => tokio::task::yield_now().await,
             }
         }
-        let (status, _) = self.call(Method::GET, &format!("/api/4.0/query_tasks/{id}/results"), "").await?;
+        let (status, _) = self.call(Method::GET, &format!("/api/4.0/{tasks}/{id}/results"), "").await?;
         match status {
             StatusCode::OK => Ok(()),
             other => bail!("results of {id}: {other}"),
@@ -81,6 +84,19 @@ async fn round_trips(client: &mut Client, create: &str, body: &str, iterations: 
     for _ in 0..=iterations {
         let start = Instant::now();
         client.task(create, body).await?;
+        samples.push(start.elapsed());
+    }
+    samples.remove(0);
+    Ok(median(samples))
+}
+
+/// The median time to draw `rows` as an 800x600 column chart to PNG in process.
+fn drawn_in_process(rows: &result::ResultSet, iterations: usize) -> anyhow::Result<Duration> {
+    let chart: render::Chart = render::ChartKind::Column.into();
+    let mut samples = Vec::with_capacity(iterations);
+    for _ in 0..=iterations {
+        let start = Instant::now();
+        render::render_chart(rows, &chart, "chart", 800, 600, render::ImageFormat::Png)?;
         samples.push(start.elapsed());
     }
     samples.remove(0);
@@ -150,6 +166,11 @@ fn run_on(catalog: semantic::Catalog, duck: Arc<DuckDbConnection>, query: &Query
         client.task("/api/4.0/query_tasks", &body).await?; // fills the cache
         let cached = round_trips(&mut client, "/api/4.0/query_tasks", &body, iterations).await?;
         let uncached = round_trips(&mut client, "/api/4.0/query_tasks?cache=false", &body, iterations).await?;
+        // A render task of the same query: its rows kept from the first, so each one only draws.
+        let render = format!("/api/4.0/render_tasks/queries/{}/png?width=800&height=600", saved.id);
+        let rendered = round_trips(&mut client, &render, "", iterations).await?;
+        let rows = engine.execute(&engine.compile(query, None)?, None).await?.table;
+        let drawn = drawn_in_process(&rows, iterations)?;
 
         let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let until = Instant::now() + THROUGHPUT_FOR;
@@ -180,6 +201,12 @@ fn run_on(catalog: semantic::Catalog, duck: Arc<DuckDbConnection>, query: &Query
         );
         println!("  uncached task (cache=false):    {} ({:.2}x raw DuckDB)", ms(uncached), uncached.as_secs_f64() / raw.as_secs_f64());
         println!("  cached tasks per second, {CLIENTS} clients: {per_second:.0}");
+        println!(
+            "  render task, 800x600 PNG from kept rows, round trip: {} ({:+.3} ms over drawing it in process, {})",
+            ms(rendered),
+            (rendered.as_secs_f64() - drawn.as_secs_f64()) * 1000.0,
+            ms(drawn)
+        );
         println!("  mean time per phase over every run above (GET /metrics):");
         let text = engine.metrics().prometheus();
         let value = |line: &str| text.lines().find_map(|l| l.strip_prefix(line)).and_then(|v| v.trim().parse::<f64>().ok());
