@@ -228,7 +228,8 @@ async fn trim(response: Response, selection: &FieldSelection) -> Result<Response
     Ok(Response::from_parts(parts, Body::from(body)))
 }
 
-fn clip(text: &str) -> &str {
+/// `text` cut to 64 characters, to quote a value in an error.
+pub(crate) fn clip(text: &str) -> &str {
     match text.char_indices().nth(64) {
         Some((at, _)) => &text[..at],
         None => text,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use format::{Rendering, ResultFormat};
+use format::ResultFormat;
 use semantic::{CachePolicy, Datagroup};
 use sql::CompiledQuery;
 
@@ -80,20 +80,20 @@ fn now_seconds() -> u64 {
 }
 
 impl Engine {
-    /// The cache slot of `compiled` for `query` in `format`, or an error when its datagroup's
-    /// trigger cannot be read (the run then neither reads nor stores the cache). `described` is
-    /// the compiled query's full description (its `Debug`), made once per run.
+    /// The cache slot of `compiled` for `query` kept as `kept` (a rendering's key for formatted
+    /// results, another name for other things kept, such as chart rows), or an error when its
+    /// datagroup's trigger cannot be read (the run then neither reads nor stores the cache).
+    /// `described` is the compiled query's full description (its `Debug`), made once per run.
     pub(crate) async fn cache_slot(
         &self,
         query: &QueryBody,
         compiled: &CompiledQuery,
         described: &str,
-        rendering: &Rendering,
+        kept: &str,
     ) -> Result<CacheSlot, EngineError> {
         let policy = self.cache_policy(query);
         let connection = self.connection(&compiled.connection).map(|c| format!("{:?}", c.describe())).unwrap_or_default();
-        let key =
-            store::cache_key(&[rendering.key().as_bytes(), compiled.connection.as_bytes(), connection.as_bytes(), described.as_bytes()]);
+        let key = store::cache_key(&[kept.as_bytes(), compiled.connection.as_bytes(), connection.as_bytes(), described.as_bytes()]);
         let trigger = match &policy.datagroup {
             Some(group) => self.trigger_value(&query.model, group).await?,
             None => None,
@@ -101,7 +101,7 @@ impl Engine {
         Ok(CacheSlot { key, trigger, max_age: policy.max_age })
     }
 
-    pub(crate) fn cache_policy(&self, query: &QueryBody) -> CachePolicy {
+    fn cache_policy(&self, query: &QueryBody) -> CachePolicy {
         let model = self.catalog().models.get(&query.model);
         match model.and_then(|m| Some((m, m.explore(&query.view)?))) {
             Some((model, explore)) => model.cache_policy(explore),

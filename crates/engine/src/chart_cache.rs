@@ -1,7 +1,7 @@
 //! The rows charts draw, kept in this process under the explore's cache policy, so that drawing
 //! a chart, a Look or a dashboard again while its results are fresh runs no query: a re-render
-//! only draws. The key is the result cache's (the compiled statements and where the connection
-//! points) for chart rows; freshness is the result cache's too (`persist_for`, `persist_with` a
+//! only draws. The slot is the result cache's (`Engine::cache_slot`: the compiled statements and
+//! where the connection points, kept as "chart rows"); freshness is the result cache's too (`persist_for`, `persist_with` a
 //! datagroup and its trigger value, else an hour). Bounded: past [`MOST_ENTRIES`] the oldest go.
 //!
 //! The rows are held in memory rather than in the shared result cache, which keeps formatted
@@ -57,32 +57,24 @@ impl Engine {
     pub(crate) async fn chart_rows(&self, query: &QueryBody, limit: Option<&str>, user: Option<i64>) -> Result<ResultSet, EngineError> {
         let compiled = crate::tasks::chart_query(self.compile(query, limit)?)?;
         let described = format!("{compiled:?}");
-        let policy = self.cache_policy(query);
-        let connection = self.connection(&compiled.connection).map(|c| format!("{:?}", c.describe())).unwrap_or_default();
-        let key = store::cache_key(&[b"chart rows", compiled.connection.as_bytes(), connection.as_bytes(), described.as_bytes()]);
         // A trigger that cannot be read makes the rows uncacheable, never stale ones served.
-        let trigger = match &policy.datagroup {
-            Some(group) => match self.trigger_value(&query.model, group).await {
-                Ok(value) => Some(value),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a datagroup trigger could not be read: the chart's rows are not cached");
-                    None
-                }
-            },
-            None => Some(None),
+        let slot = match self.cache_slot(query, &compiled, &described, "chart rows").await {
+            Ok(slot) => Some(slot),
+            Err(e) => {
+                tracing::warn!(error = %e, "a datagroup trigger could not be read: the chart's rows are not cached");
+                None
+            }
         };
-        if let Some(trigger) = &trigger {
-            if let Some(rows) = self.inner.chart_cache.get(&key, trigger.as_deref()) {
+        if let Some(slot) = &slot {
+            if let Some(rows) = self.inner.chart_cache.get(&slot.key, slot.trigger.as_deref()) {
                 self.inner.metrics.cache_hit();
                 return Ok((*rows).clone());
             }
         }
         self.inner.metrics.cache_miss();
         let rows = self.execute(&compiled, user).await?.table;
-        if let Some(trigger) = trigger {
-            if policy.max_age != Some(Duration::ZERO) {
-                self.inner.chart_cache.put(key, Arc::new(rows.clone()), trigger, policy.max_age);
-            }
+        if let Some(slot) = slot.filter(|s| s.max_age != Some(Duration::ZERO)) {
+            self.inner.chart_cache.put(slot.key, Arc::new(rows.clone()), slot.trigger, slot.max_age);
         }
         Ok(rows)
     }

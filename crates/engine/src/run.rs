@@ -225,7 +225,7 @@ impl Engine {
         // Everything that determines the output, for the cache key and the in-flight key.
         let described = format!("{compiled:?}");
         // A datagroup trigger that cannot be read leaves the cache out of this run.
-        let slot = match self.cache_slot(query, &compiled, &described, &rendering).await {
+        let slot = match self.cache_slot(query, &compiled, &described, &rendering.key()).await {
             Ok(slot) => Some(slot),
             Err(e) => {
                 tracing::warn!(error = %e, "the result cache is not used for this run");

@@ -294,7 +294,7 @@ impl Engine {
         cache: CacheUse,
     ) -> Option<crate::Answer> {
         let compiled = self.with_vis(compiled.clone(), query, rendering).ok()?;
-        let slot = self.cache_slot(query, &compiled, &format!("{compiled:?}"), rendering).await.ok()?;
+        let slot = self.cache_slot(query, &compiled, &format!("{compiled:?}"), &rendering.key()).await.ok()?;
         self.cached(&slot, cache, rendering.format).await.ok().flatten()
     }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use connect::{Connection, DuckDbConnection};
 use engine::{Engine, QueryBody};
 use format::ResultFormat;
@@ -68,7 +68,7 @@ pub(crate) fn time<T>(iterations: usize, mut f: impl FnMut() -> anyhow::Result<T
     Ok(median(samples))
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -135,27 +135,10 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
             let shot = dir.join("chart.png");
             let browser_runs = iterations.min(5);
             let chrome = time(browser_runs, || {
-                let status = std::process::Command::new(&browser)
-                    .args([
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-quic",
-                        "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--hide-scrollbars",
-                    ])
-                    .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-                    .arg(format!("--window-size={width},{height}"))
-                    .arg(format!("--screenshot={}", shot.display()))
-                    .arg(format!("file://{}", page.display()))
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .status()
-                    .context("start chromium")?;
-                if !status.success() || !shot.exists() {
+                let _ = std::fs::remove_file(&shot);
+                let output = [format!("--window-size={width},{height}"), format!("--screenshot={}", shot.display())];
+                crate::bench_render::chromium_run(&browser, &dir, &output, &page)?;
+                if !shot.exists() {
                     bail!("chromium did not write a screenshot");
                 }
                 Ok(())

@@ -14,18 +14,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use connect::{Connection, DuckDbConnection};
 use engine::{Engine, QueryBody};
 use render::{ChartKind, DashboardStyle, GridPlacement, ImageFormat, Tile, TileContent};
 
-use crate::bench::{chromium, time};
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
+use crate::bench::{chromium, ms, time};
 
 /// (title, chart, fields, sorts) of the dashboard's tiles, in turn.
 const CHARTS: [(&str, ChartKind, &[&str], &[&str]); 4] = [
@@ -149,7 +144,9 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
     Ok(())
 }
 
-fn chromium_run(browser: &Path, dir: &Path, output: &[String], page: &Path) -> anyhow::Result<()> {
+/// Headless Chromium, started afresh with its profile in `dir`, drawing `page` to `output`
+/// (`--screenshot=…` or `--print-to-pdf=…`, with what they need).
+pub(crate) fn chromium_run(browser: &Path, dir: &Path, output: &[String], page: &Path) -> anyhow::Result<()> {
     let status = std::process::Command::new(browser)
         .args([
             "--headless",

@@ -11,6 +11,7 @@ use store::{ContentColumn, ContentSearch, TextMatch};
 use wire::operations as op;
 
 use super::queries::QUERY_FIELDS;
+use crate::declare::clip;
 use crate::{ApiError, AppState};
 
 /// The search a request's parameters describe. Id parameters take a comma-separated list (any
@@ -236,11 +237,4 @@ fn refuse_unread_query_fields(fields: &Map<String, Value>) -> Result<(), ApiErro
         }
     }
     Ok(())
-}
-
-fn clip(text: &str) -> &str {
-    match text.char_indices().nth(64) {
-        Some((at, _)) => &text[..at],
-        None => text,
-    }
 }
