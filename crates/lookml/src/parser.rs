@@ -6,24 +6,32 @@
 
 use crate::ast::{Document, ListItem, Pair, Value, ValueKind};
 use crate::diagnostic::Diagnostic;
-use crate::lexer::{tokenize, Token, TokenKind};
+use crate::lexer::{Lexer, Token, TokenKind};
 use crate::source::{FileId, Span};
 
 /// Parses one LookML file.
 pub fn parse(file: FileId, text: &str) -> Result<Document, Diagnostic> {
-    let tokens = tokenize(file, text)?;
+    let mut lexer = Lexer::new(file, text);
+    let current = lexer.next_token();
+    let following = lexer.next_token();
     let end = Span::new(file, text.len(), text.len());
-    let mut parser = Parser { tokens, pos: 0, end, depth: 0 };
-    let items = parser.items(false)?;
-    Ok(Document { items })
+    let mut parser = Parser { lexer, window: [current, following], end, depth: 0 };
+    let items = parser.items(false);
+    // A lexical error ends the tokens early: it, not what the parser made of the early end, is
+    // the file's problem.
+    match (parser.lexer.error(), items) {
+        (Some(e), _) | (None, Err(e)) => Err(e),
+        (None, Ok(items)) => Ok(Document { items }),
+    }
 }
 
 /// Blocks nested deeper than this are rejected instead of exhausting the stack.
 const MAX_DEPTH: usize = 64;
 
-struct Parser {
-    tokens: Vec<Token>,
-    pos: usize,
+/// Reads tokens as it goes, looking at most two ahead (`key :` inside a list).
+struct Parser<'a> {
+    lexer: Lexer<'a>,
+    window: [Option<Token<'a>>; 2],
     end: Span,
     depth: usize,
 }
@@ -42,20 +50,27 @@ fn describe(kind: &TokenKind) -> String {
     }
 }
 
-impl Parser {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.pos)
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<&Token<'a>> {
+        self.window[0].as_ref()
     }
 
-    fn peek_kind(&self, ahead: usize) -> Option<&TokenKind> {
-        self.tokens.get(self.pos + ahead).map(|t| &t.kind)
+    fn peek_kind(&self, ahead: usize) -> Option<&TokenKind<'a>> {
+        self.window[ahead].as_ref().map(|t| &t.kind)
     }
 
-    /// Takes the current token out (tokens are read once, never re-read after being taken).
-    fn next(&mut self) -> Option<Token> {
-        let t = self.tokens.get_mut(self.pos).map(|t| Token { kind: std::mem::replace(&mut t.kind, TokenKind::Comma), span: t.span });
-        self.pos += 1;
-        t
+    /// Takes the current token and reads the one after the next.
+    #[inline]
+    fn next(&mut self) -> Option<Token<'a>> {
+        let following = if self.window[1].is_some() { self.lexer.next_token() } else { None };
+        let taken = self.window[0].take();
+        self.window[0] = std::mem::replace(&mut self.window[1], following);
+        taken
+    }
+
+    /// Skips the current token.
+    fn skip(&mut self) {
+        self.next();
     }
 
     fn unexpected(&self, expected: &str) -> Diagnostic {
@@ -79,17 +94,15 @@ impl Parser {
     }
 
     fn pair(&mut self) -> Result<Pair, Diagnostic> {
-        if !matches!(self.peek_kind(0), Some(TokenKind::Literal(_))) {
-            return Err(self.unexpected("a parameter name such as `dimension:`"));
-        }
-        let (key, key_span) = match self.next() {
-            Some(Token { kind: TokenKind::Literal(k), span }) => (k, span),
-            _ => unreachable!("checked above"),
+        let (key, key_span) = match self.peek() {
+            Some(Token { kind: TokenKind::Literal(k), span }) => (k.to_string(), *span),
+            _ => return Err(self.unexpected("a parameter name such as `dimension:`")),
         };
+        self.skip();
         if self.peek_kind(0) != Some(&TokenKind::Colon) {
             return Err(self.unexpected(&format!("`:` after `{key}`")));
         }
-        self.pos += 1;
+        self.skip();
         let value = self.value(&key)?;
         Ok(Pair { key, key_span, value })
     }
@@ -106,20 +119,19 @@ impl Parser {
             _ => return Err(self.unexpected(&format!("a value for `{key}`"))),
         }
         let Some(token) = self.next() else { return Err(self.unexpected(&format!("a value for `{key}`"))) };
-        let quoted = matches!(token.kind, TokenKind::Quoted(_));
-        match token.kind {
-            TokenKind::Expr(text) => Ok(Value { kind: ValueKind::Expr(text), span: token.span }),
-            TokenKind::Literal(text) | TokenKind::Quoted(text) => {
-                if self.peek_kind(0) == Some(&TokenKind::LBrace) {
-                    let brace = self.peek().map(|t| t.span).unwrap_or(token.span);
-                    let mut block = self.block(Some((text, token.span)), brace)?;
-                    block.span = token.span.to(block.span);
-                    return Ok(block);
-                }
-                Ok(Value { kind: ValueKind::Scalar { text, quoted }, span: token.span })
-            }
+        let (text, quoted) = match token.kind {
+            TokenKind::Expr(text) => return Ok(Value { kind: ValueKind::Expr(text.to_string()), span: token.span }),
+            TokenKind::Literal(text) => (text.to_string(), false),
+            TokenKind::Quoted(text) => (text.into_owned(), true),
             _ => unreachable!("checked above"),
+        };
+        if self.peek_kind(0) == Some(&TokenKind::LBrace) {
+            let brace = self.peek().map(|t| t.span).unwrap_or(token.span);
+            let mut block = self.block(Some((text, token.span)), brace)?;
+            block.span = token.span.to(block.span);
+            return Ok(block);
         }
+        Ok(Value { kind: ValueKind::Scalar { text, quoted }, span: token.span })
     }
 
     fn block(&mut self, name: Option<(String, Span)>, open: Span) -> Result<Value, Diagnostic> {
@@ -127,7 +139,7 @@ impl Parser {
         if self.depth > MAX_DEPTH {
             return Err(Diagnostic::error(open, format!("blocks are nested more than {MAX_DEPTH} deep")));
         }
-        self.pos += 1; // `{`
+        self.skip(); // `{`
         let items = self.items(true)?;
         let close = self.next().map(|t| t.span).unwrap_or(self.end);
         self.depth -= 1;
@@ -147,15 +159,15 @@ impl Parser {
                     let close = self.next().map(|t| t.span).unwrap_or(self.end);
                     return Ok(Value { kind: ValueKind::List(items), span: open.to(close) });
                 }
-                Some(TokenKind::Comma) => self.pos += 1,
+                Some(TokenKind::Comma) => self.skip(),
                 Some(TokenKind::Literal(_)) if self.peek_kind(1) == Some(&TokenKind::Colon) => {
                     items.push(ListItem::Pair(self.pair()?));
                 }
                 Some(TokenKind::Literal(_) | TokenKind::Quoted(_)) => {
                     let Some(t) = self.next() else { break };
                     let (text, quoted) = match t.kind {
-                        TokenKind::Literal(s) => (s, false),
-                        TokenKind::Quoted(s) => (s, true),
+                        TokenKind::Literal(s) => (s.to_string(), false),
+                        TokenKind::Quoted(s) => (s.into_owned(), true),
                         _ => unreachable!("matched above"),
                     };
                     items.push(ListItem::Value(Value { kind: ValueKind::Scalar { text, quoted }, span: t.span }));

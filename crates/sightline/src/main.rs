@@ -17,6 +17,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc rather than glibc's malloc: the semantic layer and the formatters allocate many small
+/// strings, and glibc spent a third of a query's compile time in its free lists.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "sightline", version, about = "A self-hosted server that speaks the Looker API 4.0")]
 struct Cli {
