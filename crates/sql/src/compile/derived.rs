@@ -1,9 +1,11 @@
 //! Derived tables: SQL ones (`sql:` with `${view.SQL_TABLE_NAME}`) and native ones
 //! (`explore_source`, compiled recursively with bound filters), as relations the main query reads.
 
+use std::borrow::Cow;
+
 use semantic::{parse_references, ReferenceKind, View, ViewSource};
 
-use super::{compile_nested, Compiler, MAX_DERIVED_DEPTH};
+use super::{compile_nested, Compiler, What, MAX_DERIVED_DEPTH};
 use crate::error::CompileError;
 use crate::query::{Limit, QuerySpec, TimeZones};
 use crate::tree::{Expr, Item, Name, Relation, Select, Statement};
@@ -139,7 +141,7 @@ impl<'a> Compiler<'a> {
         copy.now = self.now;
         copy.query = self.query;
         let alias = self.explore.view_for_alias(&view.name).map(|_| view.name.as_str()).unwrap_or(view.name.as_str());
-        copy.render_liquid(sql, alias, view, &format!("derived table `{}`", view.name))
+        copy.render_liquid(sql, alias, view, What::DerivedTable(&view.name)).map(Cow::into_owned)
     }
 
     /// What `${view.SQL_TABLE_NAME}` stands for: the table, or the derived table's SQL in

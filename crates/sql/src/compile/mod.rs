@@ -5,7 +5,8 @@
 //! filters and other joins' `sql_on` need are emitted. Measures on views whose rows a join fans
 //! out are computed over distinct primary keys (`COUNT(DISTINCT pk)`, symmetric sum/average).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use jiff::civil::DateTime;
 use semantic::{
@@ -183,6 +184,12 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
     Ok(compiled)
 }
 
+/// The compiler's maps hash short field names many times per query: foldhash (hashbrown's own,
+/// already built) rather than SipHash, whose flooding resistance these keys from the model and
+/// one query do not need.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 /// Native derived tables compile the query they read from; `depth` counts that nesting.
 const MAX_DERIVED_DEPTH: usize = 8;
 
@@ -196,7 +203,7 @@ fn compile_nested(
     let explore =
         model.explore(&spec.view).ok_or_else(|| CompileError::UnknownExplore { model: model.name.clone(), explore: spec.view.clone() })?;
     // Duplicates dropped in one pass: the field list is the caller's, of any length.
-    let mut seen = std::collections::HashSet::with_capacity(spec.fields.len());
+    let mut seen = HashSet::with_capacity_and_hasher(spec.fields.len(), Default::default());
     let fields: Vec<&str> = spec.fields.iter().map(String::as_str).filter(|f| seen.insert(*f)).collect();
     if fields.is_empty() {
         return Err(CompileError::NoFields);
@@ -215,7 +222,7 @@ fn compile_nested(
     // predicts them, so one build usually suffices; if the build needed other joins (Liquid can
     // hide references), it is done again with what it found.
     let predicted: Vec<String> =
-        Compiler::new(model, explore, dialect, HashSet::new(), depth, customs).joins_needed(&fields, spec).into_iter().collect();
+        Compiler::new(model, explore, dialect, HashSet::default(), depth, customs).joins_needed(&fields, spec).into_iter().collect();
     let fanned = fanned_out(explore, &predicted);
     let planned = Compiler::new(model, explore, dialect, fanned.clone(), depth, customs).plan(&fields, spec, now)?;
     let actual = fanned_out(explore, &planned.joined);
@@ -235,7 +242,7 @@ struct ModelLookup<'m> {
 impl custom::Lookup for ModelLookup<'_> {
     fn lookup(&self, name: &str) -> Result<(String, String, &Field), String> {
         let customs = custom::Customs::default();
-        let compiler = Compiler::new(self.model, self.explore, &crate::dialect::DuckDb, HashSet::new(), 0, &customs);
+        let compiler = Compiler::new(self.model, self.explore, &crate::dialect::DuckDb, HashSet::default(), 0, &customs);
         let t = compiler.resolve(name).map_err(|e| e.to_string())?;
         let field: &Field = t.field;
         // The field lives in the model, which outlives this lookup.
@@ -400,7 +407,7 @@ fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> QuerySpec {
 /// query is one-to-many.
 fn fanned_out(explore: &Explore, joined: &[String]) -> HashSet<String> {
     let joins: Vec<_> = joined.iter().filter_map(|a| explore.join(a)).collect();
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     let aliases = std::iter::once(explore.base_alias.clone()).chain(joined.iter().cloned());
     for alias in aliases {
         let own = explore.join(&alias).map(|j| j.relationship);
@@ -444,6 +451,34 @@ struct Target<'a> {
 
 const MAX_REFERENCE_DEPTH: usize = 32;
 
+/// What is being compiled, as errors name it: formatted only when an error is raised, since a
+/// query expands hundreds of snippets and fails rarely.
+#[derive(Clone, Copy)]
+pub(crate) enum What<'x> {
+    Field(&'x str, &'x str),
+    Measure(&'x str, &'x str),
+    Filter(&'x str, &'x str),
+    Explore(&'x str),
+    Join(&'x str),
+    DerivedTable(&'x str),
+    /// Named as it is (`filter_expression`).
+    Named(&'x str),
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Field(alias, name) => write!(f, "field `{alias}.{name}`"),
+            What::Measure(alias, name) => write!(f, "measure `{alias}.{name}`"),
+            What::Filter(alias, name) => write!(f, "filter `{alias}.{name}`"),
+            What::Explore(name) => write!(f, "explore `{name}`"),
+            What::Join(name) => write!(f, "join `{name}`"),
+            What::DerivedTable(name) => write!(f, "derived table `{name}`"),
+            What::Named(name) => f.write_str(name),
+        }
+    }
+}
+
 impl<'a> Compiler<'a> {
     fn new(
         model: &'a Model,
@@ -464,7 +499,7 @@ impl<'a> Compiler<'a> {
             depth,
             query: None,
             custom,
-            expanded: HashMap::new(),
+            expanded: HashMap::default(),
         }
     }
 
@@ -516,7 +551,7 @@ impl<'a> Compiler<'a> {
     /// The joins a query will need, from the references of its fields, filters and sorts
     /// (without writing any SQL); unresolvable names are left for the build to report.
     fn joins_needed(mut self, fields: &[&'a str], spec: &'a QuerySpec) -> BTreeSet<String> {
-        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut seen: HashSet<(&str, &str)> = HashSet::default();
         let mut todo: Vec<Target<'a>> = Vec::new();
         let filter_expression = self.custom.entry(custom::FILTER_EXPRESSION).map(|_| custom::FILTER_EXPRESSION);
         let names = fields.iter().copied().chain(spec.filters.iter().map(|(f, _)| f.as_str())).chain(filter_expression);
@@ -620,9 +655,9 @@ impl<'a> Compiler<'a> {
     }
 
     /// Replaces every `${…}` in `sql`, written in the context of `alias`/`view`.
-    fn expand(&mut self, sql: &str, alias: &'a str, view: &'a View, in_measure: bool, what: &str) -> Result<String, CompileError> {
+    fn expand(&mut self, sql: &str, alias: &'a str, view: &'a View, in_measure: bool, what: What<'_>) -> Result<String, CompileError> {
         let rendered = self.render_liquid(sql, alias, view, what)?;
-        let sql = rendered.as_str();
+        let sql = &*rendered;
         let refs =
             parse_references(sql).map_err(|_| CompileError::Model { what: what.to_string(), message: "`${` is never closed".into() })?;
         let mut out = String::with_capacity(sql.len());
@@ -666,7 +701,7 @@ impl<'a> Compiler<'a> {
                         message: format!("`{}.{field}` does not exist", ref_view.name),
                     })?;
                     let target = Target { alias: ref_alias, view: ref_view, field: f };
-                    let expr = self.referenced(target, in_measure, what, &format!("{ref_alias}.{}", f.name))?;
+                    let expr = self.referenced(target, in_measure, what, &format_args!("{ref_alias}.{}", f.name))?;
                     out.push('(');
                     out.push_str(&expr);
                     out.push(')');
@@ -679,7 +714,7 @@ impl<'a> Compiler<'a> {
 
     /// What a `${…}` reference to `target` (named `name`) stands for: a measure's aggregate
     /// (only inside measures) or a dimension's value.
-    fn referenced(&mut self, target: Target<'a>, in_measure: bool, what: &str, name: &str) -> Result<String, CompileError> {
+    fn referenced(&mut self, target: Target<'a>, in_measure: bool, what: What<'_>, name: &dyn std::fmt::Display) -> Result<String, CompileError> {
         if !target.field.is_measure() {
             return self.dimension_value(target);
         }
@@ -693,7 +728,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// The condition of a `matches_filter` call (`${__matches.mN}`).
-    fn matches_condition(&mut self, name: &str, what: &str) -> Result<String, CompileError> {
+    fn matches_condition(&mut self, name: &str, what: What<'_>) -> Result<String, CompileError> {
         let missing = || CompileError::Model { what: what.to_string(), message: format!("no matches_filter call `{name}`") };
         let n: usize = name.strip_prefix('m').and_then(|n| n.parse().ok()).ok_or_else(missing)?;
         let custom: &'a custom::Customs = self.custom;
@@ -725,12 +760,12 @@ impl<'a> Compiler<'a> {
         if let FieldKind::Dimension(DimensionType::Duration(interval)) = &t.field.kind {
             let interval = *interval;
             self.enter(t)?;
-            let what = format!("field `{}.{}`", t.alias, t.field.name);
-            let missing = || CompileError::Model { what: what.clone(), message: "a duration needs `sql_start` and `sql_end`".into() };
+            let what = What::Field(t.alias, &t.field.name);
+            let missing = || CompileError::Model { what: what.to_string(), message: "a duration needs `sql_start` and `sql_end`".into() };
             let start = t.field.sql_start.as_deref().ok_or_else(missing)?;
             let end = t.field.sql_end.as_deref().ok_or_else(missing)?;
-            let start = self.expand(start, t.alias, t.view, false, &what)?;
-            let end = self.expand(end, t.alias, t.view, false, &what)?;
+            let start = self.expand(start, t.alias, t.view, false, what)?;
+            let end = self.expand(end, t.alias, t.view, false, what)?;
             self.stack.pop();
             let (start, end) = (self.dialect.to_timestamp(t.field.datatype, &start), self.dialect.to_timestamp(t.field.datatype, &end));
             return Ok(self.dialect.duration(interval, &start, &end));
@@ -744,8 +779,8 @@ impl<'a> Compiler<'a> {
                 default.as_str()
             }
         };
-        let what = format!("field `{}.{}`", t.alias, t.field.name);
-        let expr = self.expand(sql, t.alias, t.view, false, &what);
+        let what = What::Field(t.alias, &t.field.name);
+        let expr = self.expand(sql, t.alias, t.view, false, what);
         self.stack.pop();
         match &t.field.kind {
             FieldKind::Dimension(DimensionType::Time(tf)) => {
@@ -784,10 +819,10 @@ impl<'a> Compiler<'a> {
     fn expand_dimension(&mut self, t: Target<'a>) -> Result<String, CompileError> {
         if let FieldKind::Dimension(DimensionType::Case { whens, otherwise, .. }) = &t.field.kind {
             self.enter(t)?;
-            let what = format!("field `{}.{}`", t.alias, t.field.name);
+            let what = What::Field(t.alias, &t.field.name);
             let mut sql = String::from("CASE");
             for (condition, label) in whens {
-                let condition = self.expand(condition, t.alias, t.view, false, &what)?;
+                let condition = self.expand(condition, t.alias, t.view, false, what)?;
                 sql.push_str(&format!(" WHEN {condition} THEN {}", self.dialect.string_literal(label)));
             }
             if let Some(label) = otherwise {
@@ -799,9 +834,9 @@ impl<'a> Compiler<'a> {
         }
         if let FieldKind::Dimension(DimensionType::Location { latitude, longitude }) = &t.field.kind {
             self.enter(t)?;
-            let what = format!("field `{}.{}`", t.alias, t.field.name);
-            let lat = self.expand(latitude, t.alias, t.view, false, &what)?;
-            let long = self.expand(longitude, t.alias, t.view, false, &what)?;
+            let what = What::Field(t.alias, &t.field.name);
+            let lat = self.expand(latitude, t.alias, t.view, false, what)?;
+            let long = self.expand(longitude, t.alias, t.view, false, what)?;
             self.stack.pop();
             return Ok(self.dialect.concat(&[lat, "','".to_string(), long]));
         }
@@ -837,9 +872,9 @@ impl<'a> Compiler<'a> {
             return Err(self.model_error(t, format!("`{name}` is not a `type: location` dimension")));
         };
         self.enter(location)?;
-        let what = format!("field `{}.{}`", location.alias, location.field.name);
-        let lat = self.expand(latitude, location.alias, location.view, false, &what)?;
-        let long = self.expand(longitude, location.alias, location.view, false, &what)?;
+        let what = What::Field(location.alias, &location.field.name);
+        let lat = self.expand(latitude, location.alias, location.view, false, what)?;
+        let long = self.expand(longitude, location.alias, location.view, false, what)?;
         self.stack.pop();
         Ok((lat, long))
     }
@@ -879,9 +914,9 @@ impl<'a> Compiler<'a> {
             ));
         }
         self.enter(t)?;
-        let what = format!("measure `{}.{}`", t.alias, t.field.name);
+        let what = What::Measure(t.alias, &t.field.name);
         let value = match &t.field.sql {
-            Some(sql) => Some(self.expand(sql, t.alias, t.view, kind.is_non_aggregate(), &what)?),
+            Some(sql) => Some(self.expand(sql, t.alias, t.view, kind.is_non_aggregate(), what)?),
             None => None,
         };
         let condition = self.measure_condition(t, None)?;
@@ -899,7 +934,7 @@ impl<'a> Compiler<'a> {
             None => None,
         };
         let distinct_key = match &t.field.sql_distinct_key {
-            Some(sql) if kind.is_distinct_keyed() => Some(self.expand(sql, t.alias, t.view, false, &what)?),
+            Some(sql) if kind.is_distinct_keyed() => Some(self.expand(sql, t.alias, t.view, false, what)?),
             _ => key.clone(),
         };
         let need_key = |c: &Self| -> Result<String, CompileError> {
@@ -987,10 +1022,10 @@ impl<'a> Compiler<'a> {
             FieldKind::Parameter(_) => return Ok(None),
             FieldKind::Filter(_) => {
                 let Some(sql) = &t.field.sql else { return Ok(None) };
-                let what = format!("filter `{}.{}`", t.alias, t.field.name);
-                return match self.expand(sql, t.alias, t.view, false, &what) {
+                let what = What::Filter(t.alias, &t.field.name);
+                return match self.expand(sql, t.alias, t.view, false, what) {
                     Ok(condition) => Ok(Some((false, format!("({condition})")))),
-                    Err(_) => Ok(Some((true, format!("({})", self.expand(sql, t.alias, t.view, true, &what)?)))),
+                    Err(_) => Ok(Some((true, format!("({})", self.expand(sql, t.alias, t.view, true, what)?)))),
                 };
             }
             _ => {}
@@ -1006,8 +1041,8 @@ impl<'a> Compiler<'a> {
             FieldKind::Measure(MeasureType::String | MeasureType::List) => (FilterGrammar::String, self.measure(t).map_err(compiled)?),
             FieldKind::Measure(MeasureType::YesNo) => {
                 let v = t.field.sql.clone().unwrap_or_default();
-                let what = format!("measure `{}.{}`", t.alias, t.field.name);
-                (FilterGrammar::YesNo, self.expand(&v, t.alias, t.view, true, &what).map_err(compiled)?)
+                let what = What::Measure(t.alias, &t.field.name);
+                (FilterGrammar::YesNo, self.expand(&v, t.alias, t.view, true, what).map_err(compiled)?)
             }
             FieldKind::Measure(MeasureType::Date) => (FilterGrammar::Date, self.measure(t).map_err(compiled)?),
             FieldKind::Measure(_) => (FilterGrammar::Number, self.measure(t).map_err(compiled)?),
@@ -1075,14 +1110,14 @@ impl<'a> Compiler<'a> {
     }
 
     /// Renders the Liquid in `sql` (written in the context of `alias`/`view`), if any.
-    fn render_liquid(&mut self, sql: &str, alias: &'a str, view: &'a View, what: &str) -> Result<String, CompileError> {
+    fn render_liquid<'s>(&mut self, sql: &'s str, alias: &'a str, view: &'a View, what: What<'_>) -> Result<Cow<'s, str>, CompileError> {
         if !semantic::liquid::has_liquid(sql) {
-            return Ok(sql.to_string());
+            return Ok(Cow::Borrowed(sql));
         }
         let liquid_error = |message: String| CompileError::Model { what: what.to_string(), message: format!("Liquid: {message}") };
         let template = semantic::liquid::parse_liquid(sql).map_err(|e| liquid_error(e.message))?;
         let mut host = Host { compiler: self, alias, view };
-        crate::liquid::render(&template, &mut host).map_err(liquid_error)
+        crate::liquid::render(&template, &mut host).map(Cow::Owned).map_err(liquid_error)
     }
 }
 

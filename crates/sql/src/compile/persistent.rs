@@ -3,7 +3,7 @@
 //! persistent tables already built, and which derived tables it reads, so that those are built
 //! first. Queries then read the built tables through [`QuerySpec::persisted`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use jiff::civil::DateTime;
 use semantic::{parse_references, Model, ReferenceKind, ViewSource};
@@ -35,7 +35,7 @@ pub fn derived_table_sql(
         .ok_or_else(|| CompileError::Model { what: what(), message: format!("model `{}` has no explore", model.name) })?;
     let customs = Customs::default();
     let spec = QuerySpec { model: model.name.clone(), view: explore.name.clone(), persisted: persisted.clone(), ..Default::default() };
-    let mut compiler = Compiler::new(model, explore, dialect, HashSet::new(), 0, &customs);
+    let mut compiler = Compiler::new(model, explore, dialect, Default::default(), 0, &customs);
     compiler.now = now;
     compiler.query = Some(&spec);
     match compiler.derived_relation(target)? {

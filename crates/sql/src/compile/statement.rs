@@ -8,7 +8,7 @@ use jiff::civil::DateTime;
 use semantic::{DimensionType, FieldKind, MeasureType, Timeframe, View};
 
 use super::labels::tier_labels;
-use super::{Compiler, Target};
+use super::{Compiler, Target, What};
 use crate::error::CompileError;
 use crate::query::{parse_sort, Limit, QuerySpec, SortDirection};
 use crate::tree::{Cte, Expr, Item, Join, Name, Select};
@@ -85,11 +85,11 @@ impl<'a> Compiler<'a> {
             let (expr, alias, post) = match t.field.kind {
                 // Post-query measures: the measure they run over is selected under a hidden name.
                 FieldKind::Measure(kind) if kind.is_post_query() => {
-                    let what = format!("measure `{}.{}`", t.alias, t.field.name);
+                    let what = What::Measure(t.alias, &t.field.name);
                     let sql =
                         t.field.sql.as_deref().ok_or_else(|| self.model_error(*t, format!("a {} measure needs `sql:`", kind.name())))?;
                     self.enter(*t)?;
-                    let source = self.expand(sql, t.alias, t.view, true, &what)?;
+                    let source = self.expand(sql, t.alias, t.view, true, what)?;
                     self.stack.pop();
                     (source, format!("__post_{i}"), Some(kind))
                 }
@@ -129,21 +129,21 @@ impl<'a> Compiler<'a> {
             let t = self.resolve(crate::custom::FILTER_EXPRESSION)?;
             let sql = t.field.sql.as_deref().unwrap_or("1 = 1");
             let is_measure = t.field.is_measure();
-            let condition = format!("({})", self.expand(sql, t.alias, t.view, is_measure, "filter_expression")?);
+            let condition = format!("({})", self.expand(sql, t.alias, t.view, is_measure, What::Named("filter_expression"))?);
             if is_measure {
                 havings.push(Expr::Sql(condition));
             } else {
                 wheres.push(Expr::Sql(condition));
             }
         }
-        let explore_what = format!("explore `{}`", self.explore.name);
+        let explore_what = What::Explore(&self.explore.name);
         if let Some(sql) = &self.explore.sql_always_where {
             let base = self.base_view()?;
-            wheres.push(Expr::Sql(format!("({})", self.expand(sql, &self.explore.base_alias, base, false, &explore_what)?)));
+            wheres.push(Expr::Sql(format!("({})", self.expand(sql, &self.explore.base_alias, base, false, explore_what)?)));
         }
         if let Some(sql) = &self.explore.sql_always_having {
             let base = self.base_view()?;
-            havings.push(Expr::Sql(format!("({})", self.expand(sql, &self.explore.base_alias, base, true, &explore_what)?)));
+            havings.push(Expr::Sql(format!("({})", self.expand(sql, &self.explore.base_alias, base, true, explore_what)?)));
         }
         let mut order = self.order_by(fields, &targets, &spec.sorts)?;
         if !spec.subtotals.is_empty() {
@@ -290,7 +290,7 @@ impl<'a> Compiler<'a> {
                     self.aliases.insert(required.clone());
                 }
                 let on = match &join.sql_on {
-                    Some(on) => Some(Expr::Sql(self.expand(on, &join.name, view, false, &format!("join `{}`", join.name))?)),
+                    Some(on) => Some(Expr::Sql(self.expand(on, &join.name, view, false, What::Join(&join.name))?)),
                     None => None,
                 };
                 rendered.push(Join {
