@@ -642,7 +642,7 @@ impl Builder<'_> {
             }
         };
         let mut field = self.new_field(view, name, pair.key_span, FieldKind::Measure(kind));
-        let handled = ["filters", "sql_distinct_key", "list_field", "percentile"];
+        let handled = ["filters", "sql_distinct_key", "list_field", "percentile", "approximate"];
         for item in items {
             match item.key.as_str() {
                 "filters" => {
@@ -666,6 +666,15 @@ impl Builder<'_> {
                     }
                 }
                 "list_field" => field.list_field = self.text(item),
+                "approximate" => {
+                    field.approximate = self.yes_no(item).unwrap_or(false);
+                    if field.approximate && !matches!(kind, MeasureType::Count | MeasureType::CountDistinct) {
+                        self.error(
+                            item.key_span,
+                            format!("`approximate` applies to count and count_distinct measures, not {}", kind.name()),
+                        );
+                    }
+                }
                 "percentile" if !matches!(kind, MeasureType::Percentile(_) | MeasureType::PercentileDistinct(_)) => {
                     self.error(item.key_span, "`percentile` applies to the percentile measure types");
                 }

@@ -475,6 +475,8 @@ pub struct Field {
     pub sql_distinct_key: Option<String>,
     /// `type: list`: the dimension listed.
     pub list_field: Option<String>,
+    /// `approximate: yes` on a count or count_distinct: the dialect's distinct-count estimator.
+    pub approximate: bool,
     /// Durations: the two ends.
     pub sql_start: Option<String>,
     pub sql_end: Option<String>,
@@ -510,6 +512,7 @@ impl Field {
             group: None,
             filters: Vec::new(),
             sql_distinct_key: None,
+            approximate: false,
             list_field: None,
             sql_start: None,
             sql_end: None,

@@ -98,19 +98,7 @@ const NOT_YET: &[(Structure, &[&str])] = &[
         &["required_access_grants", "sql_latitude", "sql_longitude", "start_location_field", "end_location_field", "units", "bins"],
     ),
     (Structure::DimensionGroup, &["required_access_grants", "sql_latitude", "sql_longitude"]),
-    (
-        Structure::Measure,
-        &[
-            "required_access_grants",
-            "order_by_field",
-            "approximate",
-            "approximate_threshold",
-            "based_on",
-            "based_on_time",
-            "period",
-            "kind",
-        ],
-    ),
+    (Structure::Measure, &["required_access_grants", "based_on", "based_on_time", "period", "kind"]),
     (Structure::FilterField, &["required_access_grants"]),
     (Structure::ParameterField, &["required_access_grants"]),
 ];
@@ -148,7 +136,9 @@ const ACCEPTED: &[(Structure, &[&str])] = &[
     (Structure::DimensionGroup, &[]),
     // `direction` chooses row or column for post-query measures of pivoted queries; pivots are
     // refused until implemented, and without them only the column direction exists.
-    (Structure::Measure, &["direction"]),
+    // `approximate_threshold` tunes COUNT(DISTINCT) in BigQuery's legacy SQL only; Sightline
+    // writes standard SQL, where Looker ignores it too.
+    (Structure::Measure, &["direction", "approximate_threshold"]),
     (Structure::FilterField, &["suggest_dimension", "suggest_explore", "datatype", "convert_tz"]),
     (Structure::ParameterField, &[]),
 ];

@@ -228,3 +228,16 @@ fn value_format_names_resolve_to_format_strings() {
         vec!["o.view.lkml:4:3: field `orders.c`: `value_format_name: nope` is neither a built-in format nor a named_value_format of model `m`"]
     );
 }
+
+#[test]
+fn approximate_applies_to_distinct_counts_only() {
+    let (c, d) = load(&[
+        ("m.model.lkml", MODEL),
+        (
+            "o.view.lkml",
+            "view: orders {\n  dimension: id { primary_key: yes }\n  measure: users { type: count_distinct approximate: yes sql: ${id} ;; }\n  measure: total { type: sum approximate: yes sql: ${id} ;; }\n}",
+        ),
+    ]);
+    assert!(c.models["m"].views["orders"].field("users").unwrap().approximate);
+    assert_eq!(d, vec!["o.view.lkml:4:30: `approximate` applies to count and count_distinct measures, not sum"]);
+}

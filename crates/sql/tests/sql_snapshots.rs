@@ -226,3 +226,24 @@ fn subtotals_are_refused_where_looker_refuses_them() {
     assert!(refused(with(&["users.state"], &[])).contains("one of the query's dimensions"));
     assert!(refused(with(&["users.gender"], &[("order_items.count", ">5")])).contains("measure filters"));
 }
+
+#[test]
+fn approximate_distinct_counts_use_each_dialects_estimator() {
+    let q = spec("events", &["events.browser", "events.approximate_session_count"], &[], &[]);
+    let now = jiff::civil::date(2024, 5, 17).at(15, 30, 0, 0);
+    let expected: [(&dyn sightline_sql::Dialect, &str); 8] = [
+        (&DuckDb, "approx_count_distinct((events.session_id))"),
+        (&sightline_sql::BigQuery, "APPROX_COUNT_DISTINCT((events.session_id))"),
+        (&sightline_sql::Snowflake, "APPROX_COUNT_DISTINCT((events.session_id))"),
+        (&sightline_sql::Redshift, "APPROXIMATE COUNT(DISTINCT (events.session_id))"),
+        (&sightline_sql::Trino, "approx_distinct((events.session_id))"),
+        (&sightline_sql::ClickHouse, "uniq((events.session_id))"),
+        // No estimator: the exact count, within any estimate's error.
+        (&sightline_sql::Postgres, "COUNT(DISTINCT (events.session_id))"),
+        (&sightline_sql::MySql, "COUNT(DISTINCT (events.session_id))"),
+    ];
+    for (dialect, aggregate) in expected {
+        let sql = compile(&catalog().models["thelook"], &q, dialect, now).unwrap().sql;
+        assert!(sql.contains(aggregate), "{}: {sql}", dialect.name());
+    }
+}

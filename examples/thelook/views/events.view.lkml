@@ -14,4 +14,5 @@ view: events {
 
   measure: count { type: count }
   measure: session_count { type: count_distinct sql: ${session_id} ;; }
+  measure: approximate_session_count { type: count_distinct approximate: yes sql: ${session_id} ;; }
 }

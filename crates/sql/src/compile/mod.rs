@@ -714,7 +714,13 @@ impl<'a> Compiler<'a> {
 
     /// What a `${…}` reference to `target` (named `name`) stands for: a measure's aggregate
     /// (only inside measures) or a dimension's value.
-    fn referenced(&mut self, target: Target<'a>, in_measure: bool, what: What<'_>, name: &dyn std::fmt::Display) -> Result<String, CompileError> {
+    fn referenced(
+        &mut self,
+        target: Target<'a>,
+        in_measure: bool,
+        what: What<'_>,
+        name: &dyn std::fmt::Display,
+    ) -> Result<String, CompileError> {
         if !target.field.is_measure() {
             return self.dimension_value(target);
         }
@@ -948,6 +954,7 @@ impl<'a> Compiler<'a> {
         let value_or = |c: &Self| value.clone().ok_or_else(|| c.model_error(t, format!("a {} measure needs `sql:`", kind.name())));
         let d = self.dialect;
         let sql = match kind {
+            MeasureType::Count if fanned && t.field.approximate => d.approximate_count_distinct(&only(&need_key(self)?)),
             MeasureType::Count if fanned => format!("COUNT(DISTINCT {})", only(&need_key(self)?)),
             MeasureType::Count => match (&value, &key, &condition) {
                 (Some(v), _, _) => format!("COUNT({})", only(v)),
@@ -955,6 +962,7 @@ impl<'a> Compiler<'a> {
                 (None, _, Some(_)) => format!("COUNT({})", only("1")),
                 _ => "COUNT(*)".to_string(),
             },
+            MeasureType::CountDistinct if t.field.approximate => d.approximate_count_distinct(&only(&value_or(self)?)),
             MeasureType::CountDistinct => format!("COUNT(DISTINCT {})", only(&value_or(self)?)),
             MeasureType::Sum if fanned => {
                 self.supported(t, d.keyed_aggregate(KeyedAggregate::Sum, &only(&value_or(self)?), &need_key(self)?))?

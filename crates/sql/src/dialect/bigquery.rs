@@ -153,4 +153,8 @@ impl Dialect for BigQuery {
     fn list(&self, value: &str) -> String {
         format!("STRING_AGG(DISTINCT CAST({value} AS STRING), ', ' ORDER BY CAST({value} AS STRING))")
     }
+
+    fn approximate_count_distinct(&self, value: &str) -> String {
+        format!("APPROX_COUNT_DISTINCT({value})")
+    }
 }

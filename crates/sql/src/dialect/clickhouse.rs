@@ -128,4 +128,8 @@ impl Dialect for ClickHouse {
     fn list(&self, value: &str) -> String {
         format!("arrayStringConcat(arraySort(groupUniqArray(toString({value}))), ', ')")
     }
+
+    fn approximate_count_distinct(&self, value: &str) -> String {
+        format!("uniq({value})")
+    }
 }

@@ -112,4 +112,8 @@ impl Dialect for DuckDb {
     fn list(&self, value: &str) -> String {
         format!("STRING_AGG(DISTINCT CAST({value} AS VARCHAR), ', ' ORDER BY CAST({value} AS VARCHAR))")
     }
+
+    fn approximate_count_distinct(&self, value: &str) -> String {
+        format!("approx_count_distinct({value})")
+    }
 }

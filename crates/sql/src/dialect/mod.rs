@@ -101,6 +101,12 @@ pub trait Dialect: Send + Sync {
 
     /// Distinct values of `value` as one comma-separated string, in order.
     fn list(&self, value: &str) -> String;
+
+    /// `COUNT(DISTINCT value)` for `approximate: yes`: the dialect's estimator where it has one
+    /// (as Looker writes it); elsewhere the exact count, which is within any estimate's error.
+    fn approximate_count_distinct(&self, value: &str) -> String {
+        format!("COUNT(DISTINCT {value})")
+    }
 }
 
 /// Looker's symmetric aggregate for dialects that cannot collect distinct (key, value) pairs:

@@ -71,4 +71,8 @@ impl Dialect for Redshift {
     fn list(&self, value: &str) -> String {
         format!("LISTAGG(DISTINCT CAST({value} AS VARCHAR), ', ') WITHIN GROUP (ORDER BY CAST({value} AS VARCHAR))")
     }
+
+    fn approximate_count_distinct(&self, value: &str) -> String {
+        format!("APPROXIMATE COUNT(DISTINCT {value})")
+    }
 }

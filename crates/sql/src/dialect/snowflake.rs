@@ -110,4 +110,8 @@ impl Dialect for Snowflake {
     fn list(&self, value: &str) -> String {
         format!("LISTAGG(DISTINCT CAST({value} AS VARCHAR), ', ') WITHIN GROUP (ORDER BY CAST({value} AS VARCHAR))")
     }
+
+    fn approximate_count_distinct(&self, value: &str) -> String {
+        format!("APPROX_COUNT_DISTINCT({value})")
+    }
 }

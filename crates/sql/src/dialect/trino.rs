@@ -115,4 +115,8 @@ impl Dialect for Trino {
     fn list(&self, value: &str) -> String {
         format!("array_join(array_sort(array_distinct(filter(array_agg(CAST({value} AS VARCHAR)), x -> x IS NOT NULL))), ', ')")
     }
+
+    fn approximate_count_distinct(&self, value: &str) -> String {
+        format!("approx_distinct({value})")
+    }
 }

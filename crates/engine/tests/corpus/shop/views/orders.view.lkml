@@ -84,6 +84,11 @@ view: orders {
     sql: ${user_id} ;;
     filters: [status: "-cancelled"]
   }
+  measure: approximate_users {
+    type: count_distinct
+    approximate: yes
+    sql: ${user_id} ;;
+  }
   measure: median_amount { type: median sql: ${amount} ;; }
   measure: p90_amount { type: percentile percentile: 90 sql: ${amount} ;; }
   measure: statuses { type: list list_field: status }
