@@ -55,7 +55,7 @@ impl ChartCache {
 impl Engine {
     /// The rows a chart of `query` draws: kept ones while fresh, else run (and kept).
     pub(crate) async fn chart_rows(&self, query: &QueryBody, limit: Option<&str>, user: Option<i64>) -> Result<ResultSet, EngineError> {
-        let compiled = crate::tasks::chart_query(self.compile(query, limit)?)?;
+        let compiled = self.compile(query, limit)?;
         let described = format!("{compiled:?}");
         // A trigger that cannot be read makes the rows uncacheable, never stale ones served.
         let slot = match self.cache_slot(query, &compiled, &described, "chart rows").await {
@@ -72,7 +72,12 @@ impl Engine {
             }
         }
         self.inner.metrics.cache_miss();
-        let rows = self.execute(&compiled, user).await?.table;
+        // A pivoted query's chart draws a series per pivot value (and measure).
+        let result = self.execute(&compiled, user).await?;
+        let rows = match result.pivot {
+            Some(pivot) => pivot.flattened(),
+            None => result.table,
+        };
         if let Some(slot) = slot.filter(|s| s.max_age != Some(Duration::ZERO)) {
             self.inner.chart_cache.put(slot.key, Arc::new(rows.clone()), slot.trigger, slot.max_age);
         }

@@ -396,7 +396,7 @@ impl Engine {
     ) -> Result<store::RenderTaskRow, EngineError> {
         render::check_size(width, height)?;
         let query = self.saved_query(query_id).await?;
-        chart_query(self.compile(&query, None)?)?;
+        self.compile(&query, None)?;
         self.queue_render(&RenderSource::Query { query_id, look_id }, user_id, Image { format, width, height }).await
     }
 
@@ -559,13 +559,4 @@ pub(crate) async fn draw(
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))?
         .map_err(EngineError::from)
-}
-
-/// A query the renderer can draw: pivoted ones are not drawn yet.
-pub(crate) fn chart_query(compiled: sql::CompiledQuery) -> Result<sql::CompiledQuery, EngineError> {
-    if compiled.pivots.is_empty() {
-        Ok(compiled)
-    } else {
-        Err(EngineError::NotSupported { field: "pivots", message: "charts of pivoted queries are not drawn yet".into() })
-    }
 }

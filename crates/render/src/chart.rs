@@ -1,5 +1,6 @@
 //! Column, bar, line and table charts as SVG, laid out from a result set: the first dimension
-//! gives the categories, each measure (or, lacking measures, each numeric column) one series.
+//! gives the categories, each measure (or, lacking measures, each numeric column) one series. A
+//! pivoted query arrives flattened (`PivotTable::flattened`): a measure column per pivot value.
 
 use present::CellRenderer;
 use result::{ColumnInfo, ResultSet, ValueType};
@@ -72,6 +73,8 @@ pub(crate) fn chart_drawing(result: &ResultSet, chart: &Chart, title: &str, widt
 pub(crate) struct Series {
     pub(crate) categories: Vec<String>,
     category_label: String,
+    /// The value axis's title: the first series' label, or for a pivoted query its measure's.
+    value_label: String,
     /// (label, values) per series.
     pub(crate) values: Vec<(String, Vec<Option<f64>>)>,
     /// Each series' field name (`series_colors` is keyed by it).
@@ -129,6 +132,7 @@ impl Series {
         Some(Series {
             categories,
             category_label: dimension.map(|d| result.columns[d].label.clone()).unwrap_or_default(),
+            value_label: first.series_of.clone().unwrap_or_else(|| first.label.clone()),
             values,
             fields: numeric.iter().map(|&c| result.columns[c].name.clone()).collect(),
             formats: numeric
@@ -367,7 +371,7 @@ fn xy_chart(svg: &mut Svg, s: &Series, chart: &Chart, top: f64, w: f64, h: f64) 
         }
     }
     // Axis titles: categories along the category axis, the first series along the value axis.
-    let (category_title, value_title) = (truncate(&s.category_label, 60), truncate(&s.values[0].0, 40));
+    let (category_title, value_title) = (truncate(&s.category_label, 60), truncate(&s.value_label, 40));
     if horizontal {
         svg.line(zero, y0, zero, y1, AXIS, 1.0);
         svg.text(font + 2.0, (y0 + y1) / 2.0, TextStyle::new(font, "middle", AXIS).rotated(-90.0), &category_title);

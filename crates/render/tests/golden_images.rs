@@ -106,6 +106,50 @@ fn vis_config_options_match_their_golden_images() {
     }
 }
 
+/// Orders by month pivoted by status, as the engine hands a pivoted query to the renderer: the
+/// long rows pivoted, then flattened into a series per status.
+fn pivoted_sample() -> ResultSet {
+    let mut long = ResultSet::new(vec![
+        ColumnInfo::plain("orders.created_month", ValueType::String).labelled("Month"),
+        ColumnInfo::plain("orders.status", ValueType::String),
+        ColumnInfo::plain("orders.count", ValueType::Number).labelled("Orders").measure(),
+        ColumnInfo::plain("__pivot_rank", ValueType::Number),
+        ColumnInfo::plain("__pivot_count", ValueType::Number),
+    ]);
+    let statuses = ["cancelled", "complete", "pending"];
+    for month in 1..=4 {
+        for (rank, status) in statuses.iter().enumerate() {
+            let count = 40 + month * 13 + (rank as i64) * 21 - (month * rank as i64 * 7) % 17;
+            long.push_row(vec![
+                Value::Text(format!("2024-{month:02}")),
+                Value::Text(status.to_string()),
+                Value::Int(count),
+                Value::Int(rank as i64 + 1),
+                Value::Int(3),
+            ]);
+        }
+    }
+    result::pivot(&long, &[1], None, None).expect("pivoted").flattened()
+}
+
+#[test]
+fn pivoted_charts_draw_a_series_per_pivot_value() {
+    let flat = pivoted_sample();
+    let svg = render::chart_svg(&flat, &ChartKind::Column.into(), "Orders by status", 480, 320);
+    for status in ["cancelled", "complete", "pending"] {
+        assert!(svg.contains(&format!(">{status}<")), "legend entry {status}: {svg}");
+    }
+    // `series_colors` keys a pivoted series as Looker does: `<pivot value> - <measure>`.
+    let vis = serde_json::json!({"stacking": "normal", "series_colors": {"complete - orders.count": "#72d16d"}});
+    let chart = render::Chart {
+        kind: ChartKind::Column,
+        options: render::ChartOptions::from_vis_config(vis.as_object().expect("object")).expect("options"),
+    };
+    assert!(render::chart_svg(&flat, &chart, "Orders by status", 480, 320).contains("#72d16d"));
+    let png = render::render_chart(&flat, &chart, "Orders by status", 480, 320, ImageFormat::Png).expect("drawn");
+    check("column_pivoted_stacked", &png);
+}
+
 #[test]
 fn a_dashboard_matches_its_golden_image() {
     let tile = |row, column, width, height, content| Tile { placement: GridPlacement { row, column, width, height }, content };

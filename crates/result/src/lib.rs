@@ -48,6 +48,10 @@ pub struct ColumnInfo {
     pub drill_fields: Vec<String>,
     /// LookML `link:`s: (label, URL template, icon URL).
     pub links: Vec<(String, String, Option<String>)>,
+    /// A pivoted query's series ([`PivotTable::flattened`]): the label of the measure it is one
+    /// pivot column of, which a chart's value axis shows (the column's own label names the
+    /// pivot value).
+    pub series_of: Option<String>,
 }
 
 impl ColumnInfo {
@@ -71,6 +75,7 @@ impl ColumnInfo {
             hidden: false,
             drill_fields: Vec::new(),
             links: Vec::new(),
+            series_of: None,
         }
     }
 

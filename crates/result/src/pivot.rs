@@ -165,6 +165,39 @@ pub fn pivot(
     })
 }
 
+impl PivotTable {
+    /// One column per (pivot column, measure), pivot by pivot, after the row dimensions: the
+    /// series a chart of a pivoted query draws. Each is named as Looker keys a pivoted series
+    /// (`series_colors`, `series_labels`): `<pivot key> - <measure>`; labelled by its pivot
+    /// values (and the measure's label when there are several measures). Totals and row totals
+    /// are not series.
+    pub fn flattened(&self) -> ResultSet {
+        let mut columns = self.dimensions.clone();
+        for pivot in &self.columns {
+            let shown = pivot.values.iter().map(|v| v.to_text().unwrap_or_else(|| NULL_KEY.to_string())).collect::<Vec<_>>().join(", ");
+            for measure in &self.measures {
+                let mut column = measure.clone();
+                column.name = format!("{} - {}", pivot.key, measure.name);
+                column.series_of = Some(measure.label.clone());
+                column.label = match self.measures.len() {
+                    1 => shown.clone(),
+                    _ => format!("{shown} - {}", measure.label),
+                };
+                columns.push(column);
+            }
+        }
+        let mut table = ResultSet::new(columns);
+        for row in &self.rows {
+            let mut values = row.dimensions.clone();
+            for p in 0..self.columns.len() {
+                values.extend(row.cells.iter().map(|cells| cells.get(p).cloned().unwrap_or(Value::Null)));
+            }
+            table.push_row(values);
+        }
+        table
+    }
+}
+
 fn whole(value: &Value) -> Result<i64, PivotError> {
     match value {
         Value::Int(r) => Ok(*r),
@@ -211,6 +244,19 @@ mod tests {
         assert_eq!(p.rows[0].cells[0], vec![Value::Int(3), Value::Null, Value::Int(1)]);
         assert_eq!(p.rows[1].cells[0], vec![Value::Null, Value::Int(2), Value::Null]);
         assert!(!p.columns_truncated);
+    }
+
+    #[test]
+    fn flattened_tables_have_a_series_per_pivot_column_named_as_looker_keys_them() {
+        let flat = pivot(&long(), &[1], None, None).unwrap().flattened();
+        let names: Vec<&str> = flat.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["users.state", "complete - orders.count", "pending - orders.count", "∅ - orders.count"]);
+        let labels: Vec<&str> = flat.columns.iter().skip(1).map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["complete", "pending", "∅"]);
+        assert!(flat.columns[1..].iter().all(|c| c.is_measure && c.series_of.as_deref() == Some("orders.count")));
+        assert_eq!(flat.row_count(), 2);
+        assert_eq!((flat.value(1, 0), flat.value(3, 0), flat.value(2, 1)), (&Value::Int(3), &Value::Int(1), &Value::Int(2)));
+        assert_eq!(flat.value(1, 1), &Value::Null);
     }
 
     #[test]

@@ -284,6 +284,10 @@ fn official_python_sdk_manages_runs_and_renders_looks() {
     assert_eq!(report["render_status"], "success");
     let text = report["pdf_text"].as_str().expect("pdf text");
     assert!(text.contains("Revenue by status") && text.contains("Complete"), "the Look's title and its data: {text}");
+    assert_eq!(report["pivoted_status"], "success");
+    let text = report["pivoted_text"].as_str().expect("pivoted pdf text");
+    // The x axis is the year: the statuses can only be the legend's series.
+    assert!(text.contains("Complete") && text.contains("Cancelled"), "a series per status: {text}");
     assert_eq!(report["no_folder"], serde_json::json!([["folder_id", "missing_field"]]));
     assert!(report["taken_title"].as_str().is_some_and(|m| m.contains("already exists")), "{}", report["taken_title"]);
     assert_eq!(report["trashed"], serde_json::json!([true, [], [true]]));

@@ -1,6 +1,6 @@
 """Looks through Looker's official Python SDK: created in the caller's personal folder, read,
 renamed, written back as read, searched, run and rendered under their title, trashed, restored
-and deleted.
+and deleted; a pivoted query rendered with a series per pivot value.
 
 Run by sdk_flows.rs against a live `sightline demo`; prints one JSON report on stdout.
 """
@@ -78,6 +78,20 @@ def main():
     report["render_status"] = wait(lambda: sdk.render_task(task.id).status, ("success", "failure"), "render task")
     document = pypdf.PdfReader(io.BytesIO(sdk.render_task_results(task.id)))
     report["pdf_text"] = document.pages[0].extract_text()
+
+    # A pivoted query's chart: a series per status, named in the legend.
+    pivoted = sdk.create_query(
+        m.WriteQuery(
+            model="thelook",
+            view="order_items",
+            fields=["orders.created_year", "orders.status", "order_items.count"],
+            pivots=["orders.status"],
+            vis_config={"type": "looker_column", "stacking": "normal"},
+        )
+    )
+    task = sdk.create_query_render_task(pivoted.id, "pdf", 800, 600)
+    report["pivoted_status"] = wait(lambda: sdk.render_task(task.id).status, ("success", "failure"), "pivoted render task")
+    report["pivoted_text"] = pypdf.PdfReader(io.BytesIO(sdk.render_task_results(task.id))).pages[0].extract_text()
 
     report["no_folder"] = refusal(lambda: sdk.create_look(m.WriteLookWithQuery(title="x", query_id=query.id)))
     report["taken_title"] = refusal(

@@ -1188,6 +1188,7 @@ fn column_info(t: Target) -> ColumnInfo {
         hidden: t.field.hidden,
         drill_fields: drill_fields(&t),
         links: t.field.display.links.iter().map(|l| (l.label.clone(), l.url.clone(), l.icon_url.clone())).collect(),
+        series_of: None,
     }
 }
 
