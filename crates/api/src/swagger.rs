@@ -3,11 +3,13 @@
 //! parameters and the query parameters and body fields it honours (a field honoured only as
 //! `false` is declared as `enum: [false]`); operations not implemented are left out.
 //!
-//! Three defects of the official spec are repaired in the served copy so that generic OpenAPI
+//! Five defects of the official spec are repaired in the served copy so that generic OpenAPI
 //! tools read it and it says what Looker (and Sightline) send: `type: "any"` (not an OpenAPI
 //! type: the schema accepts any value), the media type `text` (served as the range `text/*`:
-//! csv, html, markdown, plain text), and error responses described only as images or PDF (the
-//! errors of `render_task_results` are JSON `Error`s, as everywhere else).
+//! csv, html, markdown, plain text), error responses described only as images or PDF (the
+//! errors of `render_task_results` are JSON `Error`s, as everywhere else), `204` answers said to
+//! carry a JSON string (a 204 has no body), and properties `required` in answers (`fields=` may
+//! leave any of them out; request bodies keep their required fields).
 
 use std::sync::OnceLock;
 
@@ -68,8 +70,24 @@ pub fn build(declared: &[&'static Declared]) -> Result<Value, String> {
     }
     spec["paths"] = Value::Object(served);
     json_errors(&mut spec);
+    no_content_bodies(&mut spec);
+    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for schema in schemas.values_mut().filter_map(Value::as_object_mut) {
+            schema.remove("required");
+        }
+    }
     repair(&mut spec);
     Ok(spec)
+}
+
+/// A 204 answer has no body, whatever the official spec says of it.
+fn no_content_bodies(spec: &mut Value) {
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|m| m.values_mut()) {
+        if let Some(no_content) = op.pointer_mut("/responses/204").and_then(Value::as_object_mut) {
+            no_content.remove("content");
+        }
+    }
 }
 
 /// A body schema cut down to the fields the route honours.

@@ -55,7 +55,8 @@ impl ChartCache {
 impl Engine {
     /// The rows a chart of `query` draws: kept ones while fresh, else run (and kept).
     pub(crate) async fn chart_rows(&self, query: &QueryBody, limit: Option<&str>, user: Option<i64>) -> Result<ResultSet, EngineError> {
-        let compiled = self.compile(query, limit)?;
+        let attributes = self.attributes_for(&query.model, user).await?;
+        let compiled = self.compile_for(query, limit, &attributes)?;
         let described = format!("{compiled:?}");
         // A trigger that cannot be read makes the rows uncacheable, never stale ones served.
         let slot = match self.cache_slot(query, &compiled, &described, "chart rows").await {

@@ -35,7 +35,7 @@ pub use lookml_dashboards::{LookmlDashboardView, TileSource};
 pub use memory::{MemoryBudget, DEFAULT_MAX_RESULT_MEMORY};
 pub use metrics::Metrics;
 pub use query_body::QueryBody;
-pub use run::{run_compiled, Output};
+pub use run::{run_compiled, Output, UserAttributes};
 pub use running::RunningQuery;
 pub use shutdown::Stopped;
 pub use tasks::Image;

@@ -293,6 +293,8 @@ impl QueryBody {
             table_calcs: self.table_calcs()?,
             filter_expression: self.filter_expression.clone().filter(|e| !e.trim().is_empty()),
             persisted: Default::default(),
+            // The engine adds the user's, when it compiles to run.
+            user_attributes: None,
         })
     }
 

@@ -19,6 +19,9 @@ use crate::metrics::Phase;
 use crate::timings::Timings;
 use crate::{Engine, EngineError, QueryBody};
 
+/// A user's attribute values, by attribute name, as queries read them.
+pub type UserAttributes = std::collections::BTreeMap<String, String>;
+
 /// A query running now, awaited by everyone who asked for it.
 type SharedRun = Shared<BoxFuture<'static, Result<Arc<Output>, Arc<EngineError>>>>;
 
@@ -87,22 +90,47 @@ pub struct Output {
 }
 
 impl Engine {
-    /// Compiles `query`; `limit` (from the request) overrides the query's own.
+    /// Compiles `query` to check it, for nobody: fit to refuse a bad query, never to run (a
+    /// model whose queries read user attributes compiles without them; see
+    /// [`Engine::compile_for`]). `limit` (from the request) overrides the query's own.
     pub fn compile(&self, query: &QueryBody, limit: Option<&str>) -> Result<CompiledQuery, EngineError> {
-        self.compile_reading(query, limit, Default::default())
+        self.compile_reading(query, limit, Default::default(), None)
     }
 
-    /// [`Engine::compile`], reading the persistent derived tables in `persisted` (view → table).
+    /// Compiles `query` to run for the user whose attributes are `attributes` (from
+    /// [`Engine::attributes_for`]).
+    pub fn compile_for(&self, query: &QueryBody, limit: Option<&str>, attributes: &UserAttributes) -> Result<CompiledQuery, EngineError> {
+        self.compile_reading(query, limit, Default::default(), Some(attributes))
+    }
+
+    /// The attribute values `user`'s queries of `model` read (access filters, Liquid's
+    /// `_user_attributes`): none are looked up for a model that reads none. A model that does
+    /// cannot run a query for nobody.
+    pub async fn attributes_for(&self, model: &str, user: Option<i64>) -> Result<UserAttributes, EngineError> {
+        let reads = self.catalog().models.get(model).is_some_and(|m| m.reads_user_attributes);
+        match (reads, user) {
+            (false, _) => Ok(UserAttributes::default()),
+            (true, Some(user)) => Ok(self.store().user_attribute_map(user).await?),
+            (true, None) => Err(EngineError::Invalid {
+                field: "model",
+                message: format!("model `{model}` reads user attributes: its queries run only for a user"),
+            }),
+        }
+    }
+
+    /// [`Engine::compile`], reading the persistent derived tables in `persisted` (view → table),
+    /// for the user with `attributes` (`None`: for nobody, only to check it).
     fn compile_reading(
         &self,
         query: &QueryBody,
         limit: Option<&str>,
         persisted: std::collections::BTreeMap<String, String>,
+        attributes: Option<&UserAttributes>,
     ) -> Result<CompiledQuery, EngineError> {
         query.check_supported()?;
         let model = self.catalog().models.get(&query.model).ok_or_else(|| EngineError::UnknownModel(query.model.clone()))?;
         let connection = self.connection(&model.connection).ok_or_else(|| EngineError::NoConnection(model.connection.clone()))?;
-        let spec = sql::QuerySpec { persisted, ..query.spec_for(limit, connection.timezone())? };
+        let spec = sql::QuerySpec { persisted, user_attributes: attributes.cloned(), ..query.spec_for(limit, connection.timezone())? };
         let dialect = sql::dialect_for(connection.dialect())
             .ok_or_else(|| EngineError::Internal(format!("no SQL dialect `{}`", connection.dialect())))?;
         Ok(sql::compile(model, &spec, dialect, query.now()?)?)
@@ -110,14 +138,20 @@ impl Engine {
 
     /// `query` compiled to read the persistent derived tables it needs, built first where they
     /// are missing or stale (or all of them, for `rebuild`).
-    async fn compile_built(&self, query: &QueryBody, limit: Option<&str>, rebuild: bool) -> Result<CompiledQuery, EngineError> {
-        let compiled = self.compile(query, limit)?;
+    async fn compile_built(
+        &self,
+        query: &QueryBody,
+        limit: Option<&str>,
+        rebuild: bool,
+        attributes: &UserAttributes,
+    ) -> Result<CompiledQuery, EngineError> {
+        let compiled = self.compile_for(query, limit, attributes)?;
         let catalog = self.catalog();
         let Some(model) = catalog.models.get(&query.model) else { return Ok(compiled) };
         let persisted = self.persisted_tables(model, &compiled, rebuild).await?;
         match persisted.is_empty() {
             true => Ok(compiled),
-            false => self.compile_reading(query, limit, persisted),
+            false => self.compile_reading(query, limit, persisted, Some(attributes)),
         }
     }
 
@@ -162,6 +196,9 @@ impl Engine {
         memory: Arc<Reservation>,
         timings: &mut Timings,
     ) -> Result<QueryResult, EngineError> {
+        if compiled.needs_user {
+            return Err(EngineError::Internal("a query compiled to be checked, without its user's attributes, was about to run".into()));
+        }
         let waiting = Instant::now();
         let (connection, turn) = self
             .connection_to_run(&compiled.connection, caller.task, caller.user)
@@ -211,10 +248,11 @@ impl Engine {
         }
         let mut timings = Timings::default();
         let compiling = Instant::now();
+        let attributes = self.attributes_for(&query.model, caller.user).await?;
         let compiled = match format {
             // The SQL of a query as it would run inline: asking for it builds nothing.
-            ResultFormat::Sql => self.compile(query, limit)?,
-            _ => self.with_vis(self.compile_built(query, limit, cache.rebuild_pdts).await?, query, &rendering)?,
+            ResultFormat::Sql => self.compile_for(query, limit, &attributes)?,
+            _ => self.with_vis(self.compile_built(query, limit, cache.rebuild_pdts, &attributes).await?, query, &rendering)?,
         };
         self.timed(&mut timings, Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
@@ -359,6 +397,9 @@ impl Engine {
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
         let mut timings = Timings::default();
+        if compiled.needs_user {
+            return Err(EngineError::Internal("a query compiled to be checked, without its user's attributes, was about to run".into()));
+        }
         let waiting = Instant::now();
         let (connection, turn) = self
             .connection_to_run(&compiled.connection, caller.task, caller.user)

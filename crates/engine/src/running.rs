@@ -94,7 +94,10 @@ impl Engine {
         let mut listed = Vec::with_capacity(tasks.len());
         for task in tasks {
             let compiled = match self.saved_query(task.query_id).await {
-                Ok(query) => self.compile(&query, task.row_limit.as_deref()).ok(),
+                Ok(query) => match self.attributes_for(&query.model, Some(task.user_id)).await {
+                    Ok(attributes) => self.compile_for(&query, task.row_limit.as_deref(), &attributes).ok(),
+                    Err(_) => None,
+                },
                 Err(_) => None,
             };
             let connection = compiled.as_ref().map(|c| c.connection.clone());

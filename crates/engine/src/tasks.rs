@@ -243,8 +243,10 @@ impl Engine {
         }
         let started = Instant::now();
         let query = self.saved_query(query_id).await?;
-        // Refuse what cannot compile now, rather than failing the task later.
-        let compiled = self.compile(&query, options.row_limit.as_deref())?;
+        // Refuse what cannot compile now, rather than failing the task later (for its user: the
+        // compiled query is also the cache's key).
+        let attributes = self.attributes_for(&query.model, Some(user_id)).await?;
+        let compiled = self.compile_for(&query, options.row_limit.as_deref(), &attributes)?;
         let compile_seconds = seconds(started);
         // A fresh cached result answers the task at once: it is created complete, never queued.
         let cache = CacheUse { read: options.use_cache, only: options.cache_only, rebuild_pdts: options.rebuild_pdts };

@@ -38,6 +38,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
             datagroups: BTreeMap::new(),
             persist: None,
             named_value_formats: BTreeMap::new(),
+            reads_user_attributes: false,
         };
         let mut connection = None;
         // Each `persist_with` and where it is written, checked once every datagroup is read.
@@ -71,6 +72,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
             }
         }
         let files: Vec<_> = std::iter::once(source.file).chain(source.includes.iter().copied()).collect();
+        model.reads_user_attributes = files.iter().any(|f| project.sources.file(*f).text.contains("_user_attributes"));
         let top_level = || files.iter().filter_map(|f| project.document(*f)).flat_map(|d| d.items.iter());
         // Included files hold views, explores and includes; anything else there is what a model
         // file could hold (datagroups, access grants, tests …).
@@ -117,6 +119,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
         model.views.retain(|name, _| !views.get(name).is_some_and(Definition::is_extension));
         crate::value_formats::resolve_value_formats(&mut model, &mut diagnostics);
         validate(&mut model, &mut diagnostics);
+        model.reads_user_attributes |= model.explores.values().any(|e| !e.access_filters.is_empty());
         catalog.models.insert(model.name.clone(), model);
     }
     (catalog, diagnostics)
@@ -287,13 +290,8 @@ impl Builder<'_> {
                 "always_join" => explore.always_join = self.list(item),
                 "case_sensitive" => explore.case_sensitive = self.yes_no(item),
                 "persist_for" | "persist_with" => explore.persist = self.persist(item),
-                // Row-level security by user attribute: Sightline has one user (the admin) and no
-                // user attributes yet, so there is nobody to restrict; said, not hidden.
+                // Row-level security by user attribute, applied when a query runs for a user.
                 "access_filter" => {
-                    self.diagnostics.push(Diagnostic::warning(
-                        item.key_span,
-                        "`access_filter` is not enforced yet: Sightline has no user attributes, and its only user is the admin",
-                    ));
                     let Some((_, items)) = item.value.as_block() else {
                         self.error(item.value.span, "`access_filter` takes a block with `field` and `user_attribute`");
                         continue;

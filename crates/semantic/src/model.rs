@@ -33,6 +33,9 @@ pub struct Model {
     pub persist: Option<crate::Persist>,
     /// `named_value_format`s, by name (fields' `value_format_name`s are resolved against them).
     pub named_value_formats: BTreeMap<String, crate::NamedValueFormat>,
+    /// Whether its queries read the attributes of the user they run for: an explore has access
+    /// filters, or one of the model's files mentions `_user_attributes` (Liquid).
+    pub reads_user_attributes: bool,
 }
 
 impl Model {
@@ -66,8 +69,8 @@ pub struct Explore {
     pub conditionally_filter_unless: Vec<String>,
     /// `always_join`: joins every query includes.
     pub always_join: Vec<String>,
-    /// `access_filter: { field user_attribute }`, as written; not enforced yet (a load warning
-    /// says so), reported in the explore's metadata.
+    /// `access_filter: { field user_attribute }`: (field, attribute), applied to every query of
+    /// the explore with the value of the attribute for the user it runs for.
     pub access_filters: Vec<(String, String)>,
     pub case_sensitive: Option<bool>,
     /// `persist_for` or `persist_with`, over the model's.

@@ -87,6 +87,10 @@ struct SqlArgs {
     /// The query as Looker's Query JSON (`{"model": …, "view": …, "fields": […]}`), or `@FILE`.
     #[arg(long)]
     query: String,
+    /// A user attribute's value, `NAME=VALUE` (repeatable), for access filters and Liquid's
+    /// `_user_attributes`: the SQL is printed as it would run for a user with these values.
+    #[arg(long = "user-attribute", value_name = "NAME=VALUE")]
+    user_attributes: Vec<String>,
 }
 
 #[derive(Args)]
@@ -181,7 +185,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => return project::validate_command(&args.project),
-        Command::Sql(args) => project::sql_command(&args.project, &args.dialect, &args.query),
+        Command::Sql(args) => project::sql_command(&args.project, &args.dialect, &args.query, &args.user_attributes),
         Command::BenchLookml(args) => bench_lookml::run(args.views, args.iterations, &args.data_dir),
         Command::BenchFormats(args) => {
             bench_formats::run(args.rows, args.stream_rows, args.iterations, &args.duckdb_memory, &args.data_dir)

@@ -49,7 +49,7 @@ pub fn validate_command(project: &Path) -> ExitCode {
 }
 
 /// `sightline sql`: the SQL Sightline would run for `query` on `dialect`.
-pub fn sql_command(project: &Path, dialect: &str, query: &str) -> anyhow::Result<()> {
+pub fn sql_command(project: &Path, dialect: &str, query: &str, user_attributes: &[String]) -> anyhow::Result<()> {
     let dialect = sql::dialect_for(dialect)
         .ok_or_else(|| anyhow::anyhow!("unknown dialect `{dialect}` (supported: {})", sql::DIALECTS.join(", ")))?;
     let text = match query.strip_prefix('@') {
@@ -59,7 +59,16 @@ pub fn sql_command(project: &Path, dialect: &str, query: &str) -> anyhow::Result
     let body: engine::QueryBody = serde_json::from_str(&text).context("the query is not Looker's Query JSON")?;
     let catalog = load(project)?;
     let model = catalog.models.get(&body.model).ok_or_else(|| anyhow::anyhow!("model `{}` does not exist", body.model))?;
-    let compiled = sql::compile(model, &body.spec_for(None, "UTC")?, dialect, body.now()?)?;
+    let attributes = user_attributes
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => Ok((name.trim().to_string(), value.to_string())),
+            None => Err(anyhow::anyhow!("--user-attribute `{pair}` is not NAME=VALUE")),
+        })
+        .collect::<anyhow::Result<_>>()?;
+    // Printed as it would run for a user with exactly these attribute values.
+    let spec = sql::QuerySpec { user_attributes: Some(attributes), ..body.spec_for(None, "UTC")? };
+    let compiled = sql::compile(model, &spec, dialect, body.now()?)?;
     println!("{}", compiled.sql);
     Ok(())
 }

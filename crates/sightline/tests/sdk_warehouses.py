@@ -1,5 +1,6 @@
 """A query task through Looker's official Python SDK against a server whose connection is a
-real PostgreSQL or MariaDB; prints the JSON rows. Run by sdk_warehouses.rs."""
+real PostgreSQL or MariaDB, and an explore with an access filter by user attribute; prints the
+JSON rows. Run by sdk_warehouses.rs."""
 import json
 import time
 
@@ -29,7 +30,27 @@ def main():
     connections = sdk.all_connections()
     test = sdk.test_connection("warehouse")
     dialects = sdk.all_dialect_infos()
+    # Row-level security: without a value of `region`, the explore refuses; with one, it keeps
+    # that region's rows.
+    regional = m.WriteQuery(
+        model="shop", view="my_region_orders", fields=["customers.region", "my_region_orders.count"], sorts=["customers.region"]
+    )
+    try:
+        sdk.run_inline_query("json", regional)
+        refused = None
+    except looker_sdk.error.SDKError as e:
+        refused = " ".join(d.message for d in (e.errors or [])) or e.message
+    attribute = sdk.create_user_attribute(m.WriteUserAttribute(name="region", label="Region", type="advanced_filter_string"))
+    me = sdk.me().id
+    sdk.set_user_attribute_user_value(me, attribute.id, m.WriteUserAttributeWithValue(value="North"))
+    access = {
+        "refused": refused,
+        "rows": json.loads(sdk.run_inline_query("json", regional)),
+        "values": [(v.name, v.value, v.source) for v in sdk.user_attribute_user_values(me) if v.name == "region"],
+        "attributes": [a.name for a in sdk.all_user_attributes()],
+    }
     report = {
+        "access": access,
         "status": status,
         "rows": rows,
         "connection": {"name": connections[0].name, "host": connections[0].host, "dialect": connections[0].dialect_name, "has_password": connections[0].has_password},

@@ -1,6 +1,7 @@
 //! The official Python SDK against `sightline serve` on real PostgreSQL and MariaDB
 //! connections (from the TOML config): a query task with a join that fans out, a tier, a
-//! measure filter and a date filter, its rows compared with hand-written SQL on the same server.
+//! measure filter and a date filter, its rows compared with hand-written SQL on the same server;
+//! an explore's access filter, refused without the user's attribute value, then keeping its rows.
 //! Then a persistent derived table (`sdk_pdt.py`): built once into the scratch schema, read after,
 //! rebuilt under `rebuild_pdts`.
 //! Then a kill (`sdk_kill.py`): a task on a 30-second statement, listed by `all_running_queries`,
@@ -144,6 +145,22 @@ fn check(python: &Path, db: &dyn Connection, config: &str, flavour: &Flavour, wa
             assert!((ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0), "{name}: {field} for {region:?}: {ours} vs {theirs}");
         }
     }
+    // The access filter: refused without the user's `region`, then North's orders only.
+    let access = &report["access"];
+    assert!(access["refused"].as_str().is_some_and(|m| m.contains("user attribute `region`")), "{name}: {access}");
+    let north = db.query(
+        "SELECT COUNT(*) FROM sdk_orders o JOIN sdk_customers c ON o.customer_id = c.id WHERE c.region = 'North'",
+        vec![ColumnInfo::plain("n", ValueType::Number)],
+    );
+    let north = north.expect("hand-written SQL").value(0, 0).as_f64();
+    assert_eq!(access["rows"][0]["customers.region"], "North", "{name}: {access}");
+    assert_eq!(
+        (access["rows"].as_array().map(Vec::len), access["rows"][0]["my_region_orders.count"].as_f64()),
+        (Some(1), north),
+        "{name}: {access}"
+    );
+    assert_eq!(access["values"], serde_json::json!([["region", "North", "user"]]), "{name}");
+    assert_eq!(access["attributes"], serde_json::json!(["email", "first_name", "last_name", "name", "id", "region"]), "{name}");
     check_pdt(python, db, &base_url, flavour);
     check_kill(python, db, &base_url, flavour);
     check_load(python, db, &base_url, flavour);

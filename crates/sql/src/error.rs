@@ -33,6 +33,10 @@ pub enum CompileError {
     InvalidFilterExpression { message: String },
     #[error("{what}: {message}")]
     Model { what: String, message: String },
+    /// The user the query runs for lacks what the explore asks of them (an access filter's
+    /// attribute value).
+    #[error("{message}")]
+    Access { message: String },
 }
 
 impl CompileError {
@@ -53,6 +57,7 @@ impl CompileError {
             CompileError::InvalidCustomField { .. } => "dynamic_fields",
             CompileError::InvalidFilterExpression { .. } => "filter_expression",
             CompileError::Model { .. } => "model",
+            CompileError::Access { .. } => "view",
         }
     }
 }

@@ -46,6 +46,11 @@ pub struct QuerySpec {
     /// Dimensions (among `fields`, not pivoted, not the last) at whose levels subtotal rows are
     /// computed; the rows are then sorted by those dimensions first.
     pub subtotals: Vec<String>,
+    /// The attribute values (by name) of the user the query runs for: read by the explore's
+    /// access filters and by Liquid's `_user_attributes`. `None` when the query is compiled only
+    /// to be checked, for nobody: access filters are then left out and
+    /// [`crate::CompiledQuery::needs_user`] says so; such SQL must not run.
+    pub user_attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Looker's pivot column limit when a query names none, and its maximum.
@@ -73,6 +78,7 @@ impl Default for QuerySpec {
             table_calcs: Vec::new(),
             row_total_left: false,
             subtotals: Vec::new(),
+            user_attributes: None,
         }
     }
 }

@@ -24,6 +24,7 @@ mod search;
 mod status;
 mod tasks;
 pub mod testing;
+mod user_attributes;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -51,6 +52,7 @@ pub use results::DEFAULT_RESULT_TTL;
 pub use search::{ContentColumn, ContentSearch, TextMatch};
 pub use status::{QueryTaskStatus, RenderTaskStatus};
 pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderSource, RenderTaskRow};
+pub use user_attributes::{AttributeFields, AttributeValue, UserAttribute, ValueSource};
 
 use db::Pool;
 use results::{ResultFiles, Results};

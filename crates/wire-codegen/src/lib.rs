@@ -36,6 +36,8 @@ pub const ROOT_SCHEMAS: &[&str] = &[
     "RenderTask",
     "RunningQueries",
     "User",
+    "UserAttribute",
+    "UserAttributeWithValue",
     "ValidationError",
 ];
 

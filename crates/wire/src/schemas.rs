@@ -3744,6 +3744,102 @@ pub struct User {
     pub url: Option<String>,
 }
 
+/// The spec's `UserAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserAttribute {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name of user attribute
+    pub name: String,
+    /// Human-friendly label for user attribute
+    pub label: String,
+    /// Type of user attribute ("string", "number", "datetime", "yesno", "zipcode", "advanced_filter_string", "advanced_filter_number")
+    pub r#type: String,
+    /// Default value for when no value is set on the user
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    /// Attribute is a system default
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_system: Option<bool>,
+    /// Attribute is permanent and cannot be deleted
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_permanent: Option<bool>,
+    /// If true, users will not be able to view values of this attribute
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_is_hidden: Option<bool>,
+    /// Non-admin users can see the values of their attributes and use them in filters
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_can_view: Option<bool>,
+    /// Users can change the value of this attribute for themselves
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_can_edit: Option<bool>,
+    /// Destinations to which a hidden attribute may be sent. Once set, cannot be edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_value_domain_whitelist: Option<String>,
+    /// Whether this user attribute is needed for a CI run
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needed_for_ci_run: Option<bool>,
+    /// The value to use for this user attribute during a CI run
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_for_ci_run: Option<String>,
+}
+
+/// The spec's `UserAttributeWithValue`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserAttributeWithValue {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Name of user attribute
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Human-friendly label for user attribute
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Precedence for setting value on user (lowest wins)
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<i64>,
+    /// Value of attribute for user
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Id of User
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Can the user set this value
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_can_edit: Option<bool>,
+    /// If true, the "value" field will be null, because the attribute settings block access to this value
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_is_hidden: Option<bool>,
+    /// Id of User Attribute
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_attribute_id: Option<String>,
+    /// How user got this value for this attribute
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// If this user attribute is hidden, allowed list of destinations to which it may be sent.
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_value_domain_whitelist: Option<String>,
+}
+
 /// The spec's `UserPublic`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserPublic {

@@ -15,6 +15,7 @@ mod query_tasks;
 mod render_tasks;
 mod session;
 mod url_query;
+mod user_attributes;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
@@ -90,6 +91,14 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&render_tasks::CREATE_LOOK_RENDER_TASK, post(render_tasks::create_look_render_task)),
         (&render_tasks::RENDER_TASK, get(render_tasks::render_task)),
         (&render_tasks::RENDER_TASK_RESULTS, get(render_tasks::render_task_results)),
+        (&user_attributes::ALL_USER_ATTRIBUTES, get(user_attributes::all_user_attributes)),
+        (&user_attributes::CREATE_USER_ATTRIBUTE, post(user_attributes::create_user_attribute)),
+        (&user_attributes::USER_ATTRIBUTE, get(user_attributes::user_attribute)),
+        (&user_attributes::UPDATE_USER_ATTRIBUTE, patch(user_attributes::update_user_attribute)),
+        (&user_attributes::DELETE_USER_ATTRIBUTE, delete(user_attributes::delete_user_attribute)),
+        (&user_attributes::USER_ATTRIBUTE_USER_VALUES, get(user_attributes::user_attribute_user_values)),
+        (&user_attributes::SET_USER_ATTRIBUTE_USER_VALUE, patch(user_attributes::set_user_attribute_user_value)),
+        (&user_attributes::DELETE_USER_ATTRIBUTE_USER_VALUE, delete(user_attributes::delete_user_attribute_user_value)),
     ]
 }
 

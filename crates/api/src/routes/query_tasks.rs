@@ -142,7 +142,10 @@ pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, 
         QueryTaskStatus::Error if task.result_format == "json_detail" => {
             let message = task.error.clone().unwrap_or_else(|| "the query task failed".into());
             let sql = match state.engine.saved_query(task.query_id).await {
-                Ok(query) => state.engine.compile(&query, task.row_limit.as_deref()).ok().map(|c| c.sql),
+                Ok(query) => match state.engine.attributes_for(&query.model, Some(task.user_id)).await {
+                    Ok(attributes) => state.engine.compile_for(&query, task.row_limit.as_deref(), &attributes).ok().map(|c| c.sql),
+                    Err(_) => None,
+                },
                 Err(_) => None,
             };
             let errors = json!([{ "message": message, "message_details": null, "sql_error_loc": null }]);

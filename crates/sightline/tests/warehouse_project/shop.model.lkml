@@ -9,6 +9,17 @@ explore: orders {
   }
 }
 
+# Row-level security: each user sees the orders of the customers of their region (the user
+# attribute `region`, a filter expression); sdk_warehouses.py sets it.
+explore: my_region_orders {
+  from: orders
+  join: customers {
+    sql_on: ${my_region_orders.customer_id} = ${customers.id} ;;
+    relationship: many_to_one
+  }
+  access_filter: { field: customers.region user_attribute: region }
+}
+
 explore: slow {}
 explore: nap {}
 explore: counted {}

@@ -104,6 +104,8 @@ impl<'a> Compiler<'a> {
                         (None, outer) => outer.cloned(),
                     },
                     persisted: self.query.map(|q| q.persisted.clone()).unwrap_or_default(),
+                    // The source explore's access filters apply for the same user.
+                    user_attributes: self.query.and_then(|q| q.user_attributes.clone()),
                     ..Default::default()
                 };
                 let inner = compile_nested(self.model, &spec, self.dialect, self.now, self.depth + 1)

@@ -105,7 +105,20 @@ impl LiquidHost for Host<'_, '_> {
             ["_filters", name] => {
                 Ok(self.compiler.query_filter(name).map(|v| LValue::Str { text: v.to_string(), tainted: true }).unwrap_or(LValue::Nil))
             }
-            ["_user_attributes", name] => Err(format!("user attribute `{name}`: user attributes are not supported yet")),
+            ["_user_attributes", name] => match &self.compiler.query.and_then(|q| q.user_attributes.as_ref()) {
+                // Compiled only to be checked (`CompiledQuery::needs_user`): a stand-in value.
+                None => Ok(LValue::text(String::new())),
+                Some(attributes) => match attributes.get(*name) {
+                    // A value an editor set reaches SQL quoted, unless it is a plain name or
+                    // number (a schema, a region code) that cannot change the statement.
+                    Some(v) => {
+                        Ok(LValue::Str { text: v.clone(), tainted: !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') })
+                    }
+                    None => Err(format!(
+                        "user attribute `{name}` has no value for the user the query runs for (a persistent derived table runs for nobody)"
+                    )),
+                },
+            },
             ["_view", "_name"] => Ok(LValue::text(self.view.name.clone())),
             ["_model", "_name"] => Ok(LValue::text(self.compiler.model.name.clone())),
             ["_explore", "_name"] => Ok(LValue::text(self.compiler.explore.name.clone())),

@@ -69,6 +69,9 @@ pub struct CompiledQuery {
     pub row_total_left: bool,
     /// One query per subtotal level, shallowest first.
     pub subtotals: Vec<SubtotalPlan>,
+    /// Compiled for nobody (no user attributes) although the explore's access filters or the
+    /// model's Liquid read them: fit to check a query, never to run it.
+    pub needs_user: bool,
 }
 
 /// The subtotal rows of one level: the measures grouped by the first `depth` unpivoted
@@ -208,7 +211,7 @@ fn compile_nested(
     if fields.is_empty() {
         return Err(CompileError::NoFields);
     }
-    let spec = &with_explore_filters(explore, spec);
+    let spec = &with_explore_filters(explore, spec)?;
     let base_view = model.views.get(&explore.base_view).map(|v| v.name.as_str()).unwrap_or(&explore.base_view);
     let customs = &custom::build(
         &spec.custom_fields,
@@ -316,6 +319,8 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         row_limit: None,
         row_total_left: spec.row_total_left && spec.row_total && !spec.pivots.is_empty(),
         subtotals,
+        // Model-wide, as a native derived table may read another explore.
+        needs_user: spec.user_attributes.is_none() && model.reads_user_attributes,
     })
 }
 
@@ -387,7 +392,24 @@ fn plan_fills(plan: &Plan, pivots: &[usize]) -> Result<Vec<FillPlan>, CompileErr
 /// The query's filters plus the explore's `always_filter` defaults (for fields the query does not
 /// filter) and its `conditionally_filter` defaults (unless the query filters one of those fields
 /// or of the `unless` fields).
-fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> QuerySpec {
+fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> Result<QuerySpec, CompileError> {
+    // Access filters: the user's value of the attribute, as a filter expression on the field,
+    // beside any filter of the query's own on it (added last, so that they count for no
+    // `always_filter` or `conditionally_filter`). A user without a value may not query.
+    let mut access = Vec::new();
+    if let Some(attributes) = &spec.user_attributes {
+        for (field, attribute) in &explore.access_filters {
+            let Some(value) = attributes.get(attribute) else {
+                return Err(CompileError::Access {
+                    message: format!(
+                        "explore `{}` filters `{field}` by the user attribute `{attribute}`, which has no value for this user",
+                        explore.name
+                    ),
+                });
+            };
+            access.push((field.clone(), value.clone()));
+        }
+    }
     let mut spec = spec.clone();
     let filtered = |spec: &QuerySpec, f: &str| spec.filters.iter().any(|(name, _)| name == f);
     for (field, value) in &explore.always_filter {
@@ -399,7 +421,8 @@ fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> QuerySpec {
     if !explore.conditionally_filter.is_empty() && !conditional.clone().any(|f| filtered(&spec, f)) {
         spec.filters.extend(explore.conditionally_filter.iter().cloned());
     }
-    spec
+    spec.filters.extend(access);
+    Ok(spec)
 }
 
 /// Aliases whose rows the chosen joins repeat: a view reached through a many-to-one join is

@@ -34,7 +34,14 @@ pub fn derived_table_sql(
         .or_else(|| model.explores.values().next())
         .ok_or_else(|| CompileError::Model { what: what(), message: format!("model `{}` has no explore", model.name) })?;
     let customs = Customs::default();
-    let spec = QuerySpec { model: model.name.clone(), view: explore.name.clone(), persisted: persisted.clone(), ..Default::default() };
+    // Built once for every user: no user's attributes (Liquid reading one is an error).
+    let spec = QuerySpec {
+        model: model.name.clone(),
+        view: explore.name.clone(),
+        persisted: persisted.clone(),
+        user_attributes: Some(BTreeMap::new()),
+        ..Default::default()
+    };
     let mut compiler = Compiler::new(model, explore, dialect, Default::default(), 0, &customs);
     compiler.now = now;
     compiler.query = Some(&spec);
