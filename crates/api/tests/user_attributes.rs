@@ -14,10 +14,18 @@ use serde_json::{json, Value};
 
 const MODEL: &str = r#"connection: "thelook"
 include: "*.view"
+access_grant: finance {
+  user_attribute: department
+  allowed_values: ["finance", "admin"]
+}
 explore: orders {
   access_filter: { field: orders.region user_attribute: region }
 }
 explore: open_orders { from: orders }
+explore: audited_orders {
+  from: orders
+  required_access_grants: [finance]
+}
 "#;
 const VIEW: &str = r#"view: orders {
   sql_table_name: orders ;;
@@ -26,6 +34,8 @@ const VIEW: &str = r#"view: orders {
   dimension: status {}
   dimension: is_mine { type: yesno sql: ${TABLE}.owner = {{ _user_attributes['first_name'] | sql_quote }} ;; }
   dimension: in_schema { sql: '{{ _user_attributes['schema_name'] }}' ;; }
+  dimension: owner { required_access_grants: [finance] }
+  dimension: owner_initial { sql: LEFT(${owner}, 1) ;; }
   measure: count { type: count }
 }
 "#;
@@ -186,4 +196,45 @@ async fn liquid_reads_the_users_attributes_quoted_unless_a_plain_name() {
     let (status, refused) = rows(&f, "open_orders", &["open_orders.in_schema", "open_orders.count"]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("sql_quote"), "{refused}");
+}
+
+#[tokio::test]
+async fn access_grants_keep_fields_and_explores_from_users_without_them() {
+    let f = fixture().await;
+    let refused = |answer: &Value| answer["errors"][0]["message"].as_str().unwrap_or_default().to_string();
+    // No value of `department`: the granted field, a field reading it and the explore are out of
+    // reach; the other fields are not.
+    let (status, answer) = rows(&f, "open_orders", &["open_orders.owner", "open_orders.count"]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(refused(&answer).contains("requires the access grant `finance`"), "{answer}");
+    let (status, answer) = rows(&f, "open_orders", &["open_orders.owner_initial"]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reference reaches it too: {answer}");
+    let (status, answer) = rows(&f, "audited_orders", &["audited_orders.status"]).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && refused(&answer).contains("explore `audited_orders`"), "{answer}");
+    let (status, _) = rows(&f, "open_orders", &["open_orders.status", "open_orders.count"]).await;
+    assert_eq!(status, StatusCode::OK);
+    // Filtering or sorting on it is using it.
+    let query =
+        json!({"model": "thelook", "view": "open_orders", "fields": ["open_orders.count"], "filters": {"open_orders.owner": "Admin"}});
+    let (status, _) = call(&f, "POST", "/api/4.0/queries/run/json", query).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let department =
+        ok(&f, "POST", "/api/4.0/user_attributes", json!({"name": "department", "label": "Department", "type": "string"})).await;
+    let id = department["id"].as_str().unwrap().to_string();
+    let user = f.user;
+    ok(&f, "PATCH", &format!("/api/4.0/users/{user}/attribute_values/{id}"), json!({"value": "sales"})).await;
+    let (status, _) = rows(&f, "open_orders", &["open_orders.owner", "open_orders.count"]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "sales is not allowed");
+    ok(&f, "PATCH", &format!("/api/4.0/users/{user}/attribute_values/{id}"), json!({"value": "sales, finance"})).await;
+    let (status, owners) = rows(&f, "open_orders", &["open_orders.owner", "open_orders.count"]).await;
+    assert_eq!(
+        (status, owners),
+        (
+            StatusCode::OK,
+            json!([{"open_orders.owner": "Admin", "open_orders.count": 2}, {"open_orders.owner": "Someone", "open_orders.count": 7}])
+        )
+    );
+    let (status, _) = rows(&f, "audited_orders", &["audited_orders.status"]).await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -39,6 +39,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
             persist: None,
             named_value_formats: BTreeMap::new(),
             reads_user_attributes: false,
+            access_grants: BTreeMap::new(),
         };
         let mut connection = None;
         // Each `persist_with` and where it is written, checked once every datagroup is read.
@@ -67,6 +68,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
                 }
                 "datagroup" => b.datagroup(pair, &mut model.datagroups),
                 "named_value_format" => b.named_value_format(pair, &mut model.named_value_formats),
+                "access_grant" => b.access_grant(pair, &mut model.access_grants),
                 "include" | "view" | "explore" => {}
                 _ => b.other(Structure::Model, pair),
             }
@@ -81,6 +83,7 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
                 "view" | "explore" | "include" => {}
                 "datagroup" => b.datagroup(pair, &mut model.datagroups),
                 "named_value_format" => b.named_value_format(pair, &mut model.named_value_formats),
+                "access_grant" => b.access_grant(pair, &mut model.access_grants),
                 _ => b.other(Structure::Model, pair),
             }
         }
@@ -119,7 +122,8 @@ pub fn build_catalog(project: &Project) -> (Catalog, Vec<Diagnostic>) {
         model.views.retain(|name, _| !views.get(name).is_some_and(Definition::is_extension));
         crate::value_formats::resolve_value_formats(&mut model, &mut diagnostics);
         validate(&mut model, &mut diagnostics);
-        model.reads_user_attributes |= model.explores.values().any(|e| !e.access_filters.is_empty());
+        crate::access_grants::check_names(&model, &mut diagnostics);
+        model.reads_user_attributes |= !model.access_grants.is_empty() || model.explores.values().any(|e| !e.access_filters.is_empty());
         catalog.models.insert(model.name.clone(), model);
     }
     (catalog, diagnostics)
@@ -260,6 +264,7 @@ impl Builder<'_> {
             conditionally_filter: Vec::new(),
             conditionally_filter_unless: Vec::new(),
             access_filters: Vec::new(),
+            required_access_grants: Vec::new(),
             always_join: Vec::new(),
             case_sensitive: None,
             persist: None,
@@ -289,6 +294,7 @@ impl Builder<'_> {
                 }
                 "always_join" => explore.always_join = self.list(item),
                 "case_sensitive" => explore.case_sensitive = self.yes_no(item),
+                "required_access_grants" => explore.required_access_grants = self.list(item),
                 "persist_for" | "persist_with" => explore.persist = self.persist(item),
                 // Row-level security by user attribute, applied when a query runs for a user.
                 "access_filter" => {
@@ -362,6 +368,7 @@ impl Builder<'_> {
             sql_on: None,
             fields: None,
             required_joins: Vec::new(),
+            required_access_grants: Vec::new(),
             view_label: None,
             span: pair.key_span,
         };
@@ -376,6 +383,7 @@ impl Builder<'_> {
                 "foreign_key" => foreign_key = self.text(item),
                 "fields" => join.fields = Some(self.list(item)),
                 "required_joins" => join.required_joins = self.list(item),
+                "required_access_grants" => join.required_access_grants = self.list(item),
                 "view_label" => join.view_label = self.text(item),
                 "type" => match self.text(item).as_deref() {
                     Some("left_outer") => join.join_type = JoinType::LeftOuter,

@@ -23,6 +23,7 @@ impl Builder<'_> {
             fields: Vec::new(),
             sets: BTreeMap::new(),
             drill_fields: Vec::new(),
+            required_access_grants: Vec::new(),
             span: def.span,
         };
         for item in &def.items {
@@ -58,6 +59,7 @@ impl Builder<'_> {
                     }
                 }
                 "drill_fields" => view.drill_fields = self.list(item),
+                "required_access_grants" => view.required_access_grants = self.list(item),
                 "extension" | "extends" => {}
                 _ => self.other(Structure::View, item),
             }
@@ -315,6 +317,7 @@ impl Builder<'_> {
                 "allow_fill" => field.allow_fill = self.yes_no(item).unwrap_or(true),
                 "case_sensitive" => field.case_sensitive = self.yes_no(item),
                 "order_by_field" => field.order_by_field = self.text(item),
+                "required_access_grants" => field.required_access_grants = self.list(item),
                 "datatype" => match self.text(item).as_deref() {
                     Some("timestamp") => field.datatype = Datatype::Timestamp,
                     Some("datetime") => field.datatype = Datatype::Datetime,

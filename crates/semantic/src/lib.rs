@@ -4,6 +4,7 @@
 //! the SQL crate expands and compiles it. Building a model never stops at the first problem:
 //! every unknown parameter value, dangling reference or duplicate comes back as a diagnostic.
 
+mod access_grants;
 mod build;
 mod cache_policy;
 mod fields;
@@ -16,6 +17,7 @@ mod timeframe;
 mod validate;
 mod value_formats;
 
+pub use access_grants::AccessGrant;
 pub use build::build_catalog;
 pub use cache_policy::{parse_duration, CachePolicy, Datagroup, Persist, Persistence, DEFAULT_CACHE_AGE};
 pub use lookml::Span;

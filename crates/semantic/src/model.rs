@@ -36,6 +36,8 @@ pub struct Model {
     /// Whether its queries read the attributes of the user they run for: an explore has access
     /// filters, or one of the model's files mentions `_user_attributes` (Liquid).
     pub reads_user_attributes: bool,
+    /// `access_grant`s, by name.
+    pub access_grants: BTreeMap<String, crate::AccessGrant>,
 }
 
 impl Model {
@@ -72,6 +74,8 @@ pub struct Explore {
     /// `access_filter: { field user_attribute }`: (field, attribute), applied to every query of
     /// the explore with the value of the attribute for the user it runs for.
     pub access_filters: Vec<(String, String)>,
+    /// `required_access_grants`: a user needs every one of them to query the explore.
+    pub required_access_grants: Vec<String>,
     pub case_sensitive: Option<bool>,
     /// `persist_for` or `persist_with`, over the model's.
     pub persist: Option<crate::Persist>,
@@ -170,6 +174,8 @@ pub struct Join {
     pub fields: Option<Vec<String>>,
     /// `required_joins:`: joins this one needs beyond what its `sql_on` mentions.
     pub required_joins: Vec<String>,
+    /// `required_access_grants`: the joined view's fields need every one of them.
+    pub required_access_grants: Vec<String>,
     pub view_label: Option<String>,
     pub span: Span,
 }
@@ -216,6 +222,8 @@ pub struct View {
     /// `set: name { fields: [...] }`, as written (may name other sets with `name*`).
     pub sets: BTreeMap<String, Vec<String>>,
     pub drill_fields: Vec<String>,
+    /// `required_access_grants`: every field of the view needs them.
+    pub required_access_grants: Vec<String>,
     pub span: Span,
 }
 
@@ -490,6 +498,8 @@ pub struct Field {
     pub datatype: Datatype,
     /// `case_sensitive` for string filters on this field.
     pub case_sensitive: Option<bool>,
+    /// `required_access_grants`: a user needs every one of them to use the field.
+    pub required_access_grants: Vec<String>,
     /// `order_by_field`: sorting on this field sorts on that one (same view, or `view.field`).
     pub order_by_field: Option<String>,
     /// Filter and parameter fields: `default_value`.
@@ -524,6 +534,7 @@ impl Field {
             datatype: Datatype::Timestamp,
             case_sensitive: None,
             order_by_field: None,
+            required_access_grants: Vec::new(),
             default_value: None,
             allowed_values: Vec::new(),
             display: FieldDisplay { can_filter: true, ..Default::default() },

@@ -243,3 +243,31 @@ fn approximate_applies_to_distinct_counts_only() {
     assert!(c.models["m"].views["orders"].field("users").unwrap().approximate);
     assert_eq!(d, vec!["o.view.lkml:4:30: `approximate` applies to count and count_distinct measures, not sum"]);
 }
+
+#[test]
+fn access_grants_are_read_and_the_names_required_exist() {
+    let (c, d) = load(&[
+        (
+            "m.model.lkml",
+            "connection: \"db\"\ninclude: \"*.view\"\naccess_grant: finance { user_attribute: department allowed_values: [\"finance\"] }\naccess_grant: broken { user_attribute: x }\nexplore: orders { required_access_grants: [finance, nope] }",
+        ),
+        ("o.view.lkml", "view: orders {\n  dimension: id { required_access_grants: [finance] }\n  dimension: owner { required_access_grants: [missing] }\n}"),
+    ]);
+    let grant = &c.models["m"].access_grants["finance"];
+    assert_eq!((grant.user_attribute.as_str(), grant.allowed_values.as_slice()), ("department", &["finance".to_string()][..]));
+    assert!(grant.allows(Some("sales, finance")) && !grant.allows(Some("sales")) && !grant.allows(None));
+    assert!(c.models["m"].reads_user_attributes);
+    assert_eq!(c.models["m"].views["orders"].field("id").unwrap().required_access_grants, ["finance"]);
+    assert!(d.contains(&"m.model.lkml:4:1: access_grant `broken` needs `user_attribute` and `allowed_values`".to_string()), "{d:#?}");
+    assert!(
+        d.contains(&"m.model.lkml:5:1: explore `orders` requires the access grant `nope`, which the model does not define".to_string()),
+        "{d:#?}"
+    );
+    assert!(
+        d.contains(
+            &"o.view.lkml:3:3: field `orders.owner` requires the access grant `missing`, which the model does not define".to_string()
+        ),
+        "{d:#?}"
+    );
+    assert_eq!(d.len(), 3, "{d:#?}");
+}

@@ -211,6 +211,11 @@ fn compile_nested(
     if fields.is_empty() {
         return Err(CompileError::NoFields);
     }
+    if let Some(grant) = lacking(model, spec, &explore.required_access_grants) {
+        return Err(CompileError::Access {
+            message: format!("explore `{}` requires the access grant `{grant}`, which this user does not have", explore.name),
+        });
+    }
     let spec = &with_explore_filters(explore, spec)?;
     let base_view = model.views.get(&explore.base_view).map(|v| v.name.as_str()).unwrap_or(&explore.base_view);
     let customs = &custom::build(
@@ -425,6 +430,15 @@ fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> Result<QuerySpec
     Ok(spec)
 }
 
+/// The first of `grants` that the user `spec` runs for lacks; none when it is compiled for
+/// nobody (such SQL never runs: see `CompiledQuery::needs_user`).
+fn lacking<'g>(model: &Model, spec: &QuerySpec, grants: &'g [String]) -> Option<&'g str> {
+    let attributes = spec.user_attributes.as_ref()?;
+    let granted =
+        |name: &String| model.access_grants.get(name).is_some_and(|g| g.allows(attributes.get(&g.user_attribute).map(String::as_str)));
+    grants.iter().find(|name| !granted(name)).map(String::as_str)
+}
+
 /// Aliases whose rows the chosen joins repeat: a view reached through a many-to-one join is
 /// repeated once per row on the many side; every view is repeated when some other join in the
 /// query is one-to-many.
@@ -549,7 +563,29 @@ impl<'a> Compiler<'a> {
         if !self.explore.exposes(alias, &field.name) {
             return Err(unknown());
         }
-        Ok(Target { alias, view, field })
+        let target = Target { alias, view, field };
+        self.check_access(target)?;
+        Ok(target)
+    }
+
+    /// Whether the user the query runs for may use `t`: the access grants its field, its view
+    /// and the join that brings it require.
+    fn check_access(&self, t: Target<'a>) -> Result<(), CompileError> {
+        let Some(spec) = self.query.filter(|q| q.user_attributes.is_some()) else { return Ok(()) };
+        let join = self.explore.join(t.alias).filter(|_| t.alias != self.explore.base_alias);
+        let required =
+            [&t.field.required_access_grants, &t.view.required_access_grants].into_iter().chain(join.map(|j| &j.required_access_grants));
+        for grants in required {
+            if let Some(grant) = lacking(self.model, spec, grants) {
+                return Err(CompileError::Access {
+                    message: format!(
+                        "field `{}.{}` requires the access grant `{grant}`, which this user does not have",
+                        t.alias, t.field.name
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// A custom field (or the filter expression) by name.
@@ -771,6 +807,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn enter(&mut self, t: Target<'a>) -> Result<(), CompileError> {
+        self.check_access(t)?;
         let key = (t.alias, t.field.name.as_str());
         if self.stack.contains(&key) || self.stack.len() > MAX_REFERENCE_DEPTH {
             let chain: Vec<String> = self.stack.iter().chain([&key]).map(|(a, f)| format!("{a}.{f}")).collect();
