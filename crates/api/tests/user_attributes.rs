@@ -219,6 +219,18 @@ async fn access_grants_keep_fields_and_explores_from_users_without_them() {
     let (status, _) = call(&f, "POST", "/api/4.0/queries/run/json", query).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // The metadata shows the caller what they may use.
+    let dimensions = |explore: &Value| -> Vec<String> {
+        explore["fields"]["dimensions"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_string()).collect()
+    };
+    let explore = ok(&f, "GET", "/api/4.0/lookml_models/thelook/explores/open_orders", Value::Null).await;
+    assert!(!dimensions(&explore).contains(&"open_orders.owner".to_string()), "{explore}");
+    assert!(dimensions(&explore).contains(&"open_orders.status".to_string()));
+    let (status, _) = call(&f, "GET", "/api/4.0/lookml_models/thelook/explores/audited_orders", Value::Null).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let model = ok(&f, "GET", "/api/4.0/lookml_models/thelook", Value::Null).await;
+    assert!(!model["explores"].as_array().unwrap().iter().any(|e| e["name"] == "audited_orders"), "{model}");
+
     let department =
         ok(&f, "POST", "/api/4.0/user_attributes", json!({"name": "department", "label": "Department", "type": "string"})).await;
     let id = department["id"].as_str().unwrap().to_string();
@@ -237,4 +249,7 @@ async fn access_grants_keep_fields_and_explores_from_users_without_them() {
     );
     let (status, _) = rows(&f, "audited_orders", &["audited_orders.status"]).await;
     assert_eq!(status, StatusCode::OK);
+    let explore = ok(&f, "GET", "/api/4.0/lookml_models/thelook/explores/open_orders", Value::Null).await;
+    assert!(dimensions(&explore).contains(&"open_orders.owner".to_string()), "granted: {explore}");
+    ok(&f, "GET", "/api/4.0/lookml_models/thelook/explores/audited_orders", Value::Null).await;
 }

@@ -26,6 +26,13 @@ impl AccessGrant {
     }
 }
 
+/// The first of `grants` a user with `attributes` lacks (`None`: they have them all).
+pub fn first_lacking<'g>(model: &Model, attributes: &BTreeMap<String, String>, grants: &'g [String]) -> Option<&'g str> {
+    let granted =
+        |name: &String| model.access_grants.get(name).is_some_and(|g| g.allows(attributes.get(&g.user_attribute).map(String::as_str)));
+    grants.iter().find(|name| !granted(name)).map(String::as_str)
+}
+
 impl Builder<'_> {
     pub(crate) fn access_grant(&mut self, pair: &Pair, into: &mut BTreeMap<String, AccessGrant>) {
         let Some((name, items)) = self.named_block(pair) else { return };

@@ -17,7 +17,7 @@ mod timeframe;
 mod validate;
 mod value_formats;
 
-pub use access_grants::AccessGrant;
+pub use access_grants::{first_lacking, AccessGrant};
 pub use build::build_catalog;
 pub use cache_policy::{parse_duration, CachePolicy, Datagroup, Persist, Persistence, DEFAULT_CACHE_AGE};
 pub use lookml::Span;

@@ -37,17 +37,18 @@ fn count(params: &HashMap<String, String>, name: &str) -> Result<Option<usize>, 
 
 pub async fn all_lookml_models(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<LookmlModel>>, ApiError> {
     let flag = |name: &str| params.get(name).is_some_and(|v| v == "true");
     let (limit, offset) = (count(&params, "limit")?, count(&params, "offset")?);
-    let models = state
-        .engine
-        .catalog()
-        .models
-        .values()
-        .map(to_wire::lookml_model)
+    let catalog = state.engine.catalog();
+    let mut seen = Vec::with_capacity(catalog.models.len());
+    for m in catalog.models.values() {
+        seen.push(to_wire::lookml_model(m, &state.engine.attributes_for(&m.name, Some(caller.user_id)).await?));
+    }
+    let models = seen
+        .into_iter()
         .map(|mut m| {
             if flag("exclude_hidden") {
                 if let Some(explores) = &mut m.explores {
@@ -67,22 +68,29 @@ fn model<'a>(state: &'a AppState, name: &str) -> Result<&'a semantic::Model, Api
     state.engine.catalog().models.get(name).ok_or_else(|| ApiError::not_found(format!("model `{name}` does not exist")))
 }
 
-pub async fn lookml_model(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Result<Json<LookmlModel>, ApiError> {
-    Ok(Json(to_wire::lookml_model(model(&state, &name)?)))
+pub async fn lookml_model(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<LookmlModel>, ApiError> {
+    let m = model(&state, &name)?;
+    let attributes = state.engine.attributes_for(&m.name, Some(caller.user_id)).await?;
+    Ok(Json(to_wire::lookml_model(m, &attributes)))
 }
 
 pub async fn lookml_model_explore(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path((name, explore)): Path<(String, String)>,
 ) -> Result<Json<LookmlModelExplore>, ApiError> {
     let m = model(&state, &name)?;
-    let e = m.explore(&explore).ok_or_else(|| ApiError::not_found(format!("explore `{explore}` does not exist in model `{name}`")))?;
+    let attributes = state.engine.attributes_for(&m.name, Some(caller.user_id)).await?;
+    // An explore the caller's access grants do not allow is not theirs to see.
+    let e = m
+        .explore(&explore)
+        .filter(|e| semantic::first_lacking(m, &attributes, &e.required_access_grants).is_none())
+        .ok_or_else(|| ApiError::not_found(format!("explore `{explore}` does not exist in model `{name}`")))?;
     let dialect = state
         .engine
         .connections()
         .into_iter()
         .find(|c| c.name == m.connection)
         .map(|c| looker_dialect_name(c.connection.dialect()).to_string());
-    Ok(Json(to_wire::lookml_explore(m, e, dialect)))
+    Ok(Json(to_wire::lookml_explore(m, e, dialect, &attributes)))
 }

@@ -2,6 +2,8 @@
 //! What Sightline does not have (LookML links into an IDE, usage counts, map layers) is left
 //! out rather than made up.
 
+use std::collections::BTreeMap;
+
 use semantic::{DimensionType, Explore, Field, FieldKind, FilterType, MeasureType, Model, ParameterType, Timeframe, View, ViewSource};
 use wire::schemas::{
     LookmlFieldLink, LookmlModel, LookmlModelExplore, LookmlModelExploreAccessFilter, LookmlModelExploreAlwaysFilter,
@@ -14,10 +16,12 @@ use wire::schemas::{
 
 use super::{can, some_text, some_vec};
 
-pub fn lookml_model(m: &Model) -> LookmlModel {
+/// The model as a user with `attributes` sees it: the explores their access grants allow.
+pub fn lookml_model(m: &Model, attributes: &BTreeMap<String, String>) -> LookmlModel {
     let explores = m
         .explores
         .values()
+        .filter(|e| semantic::first_lacking(m, attributes, &e.required_access_grants).is_none())
         .map(|e| LookmlModelNavExplore {
             name: Some(e.name.clone()),
             label: Some(e.label.clone()),
@@ -39,19 +43,30 @@ pub fn lookml_model(m: &Model) -> LookmlModel {
 }
 
 /// Looker's dialect name for the explore's connection, given by the caller (it knows the
-/// connections).
-pub fn lookml_explore(model: &Model, explore: &Explore, dialect_name: Option<String>) -> LookmlModelExplore {
+/// connections). The fields are those a user with `attributes` may use (their view's, their
+/// join's and their own access grants).
+pub fn lookml_explore(
+    model: &Model,
+    explore: &Explore,
+    dialect_name: Option<String>,
+    attributes: &BTreeMap<String, String>,
+) -> LookmlModelExplore {
+    let allowed = |grants: &[String]| semantic::first_lacking(model, attributes, grants).is_none();
     let mut fieldset =
         LookmlModelExploreFieldset { dimensions: Some(vec![]), measures: Some(vec![]), filters: Some(vec![]), parameters: Some(vec![]) };
     let mut sets = Vec::new();
     let mut scopes = Vec::new();
     for (alias, view_name) in aliases(explore) {
         let Some(view) = model.views.get(view_name) else { continue };
+        let join = explore.join(alias).filter(|_| alias != explore.base_alias);
+        if !allowed(&view.required_access_grants) || join.is_some_and(|j| !allowed(&j.required_access_grants)) {
+            continue;
+        }
         scopes.push(alias.to_string());
         for (name, members) in &view.sets {
             sets.push(LookmlModelExploreSet { name: Some(format!("{alias}.{name}")), value: Some(members.clone()) });
         }
-        for f in view.fields.iter().filter(|f| explore.exposes(alias, &f.name)) {
+        for f in view.fields.iter().filter(|f| explore.exposes(alias, &f.name) && allowed(&f.required_access_grants)) {
             let field = explore_field(model, explore, alias, view, f);
             let list = match f.kind {
                 FieldKind::Measure(_) => &mut fieldset.measures,

@@ -433,10 +433,7 @@ fn with_explore_filters(explore: &Explore, spec: &QuerySpec) -> Result<QuerySpec
 /// The first of `grants` that the user `spec` runs for lacks; none when it is compiled for
 /// nobody (such SQL never runs: see `CompiledQuery::needs_user`).
 fn lacking<'g>(model: &Model, spec: &QuerySpec, grants: &'g [String]) -> Option<&'g str> {
-    let attributes = spec.user_attributes.as_ref()?;
-    let granted =
-        |name: &String| model.access_grants.get(name).is_some_and(|g| g.allows(attributes.get(&g.user_attribute).map(String::as_str)));
-    grants.iter().find(|name| !granted(name)).map(String::as_str)
+    semantic::first_lacking(model, spec.user_attributes.as_ref()?, grants)
 }
 
 /// Aliases whose rows the chosen joins repeat: a view reached through a many-to-one join is
