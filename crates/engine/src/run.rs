@@ -22,6 +22,14 @@ use crate::{Engine, EngineError, QueryBody};
 /// A user's attribute values, by attribute name, as queries read them.
 pub type UserAttributes = std::collections::BTreeMap<String, String>;
 
+/// A query compiled only to be checked (without the attributes its model reads) never runs.
+fn refuse_unchecked(compiled: &CompiledQuery) -> Result<(), EngineError> {
+    match compiled.needs_user {
+        true => Err(EngineError::Internal("a query compiled to be checked, without its user's attributes, was about to run".into())),
+        false => Ok(()),
+    }
+}
+
 /// A query running now, awaited by everyone who asked for it.
 type SharedRun = Shared<BoxFuture<'static, Result<Arc<Output>, Arc<EngineError>>>>;
 
@@ -196,9 +204,7 @@ impl Engine {
         memory: Arc<Reservation>,
         timings: &mut Timings,
     ) -> Result<QueryResult, EngineError> {
-        if compiled.needs_user {
-            return Err(EngineError::Internal("a query compiled to be checked, without its user's attributes, was about to run".into()));
-        }
+        refuse_unchecked(compiled)?;
         let waiting = Instant::now();
         let (connection, turn) = self
             .connection_to_run(&compiled.connection, caller.task, caller.user)
@@ -397,9 +403,7 @@ impl Engine {
         cancel: Arc<Cancel>,
     ) -> Result<Output, EngineError> {
         let mut timings = Timings::default();
-        if compiled.needs_user {
-            return Err(EngineError::Internal("a query compiled to be checked, without its user's attributes, was about to run".into()));
-        }
+        refuse_unchecked(compiled)?;
         let waiting = Instant::now();
         let (connection, turn) = self
             .connection_to_run(&compiled.connection, caller.task, caller.user)

@@ -60,7 +60,7 @@ pub(crate) fn chart_drawing(result: &ResultSet, chart: &Chart, title: &str, widt
     let top = title_size + 20.0;
     match kind {
         ChartKind::Table => table(&mut svg, result, top, w, h),
-        ChartKind::SingleValue => crate::round::single_value(&mut svg, result, top, w, h),
+        ChartKind::SingleValue => crate::round::single_value(&mut svg, result, &chart.options.single_value, top, w, h),
         _ => match Series::from(result) {
             Some(series) if kind == ChartKind::Pie => crate::round::pie(&mut svg, &series, &chart.options, top, w, h),
             Some(series) => xy_chart(&mut svg, &series, chart, top, w, h),

@@ -16,7 +16,7 @@ pub use dashboard::{
     dashboard_svg, render_dashboard, render_dashboard_pages, DashboardStyle, GridPlacement, Paper, Tile, TileContent, GRID_COLUMNS,
     PAPER_SIZES,
 };
-pub use options::{Chart, ChartOptions, Stacking};
+pub use options::{Chart, ChartOptions, Comparison, ComparisonKind, SingleValueOptions, Stacking};
 pub use raster::{pages_to_pdf, rasterize, ImageFormat};
 
 use thiserror::Error;

@@ -1,5 +1,6 @@
 //! The `vis_config` options a chart draws by: stacking, the palette (`colors`), colors per
-//! series (`series_colors`, by field name), value labels and the legend. Options that only
+//! series (`series_colors`, by field name), value labels, the legend, and a single value's title
+//! and comparison. Options that only
 //! change interaction (tooltips, zoom, …) have no meaning in a picture; those not drawn yet are
 //! left to the default look. A color is written into the SVG, so it must be a hex or an
 //! `rgb()`/`rgba()` color: anything else is refused by name, never written.
@@ -28,6 +29,42 @@ pub struct ChartOptions {
     pub series_colors: BTreeMap<String, String>,
     pub show_value_labels: bool,
     pub hide_legend: bool,
+    /// What a `single_value` chart shows beside its value.
+    pub single_value: SingleValueOptions,
+}
+
+/// `single_value`'s options: its title (`show_single_value_title`, `single_value_title`) and
+/// its comparison (`show_comparison` and the `comparison_*` options).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SingleValueOptions {
+    pub hide_title: bool,
+    /// Replaces the field's label under the value.
+    pub title: Option<String>,
+    pub comparison: Option<Comparison>,
+}
+
+/// The comparison a single value shows: the next numeric column of the first row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub kind: ComparisonKind,
+    /// `comparison_reverse_colors`: a fall is good news (green), a rise bad (red).
+    pub reverse_colors: bool,
+    pub hide_label: bool,
+    /// Replaces the comparison field's label.
+    pub label: Option<String>,
+}
+
+/// `comparison_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComparisonKind {
+    /// The comparison value as it is.
+    Value,
+    /// The comparison value is a change: an arrow up (green) or down (red) by its sign.
+    Change,
+    /// The value as progress towards the comparison (a goal): a bar.
+    Progress,
+    /// The bar, and the share as a percentage.
+    ProgressPercentage,
 }
 
 /// A chart: what it is and how it is drawn.
@@ -98,6 +135,38 @@ impl ChartOptions {
         };
         options.show_value_labels = flag("show_value_labels")?;
         options.hide_legend = flag("hide_legend")?;
+        let shown = |key: &str| match vis.get(key) {
+            None | Some(Value::Null) => Ok(true),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(format!("vis_config.{key} must be true or false")),
+        };
+        let text = |key: &str| match vis.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.is_empty())),
+            Some(_) => Err(format!("vis_config.{key} must be text")),
+        };
+        options.single_value.hide_title = !shown("show_single_value_title")?;
+        options.single_value.title = text("single_value_title")?;
+        if flag("show_comparison")? {
+            let kind = match text("comparison_type")?.as_deref() {
+                None | Some("value") => ComparisonKind::Value,
+                Some("change") => ComparisonKind::Change,
+                Some("progress") => ComparisonKind::Progress,
+                Some("progress_percentage") => ComparisonKind::ProgressPercentage,
+                Some(other) => {
+                    return Err(format!(
+                        "vis_config.comparison_type `{}` is not drawn yet (value, change, progress or progress_percentage)",
+                        other.chars().take(40).collect::<String>()
+                    ))
+                }
+            };
+            options.single_value.comparison = Some(Comparison {
+                kind,
+                reverse_colors: flag("comparison_reverse_colors")?,
+                hide_label: !shown("show_comparison_label")?,
+                label: text("comparison_label")?,
+            });
+        }
         Ok(options)
     }
 

@@ -1,12 +1,13 @@
 //! Charts that are not drawn on axes: a pie (`looker_pie`: the first dimension's values as
 //! slices of the first measure, with a legend of shares) and a single value (`single_value`:
-//! the first measure of the first row, in its value format, with its label).
+//! the first measure of the first row, in its value format, with its label and, with
+//! `show_comparison`, the next measure as a value, a change or progress towards a goal).
 
 use present::CellRenderer;
 use result::{ResultSet, Value};
 
-use crate::chart::{display, truncate, Series, AXIS, INK};
-use crate::options::ChartOptions;
+use crate::chart::{display, truncate, Series, AXIS, INK, PALETTE};
+use crate::options::{ChartOptions, ComparisonKind, SingleValueOptions};
 use crate::svg::{Svg, TextStyle};
 
 /// Slices beyond this many are drawn as one "Other" slice.
@@ -64,14 +65,22 @@ pub(crate) fn pie(svg: &mut Svg, s: &Series, options: &ChartOptions, top: f64, w
     }
 }
 
+/// Green for good news, red for bad, as Looker colours a change.
+const RISE: &str = "#2e9e5b";
+const FALL: &str = "#d0463b";
+const TRACK: &str = "#e6e6e6";
+
+/// Whether a column holds numbers a single value can show.
+fn is_numeric(c: &result::ColumnInfo) -> bool {
+    c.is_measure || c.value_type == result::ValueType::Number
+}
+
 /// The first measure (or, lacking measures, the first numeric column) of the first row, large,
-/// in its field's value format, with the field's label under it.
-pub(crate) fn single_value(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
-    let column = result
-        .columns
-        .iter()
-        .position(|c| c.is_measure)
-        .or_else(|| result.columns.iter().position(|c| c.value_type == result::ValueType::Number));
+/// in its field's value format, with its label (or `single_value_title`) under it; with
+/// `show_comparison`, the next numeric column of the row below that, as a value, a change (an
+/// arrow coloured by its sign) or progress towards it (a bar, with the share as a percentage).
+pub(crate) fn single_value(svg: &mut Svg, result: &ResultSet, options: &SingleValueOptions, top: f64, w: f64, h: f64) {
+    let column = result.columns.iter().position(|c| c.is_measure).or_else(|| result.columns.iter().position(is_numeric));
     let (Some(c), true) = (column, result.row_count() > 0) else {
         svg.text(w / 2.0, (top + h) / 2.0, TextStyle::new(14.0, "middle", AXIS), "No value to show");
         return;
@@ -79,10 +88,58 @@ pub(crate) fn single_value(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, 
     let info = &result.columns[c];
     let value: &Value = result.value(c, 0);
     let text = display(CellRenderer::for_column(info).ok().as_ref(), value);
-    // As large as the width allows for the text, at most half the height.
-    let size = ((w - 20.0) / (text.chars().count().max(1) as f64 * 0.62)).min((h - top) * 0.5).max(8.0);
-    let mid = top + (h - top) / 2.0;
+    let compared = options.comparison.as_ref().and_then(|cmp| {
+        let at = (c + 1..result.columns.len()).find(|&i| is_numeric(&result.columns[i]))?;
+        Some((cmp, &result.columns[at], result.value(at, 0)))
+    });
+    // As large as the width allows for the text, at most half the height (less with a comparison).
+    let share = if compared.is_some() { 0.36 } else { 0.5 };
+    let size = ((w - 20.0) / (text.chars().count().max(1) as f64 * 0.62)).min((h - top) * share).max(8.0);
+    let mid = top + (h - top) * if compared.is_some() { 0.4 } else { 0.5 };
     svg.text(w / 2.0, mid + size * 0.35, TextStyle::new(size, "middle", INK), &text);
     let label_size = (size * 0.25).clamp(9.0, 16.0);
-    svg.text(w / 2.0, mid + size * 0.35 + label_size * 1.8, TextStyle::new(label_size, "middle", AXIS), &info.label);
+    let mut y = mid + size * 0.35 + label_size * 1.8;
+    if !options.hide_title {
+        svg.text(w / 2.0, y, TextStyle::new(label_size, "middle", AXIS), options.title.as_deref().unwrap_or(&info.label));
+        y += label_size * 2.0;
+    }
+    let Some((cmp, other, against)) = compared else { return };
+    let shown = display(CellRenderer::for_column(other).ok().as_ref(), against);
+    let label = if cmp.hide_label { String::new() } else { cmp.label.clone().unwrap_or_else(|| other.label.clone()) };
+    let size = label_size;
+    match cmp.kind {
+        ComparisonKind::Value => svg.text(w / 2.0, y, TextStyle::new(size, "middle", AXIS), format!("{shown} {label}").trim()),
+        ComparisonKind::Change => {
+            let change = against.as_f64().unwrap_or(0.0);
+            let good = (change >= 0.0) != cmp.reverse_colors;
+            let color = if good { RISE } else { FALL };
+            let line = format!("{shown} {label}");
+            let line = line.trim();
+            // The arrow sits left of the centred text.
+            let half = line.chars().count() as f64 * size * 0.27;
+            let (ax, ay) = (w / 2.0 - half - size * 0.9, y - size * 0.4);
+            let arrow = match change >= 0.0 {
+                true => [(ax, ay + size * 0.35), (ax + size * 0.7, ay + size * 0.35), (ax + size * 0.35, ay - size * 0.3)],
+                false => [(ax, ay - size * 0.3), (ax + size * 0.7, ay - size * 0.3), (ax + size * 0.35, ay + size * 0.35)],
+            };
+            svg.polygon(&arrow, color, 1.0);
+            svg.text(w / 2.0, y, TextStyle::new(size, "middle", color), line);
+        }
+        ComparisonKind::Progress | ComparisonKind::ProgressPercentage => {
+            let ratio = match (value.as_f64(), against.as_f64()) {
+                (Some(v), Some(goal)) if goal != 0.0 && (v / goal).is_finite() => v / goal,
+                _ => 0.0,
+            };
+            let (bar_w, bar_h) = (w * 0.6, (size * 0.9).max(6.0));
+            let x = (w - bar_w) / 2.0;
+            let bar_y = y - size * 0.2;
+            svg.rect(x, bar_y, bar_w, bar_h, TRACK);
+            svg.rect(x, bar_y, bar_w * ratio.clamp(0.0, 1.0), bar_h, PALETTE[0]);
+            let caption = match cmp.kind {
+                ComparisonKind::ProgressPercentage => format!("{:.0}% of {shown} {label}", ratio * 100.0),
+                _ => format!("{shown} {label}"),
+            };
+            svg.text(w / 2.0, bar_y + bar_h + size * 1.4, TextStyle::new(size, "middle", AXIS), caption.trim());
+        }
+    }
 }

@@ -106,6 +106,44 @@ fn vis_config_options_match_their_golden_images() {
     }
 }
 
+/// One row: this month's revenue and a second figure (a change, or a goal).
+fn single_row(second: &str, value: f64, other: f64, other_format: &str) -> ResultSet {
+    let mut revenue = ColumnInfo::plain("orders.revenue", ValueType::Number).labelled("Revenue").measure();
+    revenue.value_format = Some("$#,##0".into());
+    let mut compared = ColumnInfo::plain("compared", ValueType::Number).labelled(second).measure();
+    compared.value_format = Some(other_format.into());
+    let mut r = ResultSet::new(vec![revenue, compared]);
+    r.push_row(vec![Value::Float(value), Value::Float(other)]);
+    r
+}
+
+#[test]
+fn single_values_show_their_comparison() {
+    let options = |vis: serde_json::Value| render::ChartOptions::from_vis_config(vis.as_object().expect("object")).expect("options");
+    let chart = |vis| render::Chart { kind: ChartKind::SingleValue, options: options(vis) };
+    let change = single_row("vs last month", 18_020.0, -0.125, "0.0%");
+    let down = chart(serde_json::json!({"show_comparison": true, "comparison_type": "change", "single_value_title": "Revenue this month"}));
+    let svg = render::chart_svg(&change, &down, "Revenue", 480, 320);
+    assert!(svg.contains("Revenue this month") && svg.contains("-12.5% vs last month") && svg.contains("#d0463b"), "{svg}");
+    let reversed = chart(serde_json::json!({"show_comparison": true, "comparison_type": "change", "comparison_reverse_colors": true}));
+    assert!(render::chart_svg(&change, &reversed, "Revenue", 480, 320).contains("#2e9e5b"), "a fall is good news when reversed");
+    check("single_value_change", &render::render_chart(&change, &down, "Revenue", 480, 320, ImageFormat::Png).expect("drawn"));
+
+    let goal = single_row("Goal", 750.0, 1_000.0, "$#,##0");
+    let progress =
+        chart(serde_json::json!({"show_comparison": true, "comparison_type": "progress_percentage", "show_single_value_title": false}));
+    let svg = render::chart_svg(&goal, &progress, "This month", 480, 320);
+    assert!(svg.contains("75% of $1,000 Goal") && !svg.contains(">Revenue</text>"), "the title is hidden: {svg}");
+    check("single_value_progress", &render::render_chart(&goal, &progress, "Revenue", 480, 320, ImageFormat::Png).expect("drawn"));
+
+    let plain = chart(serde_json::json!({"show_comparison": true, "show_comparison_label": false}));
+    assert!(render::chart_svg(&goal, &plain, "Revenue", 480, 320).contains(">$1,000</text>"));
+    let refused = render::ChartOptions::from_vis_config(
+        serde_json::json!({"show_comparison": true, "comparison_type": "sparkline"}).as_object().expect("object"),
+    );
+    assert!(refused.is_err_and(|e| e.contains("comparison_type `sparkline`")));
+}
+
 /// Orders by month pivoted by status, as the engine hands a pivoted query to the renderer: the
 /// long rows pivoted, then flattened into a series per status.
 fn pivoted_sample() -> ResultSet {

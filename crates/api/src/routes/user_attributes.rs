@@ -160,8 +160,14 @@ pub async fn user_attribute(
     Ok(Json(wire(&find(&state, &id).await?)))
 }
 
-fn system_attribute(a: &store::UserAttribute) -> ApiError {
-    ApiError::validation("user_attribute_id", "invalid", format!("`{}` is a system attribute: its value is the user's own", a.fields.name))
+/// An attribute that may change (not a system one, whose value is the user's own field).
+async fn find_editable(state: &AppState, id: &str) -> Result<store::UserAttribute, ApiError> {
+    let attribute = find(state, id).await?;
+    if attribute.is_system {
+        let message = format!("`{}` is a system attribute: its value is the user's own", attribute.fields.name);
+        return Err(ApiError::validation("user_attribute_id", "invalid", message));
+    }
+    Ok(attribute)
 }
 
 pub async fn update_user_attribute(
@@ -170,10 +176,7 @@ pub async fn update_user_attribute(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<UserAttribute>, ApiError> {
-    let attribute = find(&state, &id).await?;
-    if attribute.is_system {
-        return Err(system_attribute(&attribute));
-    }
+    let attribute = find_editable(&state, &id).await?;
     let fields = attribute_fields(&ContentBody::parse(&body)?, Some(&attribute.fields))?;
     check_name(&state, &fields.name, Some(attribute.id)).await?;
     let updated = state.engine.store().update_user_attribute(attribute.id, &fields).await?.ok_or_else(|| missing(&id))?;
@@ -181,10 +184,7 @@ pub async fn update_user_attribute(
 }
 
 pub async fn delete_user_attribute(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let attribute = find(&state, &id).await?;
-    if attribute.is_system {
-        return Err(system_attribute(&attribute));
-    }
+    let attribute = find_editable(&state, &id).await?;
     match state.engine.store().delete_user_attribute(attribute.id).await? {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(missing(&id)),
@@ -253,10 +253,7 @@ pub async fn set_user_attribute_user_value(
     body: Bytes,
 ) -> Result<Json<UserAttributeWithValue>, ApiError> {
     let (id, _) = values_of(&state, &user_id).await?;
-    let attribute = find(&state, &attribute_id).await?;
-    if attribute.is_system {
-        return Err(system_attribute(&attribute));
-    }
+    let attribute = find_editable(&state, &attribute_id).await?;
     let body = ContentBody::parse(&body)?;
     let value = match body.fields.get("value") {
         Some(Value::String(v)) => v.clone(),
@@ -277,10 +274,7 @@ pub async fn delete_user_attribute_user_value(
     Path((user_id, attribute_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (id, _) = values_of(&state, &user_id).await?;
-    let attribute = find(&state, &attribute_id).await?;
-    if attribute.is_system {
-        return Err(system_attribute(&attribute));
-    }
+    let attribute = find_editable(&state, &attribute_id).await?;
     // As Looker: 204 whether or not the user had a value of their own.
     state.engine.store().delete_user_attribute_value(id, attribute.id).await?;
     Ok(StatusCode::NO_CONTENT)
