@@ -101,8 +101,7 @@ async fn impossible_subtotals_and_unsupported_formats_are_refused_by_name() {
 #[tokio::test]
 async fn a_vis_type_not_drawn_fails_the_render_task_by_name() {
     let f = fixture().await;
-    let query =
-        r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"vis_config":{"type":"looker_donut_multiples"}}"#;
+    let query = r#"{"model":"thelook","view":"orders","fields":["orders.status","orders.count"],"vis_config":{"type":"looker_timeline"}}"#;
     let (status, _, body) = f.call("POST", "/api/4.0/queries", query).await;
     assert_eq!(status, StatusCode::OK);
     let id = json(&body)["id"].as_str().unwrap_or_default().to_string();
@@ -112,7 +111,7 @@ async fn a_vis_type_not_drawn_fails_the_render_task_by_name() {
     let answer = f.wait(&format!("/api/4.0/render_tasks/{task}"), &["success", "failure"]).await;
     assert_eq!(answer["status"], "failure", "{answer}");
     let detail = answer["status_detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("`looker_donut_multiples` is not drawn yet"), "{detail}");
+    assert!(detail.contains("`looker_timeline` is not drawn yet"), "{detail}");
     assert_eq!(answer["query_runtime"], Value::Null, "no query ran");
 }
 

@@ -16,13 +16,28 @@ pub enum ChartKind {
     Area,
     Scatter,
     Pie,
+    /// A donut per row, its slices the row's measures (or pivot values).
+    DonutMultiples,
     SingleValue,
+    /// The first row as a list of labelled values.
+    SingleRecord,
     Table,
 }
 
 /// Looker's `vis_config.type` names of the charts drawn so far.
-pub const DRAWN_VIS_TYPES: &[&str] =
-    &["looker_column", "looker_bar", "looker_line", "looker_area", "looker_scatter", "looker_pie", "single_value", "looker_grid", "table"];
+pub const DRAWN_VIS_TYPES: &[&str] = &[
+    "looker_column",
+    "looker_bar",
+    "looker_line",
+    "looker_area",
+    "looker_scatter",
+    "looker_pie",
+    "looker_donut_multiples",
+    "single_value",
+    "looker_single_record",
+    "looker_grid",
+    "table",
+];
 
 /// The chart for Looker's `vis_config.type` (a column chart when there is none, as Looker's
 /// default); `None` for a type not drawn yet, which is refused rather than drawn as another.
@@ -34,7 +49,9 @@ pub fn chart_kind(vis_type: Option<&str>) -> Option<ChartKind> {
         Some("looker_area") => Some(ChartKind::Area),
         Some("looker_scatter") => Some(ChartKind::Scatter),
         Some("looker_pie") => Some(ChartKind::Pie),
+        Some("looker_donut_multiples") => Some(ChartKind::DonutMultiples),
         Some("single_value") => Some(ChartKind::SingleValue),
+        Some("looker_single_record") => Some(ChartKind::SingleRecord),
         Some("looker_grid" | "table") => Some(ChartKind::Table),
         Some(_) => None,
     }
@@ -61,8 +78,10 @@ pub(crate) fn chart_drawing(result: &ResultSet, chart: &Chart, title: &str, widt
     match kind {
         ChartKind::Table => table(&mut svg, result, top, w, h),
         ChartKind::SingleValue => crate::round::single_value(&mut svg, result, &chart.options.single_value, top, w, h),
+        ChartKind::SingleRecord => crate::round::single_record(&mut svg, result, top, w, h),
         _ => match Series::from(result) {
             Some(series) if kind == ChartKind::Pie => crate::round::pie(&mut svg, &series, &chart.options, top, w, h),
+            Some(series) if kind == ChartKind::DonutMultiples => crate::round::donuts(&mut svg, &series, &chart.options, top, w, h),
             Some(series) => xy_chart(&mut svg, &series, chart, top, w, h),
             None => svg.text(w / 2.0, h / 2.0, TextStyle::new(14.0, "middle", AXIS), "No numeric results to chart"),
         },
@@ -460,7 +479,9 @@ mod tests {
             ChartKind::Area,
             ChartKind::Scatter,
             ChartKind::Pie,
+            ChartKind::DonutMultiples,
             ChartKind::SingleValue,
+            ChartKind::SingleRecord,
             ChartKind::Table,
         ];
         assert_eq!(kinds.len(), DRAWN_VIS_TYPES.len() - 1, "table has two names");
@@ -476,7 +497,7 @@ mod tests {
     #[test]
     fn new_kinds_draw_what_they_show() {
         assert_eq!(chart_kind(Some("looker_pie")), Some(ChartKind::Pie));
-        assert_eq!(chart_kind(Some("looker_donut_multiples")), None, "not drawn yet, so refused");
+        assert_eq!(chart_kind(Some("looker_timeline")), None, "not drawn yet, so refused");
         // A pie of the positive counts: complete 10 of 13, pending 3; 0 is no slice.
         let svg = chart_svg(&sample(), &ChartKind::Pie.into(), "t", 600, 400);
         assert_eq!(svg.matches("<path").count(), 2, "{svg}");
@@ -618,7 +639,9 @@ mod tests {
             ChartKind::Area,
             ChartKind::Scatter,
             ChartKind::Pie,
+            ChartKind::DonutMultiples,
             ChartKind::SingleValue,
+            ChartKind::SingleRecord,
             ChartKind::Table,
         ];
         assert_eq!(kinds.len(), DRAWN_VIS_TYPES.len() - 1, "table has two names");

@@ -1,5 +1,8 @@
 //! Charts that are not drawn on axes: a pie (`looker_pie`: the first dimension's values as
-//! slices of the first measure, with a legend of shares) and a single value (`single_value`:
+//! slices of the first measure, with a legend of shares), donut multiples
+//! (`looker_donut_multiples`: a donut per row, its slices the row's measures or pivot values,
+//! one legend), a single record (`looker_single_record`: the first row's fields, labelled, one
+//! under the other) and a single value (`single_value`:
 //! the first measure of the first row, in its value format, with its label and, with
 //! `show_comparison`, the next measure as a value, a change or progress towards a goal).
 
@@ -141,5 +144,115 @@ pub(crate) fn single_value(svg: &mut Svg, result: &ResultSet, options: &SingleVa
             };
             svg.text(w / 2.0, bar_y + bar_h + size * 1.4, TextStyle::new(size, "middle", AXIS), caption.trim());
         }
+    }
+}
+
+/// Donuts drawn at most: the rows after are left out, and the picture says so.
+const MOST_DONUTS: usize = 36;
+
+/// An annular sector from `start` sweeping `sweep` radians, as an SVG path.
+fn annulus(cx: f64, cy: f64, outer: f64, inner: f64, start: f64, sweep: f64) -> String {
+    let sweep = sweep.min(std::f64::consts::TAU - 1e-4);
+    let end = start + sweep;
+    let large = if sweep > std::f64::consts::PI { 1 } else { 0 };
+    let point = |r: f64, a: f64| (cx + r * a.cos(), cy + r * a.sin());
+    let ((x0, y0), (x1, y1)) = (point(outer, start), point(outer, end));
+    let ((x2, y2), (x3, y3)) = (point(inner, end), point(inner, start));
+    format!(
+        "M{x0:.2},{y0:.2} A{outer:.2},{outer:.2} 0 {large} 1 {x1:.2},{y1:.2} L{x2:.2},{y2:.2} A{inner:.2},{inner:.2} 0 {large} 0 {x3:.2},{y3:.2} Z"
+    )
+}
+
+/// A donut per category (row), its slices the series' values in that row, laid out on a grid
+/// as square as the picture allows, each labelled with its category; one legend of the series.
+pub(crate) fn donuts(svg: &mut Svg, s: &Series, options: &ChartOptions, top: f64, w: f64, h: f64) {
+    let shown = s.categories.len().min(MOST_DONUTS);
+    if shown == 0 {
+        svg.text(w / 2.0, (top + h) / 2.0, TextStyle::new(14.0, "middle", AXIS), "No rows to chart");
+        return;
+    }
+    let font = (h * 0.03).clamp(8.0, 12.0);
+    let legend_h = if options.hide_legend { 0.0 } else { font * 2.4 };
+    let (area_w, area_h) = (w - 20.0, (h - top - legend_h - 10.0).max(1.0));
+    // The column count whose cells are closest to square.
+    let columns = (1..=shown)
+        .min_by(|a, b| {
+            let aspect = |c: usize| {
+                let rows = shown.div_ceil(c) as f64;
+                let (cw, ch) = (area_w / c as f64, area_h / rows);
+                (cw / ch).max(ch / cw)
+            };
+            aspect(*a).total_cmp(&aspect(*b))
+        })
+        .unwrap_or(1);
+    let rows = shown.div_ceil(columns);
+    let (cell_w, cell_h) = (area_w / columns as f64, area_h / rows as f64);
+    let outer = ((cell_w.min(cell_h - font * 1.8)) / 2.0 - 4.0).max(0.0);
+    let chars = ((cell_w - 8.0) / (font * 0.6)).max(3.0) as usize;
+    for (i, category) in s.categories.iter().take(shown).enumerate() {
+        let (col, row) = (i % columns, i / columns);
+        let (cx, cy) = (10.0 + cell_w * (col as f64 + 0.5), top + cell_h * row as f64 + 4.0 + outer);
+        let slices: Vec<(usize, f64)> =
+            s.values.iter().enumerate().filter_map(|(k, (_, v))| v[i].filter(|v| *v > 0.0 && v.is_finite()).map(|v| (k, v))).collect();
+        let total: f64 = slices.iter().map(|(_, v)| v).sum();
+        if outer >= 4.0 && total > 0.0 {
+            let mut angle = -std::f64::consts::FRAC_PI_2;
+            for (k, v) in &slices {
+                let sweep = v / total * std::f64::consts::TAU;
+                svg.path(&annulus(cx, cy, outer, outer * 0.55, angle, sweep), &options.color_of(*k, &s.fields[*k]));
+                angle += sweep;
+            }
+        }
+        svg.text(cx, cy + outer + font * 1.4, TextStyle::new(font, "middle", INK), &truncate(category, chars));
+    }
+    if shown < s.categories.len() {
+        let note = format!("{} of {} rows drawn", shown, s.categories.len());
+        svg.text(w - 10.0, h - legend_h - 2.0, TextStyle::new(font, "end", AXIS), &note);
+    }
+    if options.hide_legend {
+        return;
+    }
+    let mut x = 10.0;
+    let y = h - font * 1.2;
+    for (k, (label, _)) in s.values.iter().enumerate() {
+        let label = truncate(label, 28);
+        let width = font * 1.6 + label.chars().count() as f64 * font * 0.6 + font;
+        if x + width > w {
+            break;
+        }
+        svg.rect(x, y - font * 0.85, font, font, &options.color_of(k, &s.fields[k]));
+        svg.text(x + font * 1.4, y, TextStyle::new(font, "start", INK), &label);
+        x += width;
+    }
+}
+
+/// Fields shown at most in a single record; the picture says how many were left out.
+const MOST_RECORD_FIELDS: usize = 40;
+
+/// The first row: each field's label and its value in its format, one field per line.
+pub(crate) fn single_record(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
+    if result.row_count() == 0 {
+        svg.text(w / 2.0, (top + h) / 2.0, TextStyle::new(14.0, "middle", AXIS), "No record to show");
+        return;
+    }
+    let columns: Vec<usize> = (0..result.columns.len()).filter(|&c| !result.columns[c].hidden).take(MOST_RECORD_FIELDS).collect();
+    let font = ((h - top - 10.0) / (columns.len().max(1) as f64 * 1.8)).clamp(6.0, 14.0);
+    let line = font * 1.8;
+    let fits = (((h - top - 10.0) / line).floor().max(0.0) as usize).min(columns.len());
+    let (label_x, value_x) = (w * 0.45, w * 0.5);
+    let chars = ((w * 0.45 - 14.0) / (font * 0.6)).max(3.0) as usize;
+    for (i, &c) in columns.iter().take(fits).enumerate() {
+        let info = &result.columns[c];
+        let y = top + 10.0 + line * i as f64 + font;
+        svg.text(label_x, y, TextStyle::new(font, "end", AXIS), &truncate(&info.label, chars));
+        let value = display(CellRenderer::for_column(info).ok().as_ref(), result.value(c, 0));
+        svg.text(value_x, y, TextStyle::new(font, "start", INK), &truncate(&value, chars));
+        if i + 1 < fits {
+            svg.line(w * 0.08, y + line - font * 1.1, w * 0.92, y + line - font * 1.1, "#eeeeee", 1.0);
+        }
+    }
+    let hidden = result.columns.iter().filter(|c| !c.hidden).count() - fits;
+    if hidden > 0 {
+        svg.text(w - 10.0, h - 4.0, TextStyle::new(font, "end", AXIS), &format!("{hidden} more fields not shown"));
     }
 }

@@ -83,6 +83,8 @@ fn every_chart_kind_matches_its_golden_image() {
         ("scatter", ChartKind::Scatter),
         ("pie", ChartKind::Pie),
         ("single_value", ChartKind::SingleValue),
+        ("donut_multiples", ChartKind::DonutMultiples),
+        ("single_record", ChartKind::SingleRecord),
         ("table", ChartKind::Table),
     ];
     for (name, kind) in kinds {
@@ -186,6 +188,10 @@ fn pivoted_charts_draw_a_series_per_pivot_value() {
     assert!(render::chart_svg(&flat, &chart, "Orders by status", 480, 320).contains("#72d16d"));
     let png = render::render_chart(&flat, &chart, "Orders by status", 480, 320, ImageFormat::Png).expect("drawn");
     check("column_pivoted_stacked", &png);
+    // Donut multiples of a pivoted query: a donut per month, a slice per status.
+    let png =
+        render::render_chart(&flat, &ChartKind::DonutMultiples.into(), "Orders by status", 480, 320, ImageFormat::Png).expect("drawn");
+    check("donut_multiples_pivoted", &png);
 }
 
 #[test]
