@@ -101,6 +101,10 @@ async fn attributes_are_made_changed_and_deleted() {
     let changed =
         ok(&f, "PATCH", &format!("/api/4.0/user_attributes/{id}"), json!({"label": "Sales region", "value_is_hidden": true})).await;
     assert_eq!((changed["label"].as_str(), changed["default_value"].clone()), (Some("Sales region"), Value::Null), "hidden: {changed}");
+    // A hidden default reads back as null; null written back keeps it.
+    ok(&f, "PATCH", &format!("/api/4.0/user_attributes/{id}"), json!({"default_value": null})).await;
+    let kept = f.store.user_attribute_map(f.user).await.unwrap();
+    assert_eq!(kept.get("region").map(String::as_str), Some("US"), "the hidden default stays");
     let system = &listed[0]["id"];
     let (status, _) = call(&f, "DELETE", &format!("/api/4.0/user_attributes/{}", system.as_str().unwrap()), Value::Null).await;
     // 400, not 422: the spec lists no 422 for this operation.

@@ -54,8 +54,23 @@ impl Builder<'_> {
     }
 }
 
-/// Every `required_access_grants` names a grant of the model.
+/// Every `required_access_grants` names a grant of the model, and every `access_filter` a
+/// field of its explore.
 pub(crate) fn check_names(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+    for explore in model.explores.values() {
+        for (field, _) in &explore.access_filters {
+            let found = field.split_once('.').and_then(|(alias, name)| {
+                let view = model.views.get(explore.view_for_alias(alias)?)?;
+                view.field(name).filter(|f| !f.is_filter_only())
+            });
+            if found.is_none() {
+                diagnostics.push(Diagnostic::error(
+                    explore.span,
+                    format!("explore `{}`: the access_filter field `{field}` is not a field of the explore (`view.field`)", explore.name),
+                ));
+            }
+        }
+    }
     let mut check = |names: &[String], span: Span, what: &str| {
         for name in names.iter().filter(|n| !model.access_grants.contains_key(*n)) {
             diagnostics

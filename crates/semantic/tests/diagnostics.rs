@@ -249,7 +249,7 @@ fn access_grants_are_read_and_the_names_required_exist() {
     let (c, d) = load(&[
         (
             "m.model.lkml",
-            "connection: \"db\"\ninclude: \"*.view\"\naccess_grant: finance { user_attribute: department allowed_values: [\"finance\"] }\naccess_grant: broken { user_attribute: x }\nexplore: orders { required_access_grants: [finance, nope] }",
+            "connection: \"db\"\ninclude: \"*.view\"\naccess_grant: finance { user_attribute: department allowed_values: [\"finance\"] }\naccess_grant: broken { user_attribute: x }\nexplore: orders { required_access_grants: [finance, nope] }\nexplore: other { from: orders access_filter: { field: other.nope user_attribute: x } }",
         ),
         ("o.view.lkml", "view: orders {\n  dimension: id { required_access_grants: [finance] }\n  dimension: owner { required_access_grants: [missing] }\n}"),
     ]);
@@ -269,5 +269,12 @@ fn access_grants_are_read_and_the_names_required_exist() {
         ),
         "{d:#?}"
     );
-    assert_eq!(d.len(), 3, "{d:#?}");
+    assert!(
+        d.contains(
+            &"m.model.lkml:6:1: explore `other`: the access_filter field `other.nope` is not a field of the explore (`view.field`)"
+                .to_string()
+        ),
+        "{d:#?}"
+    );
+    assert_eq!(d.len(), 4, "{d:#?}");
 }

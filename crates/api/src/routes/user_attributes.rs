@@ -127,7 +127,12 @@ fn attribute_fields(body: &ContentBody, current: Option<&AttributeFields>) -> Re
         name,
         label: required("label", current.map(|c| &c.label))?,
         kind,
-        default_value: text("default_value")?.unwrap_or_else(|| current.and_then(|c| c.default_value.clone())),
+        default_value: match text("default_value")? {
+            // A hidden default reads back as null: null written back keeps it, never erases it.
+            Some(None) if current.is_some_and(|c| c.value_is_hidden) => current.and_then(|c| c.default_value.clone()),
+            Some(value) => value,
+            None => current.and_then(|c| c.default_value.clone()),
+        },
         value_is_hidden,
         // A hidden value is never shown, to its user either.
         user_can_view: !value_is_hidden && body.flag("user_can_view")?.or(current.map(|c| c.user_can_view)).unwrap_or(true),
