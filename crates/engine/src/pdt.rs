@@ -90,14 +90,21 @@ impl Engine {
         // Another query (of this server or another) may have built it while this one waited; a
         // rebuild asked for before that build is served by it.
         let owner = &self.inner.owner;
+        let usable = |built: Option<store::BuiltTable>| {
+            built.filter(|b| b.is_fresh(trigger.as_deref()) && (!rebuild || b.built_at >= asked)).map(|b| b.table_name)
+        };
         loop {
-            if let Some(built) = self.store().built_table(&key).await? {
-                if built.is_fresh(trigger.as_deref()) && (!rebuild || built.built_at >= asked) {
-                    return Ok(built.table_name);
-                }
+            if let Some(table) = usable(self.store().built_table(&key).await?) {
+                return Ok(table);
             }
             let until = jiff::Timestamp::now().as_millisecond().saturating_add(BUILD_CLAIM.as_millis() as i64);
             if self.store().claim_pdt_build(&key, owner, until).await? {
+                // Another server may have finished its build (and let go of its claim) between
+                // the look above and this claim: that build serves.
+                if let Some(table) = usable(self.store().built_table(&key).await?) {
+                    self.store().release_pdt_build(&key, owner).await?;
+                    return Ok(table);
+                }
                 break;
             }
             // Another server builds it now.
