@@ -265,22 +265,22 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Every token of `text`, or the first lexical error.
-pub fn tokenize(file: FileId, text: &str) -> Result<Vec<Token<'_>>, Diagnostic> {
-    let mut lexer = Lexer::new(file, text);
-    let mut tokens = Vec::new();
-    while let Some(token) = lexer.next_token() {
-        tokens.push(token);
-    }
-    match lexer.error() {
-        Some(e) => Err(e),
-        None => Ok(tokens),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every token of `text`, or the first lexical error (the parser takes them one by one).
+    fn tokenize(file: FileId, text: &str) -> Result<Vec<Token<'_>>, Diagnostic> {
+        let mut lexer = Lexer::new(file, text);
+        let mut tokens = Vec::new();
+        while let Some(token) = lexer.next_token() {
+            tokens.push(token);
+        }
+        match lexer.error() {
+            Some(e) => Err(e),
+            None => Ok(tokens),
+        }
+    }
 
     fn kinds(text: &str) -> Vec<TokenKind<'_>> {
         tokenize(FileId(0), text).unwrap().into_iter().map(|t| t.kind).collect()
