@@ -107,6 +107,7 @@ impl From<EngineError> for ApiError {
             EngineError::NotSupported { field, .. } => ApiError::validation(field, "not_supported", message),
             EngineError::Invalid { field, .. } => ApiError::validation(field, "invalid", message),
             EngineError::NotFound { .. } | EngineError::NotRunning { .. } => ApiError::not_found(message),
+            EngineError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, message),
             EngineError::Cancelled => ApiError::bad_request(message),
             EngineError::Conflict(_) => ApiError::conflict(message),
             EngineError::Database(_)

@@ -97,6 +97,14 @@ impl Engine {
         title: Option<String>,
         user: i64,
     ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
+        // Checked when drawn, not only when asked for: a dashboard's tiles span models, and a
+        // role may change while a render task waits.
+        if !self.store().grants(user).await?.has_on(store::Permission::AccessData, &query.model) {
+            return Err(EngineError::Forbidden(format!(
+                "you may not query model `{}`: none of your roles gives `access_data` on it",
+                query.model
+            )));
+        }
         let (chart, own_title) = self.chart_of(query)?;
         let result = self.chart_rows(query, None, Some(user)).await?;
         Ok((result, chart, title.unwrap_or(own_title)))

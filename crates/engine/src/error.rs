@@ -19,6 +19,10 @@ pub enum EngineError {
     Conflict(String),
     #[error("{what} `{id}` does not exist")]
     NotFound { what: &'static str, id: String },
+    /// The user's roles do not give what this needs (a tile of a dashboard on a model they may
+    /// not query, say).
+    #[error("{0}")]
+    Forbidden(String),
     /// The database refused the SQL; the message is the database's.
     #[error("the database reported an error: {0}")]
     Database(String),

@@ -296,6 +296,48 @@ fn official_python_sdk_manages_runs_and_renders_looks() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+/// Users and roles through the official Python SDK: a user made with a role and credentials
+/// sees only their role's models and does only what its permissions give; sudo and disabling
+/// work; the last admin keeps the Admin role.
+#[test]
+fn official_python_sdk_manages_users_and_roles() {
+    let Some(python) = python() else { return };
+    let data_dir = std::env::temp_dir().join(format!("sightline-sdk-roles-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start_demo(&data_dir);
+    let output = client(&python, "sdk_roles.py", &server.base_url, CLIENT_ID, CLIENT_SECRET).output().expect("run the SDK script");
+    assert!(output.status.success(), "SDK script failed: {}", String::from_utf8_lossy(&output.stdout));
+    let report: Json = serde_json::from_slice(&output.stdout).expect("SDK report is JSON");
+    drop(server);
+    assert_eq!(report["admin_roles"], serde_json::json!(["Admin"]));
+    assert_eq!(report["built_in"], serde_json::json!(["Admin", "Viewer", "User", "Developer"]));
+    assert_eq!(report["listed_credentials"], serde_json::json!([true]));
+    assert_eq!(report["refused_permission"], serde_json::json!([["permissions", "not_supported"]]));
+    assert_eq!(report["ann"], serde_json::json!(["Ann", true]));
+    assert_eq!(report["ann_models"], serde_json::json!(["thelook"]));
+    assert_eq!(report["ann_runs_look"], true);
+    assert_eq!(report["ann_task_visible_to_admin"], true);
+    for (key, status) in [
+        ("ann_creates_query", "forbidden"),
+        ("ann_sql", "forbidden"),
+        ("ann_connections", "forbidden"),
+        ("ann_users", "forbidden"),
+        ("ann_sets_roles", "forbidden"),
+        ("ann_reads_admin_task", "not found"),
+        ("moved_look", "not found"),
+        ("moved_run", "not found"),
+        ("disabled", "unauthorized"),
+    ] {
+        assert_eq!(report[key], status, "{key}: {}", report[key]);
+    }
+    assert_eq!(report["moved_models"], serde_json::json!([]));
+    assert_eq!(report["sudo_me"], "Ann");
+    assert_eq!(report["sudo_models"], serde_json::json!(["thelook"]));
+    assert_eq!(report["back"], "Admin");
+    assert_eq!(report["last_admin"], serde_json::json!([["user_id", "invalid"]]));
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 /// A twelve-tile dashboard through the official Python SDK: built, laid out on the grid,
 /// rendered to PNG (of the exact size, with ink on it), JPG and PDF (the titles of its tiles in
 /// its text), one element alone, then deleted.

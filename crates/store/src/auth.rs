@@ -1,15 +1,14 @@
-//! Users, API3 credentials (client id + hashed secret) and access tokens (hashed).
+//! API3 credentials (client id + hashed secret) and access tokens (hashed).
 
 use crate::db::{on_pool, Columns};
 use crate::{now_text, random_hex, sha256_hex, Store, StoreError};
 
+/// One API3 credential as listed: its secret is never kept.
 #[derive(Debug, Clone, PartialEq)]
-pub struct User {
+pub struct Api3Credential {
     pub id: i64,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<String>,
-    pub is_disabled: bool,
+    pub client_id: String,
+    pub created_at: String,
 }
 
 /// Credentials made by [`Store::ensure_admin`]; the secret exists only here, never stored.
@@ -32,6 +31,15 @@ impl Store {
             Some(id) => id,
             None => self.create_user("Admin", "User", None).await?,
         };
+        // The first user holds the Admin role unless someone else is an admin already.
+        if self.admin_user_ids().await?.is_empty() {
+            let select = "SELECT r.id FROM roles r JOIN permission_sets p ON p.id = r.permission_set_id \
+                          WHERE p.all_access = ? AND p.built_in = ? ORDER BY r.id LIMIT 1";
+            let role: i64 = on_pool!(self, select, |p, sql| sqlx::query_scalar(sql).bind(true).bind(true).fetch_one(p).await?);
+            let mut roles: Vec<i64> = self.user_roles(admin).await?.iter().map(|r| r.id).collect();
+            roles.push(role);
+            self.set_user_roles(admin, &roles).await?;
+        }
         match wanted {
             Some((client_id, secret)) => {
                 let salt = random_hex(16);
@@ -90,6 +98,46 @@ impl Store {
         Ok((same && !disabled).then_some(user_id))
     }
 
+    /// A user's API3 credentials (never their secrets), oldest first.
+    pub async fn api3_credentials(&self, user_id: i64) -> Result<Vec<Api3Credential>, StoreError> {
+        let select = "SELECT id, client_id, created_at FROM api3_credentials WHERE user_id = ? ORDER BY id";
+        let read = |r: &dyn Columns| -> Result<Api3Credential, StoreError> {
+            Ok(Api3Credential { id: r.int("id")?, client_id: r.text("client_id")?, created_at: r.text("created_at")? })
+        };
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
+            .bind(user_id)
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| read(r))
+            .collect::<Result<Vec<_>, _>>()?))
+    }
+
+    /// New API3 credentials for `user_id`: the credential and its secret, shown only now.
+    pub async fn create_api3_credentials(&self, user_id: i64) -> Result<(Api3Credential, String), StoreError> {
+        let (client_id, secret, salt) = (random_hex(10), random_hex(24), random_hex(16));
+        let hash = sha256_hex(&[salt.as_bytes(), secret.as_bytes()]);
+        let created_at = now_text();
+        let insert = "INSERT INTO api3_credentials (user_id, client_id, secret_hash, salt, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
+        let id: i64 = on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql)
+            .bind(user_id)
+            .bind(&client_id)
+            .bind(&hash)
+            .bind(&salt)
+            .bind(&created_at)
+            .fetch_one(p)
+            .await?);
+        Ok((Api3Credential { id, client_id, created_at }, secret))
+    }
+
+    /// Removes one of a user's API3 credentials; false if they have no such credential.
+    pub async fn delete_api3_credential(&self, user_id: i64, id: i64) -> Result<bool, StoreError> {
+        let deleted = on_pool!(self, "DELETE FROM api3_credentials WHERE user_id = ? AND id = ?", |p, sql| {
+            sqlx::query(sql).bind(user_id).bind(id).execute(p).await?.rows_affected()
+        });
+        Ok(deleted > 0)
+    }
+
     /// A new access token for `user_id`, valid `ttl_seconds`.
     pub async fn create_token(&self, user_id: i64, ttl_seconds: i64) -> Result<String, StoreError> {
         let token = random_hex(20);
@@ -110,11 +158,13 @@ impl Store {
         Ok(token)
     }
 
-    /// The user a live token belongs to.
+    /// The enabled user a live token belongs to.
     pub async fn user_for_token(&self, token: &str) -> Result<Option<i64>, StoreError> {
         let hash = sha256_hex(&[token.as_bytes()]);
-        Ok(on_pool!(self, "SELECT user_id FROM access_tokens WHERE token_hash = ? AND expires_at >= ?", |p, sql| {
-            sqlx::query_scalar(sql).bind(&hash).bind(jiff::Timestamp::now().as_second()).fetch_optional(p).await?
+        let select = "SELECT t.user_id FROM access_tokens t JOIN users u ON u.id = t.user_id \
+                      WHERE t.token_hash = ? AND t.expires_at >= ? AND u.is_disabled = ?";
+        Ok(on_pool!(self, select, |p, sql| {
+            sqlx::query_scalar(sql).bind(&hash).bind(jiff::Timestamp::now().as_second()).bind(false).fetch_optional(p).await?
         }))
     }
 
@@ -125,36 +175,6 @@ impl Store {
             sqlx::query(sql).bind(&hash).execute(p).await?.rows_affected()
         });
         Ok(deleted > 0)
-    }
-
-    /// Adds a user (no credentials yet); its id.
-    pub async fn create_user(&self, first_name: &str, last_name: &str, email: Option<&str>) -> Result<i64, StoreError> {
-        // `RETURNING`, not SQLite's last row id: the same statement serves PostgreSQL.
-        let insert = "INSERT INTO users (first_name, last_name, email, created_at) VALUES (?, ?, ?, ?) RETURNING id";
-        let id = on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql)
-            .bind(first_name)
-            .bind(last_name)
-            .bind(email)
-            .bind(now_text())
-            .fetch_one(p)
-            .await?);
-        self.create_personal_folder(id, format!("{first_name} {last_name}").trim()).await?;
-        Ok(id)
-    }
-
-    pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
-        let read = |r: &dyn Columns| -> Result<User, StoreError> {
-            Ok(User {
-                id: r.int("id")?,
-                first_name: r.text("first_name")?,
-                last_name: r.text("last_name")?,
-                email: r.text_or_null("email")?,
-                is_disabled: r.flag("is_disabled")?,
-            })
-        };
-        Ok(on_pool!(self, "SELECT id, first_name, last_name, email, is_disabled FROM users WHERE id = ?", |p, sql| {
-            sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| read(&r)).transpose()?
-        }))
     }
 }
 

@@ -17,14 +17,17 @@ mod derived_tables;
 mod folders;
 mod looks;
 mod payload;
+pub mod permissions;
 mod queries;
 mod queue;
 mod results;
+mod roles;
 mod search;
 mod status;
 mod tasks;
 pub mod testing;
 mod user_attributes;
+mod users;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -35,7 +38,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use thiserror::Error;
 
-pub use auth::{AdminCredentials, User};
+pub use auth::{AdminCredentials, Api3Credential};
 pub use cache::{cache_key, CachedResult};
 pub use dashboard_filters::{DashboardFilter, FilterFields};
 pub use dashboards::{
@@ -46,13 +49,16 @@ pub use derived_tables::BuiltTable;
 pub use folders::{Folder, SHARED_FOLDER_ID, USERS_FOLDER_ID};
 pub use looks::{Look, LookChange, NewLook};
 pub use payload::{Payload, Spool, SPOOL_IN_MEMORY};
+pub use permissions::{Grants, Permission};
 pub use queries::StoredQuery;
 pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;
+pub use roles::{ModelSet, PermissionSet, Role, RoleChange, SetKind};
 pub use search::{ContentColumn, ContentSearch, TextMatch};
 pub use status::{QueryTaskStatus, RenderTaskStatus};
 pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderSource, RenderTaskRow};
 pub use user_attributes::{AttributeFields, AttributeValue, UserAttribute, ValueSource};
+pub use users::{User, UserFields};
 
 use db::Pool;
 use results::{ResultFiles, Results};

@@ -111,6 +111,46 @@ impl CertificationCertificationStatus {
     }
 }
 
+/// The spec's `CreateCredentialsApi3`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateCredentialsApi3 {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// API key client_id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Timestamp for the creation of this credential
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Has this credential been disabled?
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_disabled: Option<bool>,
+    /// Short name for the type of this kind of credential
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// User defined purpose for this credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// API key client_secret
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Link to get this item
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 /// The spec's `CreateDashboardRenderTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDashboardRenderTask {
@@ -3053,6 +3093,83 @@ pub struct LookmlModelNavExplore {
     pub group_label: Option<String>,
 }
 
+/// The spec's `ModelSet`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelSet {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_access: Option<bool>,
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_in: Option<bool>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<String>>,
+    /// Name of ModelSet
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Link to get this item
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The spec's `Permission`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Permission {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Permission symbol
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// Dependency parent symbol
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Description
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The spec's `PermissionSet`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PermissionSet {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_access: Option<bool>,
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_in: Option<bool>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name of PermissionSet
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<String>>,
+    /// Link to get this item
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 /// The spec's `Query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Query {
@@ -3356,6 +3473,44 @@ pub struct ResultMakerWithIdVisConfigAndDynamicFields {
     /// Vis config of the constituent Query, or Merge Query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vis_config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+
+/// The spec's `Role`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Role {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name of Role
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_set: Option<Box<PermissionSet>>,
+    /// (Write-Only) Id of permission set
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_set_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_set: Option<Box<ModelSet>>,
+    /// (Write-Only) Id of model set
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_set_id: Option<String>,
+    /// Is this a Looker internal role
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal: Option<bool>,
+    /// Link to get this item
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Link to get list of users with this role
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users_url: Option<String>,
 }
 
 /// The spec's `RunningQueries`.

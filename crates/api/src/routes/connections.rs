@@ -164,15 +164,19 @@ fn find(state: &AppState, name: &str) -> Result<ListedConnection, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("connection `{name}` does not exist")))
 }
 
-pub async fn all_connections(State(state): State<AppState>, _caller: Caller) -> Json<Vec<DBConnection>> {
-    Json(state.engine.connections().iter().map(connection_json).collect())
+/// Connections (their hosts, users and databases) are an admin's to see and change.
+pub async fn all_connections(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<DBConnection>>, ApiError> {
+    caller.require_admin()?;
+    Ok(Json(state.engine.connections().iter().map(connection_json).collect()))
 }
 
-pub async fn connection(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Result<Json<DBConnection>, ApiError> {
+pub async fn connection(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<DBConnection>, ApiError> {
+    caller.require_admin()?;
     Ok(Json(connection_json(&find(&state, &name)?)))
 }
 
-pub async fn create_connection(State(state): State<AppState>, _caller: Caller, body: Bytes) -> Result<Json<DBConnection>, ApiError> {
+pub async fn create_connection(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<DBConnection>, ApiError> {
+    caller.require_admin()?;
     let body: Map<String, Value> = parse_json(&body)?;
     let (name, definition) = connection_body::read(&body, None)?;
     state.engine.create_connection(&name, definition).await?;
@@ -181,10 +185,11 @@ pub async fn create_connection(State(state): State<AppState>, _caller: Caller, b
 
 pub async fn update_connection(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(name): Path<String>,
     body: Bytes,
 ) -> Result<Json<DBConnection>, ApiError> {
+    caller.require_admin()?;
     let body: Map<String, Value> = parse_json(&body)?;
     let current = state.engine.stored_definition(&name)?;
     let (_, definition) = connection_body::read(&body, Some((&name, current)))?;
@@ -192,7 +197,8 @@ pub async fn update_connection(
     Ok(Json(connection_json(&find(&state, &name)?)))
 }
 
-pub async fn delete_connection(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete_connection(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require_admin()?;
     state.engine.delete_connection(&name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -201,10 +207,11 @@ pub async fn delete_connection(State(state): State<AppState>, _caller: Caller, P
 /// A test Sightline does not run is refused by name.
 pub async fn test_connection(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(name): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<DBConnectionTestResult>>, ApiError> {
+    caller.require_admin()?;
     find(&state, &name)?;
     let asked: Vec<String> = match params.get("tests") {
         Some(list) => list.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect(),

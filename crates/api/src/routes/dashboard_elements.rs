@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
-use store::{DashboardElement as StoredElement, ElementFields, ElementKind, Placement, GRID_COLUMNS};
+use store::{DashboardElement as StoredElement, ElementFields, ElementKind, Permission, Placement, GRID_COLUMNS};
 use wire::operations as op;
 use wire::schemas::{DashboardElement, DashboardLayout, DashboardLayoutComponent};
 
@@ -168,9 +168,10 @@ async fn element_fields(state: &AppState, body: &ContentBody, current: Option<&E
 
 pub async fn create_dashboard_element(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     body: Bytes,
 ) -> Result<Json<DashboardElement>, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let body = ContentBody::parse(&body)?;
     let dashboard_id =
         body.id("dashboard_id")?.ok_or_else(|| ApiError::validation("dashboard_id", "missing_field", "dashboard_id is required"))?;
@@ -184,19 +185,21 @@ pub async fn create_dashboard_element(
 
 pub async fn dashboard_element(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DashboardElement>, ApiError> {
+    caller.require(Permission::SeeUserDashboards)?;
     let element = find(&state, &id).await?;
     Ok(Json(shown(&state, &element).await?))
 }
 
 pub async fn update_dashboard_element(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<DashboardElement>, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let element = find(&state, &id).await?;
     let body = ContentBody::parse(&body)?;
     if body.id("dashboard_id")?.is_some_and(|d| d != element.dashboard_id) {
@@ -210,9 +213,10 @@ pub async fn update_dashboard_element(
 
 pub async fn delete_dashboard_element(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let element = find(&state, &id).await?;
     if state.engine.store().delete_dashboard_element(element.id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -231,9 +235,10 @@ async fn find_layout(state: &AppState, id: &str) -> Result<(store::DashboardLayo
 
 pub async fn dashboard_layout(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DashboardLayout>, ApiError> {
+    caller.require(Permission::SeeUserDashboards)?;
     let (layout, dashboard) = find_layout(&state, &id).await?;
     let elements = state.engine.store().dashboard_elements(dashboard.id).await?;
     Ok(Json(shown_layout(&state, &layout, &dashboard.title, &elements).await?))
@@ -241,9 +246,10 @@ pub async fn dashboard_layout(
 
 pub async fn dashboard_layout_dashboard_layout_components(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DashboardLayoutComponent>>, ApiError> {
+    caller.require(Permission::SeeUserDashboards)?;
     let (layout, dashboard) = find_layout(&state, &id).await?;
     let elements = state.engine.store().dashboard_elements(dashboard.id).await?;
     let shown = shown_layout(&state, &layout, &dashboard.title, &elements).await?;
@@ -260,9 +266,10 @@ async fn find_component(state: &AppState, id: &str) -> Result<(store::LayoutComp
 
 pub async fn dashboard_layout_component(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DashboardLayoutComponent>, ApiError> {
+    caller.require(Permission::SeeUserDashboards)?;
     let (component, element) = find_component(&state, &id).await?;
     Ok(Json(shown_component(&state, &component, element.as_ref()).await?))
 }
@@ -270,10 +277,11 @@ pub async fn dashboard_layout_component(
 /// Moves or resizes a component on the 24-column grid; the placement must lie on it.
 pub async fn update_dashboard_layout_component(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<DashboardLayoutComponent>, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let (component, element) = find_component(&state, &id).await?;
     let body = ContentBody::parse(&body)?;
     let number = |name: &str, current: i64| -> Result<i64, ApiError> {

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use engine::QueryBody;
 use serde_json::Value;
-use store::FilterFields;
+use store::{FilterFields, Permission};
 use wire::operations as op;
 use wire::schemas::DashboardFilter;
 
@@ -130,9 +130,10 @@ async fn check_name(state: &AppState, dashboard_id: i64, name: &str, except: Opt
 
 pub async fn create_dashboard_filter(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     body: Bytes,
 ) -> Result<Json<DashboardFilter>, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let body = ContentBody::parse(&body)?;
     let dashboard_id =
         body.id("dashboard_id")?.ok_or_else(|| ApiError::validation("dashboard_id", "missing_field", "dashboard_id is required"))?;
@@ -147,18 +148,20 @@ pub async fn create_dashboard_filter(
 
 pub async fn dashboard_filter(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DashboardFilter>, ApiError> {
+    caller.require(Permission::SeeUserDashboards)?;
     Ok(Json(to_wire::dashboard_filter(&find(&state, &id).await?)))
 }
 
 pub async fn update_dashboard_filter(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<DashboardFilter>, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let filter = find(&state, &id).await?;
     let body = ContentBody::parse(&body)?;
     let fields = filter_fields(&state, &body, Some(&filter.fields))?;
@@ -169,9 +172,10 @@ pub async fn update_dashboard_filter(
 
 pub async fn delete_dashboard_filter(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let filter = find(&state, &id).await?;
     if state.engine.store().delete_dashboard_filter(filter.id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -182,10 +186,11 @@ pub async fn delete_dashboard_filter(
 
 pub async fn dashboard_dashboard_filters(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DashboardFilter>>, ApiError> {
-    let d = super::dashboards::find(&state, &id).await?;
+    caller.require(Permission::SeeUserDashboards)?;
+    let d = super::dashboards::find(&state, &caller, &id).await?;
     let filters = state.engine.store().dashboard_filters(d.id).await?;
     Ok(Json(filters.iter().map(to_wire::dashboard_filter).collect()))
 }

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use store::{ContentColumn, DashboardChange, NewDashboard};
+use store::{ContentColumn, DashboardChange, NewDashboard, Permission};
 use wire::operations as op;
 use wire::schemas::{Dashboard, DashboardBase, DashboardElement, DashboardLayout};
 
@@ -57,10 +57,23 @@ fn missing(id: &str) -> ApiError {
     ApiError::not_found(format!("dashboard `{id}` does not exist"))
 }
 
-/// Dashboard `id` from the path, deleted (in the trash) or not.
-pub async fn find(state: &AppState, id: &str) -> Result<store::Dashboard, ApiError> {
+/// Dashboard `id` from the path, deleted (in the trash) or not; the caller needs
+/// `see_user_dashboards`.
+pub async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<store::Dashboard, ApiError> {
+    caller.require(Permission::SeeUserDashboards)?;
     let dashboard_id = parse_id("dashboard", id).map_err(|_| missing(id))?;
     state.engine.store().dashboard(dashboard_id).await?.ok_or_else(|| missing(id))
+}
+
+/// LookML dashboard `model::name` needs `see_lookml_dashboards` on its model; without it, it is
+/// missing to the caller.
+pub fn may_see_lookml_dashboard(caller: &Caller, id: &str) -> Result<(), ApiError> {
+    let model = id.split("::").next().unwrap_or_default();
+    if caller.grants.has_on(Permission::SeeLookmlDashboards, model) {
+        Ok(())
+    } else {
+        Err(missing(id))
+    }
 }
 
 /// A dashboard with its elements and layouts.
@@ -92,15 +105,20 @@ pub async fn layouts_of(
     Ok(out)
 }
 
-pub async fn all_dashboards(State(state): State<AppState>, _caller: Caller) -> Result<Json<Vec<DashboardBase>>, ApiError> {
+/// User-defined dashboards (with `see_user_dashboards`), then the LookML dashboards of the
+/// models where the caller holds `see_lookml_dashboards`.
+pub async fn all_dashboards(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<DashboardBase>>, ApiError> {
     let store = state.engine.store();
     let mut out = Vec::new();
-    for d in store.search_dashboards(&store::ContentSearch::default()).await? {
-        let folder = store.folder(d.folder_id).await?;
-        out.push(to_wire::dashboard_base(&d, folder.as_ref()));
+    if caller.grants.has(Permission::SeeUserDashboards) {
+        for d in store.search_dashboards(&store::ContentSearch::default()).await? {
+            let folder = store.folder(d.folder_id).await?;
+            out.push(to_wire::dashboard_base(&d, folder.as_ref()));
+        }
     }
     // Then the project's LookML dashboards, as `model::name`, as Looker lists them too.
-    for model in state.engine.catalog().models.values() {
+    let lookml_models = state.engine.catalog().models.values().filter(|m| caller.grants.has_on(Permission::SeeLookmlDashboards, &m.name));
+    for model in lookml_models {
         for (name, lookml) in &model.dashboards {
             out.push(to_wire::lookml_dashboard_base(&model.name, name, lookml));
         }
@@ -109,16 +127,18 @@ pub async fn all_dashboards(State(state): State<AppState>, _caller: Caller) -> R
 }
 
 /// A dashboard by id, or a LookML dashboard by `model::name` (read-only: it lives in the project).
-pub async fn dashboard(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<Dashboard>, ApiError> {
+pub async fn dashboard(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Dashboard>, ApiError> {
     if id.contains("::") {
+        may_see_lookml_dashboard(&caller, &id)?;
         let view = state.engine.lookml_dashboard_tiles(&id)?;
         return Ok(Json(to_wire::lookml_dashboard(&id, &view, &state.base_url)));
     }
-    let d = find(&state, &id).await?;
+    let d = find(&state, &caller, &id).await?;
     Ok(Json(shown(&state, &d).await?))
 }
 
 pub async fn create_dashboard(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Dashboard>, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let body = ContentBody::parse(&body)?;
     let title = body.title()?.ok_or_else(|| ApiError::validation("title", "missing_field", "title is required"))?;
     let folder_id = body.folder_id(&state, None).await?.ok_or_else(|| {
@@ -144,7 +164,8 @@ pub async fn update_dashboard(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Dashboard>, ApiError> {
-    let d = find(&state, &id).await?;
+    caller.require(Permission::SaveContent)?;
+    let d = find(&state, &caller, &id).await?;
     let body = ContentBody::parse(&body)?;
     let change = DashboardChange {
         title: body.title()?,
@@ -157,8 +178,9 @@ pub async fn update_dashboard(
     Ok(Json(shown(&state, &updated).await?))
 }
 
-pub async fn delete_dashboard(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let d = find(&state, &id).await?;
+pub async fn delete_dashboard(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Permission::SaveContent)?;
+    let d = find(&state, &caller, &id).await?;
     if state.engine.store().delete_dashboard(d.id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -168,9 +190,10 @@ pub async fn delete_dashboard(State(state): State<AppState>, _caller: Caller, Pa
 
 pub async fn search_dashboards(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<Dashboard>>, ApiError> {
+    caller.require(Permission::SeeUserDashboards)?;
     let search = search_of(&params, &sortable())?;
     let mut out = Vec::new();
     for d in state.engine.store().search_dashboards(&search).await? {
@@ -182,10 +205,11 @@ pub async fn search_dashboards(
 /// Elements of the dashboard in the path (`GET /dashboards/{id}/dashboard_elements`).
 pub async fn dashboard_dashboard_elements(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DashboardElement>>, ApiError> {
-    let d = find(&state, &id).await?;
+    caller.require(Permission::SeeUserDashboards)?;
+    let d = find(&state, &caller, &id).await?;
     let mut out = Vec::new();
     for e in state.engine.store().dashboard_elements(d.id).await? {
         out.push(super::dashboard_elements::shown(&state, &e).await?);
@@ -196,10 +220,11 @@ pub async fn dashboard_dashboard_elements(
 /// Layouts of the dashboard in the path (`GET /dashboards/{id}/dashboard_layouts`).
 pub async fn dashboard_dashboard_layouts(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DashboardLayout>>, ApiError> {
-    let d = find(&state, &id).await?;
+    caller.require(Permission::SeeUserDashboards)?;
+    let d = find(&state, &caller, &id).await?;
     let elements = state.engine.store().dashboard_elements(d.id).await?;
     Ok(Json(layouts_of(&state, &d, &elements).await?))
 }

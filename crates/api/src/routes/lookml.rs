@@ -44,7 +44,8 @@ pub async fn all_lookml_models(
     let (limit, offset) = (count(&params, "limit")?, count(&params, "offset")?);
     let catalog = state.engine.catalog();
     let mut seen = Vec::with_capacity(catalog.models.len());
-    for m in catalog.models.values() {
+    // Only the models the caller may see (`access_data`, through their roles' model sets).
+    for m in catalog.models.values().filter(|m| caller.sees_model(&m.name)) {
         seen.push(to_wire::lookml_model(m, &state.engine.attributes_for(&m.name, Some(caller.user_id)).await?));
     }
     let models = seen
@@ -64,12 +65,19 @@ pub async fn all_lookml_models(
     Ok(Json(models))
 }
 
-fn model<'a>(state: &'a AppState, name: &str) -> Result<&'a semantic::Model, ApiError> {
-    state.engine.catalog().models.get(name).ok_or_else(|| ApiError::not_found(format!("model `{name}` does not exist")))
+/// The model named `name`, if the caller may see it (one they may not is missing to them).
+fn model<'a>(state: &'a AppState, caller: &Caller, name: &str) -> Result<&'a semantic::Model, ApiError> {
+    state
+        .engine
+        .catalog()
+        .models
+        .get(name)
+        .filter(|_| caller.sees_model(name))
+        .ok_or_else(|| ApiError::not_found(format!("model `{name}` does not exist")))
 }
 
 pub async fn lookml_model(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<LookmlModel>, ApiError> {
-    let m = model(&state, &name)?;
+    let m = model(&state, &caller, &name)?;
     let attributes = state.engine.attributes_for(&m.name, Some(caller.user_id)).await?;
     Ok(Json(to_wire::lookml_model(m, &attributes)))
 }
@@ -79,7 +87,7 @@ pub async fn lookml_model_explore(
     caller: Caller,
     Path((name, explore)): Path<(String, String)>,
 ) -> Result<Json<LookmlModelExplore>, ApiError> {
-    let m = model(&state, &name)?;
+    let m = model(&state, &caller, &name)?;
     let attributes = state.engine.attributes_for(&m.name, Some(caller.user_id)).await?;
     // An explore the caller's access grants do not allow is not theirs to see.
     let e = m

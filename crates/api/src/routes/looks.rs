@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde_json::Value;
-use store::{ContentColumn, Look, LookChange, NewLook};
+use store::{ContentColumn, Look, LookChange, NewLook, Permission};
 use wire::operations as op;
 use wire::schemas::LookWithQuery;
 
@@ -71,10 +71,32 @@ fn missing(id: &str) -> ApiError {
     ApiError::not_found(format!("Look `{id}` does not exist"))
 }
 
-/// Look `id` from the path, deleted (in the trash) or not.
-pub async fn find(state: &AppState, id: &str) -> Result<Look, ApiError> {
+/// Look `id` from the path, deleted (in the trash) or not, if the caller may see it.
+pub async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<Look, ApiError> {
     let look_id = parse_id("Look", id).map_err(|_| missing(id))?;
-    state.engine.store().look(look_id).await?.ok_or_else(|| missing(id))
+    let look = state.engine.store().look(look_id).await?.ok_or_else(|| missing(id))?;
+    if seen_by(state, caller, &look).await? {
+        Ok(look)
+    } else {
+        Err(missing(id))
+    }
+}
+
+/// True when `caller` holds `see_looks` on the model of the Look's query.
+async fn seen_by(state: &AppState, caller: &Caller, look: &Look) -> Result<bool, ApiError> {
+    let model = state.engine.saved_query(look.query_id).await?.model;
+    Ok(caller.grants.has_on(Permission::SeeLooks, &model))
+}
+
+/// The Looks among `looks` the caller may see.
+async fn seen(state: &AppState, caller: &Caller, looks: Vec<Look>) -> Result<Vec<Look>, ApiError> {
+    let mut out = Vec::with_capacity(looks.len());
+    for look in looks {
+        if seen_by(state, caller, &look).await? {
+            out.push(look);
+        }
+    }
+    Ok(out)
 }
 
 /// `look` as `LookWithQuery`, its query included when `with_query`.
@@ -99,17 +121,18 @@ async fn shown_all(state: &AppState, looks: &[Look]) -> Result<Vec<LookWithQuery
     Ok(out)
 }
 
-pub async fn all_looks(State(state): State<AppState>, _caller: Caller) -> Result<Json<Vec<LookWithQuery>>, ApiError> {
-    let looks = state.engine.store().all_looks().await?;
+pub async fn all_looks(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<LookWithQuery>>, ApiError> {
+    let looks = seen(&state, &caller, state.engine.store().all_looks().await?).await?;
     Ok(Json(shown_all(&state, &looks).await?))
 }
 
-pub async fn look(State(state): State<AppState>, _caller: Caller, Path(look_id): Path<String>) -> Result<Json<LookWithQuery>, ApiError> {
-    let look = find(&state, &look_id).await?;
+pub async fn look(State(state): State<AppState>, caller: Caller, Path(look_id): Path<String>) -> Result<Json<LookWithQuery>, ApiError> {
+    let look = find(&state, &caller, &look_id).await?;
     Ok(Json(shown(&state, &look, true).await?))
 }
 
 pub async fn create_look(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<LookWithQuery>, ApiError> {
+    caller.require(Permission::SaveContent)?;
     let body = ContentBody::parse(&body)?;
     let title = body.title()?.ok_or_else(|| ApiError::validation("title", "missing_field", "title is required"))?;
     let query_id = body.query_id(&state).await?.ok_or_else(|| {
@@ -124,6 +147,7 @@ pub async fn create_look(State(state): State<AppState>, caller: Caller, body: By
     })?;
     let user_id = body.user_id(&state).await?.unwrap_or(caller.user_id);
     check_model(&state, &body, query_id).await?;
+    may_save_query(&state, &caller, query_id).await?;
     let store = state.engine.store();
     if store.look_titled(folder_id, &title, None).await?.is_some() {
         return Err(title_taken(&title, folder_id));
@@ -147,7 +171,8 @@ pub async fn update_look(
     Path(look_id): Path<String>,
     body: Bytes,
 ) -> Result<Json<LookWithQuery>, ApiError> {
-    let look = find(&state, &look_id).await?;
+    caller.require(Permission::SaveContent)?;
+    let look = find(&state, &caller, &look_id).await?;
     let body = ContentBody::parse(&body)?;
     let change = LookChange {
         title: body.title()?,
@@ -160,6 +185,9 @@ pub async fn update_look(
         deleted: body.flag("deleted")?,
     };
     check_model(&state, &body, change.query_id.unwrap_or(look.query_id)).await?;
+    if let Some(query_id) = change.query_id {
+        may_save_query(&state, &caller, query_id).await?;
+    }
     let title = change.title.as_deref().unwrap_or(&look.title);
     let folder_id = change.folder_id.unwrap_or(look.folder_id);
     let in_trash = change.deleted.unwrap_or(look.deleted);
@@ -170,8 +198,9 @@ pub async fn update_look(
     Ok(Json(shown(&state, &updated, true).await?))
 }
 
-pub async fn delete_look(State(state): State<AppState>, _caller: Caller, Path(look_id): Path<String>) -> Result<StatusCode, ApiError> {
-    let look = find(&state, &look_id).await?;
+pub async fn delete_look(State(state): State<AppState>, caller: Caller, Path(look_id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Permission::SaveContent)?;
+    let look = find(&state, &caller, &look_id).await?;
     if state.engine.store().delete_look(look.id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -181,12 +210,13 @@ pub async fn delete_look(State(state): State<AppState>, _caller: Caller, Path(lo
 
 pub async fn search_looks(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<LookWithQuery>>, ApiError> {
     let columns: Vec<ContentColumn> = ContentColumn::ALL.iter().map(|(_, c)| *c).collect();
     let search = search_of(&params, &columns)?;
-    let looks = state.engine.store().search_looks(&search).await?;
+    // Paging applies before the filter by permission, so a page may come back short.
+    let looks = seen(&state, &caller, state.engine.store().search_looks(&search).await?).await?;
     Ok(Json(shown_all(&state, &looks).await?))
 }
 
@@ -196,8 +226,14 @@ pub async fn run_look(
     Path((look_id, result_format)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let look = find(&state, &look_id).await?;
+    let look = find(&state, &caller, &look_id).await?;
     run_saved(&state, &caller, look.query_id, &result_format, &params, Some(&look.title)).await
+}
+
+/// Saving a query in a Look needs the right to see Looks on its model (`see_looks`).
+async fn may_save_query(state: &AppState, caller: &Caller, query_id: i64) -> Result<(), ApiError> {
+    let model = state.engine.saved_query(query_id).await?.model;
+    caller.require_on(Permission::SeeLooks, &model)
 }
 
 fn title_taken(title: &str, folder: i64) -> ApiError {

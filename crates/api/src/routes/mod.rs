@@ -13,9 +13,11 @@ mod looks;
 mod queries;
 mod query_tasks;
 mod render_tasks;
+mod roles;
 mod session;
 mod url_query;
 mod user_attributes;
+mod users;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
@@ -99,6 +101,34 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&user_attributes::USER_ATTRIBUTE_USER_VALUES, get(user_attributes::user_attribute_user_values)),
         (&user_attributes::SET_USER_ATTRIBUTE_USER_VALUE, patch(user_attributes::set_user_attribute_user_value)),
         (&user_attributes::DELETE_USER_ATTRIBUTE_USER_VALUE, delete(user_attributes::delete_user_attribute_user_value)),
+        (&users::ALL_USERS, get(users::all_users)),
+        (&users::CREATE_USER, post(users::create_user)),
+        (&users::USER, get(users::user)),
+        (&users::UPDATE_USER, patch(users::update_user)),
+        (&users::ALL_USER_CREDENTIALS_API3S, get(users::all_user_credentials_api3s)),
+        (&users::CREATE_USER_CREDENTIALS_API3, post(users::create_user_credentials_api3)),
+        (&users::USER_CREDENTIALS_API3, get(users::user_credentials_api3)),
+        (&users::DELETE_USER_CREDENTIALS_API3, delete(users::delete_user_credentials_api3)),
+        (&users::USER_ROLES, get(users::user_roles)),
+        (&users::SET_USER_ROLES, put(users::set_user_roles)),
+        (&users::LOGIN_USER, post(users::login_user)),
+        (&roles::ALL_ROLES, get(roles::all_roles)),
+        (&roles::CREATE_ROLE, post(roles::create_role)),
+        (&roles::ROLE, get(roles::role)),
+        (&roles::UPDATE_ROLE, patch(roles::update_role)),
+        (&roles::DELETE_ROLE, delete(roles::delete_role)),
+        (&roles::ROLE_USERS, get(roles::role_users)),
+        (&roles::ALL_PERMISSION_SETS, get(roles::all_permission_sets)),
+        (&roles::CREATE_PERMISSION_SET, post(roles::create_permission_set)),
+        (&roles::PERMISSION_SET, get(roles::permission_set)),
+        (&roles::UPDATE_PERMISSION_SET, patch(roles::update_permission_set)),
+        (&roles::DELETE_PERMISSION_SET, delete(roles::delete_permission_set)),
+        (&roles::ALL_MODEL_SETS, get(roles::all_model_sets)),
+        (&roles::CREATE_MODEL_SET, post(roles::create_model_set)),
+        (&roles::MODEL_SET, get(roles::model_set)),
+        (&roles::UPDATE_MODEL_SET, patch(roles::update_model_set)),
+        (&roles::DELETE_MODEL_SET, delete(roles::delete_model_set)),
+        (&roles::ALL_PERMISSIONS, get(roles::all_permissions)),
     ]
 }
 

@@ -149,24 +149,35 @@ pub static RUN_URL_ENCODED_QUERY: Declared = Declared::of(op::RUN_URL_ENCODED_QU
 pub static RUN_INLINE_QUERY: Declared = Declared::of(op::RUN_INLINE_QUERY).query(RUN_QUERY_PARAMS).body(QUERY_FIELDS);
 pub static RUN_QUERY: Declared = Declared::of(op::RUN_QUERY).query(RUN_QUERY_PARAMS);
 
-pub async fn create_query(State(state): State<AppState>, _caller: Caller, body: Bytes) -> Result<Json<WireQuery>, ApiError> {
+pub async fn create_query(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<WireQuery>, ApiError> {
     let query: QueryBody = parse_json(&body)?;
+    caller.may_create(&query)?;
     // Looker checks the model, explore and fields when the query is created.
     state.engine.compile(&query, None)?;
     let stored = state.engine.store().save_query(&query.normalised_json()).await?;
     Ok(Json(to_wire::query(stored.id, &stored.slug, &query, &state.base_url)))
 }
 
-pub async fn query(State(state): State<AppState>, _caller: Caller, Path(query_id): Path<String>) -> Result<Json<WireQuery>, ApiError> {
+pub async fn query(State(state): State<AppState>, caller: Caller, Path(query_id): Path<String>) -> Result<Json<WireQuery>, ApiError> {
     let id = parse_id("query", &query_id)?;
-    let stored = state.engine.store().query(id).await?.ok_or_else(|| ApiError::not_found(format!("query `{query_id}` does not exist")))?;
-    Ok(Json(to_wire::stored_query(&stored, &state.base_url)?))
+    let missing = || ApiError::not_found(format!("query `{query_id}` does not exist"));
+    let stored = state.engine.store().query(id).await?.ok_or_else(missing)?;
+    let query = to_wire::stored_query(&stored, &state.base_url)?;
+    // A query on a model the caller may not see is not theirs to read.
+    if !caller.sees_model(&query.model) {
+        return Err(missing());
+    }
+    Ok(Json(query))
 }
 
-pub async fn query_for_slug(State(state): State<AppState>, _caller: Caller, Path(slug): Path<String>) -> Result<Json<WireQuery>, ApiError> {
-    let stored =
-        state.engine.store().query_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found(format!("no query has slug `{slug}`")))?;
-    Ok(Json(to_wire::stored_query(&stored, &state.base_url)?))
+pub async fn query_for_slug(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Result<Json<WireQuery>, ApiError> {
+    let missing = || ApiError::not_found(format!("no query has slug `{slug}`"));
+    let stored = state.engine.store().query_by_slug(&slug).await?.ok_or_else(missing)?;
+    let query = to_wire::stored_query(&stored, &state.base_url)?;
+    if !caller.sees_model(&query.model) {
+        return Err(missing());
+    }
+    Ok(Json(query))
 }
 
 pub async fn run_url_encoded_query(
@@ -177,6 +188,8 @@ pub async fn run_url_encoded_query(
 ) -> Result<Response, ApiError> {
     let format = path_format(&result_format)?;
     let query = url_query::read(&model, &view, query.as_deref().unwrap_or(""))?;
+    caller.may_create(&query)?;
+    caller.may_run(&query, Some(format))?;
     Ok(respond(state.engine.run(&query, format, None, CacheUse::default(), Some(caller.user_id)).await?))
 }
 
@@ -214,10 +227,12 @@ pub async fn run_inline_query(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let query: QueryBody = parse_json(&body)?;
+    caller.may_create(&query)?;
     if let Some(image) = image_format(&result_format, &params)? {
         return image_response(&state, &query, None, image, &params, caller.user_id).await;
     }
     let format = rendering(path_format(&result_format)?, &params);
+    caller.may_run(&query, Some(format.format))?;
     Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(&params), Some(caller.user_id)).await?))
 }
 
@@ -241,11 +256,12 @@ pub async fn run_saved(
     params: &HashMap<String, String>,
     title: Option<&str>,
 ) -> Result<Response, ApiError> {
+    let query = state.engine.saved_query(id).await?;
     if let Some(image) = image_format(result_format, params)? {
-        let query = state.engine.saved_query(id).await?;
+        caller.may_run(&query, None)?;
         return image_response(state, &query, title, image, params, caller.user_id).await;
     }
     let format = rendering(path_format(result_format)?, params);
-    let query = state.engine.saved_query(id).await?;
+    caller.may_run(&query, Some(format.format))?;
     Ok(respond(state.engine.run(&query, format, params.get("limit").map(String::as_str), cache_use(params), Some(caller.user_id)).await?))
 }

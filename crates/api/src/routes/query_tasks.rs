@@ -88,6 +88,7 @@ pub async fn create_query_task(
         .filter(|f| !matches!(f, ResultFormat::NotYet("png" | "jpg")))
         .ok_or_else(|| ApiError::validation("result_format", "invalid", format!("Unknown result_format `{format_name}`")))?;
     let query_id = parse_id("query", &query_id)?;
+    caller.may_run(&state.engine.saved_query(query_id).await?, Some(format))?;
     let cache = super::queries::cache_use(&params);
     let options = store::QueryTaskOptions {
         source: request.source,
@@ -118,19 +119,31 @@ fn expired(id: &str) -> ApiError {
     ApiError::not_found(format!("the results of query task `{id}` have expired"))
 }
 
-async fn task(state: &AppState, id: &str) -> Result<store::QueryTaskRow, ApiError> {
-    state.engine.store().query_task(id).await?.ok_or_else(|| ApiError::not_found(format!("query task `{id}` does not exist")))
+/// True when `caller` may read `task`: their own, or any for an admin.
+fn readable(caller: &Caller, task: &store::QueryTaskRow) -> bool {
+    task.user_id == caller.user_id || caller.is_admin()
 }
 
-pub async fn query_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<QueryTaskAnswer>, ApiError> {
-    Ok(Json(with_query(&state, &task(&state, &id).await?).await?))
+/// The task named `id`, if the caller may read it (another user's task is missing to them).
+async fn task(state: &AppState, caller: &Caller, id: &str) -> Result<store::QueryTaskRow, ApiError> {
+    let missing = || ApiError::not_found(format!("query task `{id}` does not exist"));
+    let task = state.engine.store().query_task(id).await?.ok_or_else(missing)?;
+    if readable(caller, &task) {
+        Ok(task)
+    } else {
+        Err(missing())
+    }
+}
+
+pub async fn query_task(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<QueryTaskAnswer>, ApiError> {
+    Ok(Json(with_query(&state, &task(&state, &caller, &id).await?).await?))
 }
 
 /// 200 with the result once complete; 202 while queued or running, with a JSON string saying so
 /// (the spec's 202 body is a string); 400 with the database's message when the task failed; 404
 /// once the result has expired.
-pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let task = task(&state, &id).await?;
+pub async fn query_task_results(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let task = task(&state, &caller, &id).await?;
     state.engine.start_if_deferred(&task).await?;
     match task.status {
         QueryTaskStatus::Complete => {
@@ -163,7 +176,7 @@ pub async fn query_task_results(State(state): State<AppState>, _caller: Caller, 
 /// unknown ids are `missing`.
 pub async fn query_task_multi_results(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Map<String, Value>>, ApiError> {
     let ids: Vec<&str> =
@@ -176,7 +189,7 @@ pub async fn query_task_multi_results(
     }
     let mut out = Map::new();
     for id in ids {
-        let task = state.engine.store().query_task(id).await?;
+        let task = state.engine.store().query_task(id).await?.filter(|t| readable(&caller, t));
         if let Some(t) = &task {
             state.engine.start_if_deferred(t).await?;
         }
@@ -207,9 +220,11 @@ pub async fn query_task_multi_results(
 }
 
 /// The query tasks waiting or running, oldest first, each with its place in the queue or what
-/// holds it in `message`, its connection and SQL. (Every user is an admin for now, and sees all.)
-pub async fn all_running_queries(State(state): State<AppState>, _caller: Caller) -> Result<Json<Vec<RunningQueries>>, ApiError> {
-    let running = state.engine.running_queries().await?;
+/// holds it in `message`, its connection and SQL. Every user's with `see_queries`, else the
+/// caller's own.
+pub async fn all_running_queries(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<RunningQueries>>, ApiError> {
+    let mut running = state.engine.running_queries().await?;
+    running.retain(|r| caller.owns_or(r.task.user_id, store::Permission::SeeQueries));
     let mut listed = Vec::with_capacity(running.len());
     let mut users = HashMap::new();
     for r in &running {
@@ -227,8 +242,13 @@ pub async fn all_running_queries(State(state): State<AppState>, _caller: Caller)
 
 /// Kills a query task waiting or running: it ends `killed`, and its statement is cancelled in
 /// the database (unless an identical query of another task shares it). 404 when the task does
-/// not exist or has finished.
-pub async fn kill_query(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+/// not exist or has finished. Another user's task needs `see_queries`.
+pub async fn kill_query(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    if let Some(task) = state.engine.store().query_task(&id).await? {
+        if !caller.owns_or(task.user_id, store::Permission::SeeQueries) {
+            return Err(ApiError::not_found(format!("query task `{id}` is not running")));
+        }
+    }
     state.engine.kill_query_task(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

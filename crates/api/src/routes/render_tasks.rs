@@ -52,6 +52,7 @@ pub async fn create_query_render_task(
     let format = image_format(&result_format)?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
     let query_id = parse_id("query", &query_id)?;
+    caller.may_run(&state.engine.saved_query(query_id).await?, None)?;
     let task = state.engine.submit_render_task(query_id, None, caller.user_id, format, width, height).await?;
     Ok(Json(to_wire::render_task(&task)))
 }
@@ -65,7 +66,7 @@ pub async fn create_look_render_task(
 ) -> Result<Json<RenderTask>, ApiError> {
     let format = image_format(&result_format)?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
-    let look = super::looks::find(&state, &look_id).await?;
+    let look = super::looks::find(&state, &caller, &look_id).await?;
     let task = state.engine.submit_render_task(look.query_id, Some(look.id), caller.user_id, format, width, height).await?;
     Ok(Json(to_wire::render_task(&task)))
 }
@@ -100,10 +101,11 @@ pub async fn create_dashboard_render_task(
     };
     let pdf_paper = pdf_paper(&params, format)?;
     let source = if dashboard_id.contains("::") {
+        super::dashboards::may_see_lookml_dashboard(&caller, &dashboard_id)?;
         state.engine.check_lookml_dashboard(&dashboard_id, &filters)?;
         RenderSource::LookmlDashboard { id: dashboard_id, style: style.name().to_string(), filters, pdf_paper }
     } else {
-        let dashboard = super::dashboards::find(&state, &dashboard_id).await?;
+        let dashboard = super::dashboards::find(&state, &caller, &dashboard_id).await?;
         state.engine.check_dashboard_filters(dashboard.id, &filters).await?;
         RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string(), filters, pdf_paper }
     };
@@ -120,6 +122,7 @@ pub async fn create_dashboard_element_render_task(
 ) -> Result<Json<RenderTask>, ApiError> {
     let format = image_format(&result_format)?;
     let (width, height) = (side(&params, "width")?, side(&params, "height")?);
+    caller.require(store::Permission::SeeUserDashboards)?;
     let element = super::dashboard_elements::find(&state, &element_id).await?;
     let source = RenderSource::Element { element_id: element.id };
     let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
@@ -156,18 +159,25 @@ fn image_format(result_format: &str) -> Result<ImageFormat, ApiError> {
     })
 }
 
-async fn task(state: &AppState, id: &str) -> Result<store::RenderTaskRow, ApiError> {
-    state.engine.store().render_task(id).await?.ok_or_else(|| ApiError::not_found(format!("render task `{id}` does not exist")))
+/// The render task named `id`, if it is the caller's (or the caller is an admin).
+async fn task(state: &AppState, caller: &Caller, id: &str) -> Result<store::RenderTaskRow, ApiError> {
+    let missing = || ApiError::not_found(format!("render task `{id}` does not exist"));
+    let task = state.engine.store().render_task(id).await?.ok_or_else(missing)?;
+    if task.user_id == caller.user_id || caller.is_admin() {
+        Ok(task)
+    } else {
+        Err(missing())
+    }
 }
 
-pub async fn render_task(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Json<RenderTask>, ApiError> {
-    Ok(Json(to_wire::render_task(&task(&state, &id).await?)))
+pub async fn render_task(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<RenderTask>, ApiError> {
+    Ok(Json(to_wire::render_task(&task(&state, &caller, &id).await?)))
 }
 
 /// The image once rendered; 202 with an empty body and `Retry-After` until then; 404 once it has
 /// expired.
-pub async fn render_task_results(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let task = task(&state, &id).await?;
+pub async fn render_task_results(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let task = task(&state, &caller, &id).await?;
     match task.status {
         RenderTaskStatus::Success => {
             let bytes = state

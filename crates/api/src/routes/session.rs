@@ -44,8 +44,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
 
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<User>, ApiError> {
     let user = state.engine.store().user(caller.user_id).await?.ok_or_else(|| ApiError::not_found("user not found"))?;
-    let folder = state.engine.store().personal_folder(user.id).await?;
-    Ok(Json(to_wire::user(&user, folder.map(|f| f.id))))
+    Ok(Json(super::users::shown(&state, &user).await?))
 }
 
 pub async fn versions(State(state): State<AppState>) -> Json<ApiVersion> {

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
-use store::{AttributeFields, AttributeValue};
+use store::{AttributeFields, AttributeValue, Permission};
 use wire::operations as op;
 use wire::schemas::{UserAttribute, UserAttributeWithValue};
 
@@ -147,11 +147,13 @@ async fn check_name(state: &AppState, name: &str, except: Option<i64>) -> Result
     }
 }
 
-pub async fn all_user_attributes(State(state): State<AppState>, _caller: Caller) -> Result<Json<Vec<UserAttribute>>, ApiError> {
+pub async fn all_user_attributes(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<UserAttribute>>, ApiError> {
+    caller.require(Permission::SeeUsers)?;
     Ok(Json(state.engine.store().user_attributes().await?.iter().map(wire).collect()))
 }
 
-pub async fn create_user_attribute(State(state): State<AppState>, _caller: Caller, body: Bytes) -> Result<Json<UserAttribute>, ApiError> {
+pub async fn create_user_attribute(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<UserAttribute>, ApiError> {
+    caller.require_admin()?;
     let fields = attribute_fields(&ContentBody::parse(&body)?, None)?;
     check_name(&state, &fields.name, None).await?;
     Ok(Json(wire(&state.engine.store().create_user_attribute(&fields).await?)))
@@ -159,9 +161,10 @@ pub async fn create_user_attribute(State(state): State<AppState>, _caller: Calle
 
 pub async fn user_attribute(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<UserAttribute>, ApiError> {
+    caller.require(Permission::SeeUsers)?;
     Ok(Json(wire(&find(&state, &id).await?)))
 }
 
@@ -177,10 +180,11 @@ async fn find_editable(state: &AppState, id: &str) -> Result<store::UserAttribut
 
 pub async fn update_user_attribute(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<UserAttribute>, ApiError> {
+    caller.require_admin()?;
     let attribute = find_editable(&state, &id).await?;
     let fields = attribute_fields(&ContentBody::parse(&body)?, Some(&attribute.fields))?;
     check_name(&state, &fields.name, Some(attribute.id)).await?;
@@ -188,7 +192,8 @@ pub async fn update_user_attribute(
     Ok(Json(wire(&updated)))
 }
 
-pub async fn delete_user_attribute(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete_user_attribute(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require_admin()?;
     let attribute = find_editable(&state, &id).await?;
     match state.engine.store().delete_user_attribute(attribute.id).await? {
         true => Ok(StatusCode::NO_CONTENT),
@@ -205,16 +210,33 @@ fn flag(params: &[(String, String)], name: &str) -> Result<bool, ApiError> {
     }
 }
 
-async fn values_of(state: &AppState, user_id: &str) -> Result<(i64, Vec<AttributeValue>), ApiError> {
+/// The values of user `user_id` the caller may read: all of them for an admin or a holder of
+/// `see_users`; a user's own, those the attribute lets users view; nobody else's.
+async fn values_of(state: &AppState, caller: &Caller, user_id: &str) -> Result<(i64, Vec<AttributeValue>), ApiError> {
     let not_found = || ApiError::not_found(format!("user `{user_id}` does not exist"));
     let id = parse_id("user", user_id).map_err(|_| not_found())?;
-    let values = state.engine.store().user_attribute_values(id).await?.ok_or_else(not_found)?;
+    if !caller.owns_or(id, Permission::SeeUsers) {
+        return Err(not_found());
+    }
+    let mut values = state.engine.store().user_attribute_values(id).await?.ok_or_else(not_found)?;
+    if !caller.grants.has(Permission::SeeUsers) {
+        values.retain(|v| v.attribute.fields.user_can_view);
+    }
     Ok((id, values))
+}
+
+/// Changing a value: an admin's to do for anyone; a user's own, where the attribute lets users
+/// edit it.
+fn may_change_value(caller: &Caller, user_id: i64, attribute: &store::UserAttribute) -> Result<(), ApiError> {
+    if caller.is_admin() || (user_id == caller.user_id && attribute.fields.user_can_edit) {
+        return Ok(());
+    }
+    caller.require_admin()
 }
 
 pub async fn user_attribute_user_values(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(user_id): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<Vec<UserAttributeWithValue>>, ApiError> {
@@ -240,7 +262,7 @@ pub async fn user_attribute_user_values(
         true => None,
         false => Some(ids.iter().map(|i| i.parse::<i64>()).collect::<Result<_, _>>().map_err(|_| invalid())?),
     };
-    let (id, values) = values_of(&state, &user_id).await?;
+    let (id, values) = values_of(&state, &caller, &user_id).await?;
     let listed = values
         .iter()
         .enumerate()
@@ -253,12 +275,13 @@ pub async fn user_attribute_user_values(
 
 pub async fn set_user_attribute_user_value(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path((user_id, attribute_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<UserAttributeWithValue>, ApiError> {
-    let (id, _) = values_of(&state, &user_id).await?;
+    let (id, _) = values_of(&state, &caller, &user_id).await?;
     let attribute = find_editable(&state, &attribute_id).await?;
+    may_change_value(&caller, id, &attribute)?;
     let body = ContentBody::parse(&body)?;
     let value = match body.fields.get("value") {
         Some(Value::String(v)) => v.clone(),
@@ -268,18 +291,19 @@ pub async fn set_user_attribute_user_value(
         Some(_) => return Err(ApiError::validation("value", "invalid", "value must be text")),
     };
     state.engine.store().set_user_attribute_value(id, attribute.id, &value).await?;
-    let (_, values) = values_of(&state, &user_id).await?;
+    let (_, values) = values_of(&state, &caller, &user_id).await?;
     let (rank, set) = values.iter().enumerate().find(|(_, v)| v.attribute.id == attribute.id).ok_or_else(|| missing(&attribute_id))?;
     Ok(Json(wire_value(id, rank, set)))
 }
 
 pub async fn delete_user_attribute_user_value(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path((user_id, attribute_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let (id, _) = values_of(&state, &user_id).await?;
+    let (id, _) = values_of(&state, &caller, &user_id).await?;
     let attribute = find_editable(&state, &attribute_id).await?;
+    may_change_value(&caller, id, &attribute)?;
     // As Looker: 204 whether or not the user had a value of their own.
     state.engine.store().delete_user_attribute_value(id, attribute.id).await?;
     Ok(StatusCode::NO_CONTENT)

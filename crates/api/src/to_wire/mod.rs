@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 
 use engine::QueryBody;
 use serde_json::Value;
-use wire::schemas::{AccessToken, ApiVersion, ApiVersionElement, Query, QueryTask, RenderTask, RunningQueries, User, UserPublic};
+use wire::schemas::{
+    AccessToken, ApiVersion, ApiVersionElement, ModelSet, PermissionSet, Query, QueryTask, RenderTask, Role, RunningQueries, User,
+    UserPublic,
+};
 
 pub use dashboard::{component, dashboard, dashboard_base, dashboard_filter, element, layout, DashboardContext};
 pub use explore::{lookml_explore, lookml_model};
@@ -36,7 +39,7 @@ pub fn access_token(token: String, expires_in: i64) -> AccessToken {
 }
 
 /// A user as the API shows one; `personal_folder` is the id of their personal folder.
-pub fn user(u: &store::User, personal_folder: Option<i64>) -> User {
+pub fn user(u: &store::User, personal_folder: Option<i64>, role_ids: &[i64]) -> User {
     User {
         personal_folder_id: personal_folder.map(|id| id.to_string()),
         id: Some(u.id.to_string()),
@@ -46,10 +49,54 @@ pub fn user(u: &store::User, personal_folder: Option<i64>) -> User {
         email: u.email.clone(),
         is_disabled: Some(u.is_disabled),
         locale: Some("en".into()),
-        role_ids: Some(vec!["1".into()]),
+        role_ids: Some(role_ids.iter().map(i64::to_string).collect()),
         group_ids: Some(vec![]),
         can: Some(can(&[("show", true)])),
         ..Default::default()
+    }
+}
+
+pub fn permission_set(p: &store::PermissionSet, base_url: &str) -> PermissionSet {
+    PermissionSet {
+        id: Some(p.id.to_string()),
+        name: Some(p.name.clone()),
+        // The Admin set holds every permission, as Looker lists it.
+        permissions: Some(if p.all_access {
+            store::Permission::ALL.iter().map(|q| q.as_str().to_string()).collect()
+        } else {
+            p.permissions.clone()
+        }),
+        all_access: Some(p.all_access),
+        built_in: Some(p.built_in),
+        url: Some(format!("{base_url}/api/4.0/permission_sets/{}", p.id)),
+        can: Some(can(&[("show", true), ("update", !p.built_in)])),
+    }
+}
+
+pub fn model_set(m: &store::ModelSet, base_url: &str) -> ModelSet {
+    ModelSet {
+        id: Some(m.id.to_string()),
+        name: Some(m.name.clone()),
+        models: Some(m.models.clone()),
+        all_access: Some(m.all_access),
+        built_in: Some(m.built_in),
+        url: Some(format!("{base_url}/api/4.0/model_sets/{}", m.id)),
+        can: Some(can(&[("show", true), ("update", !m.built_in)])),
+    }
+}
+
+pub fn role(r: &store::Role, base_url: &str) -> Role {
+    Role {
+        id: Some(r.id.to_string()),
+        name: Some(r.name.clone()),
+        permission_set: Some(Box::new(permission_set(&r.permission_set, base_url))),
+        permission_set_id: Some(r.permission_set.id.to_string()),
+        model_set: Some(Box::new(model_set(&r.model_set, base_url))),
+        model_set_id: Some(r.model_set.id.to_string()),
+        internal: Some(false),
+        url: Some(format!("{base_url}/api/4.0/roles/{}", r.id)),
+        users_url: Some(format!("{base_url}/api/4.0/roles/{}/users", r.id)),
+        can: Some(can(&[("show", true), ("update", true)])),
     }
 }
 

@@ -1,0 +1,285 @@
+//! Users: listed and read (with `see_users`, or one's own), created and changed by admins;
+//! their API3 credentials; their roles; and `POST /login/{user_id}` (an admin or a holder of
+//! `sudo` acting as someone else). The last enabled admin can neither be disabled nor lose the
+//! Admin role: the server would have nobody left to manage it.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{Map, Value};
+use store::{Permission, UserFields};
+use wire::operations as op;
+use wire::schemas::{AccessToken, CreateCredentialsApi3, CredentialsApi3, Role, User};
+
+use super::parse_id;
+use crate::auth::Caller;
+use crate::body::parse_json;
+use crate::declare::Declared;
+use crate::to_wire::can;
+use crate::{to_wire, ApiError, AppState, TOKEN_LIFETIME};
+
+const USER_FIELDS: &[&str] = &["first_name", "last_name", "is_disabled"];
+
+pub static ALL_USERS: Declared = Declared::of(op::ALL_USERS).query(&["fields", "ids"]);
+pub static CREATE_USER: Declared = Declared::of(op::CREATE_USER).query(&["fields"]).body(USER_FIELDS);
+pub static USER: Declared = Declared::of(op::USER).query(&["fields"]);
+pub static UPDATE_USER: Declared = Declared::of(op::UPDATE_USER).query(&["fields"]).body(USER_FIELDS);
+pub static ALL_USER_CREDENTIALS_API3S: Declared = Declared::of(op::ALL_USER_CREDENTIALS_API3S).query(&["fields"]);
+pub static CREATE_USER_CREDENTIALS_API3: Declared = Declared::of(op::CREATE_USER_CREDENTIALS_API3).query(&["fields"]);
+pub static USER_CREDENTIALS_API3: Declared = Declared::of(op::USER_CREDENTIALS_API3).query(&["fields"]);
+pub static DELETE_USER_CREDENTIALS_API3: Declared = Declared::of(op::DELETE_USER_CREDENTIALS_API3);
+pub static USER_ROLES: Declared = Declared::of(op::USER_ROLES).query(&["fields"]).query_off(&["direct_association_only"]);
+pub static SET_USER_ROLES: Declared = Declared::of(op::SET_USER_ROLES).query(&["fields"]);
+pub static LOGIN_USER: Declared = Declared::of(op::LOGIN_USER);
+
+fn missing(id: &str) -> ApiError {
+    ApiError::not_found(format!("user `{id}` does not exist"))
+}
+
+/// User `id` from the path, if the caller may see them: themselves, or anyone with `see_users`.
+async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<store::User, ApiError> {
+    let user_id = parse_id("user", id).map_err(|_| missing(id))?;
+    if !caller.owns_or(user_id, Permission::SeeUsers) {
+        return Err(missing(id));
+    }
+    state.engine.store().user(user_id).await?.ok_or_else(|| missing(id))
+}
+
+/// A user as the API shows them, with their personal folder and roles.
+pub async fn shown(state: &AppState, user: &store::User) -> Result<User, ApiError> {
+    let store = state.engine.store();
+    let folder = store.personal_folder(user.id).await?;
+    let roles: Vec<i64> = store.user_roles(user.id).await?.iter().map(|r| r.id).collect();
+    Ok(to_wire::user(user, folder.map(|f| f.id), &roles))
+}
+
+pub async fn all_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    caller.require(Permission::SeeUsers)?;
+    let mut wanted = Vec::new();
+    for (_, list) in params.iter().filter(|(k, _)| k == "ids") {
+        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            wanted.push(part.parse::<i64>().map_err(|_| ApiError::bad_request(format!("`ids` must be user ids, not `{part}`")))?);
+        }
+    }
+    let mut out = Vec::new();
+    for user in state.engine.store().users().await? {
+        if wanted.is_empty() || wanted.contains(&user.id) {
+            out.push(shown(&state, &user).await?);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// The body's text field `name`: `None` when absent or null.
+fn text(body: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be text"))),
+    }
+}
+
+fn boolean(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be true or false"))),
+    }
+}
+
+/// Refuses a change that would leave no enabled admin.
+async fn keeps_an_admin(state: &AppState, user_id: i64, still_admin: bool) -> Result<(), ApiError> {
+    if still_admin {
+        return Ok(());
+    }
+    let admins = state.engine.store().admin_user_ids().await?;
+    if admins == [user_id] {
+        return Err(ApiError::validation(
+            "user_id",
+            "invalid",
+            "this is the last enabled admin: give another user the Admin role first, or nobody could manage the server",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create_user(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<User>, ApiError> {
+    caller.require_admin()?;
+    let body: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) { Map::new() } else { parse_json(&body)? };
+    let store = state.engine.store();
+    let first = text(&body, "first_name")?.unwrap_or_default();
+    let last = text(&body, "last_name")?.unwrap_or_default();
+    let id = store.create_user(&first, &last, None).await?;
+    if boolean(&body, "is_disabled")? == Some(true) {
+        store.set_user_disabled(id, true).await?;
+    }
+    let user = store.user(id).await?.ok_or_else(|| missing(&id.to_string()))?;
+    Ok(Json(shown(&state, &user).await?))
+}
+
+pub async fn user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<User>, ApiError> {
+    let user = find(&state, &caller, &id).await?;
+    Ok(Json(shown(&state, &user).await?))
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<User>, ApiError> {
+    caller.require_admin()?;
+    let user = find(&state, &caller, &id).await?;
+    let body: Map<String, Value> = parse_json(&body)?;
+    let fields = UserFields {
+        first_name: text(&body, "first_name")?.unwrap_or(user.first_name.clone()),
+        last_name: text(&body, "last_name")?.unwrap_or(user.last_name.clone()),
+        email: user.email.clone(),
+        is_disabled: boolean(&body, "is_disabled")?.unwrap_or(user.is_disabled),
+    };
+    if fields.is_disabled {
+        keeps_an_admin(&state, user.id, false).await?;
+    }
+    state.engine.store().update_user(user.id, &fields).await?;
+    let updated = state.engine.store().user(user.id).await?.ok_or_else(|| missing(&id))?;
+    Ok(Json(shown(&state, &updated).await?))
+}
+
+fn credential(user_id: i64, c: &store::Api3Credential, base_url: &str) -> CredentialsApi3 {
+    CredentialsApi3 {
+        id: Some(c.id.to_string()),
+        client_id: Some(c.client_id.clone()),
+        created_at: Some(c.created_at.clone()),
+        is_disabled: Some(false),
+        r#type: Some("api3".into()),
+        url: Some(format!("{base_url}/api/4.0/users/{user_id}/credentials_api3/{}", c.id)),
+        can: Some(can(&[("show", true)])),
+        ..Default::default()
+    }
+}
+
+/// A user's API3 credentials: their own, or anyone's for an admin.
+async fn credentials_owner(state: &AppState, caller: &Caller, id: &str) -> Result<store::User, ApiError> {
+    let user = find(state, caller, id).await?;
+    if user.id != caller.user_id {
+        caller.require_admin()?;
+    }
+    Ok(user)
+}
+
+pub async fn all_user_credentials_api3s(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<CredentialsApi3>>, ApiError> {
+    let user = credentials_owner(&state, &caller, &id).await?;
+    let listed = state.engine.store().api3_credentials(user.id).await?;
+    Ok(Json(listed.iter().map(|c| credential(user.id, c, &state.base_url)).collect()))
+}
+
+/// New API3 credentials (admins make them, as in Looker); the secret is in this answer only.
+pub async fn create_user_credentials_api3(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CreateCredentialsApi3>, ApiError> {
+    caller.require_admin()?;
+    let user = find(&state, &caller, &id).await?;
+    let (made, secret) = state.engine.store().create_api3_credentials(user.id).await?;
+    let shown = credential(user.id, &made, &state.base_url);
+    Ok(Json(CreateCredentialsApi3 {
+        id: shown.id,
+        client_id: shown.client_id,
+        created_at: shown.created_at,
+        is_disabled: shown.is_disabled,
+        r#type: shown.r#type,
+        url: shown.url,
+        can: shown.can,
+        client_secret: Some(secret),
+        ..Default::default()
+    }))
+}
+
+pub async fn user_credentials_api3(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, credential_id)): Path<(String, String)>,
+) -> Result<Json<CredentialsApi3>, ApiError> {
+    let user = credentials_owner(&state, &caller, &id).await?;
+    let wanted = parse_id("credentials_api3", &credential_id)?;
+    let listed = state.engine.store().api3_credentials(user.id).await?;
+    let found = listed
+        .iter()
+        .find(|c| c.id == wanted)
+        .ok_or_else(|| ApiError::not_found(format!("user `{id}` has no API3 credentials `{credential_id}`")))?;
+    Ok(Json(credential(user.id, found, &state.base_url)))
+}
+
+pub async fn delete_user_credentials_api3(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, credential_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_admin()?;
+    let user = find(&state, &caller, &id).await?;
+    let wanted = parse_id("credentials_api3", &credential_id)?;
+    match state.engine.store().delete_api3_credential(user.id, wanted).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError::not_found(format!("user `{id}` has no API3 credentials `{credential_id}`"))),
+    }
+}
+
+pub async fn user_roles(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<Role>>, ApiError> {
+    let user = find(&state, &caller, &id).await?;
+    let roles = state.engine.store().user_roles(user.id).await?;
+    Ok(Json(roles.iter().map(|r| to_wire::role(r, &state.base_url)).collect()))
+}
+
+/// Replaces the user's roles with those named (ids as text or numbers, as the SDKs send them).
+pub async fn set_user_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Vec<Role>>, ApiError> {
+    caller.require_admin()?;
+    let user = find(&state, &caller, &id).await?;
+    let ids: Vec<Value> = parse_json(&body)?;
+    let store = state.engine.store();
+    let mut roles = Vec::with_capacity(ids.len());
+    for value in &ids {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err(ApiError::validation("role_ids", "invalid", "the body is a list of role ids")),
+        };
+        let unknown = || ApiError::validation("role_ids", "invalid", format!("role `{text}` does not exist"));
+        let role_id = parse_id("role", &text).map_err(|_| unknown())?;
+        roles.push(store.role(role_id).await?.ok_or_else(unknown)?);
+    }
+    keeps_an_admin(&state, user.id, roles.iter().any(|r| r.permission_set.all_access)).await?;
+    store.set_user_roles(user.id, &roles.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let held = store.user_roles(user.id).await?;
+    Ok(Json(held.iter().map(|r| to_wire::role(r, &state.base_url)).collect()))
+}
+
+/// An access token for another user (`sudo`): an admin may act as anyone; a holder of `sudo`
+/// as anyone who is not an admin.
+pub async fn login_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<AccessToken>, ApiError> {
+    caller.require(Permission::Sudo)?;
+    let user = find(&state, &caller, &id).await?;
+    let store = state.engine.store();
+    if user.is_disabled {
+        return Err(ApiError::validation("user_id", "invalid", format!("user `{id}` is disabled")));
+    }
+    if !caller.is_admin() && store.grants(user.id).await?.is_admin() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Forbidden: only an admin may log in as an admin"));
+    }
+    let token = store.create_token(user.id, TOKEN_LIFETIME).await?;
+    Ok(Json(to_wire::access_token(token, TOKEN_LIFETIME)))
+}

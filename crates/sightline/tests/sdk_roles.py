@@ -1,0 +1,121 @@
+"""Users and roles through Looker's official Python SDK: the admin makes a user, a permission
+set, a model set and a role, gives the user the role and API3 credentials; a second SDK logs
+in with them and sees and does only what the role gives. The admin then acts as the user
+through `login_user` (sudo), and disabling the user stops their SDK.
+
+Run by sdk_flows.rs against a live `sightline demo`; prints one JSON report on stdout.
+"""
+import json
+
+import looker_sdk
+from looker_sdk import models40 as m
+from looker_sdk.rtl import api_settings
+
+
+class Credentials(api_settings.ApiSettings):
+    """The base URL from the environment, these API3 credentials instead of the environment's."""
+
+    def __init__(self, client_id, client_secret):
+        # Set first: the base class reads the configuration while it is made.
+        self.api3 = (client_id, client_secret)
+        super().__init__(sdk_version="4.0", env_prefix="LOOKERSDK")
+
+    def read_config(self):
+        config = super().read_config()
+        config["client_id"], config["client_secret"] = self.api3
+        return config
+
+
+def refusal(call):
+    try:
+        call()
+        return None
+    except looker_sdk.error.SDKError as e:
+        return [(d.field, d.code) for d in (e.errors or [])] or str(e).split("\n")[0]
+
+
+def status_of(call):
+    """How an SDK call answered: "ok", or the kind of refusal its message names (the Python
+    SDK's error carries the message, not the status)."""
+    try:
+        call()
+        return "ok"
+    except looker_sdk.error.SDKError as e:
+        message = getattr(e, "message", "") or str(e)
+        if message.startswith("Forbidden"):
+            return "forbidden"
+        if "does not exist" in message or message.startswith("Not found"):
+            return "not found"
+        if "Requires authentication" in message:
+            return "unauthorized"
+        return message
+
+
+def main():
+    admin = looker_sdk.init40()
+    report = {}
+    report["admin_roles"] = [r.name for r in admin.user_roles(admin.me().id)]
+    report["built_in"] = [r.name for r in admin.all_roles()]
+
+    user = admin.create_user(m.WriteUser(first_name="Ann", last_name="Lee"))
+    permissions = admin.create_permission_set(
+        m.WritePermissionSet(name="Look viewers", permissions=["access_data", "see_looks", "see_user_dashboards"])
+    )
+    models = admin.create_model_set(m.WriteModelSet(name="The look", models=["thelook"]))
+    role = admin.create_role(m.WriteRole(name="Look viewer", permission_set_id=permissions.id, model_set_id=models.id))
+    admin.set_user_roles(user.id, [role.id])
+    credentials = admin.create_user_credentials_api3(user.id)
+    report["listed_credentials"] = [c.client_id == credentials.client_id for c in admin.all_user_credentials_api3s(user.id)]
+    report["refused_permission"] = refusal(
+        lambda: admin.create_permission_set(m.WritePermissionSet(name="x", permissions=["access_data", "use_sql_runner"]))
+    )
+
+    # A saved query and Look the admin made.
+    query = admin.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["orders.status", "order_items.count"], sorts=["orders.status"])
+    )
+    look = admin.create_look(
+        m.WriteLookWithQuery(title="Items by status", query_id=query.id, folder_id=admin.me().personal_folder_id)
+    )
+
+    ann = looker_sdk.init40(config_settings=Credentials(credentials.client_id, credentials.client_secret))
+    me = ann.me()
+    report["ann"] = [me.first_name, me.role_ids == [role.id]]
+    report["ann_models"] = [mod.name for mod in ann.all_lookml_models()]
+    report["ann_runs_look"] = json.loads(ann.run_look(look.id, "json")) == json.loads(admin.run_look(look.id, "json"))
+    task = ann.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json))
+    report["ann_task_visible_to_admin"] = admin.query_task(task.id).id == task.id
+    report["ann_creates_query"] = status_of(
+        lambda: ann.create_query(m.WriteQuery(model="thelook", view="order_items", fields=["order_items.count"]))
+    )
+    report["ann_sql"] = status_of(lambda: ann.run_query(query.id, "sql"))
+    report["ann_connections"] = status_of(lambda: ann.all_connections())
+    report["ann_users"] = status_of(lambda: ann.all_users())
+    report["ann_sets_roles"] = status_of(lambda: ann.set_user_roles(me.id, [role.id]))
+    admin_task = admin.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json))
+    report["ann_reads_admin_task"] = status_of(lambda: ann.query_task(admin_task.id))
+
+    # Moved to a model set without the demo model: the model, its Look and its query are gone
+    # for her.
+    elsewhere = admin.create_model_set(m.WriteModelSet(name="Elsewhere", models=["finance"]))
+    admin.update_role(role.id, m.WriteRole(model_set_id=elsewhere.id))
+    report["moved_models"] = [mod.name for mod in ann.all_lookml_models()]
+    report["moved_look"] = status_of(lambda: ann.look(look.id))
+    report["moved_run"] = status_of(lambda: ann.run_query(query.id, "json"))
+
+    # The admin acts as Ann.
+    admin.update_role(role.id, m.WriteRole(model_set_id=models.id))
+    admin.auth.login_user(user.id)
+    report["sudo_me"] = admin.me().first_name
+    report["sudo_models"] = [mod.name for mod in admin.all_lookml_models()]
+    admin.auth.logout()
+    report["back"] = admin.me().first_name
+
+    admin.update_user(user.id, m.WriteUser(is_disabled=True))
+    report["disabled"] = status_of(lambda: ann.me())
+    report["last_admin"] = refusal(lambda: admin.set_user_roles(admin.me().id, []))
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

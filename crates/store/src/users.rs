@@ -1,0 +1,92 @@
+//! Users: their own fields, listed, changed and disabled (a disabled user's credentials and
+//! tokens stop working at once; their content stays theirs).
+
+use crate::db::{on_pool, Columns};
+use crate::{now_text, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub is_disabled: bool,
+}
+
+/// The fields an update may change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub is_disabled: bool,
+}
+
+const COLUMNS: &str = "id, first_name, last_name, email, is_disabled";
+
+fn user(r: &dyn Columns) -> Result<User, StoreError> {
+    Ok(User {
+        id: r.int("id")?,
+        first_name: r.text("first_name")?,
+        last_name: r.text("last_name")?,
+        email: r.text_or_null("email")?,
+        is_disabled: r.flag("is_disabled")?,
+    })
+}
+
+impl Store {
+    /// Adds a user (no credentials yet); its id.
+    pub async fn create_user(&self, first_name: &str, last_name: &str, email: Option<&str>) -> Result<i64, StoreError> {
+        // `RETURNING`, not SQLite's last row id: the same statement serves PostgreSQL.
+        let insert = "INSERT INTO users (first_name, last_name, email, created_at) VALUES (?, ?, ?, ?) RETURNING id";
+        let id = on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql)
+            .bind(first_name)
+            .bind(last_name)
+            .bind(email)
+            .bind(now_text())
+            .fetch_one(p)
+            .await?);
+        self.create_personal_folder(id, format!("{first_name} {last_name}").trim()).await?;
+        Ok(id)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let select = format!("SELECT {COLUMNS} FROM users WHERE id = ?");
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).bind(id).fetch_optional(p).await?.map(|r| user(&r)).transpose()?))
+    }
+
+    /// Every user, by id.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let select = format!("SELECT {COLUMNS} FROM users ORDER BY id");
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql).fetch_all(p).await?.iter().map(|r| user(r)).collect::<Result<Vec<_>, _>>()?))
+    }
+
+    /// Replaces a user's own fields; false if there is no such user.
+    pub async fn update_user(&self, id: i64, f: &UserFields) -> Result<bool, StoreError> {
+        let update = "UPDATE users SET first_name = ?, last_name = ?, email = ?, is_disabled = ? WHERE id = ?";
+        let changed = on_pool!(self, update, |p, sql| sqlx::query(sql)
+            .bind(&f.first_name)
+            .bind(&f.last_name)
+            .bind(&f.email)
+            .bind(f.is_disabled)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(changed > 0)
+    }
+
+    pub async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, "UPDATE users SET is_disabled = ? WHERE id = ?", |p, sql| {
+            sqlx::query(sql).bind(disabled).bind(id).execute(p).await?.rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// The user with this email, if any (emails are compared as written, ignoring case).
+    pub async fn user_with_email(&self, email: &str) -> Result<Option<i64>, StoreError> {
+        Ok(on_pool!(self, "SELECT id FROM users WHERE LOWER(email) = LOWER(?)", |p, sql| {
+            sqlx::query_scalar(sql).bind(email).fetch_optional(p).await?
+        }))
+    }
+}
