@@ -84,9 +84,10 @@ fn text(body: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiErro
     }
 }
 
+/// The body's boolean field `name` (not nullable in the spec: null is refused).
 fn boolean(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
     match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be true or false"))),
     }
