@@ -41,6 +41,18 @@ fn mb(bytes: u64) -> String {
     format!("{:.0} MB", bytes as f64 / 1e6)
 }
 
+/// `bench-stream-baseline`: DuckDB alone streaming `sql` from `database` to a sink that drops
+/// each batch; prints how much the peak resident memory grew, in bytes.
+pub fn stream_baseline(database: &str, duckdb_memory: &str, sql: &str) -> anyhow::Result<()> {
+    let duck = DuckDbConnection::open(database)?;
+    duck.execute_batch(&format!("SET memory_limit = '{}'", duckdb_memory.replace('\'', "")))?;
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = peak_rss().unwrap_or(0);
+    duck.stream(sql, &connect::Cancel::default(), &mut |_batch| Ok(()))?;
+    println!("{}", peak_rss().unwrap_or(0).saturating_sub(before));
+    Ok(())
+}
+
 pub fn run(rows: u64, stream_rows: u64, iterations: usize, duckdb_memory: &str, data_dir: &Path) -> anyhow::Result<()> {
     let iterations = iterations.max(1);
     let dir = data_dir.join(format!("bench-formats-{}", std::process::id()));
@@ -90,18 +102,6 @@ pub fn run(rows: u64, stream_rows: u64, iterations: usize, duckdb_memory: &str, 
     duck.execute_batch(&format!("COPY ({big_sql}) TO '{target}' (FORMAT CSV, HEADER)"))?;
     let copy_peak = peak_rss().unwrap_or(0);
     let _ = std::fs::remove_file(dir.join("duck-big.csv"));
-    println!(
-        "Streaming {stream_rows} rows of csv ({}, {:.0} rows/s; DuckDB's memory_limit {duckdb_memory}): peak resident memory {} \
-         (+{} over the {} before); DuckDB's COPY of the same SQL: {} (+{}){}",
-        mb(size),
-        stream_rows as f64 / seconds,
-        mb(peak),
-        mb(peak.saturating_sub(before)),
-        mb(before),
-        mb(copy_peak),
-        mb(copy_peak.saturating_sub(before_copy)),
-        if reset { "" } else { " — the high-water mark could not be reset: both include the runs above" }
-    );
     let sql = engine.compile(&query(rows), None)?.sql;
     let sample = runtime.block_on(engine.run(&query(rows), ResultFormat::Csv, None, fresh, None))?;
     anyhow::ensure!(sample.output.body.len() > 10 * rows, "the csv of {rows} rows is only {} bytes", sample.output.body.len());
@@ -147,6 +147,34 @@ pub fn run(rows: u64, stream_rows: u64, iterations: usize, duckdb_memory: &str, 
         );
     }
     runtime.block_on(engine.shutdown(Duration::ZERO))?;
+    // The database file is free once this process lets go of it (the runtime's background
+    // tasks hold the engine too).
+    drop(engine);
+    drop(runtime);
+    drop(duck);
+    // DuckDB alone on the same SQL, in a fresh process (this one's DuckDB held buffers),
+    // streamed to a sink that drops each batch: what executing the query (its GROUP BY and
+    // ORDER BY over every row) costs before anything is formatted.
+    let baseline = std::process::Command::new(std::env::current_exe()?)
+        .args(["bench-stream-baseline", "--database", &database, "--duckdb-memory", duckdb_memory, "--sql", &big_sql])
+        .output()?;
+    anyhow::ensure!(baseline.status.success(), "the streaming baseline failed: {}", String::from_utf8_lossy(&baseline.stderr));
+    let bare: u64 = String::from_utf8_lossy(&baseline.stdout).trim().parse().context("the streaming baseline's answer")?;
+    println!(
+        "Streaming {stream_rows} rows of csv ({}, {:.0} rows/s; DuckDB's memory_limit {duckdb_memory}): peak resident memory {} \
+         (+{} over the {} before); DuckDB alone streaming the same SQL to a sink that drops its batches, in a fresh process: \
+         +{}, so Sightline's own share is {}; DuckDB's COPY of the same SQL: {} (+{}){}",
+        mb(size),
+        stream_rows as f64 / seconds,
+        mb(peak),
+        mb(peak.saturating_sub(before)),
+        mb(before),
+        mb(bare),
+        mb(peak.saturating_sub(before).saturating_sub(bare)),
+        mb(copy_peak),
+        mb(copy_peak.saturating_sub(before_copy)),
+        if reset { "" } else { " — the high-water mark could not be reset: both include the runs above" }
+    );
     std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     Ok(())
 }

@@ -47,6 +47,20 @@ enum Command {
     BenchFormats(BenchFormatsArgs),
     /// Measure drawing a chart and a 12-tile dashboard against headless Chromium, as ratios.
     BenchRender(BenchArgs),
+    /// bench-formats' baseline, run in a fresh process: DuckDB alone streaming SQL to a sink
+    /// that drops each batch; prints the peak resident memory's growth in bytes.
+    #[command(hide = true)]
+    BenchStreamBaseline(BenchStreamBaselineArgs),
+}
+
+#[derive(Args)]
+struct BenchStreamBaselineArgs {
+    #[arg(long)]
+    database: String,
+    #[arg(long)]
+    duckdb_memory: String,
+    #[arg(long)]
+    sql: String,
 }
 
 #[derive(Args)]
@@ -190,6 +204,7 @@ fn main() -> ExitCode {
         Command::BenchFormats(args) => {
             bench_formats::run(args.rows, args.stream_rows, args.iterations, &args.duckdb_memory, &args.data_dir)
         }
+        Command::BenchStreamBaseline(args) => bench_formats::stream_baseline(&args.database, &args.duckdb_memory, &args.sql),
         Command::Bench(args) => bench::run(args.scale, args.iterations, &args.project, &args.data_dir),
         Command::BenchRender(args) => bench_render::run(args.scale, args.iterations, &args.project, &args.data_dir),
         Command::Demo(args) => demo::run(args.scale, &args.project, &args.server),
