@@ -601,6 +601,22 @@ fn shape_cases() -> Vec<ShapeCase> {
             ..SHAPE
         },
         ShapeCase {
+            name: "custom dimensions with date functions: extract, trunc, add, diff",
+            fields: &["created_year", "month_start", "week_later_month", "orders.count"],
+            sorts: &["month_start", "week_later_month"],
+            pivots: &[],
+            dynamic_fields: r#"[{"category":"dimension","dimension":"created_year","expression":"extract_years(${orders.created_raw})"},
+                {"category":"dimension","dimension":"month_start","expression":"trunc_months(${orders.created_raw})"},
+                {"category":"dimension","dimension":"week_later_month","expression":"extract_months(add_days(7, ${orders.created_date}))"}]"#,
+            filter_expression: Some("diff_days(${orders.created_date}, add_months(1, ${orders.created_date})) >= 30"),
+            // The filter keeps orders whose next month is 30 days or more away (not January's
+            // 31st, nor any of February 2024).
+            expected: "SELECT YEAR(created_at), DATE_TRUNC('month', created_at), MONTH(created_at + INTERVAL 7 DAY), COUNT(*) \
+                FROM orders WHERE DATE_DIFF('day', CAST(created_at AS DATE), CAST(created_at + INTERVAL 1 MONTH AS DATE)) >= 30 \
+                GROUP BY 1, 2, 3 ORDER BY 2, 3",
+            ..SHAPE
+        },
+        ShapeCase {
             name: "filter_expression on dimensions, with matches_filter",
             fields: &["users.country", "orders.count"],
             sorts: &["users.country"],

@@ -166,7 +166,10 @@ pub(crate) fn build(
                     (true, Type::YesNo) => FieldKind::Measure(MeasureType::YesNo),
                     (true, Type::String) => FieldKind::Measure(MeasureType::String),
                     (true, Type::Number | Type::Any) => FieldKind::Measure(MeasureType::Number),
-                    (_, Type::Date) => return Err(invalid(name, "custom fields with date values are not supported yet")),
+                    // A time as the expression computes it (its references are already in the
+                    // query's zone): filtered as a date, shown as a timestamp.
+                    (false, Type::Date) => FieldKind::Dimension(DimensionType::Time(Timeframe::Raw)),
+                    (true, Type::Date) => FieldKind::Measure(MeasureType::Date),
                 };
                 let mut field = Field::new(base.1, name, span(), kind);
                 field.sql = Some(t.sql);

@@ -247,3 +247,36 @@ fn approximate_distinct_counts_use_each_dialects_estimator() {
         assert!(sql.contains(aggregate), "{}: {sql}", dialect.name());
     }
 }
+
+/// Looker's date functions in a custom dimension and a filter expression, as each dialect
+/// writes them (DuckDB, PostgreSQL and MariaDB run them in the semantic corpus).
+#[test]
+fn date_functions_in_custom_fields_per_dialect() {
+    use sightline_sql::{CustomField, CustomKind};
+    let now = jiff::civil::date(2024, 5, 17).at(15, 30, 0, 0);
+    let dialects: [&dyn sightline_sql::Dialect; 8] = [
+        &DuckDb,
+        &sightline_sql::Postgres,
+        &sightline_sql::MySql,
+        &sightline_sql::BigQuery,
+        &sightline_sql::Snowflake,
+        &sightline_sql::Redshift,
+        &sightline_sql::Trino,
+        &sightline_sql::ClickHouse,
+    ];
+    let mut out = String::new();
+    for dialect in dialects {
+        let mut q = spec("order_items", &["month_start", "order_items.count"], &[], &[]);
+        q.custom_fields = vec![CustomField {
+            name: "month_start".into(),
+            label: "Month start".into(),
+            kind: CustomKind::Dimension { expression: "trunc_months(add_days(extract_days(now()), ${orders.created_raw}))".into() },
+            value_format: None,
+            value_format_name: None,
+        }];
+        q.filter_expression = Some("diff_months(${orders.created_date}, now()) < 6".into());
+        let sql = compile(&catalog().models["thelook"], &q, dialect, now).map(|c| c.sql).unwrap();
+        out.push_str(&format!("-- {}\n{sql}\n\n", dialect.name()));
+    }
+    insta::assert_snapshot!(out);
+}

@@ -108,6 +108,18 @@ impl Dialect for BigQuery {
         Ok(format!("TIMESTAMP(DATETIME({from_utc}, {}))", self.string_literal(to)))
     }
 
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        format!("DATETIME_ADD(CAST({expr} AS DATETIME), INTERVAL CAST({n} AS INT64) {})", super::interval_word(interval).to_uppercase())
+    }
+
+    fn truncate(&self, interval: Interval, expr: &str) -> String {
+        let part = match interval {
+            Interval::Week => "WEEK(MONDAY)".to_string(),
+            other => super::interval_word(other).to_uppercase(),
+        };
+        format!("DATETIME_TRUNC(CAST({expr} AS DATETIME), {part})")
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (start, end);
         let days = format!("DATE_DIFF(DATE({e}), DATE({s}), DAY)");

@@ -91,6 +91,14 @@ impl Dialect for ClickHouse {
         Err(Unsupported(format!("converting times from {from} to {to} is not supported yet on ClickHouse (query_timezone)")))
     }
 
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        format!("date_add({}, toInt64({n}), toDateTime({expr}))", super::interval_word(interval).to_uppercase())
+    }
+
+    fn truncate(&self, interval: Interval, expr: &str) -> String {
+        format!("date_trunc('{}', toDateTime({expr}))", super::interval_word(interval))
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (start, end);
         let months = format!("(dateDiff('month', toDate({s}), toDate({e})) - if(toDayOfMonth({e}) < toDayOfMonth({s}), 1, 0))");

@@ -72,6 +72,15 @@ impl Dialect for DuckDb {
         Ok(format!("TIMEZONE({}, TIMEZONE({}, CAST({expr} AS TIMESTAMP)))", self.string_literal(to), self.string_literal(from)))
     }
 
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        let n = format!("CAST({n} AS INTEGER)");
+        let span = match interval {
+            Interval::Quarter => format!("TO_MONTHS({n} * 3)"),
+            other => format!("TO_{}S({n})", super::interval_word(other).to_uppercase()),
+        };
+        format!("(CAST({expr} AS TIMESTAMP) + {span})")
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (format!("CAST({start} AS TIMESTAMP)"), format!("CAST({end} AS TIMESTAMP)"));
         let seconds = |per: u32| format!("CAST(FLOOR((EPOCH({e}) - EPOCH({s})) / {per}) AS BIGINT)");

@@ -102,6 +102,27 @@ pub trait Dialect: Send + Sync {
     /// Distinct values of `value` as one comma-separated string, in order.
     fn list(&self, value: &str) -> String;
 
+    /// `expr` (a date or timestamp) moved by `n` (a whole-number expression) `interval`s, as a
+    /// timestamp: Looker's `add_days(n, date)` and its kin in custom fields.
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        let (count, unit) = match interval {
+            Interval::Quarter => (format!("CAST({n} AS INTEGER) * 3"), "month"),
+            other => (format!("CAST({n} AS INTEGER)"), interval_word(other)),
+        };
+        format!("(CAST({expr} AS TIMESTAMP) + {count} * INTERVAL '1 {unit}')")
+    }
+
+    /// `expr` truncated to the start of its `interval`, as a timestamp (`trunc_months` …).
+    fn truncate(&self, interval: Interval, expr: &str) -> String {
+        format!("DATE_TRUNC('{}', CAST({expr} AS TIMESTAMP))", interval_word(interval))
+    }
+
+    /// The `interval` part of `expr` as a whole number (`extract_years` …).
+    fn extract(&self, interval: Interval, expr: &str) -> String {
+        let part = interval_word(interval).to_uppercase();
+        format!("FLOOR(EXTRACT({part} FROM {expr}))")
+    }
+
     /// `COUNT(DISTINCT value)` for `approximate: yes`: the dialect's estimator where it has one
     /// (as Looker writes it); elsewhere the exact count, which is within any estimate's error.
     fn approximate_count_distinct(&self, value: &str) -> String {
@@ -134,6 +155,20 @@ pub(crate) fn hashed_keyed_aggregate(
 /// What a dialect cannot compute, named for the error the query gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsupported(pub String);
+
+/// The SQL word for an interval (`day`, `month` …), as `DATE_TRUNC` and `INTERVAL '1 …'` read it.
+pub(crate) fn interval_word(interval: Interval) -> &'static str {
+    match interval {
+        Interval::Second => "second",
+        Interval::Minute => "minute",
+        Interval::Hour => "hour",
+        Interval::Day => "day",
+        Interval::Week => "week",
+        Interval::Month => "month",
+        Interval::Quarter => "quarter",
+        Interval::Year => "year",
+    }
+}
 
 /// The dialect with this name, as written in a connection's configuration.
 pub fn dialect_for(name: &str) -> Option<&'static dyn Dialect> {

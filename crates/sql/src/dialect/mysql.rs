@@ -98,6 +98,26 @@ impl Dialect for MySql {
         Err(Unsupported(format!("converting times from {from} to {to} is not supported yet on MySQL (query_timezone)")))
     }
 
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        format!("DATE_ADD(CAST({expr} AS DATETIME), INTERVAL CAST({n} AS SIGNED) {})", super::interval_word(interval).to_uppercase())
+    }
+
+    // MySQL has no DATE_TRUNC: the start of each interval is formatted, then read back.
+    fn truncate(&self, interval: Interval, expr: &str) -> String {
+        let t = format!("CAST({expr} AS DATETIME)");
+        let format = match interval {
+            Interval::Second => "%Y-%m-%d %H:%i:%s",
+            Interval::Minute => "%Y-%m-%d %H:%i:00",
+            Interval::Hour => "%Y-%m-%d %H:00:00",
+            Interval::Day => "%Y-%m-%d 00:00:00",
+            Interval::Month => "%Y-%m-01 00:00:00",
+            Interval::Year => "%Y-01-01 00:00:00",
+            Interval::Week => return format!("CAST(DATE_SUB(DATE({t}), INTERVAL WEEKDAY({t}) DAY) AS DATETIME)"),
+            Interval::Quarter => return format!("CAST(MAKEDATE(YEAR({t}), 1) + INTERVAL (QUARTER({t}) - 1) QUARTER AS DATETIME)"),
+        };
+        format!("CAST(DATE_FORMAT({t}, '{format}') AS DATETIME)")
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (format!("CAST({start} AS DATETIME)"), format!("CAST({end} AS DATETIME)"));
         match interval {

@@ -38,6 +38,10 @@ impl Dialect for Redshift {
         Ok(format!("CONVERT_TIMEZONE({}, {}, CAST({expr} AS TIMESTAMP))", self.string_literal(from), self.string_literal(to)))
     }
 
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        format!("DATEADD({}, CAST({n} AS INTEGER), CAST({expr} AS TIMESTAMP))", super::interval_word(interval))
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (start, end);
         let months = format!("(DATEDIFF(month, {s}, {e}) - CASE WHEN DATE_PART(day, {e}) < DATE_PART(day, {s}) THEN 1 ELSE 0 END)");

@@ -79,6 +79,10 @@ impl Dialect for Snowflake {
         Ok(format!("CONVERT_TIMEZONE({}, {}, CAST({expr} AS TIMESTAMP_NTZ))", self.string_literal(from), self.string_literal(to)))
     }
 
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        format!("DATEADD({}, CAST({n} AS INTEGER), CAST({expr} AS TIMESTAMP))", super::interval_word(interval))
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (start, end);
         let months = format!("(DATEDIFF(month, {s}, {e}) - IFF(DAY({e}) < DAY({s}), 1, 0))");

@@ -74,6 +74,10 @@ impl Dialect for Trino {
         ))
     }
 
+    fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
+        format!("date_add('{}', CAST({n} AS BIGINT), CAST({expr} AS TIMESTAMP))", super::interval_word(interval))
+    }
+
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
         let (s, e) = (format!("CAST({start} AS TIMESTAMP)"), format!("CAST({end} AS TIMESTAMP)"));
         let dates = |unit: &str| format!("date_diff('{unit}', CAST({s} AS DATE), CAST({e} AS DATE))");

@@ -8,6 +8,7 @@ use jiff::civil::DateTime;
 
 use crate::dialect::Dialect;
 use expression::Ast;
+use semantic::Interval;
 
 /// The scope custom fields are referred to in (`${__custom.name}`).
 pub const CUSTOM_SCOPE: &str = "__custom";
@@ -108,6 +109,42 @@ fn name(ty: Type) -> &'static str {
         Type::Date => "a date",
         Type::Any => "any value",
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateFunction {
+    /// `add_days(n, date)`: the date moved by n days.
+    Add,
+    /// `diff_days(start, end)`: whole days from start to end.
+    Diff,
+    /// `extract_days(date)`: the day of the month.
+    Extract,
+    /// `trunc_days(date)`: the start of the day.
+    Trunc,
+}
+
+/// Looker's date functions by name: what each does and to which interval.
+fn date_function(name: &str) -> Option<(DateFunction, Interval)> {
+    let (kind, unit) = if let Some(unit) = name.strip_prefix("add_") {
+        (DateFunction::Add, unit)
+    } else if let Some(unit) = name.strip_prefix("diff_") {
+        (DateFunction::Diff, unit)
+    } else if let Some(unit) = name.strip_prefix("extract_") {
+        (DateFunction::Extract, unit)
+    } else {
+        (DateFunction::Trunc, name.strip_prefix("trunc_")?)
+    };
+    let interval = match unit {
+        "years" => Interval::Year,
+        "months" => Interval::Month,
+        "days" => Interval::Day,
+        "hours" => Interval::Hour,
+        "minutes" => Interval::Minute,
+        // Looker truncates to seconds nowhere: its times have no finer part in results.
+        "seconds" if kind != DateFunction::Trunc => Interval::Second,
+        _ => return None,
+    };
+    Some((kind, interval))
 }
 
 impl Translator<'_> {
@@ -314,6 +351,33 @@ impl Translator<'_> {
                 self.out.matches.push((field.clone(), filter.clone()));
                 (format!("${{{MATCHES_SCOPE}.m{n}}}"), Type::YesNo)
             }
+            _ if date_function(name).is_some() => {
+                let (kind, interval) = date_function(name).unwrap_or((DateFunction::Extract, Interval::Day));
+                match kind {
+                    DateFunction::Add => {
+                        let a = self.args(name, args, 2..=2)?;
+                        expect(&format!("the count of {name}()"), a[0].1, Type::Number)?;
+                        expect(&format!("the date of {name}()"), a[1].1, Type::Date)?;
+                        (d.add_interval(interval, &a[0].0, &a[1].0), Type::Date)
+                    }
+                    DateFunction::Diff => {
+                        let a = self.args(name, args, 2..=2)?;
+                        expect(&format!("{name}()"), a[0].1, Type::Date)?;
+                        expect(&format!("{name}()"), a[1].1, Type::Date)?;
+                        (d.duration(interval, &a[0].0, &a[1].0), Type::Number)
+                    }
+                    DateFunction::Extract => {
+                        let a = self.args(name, args, 1..=1)?;
+                        expect(&format!("{name}()"), a[0].1, Type::Date)?;
+                        (d.extract(interval, &a[0].0), Type::Number)
+                    }
+                    DateFunction::Trunc => {
+                        let a = self.args(name, args, 1..=1)?;
+                        expect(&format!("{name}()"), a[0].1, Type::Date)?;
+                        (d.truncate(interval, &a[0].0), Type::Date)
+                    }
+                }
+            }
             "when" => return Err("when() is only an argument of case()".into()),
             other => return Err(format!("function `{other}` is not supported yet in custom fields and filters")),
         })
@@ -352,6 +416,33 @@ mod tests {
         let t = sql("matches_filter(${o.status}, `complete,pending`) AND ${o.count} > 1").unwrap();
         assert_eq!(t.matches, vec![("o.status".to_string(), "complete,pending".to_string())]);
         assert!(t.refers_to_measure && t.refers_to_dimension);
+    }
+
+    fn date_fields(name: &str) -> Result<FieldType, String> {
+        match name {
+            "o.created" => Ok(FieldType { ty: Type::Date, is_measure: false }),
+            other => fields(other),
+        }
+    }
+
+    #[test]
+    fn date_functions_become_each_dialects_sql() {
+        let now = jiff::civil::date(2024, 1, 2).at(3, 4, 5, 0);
+        let on = |dialect: &dyn Dialect, text: &str| translate(&parse(text).unwrap(), dialect, now, &date_fields, 0).map(|t| (t.sql, t.ty));
+        let (sql, ty) = on(&DuckDb, "add_days(7, ${o.created})").unwrap();
+        assert_eq!((sql.as_str(), ty), ("(CAST((${o.created}) AS TIMESTAMP) + TO_DAYS(CAST(7 AS INTEGER)))", Type::Date));
+        let (sql, _) = on(&MySql, "add_months(${o.amount}, ${o.created})").unwrap();
+        assert_eq!(sql, "DATE_ADD(CAST((${o.created}) AS DATETIME), INTERVAL CAST((${o.amount}) AS SIGNED) MONTH)");
+        let (sql, ty) = on(&MySql, "trunc_months(${o.created})").unwrap();
+        assert_eq!((sql.as_str(), ty), ("CAST(DATE_FORMAT(CAST((${o.created}) AS DATETIME), '%Y-%m-01 00:00:00') AS DATETIME)", Type::Date));
+        let (sql, ty) = on(&DuckDb, "extract_years(now())").unwrap();
+        assert_eq!((sql.as_str(), ty), ("FLOOR(EXTRACT(YEAR FROM TIMESTAMP '2024-01-02 03:04:05'))", Type::Number));
+        let (sql, ty) = on(&DuckDb, "diff_days(${o.created}, now()) > 30").unwrap();
+        assert!(sql.starts_with("(DATE_DIFF('day', CAST(CAST((${o.created}) AS TIMESTAMP) AS DATE)"), "{sql}");
+        assert_eq!(ty, Type::YesNo);
+        for wrong in ["add_days(${o.created}, 7)", "trunc_seconds(${o.created})", "extract_days(${o.amount})", "diff_days(${o.created})", "trunc_weeks(${o.created})"] {
+            assert!(on(&DuckDb, wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]
