@@ -236,7 +236,7 @@ async fn dashboard_filters_are_made_checked_and_applied() {
     for (key, value, field) in [
         ("dimension", json!("orders.nope"), "dimension"),
         ("explore", Value::Null, "explore"),
-        ("type", json!("date_filter"), "type"),
+        ("type", json!("slider_filter"), "type"),
         ("title", json!(" "), "title"),
         ("listens_to_filters", json!(["Other"]), "listens_to_filters"),
         ("ui_config", json!({"type": "dropdown_menu"}), "ui_config"),
@@ -294,7 +294,21 @@ async fn wrong_bodies_are_refused_by_name() {
         ("/api/4.0/dashboard_elements", json!({"dashboard_id": d, "type": "text"}), "body_text"),
         ("/api/4.0/dashboard_elements", json!({"dashboard_id": d, "type": "text", "body_text": "x", "query_id": q}), "type"),
         ("/api/4.0/dashboard_elements", json!({"dashboard_id": d, "type": "vis", "query_id": q, "note_text": "n"}), "note_text"),
-        ("/api/4.0/dashboard_elements", json!({"dashboard_id": d, "type": "vis", "query_id": q, "result_maker": {}}), "result_maker"),
+        (
+            "/api/4.0/dashboard_elements",
+            json!({"dashboard_id": d, "type": "vis", "query_id": q, "result_maker": {"sorts": ["x"]}}),
+            "result_maker.sorts",
+        ),
+        (
+            "/api/4.0/dashboard_elements",
+            json!({"dashboard_id": d, "type": "vis", "query_id": q, "result_maker": {"filterables": [{"listen": []}]}}),
+            "result_maker",
+        ),
+        (
+            "/api/4.0/dashboard_elements",
+            json!({"dashboard_id": d, "type": "text", "body_text": "x", "result_maker": {"filterables": [{"model": "thelook", "view": "orders"}]}}),
+            "result_maker",
+        ),
     ];
     for (uri, body, field) in cases {
         let (status, answer) = call_json(&f, "POST", uri, body.clone()).await;

@@ -58,13 +58,15 @@ pub(crate) fn paper_of(pdf_paper: Option<&str>) -> Option<Paper> {
     Paper::named(name, landscape)
 }
 
-/// A dashboard filter with a value: `field` of `model`'s `explore` set to `value` in the
-/// dashboard's charts of that explore.
+/// A dashboard filter and its value (`None` when it has none). A chart that lists the filters
+/// it listens to (`result_maker.filterables`) takes the value on the field each listen names; a
+/// chart that does not takes a field filter's value on its `field` when it is of the filter's
+/// `model` and `explore`.
 pub(crate) struct AppliedFilter {
-    model: String,
-    explore: String,
-    field: String,
-    value: String,
+    name: String,
+    /// A field filter's field: (model, explore, field).
+    field: Option<(String, String, String)>,
+    value: Option<String>,
 }
 
 /// Grid units of a placement stored with any integers, as the composer takes them.
@@ -212,14 +214,12 @@ impl Engine {
         }
         Ok(dashboard_filters
             .iter()
-            .filter_map(|f| {
-                let value = values.get(&f.fields.name).filter(|v| !v.is_empty())?;
-                Some(AppliedFilter {
-                    model: f.fields.model.clone()?,
-                    explore: f.fields.explore.clone()?,
-                    field: f.fields.dimension.clone()?,
-                    value: value.clone(),
-                })
+            .map(|f| {
+                let field = match (&f.fields.model, &f.fields.explore, &f.fields.dimension) {
+                    (Some(m), Some(e), Some(d)) if f.fields.kind == "field_filter" => Some((m.clone(), e.clone(), d.clone())),
+                    _ => None,
+                };
+                AppliedFilter { name: f.fields.name.clone(), field, value: values.get(&f.fields.name).filter(|v| !v.is_empty()).cloned() }
             })
             .collect())
     }
@@ -272,8 +272,35 @@ impl Engine {
     ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
         let (query_id, title) = self.element_query(element).await?;
         let mut query = self.saved_query(query_id).await?;
-        for f in applied.iter().filter(|f| f.model == query.model && f.explore == query.view) {
-            query.filters.get_or_insert_with(Default::default).insert(f.field.clone(), serde_json::Value::String(f.value.clone()));
+        let mut set = Vec::new();
+        match &element.fields.filterables {
+            Some(filterables) => {
+                let listens = filterables.iter().filter(|f| f.model == query.model && f.view == query.view).flat_map(|f| &f.listen);
+                for listen in listens {
+                    let filter = applied.iter().find(|a| a.name == listen.dashboard_filter_name).ok_or_else(|| EngineError::Invalid {
+                        field: "result_maker",
+                        message: format!(
+                            "the chart listens to dashboard filter `{}`, which the dashboard does not have",
+                            listen.dashboard_filter_name
+                        ),
+                    })?;
+                    if let Some(value) = &filter.value {
+                        set.push((listen.field.clone(), value.clone()));
+                    }
+                }
+            }
+            None => {
+                for f in applied {
+                    if let (Some((model, explore, field)), Some(value)) = (&f.field, &f.value) {
+                        if *model == query.model && *explore == query.view {
+                            set.push((field.clone(), value.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        for (field, value) in set {
+            query.filters.get_or_insert_with(Default::default).insert(field, serde_json::Value::String(value));
         }
         self.chart_of_body(&query, title, user).await
     }

@@ -119,6 +119,54 @@ def main():
     report["filtered_text"] = pypdf.PdfReader(io.BytesIO(filtered)).pages[0].extract_text()
     sdk.delete_dashboard_filter(status_filter.id)
 
+    # Listens: a bare string filter sets the status of the tile that listens to it, and only of
+    # that one (the other lists its explore but no listen).
+    listening = sdk.create_dashboard(m.WriteDashboard(title="Listening", folder_id=folder))
+    sdk.create_dashboard_filter(
+        m.WriteCreateDashboardFilter(dashboard_id=listening.id, name="Which", title="Which status", type="string_filter")
+    )
+    by_status = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["orders.status", "order_items.count"], vis_config={"type": "looker_grid"})
+    )
+    listens = sdk.create_dashboard_element(
+        m.WriteDashboardElement(
+            dashboard_id=listening.id,
+            type="vis",
+            title="Listens",
+            query_id=by_status.id,
+            result_maker=m.WriteResultMakerWithIdVisConfigAndDynamicFields(
+                filterables=[
+                    m.ResultMakerFilterables(
+                        model="thelook",
+                        view="order_items",
+                        listen=[m.ResultMakerFilterablesListen(dashboard_filter_name="Which", field="orders.status")],
+                    )
+                ]
+            ),
+        )
+    )
+    sdk.create_dashboard_element(
+        m.WriteDashboardElement(
+            dashboard_id=listening.id,
+            type="vis",
+            title="Deaf",
+            query_id=by_status.id,
+            result_maker=m.WriteResultMakerWithIdVisConfigAndDynamicFields(
+                filterables=[m.ResultMakerFilterables(model="thelook", view="order_items", listen=[])]
+            ),
+        )
+    )
+    read_back = sdk.dashboard_element(listens.id).result_maker.filterables[0].listen[0]
+    report["listen_read"] = [read_back.dashboard_filter_name, read_back.field]
+    heard = render(
+        sdk,
+        sdk.create_dashboard_render_task(
+            listening.id, "pdf", m.CreateDashboardRenderTask(dashboard_style="single_column", dashboard_filters="Which=Returned"), 800, 900
+        ),
+    )
+    report["listen_text"] = pypdf.PdfReader(io.BytesIO(heard)).pages[0].extract_text()
+    sdk.delete_dashboard(listening.id)
+
     # On A4 pages turned: 24 rows of 50 px at 1200 px wide run over two pages 848 px tall.
     paged = render(
         sdk,

@@ -379,6 +379,11 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
     assert_eq!(report["filter"], serde_json::json!(["Status", "orders.status", ["Status"]]));
     let text = report["filtered_text"].as_str().expect("filtered text");
     assert!(text.contains("Returned") && !text.contains("Shipped") && !text.contains("Processing"), "only returned orders: {text}");
+    assert_eq!(report["listen_read"], serde_json::json!(["Which", "orders.status"]));
+    let text = report["listen_text"].as_str().expect("listening text");
+    // Both tiles show Returned; only the deaf one shows the other statuses.
+    assert!(text.contains("Listens") && text.contains("Deaf"), "{text}");
+    assert_eq!((text.matches("Returned").count(), text.matches("Complete").count()), (2, 1), "{text}");
     assert_eq!(report["a4_pages"], serde_json::json!([[842.0, 595.0], [842.0, 595.0]]));
     let pages: Vec<&str> = report["a4_text"].as_array().expect("pages").iter().filter_map(Json::as_str).collect();
     assert!(pages[0].contains("Store operations") && pages[0].contains("Items by status 1"), "{}", pages[0]);

@@ -80,6 +80,66 @@ pub struct ElementFields {
     pub body_text: Option<String>,
     pub query_id: Option<i64>,
     pub look_id: Option<i64>,
+    /// The dashboard filters the chart listens to (Looker's `result_maker.filterables`); `None`
+    /// when the element never said, and each field filter applies to the charts of its explore.
+    pub filterables: Option<Vec<Filterable>>,
+}
+
+/// An explore a chart's query reads, and the dashboard filters that set its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filterable {
+    pub model: String,
+    pub view: String,
+    pub name: Option<String>,
+    pub listen: Vec<Listen>,
+}
+
+/// A dashboard filter (by name) setting a field of the chart's query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    pub dashboard_filter_name: String,
+    pub field: String,
+}
+
+fn filterables_json(filterables: &Option<Vec<Filterable>>) -> Option<String> {
+    filterables.as_ref().map(|all| {
+        let list: Vec<serde_json::Value> = all
+            .iter()
+            .map(|f| {
+                let listen: Vec<serde_json::Value> = f
+                    .listen
+                    .iter()
+                    .map(|l| serde_json::json!({"dashboard_filter_name": l.dashboard_filter_name, "field": l.field}))
+                    .collect();
+                serde_json::json!({"model": f.model, "view": f.view, "name": f.name, "listen": listen})
+            })
+            .collect();
+        serde_json::Value::Array(list).to_string()
+    })
+}
+
+fn filterables_of(text: Option<String>) -> Result<Option<Vec<Filterable>>, StoreError> {
+    let Some(text) = text else { return Ok(None) };
+    let unreadable = || StoreError::Unreadable(format!("a dashboard element's filterables are not readable: {text}"));
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| unreadable())?;
+    let text_of = |v: &serde_json::Value, key: &str| v.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
+    let mut out = Vec::new();
+    for f in value.as_array().ok_or_else(unreadable)? {
+        let mut listen = Vec::new();
+        for l in f.get("listen").and_then(serde_json::Value::as_array).into_iter().flatten() {
+            listen.push(Listen {
+                dashboard_filter_name: text_of(l, "dashboard_filter_name").ok_or_else(unreadable)?,
+                field: text_of(l, "field").ok_or_else(unreadable)?,
+            });
+        }
+        out.push(Filterable {
+            model: text_of(f, "model").ok_or_else(unreadable)?,
+            view: text_of(f, "view").ok_or_else(unreadable)?,
+            name: text_of(f, "name"),
+            listen,
+        });
+    }
+    Ok(Some(out))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,7 +185,8 @@ fn default_size(kind: ElementKind) -> (i64, i64) {
 
 const DASHBOARD_COLUMNS: &str =
     "id, title, description, folder_id, user_id, deleted, deleted_at, deleter_id, last_updater_id, created_at, updated_at";
-const ELEMENT_COLUMNS: &str = "id, dashboard_id, kind, title, title_hidden, title_text, subtitle_text, body_text, query_id, look_id";
+const ELEMENT_COLUMNS: &str =
+    "id, dashboard_id, kind, title, title_hidden, title_text, subtitle_text, body_text, query_id, look_id, filterables";
 const COMPONENT_COLUMNS: &str = "id, dashboard_layout_id, dashboard_element_id, grid_row, grid_column, grid_width, grid_height";
 
 fn dashboard(r: &dyn Columns) -> Result<Dashboard, StoreError> {
@@ -158,6 +219,7 @@ fn element(r: &dyn Columns) -> Result<DashboardElement, StoreError> {
             body_text: r.text_or_null("body_text")?,
             query_id: r.int_or_null("query_id")?,
             look_id: r.int_or_null("look_id")?,
+            filterables: filterables_of(r.text_or_null("filterables")?)?,
         },
     })
 }
@@ -258,7 +320,7 @@ impl Store {
     /// Adds an element to a dashboard, placed below everything in each of its layouts.
     pub async fn create_dashboard_element(&self, dashboard_id: i64, fields: &ElementFields) -> Result<DashboardElement, StoreError> {
         let insert = "INSERT INTO dashboard_elements (dashboard_id, kind, title, title_hidden, title_text, subtitle_text, body_text, \
-                      query_id, look_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+                      query_id, look_id, filterables, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
         let id: i64 = on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql)
             .bind(dashboard_id)
             .bind(fields.kind.name())
@@ -269,6 +331,7 @@ impl Store {
             .bind(&fields.body_text)
             .bind(fields.query_id)
             .bind(fields.look_id)
+            .bind(filterables_json(&fields.filterables))
             .bind(now_text())
             .fetch_one(p)
             .await?);
@@ -311,7 +374,7 @@ impl Store {
     /// Replaces an element's fields; the element after, `None` if there is none.
     pub async fn update_dashboard_element(&self, id: i64, fields: &ElementFields) -> Result<Option<DashboardElement>, StoreError> {
         let update = "UPDATE dashboard_elements SET kind = ?, title = ?, title_hidden = ?, title_text = ?, subtitle_text = ?, \
-                      body_text = ?, query_id = ?, look_id = ? WHERE id = ?";
+                      body_text = ?, query_id = ?, look_id = ?, filterables = ? WHERE id = ?";
         on_pool!(self, update, |p, sql| sqlx::query(sql)
             .bind(fields.kind.name())
             .bind(&fields.title)
@@ -321,6 +384,7 @@ impl Store {
             .bind(&fields.body_text)
             .bind(fields.query_id)
             .bind(fields.look_id)
+            .bind(filterables_json(&fields.filterables))
             .bind(id)
             .execute(p)
             .await?
@@ -401,6 +465,7 @@ mod tests {
             body_text: None,
             query_id: Some(query_id),
             look_id: None,
+            filterables: None,
         }
     }
 
@@ -429,8 +494,15 @@ mod tests {
         let moved = Placement { row: 0, column: 8, width: 16, height: 6 };
         assert_eq!(store.place_layout_component(components[1].id, moved).await.unwrap().map(|c| c.placement), Some(moved));
 
-        let changed = ElementFields { title: Some("Renamed".into()), ..first.fields.clone() };
-        assert_eq!(store.update_dashboard_element(first.id, &changed).await.unwrap().map(|e| e.fields.title), Some(Some("Renamed".into())));
+        let listening = vec![Filterable {
+            model: "thelook".into(),
+            view: "orders".into(),
+            name: None,
+            listen: vec![Listen { dashboard_filter_name: "Status".into(), field: "orders.status".into() }],
+        }];
+        let changed = ElementFields { title: Some("Renamed".into()), filterables: Some(listening), ..first.fields.clone() };
+        let updated = store.update_dashboard_element(first.id, &changed).await.unwrap().expect("element");
+        assert_eq!(updated.fields, changed, "title and filterables read back");
         assert!(store.delete_dashboard_element(first.id).await.unwrap());
         assert_eq!(store.layout_components(layouts[0].id).await.unwrap().len(), 1, "its component goes with it");
 

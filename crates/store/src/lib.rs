@@ -42,8 +42,8 @@ pub use auth::{AdminCredentials, Api3Credential};
 pub use cache::{cache_key, CachedResult};
 pub use dashboard_filters::{DashboardFilter, FilterFields};
 pub use dashboards::{
-    Dashboard, DashboardChange, DashboardElement, DashboardLayout, ElementFields, ElementKind, LayoutComponent, NewDashboard, Placement,
-    GRID_COLUMNS,
+    Dashboard, DashboardChange, DashboardElement, DashboardLayout, ElementFields, ElementKind, Filterable, LayoutComponent, Listen,
+    NewDashboard, Placement, GRID_COLUMNS,
 };
 pub use derived_tables::BuiltTable;
 pub use folders::{Folder, SHARED_FOLDER_ID, USERS_FOLDER_ID};

@@ -4,8 +4,9 @@
 //! `GET/PATCH /dashboard_layout_components/{id}`).
 //!
 //! An element is a chart (`type: vis`: of `query_id`, of a `query` saved with it, or of Look
-//! `look_id`) or text (`type: text`: `title_text`, `subtitle_text`, `body_text`). Notes, merged
-//! results, result makers (dashboard filters' listeners), buttons and extensions are refused by
+//! `look_id`) or text (`type: text`: `title_text`, `subtitle_text`, `body_text`). A chart's
+//! `result_maker.filterables` say which dashboard filters set which fields of its query (`listen`);
+//! the result maker's other fields, notes, merged results, buttons and extensions are refused by
 //! name.
 
 use axum::body::Bytes;
@@ -13,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
-use store::{DashboardElement as StoredElement, ElementFields, ElementKind, Permission, Placement, GRID_COLUMNS};
+use store::{DashboardElement as StoredElement, ElementFields, ElementKind, Filterable, Listen, Permission, Placement, GRID_COLUMNS};
 use wire::operations as op;
 use wire::schemas::{DashboardElement, DashboardLayout, DashboardLayoutComponent};
 
@@ -23,8 +24,19 @@ use crate::auth::Caller;
 use crate::declare::Declared;
 use crate::{to_wire, ApiError, AppState};
 
-const ELEMENT_FIELDS: &[&str] =
-    &["dashboard_id", "type", "title", "title_hidden", "title_text", "subtitle_text", "body_text", "query_id", "query", "look_id"];
+const ELEMENT_FIELDS: &[&str] = &[
+    "dashboard_id",
+    "type",
+    "title",
+    "title_hidden",
+    "title_text",
+    "subtitle_text",
+    "body_text",
+    "query_id",
+    "query",
+    "look_id",
+    "result_maker",
+];
 
 /// `apply_filters` (dashboard filters) is refused by name: there are none.
 pub static CREATE_DASHBOARD_ELEMENT: Declared = Declared::of(op::CREATE_DASHBOARD_ELEMENT).query(&["fields"]).body(ELEMENT_FIELDS);
@@ -142,6 +154,10 @@ async fn element_fields(state: &AppState, body: &ContentBody, current: Option<&E
         (None, None) => (current.and_then(|c| c.query_id), current.and_then(|c| c.look_id)),
         named => named,
     };
+    let filterables = match body.fields.get("result_maker") {
+        None | Some(Value::Null) => current.and_then(|c| c.filterables.clone()),
+        Some(maker) => filterables_of(maker)?,
+    };
     let fields = ElementFields {
         kind,
         title: or_current(text("title")?, current.map(|c| &c.title)),
@@ -151,8 +167,12 @@ async fn element_fields(state: &AppState, body: &ContentBody, current: Option<&E
         body_text: or_current(text("body_text")?, current.map(|c| &c.body_text)),
         query_id,
         look_id,
+        filterables,
     };
     match fields.kind {
+        ElementKind::Text if fields.filterables.is_some() => {
+            Err(ApiError::validation("result_maker", "invalid", "a text element has no query for dashboard filters to set"))
+        }
         ElementKind::Vis if fields.query_id.is_none() && fields.look_id.is_none() => {
             Err(ApiError::validation("query_id", "missing_field", "a vis element needs query_id, query or look_id"))
         }
@@ -164,6 +184,47 @@ async fn element_fields(state: &AppState, body: &ContentBody, current: Option<&E
         }
         _ => Ok(fields),
     }
+}
+
+/// The result maker's `filterables` (explores and the dashboard filters each field listens to);
+/// its other writable fields are refused by name, its read-only ones (`id`, `query_id`) ignored.
+fn filterables_of(maker: &Value) -> Result<Option<Vec<Filterable>>, ApiError> {
+    let invalid = |message: &str| ApiError::validation("result_maker", "invalid", message.to_string());
+    let maker = maker.as_object().ok_or_else(|| invalid("result_maker must be an object"))?;
+    for (key, value) in maker {
+        if !value.is_null() && !matches!(key.as_str(), "filterables" | "id" | "query_id" | "can") {
+            return Err(ApiError::validation(
+                &format!("result_maker.{key}"),
+                "not_supported",
+                format!("result_maker.{key} is not supported yet (filterables is; a chart's query is query_id or query)"),
+            ));
+        }
+    }
+    let Some(list) = maker.get("filterables").filter(|v| !v.is_null()) else { return Ok(None) };
+    let list = list.as_array().ok_or_else(|| invalid("result_maker.filterables must be a list"))?;
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let mut out = Vec::with_capacity(list.len());
+    for f in list {
+        let (Some(model), Some(view)) = (text(f, "model"), text(f, "view")) else {
+            return Err(invalid("each of result_maker.filterables names the model and view (explore) of the chart's query"));
+        };
+        let mut listen = Vec::new();
+        for l in f
+            .get("listen")
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_array().ok_or_else(|| invalid("listen must be a list")))
+            .transpose()?
+            .into_iter()
+            .flatten()
+        {
+            let (Some(dashboard_filter_name), Some(field)) = (text(l, "dashboard_filter_name"), text(l, "field")) else {
+                return Err(invalid("each listen names a dashboard_filter_name and the field it sets"));
+            };
+            listen.push(Listen { dashboard_filter_name, field });
+        }
+        out.push(Filterable { model, view, name: text(f, "name"), listen });
+    }
+    Ok(Some(out))
 }
 
 pub async fn create_dashboard_element(

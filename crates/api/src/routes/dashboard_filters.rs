@@ -1,11 +1,12 @@
 //! Dashboard filters: `POST /dashboard_filters`, `GET/PATCH/DELETE /dashboard_filters/{id}`,
 //! `GET /dashboards/{id}/dashboard_filters`.
 //!
-//! A filter is a `field_filter` on `dimension` of `model`'s `explore`; when the dashboard is
-//! drawn, its value (the render request's `dashboard_filters`, else `default_value`) is set on
-//! that field in every chart of that explore, as Looker applies a new filter to the tiles of
-//! its explore. `required` filters must have a value to draw. The other filter types (bare
-//! date, number and string filters, which apply only through tiles' `listen`),
+//! A `field_filter` is on `dimension` of `model`'s `explore`; `date_filter`, `number_filter` and
+//! `string_filter` are bare. When the dashboard is drawn, a filter's value (the render request's
+//! `dashboard_filters`, else `default_value`) is set on the fields that charts listening to it
+//! name (`result_maker.filterables[].listen`); a chart that lists no listens takes each field
+//! filter's value on its dimension when it is of the filter's explore, as Looker applies a new
+//! filter to the tiles of its explore. `required` filters must have a value to draw.
 //! `listens_to_filters` (linked filters' suggestions) and `ui_config` are refused by name.
 
 use axum::body::Bytes;
@@ -45,6 +46,10 @@ pub static UPDATE_DASHBOARD_FILTER: Declared = Declared::of(op::UPDATE_DASHBOARD
 pub static DELETE_DASHBOARD_FILTER: Declared = Declared::of(op::DELETE_DASHBOARD_FILTER);
 pub static DASHBOARD_DASHBOARD_FILTERS: Declared = Declared::of(op::DASHBOARD_DASHBOARD_FILTERS).query(&["fields"]);
 
+/// Looker's dashboard filter types Sightline applies: a field filter (to the charts of its
+/// explore, or through listens) and the bare filters (through listens only).
+const FILTER_TYPES: &[&str] = &["field_filter", "date_filter", "number_filter", "string_filter"];
+
 fn missing(id: &str) -> ApiError {
     ApiError::not_found(format!("dashboard filter `{id}` does not exist"))
 }
@@ -78,11 +83,11 @@ fn filter_fields(state: &AppState, body: &ContentBody, current: Option<&FilterFi
         Ok(text(body, name)?.unwrap_or_else(|| old.cloned().flatten()))
     };
     let kind = required_text("type", current.map(|c| &c.kind))?;
-    if kind != "field_filter" {
+    if !FILTER_TYPES.contains(&kind.as_str()) {
         return Err(ApiError::validation(
             "type",
             "not_supported",
-            format!("dashboard filter type `{kind}` is not supported yet (field_filter is: it applies to the charts of its explore)"),
+            format!("dashboard filter type `{kind}` is not supported yet (these are: {})", FILTER_TYPES.join(", ")),
         ));
     }
     let row = match body.get("row") {
@@ -102,6 +107,10 @@ fn filter_fields(state: &AppState, body: &ContentBody, current: Option<&FilterFi
         allow_multiple_values: body.flag("allow_multiple_values")?.or(current.map(|c| c.allow_multiple_values)).unwrap_or(true),
         required: body.flag("required")?.or(current.map(|c| c.required)).unwrap_or(false),
     };
+    if fields.kind != "field_filter" {
+        // A bare filter sets fields only through the charts that listen to it.
+        return Ok(fields);
+    }
     let (Some(model), Some(explore), Some(dimension)) = (&fields.model, &fields.explore, &fields.dimension) else {
         let absent = [("model", &fields.model), ("explore", &fields.explore), ("dimension", &fields.dimension)]
             .into_iter()

@@ -4,6 +4,7 @@
 
 use wire::schemas::{
     Dashboard, DashboardBase, DashboardElement, DashboardFilter, DashboardLayout, DashboardLayoutComponent, LookWithQuery, Query,
+    ResultMakerFilterables, ResultMakerFilterablesListen, ResultMakerWithIdVisConfigAndDynamicFields,
 };
 
 use super::can;
@@ -79,6 +80,31 @@ pub fn element(e: &store::DashboardElement, query: Option<Query>, look: Option<L
         query: query.map(Box::new),
         look_id: f.look_id.map(|id| id.to_string()),
         look: look.map(Box::new),
+        result_maker: f.filterables.as_ref().map(|all| {
+            Box::new(ResultMakerWithIdVisConfigAndDynamicFields {
+                filterables: Some(
+                    all.iter()
+                        .map(|filterable| ResultMakerFilterables {
+                            model: Some(filterable.model.clone()),
+                            view: Some(filterable.view.clone()),
+                            name: filterable.name.clone(),
+                            listen: Some(
+                                filterable
+                                    .listen
+                                    .iter()
+                                    .map(|l| ResultMakerFilterablesListen {
+                                        dashboard_filter_name: Some(l.dashboard_filter_name.clone()),
+                                        field: Some(l.field.clone()),
+                                    })
+                                    .collect(),
+                            ),
+                        })
+                        .collect(),
+                ),
+                query_id: f.query_id.map(|id| id.to_string()),
+                ..Default::default()
+            })
+        }),
         can: Some(can(&[("show", true), ("update", true), ("destroy", true)])),
         ..Default::default()
     }

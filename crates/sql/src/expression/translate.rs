@@ -434,13 +434,22 @@ mod tests {
         let (sql, _) = on(&MySql, "add_months(${o.amount}, ${o.created})").unwrap();
         assert_eq!(sql, "DATE_ADD(CAST((${o.created}) AS DATETIME), INTERVAL CAST((${o.amount}) AS SIGNED) MONTH)");
         let (sql, ty) = on(&MySql, "trunc_months(${o.created})").unwrap();
-        assert_eq!((sql.as_str(), ty), ("CAST(DATE_FORMAT(CAST((${o.created}) AS DATETIME), '%Y-%m-01 00:00:00') AS DATETIME)", Type::Date));
+        assert_eq!(
+            (sql.as_str(), ty),
+            ("CAST(DATE_FORMAT(CAST((${o.created}) AS DATETIME), '%Y-%m-01 00:00:00') AS DATETIME)", Type::Date)
+        );
         let (sql, ty) = on(&DuckDb, "extract_years(now())").unwrap();
         assert_eq!((sql.as_str(), ty), ("FLOOR(EXTRACT(YEAR FROM TIMESTAMP '2024-01-02 03:04:05'))", Type::Number));
         let (sql, ty) = on(&DuckDb, "diff_days(${o.created}, now()) > 30").unwrap();
         assert!(sql.starts_with("(DATE_DIFF('day', CAST(CAST((${o.created}) AS TIMESTAMP) AS DATE)"), "{sql}");
         assert_eq!(ty, Type::YesNo);
-        for wrong in ["add_days(${o.created}, 7)", "trunc_seconds(${o.created})", "extract_days(${o.amount})", "diff_days(${o.created})", "trunc_weeks(${o.created})"] {
+        for wrong in [
+            "add_days(${o.created}, 7)",
+            "trunc_seconds(${o.created})",
+            "extract_days(${o.amount})",
+            "diff_days(${o.created})",
+            "trunc_weeks(${o.created})",
+        ] {
             assert!(on(&DuckDb, wrong).is_err(), "{wrong}");
         }
     }

@@ -1,0 +1,2 @@
+-- The dashboard filters a chart element listens to (see the SQLite migration 0014).
+ALTER TABLE dashboard_elements ADD COLUMN filterables TEXT;
