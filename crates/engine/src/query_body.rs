@@ -70,6 +70,40 @@ fn too_long(field: &'static str, message: String) -> EngineError {
     EngineError::Invalid { field, message }
 }
 
+/// The expression of a shortcut calculation (Looker's quick calculations: `calculation_type`
+/// over the field named in `args`), as Looker's own table calculations write it.
+fn shortcut_expression(name: &str, kind: &str, args: Option<&Value>) -> Result<String, EngineError> {
+    let invalid = |message: String| EngineError::Invalid { field: "dynamic_fields", message };
+    let field = match args {
+        Some(Value::Array(args)) => match args.as_slice() {
+            [Value::String(field)] => field.clone(),
+            _ => return Err(invalid(format!("table calculation `{name}`: `args` names one field"))),
+        },
+        _ => return Err(invalid(format!("table calculation `{name}`: a shortcut calculation names its field in `args`"))),
+    };
+    if field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+        return Err(invalid(format!("table calculation `{name}`: `{field}` in `args` is not a field name")));
+    }
+    let f = format!("${{{field}}}");
+    Ok(match kind {
+        "percent_of_column_sum" => format!("{f} / sum({f})"),
+        "percent_of_previous" => format!("{f} / offset({f}, -1)"),
+        "percent_change_from_previous" => format!("{f} / offset({f}, -1) - 1"),
+        "percent_of_previous_column" => format!("{f} / pivot_offset({f}, -1)"),
+        "percent_change_from_previous_column" => format!("{f} / pivot_offset({f}, -1) - 1"),
+        "percent_of_row" => format!("{f} / sum(pivot_row({f}))"),
+        "rank_of_column" => format!("rank({f}, {f})"),
+        "running_total" => format!("running_total({f})"),
+        "running_row_total" => format!("sum(pivot_offset_list({f}, 1 - pivot_column(), pivot_column()))"),
+        other => {
+            return Err(EngineError::NotSupported {
+                field: "dynamic_fields",
+                message: format!("table calculation `{name}`: the shortcut calculation `{other}` is not supported yet"),
+            })
+        }
+    })
+}
+
 impl QueryBody {
     /// Checks what Sightline can run so far; the rest of Looker's query is refused by name
     /// rather than silently ignored.
@@ -172,15 +206,10 @@ impl QueryBody {
             }
             let name =
                 text("table_calculation").ok_or_else(|| invalid("a table calculation needs its name in `table_calculation`".into()))?;
-            let expression = text("expression").ok_or_else(|| invalid(format!("table calculation `{name}` needs an `expression`")))?;
-            for key in ["args", "calculation_type"] {
-                if entry.get(key).is_some_and(|v| !v.is_null()) {
-                    return Err(EngineError::NotSupported {
-                        field: "dynamic_fields",
-                        message: format!("table calculation `{name}`: `{key}` (a shortcut calculation) is not supported yet"),
-                    });
-                }
-            }
+            let expression = match text("calculation_type") {
+                Some(kind) => shortcut_expression(&name, &kind, entry.get("args"))?,
+                None => text("expression").ok_or_else(|| invalid(format!("table calculation `{name}` needs an `expression`")))?,
+            };
             out.push(present::TableCalc {
                 label: text("label").unwrap_or_else(|| name.clone()),
                 expression,
@@ -348,6 +377,32 @@ mod tests {
         let q: QueryBody = serde_json::from_str(r#"{"id":"7","can":{},"model":"m","view":"v","fields":["a.b"],"limit":10}"#).unwrap();
         assert_eq!(q.limit.as_deref(), Some("10"));
         assert_eq!(q.normalised_json(), r#"{"model":"m","view":"v","fields":["a.b"],"limit":"10"}"#);
+    }
+
+    #[test]
+    fn shortcut_calculations_become_their_expressions() {
+        let body = |entry: &str| QueryBody {
+            model: "m".into(),
+            view: "v".into(),
+            dynamic_fields: Some(format!("[{entry}]")),
+            ..Default::default()
+        };
+        let q = body(
+            r#"{"category":"table_calculation","table_calculation":"pct","calculation_type":"percent_of_column_sum","args":["o.count"],"value_format_name":"percent_0","_kind_hint":"measure"}"#,
+        );
+        let calcs = q.table_calcs().unwrap();
+        assert_eq!(
+            (calcs[0].expression.as_str(), calcs[0].value_format_name.as_deref()),
+            ("${o.count} / sum(${o.count})", Some("percent_0"))
+        );
+        let q = body(r#"{"category":"table_calculation","table_calculation":"x","calculation_type":"moving_average","args":["o.count"]}"#);
+        assert!(matches!(q.table_calcs(), Err(EngineError::NotSupported { .. })));
+        for args in [r#"[]"#, r#"["a} + ${b"]"#, r#"[1]"#] {
+            let q = body(&format!(
+                r#"{{"category":"table_calculation","table_calculation":"x","calculation_type":"running_total","args":{args}}}"#
+            ));
+            assert!(matches!(q.table_calcs(), Err(EngineError::Invalid { .. })), "{args}");
+        }
     }
 
     #[test]

@@ -538,6 +538,7 @@ fn official_python_sdk_fetches_every_result_format() {
     assert!(report["pivoted_calc_rows"].as_u64().is_some_and(|n| n >= 2), "{report}");
     assert_eq!(report["apply_vis_header"], serde_json::json!(["Average Spend Per Order", "Status", "Revenue"]));
     assert!(report["table_calcs"]["share"].as_f64().is_some_and(|share| share > 0.0 && share < 1.0), "{report}");
+    assert!(report["shortcuts"].as_u64().is_some_and(|rows| rows > 2), "{report}");
     let cell = &report["json_detail_cell"];
     assert!(cell["rendered"].as_str().is_some_and(|r| r.starts_with('$')), "{cell}");
     drop(server);

@@ -174,6 +174,29 @@ def check_table_calcs(sdk, report):
     shares = [r["share"] for r in sorted_rows]
     check(shares == sorted(shares, reverse=True) and len(shares) == len(rows), f"sorted by a calculation: {shares}")
 
+    # Shortcut calculations (Looker's quick calculations: a `calculation_type` over `args`, no
+    # expression), as saved queries from Looker carry them.
+    shortcuts = [
+        {"category": "table_calculation", "table_calculation": "pct", "label": "Percent of Count", "calculation_type": "percent_of_column_sum",
+         "args": ["order_items.count"], "value_format_name": "percent_0", "_kind_hint": "measure", "_type_hint": "number"},
+        {"category": "table_calculation", "table_calculation": "change", "label": "Change", "calculation_type": "percent_change_from_previous",
+         "args": ["order_items.count"], "_kind_hint": "measure", "_type_hint": "number"},
+        {"category": "table_calculation", "table_calculation": "ranked", "label": "Rank", "calculation_type": "rank_of_column",
+         "args": ["order_items.count"], "_kind_hint": "measure", "_type_hint": "number"},
+    ]
+    quick = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["orders.status", "order_items.count", "pct", "change", "ranked"],
+                     sorts=["orders.status"], dynamic_fields=json.dumps(shortcuts), limit="500")
+    )
+    quick_rows = json.loads(sdk.run_query(quick.id, "json"))
+    counts = [r["order_items.count"] for r in quick_rows]
+    for i, r in enumerate(quick_rows):
+        check(abs(r["pct"] - counts[i] / sum(counts)) < 1e-12, f"shortcut pct {r}")
+        want = None if i == 0 else counts[i] / counts[i - 1] - 1
+        check((r["change"] is None and want is None) or abs(r["change"] - want) < 1e-12, f"shortcut change {r} != {want}")
+        check(r["ranked"] == 1 + sum(1 for c in counts if c > counts[i]), f"shortcut rank {r}")
+    report["shortcuts"] = len(quick_rows)
+
     # Pivoted: each pivot column's count against the previous column's (`pivot_offset`).
     pivot_calc = [{"category": "table_calculation", "table_calculation": "vs_previous", "label": "Vs Previous",
                    "expression": "${order_items.count} / pivot_offset(${order_items.count}, -1)"},
