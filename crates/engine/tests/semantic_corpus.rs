@@ -172,6 +172,10 @@ const CASES: &[Case] = &[
     case("extended fields", "users", &["users.country", "users.count", "users.total_age"], &[], &["users.country"],
         "SELECT country, COUNT(*), COALESCE(SUM(age), 0) FROM users GROUP BY 1 ORDER BY 1 NULLS LAST"),
     // Explore parameters.
+    case("a join's sql_where applies only when the join is used: unused", "adult_orders", &["adult_orders.status", "adult_orders.count"], &[], &["adult_orders.status"],
+        "SELECT status, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
+    case("a join's sql_where applies only when the join is used: used", "adult_orders", &["users.country", "adult_orders.count"], &[], &["users.country"],
+        "SELECT u.country, COUNT(*) FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE u.age >= 30 GROUP BY 1 ORDER BY 1"),
     case("sql_always_where, sql_always_having and always_filter", "completed_orders", &["completed_orders.user_id", "completed_orders.count"], &[], &["completed_orders.user_id"],
         "SELECT user_id, COUNT(*) FROM orders WHERE status = 'complete' AND created_at >= '2024-01-01' AND created_at < '2025-01-01' GROUP BY 1 HAVING COUNT(*) > 1 ORDER BY 1"),
     case("always_filter value replaced by the query's", "completed_orders", &["completed_orders.count"], &[("completed_orders.created_year", "2023")], &[],

@@ -366,6 +366,7 @@ impl Builder<'_> {
             join_type: JoinType::LeftOuter,
             relationship: Relationship::ManyToOne,
             sql_on: None,
+            sql_where: None,
             fields: None,
             required_joins: Vec::new(),
             required_access_grants: Vec::new(),
@@ -379,6 +380,10 @@ impl Builder<'_> {
                 "sql_on" => {
                     join.sql_on = self.text(item);
                     self.check_liquid(item, join.sql_on.as_deref().unwrap_or_default());
+                }
+                "sql_where" => {
+                    join.sql_where = self.text(item);
+                    self.check_liquid(item, join.sql_where.as_deref().unwrap_or_default());
                 }
                 "foreign_key" => foreign_key = self.text(item),
                 "fields" => join.fields = Some(self.list(item)),

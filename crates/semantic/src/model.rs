@@ -170,6 +170,8 @@ pub struct Join {
     pub relationship: Relationship,
     /// `sql_on:`, or the condition written for `foreign_key:`.
     pub sql_on: Option<String>,
+    /// `sql_where:`: a condition added to the query's WHERE whenever the join is used.
+    pub sql_where: Option<String>,
     /// `fields:` of the join, resolved to `alias.field` names; `None` means every field.
     pub fields: Option<Vec<String>>,
     /// `required_joins:`: joins this one needs beyond what its `sql_on` mentions.

@@ -33,6 +33,9 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
                 ));
                 continue;
             }
+            if let Some(sql_where) = &join.sql_where {
+                check_references(model, sql_where, join.span, None, Some(explore), &format!("join `{}`", join.name), diagnostics);
+            }
             if let Some(sql_on) = &join.sql_on {
                 check_references(model, sql_on, join.span, None, Some(explore), &format!("join `{}`", join.name), diagnostics);
             }

@@ -666,9 +666,11 @@ impl<'a> Compiler<'a> {
             for required in &join.required_joins {
                 self.aliases.insert(required.clone());
             }
-            if let (Some(on), Some(view)) = (&join.sql_on, self.view_of(&join.name)) {
+            if let Some(view) = self.view_of(&join.name) {
                 let mut refs = Vec::new();
-                self.push_references(on, &join.name, view, &mut refs);
+                for sql in [&join.sql_on, &join.sql_where].into_iter().flatten() {
+                    self.push_references(sql, &join.name, view, &mut refs);
+                }
                 for r in refs {
                     if r.alias != self.explore.base_alias {
                         self.aliases.insert(r.alias.to_string());

@@ -170,7 +170,8 @@ impl<'a> Compiler<'a> {
                 message: "a measure computed over the returned rows cannot be sorted on".into(),
             });
         }
-        let joins = self.joins()?;
+        let (joins, join_conditions) = self.joins()?;
+        wheres.extend(join_conditions);
         let ctes = self.ctes(&joins)?;
         let base = self.base_view()?;
         let mut select = Select::from(self.table_reference(base)?, Name::plain(&self.explore.base_alias), items);
@@ -267,10 +268,12 @@ impl<'a> Compiler<'a> {
         Ok(Some(SortOverride { expr: Expr::Sql(sql), is_dimension: true }))
     }
 
-    /// The joins needed, in the explore's declared order. Expanding one join's `sql_on` may call
-    /// for further joins; repeat until none is missing.
-    fn joins(&mut self) -> Result<Vec<Join>, CompileError> {
+    /// The joins needed, in the explore's declared order, with the `sql_where` conditions of
+    /// those that have one (for the WHERE clause). Expanding one join's `sql_on` or `sql_where`
+    /// may call for further joins; repeat until none is missing.
+    fn joins(&mut self) -> Result<(Vec<Join>, Vec<Expr>), CompileError> {
         let mut rendered: Vec<Join> = Vec::new();
+        let mut conditions: Vec<(String, Expr)> = Vec::new();
         loop {
             let pending: Vec<String> =
                 self.aliases.iter().filter(|a| !rendered.iter().any(|r| r.alias.as_str() == a.as_str())).cloned().collect();
@@ -293,6 +296,10 @@ impl<'a> Compiler<'a> {
                     Some(on) => Some(Expr::Sql(self.expand(on, &join.name, view, false, What::Join(&join.name))?)),
                     None => None,
                 };
+                if let Some(condition) = &join.sql_where {
+                    let sql = self.expand(condition, &join.name, view, false, What::Join(&join.name))?;
+                    conditions.push((join.name.clone(), Expr::Sql(format!("({sql})"))));
+                }
                 rendered.push(Join {
                     keyword: join.join_type.sql_keyword(),
                     relation: self.table_reference(view)?,
@@ -303,7 +310,8 @@ impl<'a> Compiler<'a> {
         }
         let order: Vec<&str> = self.explore.joins.iter().map(|j| j.name.as_str()).collect();
         rendered.sort_by_key(|j| order.iter().position(|o| *o == j.alias.as_str()));
-        Ok(rendered)
+        conditions.sort_by_key(|(alias, _)| order.iter().position(|o| *o == alias.as_str()));
+        Ok((rendered, conditions.into_iter().map(|(_, c)| c).collect()))
     }
 
     /// One CTE per derived-table view used.

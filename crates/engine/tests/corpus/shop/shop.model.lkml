@@ -52,6 +52,16 @@ explore: conditional_orders {
   fields: [ALL_FIELDS*, -conditional_orders.total_amount, -conditional_orders.needs_users*]
 }
 
+# A join's `sql_where` restricts the query only when the join is used.
+explore: adult_orders {
+  from: orders
+  join: users {
+    sql_on: ${adult_orders.user_id} = ${users.id} ;;
+    relationship: many_to_one
+    sql_where: ${users.age} >= 30 ;;
+  }
+}
+
 explore: customers {
   view_name: customer_summary
 }
