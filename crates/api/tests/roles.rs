@@ -231,6 +231,44 @@ async fn a_user_sees_and_does_only_what_their_roles_give() {
 }
 
 #[tokio::test]
+async fn email_credentials_set_the_email_users_are_found_by() {
+    let f = fixture().await;
+    let viewer = role(&f, "Viewer here", &["access_data"], &["sales"]).await;
+    let (ann, token) = user_with_roles(&f, "Ann", &[&viewer]).await;
+    let (bob, _) = user_with_roles(&f, "Bob", &[&viewer]).await;
+    let uri = format!("/api/4.0/users/{ann}/credentials_email");
+    let (status, _) = call_as(&f, &f.token, "GET", &uri, Value::Null).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "none yet");
+    let made = admin_ok(&f, "POST", &uri, json!({"email": "Ann@Example.com"})).await;
+    assert_eq!((made["email"].as_str(), made["type"].as_str()), (Some("Ann@Example.com"), Some("email")));
+    let (status, _) =
+        call_as(&f, &f.token, "POST", &format!("/api/4.0/users/{bob}/credentials_email"), json!({"email": "ann@example.com"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "one user per email, whatever its case");
+    let (status, _) = call_as(&f, &token, "PATCH", &uri, json!({"email": "me@example.com"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an admin's to change");
+    let (status, answer) =
+        call_as(&f, &f.token, "POST", &uri, json!({"email": "x@example.com", "forced_password_reset_at_next_login": true})).await;
+    assert_eq!(
+        (status, answer["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forced_password_reset_at_next_login"))
+    );
+
+    // Found by email, any case, with `%`; the `email` attribute reads it.
+    let found = admin_ok(&f, "GET", "/api/4.0/users/search?email=ann%25", Value::Null).await;
+    assert_eq!(found.as_array().map(|a| a.iter().filter_map(|u| u["id"].as_str()).collect::<Vec<_>>()), Some(vec![ann.as_str()]));
+    assert_eq!(found[0]["credentials_email"]["email"], "Ann@Example.com");
+    let by_name = admin_ok(&f, "GET", "/api/4.0/users/search?first_name=b_b&is_disabled=false", Value::Null).await;
+    assert_eq!(by_name.as_array().map(Vec::len), Some(1));
+    let values = admin_ok(&f, "GET", &format!("/api/4.0/users/{ann}/attribute_values?user_attribute_ids=1"), Value::Null).await;
+    assert_eq!(values[0]["value"], "Ann@Example.com", "{values}");
+    let (status, _) = call_as(&f, &token, "GET", "/api/4.0/users/search", Value::Null).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "searching users needs see_users");
+    let (status, _) = call_as(&f, &f.token, "DELETE", &uri, Value::Null).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(admin_ok(&f, "GET", "/api/4.0/users/search?email=ann%25", Value::Null).await, json!([]));
+}
+
+#[tokio::test]
 async fn an_admin_acts_as_another_user_through_sudo() {
     let f = fixture().await;
     let viewer = role(&f, "Finance viewer", &["access_data"], &["finance"]).await;

@@ -313,7 +313,8 @@ fn official_python_sdk_manages_users_and_roles() {
     assert_eq!(report["built_in"], serde_json::json!(["Admin", "Viewer", "User", "Developer"]));
     assert_eq!(report["listed_credentials"], serde_json::json!([true]));
     assert_eq!(report["refused_permission"], serde_json::json!([["permissions", "not_supported"]]));
-    assert_eq!(report["ann"], serde_json::json!(["Ann", true]));
+    assert_eq!(report["ann"], serde_json::json!(["Ann", true, "ann.lee@example.com"]));
+    assert_eq!(report["found_by_email"], serde_json::json!(["Ann"]));
     assert_eq!(report["ann_models"], serde_json::json!(["thelook"]));
     assert_eq!(report["ann_runs_look"], true);
     assert_eq!(report["ann_task_visible_to_admin"], true);

@@ -64,6 +64,8 @@ def main():
     models = admin.create_model_set(m.WriteModelSet(name="The look", models=["thelook"]))
     role = admin.create_role(m.WriteRole(name="Look viewer", permission_set_id=permissions.id, model_set_id=models.id))
     admin.set_user_roles(user.id, [role.id])
+    admin.create_user_credentials_email(user.id, m.WriteCredentialsEmail(email="ann.lee@example.com"))
+    report["found_by_email"] = [u.first_name for u in admin.search_users(email="ann.lee@%")]
     credentials = admin.create_user_credentials_api3(user.id)
     report["listed_credentials"] = [c.client_id == credentials.client_id for c in admin.all_user_credentials_api3s(user.id)]
     report["refused_permission"] = refusal(
@@ -80,7 +82,7 @@ def main():
 
     ann = looker_sdk.init40(config_settings=Credentials(credentials.client_id, credentials.client_secret))
     me = ann.me()
-    report["ann"] = [me.first_name, me.role_ids == [role.id]]
+    report["ann"] = [me.first_name, me.role_ids == [role.id], me.email]
     report["ann_models"] = [mod.name for mod in ann.all_lookml_models()]
     report["ann_runs_look"] = json.loads(ann.run_look(look.id, "json")) == json.loads(admin.run_look(look.id, "json"))
     task = ann.create_query_task(m.WriteCreateQueryTask(query_id=query.id, result_format=m.ResultFormat.json))

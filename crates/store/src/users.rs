@@ -83,6 +83,15 @@ impl Store {
         Ok(changed > 0)
     }
 
+    /// Sets (or with `None` clears) a user's email: their email credentials, which the `email`
+    /// user attribute reads. False if there is no such user.
+    pub async fn set_user_email(&self, id: i64, email: Option<&str>) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, "UPDATE users SET email = ? WHERE id = ?", |p, sql| {
+            sqlx::query(sql).bind(email).bind(id).execute(p).await?.rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
     /// The user with this email, if any (emails are compared as written, ignoring case).
     pub async fn user_with_email(&self, email: &str) -> Result<Option<i64>, StoreError> {
         Ok(on_pool!(self, "SELECT id FROM users WHERE LOWER(email) = LOWER(?)", |p, sql| {

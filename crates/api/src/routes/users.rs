@@ -1,6 +1,7 @@
-//! Users: listed and read (with `see_users`, or one's own), created and changed by admins;
-//! their API3 credentials; their roles; and `POST /login/{user_id}` (an admin or a holder of
-//! `sudo` acting as someone else). The last enabled admin can neither be disabled nor lose the
+//! Users: listed, searched and read (with `see_users`, or one's own), created and changed by
+//! admins; their email credentials (the email the `email` user attribute reads; there is no
+//! password login) and API3 credentials; their roles; and `POST /login/{user_id}` (an admin or a
+//! holder of `sudo` acting as someone else). The last enabled admin can neither be disabled nor lose the
 //! Admin role: the server would have nobody left to manage it.
 
 use axum::body::Bytes;
@@ -10,7 +11,7 @@ use axum::Json;
 use serde_json::{Map, Value};
 use store::{Permission, UserFields};
 use wire::operations as op;
-use wire::schemas::{AccessToken, CreateCredentialsApi3, CredentialsApi3, Role, User};
+use wire::schemas::{AccessToken, CreateCredentialsApi3, CredentialsApi3, CredentialsEmail, Role, User};
 
 use super::parse_id;
 use crate::auth::Caller;
@@ -32,6 +33,13 @@ pub static DELETE_USER_CREDENTIALS_API3: Declared = Declared::of(op::DELETE_USER
 pub static USER_ROLES: Declared = Declared::of(op::USER_ROLES).query(&["fields"]).query_off(&["direct_association_only"]);
 pub static SET_USER_ROLES: Declared = Declared::of(op::SET_USER_ROLES).query(&["fields"]);
 pub static LOGIN_USER: Declared = Declared::of(op::LOGIN_USER);
+pub static SEARCH_USERS: Declared =
+    Declared::of(op::SEARCH_USERS).query(&["fields", "id", "first_name", "last_name", "email", "is_disabled", "limit", "offset"]);
+/// Email credentials carry the email only: there is no password login to reset.
+pub static USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::USER_CREDENTIALS_EMAIL).query(&["fields"]);
+pub static CREATE_USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::CREATE_USER_CREDENTIALS_EMAIL).query(&["fields"]).body(&["email"]);
+pub static UPDATE_USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::UPDATE_USER_CREDENTIALS_EMAIL).query(&["fields"]).body(&["email"]);
+pub static DELETE_USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::DELETE_USER_CREDENTIALS_EMAIL);
 
 fn missing(id: &str) -> ApiError {
     ApiError::not_found(format!("user `{id}` does not exist"))
@@ -283,4 +291,128 @@ pub async fn login_user(State(state): State<AppState>, caller: Caller, Path(id):
     }
     let token = store.create_token(user.id, TOKEN_LIFETIME).await?;
     Ok(Json(to_wire::access_token(token, TOKEN_LIFETIME)))
+}
+
+/// Looker's search pattern: case-insensitive, `%` any run of characters, `_` any one.
+fn like(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('%', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
+            Some(('_', rest)) => !t.is_empty() && go(rest, &t[1..]),
+            Some((c, rest)) => t.first().is_some_and(|f| f == c) && go(rest, &t[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    go(&p, &t)
+}
+
+/// Users matching every condition given (`first_name`, `last_name`, `email` as patterns; `id`
+/// a comma-separated list; `is_disabled`), by id, paged by `limit`/`offset`.
+pub async fn search_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    caller.require(Permission::SeeUsers)?;
+    let number = |name: &str| -> Result<Option<usize>, ApiError> {
+        params
+            .get(name)
+            .map(|v| v.trim().parse::<usize>().map_err(|_| ApiError::bad_request(format!("`{name}` must be a whole number ≥ 0"))))
+            .transpose()
+    };
+    let ids: Option<Vec<i64>> = params
+        .get("id")
+        .map(|list| {
+            list.split(',')
+                .map(|p| p.trim().parse::<i64>().map_err(|_| ApiError::bad_request(format!("`id` must be user ids, not `{p}`"))))
+                .collect()
+        })
+        .transpose()?;
+    let disabled = params.get("is_disabled").map(|v| v == "true");
+    let text = |name: &str, value: &str| params.get(name).is_none_or(|pattern| like(pattern, value));
+    let mut out = Vec::new();
+    let found = state.engine.store().users().await?.into_iter().filter(|u| {
+        ids.as_ref().is_none_or(|ids| ids.contains(&u.id))
+            && disabled.is_none_or(|d| d == u.is_disabled)
+            && text("first_name", &u.first_name)
+            && text("last_name", &u.last_name)
+            && params.get("email").is_none_or(|pattern| u.email.as_deref().is_some_and(|e| like(pattern, e)))
+    });
+    for user in found.skip(number("offset")?.unwrap_or(0)).take(number("limit")?.unwrap_or(usize::MAX)) {
+        out.push(shown(&state, &user).await?);
+    }
+    Ok(Json(out))
+}
+
+fn no_email(id: &str) -> ApiError {
+    ApiError::not_found(format!("user `{id}` has no email credentials"))
+}
+
+pub async fn user_credentials_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CredentialsEmail>, ApiError> {
+    let user = find(&state, &caller, &id).await?;
+    let email = user.email.as_deref().ok_or_else(|| no_email(&id))?;
+    Ok(Json(to_wire::credentials_email(user.id, email)))
+}
+
+/// Sets the user's email (one user per email, compared ignoring case); admins only.
+async fn write_email(state: &AppState, caller: &Caller, id: &str, body: &Bytes, creating: bool) -> Result<CredentialsEmail, ApiError> {
+    caller.require_admin()?;
+    let user = find(state, caller, id).await?;
+    if creating && user.email.is_some() {
+        return Err(ApiError::conflict(format!("user `{id}` has email credentials already: change them with PATCH")));
+    }
+    if !creating && user.email.is_none() {
+        return Err(no_email(id));
+    }
+    let body: Map<String, Value> = parse_json(body)?;
+    let email = match body.get("email") {
+        Some(Value::String(e)) if e.contains('@') && !e.trim().is_empty() && e.len() <= 255 => e.trim().to_string(),
+        Some(Value::String(_)) => return Err(ApiError::validation("email", "invalid", "email must be an email address")),
+        None | Some(Value::Null) => return Err(ApiError::validation("email", "missing_field", "email is required")),
+        Some(_) => return Err(ApiError::validation("email", "invalid", "email must be text")),
+    };
+    let store = state.engine.store();
+    if store.user_with_email(&email).await?.is_some_and(|other| other != user.id) {
+        return Err(ApiError::conflict(format!("another user has the email `{email}`")));
+    }
+    store.set_user_email(user.id, Some(&email)).await?;
+    Ok(to_wire::credentials_email(user.id, &email))
+}
+
+pub async fn create_user_credentials_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CredentialsEmail>, ApiError> {
+    Ok(Json(write_email(&state, &caller, &id, &body, true).await?))
+}
+
+pub async fn update_user_credentials_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CredentialsEmail>, ApiError> {
+    Ok(Json(write_email(&state, &caller, &id, &body, false).await?))
+}
+
+pub async fn delete_user_credentials_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_admin()?;
+    let user = find(&state, &caller, &id).await?;
+    if user.email.is_none() {
+        return Err(no_email(&id));
+    }
+    state.engine.store().set_user_email(user.id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use engine::QueryBody;
 use serde_json::Value;
 use wire::schemas::{
-    AccessToken, ApiVersion, ApiVersionElement, ModelSet, PermissionSet, Query, QueryTask, RenderTask, Role, RunningQueries, User,
-    UserPublic,
+    AccessToken, ApiVersion, ApiVersionElement, CredentialsEmail, ModelSet, PermissionSet, Query, QueryTask, RenderTask, Role,
+    RunningQueries, User, UserPublic,
 };
 
 pub use dashboard::{component, dashboard, dashboard_base, dashboard_filter, element, layout, DashboardContext};
@@ -50,7 +50,20 @@ pub fn user(u: &store::User, personal_folder: Option<i64>, role_ids: &[i64]) -> 
         is_disabled: Some(u.is_disabled),
         locale: Some("en".into()),
         role_ids: Some(role_ids.iter().map(i64::to_string).collect()),
+        credentials_email: u.email.as_ref().map(|email| Box::new(credentials_email(u.id, email))),
         group_ids: Some(vec![]),
+        can: Some(can(&[("show", true)])),
+        ..Default::default()
+    }
+}
+
+/// A user's email credentials: the email alone (Sightline has no password login).
+pub fn credentials_email(user_id: i64, email: &str) -> CredentialsEmail {
+    CredentialsEmail {
+        email: Some(email.to_string()),
+        user_id: Some(user_id.to_string()),
+        is_disabled: Some(false),
+        r#type: Some("email".into()),
         can: Some(can(&[("show", true)])),
         ..Default::default()
     }
