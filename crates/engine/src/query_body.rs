@@ -441,7 +441,7 @@ mod tests {
         let spec = ok.spec(None).unwrap();
         assert!(spec.total && spec.row_total && spec.pivots == ["a.b"] && spec.column_limit == 50);
         let q: QueryBody = serde_json::from_str(
-            r#"{"model":"m","view":"v","dynamic_fields":"[{\"category\":\"table_calculation\",\"table_calculation\":\"x\",\"expression\":\"1\",\"args\":[\"a\"]}]"}"#,
+            r#"{"model":"m","view":"v","dynamic_fields":"[{\"category\":\"table_calculation\",\"table_calculation\":\"x\",\"calculation_type\":\"moving_average\",\"args\":[\"a\"]}]"}"#,
         )
         .unwrap();
         assert!(matches!(q.check_supported(), Err(EngineError::NotSupported { field: "dynamic_fields", .. })));

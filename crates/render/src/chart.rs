@@ -66,6 +66,11 @@ pub fn chart_svg(result: &ResultSet, chart: &Chart, title: &str, width: u32, hei
     chart_drawing(result, chart, title, width, height).finish()
 }
 
+/// The chart as a scene: its SVG, and its shapes and text apart for pixels.
+pub fn chart_scene(result: &ResultSet, chart: &Chart, title: &str, width: u32, height: u32) -> crate::svg::Scene {
+    chart_drawing(result, chart, title, width, height).finish_scene()
+}
+
 /// The chart drawn on its own canvas, to be finished alone or placed in a dashboard.
 pub(crate) fn chart_drawing(result: &ResultSet, chart: &Chart, title: &str, width: u32, height: u32) -> Svg {
     let kind = chart.kind;

@@ -93,7 +93,7 @@ pub fn render_dashboard(
     format: ImageFormat,
 ) -> Result<Vec<u8>, RenderError> {
     crate::check_size(width, height)?;
-    raster::rasterize(&dashboard_svg(title, tiles, style, width, height), width, height, format)
+    raster::rasterize_scene(dashboard_drawing(title, tiles, style, width, height).finish_scene(), width, height, format)
 }
 
 /// A PDF page size, in points.
@@ -199,6 +199,10 @@ struct Frame {
 }
 
 pub fn dashboard_svg(title: &str, tiles: &[Tile], style: DashboardStyle, width: u32, height: u32) -> String {
+    dashboard_drawing(title, tiles, style, width, height).finish()
+}
+
+fn dashboard_drawing(title: &str, tiles: &[Tile], style: DashboardStyle, width: u32, height: u32) -> Svg {
     let mut svg = Svg::new(width, height);
     let (w, h) = (f64::from(width), f64::from(height));
     let title_size = (w * 0.02).clamp(12.0, 24.0);
@@ -207,7 +211,7 @@ pub fn dashboard_svg(title: &str, tiles: &[Tile], style: DashboardStyle, width: 
     for (tile, frame) in tiles.iter().zip(frames(tiles, style, w, h, top, true)) {
         draw_tile(&mut svg, tile, frame);
     }
-    svg.finish()
+    svg
 }
 
 /// Each tile's frame: on the grid (tiled) or one under another at full width (single column),

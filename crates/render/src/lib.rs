@@ -10,14 +10,16 @@ mod options;
 mod raster;
 mod round;
 mod svg;
+mod text_raster;
 
-pub use chart::{chart_kind, chart_svg, ChartKind, DRAWN_VIS_TYPES};
+pub use chart::{chart_kind, chart_scene, chart_svg, ChartKind, DRAWN_VIS_TYPES};
 pub use dashboard::{
     dashboard_svg, render_dashboard, render_dashboard_pages, DashboardStyle, GridPlacement, Paper, Tile, TileContent, GRID_COLUMNS,
     PAPER_SIZES,
 };
 pub use options::{Chart, ChartOptions, Comparison, ComparisonKind, SingleValueOptions, Stacking};
-pub use raster::{pages_to_pdf, rasterize, ImageFormat};
+pub use raster::{pages_to_pdf, rasterize, rasterize_scene, ImageFormat};
+pub use svg::Scene;
 
 use thiserror::Error;
 
@@ -44,8 +46,7 @@ pub fn render_chart(
     format: ImageFormat,
 ) -> Result<Vec<u8>, RenderError> {
     check_size(width, height)?;
-    let svg = chart_svg(result, chart, title, width, height);
-    rasterize(&svg, width, height, format)
+    rasterize_scene(chart_scene(result, chart, title, width, height), width, height, format)
 }
 
 pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {

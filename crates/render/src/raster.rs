@@ -41,7 +41,7 @@ impl ImageFormat {
     }
 }
 
-static FONT_DATA: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+pub(crate) static FONT_DATA: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 
 /// The embedded font database, loaded once per process.
 fn fonts() -> Arc<usvg::fontdb::Database> {
@@ -67,6 +67,24 @@ pub fn rasterize(svg: &str, width: u32, height: u32, format: ImageFormat) -> Res
     }
 }
 
+/// A scene as `format`: a PDF from its SVG (text stays text); pixels from its shapes, drawn by
+/// resvg, with its text blended in from cached glyph masks (`text_raster.rs`).
+pub fn rasterize_scene(scene: crate::svg::Scene, width: u32, height: u32, format: ImageFormat) -> Result<Vec<u8>, RenderError> {
+    if format == ImageFormat::Pdf {
+        return rasterize(&scene.svg, width, height, format);
+    }
+    crate::check_size(width, height)?;
+    let options = usvg::Options { fontdb: fonts(), font_family: crate::svg::FONT.to_string(), ..usvg::Options::default() };
+    let tree = usvg::Tree::from_str(&scene.shapes, &options).map_err(|e| RenderError::Svg(e.to_string()))?;
+    let mut pixmap = draw(&tree, width, height)?;
+    let scale = (f64::from(width) / f64::from(scene.width.max(1)), f64::from(height) / f64::from(scene.height.max(1)));
+    crate::text_raster::draw_texts(&mut pixmap, &scene.texts, scale);
+    match format {
+        ImageFormat::Jpg => encode_jpg(&pixmap),
+        _ => encode_png(&pixmap),
+    }
+}
+
 /// The tree drawn on a white `width`×`height` canvas.
 fn draw(tree: &usvg::Tree, width: u32, height: u32) -> Result<tiny_skia::Pixmap, RenderError> {
     let mut pixmap =
@@ -87,6 +105,9 @@ fn encode_png(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, RenderError> {
     // Charts are flat colours: fast deflate makes files a little larger and encoding several
     // times faster than the default level.
     encoder.set_compression(png::Compression::Fast);
+    // One filter for every row: flat colours compress as well, without trying each filter.
+    encoder.set_filter(png::FilterType::Sub);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::NonAdaptive);
     let mut writer = encoder.write_header().map_err(|e| RenderError::Encode(e.to_string()))?;
     writer.write_image_data(pixmap.data()).map_err(|e| RenderError::Encode(e.to_string()))?;
     writer.finish().map_err(|e| RenderError::Encode(e.to_string()))?;
