@@ -206,6 +206,19 @@ async fn a_user_sees_and_does_only_what_their_roles_give() {
     let (status, _) = call_as(&f, &token, "POST", &format!("/api/4.0/login/{}", f.user), Value::Null).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "sudo needs the sudo permission");
 
+    // Saving content lets her save a Look of a query that exists, not make a query inline.
+    let saver = role(&f, "Sales saver", &["access_data", "see_looks", "save_content"], &["sales"]).await;
+    admin_ok(&f, "PUT", &format!("/api/4.0/users/{ann}/roles"), json!([viewer, saver])).await;
+    let folder = me["personal_folder_id"].clone();
+    let look = json!({"title": "Mine", "folder_id": folder, "query_id": sales_query["id"]});
+    let (status, answer) = call_as(&f, &token, "POST", "/api/4.0/looks", look).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let inline =
+        json!({"title": "Inline", "folder_id": folder, "query": {"model": "sales", "view": "orders", "fields": ["orders.status"]}});
+    let (status, answer) = call_as(&f, &token, "POST", "/api/4.0/looks", inline).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("`explore`"), "{answer}");
+
     // Given `explore` on the sales model, she may make queries there, and only there.
     let explorer = role(&f, "Sales explorer", &["access_data", "see_looks", "explore"], &["sales"]).await;
     admin_ok(&f, "PUT", &format!("/api/4.0/users/{ann}/roles"), json!([viewer, explorer])).await;

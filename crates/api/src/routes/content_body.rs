@@ -137,7 +137,9 @@ impl ContentBody {
 
     /// The query named: `query_id`, or `query` saved now (both given: they must be the
     /// same query, which saving de-duplicates by content).
-    pub async fn query_id(&self, state: &AppState) -> Result<Option<i64>, ApiError> {
+    /// The query the content saves: `query_id`, or the inline `query` saved now (making a
+    /// query, so the caller needs what `create_query` needs).
+    pub async fn query_id(&self, state: &AppState, caller: &crate::auth::Caller) -> Result<Option<i64>, ApiError> {
         let named = self.id("query_id")?;
         if let Some(id) = named {
             if state.engine.store().query(id).await?.is_none() {
@@ -151,6 +153,7 @@ impl ContentBody {
         refuse_unread_query_fields(fields)?;
         let query: QueryBody = serde_json::from_value(inline.clone())
             .map_err(|e| ApiError::validation("query", "invalid", format!("query does not match the expected shape: {e}")))?;
+        caller.may_create(&query)?;
         state.engine.compile(&query, None)?;
         let saved = state.engine.store().save_query(&query.normalised_json()).await?;
         match named {

@@ -116,7 +116,12 @@ async fn shown_component(
 
 /// The fields an element body sets, over `current` (an update) or from nothing (a create), and
 /// checked as a whole: a chart draws exactly one query or Look, text has something to show.
-async fn element_fields(state: &AppState, body: &ContentBody, current: Option<&ElementFields>) -> Result<ElementFields, ApiError> {
+async fn element_fields(
+    state: &AppState,
+    caller: &Caller,
+    body: &ContentBody,
+    current: Option<&ElementFields>,
+) -> Result<ElementFields, ApiError> {
     let kind = match body.get("type") {
         None => current.map(|c| c.kind).ok_or_else(|| ApiError::validation("type", "missing_field", "type is required (vis or text)"))?,
         Some(Value::String(name)) => ElementKind::parse(name).ok_or_else(|| {
@@ -133,7 +138,7 @@ async fn element_fields(state: &AppState, body: &ContentBody, current: Option<&E
         }
     };
     let or_current = |new: Option<Option<String>>, old: Option<&Option<String>>| new.unwrap_or_else(|| old.cloned().flatten());
-    let query_id = body.query_id(state).await?;
+    let query_id = body.query_id(state, caller).await?;
     let look_id = match body.id("look_id")? {
         Some(id) => {
             state
@@ -239,7 +244,7 @@ pub async fn create_dashboard_element(
     if state.engine.store().dashboard(dashboard_id).await?.is_none() {
         return Err(ApiError::validation("dashboard_id", "not_found", format!("dashboard `{dashboard_id}` does not exist")));
     }
-    let fields = element_fields(&state, &body, None).await?;
+    let fields = element_fields(&state, &caller, &body, None).await?;
     let element = state.engine.store().create_dashboard_element(dashboard_id, &fields).await?;
     Ok(Json(shown(&state, &element).await?))
 }
@@ -266,7 +271,7 @@ pub async fn update_dashboard_element(
     if body.id("dashboard_id")?.is_some_and(|d| d != element.dashboard_id) {
         return Err(ApiError::validation("dashboard_id", "not_supported", "an element cannot be moved to another dashboard"));
     }
-    let fields = element_fields(&state, &body, Some(&element.fields)).await?;
+    let fields = element_fields(&state, &caller, &body, Some(&element.fields)).await?;
     let updated =
         state.engine.store().update_dashboard_element(element.id, &fields).await?.ok_or_else(|| missing("dashboard element", &id))?;
     Ok(Json(shown(&state, &updated).await?))

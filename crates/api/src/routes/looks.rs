@@ -135,7 +135,7 @@ pub async fn create_look(State(state): State<AppState>, caller: Caller, body: By
     caller.require(Permission::SaveContent)?;
     let body = ContentBody::parse(&body)?;
     let title = body.title()?.ok_or_else(|| ApiError::validation("title", "missing_field", "title is required"))?;
-    let query_id = body.query_id(&state).await?.ok_or_else(|| {
+    let query_id = body.query_id(&state, &caller).await?.ok_or_else(|| {
         ApiError::validation("query_id", "missing_field", "query_id (or a query to save) is required: a Look is a saved query")
     })?;
     let folder_id = body.folder_id(&state, None).await?.ok_or_else(|| {
@@ -177,7 +177,7 @@ pub async fn update_look(
     let change = LookChange {
         title: body.title()?,
         description: body.description()?,
-        query_id: body.query_id(&state).await?,
+        query_id: body.query_id(&state, &caller).await?,
         user_id: body.user_id(&state).await?,
         folder_id: body.folder_id(&state, Some(look.folder_id)).await?,
         is_run_on_load: body.flag("is_run_on_load")?,

@@ -109,13 +109,13 @@ impl Dialect for BigQuery {
     }
 
     fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
-        format!("DATETIME_ADD(CAST({expr} AS DATETIME), INTERVAL CAST({n} AS INT64) {})", super::interval_word(interval).to_uppercase())
+        format!("DATETIME_ADD(CAST({expr} AS DATETIME), INTERVAL CAST({n} AS INT64) {})", interval.name().to_uppercase())
     }
 
     fn truncate(&self, interval: Interval, expr: &str) -> String {
         let part = match interval {
             Interval::Week => "WEEK(MONDAY)".to_string(),
-            other => super::interval_word(other).to_uppercase(),
+            other => other.name().to_uppercase(),
         };
         format!("DATETIME_TRUNC(CAST({expr} AS DATETIME), {part})")
     }

@@ -92,11 +92,11 @@ impl Dialect for ClickHouse {
     }
 
     fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
-        format!("date_add({}, toInt64({n}), toDateTime({expr}))", super::interval_word(interval).to_uppercase())
+        format!("date_add({}, toInt64({n}), toDateTime({expr}))", interval.name().to_uppercase())
     }
 
     fn truncate(&self, interval: Interval, expr: &str) -> String {
-        format!("date_trunc('{}', toDateTime({expr}))", super::interval_word(interval))
+        format!("date_trunc('{}', toDateTime({expr}))", interval.name())
     }
 
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {

@@ -76,7 +76,7 @@ impl Dialect for DuckDb {
         let n = format!("CAST({n} AS INTEGER)");
         let span = match interval {
             Interval::Quarter => format!("TO_MONTHS({n} * 3)"),
-            other => format!("TO_{}S({n})", super::interval_word(other).to_uppercase()),
+            other => format!("TO_{}S({n})", other.name().to_uppercase()),
         };
         format!("(CAST({expr} AS TIMESTAMP) + {span})")
     }

@@ -107,19 +107,19 @@ pub trait Dialect: Send + Sync {
     fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
         let (count, unit) = match interval {
             Interval::Quarter => (format!("CAST({n} AS INTEGER) * 3"), "month"),
-            other => (format!("CAST({n} AS INTEGER)"), interval_word(other)),
+            other => (format!("CAST({n} AS INTEGER)"), other.name()),
         };
         format!("(CAST({expr} AS TIMESTAMP) + {count} * INTERVAL '1 {unit}')")
     }
 
     /// `expr` truncated to the start of its `interval`, as a timestamp (`trunc_months` …).
     fn truncate(&self, interval: Interval, expr: &str) -> String {
-        format!("DATE_TRUNC('{}', CAST({expr} AS TIMESTAMP))", interval_word(interval))
+        format!("DATE_TRUNC('{}', CAST({expr} AS TIMESTAMP))", interval.name())
     }
 
     /// The `interval` part of `expr` as a whole number (`extract_years` …).
     fn extract(&self, interval: Interval, expr: &str) -> String {
-        let part = interval_word(interval).to_uppercase();
+        let part = interval.name().to_uppercase();
         format!("FLOOR(EXTRACT({part} FROM {expr}))")
     }
 
@@ -155,20 +155,6 @@ pub(crate) fn hashed_keyed_aggregate(
 /// What a dialect cannot compute, named for the error the query gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsupported(pub String);
-
-/// The SQL word for an interval (`day`, `month` …), as `DATE_TRUNC` and `INTERVAL '1 …'` read it.
-pub(crate) fn interval_word(interval: Interval) -> &'static str {
-    match interval {
-        Interval::Second => "second",
-        Interval::Minute => "minute",
-        Interval::Hour => "hour",
-        Interval::Day => "day",
-        Interval::Week => "week",
-        Interval::Month => "month",
-        Interval::Quarter => "quarter",
-        Interval::Year => "year",
-    }
-}
 
 /// The dialect with this name, as written in a connection's configuration.
 pub fn dialect_for(name: &str) -> Option<&'static dyn Dialect> {

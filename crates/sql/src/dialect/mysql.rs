@@ -99,7 +99,7 @@ impl Dialect for MySql {
     }
 
     fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
-        format!("DATE_ADD(CAST({expr} AS DATETIME), INTERVAL CAST({n} AS SIGNED) {})", super::interval_word(interval).to_uppercase())
+        format!("DATE_ADD(CAST({expr} AS DATETIME), INTERVAL CAST({n} AS SIGNED) {})", interval.name().to_uppercase())
     }
 
     // MySQL has no DATE_TRUNC: the start of each interval is formatted, then read back.

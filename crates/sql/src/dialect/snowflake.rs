@@ -80,7 +80,7 @@ impl Dialect for Snowflake {
     }
 
     fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
-        format!("DATEADD({}, CAST({n} AS INTEGER), CAST({expr} AS TIMESTAMP))", super::interval_word(interval))
+        format!("DATEADD({}, CAST({n} AS INTEGER), CAST({expr} AS TIMESTAMP))", interval.name())
     }
 
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {

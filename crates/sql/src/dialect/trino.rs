@@ -75,7 +75,7 @@ impl Dialect for Trino {
     }
 
     fn add_interval(&self, interval: Interval, n: &str, expr: &str) -> String {
-        format!("date_add('{}', CAST({n} AS BIGINT), CAST({expr} AS TIMESTAMP))", super::interval_word(interval))
+        format!("date_add('{}', CAST({n} AS BIGINT), CAST({expr} AS TIMESTAMP))", interval.name())
     }
 
     fn duration(&self, interval: Interval, start: &str, end: &str) -> String {
