@@ -35,19 +35,10 @@ async fn fixture() -> Fixture {
     fixture_catalog(catalog, Arc::new(db), engine::EngineConfig { workers: 1, ..Default::default() }).await
 }
 
-/// `method uri` with `body`, as the holder of `token`.
+/// `method uri` with `body`, as the holder of `token`; the answer as JSON (or its text).
 async fn call_as(f: &Fixture, token: &str, method: &str, uri: &str, body: Value) -> (StatusCode, Value) {
     let text = if body.is_null() { String::new() } else { body.to_string() };
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("token {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(text))
-        .expect("request");
-    let response = f.app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+    let (status, _, bytes) = f.call_as(token, method, uri, &text).await;
     let parsed = if bytes.is_empty() {
         Value::Null
     } else {

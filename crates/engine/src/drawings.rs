@@ -58,6 +58,13 @@ pub(crate) fn paper_of(pdf_paper: Option<&str>) -> Option<Paper> {
     Paper::named(name, landscape)
 }
 
+/// Whom a drawing is for: their id (their user attributes apply to its queries) and what their
+/// roles give, read once for the whole drawing.
+pub(crate) struct Reader {
+    pub id: i64,
+    pub grants: store::Grants,
+}
+
 /// A dashboard filter and its value (`None` when it has none). A chart that lists the filters
 /// it listens to (`result_maker.filterables`) takes the value on the field each listen names; a
 /// chart that does not takes a field filter's value on its `field` when it is of the filter's
@@ -77,7 +84,7 @@ fn grid(p: Placement) -> GridPlacement {
 
 impl Engine {
     /// A query's chart, titled `title` (a Look's, an element's) or by the query.
-    pub(crate) async fn query_drawing(&self, query_id: i64, title: Option<String>, user: i64) -> Result<Drawing, EngineError> {
+    pub(crate) async fn query_drawing(&self, query_id: i64, title: Option<String>, user: &Reader) -> Result<Drawing, EngineError> {
         let (result, chart, title) = self.chart(query_id, title, user).await?;
         Ok(Drawing::Chart { result, chart, title })
     }
@@ -87,7 +94,7 @@ impl Engine {
         &self,
         query_id: i64,
         title: Option<String>,
-        user: i64,
+        user: &Reader,
     ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
         let query = self.saved_query(query_id).await?;
         self.chart_of_body(&query, title, user).await
@@ -97,18 +104,18 @@ impl Engine {
         &self,
         query: &QueryBody,
         title: Option<String>,
-        user: i64,
+        user: &Reader,
     ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
         // Checked when drawn, not only when asked for: a dashboard's tiles span models, and a
         // role may change while a render task waits.
-        if !self.store().grants(user).await?.has_on(store::Permission::AccessData, &query.model) {
+        if !user.grants.has_on(store::Permission::AccessData, &query.model) {
             return Err(EngineError::Forbidden(format!(
                 "you may not query model `{}`: none of your roles gives `access_data` on it",
                 query.model
             )));
         }
         let (chart, own_title) = self.chart_of(query)?;
-        let result = self.chart_rows(query, None, Some(user)).await?;
+        let result = self.chart_rows(query, None, Some(user.id)).await?;
         Ok((result, chart, title.unwrap_or(own_title)))
     }
 
@@ -143,7 +150,7 @@ impl Engine {
         style: DashboardStyle,
         filters: &str,
         paper: Option<Paper>,
-        user: i64,
+        user: &Reader,
     ) -> Result<Drawing, EngineError> {
         let (model, dashboard) = self.lookml_dashboard(id)?;
         let values = filter_values(dashboard, filters)?;
@@ -171,7 +178,7 @@ impl Engine {
         style: DashboardStyle,
         filters: &str,
         paper: Option<Paper>,
-        user: i64,
+        user: &Reader,
     ) -> Result<Drawing, EngineError> {
         let store = self.store();
         let dashboard = store.dashboard(id).await?.ok_or_else(|| EngineError::NotFound { what: "dashboard", id: id.to_string() })?;
@@ -225,7 +232,7 @@ impl Engine {
     }
 
     /// One dashboard element alone: a chart as the whole image, text as one tile filling it.
-    pub(crate) async fn element_drawing(&self, id: i64, user: i64) -> Result<Drawing, EngineError> {
+    pub(crate) async fn element_drawing(&self, id: i64, user: &Reader) -> Result<Drawing, EngineError> {
         let element = self
             .store()
             .dashboard_element(id)
@@ -268,7 +275,7 @@ impl Engine {
         &self,
         element: &DashboardElement,
         applied: &[AppliedFilter],
-        user: i64,
+        user: &Reader,
     ) -> Result<(result::ResultSet, render::Chart, String), EngineError> {
         let (query_id, title) = self.element_query(element).await?;
         let mut query = self.saved_query(query_id).await?;
@@ -305,7 +312,7 @@ impl Engine {
         self.chart_of_body(&query, title, user).await
     }
 
-    async fn tile_content(&self, element: &DashboardElement, applied: &[AppliedFilter], user: i64) -> TileContent {
+    async fn tile_content(&self, element: &DashboardElement, applied: &[AppliedFilter], user: &Reader) -> TileContent {
         let fields = &element.fields;
         match fields.kind {
             ElementKind::Text => TileContent::Text {

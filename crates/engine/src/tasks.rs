@@ -455,25 +455,26 @@ impl Engine {
 
     async fn render(&self, task: &store::RenderTaskRow, started: Instant) -> Result<(Vec<u8>, f64), EngineError> {
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
+        let reader = &crate::drawings::Reader { id: task.user_id, grants: self.store().grants(task.user_id).await? };
         let drawing = match (task.query_id, task.dashboard_id, task.dashboard_element_id) {
             (Some(query_id), _, _) => {
                 let look = match task.look_id {
                     Some(id) => self.store().look(id).await?,
                     None => None,
                 };
-                self.query_drawing(query_id, look.map(|l| l.title), task.user_id).await?
+                self.query_drawing(query_id, look.map(|l| l.title), reader).await?
             }
             (None, Some(dashboard_id), _) => {
                 let style = task.dashboard_style.as_deref().and_then(DashboardStyle::parse).unwrap_or(DashboardStyle::Tiled);
                 let filters = task.dashboard_filters.as_deref().unwrap_or_default();
-                self.dashboard_drawing(dashboard_id, style, filters, paper_of(task.pdf_paper.as_deref()), task.user_id).await?
+                self.dashboard_drawing(dashboard_id, style, filters, paper_of(task.pdf_paper.as_deref()), reader).await?
             }
-            (None, None, Some(element_id)) => self.element_drawing(element_id, task.user_id).await?,
+            (None, None, Some(element_id)) => self.element_drawing(element_id, reader).await?,
             (None, None, None) if task.lookml_dashboard_id.is_some() => {
                 let style = task.dashboard_style.as_deref().and_then(DashboardStyle::parse).unwrap_or(DashboardStyle::Tiled);
                 let (id, filters) =
                     (task.lookml_dashboard_id.as_deref().unwrap_or_default(), task.dashboard_filters.as_deref().unwrap_or_default());
-                self.lookml_dashboard_drawing(id, style, filters, paper_of(task.pdf_paper.as_deref()), task.user_id).await?
+                self.lookml_dashboard_drawing(id, style, filters, paper_of(task.pdf_paper.as_deref()), reader).await?
             }
             (None, None, None) => {
                 return Err(EngineError::Invalid { field: "render_task", message: "what this task draws was deleted".into() })

@@ -147,13 +147,20 @@ impl Store {
         Ok(on_pool!(self, insert, |p, sql| sqlx::query_scalar(sql).bind(name).bind(items.join(",")).fetch_one(p).await?))
     }
 
-    pub async fn update_set(&self, kind: SetKind, id: i64, name: &str, items: &[String]) -> Result<RoleChange, StoreError> {
+    /// Why set `id` of `kind` may not change, if it may not (it is missing or built in).
+    async fn unchangeable(&self, kind: SetKind, id: i64) -> Result<Option<RoleChange>, StoreError> {
         let built_in = format!("SELECT built_in FROM {} WHERE id = ?", kind.table());
         let flag: Option<bool> = on_pool!(self, built_in, |p, sql| sqlx::query_scalar(sql).bind(id).fetch_optional(p).await?);
-        match flag {
-            None => return Ok(RoleChange::Missing),
-            Some(true) => return Ok(RoleChange::BuiltIn),
-            Some(false) => {}
+        Ok(match flag {
+            None => Some(RoleChange::Missing),
+            Some(true) => Some(RoleChange::BuiltIn),
+            Some(false) => None,
+        })
+    }
+
+    pub async fn update_set(&self, kind: SetKind, id: i64, name: &str, items: &[String]) -> Result<RoleChange, StoreError> {
+        if let Some(refused) = self.unchangeable(kind, id).await? {
+            return Ok(refused);
         }
         let update = format!("UPDATE {} SET name = ?, {} = ? WHERE id = ?", kind.table(), kind.list_column());
         on_pool!(self, update, |p, sql| sqlx::query(sql).bind(name).bind(items.join(",")).bind(id).execute(p).await?.rows_affected());
@@ -161,12 +168,8 @@ impl Store {
     }
 
     pub async fn delete_set(&self, kind: SetKind, id: i64) -> Result<RoleChange, StoreError> {
-        let built_in = format!("SELECT built_in FROM {} WHERE id = ?", kind.table());
-        let flag: Option<bool> = on_pool!(self, built_in, |p, sql| sqlx::query_scalar(sql).bind(id).fetch_optional(p).await?);
-        match flag {
-            None => return Ok(RoleChange::Missing),
-            Some(true) => return Ok(RoleChange::BuiltIn),
-            Some(false) => {}
+        if let Some(refused) = self.unchangeable(kind, id).await? {
+            return Ok(refused);
         }
         let column = match kind {
             SetKind::Permission => "permission_set_id",

@@ -106,6 +106,16 @@ impl ContentBody {
         }
     }
 
+    /// A text field: `None` when absent, `Some(None)` when set to null.
+    pub fn text(&self, name: &str) -> Result<Option<Option<String>>, ApiError> {
+        match self.fields.get(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+            Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be text"))),
+        }
+    }
+
     /// `Some(None)` when the body sets the description to null or empty.
     pub fn description(&self) -> Result<Option<Option<String>>, ApiError> {
         match self.fields.get("description") {

@@ -129,14 +129,7 @@ async fn element_fields(
         })?,
         Some(_) => return Err(ApiError::validation("type", "invalid", "type must be text")),
     };
-    let text = |name: &str| -> Result<Option<Option<String>>, ApiError> {
-        match body.fields.get(name) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-            Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be text"))),
-        }
-    };
+    let text = |name: &str| body.text(name);
     let or_current = |new: Option<Option<String>>, old: Option<&Option<String>>| new.unwrap_or_else(|| old.cloned().flatten());
     let query_id = body.query_id(state, caller).await?;
     let look_id = match body.id("look_id")? {

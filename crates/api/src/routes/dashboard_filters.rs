@@ -14,7 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use engine::QueryBody;
-use serde_json::Value;
 use store::{FilterFields, Permission};
 use wire::operations as op;
 use wire::schemas::DashboardFilter;
@@ -59,28 +58,18 @@ async fn find(state: &AppState, id: &str) -> Result<store::DashboardFilter, ApiE
     state.engine.store().dashboard_filter(filter_id).await?.ok_or_else(|| missing(id))
 }
 
-/// A body's text field: `Some(None)` when set to null.
-fn text(body: &ContentBody, name: &str) -> Result<Option<Option<String>>, ApiError> {
-    match body.fields.get(name) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be text"))),
-    }
-}
-
 /// The fields a body sets over `current` (an update) or from nothing (a create), checked as a
 /// whole: a field filter names a field of an explore that exists.
 fn filter_fields(state: &AppState, body: &ContentBody, current: Option<&FilterFields>) -> Result<FilterFields, ApiError> {
     let required_text = |name: &str, old: Option<&String>| -> Result<String, ApiError> {
-        match text(body, name)? {
+        match body.text(name)? {
             Some(Some(t)) if !t.trim().is_empty() => Ok(t),
             Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} cannot be blank"))),
             None => old.cloned().ok_or_else(|| ApiError::validation(name, "missing_field", format!("{name} is required"))),
         }
     };
     let optional = |name: &str, old: Option<&Option<String>>| -> Result<Option<String>, ApiError> {
-        Ok(text(body, name)?.unwrap_or_else(|| old.cloned().flatten()))
+        Ok(body.text(name)?.unwrap_or_else(|| old.cloned().flatten()))
     };
     let kind = required_text("type", current.map(|c| &c.kind))?;
     if !FILTER_TYPES.contains(&kind.as_str()) {

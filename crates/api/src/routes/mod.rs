@@ -187,3 +187,15 @@ pub async fn method_not_allowed() -> ApiError {
 pub fn parse_id(what: &str, id: &str) -> Result<i64, ApiError> {
     id.trim().parse::<i64>().map_err(|_| ApiError::not_found(format!("{what} `{id}` does not exist")))
 }
+
+/// The ids of `what` in the query parameter `ids` (comma-separated, or the parameter repeated);
+/// empty when absent.
+pub fn ids_param(params: &[(String, String)], what: &str) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::new();
+    for (_, list) in params.iter().filter(|(k, _)| k == "ids") {
+        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            ids.push(part.parse::<i64>().map_err(|_| ApiError::bad_request(format!("`ids` must be {what} ids, not `{part}`")))?);
+        }
+    }
+    Ok(ids)
+}

@@ -283,12 +283,7 @@ pub async fn all_roles(
     axum::extract::Query(params): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Json<Vec<Role>>, ApiError> {
     may_read(&caller)?;
-    let mut wanted = Vec::new();
-    for (_, list) in params.iter().filter(|(k, _)| k == "ids") {
-        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            wanted.push(part.parse::<i64>().map_err(|_| ApiError::bad_request(format!("`ids` must be role ids, not `{part}`")))?);
-        }
-    }
+    let wanted = super::ids_param(&params, "role")?;
     let roles = state.engine.store().roles().await?;
     Ok(Json(roles.iter().filter(|r| wanted.is_empty() || wanted.contains(&r.id)).map(|r| to_wire::role(r, &state.base_url)).collect()))
 }

@@ -95,14 +95,7 @@ fn wire_value(user_id: i64, rank: usize, v: &AttributeValue) -> UserAttributeWit
 
 /// The fields a body sets over `current` (an update) or from nothing (a create).
 fn attribute_fields(body: &ContentBody, current: Option<&AttributeFields>) -> Result<AttributeFields, ApiError> {
-    let text = |name: &str| -> Result<Option<Option<String>>, ApiError> {
-        match body.fields.get(name) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-            Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be text"))),
-        }
-    };
+    let text = |name: &str| body.text(name);
     let required = |name: &str, old: Option<&String>| -> Result<String, ApiError> {
         match text(name)? {
             Some(Some(t)) if !t.trim().is_empty() => Ok(t),

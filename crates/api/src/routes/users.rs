@@ -13,6 +13,7 @@ use store::{Permission, UserFields};
 use wire::operations as op;
 use wire::schemas::{AccessToken, CreateCredentialsApi3, CredentialsApi3, CredentialsEmail, Role, User};
 
+use super::content_body::ContentBody;
 use super::parse_id;
 use crate::auth::Caller;
 use crate::body::parse_json;
@@ -68,12 +69,7 @@ pub async fn all_users(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<Vec<User>>, ApiError> {
     caller.require(Permission::SeeUsers)?;
-    let mut wanted = Vec::new();
-    for (_, list) in params.iter().filter(|(k, _)| k == "ids") {
-        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            wanted.push(part.parse::<i64>().map_err(|_| ApiError::bad_request(format!("`ids` must be user ids, not `{part}`")))?);
-        }
-    }
+    let wanted = super::ids_param(&params, "user")?;
     let mut out = Vec::new();
     for user in state.engine.store().users().await? {
         if wanted.is_empty() || wanted.contains(&user.id) {
@@ -83,18 +79,14 @@ pub async fn all_users(
     Ok(Json(out))
 }
 
-/// The body's text field `name`: `None` when absent or null.
-fn text(body: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
-    match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-        Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be text"))),
-    }
+/// The body's text field `name`, trimmed: `None` when absent or null.
+fn text(body: &ContentBody, name: &str) -> Result<Option<String>, ApiError> {
+    Ok(body.text(name)?.flatten().map(|s| s.trim().to_string()))
 }
 
 /// The body's boolean field `name` (not nullable in the spec: null is refused).
-fn boolean(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
-    match body.get(name) {
+fn boolean(body: &ContentBody, name: &str) -> Result<Option<bool>, ApiError> {
+    match body.fields.get(name) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(ApiError::validation(name, "invalid", format!("{name} must be true or false"))),
@@ -119,7 +111,7 @@ async fn keeps_an_admin(state: &AppState, user_id: i64, still_admin: bool) -> Re
 
 pub async fn create_user(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<User>, ApiError> {
     caller.require_admin()?;
-    let body: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) { Map::new() } else { parse_json(&body)? };
+    let body = if body.iter().all(u8::is_ascii_whitespace) { ContentBody { fields: Map::new() } } else { ContentBody::parse(&body)? };
     let store = state.engine.store();
     let first = text(&body, "first_name")?.unwrap_or_default();
     let last = text(&body, "last_name")?.unwrap_or_default();
@@ -144,7 +136,7 @@ pub async fn update_user(
 ) -> Result<Json<User>, ApiError> {
     caller.require_admin()?;
     let user = find(&state, &caller, &id).await?;
-    let body: Map<String, Value> = parse_json(&body)?;
+    let body = ContentBody::parse(&body)?;
     let fields = UserFields {
         first_name: text(&body, "first_name")?.unwrap_or(user.first_name.clone()),
         last_name: text(&body, "last_name")?.unwrap_or(user.last_name.clone()),

@@ -95,10 +95,15 @@ impl Fixture {
     }
 
     pub async fn call(&self, method: &str, uri: &str, body: &str) -> (StatusCode, HashMap<String, String>, Vec<u8>) {
+        self.call_as(&self.token, method, uri, body).await
+    }
+
+    /// `method uri` with `body`, as the holder of `token`.
+    pub async fn call_as(&self, token: &str, method: &str, uri: &str, body: &str) -> (StatusCode, HashMap<String, String>, Vec<u8>) {
         let request = Request::builder()
             .method(method)
             .uri(uri)
-            .header(header::AUTHORIZATION, format!("token {}", self.token))
+            .header(header::AUTHORIZATION, format!("token {token}"))
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.to_string()))
             .expect("request");
