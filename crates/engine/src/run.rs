@@ -622,6 +622,8 @@ pub fn run_compiled(
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
     present::table_calc::apply(&mut result, &compiled.table_calcs, now)
         .map_err(|e| EngineError::Invalid { field: "dynamic_fields", message: e.to_string() })?;
+    present::table_calc::sort_rows(&mut result, &compiled.calc_sorts, compiled.row_limit)
+        .map_err(|e| EngineError::Invalid { field: "sorts", message: e.to_string() })?;
     if let Some(vis) = &compiled.vis {
         vis.apply(&mut result);
     }

@@ -741,6 +741,28 @@ fn shape_cases() -> Vec<ShapeCase> {
             ..SHAPE
         },
         ShapeCase {
+            name: "pivot: post-query measures run across each row's pivot columns by default",
+            filters: &[("users.country", "-NULL")],
+            fields: &["users.country", "orders.status", "orders.count", "orders.running_count", "orders.share_of_orders", "orders.growth"],
+            // A missing cell leaves the next one without a previous value.
+            expected: "SELECT country, status, c, SUM(c) OVER (PARTITION BY country ORDER BY pc), 100.0 * c / SUM(c) OVER (PARTITION BY country), \
+                CASE WHEN LAG(pc) OVER w = pc - 1 THEN 100.0 * (c - LAG(c) OVER w) / LAG(c) OVER w END, pc \
+                FROM ranked WINDOW w AS (PARTITION BY country ORDER BY pc) ORDER BY country, pc",
+            over_cells: true,
+            ..SHAPE
+        },
+        ShapeCase {
+            name: "pivot: a post-query measure with direction column runs down each pivot column, over the returned rows",
+            filters: &[("users.country", "-NULL")],
+            fields: &["users.country", "orders.status", "orders.running_amount"],
+            sorts: &["users.country desc"],
+            limit: Some(2),
+            expected: "WITH cells AS (SELECT u.country, o.status, SUM(o.amount) AS a FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE u.country IS NOT NULL GROUP BY 1, 2), \
+                ranked AS (SELECT *, DENSE_RANK() OVER (ORDER BY status) AS pc, DENSE_RANK() OVER (ORDER BY country DESC) AS pr FROM cells) \
+                SELECT country, status, SUM(a) OVER (PARTITION BY pc ORDER BY pr), pc FROM ranked WHERE pr <= 2 ORDER BY pr, pc",
+            ..SHAPE
+        },
+        ShapeCase {
             name: "totals: over every row, ignoring the row limit and measure filters",
             fields: &["orders.status", "orders.count", "orders.average_amount", "users.count"],
             filters: &[("orders.count", ">100")],

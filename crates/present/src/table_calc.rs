@@ -830,58 +830,140 @@ pub fn apply(result: &mut QueryResult, calcs: &[TableCalc], now: DateTime) -> Re
     Ok(())
 }
 
-/// Sorts an unpivoted result's rows by `sorts` ((column, descending), in order; NULL first
-/// ascending), as Looker sorts by a table calculation: only when every row is there (`limit`
-/// was not reached), since the database chose the rows by its own order otherwise.
-pub fn sort_rows(result: &mut QueryResult, sorts: &[(String, bool)], limit: Option<u64>) -> Result<(), TableCalcError> {
-    if sorts.is_empty() {
-        return Ok(());
+/// One sort of the returned rows, when the query sorts by a table calculation: by a column of
+/// the result (a calculation or a field), descending or not; in a pivoted result, by a pivoted
+/// column's value in one pivot column (`pivot_column`, from 0, as Looker's
+/// `"calc desc 0"`) or else by each row's best-placed cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowSort {
+    pub name: String,
+    pub descending: bool,
+    pub pivot_column: Option<u32>,
+}
+
+/// Values in sort order: NULL first ascending, numbers by value, the rest by their text.
+fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        _ => match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => a.to_text().cmp(&b.to_text()),
+        },
     }
-    let table = &mut result.table;
-    let rows = table.row_count();
-    let refuse = |name: &str, message: String| TableCalcError { name: name.to_string(), message };
-    if limit.is_some_and(|l| rows as u64 >= l) {
-        let name = sorts.iter().map(|(n, _)| n.as_str()).next().unwrap_or_default();
-        return Err(refuse(
-            name,
-            format!("the query reached its row limit ({rows} rows): sorting by a table calculation needs every row (raise the limit)"),
-        ));
-    }
-    let mut keys = Vec::new();
-    for (name, descending) in sorts {
-        let c = table
-            .columns
-            .iter()
-            .position(|c| &c.name == name)
-            .ok_or_else(|| refuse(name, "is not a column of the query to sort by".into()))?;
-        keys.push((c, *descending));
-    }
-    let compare = |a: &Value, b: &Value| -> std::cmp::Ordering {
-        use std::cmp::Ordering;
-        match (a, b) {
-            (Value::Null, Value::Null) => Ordering::Equal,
-            (Value::Null, _) => Ordering::Less,
-            (_, Value::Null) => Ordering::Greater,
-            _ => match (a.as_f64(), b.as_f64()) {
-                (Some(x), Some(y)) => x.total_cmp(&y),
-                _ => a.to_text().cmp(&b.to_text()),
-            },
-        }
-    };
-    let mut order: Vec<usize> = (0..rows).collect();
+}
+
+/// The row order `keys` (one key per sort, per row) give under `sorts`, stable for ties.
+fn sorted_order(keys: &[Vec<Value>], sorts: &[&RowSort]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by(|&x, &y| {
-        for &(c, descending) in &keys {
-            let ordering = compare(table.value(c, x), table.value(c, y));
+        for (k, sort) in sorts.iter().enumerate() {
+            let ordering = compare_values(&keys[x][k], &keys[y][k]);
             if ordering != std::cmp::Ordering::Equal {
-                return if descending { ordering.reverse() } else { ordering };
+                return if sort.descending { ordering.reverse() } else { ordering };
             }
         }
         std::cmp::Ordering::Equal
     });
+    order
+}
+
+/// Sorts a result's rows by `sorts`, as Looker sorts by a table calculation: only when every
+/// row is there (`limit` was not reached), since the database chose the rows by its own order
+/// otherwise.
+pub fn sort_rows(result: &mut QueryResult, sorts: &[RowSort], limit: Option<u64>) -> Result<(), TableCalcError> {
+    let Some(first) = sorts.first() else { return Ok(()) };
+    let rows = match &result.pivot {
+        Some(pivot) => pivot.rows.len(),
+        None => result.table.row_count(),
+    };
+    let refuse = |name: &str, message: String| TableCalcError { name: name.to_string(), message };
+    if limit.is_some_and(|l| rows as u64 >= l) {
+        return Err(refuse(
+            &first.name,
+            format!("the query reached its row limit ({rows} rows): sorting by a table calculation needs every row (raise the limit)"),
+        ));
+    }
+    if let Some(pivot) = &mut result.pivot {
+        return sort_pivot_rows(pivot, sorts);
+    }
+    let table = &mut result.table;
+    let mut columns = Vec::new();
+    for sort in sorts {
+        let c = table
+            .columns
+            .iter()
+            .position(|c| c.name == sort.name)
+            .ok_or_else(|| refuse(&sort.name, "is not a column of the query to sort by".into()))?;
+        columns.push(c);
+    }
+    let keys: Vec<Vec<Value>> = (0..rows).map(|r| columns.iter().map(|&c| table.value(c, r).clone()).collect()).collect();
+    let order = sorted_order(&keys, &sorts.iter().collect::<Vec<_>>());
     for column in &mut table.data {
         let old = std::mem::take(column);
         *column = order.iter().map(|r| old[*r].clone()).collect();
     }
+    Ok(())
+}
+
+/// Where a pivoted row's sort key comes from.
+enum PivotKey {
+    Dimension(usize),
+    /// A measure or pivoted calculation: its cell in one pivot column, or the best-placed one.
+    Cells(usize, Option<usize>),
+    RowCalc(usize),
+}
+
+fn sort_pivot_rows(pivot: &mut PivotTable, sorts: &[RowSort]) -> Result<(), TableCalcError> {
+    let mut sources = Vec::new();
+    let mut used = Vec::new();
+    for sort in sorts {
+        let position = |columns: &[ColumnInfo]| columns.iter().position(|c| c.name == sort.name);
+        let source = if let Some(d) = position(&pivot.dimensions) {
+            PivotKey::Dimension(d)
+        } else if let Some(m) = position(&pivot.measures) {
+            PivotKey::Cells(m, sort.pivot_column.map(|c| c as usize))
+        } else if let Some(c) = position(&pivot.row_calcs) {
+            PivotKey::RowCalc(c)
+        } else if position(&pivot.pivots).is_some() {
+            // A pivot's sort orders the pivot columns, as the database already did.
+            continue;
+        } else {
+            return Err(TableCalcError { name: sort.name.clone(), message: "is not a column of the query to sort by".into() });
+        };
+        sources.push(source);
+        used.push(sort);
+    }
+    let keys: Vec<Vec<Value>> = pivot
+        .rows
+        .iter()
+        .map(|row| {
+            sources
+                .iter()
+                .zip(&used)
+                .map(|(source, sort)| match source {
+                    PivotKey::Dimension(d) => row.dimensions[*d].clone(),
+                    PivotKey::RowCalc(c) => row.row_calcs.get(*c).cloned().unwrap_or(Value::Null),
+                    PivotKey::Cells(m, Some(column)) => row.cells[*m].get(*column).cloned().unwrap_or(Value::Null),
+                    // The cell that would come first in this direction; empty cells last.
+                    PivotKey::Cells(m, None) => row.cells[*m]
+                        .iter()
+                        .filter(|v| !matches!(v, Value::Null))
+                        .min_by(|a, b| match sort.descending {
+                            true => compare_values(b, a),
+                            false => compare_values(a, b),
+                        })
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                })
+                .collect()
+        })
+        .collect();
+    let order = sorted_order(&keys, &used);
+    let mut old: Vec<Option<result::PivotRow>> = std::mem::take(&mut pivot.rows).into_iter().map(Some).collect();
+    pivot.rows = order.iter().filter_map(|r| old[*r].take()).collect();
     Ok(())
 }
 
@@ -1185,6 +1267,20 @@ mod tests {
         // One value per row, unpivoted: the row's total across its pivot columns.
         let mut again = result.clone();
         apply(&mut again, &[calc("row_sum", "sum(pivot_row(${orders.count}))")], jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0)).unwrap();
+        // Rows sorted by a calculation: one value per row, a pivoted one in a chosen pivot column
+        // or by each row's best cell, a measure in a column; a pivot's own sort is skipped.
+        let states = |r: &QueryResult| -> Vec<Value> { r.pivot.as_ref().unwrap().rows.iter().map(|r| r.dimensions[0].clone()).collect() };
+        let sort = |name: &str, descending: bool, pivot_column: Option<u32>| RowSort { name: name.into(), descending, pivot_column };
+        let mut sorted = again.clone();
+        sort_rows(&mut sorted, &[sort("orders.status", false, None), sort("row_sum", true, None)], Some(500)).unwrap();
+        assert_eq!(states(&sorted), vec![t("NY"), t("CA")]);
+        sort_rows(&mut sorted, &[sort("orders.count", false, Some(1))], None).unwrap();
+        assert_eq!(states(&sorted), vec![t("CA"), t("NY")]);
+        sort_rows(&mut sorted, &[sort("vs_pending", true, None)], None).unwrap();
+        assert_eq!(states(&sorted), vec![t("NY"), t("CA")]);
+        sort_rows(&mut sorted, &[sort("vs_pending", false, Some(0))], None).unwrap();
+        assert_eq!(states(&sorted), vec![t("CA"), t("NY")]);
+        assert!(sort_rows(&mut sorted, &[sort("row_sum", false, None)], Some(2)).is_err(), "the row limit was reached");
         let again = again.pivot.unwrap();
         assert_eq!(again.row_calcs.len(), 1);
         let sums: Vec<Vec<Value>> = again.rows.iter().map(|r| r.row_calcs.clone()).collect();
@@ -1194,11 +1290,12 @@ mod tests {
     #[test]
     fn rows_sort_by_a_calculation_only_when_all_are_there() {
         let mut r = run(&[calc("neg", "0 - ${orders.count}")]);
-        sort_rows(&mut r, &[("neg".into(), false)], Some(500)).unwrap();
+        let neg = |descending| [RowSort { name: "neg".into(), descending, pivot_column: None }];
+        sort_rows(&mut r, &neg(false), Some(500)).unwrap();
         assert_eq!(column(&r, "orders.count"), vec![Value::Int(30), Value::Int(20), Value::Int(10)]);
-        sort_rows(&mut r, &[("neg".into(), true)], None).unwrap();
+        sort_rows(&mut r, &neg(true), None).unwrap();
         assert_eq!(column(&r, "orders.count"), vec![Value::Int(10), Value::Int(20), Value::Int(30)]);
-        let e = sort_rows(&mut r, &[("neg".into(), false)], Some(3)).unwrap_err();
+        let e = sort_rows(&mut r, &neg(false), Some(3)).unwrap_err();
         assert!(e.message.contains("row limit"), "{e}");
     }
 }

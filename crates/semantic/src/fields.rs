@@ -645,7 +645,7 @@ impl Builder<'_> {
             }
         };
         let mut field = self.new_field(view, name, pair.key_span, FieldKind::Measure(kind));
-        let handled = ["filters", "sql_distinct_key", "list_field", "percentile", "approximate"];
+        let handled = ["filters", "sql_distinct_key", "list_field", "percentile", "approximate", "direction"];
         for item in items {
             match item.key.as_str() {
                 "filters" => {
@@ -678,6 +678,11 @@ impl Builder<'_> {
                         );
                     }
                 }
+                "direction" => match self.text(item).as_deref() {
+                    Some("row") => field.down_columns = false,
+                    Some("column") => field.down_columns = true,
+                    _ => self.error(item.key_span, "`direction` is \"row\" or \"column\""),
+                },
                 "percentile" if !matches!(kind, MeasureType::Percentile(_) | MeasureType::PercentileDistinct(_)) => {
                     self.error(item.key_span, "`percentile` applies to the percentile measure types");
                 }

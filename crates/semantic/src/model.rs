@@ -490,6 +490,9 @@ pub struct Field {
     pub list_field: Option<String>,
     /// `approximate: yes` on a count or count_distinct: the dialect's distinct-count estimator.
     pub approximate: bool,
+    /// Post-query measures of pivoted queries: `direction: "column"` runs them down each pivot
+    /// column; the default (`"row"`) runs them across the row's pivot columns.
+    pub down_columns: bool,
     /// Durations: the two ends.
     pub sql_start: Option<String>,
     pub sql_end: Option<String>,
@@ -528,6 +531,7 @@ impl Field {
             filters: Vec::new(),
             sql_distinct_key: None,
             approximate: false,
+            down_columns: false,
             list_field: None,
             sql_start: None,
             sql_end: None,

@@ -128,11 +128,9 @@ const ACCEPTED: &[(Structure, &[&str])] = &[
     ),
     (Structure::Dimension, &[]),
     (Structure::DimensionGroup, &[]),
-    // `direction` chooses row or column for post-query measures of pivoted queries; pivots are
-    // refused until implemented, and without them only the column direction exists.
     // `approximate_threshold` tunes COUNT(DISTINCT) in BigQuery's legacy SQL only; Sightline
     // writes standard SQL, where Looker ignores it too.
-    (Structure::Measure, &["direction", "approximate_threshold"]),
+    (Structure::Measure, &["approximate_threshold"]),
     (Structure::FilterField, &["suggest_dimension", "suggest_explore", "datatype", "convert_tz"]),
     (Structure::ParameterField, &[]),
 ];

@@ -224,6 +224,22 @@ def check_table_calcs(sdk, report):
         shares = [v for v in row["row_share"]["orders.status"].values() if v is not None]
         check(abs(sum(shares) - 1) < 1e-9, f"pivot_row shares of {row['users.gender']} sum to {sum(shares)}")
     report["pivoted_calc_rows"] = len(table)
+    # Rows of a pivoted query sorted by a calculation: by its one value per row, or by a pivoted
+    # calculation's value in one pivot column ("desc 0").
+    by_total = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count", "vs_previous", "row_count"],
+                     pivots=["orders.status"], sorts=["row_count desc"], dynamic_fields=json.dumps(pivot_calc), limit="500")
+    )
+    totals = [r["row_count"] for r in json.loads(sdk.run_query(by_total.id, "json"))]
+    check(len(totals) > 1 and totals == sorted(totals, reverse=True), f"rows sorted by row_count desc: {totals}")
+    first_status = list(table[0]["order_items.count"]["orders.status"])[0]
+    by_first = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["users.gender", "orders.status", "order_items.count", "row_count"],
+                     pivots=["orders.status"], sorts=["order_items.count asc 0", "row_count"], dynamic_fields=json.dumps(pivot_calc), limit="500")
+    )
+    firsts = [r["order_items.count"]["orders.status"][first_status] for r in json.loads(sdk.run_query(by_first.id, "json"))]
+    check(firsts == sorted(firsts, key=lambda v: (v is not None, v or 0)), f"rows sorted by the first pivot column's count: {firsts}")
+    report["pivoted_calc_sorts"] = len(totals)
     header = next(csv.reader(io.StringIO(sdk.run_query(pivoted.id, "csv"))))
     check(header[-1] == "", f"the unpivoted calculation sits after the pivot columns: {header}")
     labels = list(csv.reader(io.StringIO(sdk.run_query(pivoted.id, "csv"))))[1]

@@ -62,7 +62,7 @@ pub struct CompiledQuery {
     pub vis: Option<present::VisOptions>,
     /// Sorts to apply to the returned rows, in order, when one names a table calculation:
     /// (field or calculation, descending).
-    pub calc_sorts: Vec<(String, bool)>,
+    pub calc_sorts: Vec<present::table_calc::RowSort>,
     /// The query's row limit (set with table calculations: rows sorted by one must all be there).
     pub row_limit: Option<u64>,
     /// `row_total: left`: tables show row totals before the pivot columns.
@@ -127,24 +127,10 @@ pub fn compile(model: &Model, spec: &QuerySpec, dialect: &dyn Dialect, now: Date
     // the field sorts, so rows the calculation ties stay in their order).
     let mut calc_sorts = Vec::new();
     if spec.sorts.iter().any(|s| is_calc(s.split_whitespace().next().unwrap_or(""))) {
-        if !spec.pivots.is_empty() {
-            let sort = spec.sorts.iter().find(|s| is_calc(s.split_whitespace().next().unwrap_or(""))).cloned().unwrap_or_default();
-            return Err(CompileError::InvalidSort {
-                sort,
-                message: "sorting a pivoted query by a table calculation is not supported yet".into(),
-            });
-        }
         for sort in &spec.sorts {
-            let mut words = sort.split_whitespace();
-            let name = words.next().unwrap_or_default().to_string();
-            let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("asc") => false,
-                Some("desc") => true,
-                Some(other) => {
-                    return Err(CompileError::InvalidSort { sort: sort.clone(), message: format!("`{other}` is not asc or desc") })
-                }
-            };
-            calc_sorts.push((name, descending));
+            let (name, direction, pivot_column) = crate::query::parse_sort(sort)?;
+            let descending = direction == crate::query::SortDirection::Desc;
+            calc_sorts.push(present::table_calc::RowSort { name, descending, pivot_column });
         }
     }
     let fields: Vec<String> = spec.fields.iter().filter(|f| !is_calc(f)).cloned().collect();
@@ -282,10 +268,13 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         }
     }
     if !pivots.is_empty() {
-        if let Some(f) = plan.fields.iter().find(|f| f.post.is_some()) {
-            return Err(CompileError::InvalidPivot {
-                field: f.name.clone(),
-                message: "measures computed over the returned rows (running totals, percents of total or of previous) are not supported yet in pivoted queries".into(),
+        if let (Some(f), Some(filled)) = (plan.fields.iter().find(|f| f.post.is_some()), plan.fields.iter().find(|f| f.fill.is_some())) {
+            return Err(CompileError::InvalidFill {
+                field: filled.name.clone(),
+                message: format!(
+                    "filling in a pivoted query with `{}` (a measure computed over the returned cells) is not supported yet",
+                    f.name
+                ),
             });
         }
         if pivots.len() == plan.fields.iter().filter(|f| !f.is_measure).count() && !plan.fields.iter().any(|f| f.is_measure) {

@@ -174,14 +174,64 @@ impl Plan {
         let rows = over(best_cells, &carried, vec![Item::new(dense_rank(vec![(col(&row_min), false)]), pivot_row.clone())]);
         let mut shown: Vec<Name> = (0..self.fields.len()).map(|i| self.alias(i).clone()).collect();
         shown.push(pivot_col.clone());
-        shown.push(pivot_count);
+        shown.push(pivot_count.clone());
+        let has_post = self.fields.iter().any(|f| f.post.is_some());
+        if has_post {
+            shown.push(pivot_row.clone());
+        }
         let mut outer = over(rows, &shown, Vec::new());
         if let Some(n) = self.limit_rows() {
             outer.wheres.push(Expr::binary(col(&pivot_row), "<=", Expr::Integer(n.min(i64::MAX as u64) as i64)));
         }
+        if has_post {
+            outer = self.pivoted_post_measures(outer, &pivot_row, &pivot_col, &pivot_count);
+        }
         outer.order_by =
             vec![Order { key: SortKey::Expr(col(&pivot_row)), desc: false }, Order { key: SortKey::Expr(col(&pivot_col)), desc: false }];
         Statement { ctes: self.ctes.clone(), body: outer }
+    }
+
+    /// Post-query measures of a pivoted query, over its returned cells (`rows`: one per row and
+    /// pivot column, numbered by [`PIVOT_COLUMN`] and `pivot_row`): across each row's pivot
+    /// columns by default, down each pivot column with `direction: "column"`. A missing cell
+    /// breaks a percent of previous: the cell after it has no previous value.
+    fn pivoted_post_measures(&self, rows: Select, pivot_row: &Name, pivot_col: &Name, pivot_count: &Name) -> Select {
+        let mut items: Vec<Item> = self
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let v = col(self.alias(i));
+                let Some(kind) = f.post else { return Item::new(v, self.alias(i).clone()) };
+                let (within, along) = match f.down_columns {
+                    true => (col(pivot_col), col(pivot_row)),
+                    false => (col(pivot_row), col(pivot_col)),
+                };
+                let expr = match kind {
+                    MeasureType::RunningTotal => Expr::Window {
+                        call: Box::new(Expr::call("SUM", vec![v])),
+                        partition_by: vec![within],
+                        order_by: vec![(along, false)],
+                        frame: Some(RUNNING),
+                    },
+                    MeasureType::PercentOfTotal => {
+                        let total = Expr::window(Expr::call("SUM", vec![v.clone()]), vec![within], Vec::new());
+                        percent(v, Expr::call("NULLIF", vec![total, Expr::Integer(0)]))
+                    }
+                    _ => {
+                        let lag = |e: Expr| Expr::window(Expr::call("LAG", vec![e]), vec![within.clone()], vec![(along.clone(), false)]);
+                        let adjacent = Expr::binary(lag(along.clone()), "=", Expr::binary(along.clone(), "-", Expr::Integer(1)));
+                        let previous = Expr::Case(vec![(adjacent, lag(v.clone()))]);
+                        let change = Expr::binary(v, "-", previous.clone()).nested();
+                        percent(change, Expr::call("NULLIF", vec![previous, Expr::Integer(0)]))
+                    }
+                };
+                Item::new(expr, Name::quoted(&f.name))
+            })
+            .collect();
+        // The row number only orders the cells: the columns are those of any pivoted query.
+        items.extend([pivot_col, pivot_count].into_iter().map(|n| Item::new(col(n), n.clone())));
+        over(rows, &[], items)
     }
 
     /// The totals query: the measures (post-query ones aside) over every row the filters keep,

@@ -34,6 +34,9 @@ pub(crate) struct PlannedField {
     pub is_measure: bool,
     /// A post-query measure, computed by an outer query from the item it names.
     pub post: Option<MeasureType>,
+    /// A post-query measure of a pivoted query runs down each pivot column (`direction:
+    /// "column"`) rather than across the row.
+    pub down_columns: bool,
     /// How the field is filled in, when the query names it in `fill_fields`.
     pub fill: Option<Fill>,
 }
@@ -104,7 +107,7 @@ impl<'a> Compiler<'a> {
                 false => None,
             };
             items.push(Item { expr: Expr::Sql(expr), alias: Name::Quoted(alias), grouped: !is_measure });
-            planned.push(PlannedField { name: name.to_string(), is_measure, post, fill });
+            planned.push(PlannedField { name: name.to_string(), is_measure, post, down_columns: t.field.down_columns, fill });
             let mut column = super::column_info(*t);
             if let Some(entry) = self.custom.entry(name) {
                 column.name = name.to_string();
