@@ -268,6 +268,7 @@ impl Builder<'_> {
             always_join: Vec::new(),
             case_sensitive: None,
             persist: None,
+            aggregate_tables: Vec::new(),
             span: def.key_span,
         };
         let mut fields_written = None;
@@ -335,6 +336,15 @@ impl Builder<'_> {
                         }
                     }
                 }
+                "aggregate_table" => {
+                    if let Some(table) = self.aggregate_table(item) {
+                        if explore.aggregate_tables.iter().any(|t| t.name == table.name) {
+                            self.error(item.key_span, format!("aggregate_table `{}` appears twice in explore `{name}`", table.name));
+                        } else {
+                            explore.aggregate_tables.push(table);
+                        }
+                    }
+                }
                 "join" => {
                     if let Some(join) = self.join(item) {
                         if join.name == explore.base_alias || explore.join(&join.name).is_some() {
@@ -356,6 +366,69 @@ impl Builder<'_> {
             explore.base_view = view;
         }
         Some(explore)
+    }
+
+    /// `aggregate_table: name { query: {…} materialization: {…} }`: read and checked, each key
+    /// named when it is not one Looker documents there.
+    fn aggregate_table(&mut self, pair: &Pair) -> Option<AggregateTable> {
+        let (name, items) = self.named_block(pair)?;
+        let mut table = AggregateTable {
+            name: name.to_string(),
+            dimensions: Vec::new(),
+            measures: Vec::new(),
+            filters: Vec::new(),
+            span: pair.key_span,
+        };
+        let (mut query, mut materialization) = (false, false);
+        for item in items {
+            let Some((_, inner)) = item.value.as_block().filter(|_| matches!(item.key.as_str(), "query" | "materialization")) else {
+                match item.key.as_str() {
+                    "query" | "materialization" => self.error(item.value.span, format!("`{}` takes a block", item.key)),
+                    other => {
+                        self.error(item.key_span, format!("`{other}` is not a parameter of `aggregate_table` (query, materialization)"))
+                    }
+                }
+                continue;
+            };
+            for p in inner {
+                match (item.key.as_str(), p.key.as_str()) {
+                    ("query", "dimensions") => table.dimensions = self.list(p),
+                    ("query", "measures") => table.measures = self.list(p),
+                    ("query", "filters") => table.filters = self.filter_pairs(p).into_iter().map(|(f, v, _)| (f, v)).collect(),
+                    ("query", "timezone") => {
+                        self.text(p);
+                    }
+                    ("materialization", "datagroup_trigger" | "sql_trigger_value" | "persist_for") => {
+                        self.persistence(p);
+                    }
+                    (
+                        "materialization",
+                        "increment_key" | "increment_offset" | "publish_as_db_view" | "indexes" | "distribution" | "distribution_style"
+                        | "sortkeys" | "cluster_keys" | "partition_keys",
+                    ) => {}
+                    (block, other) => self.error(p.key_span, format!("`{other}` is not a parameter of an aggregate table's `{block}`")),
+                }
+            }
+            query |= item.key == "query";
+            materialization |= item.key == "materialization";
+        }
+        if !query {
+            self.error(pair.key_span, format!("aggregate_table `{name}` needs a `query`"));
+        }
+        if !materialization {
+            self.error(pair.key_span, format!("aggregate_table `{name}` needs a `materialization`"));
+        }
+        if table.dimensions.is_empty() && table.measures.is_empty() {
+            self.error(pair.key_span, format!("aggregate_table `{name}`: its query names no dimensions or measures"));
+        }
+        self.diagnostics.push(Diagnostic::warning(
+            pair.key_span,
+            format!(
+                "aggregate_table `{name}`: queries read the explore's own tables (aggregate awareness is not implemented yet; \
+                 the numbers are the same, the rollup is not built or used)"
+            ),
+        ));
+        Some(table)
     }
 
     fn join(&mut self, pair: &Pair) -> Option<Join> {

@@ -79,6 +79,22 @@ pub struct Explore {
     pub case_sensitive: Option<bool>,
     /// `persist_for` or `persist_with`, over the model's.
     pub persist: Option<crate::Persist>,
+    /// `aggregate_table`s, checked against the explore's fields. Queries read the explore's own
+    /// tables (the answer an aggregate table gives is the same, by Looker's definition of one);
+    /// the loader warns so that nobody expects the rollup to be used.
+    pub aggregate_tables: Vec<AggregateTable>,
+    pub span: Span,
+}
+
+/// An explore's `aggregate_table`: the query its rollup would hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateTable {
+    pub name: String,
+    /// Field names as written (unqualified ones name the explore's base view).
+    pub dimensions: Vec<String>,
+    pub measures: Vec<String>,
+    /// `filters: [field: "expression"]`.
+    pub filters: Vec<(String, String)>,
     pub span: Span,
 }
 

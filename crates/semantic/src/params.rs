@@ -89,7 +89,7 @@ const FIELD_PRESENTATION: &[&str] = &[
 /// Parameters that would change results or access and are not implemented yet.
 const NOT_YET: &[(Structure, &[&str])] = &[
     (Structure::Model, &["aggregate_awareness"]),
-    (Structure::Explore, &["aggregate_table", "sql_preamble", "cancel_grouping_fields"]),
+    (Structure::Explore, &["sql_preamble", "cancel_grouping_fields"]),
     (Structure::Join, &["outer_only", "sql_table_name", "sql", "sql_foreign_key"]),
     (Structure::DerivedTable, &["create_process", "sql_create", "materialized_view"]),
     (Structure::Dimension, &["sql_latitude", "sql_longitude", "start_location_field", "end_location_field", "units", "bins"]),

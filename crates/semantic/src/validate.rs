@@ -73,6 +73,22 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
                 ));
             }
         }
+        for table in &explore.aggregate_tables {
+            let named = table.dimensions.iter().map(|f| (f, false)).chain(table.measures.iter().map(|f| (f, true)));
+            let filtered = table.filters.iter().map(|(f, _)| (f, false));
+            for (field, measure) in named.chain(filtered) {
+                let qualified = if field.contains('.') { field.clone() } else { format!("{}.{field}", explore.base_alias) };
+                let message = match resolve_in_explore(model, explore, &qualified) {
+                    None => format!("names `{field}`, which is not a field of explore `{}`", explore.name),
+                    Some(f) if measure && !f.is_measure() => format!("lists `{field}` as a measure; it is a dimension"),
+                    Some(f) if !measure && f.is_measure() && !table.filters.iter().any(|(n, _)| n == field) => {
+                        format!("lists `{field}` as a dimension; it is a measure")
+                    }
+                    Some(_) => continue,
+                };
+                diagnostics.push(Diagnostic::error(table.span, format!("aggregate_table `{}` {message}", table.name)));
+            }
+        }
         check_primary_keys(model, explore, diagnostics);
     }
     for view in model.views.values() {

@@ -278,3 +278,27 @@ fn access_grants_are_read_and_the_names_required_exist() {
     );
     assert_eq!(d.len(), 4, "{d:#?}");
 }
+
+#[test]
+fn aggregate_tables_are_checked_and_announced_as_unused() {
+    let model = "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  aggregate_table: daily {\n    query: {\n      dimensions: [created_date, orders.status]\n      measures: [count]\n      filters: [orders.status: \"-cancelled\"]\n      timezone: \"UTC\"\n    }\n    materialization: { datagroup_trigger: nightly }\n  }\n  aggregate_table: broken {\n    query: { dimensions: [nope, count] measures: [status] bogus: yes }\n  }\n}\ndatagroup: nightly { sql_trigger: SELECT 1 ;; }\n";
+    let (c, d) = load(&[
+        ("m.model.lkml", model),
+        ("o.view.lkml", "view: orders {\n  dimension: status {}\n  dimension_group: created { type: time timeframes: [date] sql: ${TABLE}.c ;; }\n  measure: count { type: count }\n}"),
+    ]);
+    let tables = &c.models["m"].explores["orders"].aggregate_tables;
+    assert_eq!(tables[0].dimensions, vec!["created_date", "orders.status"]);
+    assert_eq!(tables[0].filters, vec![("orders.status".to_string(), "-cancelled".to_string())]);
+    assert_eq!(
+        d,
+        vec![
+            "m.model.lkml:4:3: warning: aggregate_table `daily`: queries read the explore's own tables (aggregate awareness is not implemented yet; the numbers are the same, the rollup is not built or used)",
+            "m.model.lkml:14:59: `bogus` is not a parameter of an aggregate table's `query`",
+            "m.model.lkml:13:3: aggregate_table `broken` needs a `materialization`",
+            "m.model.lkml:13:3: warning: aggregate_table `broken`: queries read the explore's own tables (aggregate awareness is not implemented yet; the numbers are the same, the rollup is not built or used)",
+            "m.model.lkml:13:3: aggregate_table `broken` names `nope`, which is not a field of explore `orders`",
+            "m.model.lkml:13:3: aggregate_table `broken` lists `count` as a dimension; it is a measure",
+            "m.model.lkml:13:3: aggregate_table `broken` lists `status` as a measure; it is a dimension",
+        ],
+    );
+}
