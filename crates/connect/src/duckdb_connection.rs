@@ -70,12 +70,36 @@ impl Connection for DuckDbConnection {
     /// DuckDB's own Arrow batches, passed on as they are. A cancel interrupts the statement
     /// (each query has a connection of its own, so the interrupt reaches nothing else).
     fn stream(&self, sql: &str, cancel: &crate::Cancel, sink: &mut crate::Sink) -> Result<(), ConnectError> {
+        self.stream_on_own_connection(None, sql, cancel, sink)
+    }
+
+    /// The preamble runs first on the statement's own connection, closed after it.
+    fn stream_after(&self, preamble: &str, sql: &str, cancel: &crate::Cancel, sink: &mut crate::Sink) -> Result<(), ConnectError> {
+        self.stream_on_own_connection(Some(preamble), sql, cancel, sink)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
+        self.connection()?.execute_batch(sql).map_err(|e| ConnectError::Sql(e.to_string()))
+    }
+}
+
+impl DuckDbConnection {
+    fn stream_on_own_connection(
+        &self,
+        preamble: Option<&str>,
+        sql: &str,
+        cancel: &crate::Cancel,
+        sink: &mut crate::Sink,
+    ) -> Result<(), ConnectError> {
         let conn = self.connection()?;
         let interrupt = conn.interrupt_handle();
         let watch = cancel.watch(move || interrupt.interrupt())?;
         let timer = self.query_timeout.map(|timeout| Timer::start(&conn, timeout));
         let outcome = (|| {
             let sql_error = |e: duckdb::Error| ConnectError::Sql(e.to_string());
+            if let Some(preamble) = preamble {
+                conn.execute_batch(preamble).map_err(|e| ConnectError::Sql(format!("the explore's sql_preamble failed: {e}")))?;
+            }
             let mut stmt = conn.prepare(sql).map_err(sql_error)?;
             // Executed streaming: DuckDB hands over each chunk as it is produced instead of
             // materialising the whole result first. Chunks are fetched with `step`, which reports
@@ -97,10 +121,6 @@ impl Connection for DuckDbConnection {
             ))),
             _ => outcome,
         }
-    }
-
-    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
-        self.connection()?.execute_batch(sql).map_err(|e| ConnectError::Sql(e.to_string()))
     }
 }
 

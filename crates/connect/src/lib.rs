@@ -64,6 +64,15 @@ pub trait Connection: Send + Sync {
     /// `cancel` stops the statement in the database and fails with [`ConnectError::Cancelled`].
     fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError>;
 
+    /// As [`Connection::stream`], on a session that first ran `preamble` (an explore's
+    /// `sql_preamble`: statements that return no rows, such as temporary functions). The session
+    /// serves nothing after it, so what the preamble sets reaches no other query. Drivers that
+    /// cannot keep the two on one session refuse it.
+    fn stream_after(&self, preamble: &str, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        let _ = (preamble, sql, cancel, sink);
+        Err(ConnectError::Sql(format!("an explore's sql_preamble cannot run on the {} driver", self.dialect())))
+    }
+
     /// Runs `sql` and collects its rows; `columns` describe its first columns, in order (any
     /// after them are dropped).
     fn query(&self, sql: &str, columns: Vec<ColumnInfo>) -> Result<ResultSet, ConnectError> {
@@ -171,6 +180,10 @@ impl Connection for Configured {
 
     fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
         self.inner.stream(sql, cancel, sink)
+    }
+
+    fn stream_after(&self, preamble: &str, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.inner.stream_after(preamble, sql, cancel, sink)
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {

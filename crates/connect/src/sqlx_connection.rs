@@ -191,8 +191,28 @@ impl Connection for PostgresConnection {
     /// A cancel asks the server to cancel the backend's statement (`pg_cancel_backend`, sent on a
     /// side connection, as psql's Ctrl-C does with a cancel request).
     fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.stream_on_session(None, sql, cancel, sink)
+    }
+
+    fn stream_after(&self, preamble: &str, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.stream_on_session(Some(preamble), sql, cancel, sink)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
         self.runtime.block_on(async {
             let mut conn = self.acquire().await?;
+            sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()).map_err(sql_error)
+        })
+    }
+}
+
+impl PostgresConnection {
+    fn stream_on_session(&self, preamble: Option<&str>, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.runtime.block_on(async {
+            let mut conn = self.acquire().await?;
+            if let Some(preamble) = preamble {
+                sqlx::raw_sql(preamble).execute(&mut *conn).await.map_err(preamble_error)?;
+            }
             let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *conn).await.map_err(sql_error)?;
             let (io, options) = (tokio::runtime::Handle::current(), self.options.clone());
             let watch = cancel.watch(move || {
@@ -204,14 +224,7 @@ impl Connection for PostgresConnection {
             })?;
             let outcome = read_rows(sqlx::raw_sql(sql).fetch(&mut *conn), pg_text, sink).await;
             drop(watch);
-            settle(conn, cancel, outcome).await
-        })
-    }
-
-    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
-        self.runtime.block_on(async {
-            let mut conn = self.acquire().await?;
-            sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()).map_err(sql_error)
+            settle(conn, cancel, outcome, preamble.is_some()).await
         })
     }
 }
@@ -286,8 +299,28 @@ impl Connection for MySqlConnection {
 
     /// A cancel sends `KILL QUERY` for the session's statement, on a side connection.
     fn stream(&self, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.stream_on_session(None, sql, cancel, sink)
+    }
+
+    fn stream_after(&self, preamble: &str, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.stream_on_session(Some(preamble), sql, cancel, sink)
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
         self.runtime.block_on(async {
             let mut conn = self.acquire().await?;
+            sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()).map_err(sql_error)
+        })
+    }
+}
+
+impl MySqlConnection {
+    fn stream_on_session(&self, preamble: Option<&str>, sql: &str, cancel: &Cancel, sink: &mut Sink) -> Result<(), ConnectError> {
+        self.runtime.block_on(async {
+            let mut conn = self.acquire().await?;
+            if let Some(preamble) = preamble {
+                sqlx::raw_sql(preamble).execute(&mut *conn).await.map_err(preamble_error)?;
+            }
             let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut *conn).await.map_err(sql_error)?;
             let (io, options) = (tokio::runtime::Handle::current(), self.options.clone());
             let watch = cancel.watch(move || {
@@ -299,14 +332,7 @@ impl Connection for MySqlConnection {
             })?;
             let outcome = read_rows(sqlx::raw_sql(sql).fetch(&mut *conn), mysql_text, sink).await;
             drop(watch);
-            settle(conn, cancel, outcome).await
-        })
-    }
-
-    fn execute_batch(&self, sql: &str) -> Result<(), ConnectError> {
-        self.runtime.block_on(async {
-            let mut conn = self.acquire().await?;
-            sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()).map_err(sql_error)
+            settle(conn, cancel, outcome, preamble.is_some()).await
         })
     }
 }
@@ -340,18 +366,28 @@ async fn read_rows<R: Row>(
     batcher.flush(sink)
 }
 
-/// After a statement: once cancelled, its session goes back to no pool (a cancel sent late
-/// would reach whatever ran there next) and a failure reads as the cancel it was.
+/// An explore's `sql_preamble` that failed, named as such.
+fn preamble_error(e: sqlx::Error) -> ConnectError {
+    ConnectError::Sql(format!("the explore's sql_preamble failed: {e}"))
+}
+
+/// After a statement: once cancelled, or after a preamble (whose settings and temporary
+/// objects must reach no other query), its session goes back to no pool (a cancel sent late
+/// would reach whatever ran there next); a failure reads as the cancel it was.
 async fn settle<DB: sqlx::Database>(
     conn: sqlx::pool::PoolConnection<DB>,
     cancel: &Cancel,
     outcome: Result<(), ConnectError>,
+    had_preamble: bool,
 ) -> Result<(), ConnectError> {
-    if !cancel.is_cancelled() {
+    if !cancel.is_cancelled() && !had_preamble {
         return outcome;
     }
     let _ = sqlx::Connection::close(conn.detach()).await;
-    outcome.map_err(|_| ConnectError::Cancelled)
+    match cancel.is_cancelled() {
+        true => outcome.map_err(|_| ConnectError::Cancelled),
+        false => outcome,
+    }
 }
 
 /// Rows printed by the database, typed by their columns' type names, gathered into batches.

@@ -153,3 +153,32 @@ fn lazy_connections_open_while_the_server_is_down_and_serve_once_it_is_back() {
         assert_eq!(one(db.as_ref(), "SELECT 'ok'"), "ok", "{what}: back");
     }
 }
+
+/// An explore's `sql_preamble` runs on the statement's own session, and what it leaves there
+/// (a temporary table here) reaches no later statement, whichever pooled session that gets.
+fn check_preamble(db: &dyn Connection) {
+    let preamble = "CREATE TEMPORARY TABLE preamble_t AS SELECT 41 AS x;";
+    let mut r = result::ResultSet::new(vec![ColumnInfo::plain("v", ValueType::Number)]);
+    db.stream_after(preamble, "SELECT x + 1 FROM preamble_t", &sightline_connect::Cancel::new(), &mut |batch| {
+        result::arrow::append(&mut r, batch).map_err(|e| ConnectError::Sql(e.0))
+    })
+    .expect("preamble then query");
+    assert_eq!(r.value(0, 0).as_f64(), Some(42.0), "{:?}", r.value(0, 0));
+    let later = db.query("SELECT x FROM preamble_t", vec![ColumnInfo::plain("v", ValueType::Number)]);
+    assert!(later.is_err(), "the preamble's table outlived its statement: {later:?}");
+    let e = db.stream_after("SELECT * FROM no_such_table_anywhere;", "SELECT 1", &sightline_connect::Cancel::new(), &mut |_| Ok(()));
+    assert!(e.expect_err("a failing preamble fails the statement").to_string().contains("sql_preamble"));
+    assert_eq!(one(db, "SELECT 'ok'"), "ok");
+}
+
+#[test]
+fn a_preamble_runs_on_the_statements_own_session() {
+    let duck = sightline_connect::DuckDbConnection::open(":memory:").expect("in-memory DuckDB");
+    check_preamble(&duck);
+    if let Some(pg) = server("PostgreSQL", || PostgresConnection::connect(&target(true, Tls::Disable, None))) {
+        check_preamble(&pg);
+    }
+    if let Some(my) = server("MariaDB", || MySqlConnection::connect(&target(false, Tls::Disable, None))) {
+        check_preamble(&my);
+    }
+}

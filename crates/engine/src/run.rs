@@ -262,7 +262,7 @@ impl Engine {
         };
         self.timed(&mut timings, Phase::Compile, compiling.elapsed().as_secs_f64());
         if format == ResultFormat::Sql {
-            let output = Output { content_type: format.content_type(), body: compiled.sql.into_bytes().into(), timings };
+            let output = Output { content_type: format.content_type(), body: compiled.shown_sql().into_bytes().into(), timings };
             return Ok(Answer { output, source: ResultSource::Query, cache_key: None });
         }
         let looking = Instant::now();
@@ -435,7 +435,7 @@ impl Engine {
             model: query.model.clone(),
             explore: query.view.clone(),
             explore_label: explore.map(|e| e.label.clone()).unwrap_or_default(),
-            sql: compiled.sql.clone(),
+            sql: compiled.shown_sql(),
             filters: query.filter_pairs().unwrap_or_default(),
             filter_expression: query.filter_expression.clone().filter(|e| !e.trim().is_empty()),
             fill_fields: query.fill_fields.clone().unwrap_or_default(),
@@ -455,6 +455,7 @@ impl Engine {
 /// fetching stops and the run fails naming it.
 fn fetch(
     connection: &dyn connect::Connection,
+    preamble: Option<&str>,
     sql: &str,
     columns: Vec<ColumnInfo>,
     cancel: &Cancel,
@@ -462,13 +463,17 @@ fn fetch(
 ) -> Result<ResultSet, EngineError> {
     let mut result = ResultSet::new(columns);
     let mut over = None;
-    let fetched = connection.stream(sql, cancel, &mut |batch| {
+    let mut sink = |batch: &connect::RecordBatch| {
         if let Some(Err(e)) = memory.map(|m| m.charge(batch.get_array_memory_size() as u64)) {
             over = Some(e);
             return Err(connect::ConnectError::Sql("the memory budget for results in flight is spent".into()));
         }
         result::arrow::append(&mut result, batch).map_err(|e| connect::ConnectError::Sql(e.0))
-    });
+    };
+    let fetched = match preamble {
+        Some(preamble) => connection.stream_after(preamble, sql, cancel, &mut sink),
+        None => connection.stream(sql, cancel, &mut sink),
+    };
     if let Some(OverBudget { limit, held, others }) = over {
         return Err(EngineError::OverMemory { limit, held, others });
     }
@@ -508,7 +513,10 @@ pub fn stream_compiled(
 ) -> Result<(store::Payload, f64), EngineError> {
     let limit = spool.limit();
     let totals = match &compiled.totals {
-        Some(c) => Some(align_totals(&compiled.columns, &fetch(connection, &c.sql, c.columns.clone(), cancel, Some(memory))?)),
+        Some(c) => Some(align_totals(
+            &compiled.columns,
+            &fetch(connection, compiled.preamble.as_deref(), &c.sql, c.columns.clone(), cancel, Some(memory))?,
+        )),
         None => None,
     };
     let too_large = |e: &format::FormatError| matches!(e, format::FormatError::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge);
@@ -519,7 +527,7 @@ pub fn stream_compiled(
     };
     let mut chunk = ResultSet::new(compiled.columns.clone());
     let (mut stopped, mut writing) = (None, 0.0);
-    let streamed = connection.stream(&compiled.sql, cancel, &mut |batch| {
+    let mut sink = |batch: &connect::RecordBatch| {
         let size = batch.get_array_memory_size() as u64;
         if let Err(e) = memory.charge(size) {
             stopped = Some(Stopped::OverMemory(e));
@@ -537,7 +545,11 @@ pub fn stream_compiled(
         writing += started.elapsed().as_secs_f64();
         memory.release(size);
         written
-    });
+    };
+    let streamed = match compiled.preamble.as_deref() {
+        Some(preamble) => connection.stream_after(preamble, &compiled.sql, cancel, &mut sink),
+        None => connection.stream(&compiled.sql, cancel, &mut sink),
+    };
     match (stopped, streamed) {
         (Some(Stopped::OverMemory(OverBudget { limit, held, others })), _) => return Err(EngineError::OverMemory { limit, held, others }),
         (Some(Stopped::Writing(e)), _) if too_large(&e) => return Err(EngineError::ResultTooLarge { limit }),
@@ -564,7 +576,7 @@ pub fn run_compiled(
     cancel: &Cancel,
     memory: Option<&Reservation>,
 ) -> Result<QueryResult, EngineError> {
-    let fetch = |sql: &str, columns: Vec<ColumnInfo>| fetch(connection, sql, columns, cancel, memory);
+    let fetch = |sql: &str, columns: Vec<ColumnInfo>| fetch(connection, compiled.preamble.as_deref(), sql, columns, cancel, memory);
     let companion = |c: &Option<sql::Companion>| -> Result<Option<ResultSet>, EngineError> {
         c.as_ref().map(|c| fetch(&c.sql, c.columns.clone())).transpose()
     };

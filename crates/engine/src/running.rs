@@ -129,7 +129,7 @@ impl Engine {
                 .as_deref()
                 .and_then(|t| t.parse::<jiff::Timestamp>().ok())
                 .map(|started| now.duration_since(started).as_secs_f64().max(0.0));
-            listed.push(RunningQuery { sql: compiled.map(|c| c.sql), connection, dialect, runtime, message, task });
+            listed.push(RunningQuery { sql: compiled.map(|c| c.shown_sql()), connection, dialect, runtime, message, task });
         }
         Ok(listed)
     }

@@ -269,6 +269,7 @@ impl Builder<'_> {
             case_sensitive: None,
             persist: None,
             aggregate_tables: Vec::new(),
+            sql_preamble: None,
             span: def.key_span,
         };
         let mut fields_written = None;
@@ -292,6 +293,13 @@ impl Builder<'_> {
                 "sql_always_having" => {
                     explore.sql_always_having = self.text(item);
                     self.check_liquid(item, explore.sql_always_having.as_deref().unwrap_or_default());
+                }
+                "sql_preamble" => {
+                    explore.sql_preamble = self.text(item);
+                    let text = explore.sql_preamble.as_deref().unwrap_or_default();
+                    if text.contains("{%") || text.contains("{{") {
+                        self.error(item.value.span, "Liquid in `sql_preamble` is not supported yet");
+                    }
                 }
                 "always_join" => explore.always_join = self.list(item),
                 "case_sensitive" => explore.case_sensitive = self.yes_no(item),

@@ -83,6 +83,8 @@ pub struct Explore {
     /// tables (the answer an aggregate table gives is the same, by Looker's definition of one);
     /// the loader warns so that nobody expects the rollup to be used.
     pub aggregate_tables: Vec<AggregateTable>,
+    /// `sql_preamble`: statements run on the query's session before each of its statements.
+    pub sql_preamble: Option<String>,
     pub span: Span,
 }
 

@@ -302,3 +302,11 @@ fn aggregate_tables_are_checked_and_announced_as_unused() {
         ],
     );
 }
+
+#[test]
+fn a_preamble_is_kept_and_liquid_in_it_refused() {
+    let model = "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  sql_preamble: SET x = 1; ;;\n}\nexplore: other {\n  from: orders\n  sql_preamble: SET x = {{ _user_attributes['x'] }}; ;;\n}\n";
+    let (c, d) = load(&[("m.model.lkml", model), ("o.view.lkml", "view: orders {\n  dimension: id {}\n}")]);
+    assert_eq!(c.models["m"].explores["orders"].sql_preamble.as_deref(), Some("SET x = 1;"));
+    assert_eq!(d, vec!["m.model.lkml:8:17: Liquid in `sql_preamble` is not supported yet"]);
+}

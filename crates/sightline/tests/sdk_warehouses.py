@@ -49,7 +49,14 @@ def main():
         "values": [(v.name, v.value, v.source) for v in sdk.user_attribute_user_values(me) if v.name == "region"],
         "attributes": [a.name for a in sdk.all_user_attributes()],
     }
+    # sql_preamble: run before the query on its own session, twice; shown before the SQL.
+    preambled = m.WriteQuery(model="shop", view="preamble_rate", fields=["preamble_rate.factor"])
+    preamble = {
+        "runs": [json.loads(sdk.run_inline_query("json", preambled, cache=False)) for _ in range(2)],
+        "sql": sdk.run_inline_query("sql", preambled),
+    }
     report = {
+        "preamble": preamble,
         "access": access,
         "status": status,
         "rows": rows,

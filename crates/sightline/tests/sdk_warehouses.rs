@@ -145,6 +145,11 @@ fn check(python: &Path, db: &dyn Connection, config: &str, flavour: &Flavour, wa
             assert!((ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0), "{name}: {field} for {region:?}: {ours} vs {theirs}");
         }
     }
+    // The explore's sql_preamble ran before each statement, on a session no other one shares.
+    let preamble = &report["preamble"];
+    assert_eq!(preamble["runs"], serde_json::json!([[{"preamble_rate.factor": 2}], [{"preamble_rate.factor": 2}]]), "{name}: {preamble}");
+    let sql = preamble["sql"].as_str().unwrap_or_default();
+    assert!(sql.starts_with("CREATE TEMPORARY TABLE preamble_rate AS SELECT 2 AS factor;\nSELECT"), "{name}: {sql}");
     // The access filter: refused without the user's `region`, then North's orders only.
     let access = &report["access"];
     assert!(access["refused"].as_str().is_some_and(|m| m.contains("user attribute `region`")), "{name}: {access}");

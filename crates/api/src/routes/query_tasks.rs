@@ -156,7 +156,7 @@ pub async fn query_task_results(State(state): State<AppState>, caller: Caller, P
             let message = task.error.clone().unwrap_or_else(|| "the query task failed".into());
             let sql = match state.engine.saved_query(task.query_id).await {
                 Ok(query) => match state.engine.attributes_for(&query.model, Some(task.user_id)).await {
-                    Ok(attributes) => state.engine.compile_for(&query, task.row_limit.as_deref(), &attributes).ok().map(|c| c.sql),
+                    Ok(attributes) => state.engine.compile_for(&query, task.row_limit.as_deref(), &attributes).ok().map(|c| c.shown_sql()),
                     Err(_) => None,
                 },
                 Err(_) => None,

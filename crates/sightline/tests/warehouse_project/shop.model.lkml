@@ -25,3 +25,9 @@ explore: nap {}
 explore: counted {}
 explore: runs_built {}
 explore: order_counts_built {}
+
+# A table the explore's sql_preamble creates on the statement's session: each run creates it
+# again, which fails if a session kept it from an earlier run.
+explore: preamble_rate {
+  sql_preamble: CREATE TEMPORARY TABLE preamble_rate AS SELECT 2 AS factor; ;;
+}

@@ -61,3 +61,8 @@ view: order_counts_built {
   dimension: status { primary_key: yes }
   dimension: orders { type: number }
 }
+
+view: preamble_rate {
+  sql_table_name: preamble_rate ;;
+  dimension: factor { type: number }
+}

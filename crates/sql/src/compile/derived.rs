@@ -110,6 +110,12 @@ impl<'a> Compiler<'a> {
                 };
                 let inner = compile_nested(self.model, &spec, self.dialect, self.now, self.depth + 1)
                     .map_err(|e| CompileError::Model { what: what(), message: e.to_string() })?;
+                if inner.preamble.is_some() {
+                    return Err(CompileError::Model {
+                        what: what(),
+                        message: format!("explore `{}` has a sql_preamble, which a derived table reading it cannot run yet", spec.view),
+                    });
+                }
                 let q = Name::plain("q");
                 let columns = native
                     .columns

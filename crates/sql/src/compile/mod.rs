@@ -67,6 +67,8 @@ pub struct CompiledQuery {
     pub row_limit: Option<u64>,
     /// `row_total: left`: tables show row totals before the pivot columns.
     pub row_total_left: bool,
+    /// The explore's `sql_preamble`, run on the session of each statement above before it.
+    pub preamble: Option<String>,
     /// One query per subtotal level, shallowest first.
     pub subtotals: Vec<SubtotalPlan>,
     /// Compiled for nobody (no user attributes) although the explore's access filters or the
@@ -100,6 +102,16 @@ pub struct FillPlan {
     /// The direction it is sorted in, when the rows (or pivot columns) are ordered by it first;
     /// `None` when they are ordered by something else (filled values come last).
     pub descending: Option<bool>,
+}
+
+impl CompiledQuery {
+    /// The SQL as Looker shows it: the explore's `sql_preamble`, then the query.
+    pub fn shown_sql(&self) -> String {
+        match &self.preamble {
+            Some(preamble) => format!("{}\n{}", preamble.trim_end(), self.sql),
+            None => self.sql.clone(),
+        }
+    }
 }
 
 /// A query run beside the main one (totals, row totals).
@@ -315,6 +327,7 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         subtotals,
         // Model-wide, as a native derived table may read another explore.
         needs_user: spec.user_attributes.is_none() && model.reads_user_attributes,
+        preamble: model.explore(&spec.view).and_then(|e| e.sql_preamble.clone()),
     })
 }
 
