@@ -451,6 +451,27 @@ impl Engine {
     }
 }
 
+/// Fills a pivoted result's pivot columns and rows: the query's column positions become
+/// positions among the pivots and among the rows' dimensions.
+fn fill_pivoted(pivot: &mut result::PivotTable, compiled: &CompiledQuery) -> Result<(), result::fill::FillError> {
+    let row_dims: Vec<usize> =
+        (0..compiled.columns.len()).filter(|c| !compiled.columns[*c].is_measure && !compiled.pivots.contains(c)).collect();
+    let among = |set: &[usize], column: usize| set.iter().position(|c| *c == column);
+    for (set, pivoted, order) in [(&compiled.pivots, true, &compiled.fill_order.pivots), (&row_dims, false, &compiled.fill_order.rows)] {
+        let fills: Vec<(usize, &result::fill::Fill)> =
+            compiled.fills.iter().filter(|f| f.pivoted == pivoted).filter_map(|f| Some((among(set, f.column)?, &f.fill))).collect();
+        if fills.is_empty() {
+            continue;
+        }
+        let order: Vec<(usize, bool)> = order.iter().filter_map(|(c, d)| Some((among(set, *c)?, *d))).collect();
+        match pivoted {
+            true => result::fill::fill_pivot_columns(pivot, &fills, &order)?,
+            false => result::fill::fill_pivot_rows(pivot, &fills, &order)?,
+        }
+    }
+    Ok(())
+}
+
 /// One statement's rows, charged to `memory` (when given) as they arrive: past the budget,
 /// fetching stops and the run fails naming it.
 fn fetch(
@@ -586,8 +607,9 @@ pub fn run_compiled(
         // Totals line up with the table's columns; dimensions have none.
         let totals = totals.map(|t| align_totals(&table.columns, &t));
         let mut table = table;
-        for f in &compiled.fills {
-            result::fill::fill_table(&mut table, f.column, &f.fill, f.descending).map_err(fill_error)?;
+        if !compiled.fills.is_empty() {
+            let fills: Vec<(usize, &result::fill::Fill)> = compiled.fills.iter().map(|f| (f.column, &f.fill)).collect();
+            result::fill::fill_table(&mut table, &fills, &compiled.fill_order.rows).map_err(fill_error)?;
         }
         let mut subtotals = Vec::with_capacity(compiled.subtotals.len());
         for level in &compiled.subtotals {
@@ -612,12 +634,8 @@ pub fn run_compiled(
     let row_totals = companion(&compiled.row_totals)?;
     let mut pivot = result::pivot(&long, &compiled.pivots, totals.as_ref(), row_totals.as_ref())
         .map_err(|e| EngineError::Internal(format!("pivoting the result: {}", e.0)))?;
-    for f in &compiled.fills {
-        match f.pivoted {
-            true => result::fill::fill_pivot_columns(&mut pivot, &f.fill, f.descending == Some(true)),
-            false => result::fill::fill_pivot_rows(&mut pivot, &f.fill, f.descending),
-        }
-        .map_err(fill_error)?;
+    if !compiled.fills.is_empty() {
+        fill_pivoted(&mut pivot, compiled).map_err(fill_error)?;
     }
     let width = compiled.columns.len();
     long.columns.truncate(width);

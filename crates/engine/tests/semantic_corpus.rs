@@ -651,6 +651,20 @@ fn shape_cases() -> Vec<ShapeCase> {
             ..SHAPE
         },
         ShapeCase {
+            name: "fill: every month for every status, with two dimensions, in the sorted order",
+            fields: &["orders.status", "orders.created_month", "orders.count"],
+            filters: &[("orders.amount", ">=140"), ("orders.created_year", "2024")],
+            sorts: &["orders.status desc", "orders.created_month"],
+            pivots: &[],
+            fill_fields: &["orders.created_month"],
+            expected: "WITH kept AS (SELECT * FROM orders WHERE amount >= 140 AND year(created_at) = 2024), \
+                c AS (SELECT status, strftime(created_at, '%Y-%m') AS m, COUNT(*) AS n FROM kept GROUP BY 1, 2), \
+                months AS (SELECT strftime(range, '%Y-%m') AS m FROM range((SELECT date_trunc('month', MIN(created_at)) FROM kept), (SELECT MAX(created_at) FROM kept), INTERVAL 1 MONTH)), \
+                statuses AS (SELECT DISTINCT status FROM c) \
+                SELECT s.status, months.m, c.n FROM statuses s CROSS JOIN months LEFT JOIN c ON c.status = s.status AND c.m = months.m ORDER BY 1 DESC, 2",
+            ..SHAPE
+        },
+        ShapeCase {
             name: "fill: every tier, in tier order, descending",
             fields: &["orders.amount_tier", "orders.count"],
             filters: &[("orders.amount", ">=60")],

@@ -134,6 +134,7 @@ def main():
     check_drill_links(sdk, report)
     check_row_total_left(sdk, report)
     check_subtotals(sdk, report)
+    check_fill_several(sdk, report)
     report["problems"] = problems
     print(json.dumps(report))
 
@@ -308,6 +309,29 @@ def check_row_total_left(sdk, report):
         check(l == r[:1] + r[-1:] + r[1:-1], f"row_total left: {l} is not {r} with the total moved left")
     check(len(left) == len(right) and len(left) > 2, f"row_total left rows {len(left)}")
     report["row_total_left"] = left[2]
+
+
+def check_fill_several(sdk, report):
+    """fill_fields with two dimensions: every month between the first and last, for every status,
+    months in order within each status; the counts are those of the unfilled query."""
+    def run(fill):
+        query = m.WriteQuery(model="thelook", view="order_items", fields=["orders.status", "orders.created_month", "order_items.count"],
+                             filters={"users.id": "<=150"}, sorts=["orders.status", "orders.created_month"], fill_fields=fill, limit="5000")
+        return json.loads(sdk.run_inline_query("json", query))
+    plain, filled = run(None), run(["orders.created_month"])
+    def month_index(text):
+        year, month = text.split("-")
+        return int(year) * 12 + int(month)
+    months = sorted({month_index(r["orders.created_month"]) for r in plain})
+    statuses = sorted({r["orders.status"] for r in plain})
+    want_months = list(range(months[0], months[-1] + 1))
+    check(len(plain) < len(statuses) * len(want_months), f"the filter leaves gaps to fill: {len(plain)} rows")
+    got = [(r["orders.status"], month_index(r["orders.created_month"])) for r in filled]
+    check(got == [(s, mo) for s in statuses for mo in want_months], f"every month for every status, in order: {got[:8]}")
+    counts = {(r["orders.status"], r["orders.created_month"]): r["order_items.count"] for r in plain}
+    kept = {(r["orders.status"], r["orders.created_month"]): r["order_items.count"] for r in filled if r["order_items.count"] is not None}
+    check(kept == counts, "filled rows keep the returned counts")
+    report["filled_rows"] = len(filled)
 
 
 def check_subtotals(sdk, report):

@@ -18,7 +18,7 @@ pub mod tree;
 
 pub use check::{check_fields, FieldProblem};
 pub use compile::{
-    compile, derived_table_sql, derived_tables_read, Companion, CompiledQuery, FillPlan, SubtotalPlan, PIVOT_COLUMN, PIVOT_COUNT,
+    compile, derived_table_sql, derived_tables_read, Companion, CompiledQuery, FillOrder, FillPlan, SubtotalPlan, PIVOT_COLUMN, PIVOT_COUNT,
 };
 pub use custom::{CustomField, CustomKind};
 pub use dialect::{dialect_for, BigQuery, ClickHouse, Dialect, DuckDb, MySql, Postgres, Redshift, Snowflake, Trino, DIALECTS};

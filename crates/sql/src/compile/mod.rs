@@ -53,8 +53,10 @@ pub struct CompiledQuery {
     pub totals: Option<Companion>,
     /// The row-totals query of a pivoted query (`row_total`).
     pub row_totals: Option<Companion>,
-    /// Dimensions to fill in on the returned rows (`fill_fields`).
+    /// Dimensions to fill in on the returned rows (`fill_fields`), and how the result is then
+    /// ordered.
     pub fills: Vec<FillPlan>,
+    pub fill_order: FillOrder,
     /// Table calculations to evaluate on the returned rows, checked against its fields, value
     /// formats resolved.
     pub table_calcs: Vec<present::TableCalc>,
@@ -97,11 +99,16 @@ pub struct FillPlan {
     /// Its position in `columns`.
     pub column: usize,
     pub fill: result::fill::Fill,
-    /// Whether it is the pivot (filled as pivot columns) rather than the rows' dimension.
+    /// Whether it is a pivot (filled as pivot columns) rather than one of the rows' dimensions.
     pub pivoted: bool,
-    /// The direction it is sorted in, when the rows (or pivot columns) are ordered by it first;
-    /// `None` when they are ordered by something else (filled values come last).
-    pub descending: Option<bool>,
+}
+
+/// How filled rows and pivot columns are ordered: the query's leading sorts on the rows'
+/// dimensions and on its pivots, as (position in `columns`, descending).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FillOrder {
+    pub rows: Vec<(usize, bool)>,
+    pub pivots: Vec<(usize, bool)>,
 }
 
 impl CompiledQuery {
@@ -293,7 +300,7 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
             return Err(CompileError::InvalidPivot { field: spec.pivots[0].clone(), message: "a pivoted query needs a measure".into() });
         }
     }
-    let fills = plan_fills(&plan, &pivots)?;
+    let (fills, fill_order) = plan_fills(&plan, &pivots)?;
     let companion = |(statement, columns): (Statement, Vec<ColumnInfo>)| Companion { sql: tree::print(&statement, dialect), columns };
     let totals = if spec.total { plan.totals(&pivots).map(companion) } else { None };
     let row_totals = if spec.row_total && !pivots.is_empty() { plan.row_totals(&pivots).map(companion) } else { None };
@@ -319,6 +326,7 @@ fn shape_query(model: &Model, spec: &QuerySpec, fields: &[&str], plan: Plan, dia
         totals,
         row_totals,
         fills,
+        fill_order,
         table_calcs: Vec::new(),
         vis: None,
         calc_sorts: Vec::new(),
@@ -366,34 +374,34 @@ fn plan_subtotals(
     Ok(out)
 }
 
-/// Where each filled dimension's values go: the rows of a query with one dimension besides its
-/// pivot, or the columns of a query with one pivot.
-fn plan_fills(plan: &Plan, pivots: &[usize]) -> Result<Vec<FillPlan>, CompileError> {
-    let row_dims: Vec<usize> = (0..plan.fields.len()).filter(|i| !plan.fields[*i].is_measure && !pivots.contains(i)).collect();
+/// Where each filled dimension's values go (rows or pivot columns, any number of each, as Looker
+/// fills several at once), and the sorts that order the filled result: the leading sorts on the
+/// rows' dimensions (up to the first on anything else), and those on the pivots (ascending
+/// pivots when none, as the pivoted query orders its columns).
+fn plan_fills(plan: &Plan, pivots: &[usize]) -> Result<(Vec<FillPlan>, FillOrder), CompileError> {
     let mut out = Vec::new();
     for (i, f) in plan.fields.iter().enumerate() {
         let Some(fill) = &f.fill else { continue };
-        let refuse = |message: &str| CompileError::InvalidFill { field: f.name.clone(), message: message.into() };
         if f.is_measure {
-            return Err(refuse("only dimensions can be filled in"));
+            return Err(CompileError::InvalidFill { field: f.name.clone(), message: "only dimensions can be filled in".into() });
         }
-        let pivoted = pivots.contains(&i);
-        if pivoted && pivots.len() > 1 {
-            return Err(refuse("filling in a pivot of a query with several pivots is not supported yet"));
-        }
-        if !pivoted && row_dims.len() > 1 {
-            return Err(refuse("filling in a dimension of a query with several (unpivoted) dimensions is not supported yet"));
-        }
-        let sorts = plan.order.iter().filter(|s| pivots.contains(&s.field) == pivoted);
-        let descending = match sorts.clone().next() {
-            Some(s) if s.field == i => Some(s.desc),
-            Some(_) => None,
-            None if pivoted => Some(false),
-            None => None,
-        };
-        out.push(FillPlan { column: i, fill: fill.clone(), pivoted, descending });
+        out.push(FillPlan { column: i, fill: fill.clone(), pivoted: pivots.contains(&i) });
     }
-    Ok(out)
+    let mut order = FillOrder::default();
+    if out.is_empty() {
+        return Ok((out, order));
+    }
+    for sort in plan.order.iter().filter(|s| !pivots.contains(&s.field)) {
+        if plan.fields[sort.field].is_measure {
+            break;
+        }
+        order.rows.push((sort.field, sort.desc));
+    }
+    order.pivots = plan.order.iter().filter(|s| pivots.contains(&s.field)).map(|s| (s.field, s.desc)).collect();
+    if order.pivots.is_empty() {
+        order.pivots = pivots.iter().map(|p| (*p, false)).collect();
+    }
+    Ok((out, order))
 }
 
 /// The query's filters plus the explore's `always_filter` defaults (for fields the query does not
