@@ -182,10 +182,12 @@ async fn a_dashboard_is_built_placed_rendered_and_deleted() {
         let (status, answer) = call_json(&f, "POST", &uri("png"), body.clone()).await;
         assert_eq!((status, answer["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{body}: {answer}");
     }
-    for refused in ["pdf_paper_size=b5", "pdf_landscape=true", "theme=dark", "long_tables=true"] {
+    for refused in ["pdf_paper_size=b5", "pdf_landscape=true", "theme=dark"] {
         let (status, _) = call_json(&f, "POST", &format!("{}&{refused}", uri("pdf")), json!({})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     }
+    let (status, _) = call_json(&f, "POST", &format!("{}&long_tables=maybe", uri("pdf")), json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "long_tables is a boolean");
     let (status, _) = call_json(&f, "POST", &format!("{}&pdf_paper_size=a4", uri("png")), json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a paper size for a PNG");
     // On A4 pages, turned: the dashboard's rows (28 of 50 px at 1200 px wide) run over two pages.

@@ -22,12 +22,14 @@ pub(crate) enum Drawing {
         chart: render::Chart,
         title: String,
     },
-    /// With `paper`, a PDF is laid out on pages of that size.
+    /// With `paper`, a PDF is laid out on pages of that size; with `long_tables`, table tiles
+    /// grow to show every row.
     Dashboard {
         title: String,
         tiles: Vec<Tile>,
         style: DashboardStyle,
         paper: Option<Paper>,
+        long_tables: bool,
     },
 }
 
@@ -35,10 +37,10 @@ impl Drawing {
     pub(crate) async fn draw(self, format: ImageFormat, width: u32, height: u32) -> Result<Vec<u8>, EngineError> {
         match self {
             Drawing::Chart { result, chart, title } => draw(result, chart, title, width, height, format).await,
-            Drawing::Dashboard { title, tiles, style, paper } => {
+            Drawing::Dashboard { title, tiles, style, paper, long_tables } => {
                 tokio::task::spawn_blocking(move || match paper.filter(|_| format == ImageFormat::Pdf) {
-                    Some(paper) => render::render_dashboard_pages(&title, &tiles, style, width, paper),
-                    None => render::render_dashboard(&title, &tiles, style, width, height, format),
+                    Some(paper) => render::render_dashboard_pages(&title, &tiles, style, width, paper, long_tables),
+                    None => render::render_dashboard(&title, &tiles, style, width, height, format, long_tables),
                 })
                 .await
                 .map_err(|e| EngineError::Internal(e.to_string()))?
@@ -168,7 +170,7 @@ impl Engine {
         }))
         .await;
         let title = dashboard.title.clone().unwrap_or_else(|| dashboard.dashboard.clone());
-        Ok(Drawing::Dashboard { title, tiles, style, paper })
+        Ok(Drawing::Dashboard { title, tiles, style, paper, long_tables: false })
     }
 
     /// Every element of dashboard `id` placed by its active layout, their queries run together.
@@ -196,7 +198,7 @@ impl Engine {
             Tile { placement: grid(placement), content: self.tile_content(element, applied, user).await }
         }))
         .await;
-        Ok(Drawing::Dashboard { title: dashboard.title, tiles, style, paper })
+        Ok(Drawing::Dashboard { title: dashboard.title, tiles, style, paper, long_tables: false })
     }
 
     /// Checks a dashboard render request's filters: each names a filter of the dashboard.
@@ -250,6 +252,7 @@ impl Engine {
             tiles: vec![Tile { placement: whole, content }],
             style: DashboardStyle::SingleColumn,
             paper: None,
+            long_tables: false,
         })
     }
 

@@ -456,7 +456,7 @@ impl Engine {
     async fn render(&self, task: &store::RenderTaskRow, started: Instant) -> Result<(Vec<u8>, f64), EngineError> {
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Querying).await?;
         let reader = &crate::drawings::Reader { id: task.user_id, grants: self.store().grants(task.user_id).await? };
-        let drawing = match (task.query_id, task.dashboard_id, task.dashboard_element_id) {
+        let mut drawing = match (task.query_id, task.dashboard_id, task.dashboard_element_id) {
             (Some(query_id), _, _) => {
                 let look = match task.look_id {
                     Some(id) => self.store().look(id).await?,
@@ -480,6 +480,9 @@ impl Engine {
                 return Err(EngineError::Invalid { field: "render_task", message: "what this task draws was deleted".into() })
             }
         };
+        if let crate::drawings::Drawing::Dashboard { long_tables, .. } = &mut drawing {
+            *long_tables = task.long_tables;
+        }
         self.store().set_render_query_runtime(&task.id, seconds(started)).await?;
         self.store().set_render_task_status(&task.id, RenderTaskStatus::EnqueuedForRender).await?;
         self.store().set_render_task_status(&task.id, RenderTaskStatus::Rendering).await?;

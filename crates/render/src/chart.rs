@@ -76,7 +76,7 @@ pub(crate) fn chart_drawing(result: &ResultSet, chart: &Chart, title: &str, widt
     let kind = chart.kind;
     let mut svg = Svg::new(width, height);
     let (w, h) = (width as f64, height as f64);
-    let title_size = (h * 0.05).clamp(10.0, 22.0);
+    let title_size = table_sizes(h).0;
     // Cut to what fits by `svg::escape`, as every text drawn is.
     svg.text(w / 2.0, title_size + 8.0, TextStyle::new(title_size, "middle", INK), title);
     let top = title_size + 20.0;
@@ -417,9 +417,30 @@ fn xy_chart(svg: &mut Svg, s: &Series, chart: &Chart, top: f64, w: f64, h: f64) 
     }
 }
 
+/// A table chart's title size and type size at height `h`, as [`chart_drawing`] and [`table`]
+/// choose them.
+fn table_sizes(h: f64) -> (f64, f64) {
+    ((h * 0.05).clamp(10.0, 22.0), (h * 0.028).clamp(8.0, 12.0))
+}
+
+/// The height a table chart needs to show all of `rows` rows (title, header and rows at the
+/// largest type, which any such height reaches).
+pub(crate) fn table_height(rows: usize) -> f64 {
+    let (title, font) = table_sizes(f64::INFINITY);
+    title + 20.0 + font * 1.9 * (rows as f64 + 1.0) + 10.0
+}
+
+/// Where a table chart `h` high has the lines between its rows, from its top: places a page
+/// may end without cutting a row's text.
+pub(crate) fn table_row_lines(h: f64, rows: usize) -> Vec<f64> {
+    let (title, font) = table_sizes(h);
+    let (top, row_h) = (title + 20.0, font * 1.9);
+    (0..=rows).map(|r| top + row_h * (r as f64 + 1.0)).take_while(|y| *y <= h).collect()
+}
+
 fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
     let cols = result.columns.len().max(1);
-    let font = (h * 0.028).clamp(8.0, 12.0);
+    let font = table_sizes(h).1;
     let row_h = font * 1.9;
     let col_w = (w - 20.0) / cols as f64;
     let chars = ((col_w / (font * 0.6)) as usize).max(3);

@@ -5,9 +5,7 @@
 
 use result::ResultSet;
 
-use crate::chart::chart_drawing;
-#[cfg(test)]
-use crate::chart::ChartKind;
+use crate::chart::{chart_drawing, table_height, table_row_lines, ChartKind};
 use crate::options::Chart;
 use crate::svg::{Svg, TextStyle};
 use crate::{raster, ImageFormat, RenderError};
@@ -84,6 +82,8 @@ impl DashboardStyle {
 }
 
 /// Draws a dashboard and encodes it.
+/// The dashboard on one canvas `width` wide and `height` high; with `long_tables`, table tiles
+/// grow to show every row and the canvas grows with them (up to the largest side drawn).
 pub fn render_dashboard(
     title: &str,
     tiles: &[Tile],
@@ -91,9 +91,11 @@ pub fn render_dashboard(
     width: u32,
     height: u32,
     format: ImageFormat,
+    long_tables: bool,
 ) -> Result<Vec<u8>, RenderError> {
     crate::check_size(width, height)?;
-    raster::rasterize_scene(dashboard_drawing(title, tiles, style, width, height).finish_scene(), width, height, format)
+    let (svg, height) = dashboard_drawing(title, tiles, style, width, height, long_tables);
+    raster::rasterize_scene(svg.finish_scene(), width, height, format)
 }
 
 /// A PDF page size, in points.
@@ -127,21 +129,26 @@ impl Paper {
 
 /// A dashboard as a PDF of `paper` pages: laid out at `width` pixels with rows of their natural
 /// height, scaled to the page's width, and cut into pages between rows of tiles (a tile taller
-/// than a page has a page of its own, cut at its bottom).
+/// than a page has a page of its own, cut at its bottom). With `long_tables`, table tiles grow
+/// to show every row and run on over as many pages as they need, cut between their rows.
 pub fn render_dashboard_pages(
     title: &str,
     tiles: &[Tile],
     style: DashboardStyle,
     width: u32,
     paper: Paper,
+    long_tables: bool,
 ) -> Result<Vec<u8>, RenderError> {
     crate::check_size(width, crate::MIN_SIDE)?;
     let w = f64::from(width);
     let page_height = (w * f64::from(paper.height) / f64::from(paper.width)).floor();
     let title_size = (w * 0.02).clamp(12.0, 24.0);
     let top = title_size + 18.0;
-    let frames = frames(tiles, style, w, 0.0, top, false);
-    let pages = paginate(&frames, top, page_height);
+    let mut frames = frames(tiles, style, w, 0.0, top, false);
+    let pages = match long_tables && expand_long_tables(tiles, &mut frames) {
+        true => paginate_at_cuts(&frames, &cut_points(tiles, &frames), page_height),
+        false => paginate(&frames, top, page_height),
+    };
     let svgs: Vec<String> = pages
         .iter()
         .enumerate()
@@ -154,16 +161,22 @@ pub fn render_dashboard_pages(
                 let f = frames[i];
                 draw_tile(&mut svg, &tiles[i], Frame { y: f.y - page.start, ..f });
             }
+            // What the next page shows again (a table running on) is covered here.
+            if let Some(end) = page.end.filter(|end| end - page.start < page_height) {
+                svg.rect(0.0, end - page.start, w, page_height - (end - page.start), "#ffffff");
+            }
             svg.finish()
         })
         .collect();
     raster::pages_to_pdf(&svgs, paper.width, paper.height)
 }
 
-/// A page: the canvas offset it starts at and the tiles on it.
+/// A page: the canvas offset it starts at, where it ends when the next page starts before its
+/// bottom (`None`: it runs to its bottom), and the tiles on it.
 #[derive(Debug, Clone, PartialEq)]
 struct Page {
     start: f64,
+    end: Option<f64>,
     tiles: Vec<usize>,
 }
 
@@ -173,7 +186,7 @@ struct Page {
 fn paginate(frames: &[Frame], top: f64, height: f64) -> Vec<Page> {
     let mut order: Vec<usize> = (0..frames.len()).collect();
     order.sort_by(|a, b| frames[*a].y.total_cmp(&frames[*b].y));
-    let mut pages = vec![Page { start: 0.0, tiles: Vec::new() }];
+    let mut pages = vec![Page { start: 0.0, end: None, tiles: Vec::new() }];
     let mut i = 0;
     while i < order.len() {
         let y = frames[order[i]].y;
@@ -181,7 +194,7 @@ fn paginate(frames: &[Frame], top: f64, height: f64) -> Vec<Page> {
         let bottom = group.iter().map(|&t| frames[t].y + frames[t].h).fold(y, f64::max);
         let page = pages.last_mut().expect("one page at least");
         if bottom > page.start + height && !page.tiles.is_empty() {
-            pages.push(Page { start: y - top.min(MARGIN * 2.0), tiles: Vec::new() });
+            pages.push(Page { start: y - top.min(MARGIN * 2.0), end: None, tiles: Vec::new() });
         }
         pages.last_mut().expect("one page at least").tiles.extend(&group);
         i += group.len();
@@ -198,20 +211,104 @@ struct Frame {
     h: f64,
 }
 
-pub fn dashboard_svg(title: &str, tiles: &[Tile], style: DashboardStyle, width: u32, height: u32) -> String {
-    dashboard_drawing(title, tiles, style, width, height).finish()
+/// Pages of `height` pixels, each ending at the lowest of `cuts` (tile tops, lines between a
+/// table's rows) that it holds, or at its bottom when it holds none; each page draws the tiles
+/// that reach into it.
+fn paginate_at_cuts(frames: &[Frame], cuts: &[f64], height: f64) -> Vec<Page> {
+    let bottom = frames.iter().map(|f| f.y + f.h).fold(0.0, f64::max);
+    let mut pages = Vec::new();
+    let mut start = 0.0;
+    loop {
+        let limit = start + height;
+        let end = match bottom <= limit {
+            true => None,
+            false => {
+                let lowest = cuts.iter().copied().filter(|c| *c > start + 1.0 && *c <= limit).fold(f64::NEG_INFINITY, f64::max);
+                Some(if lowest.is_finite() { lowest } else { limit })
+            }
+        };
+        let stop = end.unwrap_or(limit);
+        let tiles = (0..frames.len()).filter(|&i| frames[i].y < stop && frames[i].y + frames[i].h > start).collect();
+        pages.push(Page { start, end, tiles });
+        match end {
+            Some(next) => start = next,
+            None => return pages,
+        }
+    }
 }
 
-fn dashboard_drawing(title: &str, tiles: &[Tile], style: DashboardStyle, width: u32, height: u32) -> Svg {
-    let mut svg = Svg::new(width, height);
+/// Where a page may end: at the top of a tile, and between the rows of a table.
+fn cut_points(tiles: &[Tile], frames: &[Frame]) -> Vec<f64> {
+    let mut cuts = Vec::new();
+    for (tile, f) in tiles.iter().zip(frames) {
+        cuts.push(f.y);
+        if let TileContent::Chart { result, chart, .. } = &tile.content {
+            if chart.kind == ChartKind::Table {
+                // The chart's canvas inside the tile, as `draw_tile` places it.
+                let (y0, h) = (f.y + GAP / 2.0 + 1.0, (f.h - GAP - 2.0).floor());
+                cuts.extend(table_row_lines(h, result.row_count()).into_iter().map(|line| y0 + line));
+            }
+        }
+    }
+    cuts
+}
+
+/// Table tiles grown to show all their rows (`long_tables`), and each tile below a grown one
+/// moved down as far as the tiles that end above it grew; whether any grew.
+fn expand_long_tables(tiles: &[Tile], frames: &mut [Frame]) -> bool {
+    let growth: Vec<f64> = tiles
+        .iter()
+        .zip(frames.iter())
+        .map(|(tile, f)| match &tile.content {
+            TileContent::Chart { result, chart, .. } if chart.kind == ChartKind::Table => {
+                (table_height(result.row_count()) - (f.h - GAP - 2.0)).max(0.0).ceil()
+            }
+            _ => 0.0,
+        })
+        .collect();
+    if growth.iter().all(|g| *g == 0.0) {
+        return false;
+    }
+    let original = frames.to_vec();
+    let mut order: Vec<usize> = (0..frames.len()).collect();
+    order.sort_by(|a, b| original[*a].y.total_cmp(&original[*b].y));
+    let mut shift = vec![0.0; frames.len()];
+    for &t in &order {
+        shift[t] = order
+            .iter()
+            .filter(|&&u| original[u].y + original[u].h <= original[t].y + 0.5)
+            .map(|&u| shift[u] + growth[u])
+            .fold(0.0, f64::max);
+    }
+    for (i, frame) in frames.iter_mut().enumerate() {
+        frame.y += shift[i];
+        frame.h += growth[i];
+    }
+    true
+}
+
+pub fn dashboard_svg(title: &str, tiles: &[Tile], style: DashboardStyle, width: u32, height: u32) -> String {
+    dashboard_drawing(title, tiles, style, width, height, false).0.finish()
+}
+
+/// The dashboard drawn on a canvas `width` wide and `height` high, or higher with `long_tables`
+/// when a table grew (at most [`crate::MAX_SIDE`]); with the canvas's height.
+fn dashboard_drawing(title: &str, tiles: &[Tile], style: DashboardStyle, width: u32, height: u32, long_tables: bool) -> (Svg, u32) {
     let (w, h) = (f64::from(width), f64::from(height));
     let title_size = (w * 0.02).clamp(12.0, 24.0);
-    svg.text(MARGIN, title_size + 6.0, TextStyle::new(title_size, "start", INK), title);
     let top = title_size + 18.0;
-    for (tile, frame) in tiles.iter().zip(frames(tiles, style, w, h, top, true)) {
+    let mut frames = frames(tiles, style, w, h, top, true);
+    let mut height = height;
+    if long_tables && expand_long_tables(tiles, &mut frames) {
+        let bottom = frames.iter().map(|f| f.y + f.h).fold(0.0, f64::max) + MARGIN;
+        height = height.max(bottom.ceil().min(f64::from(crate::MAX_SIDE)) as u32);
+    }
+    let mut svg = Svg::new(width, height);
+    svg.text(MARGIN, title_size + 6.0, TextStyle::new(title_size, "start", INK), title);
+    for (tile, frame) in tiles.iter().zip(frames) {
         draw_tile(&mut svg, tile, frame);
     }
-    svg
+    (svg, height)
 }
 
 /// Each tile's frame: on the grid (tiled) or one under another at full width (single column),
@@ -420,6 +517,55 @@ mod tests {
         assert!(PAPER_SIZES.iter().all(|p| Paper::named(p, false).is_some()));
     }
 
+    fn table_tile(row: u32, rows: usize) -> Tile {
+        let mut result = ResultSet::new(vec![result::ColumnInfo::plain("n", result::ValueType::Number)]);
+        for r in 0..rows {
+            result.push_row(vec![result::Value::Int(r as i64)]);
+        }
+        let content = TileContent::Chart { result, chart: ChartKind::Table.into(), title: "Rows".into() };
+        Tile { placement: GridPlacement { row, column: 0, width: 12, height: 6 }, content }
+    }
+
+    #[test]
+    fn long_tables_grow_push_what_is_below_and_run_over_pages_between_rows() {
+        // A 100-row table beside a text tile, and a text tile under both.
+        let tiles = [table_tile(0, 100), placed(0, 12, 12, 6), placed(6, 0, 24, 2)];
+        let mut f = frames(&tiles, DashboardStyle::Tiled, 1216.0, 0.0, 40.0, false);
+        let before = f.clone();
+        assert!(expand_long_tables(&tiles, &mut f));
+        let grown = f[0].h - before[0].h;
+        assert!(f[0].h - GAP - 2.0 >= table_height(100), "{:?}", f[0]);
+        assert_eq!(f[1], before[1], "the tile beside it keeps its place");
+        assert_eq!(f[2].y, before[2].y + grown, "the tile below moves down as far");
+        // Pages end on a line between rows (or a tile's top), never inside a row.
+        let cuts = cut_points(&tiles, &f);
+        let pages = paginate_at_cuts(&f, &cuts, 700.0);
+        let bottom = f[2].y + f[2].h;
+        assert!(pages.len() >= 4, "{} pages for {bottom} px", pages.len());
+        for page in &pages[..pages.len() - 1] {
+            let end = page.end.expect("a page that is not the last ends at a cut");
+            assert!(cuts.contains(&end) && end <= page.start + 700.0, "{page:?}");
+        }
+        assert!(pages.windows(2).all(|p| p[1].start == p[0].end.unwrap_or(f64::NAN)), "pages follow one another");
+        assert!(pages.iter().all(|p| p.tiles.contains(&0) || p.start >= f[0].y + f[0].h), "the table is on every page it reaches");
+        assert!(pages.last().is_some_and(|p| p.tiles.contains(&2) && p.end.is_none()));
+        // Without long tables nothing moves; a short table does not grow either.
+        let mut short = frames(&[table_tile(0, 3)], DashboardStyle::Tiled, 1216.0, 0.0, 40.0, false);
+        assert!(!expand_long_tables(&[table_tile(0, 3)], &mut short));
+        // On one canvas, the canvas grows to hold the table, up to the largest side.
+        let (_, height) = dashboard_drawing("Rows", &tiles, DashboardStyle::Tiled, 1216, 600, true);
+        assert!(f64::from(height) >= table_height(100), "{height}");
+        assert_eq!(dashboard_drawing("Rows", &tiles, DashboardStyle::Tiled, 1216, 600, false).1, 600);
+        let (_, capped) = dashboard_drawing("Rows", &[table_tile(0, 5000)], DashboardStyle::Tiled, 1216, 600, true);
+        assert_eq!(capped, crate::MAX_SIDE);
+        let pdf =
+            render_dashboard_pages("Rows", &tiles, DashboardStyle::Tiled, 1216, Paper::named("a4", false).unwrap(), true).expect("pdf");
+        // At 1216 px wide an A4 page is 1720 px tall: the table's 2.3k px need two.
+        let text = String::from_utf8_lossy(&pdf);
+        let wanted = format!("/Count {}", paginate_at_cuts(&f, &cuts, (1216.0 * 842.0 / 595.0_f64).floor()).len());
+        assert!(text.contains(&wanted) && wanted != "/Count 1", "{wanted}");
+    }
+
     #[test]
     fn text_wraps_between_words_and_markdown_shows_its_words() {
         assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
@@ -451,11 +597,11 @@ mod tests {
         for text in ["Sales &amp; more", "Chart &lt;one&gt;", "Broken", "table   orders does not exist", "Read me", "weekly"] {
             assert!(svg.contains(text), "{text} missing");
         }
-        let png = render_dashboard("Sales", &tiles, DashboardStyle::SingleColumn, 640, 480, ImageFormat::Png).expect("png");
+        let png = render_dashboard("Sales", &tiles, DashboardStyle::SingleColumn, 640, 480, ImageFormat::Png, false).expect("png");
         assert_eq!(&png[..4], b"\x89PNG");
         // 16 rows of 49 px under the title: 831 px, over two landscape tabloid pages 776 px tall.
         let paper = Paper::named("tabloid", true).expect("tabloid");
-        let pdf = render_dashboard_pages("Sales", &tiles, DashboardStyle::SingleColumn, 1200, paper).expect("pdf");
+        let pdf = render_dashboard_pages("Sales", &tiles, DashboardStyle::SingleColumn, 1200, paper, false).expect("pdf");
         let text = String::from_utf8_lossy(&pdf);
         assert!(pdf.starts_with(b"%PDF") && text.contains("/Count 2"), "two pages");
         assert!(text.contains("/MediaBox [0 0 1224 792]"));

@@ -211,6 +211,6 @@ fn a_dashboard_matches_its_golden_image() {
             TileContent::Text { title: "Notes".into(), subtitle: "monthly".into(), body: "**All** figures in dollars.".into() },
         ),
     ];
-    let png = render::render_dashboard("Sales", &tiles, DashboardStyle::Tiled, 960, 640, ImageFormat::Png).expect("drawn");
+    let png = render::render_dashboard("Sales", &tiles, DashboardStyle::Tiled, 960, 640, ImageFormat::Png, false).expect("drawn");
     check("dashboard", &png);
 }

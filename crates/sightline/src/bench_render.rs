@@ -92,10 +92,12 @@ pub fn run(scale: u32, iterations: usize, project: &Path, data_dir: &Path) -> an
         .collect();
     let (dw, dh) = (1200, 1000);
     let dashboard = render::dashboard_svg("Store operations", &tiles, DashboardStyle::Tiled, dw, dh);
-    let pdf =
-        time(iterations, || Ok(render::render_dashboard("Store operations", &tiles, DashboardStyle::Tiled, dw, dh, ImageFormat::Pdf)?))?;
-    let dashboard_png =
-        time(iterations, || Ok(render::render_dashboard("Store operations", &tiles, DashboardStyle::Tiled, dw, dh, ImageFormat::Png)?))?;
+    let pdf = time(iterations, || {
+        Ok(render::render_dashboard("Store operations", &tiles, DashboardStyle::Tiled, dw, dh, ImageFormat::Pdf, false)?)
+    })?;
+    let dashboard_png = time(iterations, || {
+        Ok(render::render_dashboard("Store operations", &tiles, DashboardStyle::Tiled, dw, dh, ImageFormat::Png, false)?)
+    })?;
     println!("\nDashboard: 12 tiles, {dw}x{dh}");
     println!("  to PDF: {}; to PNG: {}", ms(pdf), ms(dashboard_png));
 

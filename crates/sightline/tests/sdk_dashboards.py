@@ -177,6 +177,33 @@ def main():
     paged = pypdf.PdfReader(io.BytesIO(paged))
     report["a4_pages"] = [[float(p.mediabox.width), float(p.mediabox.height)] for p in paged.pages]
     report["a4_text"] = [p.extract_text() for p in paged.pages]
+    # long_tables: a table tile grows to show every row, over as many A4 pages as it needs, cut
+    # between rows; an image grows taller than asked.
+    long = sdk.create_dashboard(m.WriteDashboard(title="Every month", folder_id=folder))
+    states = sdk.create_query(
+        m.WriteQuery(model="thelook", view="order_items", fields=["order_items.created_month", "order_items.count"],
+                     sorts=["order_items.created_month"], limit="500", vis_config={"type": "looker_grid"})
+    )
+    sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=long.id, type="vis", title="Months", query_id=states.id))
+    state_rows = json.loads(sdk.run_query(states.id, "json"))
+
+    def long_pages(**options):
+        task = sdk.create_dashboard_render_task(long.id, "pdf", m.CreateDashboardRenderTask(dashboard_style="tiled"), 1200, 900,
+                                                pdf_paper_size="a4", **options)
+        return [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render(sdk, task))).pages]
+    short, full = long_pages(), long_pages(long_tables=True)
+    tall = render(sdk, sdk.create_dashboard_render_task(long.id, "png", m.CreateDashboardRenderTask(dashboard_style="tiled"), 1200, 900,
+                                                        long_tables=True))
+    last = state_rows[-1]["order_items.created_month"]
+    report["long_tables"] = {
+        "rows": len(state_rows),
+        "short_pages": len(short),
+        "long_pages": len(full),
+        "every_row_shown": all(any(r["order_items.created_month"] in page for page in full) for r in state_rows),
+        "short_shows_last": any(last in page for page in short),
+        "png": [int.from_bytes(tall[16:20], "big"), int.from_bytes(tall[20:24], "big")],
+    }
+    sdk.delete_dashboard(long.id)
     alone = render(sdk, sdk.create_dashboard_element_render_task(elements[0].id, "png", 600, 400))
     report["element_png"] = [int.from_bytes(alone[16:20], "big"), int.from_bytes(alone[20:24], "big")]
 

@@ -386,6 +386,14 @@ fn official_python_sdk_builds_and_renders_a_dashboard() {
     assert!(text.contains("Listens") && text.contains("Deaf"), "{text}");
     assert_eq!((text.matches("Returned").count(), text.matches("Complete").count()), (2, 1), "{text}");
     assert_eq!(report["a4_pages"], serde_json::json!([[842.0, 595.0], [842.0, 595.0]]));
+    // long_tables: every month's row is on the pages (more of them than without), and the PNG
+    // grew past the 900 px asked for.
+    let long = &report["long_tables"];
+    assert!(long["rows"].as_u64().is_some_and(|n| n > 40), "{long}");
+    assert_eq!((long["short_pages"].as_u64(), long["short_shows_last"].as_bool()), (Some(1), Some(false)), "{long}");
+    assert!(long["long_pages"].as_u64().is_some_and(|n| n >= 2), "{long}");
+    assert_eq!(long["every_row_shown"], true, "{long}");
+    assert!(long["png"][0] == 1200 && long["png"][1].as_u64().is_some_and(|h| h > 900), "{long}");
     let pages: Vec<&str> = report["a4_text"].as_array().expect("pages").iter().filter_map(Json::as_str).collect();
     assert!(pages[0].contains("Store operations") && pages[0].contains("Items by status 1"), "{}", pages[0]);
     assert!(

@@ -110,6 +110,8 @@ pub struct RenderTaskRow {
     pub dashboard_filters: Option<String>,
     /// A dashboard's PDF pages: a paper size, then ` landscape` when turned.
     pub pdf_paper: Option<String>,
+    /// A dashboard's table tiles grow to show every row.
+    pub long_tables: bool,
     pub user_id: i64,
     pub result_format: String,
     pub width: i64,
@@ -130,18 +132,18 @@ pub enum RenderSource {
     /// A saved query; with `look_id`, as that Look (whose query it is).
     Query { query_id: i64, look_id: Option<i64> },
     /// A dashboard, `tiled` or `single_column`, with filter values in URL query form, its PDF on
-    /// pages of `pdf_paper` when given.
-    Dashboard { dashboard_id: i64, style: String, filters: String, pdf_paper: Option<String> },
+    /// pages of `pdf_paper` when given, its tables grown to every row with `long_tables`.
+    Dashboard { dashboard_id: i64, style: String, filters: String, pdf_paper: Option<String>, long_tables: bool },
     /// One element of a dashboard.
     Element { element_id: i64 },
     /// A LookML dashboard (`model::name`), `tiled` or `single_column`, with filter values in URL
     /// query form.
-    LookmlDashboard { id: String, style: String, filters: String, pdf_paper: Option<String> },
+    LookmlDashboard { id: String, style: String, filters: String, pdf_paper: Option<String>, long_tables: bool },
 }
 
 const QUERY_TASK_COLUMNS: &str = "id, query_id, user_id, result_format, source, row_limit, status, runtime, error, content_type, \
      result_file IS NOT NULL AS has_result, created_at, started_at, use_cache, cache_only, deferred, rebuild_pdts, apply_formatting, apply_vis, drill_links, result_source, cache_key, phases";
-const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, dashboard_style, dashboard_filters, pdf_paper, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
+const RENDER_TASK_COLUMNS: &str = "id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, dashboard_style, dashboard_filters, pdf_paper, long_tables, user_id, result_format, width, height, status, status_detail, query_runtime, render_runtime, runtime, created_at, finalized_at, result_file IS NOT NULL AS has_result";
 
 fn status<T>(r: &dyn Columns, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text = r.text("status")?;
@@ -187,6 +189,7 @@ fn render_task(r: &dyn Columns) -> Result<RenderTaskRow, StoreError> {
         dashboard_style: r.text_or_null("dashboard_style")?,
         dashboard_filters: r.text_or_null("dashboard_filters")?,
         pdf_paper: r.text_or_null("pdf_paper")?,
+        long_tables: r.flag("long_tables")?,
         user_id: r.int("user_id")?,
         result_format: r.text("result_format")?,
         width: r.int("width")?,
@@ -417,20 +420,20 @@ impl Store {
     ) -> Result<RenderTaskRow, StoreError> {
         let id = random_hex(16);
         let (mut query_id, mut look_id, mut dashboard_id, mut element_id) = (None, None, None, None);
-        let (mut lookml_id, mut style, mut filters, mut paper) = (None, None, None, None);
+        let (mut lookml_id, mut style, mut filters, mut paper, mut long) = (None, None, None, None, false);
         match source {
             RenderSource::Query { query_id: q, look_id: l } => (query_id, look_id) = (Some(*q), *l),
-            RenderSource::Dashboard { dashboard_id: d, style: s, filters: f, pdf_paper: p } => {
-                (dashboard_id, style, filters, paper) = (Some(*d), Some(s.as_str()), Some(f.as_str()), p.as_deref())
+            RenderSource::Dashboard { dashboard_id: d, style: s, filters: f, pdf_paper: p, long_tables: l } => {
+                (dashboard_id, style, filters, paper, long) = (Some(*d), Some(s.as_str()), Some(f.as_str()), p.as_deref(), *l)
             }
             RenderSource::Element { element_id: e } => element_id = Some(*e),
-            RenderSource::LookmlDashboard { id, style: s, filters: f, pdf_paper: p } => {
-                (lookml_id, style, filters, paper) = (Some(id.as_str()), Some(s.as_str()), Some(f.as_str()), p.as_deref())
+            RenderSource::LookmlDashboard { id, style: s, filters: f, pdf_paper: p, long_tables: l } => {
+                (lookml_id, style, filters, paper, long) = (Some(id.as_str()), Some(s.as_str()), Some(f.as_str()), p.as_deref(), *l)
             }
         }
         let insert = "INSERT INTO render_tasks (id, query_id, look_id, dashboard_id, dashboard_element_id, lookml_dashboard_id, \
-                      dashboard_style, dashboard_filters, pdf_paper, user_id, result_format, width, height, status, created_at) \
-                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
+                      dashboard_style, dashboard_filters, pdf_paper, long_tables, user_id, result_format, width, height, status, created_at) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'enqueued_for_query', ?)";
         on_pool!(self, insert, |p, sql| sqlx::query(sql)
             .bind(&id)
             .bind(query_id)
@@ -441,6 +444,7 @@ impl Store {
             .bind(style)
             .bind(filters)
             .bind(paper)
+            .bind(long)
             .bind(user_id)
             .bind(result_format)
             .bind(width)

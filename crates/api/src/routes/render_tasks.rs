@@ -28,8 +28,7 @@ use crate::{to_wire, ApiError, AppState};
 pub static CREATE_QUERY_RENDER_TASK: Declared = Declared::of(op::CREATE_QUERY_RENDER_TASK).query(&["width", "height", "fields"]);
 pub static CREATE_LOOK_RENDER_TASK: Declared = Declared::of(op::CREATE_LOOK_RENDER_TASK).query(&["width", "height", "fields"]);
 pub static CREATE_DASHBOARD_RENDER_TASK: Declared = Declared::of(op::CREATE_DASHBOARD_RENDER_TASK)
-    .query(&["width", "height", "fields", "pdf_paper_size", "pdf_landscape"])
-    .query_off(&["long_tables"])
+    .query(&["width", "height", "fields", "pdf_paper_size", "pdf_landscape", "long_tables"])
     .body(&["dashboard_style", "dashboard_filters"]);
 pub static CREATE_DASHBOARD_ELEMENT_RENDER_TASK: Declared =
     Declared::of(op::CREATE_DASHBOARD_ELEMENT_RENDER_TASK).query(&["width", "height", "fields"]);
@@ -75,8 +74,9 @@ pub async fn create_look_render_task(
 /// default) or in a `single_column`. `dashboard_filters` (URL query form, by filter name or
 /// title) sets the dashboard's filters (each must be one of them; a `required` one must have a
 /// value). `pdf_paper_size` (with `pdf_landscape`) lays a PDF on pages of
-/// that paper; without it the PDF is one page of the image's size. `long_tables` only false
-/// (tables show the rows that fit their tile); themes and tabs are refused by name.
+/// that paper; without it the PDF is one page of the image's size. `long_tables` grows table
+/// tiles to show every row (over more pages, or a taller image); themes and tabs are refused by
+/// name.
 pub async fn create_dashboard_render_task(
     State(state): State<AppState>,
     caller: Caller,
@@ -100,14 +100,19 @@ pub async fn create_dashboard_render_task(
         Some(_) => return Err(ApiError::validation("dashboard_style", "invalid", "dashboard_style must be tiled or single_column")),
     };
     let pdf_paper = pdf_paper(&params, format)?;
+    let long_tables = match params.get("long_tables").map(String::as_str) {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::validation("long_tables", "invalid", "long_tables must be true or false")),
+    };
     let source = if dashboard_id.contains("::") {
         super::dashboards::may_see_lookml_dashboard(&caller, &dashboard_id)?;
         state.engine.check_lookml_dashboard(&dashboard_id, &filters)?;
-        RenderSource::LookmlDashboard { id: dashboard_id, style: style.name().to_string(), filters, pdf_paper }
+        RenderSource::LookmlDashboard { id: dashboard_id, style: style.name().to_string(), filters, pdf_paper, long_tables }
     } else {
         let dashboard = super::dashboards::find(&state, &caller, &dashboard_id).await?;
         state.engine.check_dashboard_filters(dashboard.id, &filters).await?;
-        RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string(), filters, pdf_paper }
+        RenderSource::Dashboard { dashboard_id: dashboard.id, style: style.name().to_string(), filters, pdf_paper, long_tables }
     };
     let task = state.engine.submit_content_render_task(&source, caller.user_id, Image { format, width, height }).await?;
     Ok(Json(to_wire::render_task(&task)))
