@@ -423,46 +423,96 @@ fn table_sizes(h: f64) -> (f64, f64) {
     ((h * 0.05).clamp(10.0, 22.0), (h * 0.028).clamp(8.0, 12.0))
 }
 
-/// The height a table chart needs to show all of `rows` rows (title, header and rows at the
-/// largest type, which any such height reaches).
-pub(crate) fn table_height(rows: usize) -> f64 {
+/// A flattened pivot column's pivot value and measure label: `PivotTable::flattened` labels it
+/// with the value alone (one measure) or `value - measure`, and names the measure's label in
+/// `series_of`. `None` for a column that is not pivoted.
+fn pivot_header(column: &ColumnInfo) -> Option<(&str, &str)> {
+    let measure = column.series_of.as_deref()?;
+    let value = column.label.strip_suffix(measure).and_then(|l| l.strip_suffix(" - ")).unwrap_or(&column.label);
+    Some((value, measure))
+}
+
+/// How many header rows a table chart of `result` has: a pivoted result's pivot values sit
+/// above its labels.
+pub(crate) fn table_header_rows(result: &ResultSet) -> usize {
+    match result.columns.iter().any(|c| c.series_of.is_some()) {
+        true => 2,
+        false => 1,
+    }
+}
+
+/// The height a table chart needs to show all of `rows` rows under `header_rows` header rows
+/// (title, header and rows at the largest type, which any such height reaches).
+pub(crate) fn table_height(rows: usize, header_rows: usize) -> f64 {
     let (title, font) = table_sizes(f64::INFINITY);
-    title + 20.0 + font * 1.9 * (rows as f64 + 1.0) + 10.0
+    title + 20.0 + font * 1.9 * (rows + header_rows) as f64 + 10.0
 }
 
 /// Where a table chart `h` high has the lines between its rows, from its top: places a page
 /// may end without cutting a row's text.
-pub(crate) fn table_row_lines(h: f64, rows: usize) -> Vec<f64> {
+pub(crate) fn table_row_lines(h: f64, rows: usize, header_rows: usize) -> Vec<f64> {
     let (title, font) = table_sizes(h);
     let (top, row_h) = (title + 20.0, font * 1.9);
-    (0..=rows).map(|r| top + row_h * (r as f64 + 1.0)).take_while(|y| *y <= h).collect()
+    (0..=rows).map(|r| top + row_h * (r + header_rows) as f64).take_while(|y| *y <= h).collect()
 }
 
+/// A table: the labels in a shaded header (a pivoted result's pivot values above them, each
+/// once over the columns it spans), then as many rows as fit, each cell in its value format.
 fn table(svg: &mut Svg, result: &ResultSet, top: f64, w: f64, h: f64) {
     let cols = result.columns.len().max(1);
     let font = table_sizes(h).1;
     let row_h = font * 1.9;
     let col_w = (w - 20.0) / cols as f64;
     let chars = ((col_w / (font * 0.6)) as usize).max(3);
-    svg.rect(10.0, top, w - 20.0, row_h, "#f3f4f5");
+    let header_rows = table_header_rows(result);
+    svg.rect(10.0, top, w - 20.0, row_h * header_rows as f64, "#f3f4f5");
+    let cell_x = |c: usize, right: bool| 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
+    if header_rows == 2 {
+        // Each pivot value once, at the first of the columns it spans.
+        let mut c = 0;
+        while c < result.columns.len() {
+            let Some((value, _)) = pivot_header(&result.columns[c]) else {
+                c += 1;
+                continue;
+            };
+            let span = result.columns[c..].iter().take_while(|o| pivot_header(o).is_some_and(|(v, _)| v == value)).count().max(1);
+            let span_chars = ((col_w * span as f64 / (font * 0.6)) as usize).max(3);
+            svg.text(cell_x(c, false), top + row_h * 0.65, TextStyle::new(font, "start", INK), &truncate(value, span_chars));
+            if c > 0 {
+                svg.line(10.0 + col_w * c as f64, top + 3.0, 10.0 + col_w * c as f64, top + row_h - 3.0, GRID, 1.0);
+            }
+            c += span;
+        }
+    }
+    let labels_y = top + row_h * (header_rows as f64 - 1.0);
     for (c, column) in result.columns.iter().enumerate() {
         let right = column.value_type == ValueType::Number;
-        let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
-        svg.text(x, top + row_h * 0.65, TextStyle::new(font, if right { "end" } else { "start" }, INK), &truncate(&column.label, chars));
+        let label = pivot_header(column).map(|(_, measure)| measure).unwrap_or(&column.label);
+        svg.text(
+            cell_x(c, right),
+            labels_y + row_h * 0.65,
+            TextStyle::new(font, if right { "end" } else { "start" }, INK),
+            &truncate(label, chars),
+        );
     }
     // A format that cannot be applied was refused when the query was checked; here it falls
     // back to the value's own text.
     let renderers: Vec<Option<CellRenderer>> = result.columns.iter().map(|c| CellRenderer::for_column(c).ok()).collect();
-    let fit = (((h - top - row_h - 10.0) / row_h).floor().max(0.0)) as usize;
+    let body = top + row_h * header_rows as f64;
+    let fit = (((h - body - 10.0) / row_h).floor().max(0.0)) as usize;
     let rows = result.row_count();
     for r in 0..rows.min(fit) {
-        let y = top + row_h * (r as f64 + 1.0);
+        let y = body + row_h * r as f64;
         svg.line(10.0, y, w - 10.0, y, GRID, 1.0);
         for (c, column) in result.columns.iter().enumerate() {
             let right = column.value_type == ValueType::Number;
-            let x = 10.0 + col_w * c as f64 + if right { col_w - 6.0 } else { 6.0 };
             let text = display(renderers[c].as_ref(), result.value(c, r));
-            svg.text(x, y + row_h * 0.65, TextStyle::new(font, if right { "end" } else { "start" }, INK), &truncate(&text, chars));
+            svg.text(
+                cell_x(c, right),
+                y + row_h * 0.65,
+                TextStyle::new(font, if right { "end" } else { "start" }, INK),
+                &truncate(&text, chars),
+            );
         }
     }
     if rows > fit {

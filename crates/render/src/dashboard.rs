@@ -5,7 +5,7 @@
 
 use result::ResultSet;
 
-use crate::chart::{chart_drawing, table_height, table_row_lines, ChartKind};
+use crate::chart::{chart_drawing, table_header_rows, table_height, table_row_lines, ChartKind};
 use crate::options::Chart;
 use crate::svg::{Svg, TextStyle};
 use crate::{raster, ImageFormat, RenderError};
@@ -246,7 +246,7 @@ fn cut_points(tiles: &[Tile], frames: &[Frame]) -> Vec<f64> {
             if chart.kind == ChartKind::Table {
                 // The chart's canvas inside the tile, as `draw_tile` places it.
                 let (y0, h) = (f.y + GAP / 2.0 + 1.0, (f.h - GAP - 2.0).floor());
-                cuts.extend(table_row_lines(h, result.row_count()).into_iter().map(|line| y0 + line));
+                cuts.extend(table_row_lines(h, result.row_count(), table_header_rows(result)).into_iter().map(|line| y0 + line));
             }
         }
     }
@@ -261,7 +261,7 @@ fn expand_long_tables(tiles: &[Tile], frames: &mut [Frame]) -> bool {
         .zip(frames.iter())
         .map(|(tile, f)| match &tile.content {
             TileContent::Chart { result, chart, .. } if chart.kind == ChartKind::Table => {
-                (table_height(result.row_count()) - (f.h - GAP - 2.0)).max(0.0).ceil()
+                (table_height(result.row_count(), table_header_rows(result)) - (f.h - GAP - 2.0)).max(0.0).ceil()
             }
             _ => 0.0,
         })
@@ -534,7 +534,7 @@ mod tests {
         let before = f.clone();
         assert!(expand_long_tables(&tiles, &mut f));
         let grown = f[0].h - before[0].h;
-        assert!(f[0].h - GAP - 2.0 >= table_height(100), "{:?}", f[0]);
+        assert!(f[0].h - GAP - 2.0 >= table_height(100, 1), "{:?}", f[0]);
         assert_eq!(f[1], before[1], "the tile beside it keeps its place");
         assert_eq!(f[2].y, before[2].y + grown, "the tile below moves down as far");
         // Pages end on a line between rows (or a tile's top), never inside a row.
@@ -554,7 +554,7 @@ mod tests {
         assert!(!expand_long_tables(&[table_tile(0, 3)], &mut short));
         // On one canvas, the canvas grows to hold the table, up to the largest side.
         let (_, height) = dashboard_drawing("Rows", &tiles, DashboardStyle::Tiled, 1216, 600, true);
-        assert!(f64::from(height) >= table_height(100), "{height}");
+        assert!(f64::from(height) >= table_height(100, 1), "{height}");
         assert_eq!(dashboard_drawing("Rows", &tiles, DashboardStyle::Tiled, 1216, 600, false).1, 600);
         let (_, capped) = dashboard_drawing("Rows", &[table_tile(0, 5000)], DashboardStyle::Tiled, 1216, 600, true);
         assert_eq!(capped, crate::MAX_SIDE);

@@ -192,6 +192,12 @@ fn pivoted_charts_draw_a_series_per_pivot_value() {
     let png =
         render::render_chart(&flat, &ChartKind::DonutMultiples.into(), "Orders by status", 480, 320, ImageFormat::Png).expect("drawn");
     check("donut_multiples_pivoted", &png);
+    // A table: each status once over its column, the measure's label under it.
+    let svg = render::chart_svg(&flat, &ChartKind::Table.into(), "Orders by status", 480, 320);
+    assert_eq!(svg.matches(">Orders<").count(), 3, "the measure's label under each pivot value: {svg}");
+    assert!(svg.contains(">complete<") && !svg.contains("complete - "), "{svg}");
+    let png = render::render_chart(&flat, &ChartKind::Table.into(), "Orders by status", 480, 320, ImageFormat::Png).expect("drawn");
+    check("table_pivoted", &png);
 }
 
 #[test]
