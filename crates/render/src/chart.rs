@@ -96,6 +96,9 @@ pub(crate) fn chart_drawing(result: &ResultSet, chart: &Chart, title: &str, widt
 
 pub(crate) struct Series {
     pub(crate) categories: Vec<String>,
+    /// Each category's number, when the dimension is numeric: a scatter places its points by it
+    /// on a numeric x axis.
+    numbers: Option<Vec<Option<f64>>>,
     category_label: String,
     /// The value axis's title: the first series' label, or for a pivoted query its measure's.
     value_label: String,
@@ -147,6 +150,9 @@ impl Series {
         }
         let categories =
             order.iter().map(|&r| dimension.and_then(|d| result.value(d, r).to_text()).unwrap_or_else(|| "∅".into())).collect();
+        let numbers = dimension
+            .filter(|d| result.columns[*d].value_type == ValueType::Number)
+            .map(|d| order.iter().map(|&r| result.value(d, r).as_f64()).collect());
         let values = numeric
             .iter()
             .map(|&c| (result.columns[c].label.clone(), order.iter().map(|&r| result.value(c, r).as_f64()).collect()))
@@ -155,6 +161,7 @@ impl Series {
         let tick_format = first.value_format.as_ref().and_then(|_| CellRenderer::for_column(first).ok());
         Some(Series {
             categories,
+            numbers,
             category_label: dimension.map(|d| result.columns[d].label.clone()).unwrap_or_default(),
             value_label: first.series_of.clone().unwrap_or_else(|| first.label.clone()),
             values,
@@ -311,9 +318,38 @@ fn xy_chart(svg: &mut Svg, s: &Series, chart: &Chart, top: f64, w: f64, h: f64) 
         }
     }
     let band = if horizontal { (y1 - y0) / n as f64 } else { (x1 - x0) / n as f64 };
+    // A scatter of a numeric dimension: points at their number on a numeric x axis (rows
+    // without one are not drawn), as Looker draws it; other charts space their categories.
+    let numeric_x = match (kind, &s.numbers) {
+        (ChartKind::Scatter, Some(numbers)) => {
+            let known = numbers.iter().flatten();
+            let (x_lo, x_hi) = known.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+            let (x_lo, x_hi) = match (x_lo.is_finite(), x_lo == x_hi) {
+                (false, _) => (0.0, 1.0),
+                (true, true) => (x_lo - 1.0, x_hi + 1.0),
+                (true, false) => (x_lo, x_hi),
+            };
+            let x_ticks = self::ticks(x_lo, x_hi, 6);
+            let (x_lo, x_hi) = (x_ticks.first().copied().unwrap_or(x_lo).min(x_lo), x_ticks.last().copied().unwrap_or(x_hi).max(x_hi));
+            Some((numbers, x_ticks, x_lo, x_hi))
+        }
+        _ => None,
+    };
+    let x_of = |x: f64| numeric_x.as_ref().map(|(_, _, lo, hi)| x0 + (x - lo) / (hi - lo) * (x1 - x0));
+    if let Some((_, x_ticks, _, _)) = &numeric_x {
+        let widest = x_ticks.iter().map(|t| short_number(*t).chars().count()).max().unwrap_or(1) as f64 * char_width;
+        let every = ((widest + 8.0) / ((x1 - x0) / (x_ticks.len().max(2) - 1) as f64)).ceil().max(1.0) as usize;
+        for (i, t) in x_ticks.iter().enumerate() {
+            let p = x_of(*t).unwrap_or(x0);
+            svg.line(p, y0, p, y1, GRID, 1.0);
+            if i % every == 0 {
+                svg.text(p, y1 + font + 4.0, TextStyle::new(font, "middle", AXIS), &short_number(*t));
+            }
+        }
+    }
     let label_every = ((font * 1.2) / band).ceil().max(1.0) as usize;
     for (i, c) in s.categories.iter().enumerate() {
-        if i % label_every != 0 {
+        if i % label_every != 0 || numeric_x.is_some() {
             continue;
         }
         let mid = (if horizontal { y0 } else { x0 }) + band * (i as f64 + 0.5);
@@ -340,7 +376,13 @@ fn xy_chart(svg: &mut Svg, s: &Series, chart: &Chart, top: f64, w: f64, h: f64) 
             let start = (if horizontal { y0 } else { x0 }) + band * i as f64;
             match kind {
                 ChartKind::Line | ChartKind::Area | ChartKind::Scatter => {
-                    let mid = start + band / 2.0;
+                    let mid = match &numeric_x {
+                        Some((numbers, ..)) => match numbers[i].and_then(x_of) {
+                            Some(x) => x,
+                            None => continue,
+                        },
+                        None => start + band / 2.0,
+                    };
                     points.push((mid, p));
                     bases.push((mid, pb));
                     if options.show_value_labels {

@@ -201,6 +201,23 @@ fn pivoted_charts_draw_a_series_per_pivot_value() {
 }
 
 #[test]
+fn a_scatter_of_a_numeric_dimension_places_points_by_their_number() {
+    let mut r = ResultSet::new(vec![
+        ColumnInfo::plain("users.age", ValueType::Number).labelled("Age"),
+        ColumnInfo::plain("users.count", ValueType::Number).labelled("Users").measure(),
+    ]);
+    for (age, count) in [(18, 40), (19, 44), (25, 61), (26, 58), (40, 90), (41, 85), (70, 20)] {
+        r.push_row(vec![Value::Int(age), Value::Int(count)]);
+    }
+    r.push_row(vec![Value::Null, Value::Int(5)]);
+    let svg = render::chart_svg(&r, &ChartKind::Scatter.into(), "Users by age", 480, 320);
+    // Ticks along the x axis by number; no category labels (`18`, `19` … side by side).
+    assert!(svg.contains(">20<") && svg.contains(">60<") && !svg.contains(">19<"), "{svg}");
+    let png = render::render_chart(&r, &ChartKind::Scatter.into(), "Users by age", 480, 320, ImageFormat::Png).expect("drawn");
+    check("scatter_numeric", &png);
+}
+
+#[test]
 fn a_dashboard_matches_its_golden_image() {
     let tile = |row, column, width, height, content| Tile { placement: GridPlacement { row, column, width, height }, content };
     let chart = |kind: ChartKind, title: &str| TileContent::Chart { result: sample(), chart: kind.into(), title: title.into() };
