@@ -336,6 +336,15 @@ fn official_python_sdk_manages_users_and_roles() {
     assert_eq!(report["sudo_models"], serde_json::json!(["thelook"]));
     assert_eq!(report["back"], "Admin");
     assert_eq!(report["last_admin"], serde_json::json!([["user_id", "invalid"]]));
+    let deleted = &report["deleted"];
+    assert_eq!(
+        deleted,
+        &serde_json::json!({
+            "read": "not found", "listed": false, "searched": [], "bo_sdk": "unauthorized", "look": [true, true],
+            "again": "not found", "self": "a user cannot delete themselves", "by_ann": "unauthorized",
+        }),
+        "{deleted}"
+    );
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 

@@ -116,6 +116,26 @@ def main():
     admin.update_user(user.id, m.WriteUser(is_disabled=True))
     report["disabled"] = status_of(lambda: ann.me())
     report["last_admin"] = refusal(lambda: admin.set_user_roles(admin.me().id, []))
+
+    # Deleted: Bo's Look goes to the trash, Bo's SDK stops working, Bo is found no more; nobody
+    # deletes themselves, and a deleted user cannot be deleted again.
+    bo = admin.create_user(m.WriteUser(first_name="Bo", last_name="Ek"))
+    admin.set_user_roles(bo.id, [next(r.id for r in admin.all_roles() if r.name == "User")])
+    bo_credentials = admin.create_user_credentials_api3(bo.id)
+    bo_sdk = looker_sdk.init40(config_settings=Credentials(bo_credentials.client_id, bo_credentials.client_secret))
+    bo_look = bo_sdk.create_look(m.WriteLookWithQuery(title="Bo's look", query_id=query.id, folder_id=bo_sdk.me().personal_folder_id))
+    admin.delete_user(bo.id)
+    trashed = admin.look(bo_look.id)
+    report["deleted"] = {
+        "read": status_of(lambda: admin.user(bo.id)),
+        "listed": bo.id in [u.id for u in admin.all_users()],
+        "searched": [u.id for u in admin.search_users(first_name="Bo")],
+        "bo_sdk": status_of(lambda: bo_sdk.me()),
+        "look": [trashed.deleted, trashed.deleter_id == admin.me().id],
+        "again": status_of(lambda: admin.delete_user(bo.id)),
+        "self": status_of(lambda: admin.delete_user(admin.me().id)),
+        "by_ann": status_of(lambda: ann.delete_user(admin.me().id)),
+    }
     print(json.dumps(report))
 
 

@@ -26,7 +26,9 @@ impl Store {
     /// generated only when the admin has none, and returned so they can be shown once.
     pub async fn ensure_admin(&self, wanted: Option<(String, String)>) -> Result<Option<AdminCredentials>, StoreError> {
         let admin: Option<i64> =
-            on_pool!(self, "SELECT id FROM users ORDER BY id LIMIT 1", |p, sql| sqlx::query_scalar(sql).fetch_optional(p).await?);
+            on_pool!(self, "SELECT id FROM users WHERE deleted_at IS NULL ORDER BY id LIMIT 1", |p, sql| sqlx::query_scalar(sql)
+                .fetch_optional(p)
+                .await?);
         let admin = match admin {
             Some(id) => id,
             None => self.create_user("Admin", "User", None).await?,

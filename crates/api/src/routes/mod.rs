@@ -117,6 +117,7 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&users::CREATE_USER_CREDENTIALS_EMAIL, post(users::create_user_credentials_email)),
         (&users::UPDATE_USER_CREDENTIALS_EMAIL, patch(users::update_user_credentials_email)),
         (&users::DELETE_USER_CREDENTIALS_EMAIL, delete(users::delete_user_credentials_email)),
+        (&users::DELETE_USER, delete(users::delete_user)),
         (&roles::ALL_ROLES, get(roles::all_roles)),
         (&roles::CREATE_ROLE, post(roles::create_role)),
         (&roles::ROLE, get(roles::role)),

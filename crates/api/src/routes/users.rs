@@ -41,6 +41,7 @@ pub static USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::USER_CREDENTIALS_
 pub static CREATE_USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::CREATE_USER_CREDENTIALS_EMAIL).query(&["fields"]).body(&["email"]);
 pub static UPDATE_USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::UPDATE_USER_CREDENTIALS_EMAIL).query(&["fields"]).body(&["email"]);
 pub static DELETE_USER_CREDENTIALS_EMAIL: Declared = Declared::of(op::DELETE_USER_CREDENTIALS_EMAIL);
+pub static DELETE_USER: Declared = Declared::of(op::DELETE_USER);
 
 fn missing(id: &str) -> ApiError {
     ApiError::not_found(format!("user `{id}` does not exist"))
@@ -407,4 +408,22 @@ pub async fn delete_user_credentials_email(
     }
     state.engine.store().set_user_email(user.id, None).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a user, as Looker does: an admin's act, never on themselves nor on the last enabled
+/// admin (400, the codes the spec gives); their Looks and dashboards go to the trash, their
+/// credentials and sessions end at once, and the user is found no more.
+pub async fn delete_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require_admin()?;
+    let user = find(&state, &caller, &id).await?;
+    if user.id == caller.user_id {
+        return Err(ApiError::bad_request("a user cannot delete themselves"));
+    }
+    if state.engine.store().admin_user_ids().await? == [user.id] {
+        return Err(ApiError::bad_request("this is the last enabled admin: give another user the Admin role first"));
+    }
+    match state.engine.store().delete_user(user.id, caller.user_id).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(missing(&id)),
+    }
 }
