@@ -336,6 +336,16 @@ fn official_python_sdk_manages_users_and_roles() {
     assert_eq!(report["sudo_models"], serde_json::json!(["thelook"]));
     assert_eq!(report["back"], "Admin");
     assert_eq!(report["last_admin"], serde_json::json!([["user_id", "invalid"]]));
+    let groups = &report["groups"];
+    assert_eq!(
+        groups,
+        &serde_json::json!({
+            "before": "not found", "member_runs": true, "cy_group_ids": true, "cy_roles": ["Look viewer"], "cy_direct_roles": [],
+            "role_users": ["Ann", "Cy"], "role_direct_users": ["Ann"], "role_groups": ["Analysts"], "group": [1, ["Cy"]],
+            "listed": ["Analysts"], "duplicate": true, "after_leaving": "not found", "renamed": "Analysts EU", "deleted": "not found",
+        }),
+        "{groups}"
+    );
     let deleted = &report["deleted"];
     assert_eq!(
         deleted,

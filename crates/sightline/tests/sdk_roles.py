@@ -117,6 +117,36 @@ def main():
     report["disabled"] = status_of(lambda: ann.me())
     report["last_admin"] = refusal(lambda: admin.set_user_roles(admin.me().id, []))
 
+    # Groups: Cy has no role of her own; in a group given Ann's role she runs the Look; out of
+    # it she cannot again.
+    cy = admin.create_user(m.WriteUser(first_name="Cy", last_name="Ng"))
+    cy_credentials = admin.create_user_credentials_api3(cy.id)
+    cy_sdk = looker_sdk.init40(config_settings=Credentials(cy_credentials.client_id, cy_credentials.client_secret))
+    before = status_of(lambda: cy_sdk.run_look(look.id, "json"))
+    analysts = admin.create_group(m.WriteGroup(name="Analysts"))
+    admin.add_group_user(analysts.id, m.GroupIdForGroupUserInclusion(user_id=cy.id))
+    admin.set_role_groups(role.id, [analysts.id])
+    groups = {
+        "before": before,
+        "member_runs": json.loads(cy_sdk.run_look(look.id, "json")) == json.loads(admin.run_look(look.id, "json")),
+        "cy_group_ids": admin.user(cy.id).group_ids == [analysts.id],
+        "cy_roles": [r.name for r in admin.user_roles(cy.id)],
+        "cy_direct_roles": [r.name for r in admin.user_roles(cy.id, direct_association_only=True)],
+        "role_users": sorted(u.first_name for u in admin.role_users(role.id)),
+        "role_direct_users": sorted(u.first_name for u in admin.role_users(role.id, direct_association_only=True)),
+        "role_groups": [g.name for g in admin.role_groups(role.id)],
+        "group": [admin.group(analysts.id).user_count, [u.first_name for u in admin.all_group_users(analysts.id)]],
+        "listed": [g.name for g in admin.all_groups()],
+        "duplicate": "already exists" in status_of(lambda: admin.create_group(m.WriteGroup(name="Analysts"))),
+    }
+    admin.delete_group_user(analysts.id, cy.id)
+    groups["after_leaving"] = status_of(lambda: cy_sdk.run_look(look.id, "json"))
+    admin.update_group(analysts.id, m.WriteGroup(name="Analysts EU"))
+    groups["renamed"] = admin.group(analysts.id).name
+    admin.delete_group(analysts.id)
+    groups["deleted"] = status_of(lambda: admin.group(analysts.id))
+    report["groups"] = groups
+
     # Deleted: Bo's Look goes to the trash, Bo's SDK stops working, Bo is found no more; nobody
     # deletes themselves, and a deleted user cannot be deleted again.
     bo = admin.create_user(m.WriteUser(first_name="Bo", last_name="Ek"))

@@ -15,6 +15,7 @@ mod dashboards;
 mod db;
 mod derived_tables;
 mod folders;
+mod groups;
 mod looks;
 mod payload;
 pub mod permissions;
@@ -47,6 +48,7 @@ pub use dashboards::{
 };
 pub use derived_tables::BuiltTable;
 pub use folders::{Folder, SHARED_FOLDER_ID, USERS_FOLDER_ID};
+pub use groups::Group;
 pub use looks::{Look, LookChange, NewLook};
 pub use payload::{Payload, Spool, SPOOL_IN_MEMORY};
 pub use permissions::{Grants, Permission};

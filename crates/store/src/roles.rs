@@ -90,6 +90,13 @@ fn model_set(r: &dyn Columns, prefix: &str) -> Result<ModelSet, StoreError> {
     })
 }
 
+/// The ids of the roles given to the user bound twice (`?`): to them, and to a group they are in.
+const HELD_ROLES: &str = "(SELECT role_id FROM user_roles WHERE user_id = ? UNION \
+    SELECT gr.role_id FROM group_users gu JOIN group_roles gr ON gr.group_id = gu.group_id WHERE gu.user_id = ?)";
+/// The ids of the roles given to the user bound twice, directly (the second binding matches
+/// nothing but keeps the bindings alike).
+const DIRECT_ROLES: &str = "(SELECT role_id FROM user_roles WHERE user_id = ? AND user_id = ?)";
+
 const ROLE_SELECT: &str = "SELECT r.id AS id, r.name AS name, \
     p.id AS p_id, p.name AS p_name, p.permissions AS p_permissions, p.all_access AS p_all_access, p.built_in AS p_built_in, \
     m.id AS m_id, m.name AS m_name, m.models AS m_models, m.all_access AS m_all_access, m.built_in AS m_built_in \
@@ -222,17 +229,22 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Removes a role from everyone who held it; false if there was none.
+    /// Removes a role from everyone (and every group) who held it; false if there was none.
     pub async fn delete_role(&self, id: i64) -> Result<bool, StoreError> {
         on_pool!(self, "DELETE FROM user_roles WHERE role_id = ?", |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
+        on_pool!(self, "DELETE FROM group_roles WHERE role_id = ?", |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
         let deleted =
             on_pool!(self, "DELETE FROM roles WHERE id = ?", |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
         Ok(deleted > 0)
     }
 
-    pub async fn user_roles(&self, user_id: i64) -> Result<Vec<Role>, StoreError> {
-        let select = format!("{ROLE_SELECT} JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = ? ORDER BY r.id");
+    /// The roles a user holds: given to them, and (unless `direct_only`) given to a group they
+    /// are in.
+    pub async fn user_roles(&self, user_id: i64, direct_only: bool) -> Result<Vec<Role>, StoreError> {
+        let held = if direct_only { DIRECT_ROLES } else { HELD_ROLES };
+        let select = format!("{ROLE_SELECT} WHERE r.id IN {held} ORDER BY r.id");
         Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
+            .bind(user_id)
             .bind(user_id)
             .fetch_all(p)
             .await?
@@ -264,26 +276,44 @@ impl Store {
         Ok(())
     }
 
-    /// The users holding a role, by id.
-    pub async fn role_user_ids(&self, role_id: i64) -> Result<Vec<i64>, StoreError> {
-        Ok(on_pool!(self, "SELECT user_id FROM user_roles WHERE role_id = ? ORDER BY user_id", |p, sql| {
-            sqlx::query_scalar(sql).bind(role_id).fetch_all(p).await?
+    /// The users holding a role, by id: given to them, and (unless `direct_only`) through a
+    /// group they are in.
+    pub async fn role_user_ids(&self, role_id: i64, direct_only: bool) -> Result<Vec<i64>, StoreError> {
+        let select = match direct_only {
+            true => "SELECT user_id FROM user_roles WHERE role_id = ? ORDER BY user_id",
+            false => {
+                "SELECT user_id FROM user_roles WHERE role_id = ? UNION \
+                      SELECT gu.user_id FROM group_users gu JOIN group_roles gr ON gr.group_id = gu.group_id WHERE gr.role_id = ? \
+                      ORDER BY user_id"
+            }
+        };
+        Ok(on_pool!(self, select, |p, sql| {
+            let query = sqlx::query_scalar(sql).bind(role_id);
+            match direct_only {
+                true => query.fetch_all(p).await?,
+                false => query.bind(role_id).fetch_all(p).await?,
+            }
         }))
     }
 
     /// Enabled users holding a role with the Admin (all-access) permission set, by id.
     pub async fn admin_user_ids(&self) -> Result<Vec<i64>, StoreError> {
-        let select = "SELECT DISTINCT u.id FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id \
+        let select = "SELECT DISTINCT u.id FROM users u \
+                      JOIN (SELECT user_id, role_id FROM user_roles UNION \
+                            SELECT gu.user_id, gr.role_id FROM group_users gu JOIN group_roles gr ON gr.group_id = gu.group_id) ur \
+                        ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id \
                       JOIN permission_sets p ON p.id = r.permission_set_id WHERE p.all_access = ? AND u.is_disabled = ? ORDER BY u.id";
         Ok(on_pool!(self, select, |p, sql| sqlx::query_scalar(sql).bind(true).bind(false).fetch_all(p).await?))
     }
 
     /// What `user_id` may do.
     pub async fn grants(&self, user_id: i64) -> Result<Grants, StoreError> {
-        let select = "SELECT p.permissions, p.all_access AS p_all, m.models, m.all_access AS m_all FROM user_roles ur \
-                      JOIN roles r ON r.id = ur.role_id JOIN permission_sets p ON p.id = r.permission_set_id \
-                      JOIN model_sets m ON m.id = r.model_set_id WHERE ur.user_id = ?";
+        let select = format!(
+            "SELECT p.permissions, p.all_access AS p_all, m.models, m.all_access AS m_all FROM roles r \
+             JOIN permission_sets p ON p.id = r.permission_set_id JOIN model_sets m ON m.id = r.model_set_id WHERE r.id IN {HELD_ROLES}"
+        );
         let rows = on_pool!(self, select, |p, sql| sqlx::query(sql)
+            .bind(user_id)
             .bind(user_id)
             .fetch_all(p)
             .await?
@@ -298,7 +328,8 @@ impl Store {
         let hash = sha256_hex(&[token.as_bytes()]);
         let select = "SELECT t.user_id, p.permissions, p.all_access AS p_all, m.models, m.all_access AS m_all FROM access_tokens t \
                       JOIN users u ON u.id = t.user_id \
-                      LEFT JOIN user_roles ur ON ur.user_id = t.user_id LEFT JOIN roles r ON r.id = ur.role_id \
+                      LEFT JOIN roles r ON r.id IN (SELECT role_id FROM user_roles WHERE user_id = t.user_id UNION \
+                        SELECT gr.role_id FROM group_users gu JOIN group_roles gr ON gr.group_id = gu.group_id WHERE gu.user_id = t.user_id) \
                       LEFT JOIN permission_sets p ON p.id = r.permission_set_id LEFT JOIN model_sets m ON m.id = r.model_set_id \
                       WHERE t.token_hash = ? AND t.expires_at >= ? AND u.is_disabled = ?";
         let now = jiff::Timestamp::now().as_second();
@@ -357,11 +388,30 @@ mod tests {
         assert!(grants.has_on(Permission::SeeLooks, "sales"));
         assert!(!grants.has_on(Permission::SeeLooks, "hr"));
         assert!(!grants.has(Permission::Explore));
-        assert_eq!(store.role_user_ids(role).await.unwrap(), vec![ann]);
+        assert_eq!(store.role_user_ids(role, false).await.unwrap(), vec![ann]);
+        // Through a group: Bo holds the role as its member, beside what is given to him.
+        let bo = store.create_user("Bo", "Ek", None).await.unwrap();
+        let bo_token = store.create_token(bo, 60).await.unwrap();
+        let group = store.create_group("Sales").await.unwrap();
+        store.add_group_user(group, bo).await.unwrap();
+        store.add_group_user(group, bo).await.unwrap();
+        store.set_role_groups(role, &[group]).await.unwrap();
+        let (_, grants) = store.caller_for_token(&bo_token).await.unwrap().unwrap();
+        assert!(grants.has_on(Permission::SeeLooks, "sales"), "{grants:?}");
+        assert_eq!(store.grants(bo).await.unwrap(), grants);
+        assert_eq!(store.user_roles(bo, false).await.unwrap().len(), 1);
+        assert_eq!(store.user_roles(bo, true).await.unwrap(), vec![]);
+        assert_eq!(store.role_user_ids(role, false).await.unwrap(), vec![ann, bo]);
+        assert_eq!(store.role_user_ids(role, true).await.unwrap(), vec![ann]);
+        assert_eq!(store.group(group).await.unwrap().map(|g| g.user_count), Some(1));
+        assert!(store.remove_group_user(group, bo).await.unwrap());
+        let (_, grants) = store.caller_for_token(&bo_token).await.unwrap().unwrap();
+        assert_eq!(grants, Grants::default(), "out of the group, nothing");
+        assert!(store.delete_group(group).await.unwrap());
         assert_eq!(store.delete_set(SetKind::Model, sales).await.unwrap(), RoleChange::InUse);
         assert_eq!(store.delete_set(SetKind::Permission, viewer).await.unwrap(), RoleChange::BuiltIn);
         assert!(store.delete_role(role).await.unwrap());
-        assert_eq!(store.user_roles(ann).await.unwrap(), vec![]);
+        assert_eq!(store.user_roles(ann, false).await.unwrap(), vec![]);
         assert_eq!(store.delete_set(SetKind::Model, sales).await.unwrap(), RoleChange::Done);
     }
 

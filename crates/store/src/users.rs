@@ -116,7 +116,7 @@ impl Store {
                 .await?
                 .rows_affected());
         }
-        for table in ["access_tokens", "api3_credentials", "user_roles", "user_attribute_values"] {
+        for table in ["access_tokens", "api3_credentials", "user_roles", "user_attribute_values", "group_users"] {
             let gone = format!("DELETE FROM {table} WHERE user_id = ?");
             on_pool!(self, gone, |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
         }

@@ -29,6 +29,8 @@ pub const ROOT_SCHEMAS: &[&str] = &[
     "DashboardLayoutComponent",
     "DialectInfo",
     "Error",
+    "Group",
+    "GroupIdForGroupUserInclusion",
     "LookWithQuery",
     "LookmlModel",
     "LookmlModelExplore",

@@ -1874,6 +1874,54 @@ pub struct FolderBase {
     pub can: Option<std::collections::BTreeMap<String, bool>>,
 }
 
+/// The spec's `Group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Group can be used in content access controls
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_add_to_content_metadata: Option<bool>,
+    /// Currently logged in user is group member
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains_current_user: Option<bool>,
+    /// External Id group if embed group
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_group_id: Option<String>,
+    /// Group membership controlled outside of Looker
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub externally_managed: Option<bool>,
+    /// Unique Id
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// New users are added to this group by default
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_by_default: Option<bool>,
+    /// Name of group
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Number of users included in this group
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_count: Option<i64>,
+}
+
+/// The spec's `GroupIdForGroupUserInclusion`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupIdForGroupUserInclusion {
+    /// Id of user
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
 /// The spec's `LookBasic`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LookBasic {

@@ -8,6 +8,7 @@ mod content_body;
 mod dashboard_elements;
 mod dashboard_filters;
 mod dashboards;
+mod groups;
 mod lookml;
 mod looks;
 mod queries;
@@ -118,6 +119,16 @@ pub fn table() -> Vec<(&'static Declared, MethodRouter<AppState>)> {
         (&users::UPDATE_USER_CREDENTIALS_EMAIL, patch(users::update_user_credentials_email)),
         (&users::DELETE_USER_CREDENTIALS_EMAIL, delete(users::delete_user_credentials_email)),
         (&users::DELETE_USER, delete(users::delete_user)),
+        (&groups::ALL_GROUPS, get(groups::all_groups)),
+        (&groups::CREATE_GROUP, post(groups::create_group)),
+        (&groups::GROUP, get(groups::group)),
+        (&groups::UPDATE_GROUP, patch(groups::update_group)),
+        (&groups::DELETE_GROUP, delete(groups::delete_group)),
+        (&groups::ALL_GROUP_USERS, get(groups::all_group_users)),
+        (&groups::ADD_GROUP_USER, post(groups::add_group_user)),
+        (&groups::DELETE_GROUP_USER, delete(groups::delete_group_user)),
+        (&groups::ROLE_GROUPS, get(groups::role_groups)),
+        (&groups::SET_ROLE_GROUPS, put(groups::set_role_groups)),
         (&roles::ALL_ROLES, get(roles::all_roles)),
         (&roles::CREATE_ROLE, post(roles::create_role)),
         (&roles::ROLE, get(roles::role)),

@@ -4,7 +4,7 @@
 //! depends on; the built-in sets and the built-in Admin role never change.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{Map, Value};
@@ -24,7 +24,7 @@ pub static CREATE_ROLE: Declared = Declared::of(op::CREATE_ROLE).body(&["name", 
 pub static ROLE: Declared = Declared::of(op::ROLE);
 pub static UPDATE_ROLE: Declared = Declared::of(op::UPDATE_ROLE).body(&["name", "permission_set_id", "model_set_id"]);
 pub static DELETE_ROLE: Declared = Declared::of(op::DELETE_ROLE);
-pub static ROLE_USERS: Declared = Declared::of(op::ROLE_USERS).query(&["fields"]).query_off(&["direct_association_only"]);
+pub static ROLE_USERS: Declared = Declared::of(op::ROLE_USERS).query(&["fields", "direct_association_only"]);
 pub static ALL_PERMISSION_SETS: Declared = Declared::of(op::ALL_PERMISSION_SETS).query(&["fields"]);
 pub static CREATE_PERMISSION_SET: Declared = Declared::of(op::CREATE_PERMISSION_SET).body(&["name", "permissions"]);
 pub static PERMISSION_SET: Declared = Declared::of(op::PERMISSION_SET).query(&["fields"]);
@@ -342,12 +342,20 @@ pub async fn delete_role(State(state): State<AppState>, caller: Caller, Path(id)
     }
 }
 
-pub async fn role_users(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<User>>, ApiError> {
+/// The users holding a role: given to them or to a group they are in, or with
+/// `direct_association_only=true` only those given it themselves.
+pub async fn role_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Vec<User>>, ApiError> {
     may_read(&caller)?;
     let role = role_of(&state, &id).await?;
     let store = state.engine.store();
+    let direct = params.get("direct_association_only").is_some_and(|v| v == "true");
     let mut out = Vec::new();
-    for user_id in store.role_user_ids(role.id).await? {
+    for user_id in store.role_user_ids(role.id, direct).await? {
         if let Some(user) = store.user(user_id).await? {
             out.push(super::users::shown(&state, &user).await?);
         }

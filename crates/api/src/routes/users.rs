@@ -31,7 +31,7 @@ pub static ALL_USER_CREDENTIALS_API3S: Declared = Declared::of(op::ALL_USER_CRED
 pub static CREATE_USER_CREDENTIALS_API3: Declared = Declared::of(op::CREATE_USER_CREDENTIALS_API3).query(&["fields"]);
 pub static USER_CREDENTIALS_API3: Declared = Declared::of(op::USER_CREDENTIALS_API3).query(&["fields"]);
 pub static DELETE_USER_CREDENTIALS_API3: Declared = Declared::of(op::DELETE_USER_CREDENTIALS_API3);
-pub static USER_ROLES: Declared = Declared::of(op::USER_ROLES).query(&["fields"]).query_off(&["direct_association_only"]);
+pub static USER_ROLES: Declared = Declared::of(op::USER_ROLES).query(&["fields", "direct_association_only"]);
 pub static SET_USER_ROLES: Declared = Declared::of(op::SET_USER_ROLES).query(&["fields"]);
 pub static LOGIN_USER: Declared = Declared::of(op::LOGIN_USER);
 pub static SEARCH_USERS: Declared =
@@ -60,8 +60,11 @@ async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<store::User
 pub async fn shown(state: &AppState, user: &store::User) -> Result<User, ApiError> {
     let store = state.engine.store();
     let folder = store.personal_folder(user.id).await?;
-    let roles: Vec<i64> = store.user_roles(user.id).await?.iter().map(|r| r.id).collect();
-    Ok(to_wire::user(user, folder.map(|f| f.id), &roles))
+    // `role_ids` are the roles given to the user (what `PUT /users/{id}/roles` sets); groups
+    // bring theirs apart.
+    let roles: Vec<i64> = store.user_roles(user.id, true).await?.iter().map(|r| r.id).collect();
+    let groups = store.user_group_ids(user.id).await?;
+    Ok(to_wire::user(user, folder.map(|f| f.id), &roles, &groups))
 }
 
 pub async fn all_users(
@@ -236,9 +239,17 @@ pub async fn delete_user_credentials_api3(
     }
 }
 
-pub async fn user_roles(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<Role>>, ApiError> {
+/// The roles a user holds: given to them and to their groups, or with
+/// `direct_association_only=true` only those given to them.
+pub async fn user_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Vec<Role>>, ApiError> {
     let user = find(&state, &caller, &id).await?;
-    let roles = state.engine.store().user_roles(user.id).await?;
+    let direct = params.get("direct_association_only").is_some_and(|v| v == "true");
+    let roles = state.engine.store().user_roles(user.id, direct).await?;
     Ok(Json(roles.iter().map(|r| to_wire::role(r, &state.base_url)).collect()))
 }
 
@@ -266,7 +277,7 @@ pub async fn set_user_roles(
     }
     keeps_an_admin(&state, user.id, roles.iter().any(|r| r.permission_set.all_access)).await?;
     store.set_user_roles(user.id, &roles.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-    let held = store.user_roles(user.id).await?;
+    let held = store.user_roles(user.id, true).await?;
     Ok(Json(held.iter().map(|r| to_wire::role(r, &state.base_url)).collect()))
 }
 

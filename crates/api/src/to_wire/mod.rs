@@ -39,7 +39,7 @@ pub fn access_token(token: String, expires_in: i64) -> AccessToken {
 }
 
 /// A user as the API shows one; `personal_folder` is the id of their personal folder.
-pub fn user(u: &store::User, personal_folder: Option<i64>, role_ids: &[i64]) -> User {
+pub fn user(u: &store::User, personal_folder: Option<i64>, role_ids: &[i64], group_ids: &[i64]) -> User {
     User {
         personal_folder_id: personal_folder.map(|id| id.to_string()),
         id: Some(u.id.to_string()),
@@ -51,7 +51,7 @@ pub fn user(u: &store::User, personal_folder: Option<i64>, role_ids: &[i64]) -> 
         locale: Some("en".into()),
         role_ids: Some(role_ids.iter().map(i64::to_string).collect()),
         credentials_email: u.email.as_ref().map(|email| Box::new(credentials_email(u.id, email))),
-        group_ids: Some(vec![]),
+        group_ids: Some(group_ids.iter().map(i64::to_string).collect()),
         can: Some(can(&[("show", true)])),
         ..Default::default()
     }
