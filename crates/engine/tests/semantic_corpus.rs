@@ -142,6 +142,8 @@ const CASES: &[Case] = &[
     // Dimension types.
     case("tier integer style, sorted by bucket", "orders", &["orders.amount_tier", "orders.count"], &[], &["orders.amount_tier"],
         "SELECT t, c FROM (SELECT CASE WHEN amount < 10 THEN 'Below 10' WHEN amount < 50 THEN '10 to 49' WHEN amount < 100 THEN '50 to 99' ELSE '100 or Above' END AS t, CASE WHEN amount < 10 THEN 0 WHEN amount < 50 THEN 1 WHEN amount < 100 THEN 2 ELSE 3 END AS k, COUNT(*) AS c FROM orders GROUP BY 1, 2) ORDER BY k"),
+    case("bin relational style, sorted by bucket", "orders", &["orders.amount_bin", "orders.count"], &[], &["orders.amount_bin desc"],
+        "SELECT t, c FROM (SELECT CASE WHEN amount < 50 THEN '< 50' WHEN amount < 100 THEN '>= 50 and < 100' ELSE '>= 100' END AS t, CASE WHEN amount < 50 THEN 0 WHEN amount < 100 THEN 1 ELSE 2 END AS k, COUNT(*) AS c FROM orders GROUP BY 1, 2) ORDER BY k DESC"),
     case("tier classic style with nulls", "users", &["users.age_tier", "users.count"], &[], &["users.age_tier"],
         "SELECT t, c FROM (SELECT CASE WHEN age IS NULL THEN 'Undefined' WHEN age < 20 THEN 'T00 (-inf,20)' WHEN age < 40 THEN 'T01 [20,40)' WHEN age < 60 THEN 'T02 [40,60)' ELSE 'T03 [60,inf)' END AS t, COUNT(*) AS c FROM users GROUP BY 1) ORDER BY CASE t WHEN 'T00 (-inf,20)' THEN 0 WHEN 'T01 [20,40)' THEN 1 WHEN 'T02 [40,60)' THEN 2 WHEN 'T03 [60,inf)' THEN 3 ELSE 4 END"),
     case("tier filter", "users", &["users.count"], &[("users.age_tier", "T01 [20^,40)")], &[],

@@ -385,7 +385,12 @@ impl Builder<'_> {
             Some(("date_time" | "time", _)) => DimensionType::Time(Timeframe::Time),
             Some(("tier", span)) => {
                 handled.extend(["tiers", "style"]);
-                self.tier(items, span)?
+                self.tier(items, span, "tier")?
+            }
+            // `type: bin` (Looker 21.14) is a tier by another name, its limits in `bins`.
+            Some(("bin", span)) => {
+                handled.extend(["bins", "style"]);
+                self.tier(items, span, "bin")?
             }
             Some((t, span)) if t.starts_with("date_") || t.starts_with("duration_") => {
                 if let Some(tf) = t.strip_prefix("date_").and_then(Timeframe::parse) {
@@ -434,10 +439,7 @@ impl Builder<'_> {
                     }
                 }
             }
-            Some((other @ "bin", span)) => {
-                self.error(span, format!("dimension type `{other}` is not supported yet"));
-                return None;
-            }
+
             Some((other, span)) => {
                 self.error(span, format!("`{other}` is not a dimension type"));
                 return None;
@@ -481,9 +483,11 @@ impl Builder<'_> {
         Some(DimensionType::Case { whens, otherwise, alpha_sort })
     }
 
-    fn tier(&mut self, items: &[Pair], span: Span) -> Option<DimensionType> {
-        let Some(tiers_pair) = items.iter().find(|p| p.key == "tiers") else {
-            self.error(span, "a `type: tier` dimension needs `tiers: [...]`");
+    /// A `type: tier` dimension (limits in `tiers`) or `type: bin` (limits in `bins`).
+    fn tier(&mut self, items: &[Pair], span: Span, kind: &str) -> Option<DimensionType> {
+        let list = if kind == "bin" { "bins" } else { "tiers" };
+        let Some(tiers_pair) = items.iter().find(|p| p.key == list) else {
+            self.error(span, format!("a `type: {kind}` dimension needs `{list}: [...]`"));
             return None;
         };
         let mut tiers = Vec::new();
@@ -494,7 +498,7 @@ impl Builder<'_> {
             }
         }
         if tiers.windows(2).any(|w| w[0] >= w[1]) {
-            self.error(tiers_pair.value.span, "`tiers` must increase");
+            self.error(tiers_pair.value.span, format!("`{list}` must increase"));
         }
         let style = match items.iter().find(|p| p.key == "style").and_then(|p| p.value.as_text()) {
             None | Some("classic") => TierStyle::Classic,

@@ -34,6 +34,14 @@ view: orders {
     sql: ${amount} ;;
   }
 
+  # `type: bin` is a tier by another name (Looker 21.14).
+  dimension: amount_bin {
+    type: bin
+    bins: [50, 100]
+    style: relational
+    sql: ${amount} ;;
+  }
+
   dimension_group: created {
     type: time
     timeframes: [raw, time, time_of_day, date, week, month, quarter, year, hour, hour6, minute, minute15, second,
