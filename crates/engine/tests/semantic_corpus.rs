@@ -174,6 +174,8 @@ const CASES: &[Case] = &[
     case("extended fields", "users", &["users.country", "users.count", "users.total_age"], &[], &["users.country"],
         "SELECT country, COUNT(*), COALESCE(SUM(age), 0) FROM users GROUP BY 1 ORDER BY 1 NULLS LAST"),
     // Explore parameters.
+    case("a join's sql_table_name replaces its view's table", "us_orders", &["users.country", "us_orders.count"], &[], &["users.country"],
+        "SELECT u.country, COUNT(*) FROM orders o JOIN users u ON o.user_id = u.id WHERE u.country = 'US' GROUP BY 1 ORDER BY 1"),
     case("a join's sql_where applies only when the join is used: unused", "adult_orders", &["adult_orders.status", "adult_orders.count"], &[], &["adult_orders.status"],
         "SELECT status, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
     case("a join's sql_where applies only when the join is used: used", "adult_orders", &["users.country", "adult_orders.count"], &[], &["users.country"],

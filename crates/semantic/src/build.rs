@@ -448,6 +448,7 @@ impl Builder<'_> {
             relationship: Relationship::ManyToOne,
             sql_on: None,
             sql_where: None,
+            sql_table_name: None,
             fields: None,
             required_joins: Vec::new(),
             required_access_grants: Vec::new(),
@@ -465,6 +466,10 @@ impl Builder<'_> {
                 "sql_where" => {
                     join.sql_where = self.text(item);
                     self.check_liquid(item, join.sql_where.as_deref().unwrap_or_default());
+                }
+                "sql_table_name" => {
+                    join.sql_table_name = self.text(item);
+                    self.check_liquid(item, join.sql_table_name.as_deref().unwrap_or_default());
                 }
                 "foreign_key" => foreign_key = self.text(item),
                 "fields" => join.fields = Some(self.list(item)),

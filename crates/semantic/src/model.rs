@@ -190,6 +190,8 @@ pub struct Join {
     pub sql_on: Option<String>,
     /// `sql_where:`: a condition added to the query's WHERE whenever the join is used.
     pub sql_where: Option<String>,
+    /// `sql_table_name:`: the table the join reads instead of its view's.
+    pub sql_table_name: Option<String>,
     /// `fields:` of the join, resolved to `alias.field` names; `None` means every field.
     pub fields: Option<Vec<String>>,
     /// `required_joins:`: joins this one needs beyond what its `sql_on` mentions.

@@ -90,7 +90,7 @@ const FIELD_PRESENTATION: &[&str] = &[
 const NOT_YET: &[(Structure, &[&str])] = &[
     (Structure::Model, &["aggregate_awareness"]),
     (Structure::Explore, &["cancel_grouping_fields"]),
-    (Structure::Join, &["outer_only", "sql_table_name", "sql", "sql_foreign_key"]),
+    (Structure::Join, &["outer_only", "sql", "sql_foreign_key"]),
     (Structure::DerivedTable, &["create_process", "sql_create", "materialized_view"]),
     (Structure::Dimension, &["sql_latitude", "sql_longitude", "start_location_field", "end_location_field", "units", "bins"]),
     (Structure::DimensionGroup, &["sql_latitude", "sql_longitude"]),

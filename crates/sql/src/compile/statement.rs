@@ -11,7 +11,7 @@ use super::labels::tier_labels;
 use super::{Compiler, Target, What};
 use crate::error::CompileError;
 use crate::query::{parse_sort, Limit, QuerySpec, SortDirection};
-use crate::tree::{Cte, Expr, Item, Join, Name, Select};
+use crate::tree::{Cte, Expr, Item, Join, Name, Relation, Select};
 use result::fill::Fill;
 use result::ColumnInfo;
 
@@ -303,12 +303,12 @@ impl<'a> Compiler<'a> {
                     let sql = self.expand(condition, &join.name, view, false, What::Join(&join.name))?;
                     conditions.push((join.name.clone(), Expr::Sql(format!("({sql})"))));
                 }
-                rendered.push(Join {
-                    keyword: join.join_type.sql_keyword(),
-                    relation: self.table_reference(view)?,
-                    alias: Name::plain(&join.name),
-                    on,
-                });
+                // A join's own `sql_table_name` replaces its view's table.
+                let relation = match &join.sql_table_name {
+                    Some(table) => Relation::Table(self.render_derived(table, view)?),
+                    None => self.table_reference(view)?,
+                };
+                rendered.push(Join { keyword: join.join_type.sql_keyword(), relation, alias: Name::plain(&join.name), on });
             }
         }
         let order: Vec<&str> = self.explore.joins.iter().map(|j| j.name.as_str()).collect();

@@ -62,6 +62,18 @@ explore: adult_orders {
   }
 }
 
+# A join that reads another table than its view's (`sql_table_name` on the join): the users
+# of one country only.
+explore: us_orders {
+  from: orders
+  join: users {
+    sql_table_name: (SELECT * FROM main.users WHERE country = 'US') ;;
+    sql_on: ${us_orders.user_id} = ${users.id} ;;
+    relationship: many_to_one
+    type: inner
+  }
+}
+
 explore: customers {
   view_name: customer_summary
 }
