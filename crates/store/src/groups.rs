@@ -1,8 +1,6 @@
 //! Groups, as in Looker: named sets of users. A role given to a group is held by each of its
 //! users beside the roles given to them directly (`roles.rs` reads both).
 
-use std::collections::BTreeSet;
-
 use crate::db::{on_pool, Columns};
 use crate::{now_text, Store, StoreError};
 
@@ -102,22 +100,12 @@ impl Store {
 
     /// Replaces the groups given a role (ids the caller checked exist).
     pub async fn set_role_groups(&self, role_id: i64, group_ids: &[i64]) -> Result<(), StoreError> {
-        macro_rules! replace {
-            ($pool:expr, $delete:expr, $insert:expr) => {{
-                let mut tx = $pool.begin().await?;
-                sqlx::query($delete).bind(role_id).execute(&mut *tx).await?;
-                for group in group_ids.iter().collect::<BTreeSet<_>>() {
-                    sqlx::query($insert).bind(group).bind(role_id).execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-            }};
-        }
-        let delete = "DELETE FROM group_roles WHERE role_id = ?";
-        let insert = "INSERT INTO group_roles (group_id, role_id) VALUES (?, ?)";
-        match &self.pool {
-            crate::db::Pool::Sqlite(pool) => replace!(pool, delete, insert),
-            crate::db::Pool::Postgres(pool) => replace!(pool, &crate::db::numbered(delete), &crate::db::numbered(insert)),
-        }
-        Ok(())
+        self.replace_links(
+            "DELETE FROM group_roles WHERE role_id = ?",
+            "INSERT INTO group_roles (role_id, group_id) VALUES (?, ?)",
+            role_id,
+            group_ids,
+        )
+        .await
     }
 }

@@ -255,18 +255,28 @@ impl Store {
 
     /// Replaces the roles `user_id` holds (ids the caller checked exist).
     pub async fn set_user_roles(&self, user_id: i64, role_ids: &[i64]) -> Result<(), StoreError> {
+        self.replace_links(
+            "DELETE FROM user_roles WHERE user_id = ?",
+            "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)",
+            user_id,
+            role_ids,
+        )
+        .await
+    }
+
+    /// Replaces, in one transaction, the rows linking `owner` to others: `delete` removes them
+    /// (binding `owner`), `insert` adds one (binding `owner`, then the other), once per id.
+    pub(crate) async fn replace_links(&self, delete: &str, insert: &str, owner: i64, others: &[i64]) -> Result<(), StoreError> {
         macro_rules! replace {
             ($pool:expr, $delete:expr, $insert:expr) => {{
                 let mut tx = $pool.begin().await?;
-                sqlx::query($delete).bind(user_id).execute(&mut *tx).await?;
-                for role in role_ids.iter().collect::<BTreeSet<_>>() {
-                    sqlx::query($insert).bind(user_id).bind(role).execute(&mut *tx).await?;
+                sqlx::query($delete).bind(owner).execute(&mut *tx).await?;
+                for other in others.iter().collect::<BTreeSet<_>>() {
+                    sqlx::query($insert).bind(owner).bind(other).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
             }};
         }
-        let delete = "DELETE FROM user_roles WHERE user_id = ?";
-        let insert = "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)";
         match &self.pool {
             crate::db::Pool::Sqlite(pool) => replace!(pool, delete, insert),
             crate::db::Pool::Postgres(pool) => {

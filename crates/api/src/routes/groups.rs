@@ -214,13 +214,19 @@ pub async fn role_groups(State(state): State<AppState>, caller: Caller, Path(id)
     let role_id = parse_id("role", &id).map_err(|_| ApiError::not_found(format!("role `{id}` does not exist")))?;
     let store = state.engine.store();
     store.role(role_id).await?.ok_or_else(|| ApiError::not_found(format!("role `{id}` does not exist")))?;
+    Ok(Json(groups_of_role(&state, &caller, role_id).await?))
+}
+
+/// The groups a role is given to, as the API shows them.
+async fn groups_of_role(state: &AppState, caller: &Caller, role_id: i64) -> Result<Vec<Group>, ApiError> {
+    let store = state.engine.store();
     let mut out = Vec::new();
     for group_id in store.role_group_ids(role_id).await? {
         if let Some(group) = store.group(group_id).await? {
-            out.push(shown(&state, &caller, &group).await?);
+            out.push(shown(state, caller, &group).await?);
         }
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// Gives a role to exactly the groups listed (ids as text or numbers); the last enabled admin
@@ -254,11 +260,5 @@ pub async fn set_role_groups(
         store.set_role_groups(role_id, &before).await?;
         return Err(e);
     }
-    let mut out = Vec::new();
-    for group_id in store.role_group_ids(role_id).await? {
-        if let Some(group) = store.group(group_id).await? {
-            out.push(shown(&state, &caller, &group).await?);
-        }
-    }
-    Ok(Json(out))
+    Ok(Json(groups_of_role(&state, &caller, role_id).await?))
 }
