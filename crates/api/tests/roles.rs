@@ -115,6 +115,40 @@ async fn the_admin_holds_the_built_in_admin_role() {
 }
 
 #[tokio::test]
+async fn an_admin_through_a_group_may_lose_their_own_admin_role_but_not_the_group() {
+    let f = fixture().await;
+    let me = admin_ok(&f, "GET", "/api/4.0/user", Value::Null).await;
+    let id = me["id"].as_str().unwrap().to_string();
+    let admin_role = me["role_ids"][0].as_str().unwrap().to_string();
+    let group = admin_ok(&f, "POST", "/api/4.0/groups", json!({"name": "Admins"})).await;
+    let group_id = group["id"].as_str().unwrap().to_string();
+    admin_ok(&f, "POST", &format!("/api/4.0/groups/{group_id}/users"), json!({"user_id": id})).await;
+    admin_ok(&f, "PUT", &format!("/api/4.0/roles/{admin_role}/groups"), json!([group_id])).await;
+    // Still an admin through the group: their own Admin role may go.
+    let held = admin_ok(&f, "PUT", &format!("/api/4.0/users/{id}/roles"), json!([])).await;
+    assert_eq!(held, json!([]));
+    let all = admin_ok(&f, "GET", &format!("/api/4.0/users/{id}/roles"), Value::Null).await;
+    assert_eq!(all[0]["name"], "Admin", "{all}");
+    let direct = admin_ok(&f, "GET", &format!("/api/4.0/users/{id}/roles?direct_association_only=true"), Value::Null).await;
+    assert_eq!(direct, json!([]));
+    // Now the group is what keeps an admin: leaving it, deleting it or taking its role is refused.
+    // (400 where the spec gives the operation no 422.)
+    for (method, uri, body) in [
+        ("DELETE", format!("/api/4.0/groups/{group_id}/users/{id}"), Value::Null),
+        ("DELETE", format!("/api/4.0/groups/{group_id}"), Value::Null),
+        ("PUT", format!("/api/4.0/roles/{admin_role}/groups"), json!([])),
+    ] {
+        let (status, answer) = call_as(&f, &f.token, method, &uri, body).await;
+        assert!(status.is_client_error() && answer.to_string().contains("no enabled admin"), "{method} {uri}: {status} {answer}");
+    }
+    // Each refusal left things as they were.
+    let group = admin_ok(&f, "GET", &format!("/api/4.0/groups/{group_id}"), Value::Null).await;
+    assert_eq!((group["user_count"].as_i64(), group["contains_current_user"].as_bool()), (Some(1), Some(true)), "{group}");
+    let groups = admin_ok(&f, "GET", &format!("/api/4.0/roles/{admin_role}/groups"), Value::Null).await;
+    assert_eq!(groups[0]["name"], "Admins");
+}
+
+#[tokio::test]
 async fn permission_sets_name_only_permissions_sightline_enforces() {
     let f = fixture().await;
     for (permissions, code, named) in [

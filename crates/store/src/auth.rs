@@ -38,7 +38,7 @@ impl Store {
             let select = "SELECT r.id FROM roles r JOIN permission_sets p ON p.id = r.permission_set_id \
                           WHERE p.all_access = ? AND p.built_in = ? ORDER BY r.id LIMIT 1";
             let role: i64 = on_pool!(self, select, |p, sql| sqlx::query_scalar(sql).bind(true).bind(true).fetch_one(p).await?);
-            let mut roles: Vec<i64> = self.user_roles(admin, true).await?.iter().map(|r| r.id).collect();
+            let mut roles: Vec<i64> = self.user_roles(admin, crate::Holding::Direct).await?.iter().map(|r| r.id).collect();
             roles.push(role);
             self.set_user_roles(admin, &roles).await?;
         }

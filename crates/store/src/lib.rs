@@ -55,7 +55,7 @@ pub use permissions::{Grants, Permission};
 pub use queries::StoredQuery;
 pub use queue::{Claimed, ExpiredLeases, TaskKind};
 pub use results::DEFAULT_RESULT_TTL;
-pub use roles::{ModelSet, PermissionSet, Role, RoleChange, SetKind};
+pub use roles::{Holding, ModelSet, PermissionSet, Role, RoleChange, SetKind};
 pub use search::{ContentColumn, ContentSearch, TextMatch};
 pub use status::{QueryTaskStatus, RenderTaskStatus};
 pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderSource, RenderTaskRow};

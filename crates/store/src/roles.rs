@@ -93,9 +93,30 @@ fn model_set(r: &dyn Columns, prefix: &str) -> Result<ModelSet, StoreError> {
 /// The ids of the roles given to the user bound twice (`?`): to them, and to a group they are in.
 const HELD_ROLES: &str = "(SELECT role_id FROM user_roles WHERE user_id = ? UNION \
     SELECT gr.role_id FROM group_users gu JOIN group_roles gr ON gr.group_id = gu.group_id WHERE gu.user_id = ?)";
-/// The ids of the roles given to the user bound twice, directly (the second binding matches
-/// nothing but keeps the bindings alike).
-const DIRECT_ROLES: &str = "(SELECT role_id FROM user_roles WHERE user_id = ? AND user_id = ?)";
+
+/// Which of a user's roles a listing means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// Given to the user.
+    Direct,
+    /// Given to a group the user is in.
+    ThroughGroups,
+    /// Either.
+    All,
+}
+
+impl Holding {
+    /// The ids of the roles held so by the user bound once (twice for `All`).
+    fn role_ids(self) -> &'static str {
+        match self {
+            Holding::Direct => "(SELECT role_id FROM user_roles WHERE user_id = ?)",
+            Holding::ThroughGroups => {
+                "(SELECT gr.role_id FROM group_users gu JOIN group_roles gr ON gr.group_id = gu.group_id WHERE gu.user_id = ?)"
+            }
+            Holding::All => HELD_ROLES,
+        }
+    }
+}
 
 const ROLE_SELECT: &str = "SELECT r.id AS id, r.name AS name, \
     p.id AS p_id, p.name AS p_name, p.permissions AS p_permissions, p.all_access AS p_all_access, p.built_in AS p_built_in, \
@@ -238,19 +259,14 @@ impl Store {
         Ok(deleted > 0)
     }
 
-    /// The roles a user holds: given to them, and (unless `direct_only`) given to a group they
-    /// are in.
-    pub async fn user_roles(&self, user_id: i64, direct_only: bool) -> Result<Vec<Role>, StoreError> {
-        let held = if direct_only { DIRECT_ROLES } else { HELD_ROLES };
-        let select = format!("{ROLE_SELECT} WHERE r.id IN {held} ORDER BY r.id");
-        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
-            .bind(user_id)
-            .bind(user_id)
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| role(r))
-            .collect::<Result<Vec<_>, _>>()?))
+    /// The roles a user holds: given to them, to a group they are in, or either.
+    pub async fn user_roles(&self, user_id: i64, holding: Holding) -> Result<Vec<Role>, StoreError> {
+        let select = format!("{ROLE_SELECT} WHERE r.id IN {} ORDER BY r.id", holding.role_ids());
+        Ok(on_pool!(self, select, |p, sql| {
+            let query = sqlx::query(sql).bind(user_id);
+            let query = if holding == Holding::All { query.bind(user_id) } else { query };
+            query.fetch_all(p).await?.iter().map(|r| role(r)).collect::<Result<Vec<_>, _>>()?
+        }))
     }
 
     /// Replaces the roles `user_id` holds (ids the caller checked exist).
@@ -409,8 +425,9 @@ mod tests {
         let (_, grants) = store.caller_for_token(&bo_token).await.unwrap().unwrap();
         assert!(grants.has_on(Permission::SeeLooks, "sales"), "{grants:?}");
         assert_eq!(store.grants(bo).await.unwrap(), grants);
-        assert_eq!(store.user_roles(bo, false).await.unwrap().len(), 1);
-        assert_eq!(store.user_roles(bo, true).await.unwrap(), vec![]);
+        assert_eq!(store.user_roles(bo, Holding::All).await.unwrap().len(), 1);
+        assert_eq!(store.user_roles(bo, Holding::Direct).await.unwrap(), vec![]);
+        assert_eq!(store.user_roles(bo, Holding::ThroughGroups).await.unwrap().len(), 1);
         assert_eq!(store.role_user_ids(role, false).await.unwrap(), vec![ann, bo]);
         assert_eq!(store.role_user_ids(role, true).await.unwrap(), vec![ann]);
         assert_eq!(store.group(group).await.unwrap().map(|g| g.user_count), Some(1));
@@ -421,7 +438,7 @@ mod tests {
         assert_eq!(store.delete_set(SetKind::Model, sales).await.unwrap(), RoleChange::InUse);
         assert_eq!(store.delete_set(SetKind::Permission, viewer).await.unwrap(), RoleChange::BuiltIn);
         assert!(store.delete_role(role).await.unwrap());
-        assert_eq!(store.user_roles(ann, false).await.unwrap(), vec![]);
+        assert_eq!(store.user_roles(ann, Holding::All).await.unwrap(), vec![]);
         assert_eq!(store.delete_set(SetKind::Model, sales).await.unwrap(), RoleChange::Done);
     }
 

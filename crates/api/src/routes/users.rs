@@ -62,7 +62,7 @@ pub async fn shown(state: &AppState, user: &store::User) -> Result<User, ApiErro
     let folder = store.personal_folder(user.id).await?;
     // `role_ids` are the roles given to the user (what `PUT /users/{id}/roles` sets); groups
     // bring theirs apart.
-    let roles: Vec<i64> = store.user_roles(user.id, true).await?.iter().map(|r| r.id).collect();
+    let roles: Vec<i64> = store.user_roles(user.id, store::Holding::Direct).await?.iter().map(|r| r.id).collect();
     let groups = store.user_group_ids(user.id).await?;
     Ok(to_wire::user(user, folder.map(|f| f.id), &roles, &groups))
 }
@@ -248,8 +248,11 @@ pub async fn user_roles(
     Query(params): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Vec<Role>>, ApiError> {
     let user = find(&state, &caller, &id).await?;
-    let direct = params.get("direct_association_only").is_some_and(|v| v == "true");
-    let roles = state.engine.store().user_roles(user.id, direct).await?;
+    let holding = match params.get("direct_association_only").is_some_and(|v| v == "true") {
+        true => store::Holding::Direct,
+        false => store::Holding::All,
+    };
+    let roles = state.engine.store().user_roles(user.id, holding).await?;
     Ok(Json(roles.iter().map(|r| to_wire::role(r, &state.base_url)).collect()))
 }
 
@@ -275,9 +278,12 @@ pub async fn set_user_roles(
         let role_id = parse_id("role", &text).map_err(|_| unknown())?;
         roles.push(store.role(role_id).await?.ok_or_else(unknown)?);
     }
-    keeps_an_admin(&state, user.id, roles.iter().any(|r| r.permission_set.all_access)).await?;
+    // An admin through a group stays one whatever roles are given to them.
+    let through_groups = store.user_roles(user.id, store::Holding::ThroughGroups).await?;
+    let still_admin = roles.iter().chain(&through_groups).any(|r| r.permission_set.all_access);
+    keeps_an_admin(&state, user.id, still_admin).await?;
     store.set_user_roles(user.id, &roles.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-    let held = store.user_roles(user.id, true).await?;
+    let held = store.user_roles(user.id, store::Holding::Direct).await?;
     Ok(Json(held.iter().map(|r| to_wire::role(r, &state.base_url)).collect()))
 }
 
