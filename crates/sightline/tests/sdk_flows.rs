@@ -342,7 +342,9 @@ fn official_python_sdk_manages_users_and_roles() {
         &serde_json::json!({
             "before": "not found", "member_runs": true, "cy_group_ids": true, "cy_roles": ["Look viewer"], "cy_direct_roles": [],
             "role_users": ["Ann", "Cy"], "role_direct_users": ["Ann"], "role_groups": ["Analysts"], "group": [1, ["Cy"]],
-            "listed": ["Analysts"], "duplicate": true, "after_leaving": "not found", "renamed": "Analysts EU", "deleted": "not found",
+            "listed": ["Analysts"], "duplicate": true, "after_leaving": "not found",
+            "team_from_group": ["red", "group"], "group_values": [["blue", 1], ["red", 2]], "team_updated": ["crimson", "group"],
+            "team_own": ["green", "user"], "team_default": ["none", "default"], "renamed": "Analysts EU", "deleted": "not found",
         }),
         "{groups}"
     );

@@ -139,6 +139,26 @@ def main():
         "listed": [g.name for g in admin.all_groups()],
         "duplicate": "already exists" in status_of(lambda: admin.create_group(m.WriteGroup(name="Analysts"))),
     }
+    # A user attribute's value for the group's users, below Cy's own value.
+    team = admin.create_user_attribute(m.WriteUserAttribute(name="team", label="Team", type="string", default_value="none"))
+    others = admin.create_group(m.WriteGroup(name="Others"))
+    admin.set_user_attribute_group_values(team.id, [
+        m.UserAttributeGroupValue(group_id=others.id, value="blue"),
+        m.UserAttributeGroupValue(group_id=analysts.id, value="red"),
+    ])
+    def cy_team():
+        value = next(v for v in admin.user_attribute_user_values(cy.id) if v.name == "team")
+        return [value.value, value.source]
+    groups["team_from_group"] = cy_team()
+    groups["group_values"] = [[v.value, v.rank] for v in admin.all_user_attribute_group_values(team.id)]
+    admin.update_user_attribute_group_value(analysts.id, team.id, m.UserAttributeGroupValue(value="crimson"))
+    groups["team_updated"] = cy_team()
+    admin.set_user_attribute_user_value(cy.id, team.id, m.WriteUserAttributeWithValue(value="green"))
+    groups["team_own"] = cy_team()
+    admin.delete_user_attribute_user_value(cy.id, team.id)
+    admin.delete_user_attribute_group_value(analysts.id, team.id)
+    groups["team_default"] = cy_team()
+    admin.delete_group(others.id)
     admin.delete_group_user(analysts.id, cy.id)
     groups["after_leaving"] = status_of(lambda: cy_sdk.run_look(look.id, "json"))
     admin.update_group(analysts.id, m.WriteGroup(name="Analysts EU"))

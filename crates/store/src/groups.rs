@@ -48,9 +48,10 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Deletes a group: its users no longer hold its roles. False if there was none.
+    /// Deletes a group: its users no longer hold its roles nor its attribute values. False if
+    /// there was none.
     pub async fn delete_group(&self, id: i64) -> Result<bool, StoreError> {
-        for table in ["group_users", "group_roles"] {
+        for table in ["group_users", "group_roles", "group_attribute_values"] {
             let delete = format!("DELETE FROM {table} WHERE group_id = ?");
             on_pool!(self, delete, |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
         }

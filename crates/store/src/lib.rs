@@ -59,7 +59,7 @@ pub use roles::{Holding, ModelSet, PermissionSet, Role, RoleChange, SetKind};
 pub use search::{ContentColumn, ContentSearch, TextMatch};
 pub use status::{QueryTaskStatus, RenderTaskStatus};
 pub use tasks::{Answered, QueryTaskOptions, QueryTaskOutput, QueryTaskRow, RenderSource, RenderTaskRow};
-pub use user_attributes::{AttributeFields, AttributeValue, UserAttribute, ValueSource};
+pub use user_attributes::{AttributeFields, AttributeValue, GroupValue, UserAttribute, ValueSource};
 pub use users::{User, UserFields};
 
 use db::Pool;

@@ -33,6 +33,8 @@ pub struct UserAttribute {
 pub enum ValueSource {
     /// Set for the user.
     User,
+    /// Set for a group the user is in (the one of lowest rank that has a value).
+    Group,
     /// The attribute's default.
     Default,
     /// A system attribute: the user's own field.
@@ -44,10 +46,20 @@ impl ValueSource {
     pub fn as_str(self) -> &'static str {
         match self {
             ValueSource::User => "user",
+            ValueSource::Group => "group",
             ValueSource::Default => "default",
             ValueSource::System => "system",
         }
     }
+}
+
+/// An attribute's value for the users of a group; of a user's groups, the lowest `rank` wins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupValue {
+    pub group_id: i64,
+    pub attribute_id: i64,
+    pub value: String,
+    pub rank: i64,
 }
 
 /// One attribute's value for one user: `None` when it has neither a value nor a default.
@@ -135,15 +147,14 @@ impl Store {
         self.user_attribute(id).await
     }
 
-    /// Removes an attribute and every user's value of it; false if there was none (or it is a
+    /// Removes an attribute and every user's and group's value of it; false if there was none (or it is a
     /// system attribute).
     pub async fn delete_user_attribute(&self, id: i64) -> Result<bool, StoreError> {
         // Values first: SQLite enforces the cascade only with its foreign-key pragma on.
-        on_pool!(self, "DELETE FROM user_attribute_values WHERE user_attribute_id = ?", |p, sql| sqlx::query(sql)
-            .bind(id)
-            .execute(p)
-            .await?
-            .rows_affected());
+        for table in ["user_attribute_values", "group_attribute_values"] {
+            let delete = format!("DELETE FROM {table} WHERE user_attribute_id = ?");
+            on_pool!(self, delete, |p, sql| sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
+        }
         let deleted = on_pool!(self, "DELETE FROM user_attributes WHERE id = ? AND is_system = ?", |p, sql| sqlx::query(sql)
             .bind(id)
             .bind(false)
@@ -169,7 +180,8 @@ impl Store {
         Ok(deleted > 0)
     }
 
-    /// Every attribute with `user_id`'s value of it: its own, else the default, else none; the
+    /// Every attribute with `user_id`'s value of it: its own, else its groups' (the lowest rank
+    /// first), else the default, else none; the
     /// system attributes from the user's fields. `None` when there is no such user.
     pub async fn user_attribute_values(&self, user_id: i64) -> Result<Option<Vec<AttributeValue>>, StoreError> {
         let Some(user) = self.user(user_id).await? else { return Ok(None) };
@@ -181,6 +193,20 @@ impl Store {
             .iter()
             .map(|r| -> Result<(i64, String), StoreError> { Ok((r.int("user_attribute_id")?, r.text("value")?)) })
             .collect::<Result<_, _>>()?);
+        // Values of the user's groups, best first (lowest rank): the first for each attribute wins.
+        let select = "SELECT v.user_attribute_id, v.value FROM group_attribute_values v \
+                      JOIN group_users gu ON gu.group_id = v.group_id WHERE gu.user_id = ? ORDER BY v.rank, v.group_id";
+        let by_groups: Vec<(i64, String)> = on_pool!(self, select, |p, sql| sqlx::query(sql)
+            .bind(user_id)
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| -> Result<(i64, String), StoreError> { Ok((r.int("user_attribute_id")?, r.text("value")?)) })
+            .collect::<Result<_, _>>()?);
+        let mut from_groups: BTreeMap<i64, String> = BTreeMap::new();
+        for (attribute, value) in by_groups {
+            from_groups.entry(attribute).or_insert(value);
+        }
         let name = format!("{} {}", user.first_name, user.last_name).trim().to_string();
         let values = self
             .user_attributes()
@@ -199,6 +225,8 @@ impl Store {
                     (value, Some(ValueSource::System))
                 } else if let Some(v) = own.get(&attribute.id) {
                     (Some(v.clone()), Some(ValueSource::User))
+                } else if let Some(v) = from_groups.get(&attribute.id) {
+                    (Some(v.clone()), Some(ValueSource::Group))
                 } else if let Some(v) = &attribute.fields.default_value {
                     (Some(v.clone()), Some(ValueSource::Default))
                 } else {
@@ -208,6 +236,76 @@ impl Store {
             })
             .collect();
         Ok(Some(values))
+    }
+
+    /// An attribute's values for groups, by rank (1 first).
+    pub async fn attribute_group_values(&self, attribute_id: i64) -> Result<Vec<GroupValue>, StoreError> {
+        let select = "SELECT group_id, value, rank FROM group_attribute_values WHERE user_attribute_id = ? ORDER BY rank, group_id";
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
+            .bind(attribute_id)
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| -> Result<GroupValue, StoreError> {
+                Ok(GroupValue { group_id: r.int("group_id")?, attribute_id, value: r.text("value")?, rank: r.int("rank")? })
+            })
+            .collect::<Result<Vec<_>, _>>()?))
+    }
+
+    /// Replaces an attribute's group values with `values` (group, value), the first ranked 1
+    /// (ids the caller checked exist, each once).
+    pub async fn set_attribute_group_values(&self, attribute_id: i64, values: &[(i64, String)]) -> Result<(), StoreError> {
+        macro_rules! replace {
+            ($pool:expr, $delete:expr, $insert:expr) => {{
+                let mut tx = $pool.begin().await?;
+                sqlx::query($delete).bind(attribute_id).execute(&mut *tx).await?;
+                for (rank, (group, value)) in values.iter().enumerate() {
+                    sqlx::query($insert).bind(group).bind(attribute_id).bind(value).bind(rank as i64 + 1).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }};
+        }
+        let delete = "DELETE FROM group_attribute_values WHERE user_attribute_id = ?";
+        let insert = "INSERT INTO group_attribute_values (group_id, user_attribute_id, value, rank) VALUES (?, ?, ?, ?)";
+        match &self.pool {
+            crate::db::Pool::Sqlite(pool) => replace!(pool, delete, insert),
+            crate::db::Pool::Postgres(pool) => replace!(pool, &crate::db::numbered(delete), &crate::db::numbered(insert)),
+        }
+        Ok(())
+    }
+
+    /// Sets one group's value of an attribute: in place when it has one, else ranked after the
+    /// others.
+    pub async fn set_group_attribute_value(&self, group_id: i64, attribute_id: i64, value: &str) -> Result<GroupValue, StoreError> {
+        let update = "UPDATE group_attribute_values SET value = ? WHERE group_id = ? AND user_attribute_id = ?";
+        let changed = on_pool!(self, update, |p, sql| sqlx::query(sql)
+            .bind(value)
+            .bind(group_id)
+            .bind(attribute_id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        if changed == 0 {
+            let insert = "INSERT INTO group_attribute_values (group_id, user_attribute_id, value, rank) \
+                          SELECT ?, ?, ?, COALESCE(MAX(rank), 0) + 1 FROM group_attribute_values WHERE user_attribute_id = ?";
+            on_pool!(self, insert, |p, sql| sqlx::query(sql)
+                .bind(group_id)
+                .bind(attribute_id)
+                .bind(value)
+                .bind(attribute_id)
+                .execute(p)
+                .await?
+                .rows_affected());
+        }
+        let values = self.attribute_group_values(attribute_id).await?;
+        values.into_iter().find(|v| v.group_id == group_id).ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+    }
+
+    /// Removes one group's value of an attribute; false if it had none.
+    pub async fn delete_group_attribute_value(&self, group_id: i64, attribute_id: i64) -> Result<bool, StoreError> {
+        let delete = "DELETE FROM group_attribute_values WHERE group_id = ? AND user_attribute_id = ?";
+        let deleted = on_pool!(self, delete, |p, sql| sqlx::query(sql).bind(group_id).bind(attribute_id).execute(p).await?.rows_affected());
+        Ok(deleted > 0)
     }
 
     /// `user_id`'s attribute values by name (those it has), as queries read them.
@@ -249,6 +347,38 @@ mod tests {
         assert_eq!((mine.value.as_deref(), mine.source), (Some("US"), Some(ValueSource::User)));
         assert!(store.delete_user_attribute_value(user, region.id).await.unwrap());
         assert!(!store.delete_user_attribute_value(user, region.id).await.unwrap());
+
+        // Group values: of the user's groups, the lowest rank gives the value; their own comes
+        // first, the default last.
+        let (east, west, other) = (
+            store.create_group("East").await.unwrap(),
+            store.create_group("West").await.unwrap(),
+            store.create_group("Other").await.unwrap(),
+        );
+        store.add_group_user(east, user).await.unwrap();
+        store.add_group_user(west, user).await.unwrap();
+        store
+            .set_attribute_group_values(region.id, &[(other, "APAC".into()), (west, "US West".into()), (east, "US East".into())])
+            .await
+            .unwrap();
+        let value_of = |values: Vec<AttributeValue>| {
+            let v = values.into_iter().find(|v| v.attribute.id == region.id).unwrap();
+            (v.value, v.source)
+        };
+        let seen = value_of(store.user_attribute_values(user).await.unwrap().unwrap());
+        assert_eq!(seen, (Some("US West".into()), Some(ValueSource::Group)), "West ranks above East; Other is not theirs");
+        assert_eq!(store.attribute_group_values(region.id).await.unwrap().iter().map(|v| v.rank).collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(store.delete_group_attribute_value(west, region.id).await.unwrap());
+        let set = store.set_group_attribute_value(east, region.id, "US-E").await.unwrap();
+        assert_eq!((set.value.as_str(), set.rank), ("US-E", 3), "in place");
+        let added = store.set_group_attribute_value(west, region.id, "US-W").await.unwrap();
+        assert_eq!(added.rank, 4, "new ones rank last");
+        assert_eq!(value_of(store.user_attribute_values(user).await.unwrap().unwrap()).0, Some("US-E".into()));
+        store.set_user_attribute_value(user, region.id, "Mine").await.unwrap();
+        assert_eq!(value_of(store.user_attribute_values(user).await.unwrap().unwrap()), (Some("Mine".into()), Some(ValueSource::User)));
+        store.delete_user_attribute_value(user, region.id).await.unwrap();
+        assert!(store.delete_group(east).await.unwrap() && store.delete_group(west).await.unwrap());
+        assert_eq!(value_of(store.user_attribute_values(user).await.unwrap().unwrap()).1, Some(ValueSource::Default));
 
         let cleared = AttributeFields { default_value: None, ..fields.clone() };
         store.update_user_attribute(region.id, &cleared).await.unwrap();

@@ -44,6 +44,7 @@ pub const ROOT_SCHEMAS: &[&str] = &[
     "RunningQueries",
     "User",
     "UserAttribute",
+    "UserAttributeGroupValue",
     "UserAttributeWithValue",
     "ValidationError",
 ];

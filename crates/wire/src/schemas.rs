@@ -3995,6 +3995,39 @@ pub struct UserAttribute {
     pub value_for_ci_run: Option<String>,
 }
 
+/// The spec's `UserAttributeGroupValue`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserAttributeGroupValue {
+    /// Operations the current user is able to perform on this object
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<std::collections::BTreeMap<String, bool>>,
+    /// Unique Id of this group-attribute relation
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Id of group
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// Id of user attribute
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_attribute_id: Option<String>,
+    /// If true, the "value" field will be null, because the attribute settings block access to this value
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_is_hidden: Option<bool>,
+    /// Precedence for resolving value for user
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<i64>,
+    /// Value of user attribute for group
+    /// Read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
 /// The spec's `UserAttributeWithValue`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserAttributeWithValue {

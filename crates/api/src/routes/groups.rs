@@ -1,8 +1,9 @@
 //! Groups: `GET/POST /groups`, `GET/PATCH/DELETE /groups/{id}`, a group's users
 //! (`GET/POST /groups/{id}/users`, `DELETE /groups/{id}/users/{user_id}`) and the groups a role
 //! is given to (`GET/PUT /roles/{id}/groups`). A user holds the roles of their groups beside
-//! their own. Groups are an admin's to change; reading them needs `see_users`. Groups within
-//! groups and group attribute values are not there yet (their routes are not served).
+//! their own, and the user attribute values given to it (`user_attributes.rs`) below their
+//! own. Groups are an admin's to change; reading them needs `see_users`. Groups within groups
+//! are not there yet (their routes are not served).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

@@ -14,7 +14,7 @@ use axum::Json;
 use serde_json::Value;
 use store::{AttributeFields, AttributeValue, Permission};
 use wire::operations as op;
-use wire::schemas::{UserAttribute, UserAttributeWithValue};
+use wire::schemas::{UserAttribute, UserAttributeGroupValue, UserAttributeWithValue};
 
 use super::content_body::ContentBody;
 use super::parse_id;
@@ -34,6 +34,12 @@ pub static USER_ATTRIBUTE_USER_VALUES: Declared =
     Declared::of(op::USER_ATTRIBUTE_USER_VALUES).query(&["fields", "user_attribute_ids", "all_values", "include_unset"]);
 pub static SET_USER_ATTRIBUTE_USER_VALUE: Declared = Declared::of(op::SET_USER_ATTRIBUTE_USER_VALUE).body(&["value"]);
 pub static DELETE_USER_ATTRIBUTE_USER_VALUE: Declared = Declared::of(op::DELETE_USER_ATTRIBUTE_USER_VALUE);
+pub static ALL_USER_ATTRIBUTE_GROUP_VALUES: Declared = Declared::of(op::ALL_USER_ATTRIBUTE_GROUP_VALUES).query(&["fields"]);
+/// The spec marks `group_id` and `value` read-only, yet they are what the body is for: the
+/// handlers read them.
+pub static SET_USER_ATTRIBUTE_GROUP_VALUES: Declared = Declared::of(op::SET_USER_ATTRIBUTE_GROUP_VALUES);
+pub static UPDATE_USER_ATTRIBUTE_GROUP_VALUE: Declared = Declared::of(op::UPDATE_USER_ATTRIBUTE_GROUP_VALUE);
+pub static DELETE_USER_ATTRIBUTE_GROUP_VALUE: Declared = Declared::of(op::DELETE_USER_ATTRIBUTE_GROUP_VALUE);
 
 /// Looker's attribute types.
 const TYPES: &[&str] = &[
@@ -300,4 +306,110 @@ pub async fn delete_user_attribute_user_value(
     // As Looker: 204 whether or not the user had a value of their own.
     state.engine.store().delete_user_attribute_value(id, attribute.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A group value as the API shows it (hidden as the attribute hides its values).
+fn wire_group_value(attribute: &store::UserAttribute, v: &store::GroupValue) -> UserAttributeGroupValue {
+    let hidden = attribute.fields.value_is_hidden;
+    UserAttributeGroupValue {
+        can: Some(can(&[("show", true), ("update", true), ("destroy", true)])),
+        id: Some(format!("{}-{}", v.group_id, v.attribute_id)),
+        group_id: Some(v.group_id.to_string()),
+        user_attribute_id: Some(v.attribute_id.to_string()),
+        value_is_hidden: Some(hidden),
+        rank: Some(v.rank),
+        value: (!hidden).then(|| v.value.clone()),
+    }
+}
+
+/// A value from a body: text, a number or a boolean (as yes/no), as user values take them.
+fn value_text(value: Option<&Value>) -> Result<String, ApiError> {
+    match value {
+        Some(Value::String(v)) => Ok(v.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(Value::Bool(b)) => Ok(if *b { "yes" } else { "no" }.to_string()),
+        None | Some(Value::Null) => Err(ApiError::validation("value", "missing_field", "value is required")),
+        Some(_) => Err(ApiError::validation("value", "invalid", "value must be text")),
+    }
+}
+
+/// A group named by id in a path or a body.
+async fn group_named(state: &AppState, text: &str, field: &'static str) -> Result<store::Group, ApiError> {
+    let unknown = || ApiError::validation(field, "invalid", format!("group `{text}` does not exist"));
+    let id = parse_id("group", text).map_err(|_| unknown())?;
+    state.engine.store().group(id).await?.ok_or_else(unknown)
+}
+
+/// An attribute's values for groups, by rank: of a user's groups, the lowest rank gives the
+/// value (below the user's own value, above the default).
+pub async fn all_user_attribute_group_values(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<UserAttributeGroupValue>>, ApiError> {
+    caller.require_admin()?;
+    let attribute = find(&state, &id).await?;
+    let values = state.engine.store().attribute_group_values(attribute.id).await?;
+    Ok(Json(values.iter().map(|v| wire_group_value(&attribute, v)).collect()))
+}
+
+/// Replaces an attribute's group values with those listed, in priority order (the first ranked
+/// 1), each `{group_id, value}`.
+pub async fn set_user_attribute_group_values(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Vec<UserAttributeGroupValue>>, ApiError> {
+    caller.require_admin()?;
+    let attribute = find_editable(&state, &id).await?;
+    let items: Vec<serde_json::Map<String, Value>> = crate::body::parse_json(&body)?;
+    let mut values: Vec<(i64, String)> = Vec::with_capacity(items.len());
+    for item in &items {
+        let group = match item.get("group_id") {
+            Some(Value::String(g)) => group_named(&state, g, "group_id").await?,
+            Some(Value::Number(n)) => group_named(&state, &n.to_string(), "group_id").await?,
+            _ => return Err(ApiError::validation("group_id", "missing_field", "each group value needs a group_id")),
+        };
+        if values.iter().any(|(g, _)| *g == group.id) {
+            return Err(ApiError::validation("group_id", "invalid", format!("group `{}` is listed twice", group.id)));
+        }
+        values.push((group.id, value_text(item.get("value"))?));
+    }
+    let store = state.engine.store();
+    store.set_attribute_group_values(attribute.id, &values).await?;
+    let values = store.attribute_group_values(attribute.id).await?;
+    Ok(Json(values.iter().map(|v| wire_group_value(&attribute, v)).collect()))
+}
+
+/// Sets one group's value of an attribute (ranked after the others when it is new).
+pub async fn update_user_attribute_group_value(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((group_id, attribute_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<UserAttributeGroupValue>, ApiError> {
+    caller.require_admin()?;
+    let group =
+        group_named(&state, &group_id, "group_id").await.map_err(|_| ApiError::not_found(format!("group `{group_id}` does not exist")))?;
+    let attribute = find_editable(&state, &attribute_id).await?;
+    let body = ContentBody::parse(&body)?;
+    let value = value_text(body.fields.get("value"))?;
+    let set = state.engine.store().set_group_attribute_value(group.id, attribute.id, &value).await?;
+    Ok(Json(wire_group_value(&attribute, &set)))
+}
+
+pub async fn delete_user_attribute_group_value(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((group_id, attribute_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_admin()?;
+    let group =
+        group_named(&state, &group_id, "group_id").await.map_err(|_| ApiError::not_found(format!("group `{group_id}` does not exist")))?;
+    let attribute = find(&state, &attribute_id).await?;
+    match state.engine.store().delete_group_attribute_value(group.id, attribute.id).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError::not_found(format!("group `{group_id}` has no value of user attribute `{attribute_id}`"))),
+    }
 }
