@@ -9,7 +9,7 @@ use connect::{Connection, DuckDbConnection, MySqlConnection, PostgresConnection,
 use jiff::civil::date;
 use result::{ColumnInfo, ResultSet, Value, ValueType};
 use semantic::Catalog;
-use sql::{compile, Dialect, DuckDb, Limit, MySql, Postgres, QuerySpec};
+use sql::{compile, CompileError, Dialect, DuckDb, Limit, MySql, Postgres, QuerySpec};
 
 #[derive(Clone, Copy)]
 struct Case {
@@ -176,6 +176,8 @@ const CASES: &[Case] = &[
     // Explore parameters.
     case("a join's sql_table_name replaces its view's table", "us_orders", &["users.country", "us_orders.count"], &[], &["users.country"],
         "SELECT u.country, COUNT(*) FROM orders o JOIN users u ON o.user_id = u.id WHERE u.country = 'US' GROUP BY 1 ORDER BY 1"),
+    case("cancel_grouping_fields: rows as the table has them", "order_rows", &["order_rows.id", "order_rows.status", "users.country"], &[("order_rows.amount", ">=140")], &["order_rows.id"],
+        "SELECT o.id, o.status, u.country FROM orders o LEFT JOIN users u ON o.user_id = u.id WHERE o.amount >= 140 ORDER BY 1"),
     case("a join's sql_where applies only when the join is used: unused", "adult_orders", &["adult_orders.status", "adult_orders.count"], &[], &["adult_orders.status"],
         "SELECT status, COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
     case("a join's sql_where applies only when the join is used: used", "adult_orders", &["users.country", "adult_orders.count"], &[], &["users.country"],
@@ -992,4 +994,27 @@ fn every_corpus_query_matches_on_mariadb() {
         &["case-sensitive string filter by default"],
     );
     check_shapes(&MySql, &db);
+}
+
+/// `cancel_grouping_fields`: a query with one of them has no GROUP BY (its rows are the
+/// table's), one without it is grouped as ever, and one with a measure is refused by name.
+#[test]
+fn cancel_grouping_fields_drop_the_group_by_and_refuse_measures() {
+    let catalog = catalog();
+    let now = date(2024, 7, 15).at(12, 0, 0, 0);
+    let spec = |fields: &[&str]| QuerySpec {
+        model: "shop".into(),
+        view: "order_rows".into(),
+        fields: fields.iter().map(|f| f.to_string()).collect(),
+        ..Default::default()
+    };
+    let sql = |fields: &[&str]| compile(&catalog.models["shop"], &spec(fields), &DuckDb, now).map(|c| c.sql);
+    let rows = sql(&["order_rows.id", "users.country"]).unwrap();
+    assert!(!rows.contains("GROUP BY"), "{rows}");
+    let grouped = sql(&["order_rows.status", "users.country"]).unwrap();
+    assert!(grouped.contains("GROUP BY"), "{grouped}");
+    match sql(&["order_rows.id", "order_rows.count"]) {
+        Err(e @ CompileError::Ungrouped { .. }) => assert!(e.to_string().contains("order_rows.count"), "{e}"),
+        other => panic!("expected the measure refused, got {other:?}"),
+    }
 }

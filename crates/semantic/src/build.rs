@@ -270,6 +270,7 @@ impl Builder<'_> {
             persist: None,
             aggregate_tables: Vec::new(),
             sql_preamble: None,
+            cancel_grouping_fields: Vec::new(),
             span: def.key_span,
         };
         let mut fields_written = None;
@@ -293,6 +294,15 @@ impl Builder<'_> {
                 "sql_always_having" => {
                     explore.sql_always_having = self.text(item);
                     self.check_liquid(item, explore.sql_always_having.as_deref().unwrap_or_default());
+                }
+                "cancel_grouping_fields" => {
+                    explore.cancel_grouping_fields = self.list(item);
+                    if let Some(bare) = explore.cancel_grouping_fields.iter().find(|f| !f.contains('.')) {
+                        self.error(
+                            item.value.span,
+                            format!("cancel_grouping_fields names `{bare}`: each field must be fully scoped, as view_name.field_name"),
+                        );
+                    }
                 }
                 "sql_preamble" => {
                     explore.sql_preamble = self.text(item);

@@ -85,6 +85,8 @@ pub struct Explore {
     pub aggregate_tables: Vec<AggregateTable>,
     /// `sql_preamble`: statements run on the query's session before each of its statements.
     pub sql_preamble: Option<String>,
+    /// `cancel_grouping_fields`: a query with any of them (`view.field`) has no GROUP BY.
+    pub cancel_grouping_fields: Vec<String>,
     pub span: Span,
 }
 

@@ -73,6 +73,26 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
                 ));
             }
         }
+        for field in explore.cancel_grouping_fields.iter().filter(|f| f.contains('.')) {
+            let message = match resolve_in_explore(model, explore, field) {
+                None => format!("cancel_grouping_fields names `{field}`, which is not a field of explore `{}`", explore.name),
+                Some(f) if f.is_measure() => format!("cancel_grouping_fields names the measure `{field}`; it lists dimensions"),
+                Some(_) => continue,
+            };
+            diagnostics.push(Diagnostic::error(explore.span, message));
+        }
+        if !explore.cancel_grouping_fields.is_empty() {
+            if let Some(join) = explore.joins.iter().find(|j| matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany))
+            {
+                diagnostics.push(Diagnostic::error(
+                    explore.span,
+                    format!(
+                        "explore `{}` has cancel_grouping_fields and a join (`{}`) that repeats rows: Looker's cancel_grouping_fields does not work with one_to_many or many_to_many joins",
+                        explore.name, join.name
+                    ),
+                ));
+            }
+        }
         for table in &explore.aggregate_tables {
             let named = table.dimensions.iter().map(|f| (f, false)).chain(table.measures.iter().map(|f| (f, true)));
             let filtered = table.filters.iter().map(|(f, _)| (f, false));

@@ -310,3 +310,20 @@ fn a_preamble_is_kept_and_liquid_in_it_refused() {
     assert_eq!(c.models["m"].explores["orders"].sql_preamble.as_deref(), Some("SET x = 1;"));
     assert_eq!(d, vec!["m.model.lkml:8:17: Liquid in `sql_preamble` is not supported yet"]);
 }
+
+#[test]
+fn cancel_grouping_fields_are_fully_scoped_dimensions_without_repeating_joins() {
+    let model = "connection: \"db\"\ninclude: \"*.view\"\nexplore: orders {\n  cancel_grouping_fields: [orders.id, id, orders.count, orders.nope]\n  join: items {\n    sql_on: ${items.order_id} = ${orders.id} ;;\n    relationship: one_to_many\n  }\n}\n";
+    let view = "view: orders {\n  dimension: id { primary_key: yes }\n  measure: count { type: count }\n}\nview: items {\n  dimension: id { primary_key: yes }\n  dimension: order_id {}\n}";
+    let (c, d) = load(&[("m.model.lkml", model), ("o.view.lkml", view)]);
+    assert_eq!(c.models["m"].explores["orders"].cancel_grouping_fields, ["orders.id", "id", "orders.count", "orders.nope"]);
+    assert_eq!(
+        d,
+        vec![
+            "m.model.lkml:4:27: cancel_grouping_fields names `id`: each field must be fully scoped, as view_name.field_name",
+            "m.model.lkml:3:1: cancel_grouping_fields names the measure `orders.count`; it lists dimensions",
+            "m.model.lkml:3:1: cancel_grouping_fields names `orders.nope`, which is not a field of explore `orders`",
+            "m.model.lkml:3:1: explore `orders` has cancel_grouping_fields and a join (`items`) that repeats rows: Looker's cancel_grouping_fields does not work with one_to_many or many_to_many joins",
+        ]
+    );
+}

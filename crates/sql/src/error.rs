@@ -31,6 +31,8 @@ pub enum CompileError {
     InvalidCustomField { field: String, message: String },
     #[error("filter_expression: {message}")]
     InvalidFilterExpression { message: String },
+    #[error("`{field}` is one of the explore's cancel_grouping_fields: a query with it is not grouped, so it cannot have the measure `{measure}`")]
+    Ungrouped { field: String, measure: String },
     #[error("{what}: {message}")]
     Model { what: String, message: String },
     /// The user the query runs for lacks what the explore asks of them (an access filter's
@@ -47,7 +49,8 @@ impl CompileError {
             CompileError::UnknownField { .. }
             | CompileError::MalformedFieldName { .. }
             | CompileError::NoFields
-            | CompileError::NotSelectable { .. } => "fields",
+            | CompileError::NotSelectable { .. }
+            | CompileError::Ungrouped { .. } => "fields",
             CompileError::InvalidFilter { .. } => "filters",
             CompileError::InvalidSort { .. } => "sorts",
             CompileError::InvalidLimit { .. } => "limit",

@@ -167,6 +167,14 @@ impl<'a> Compiler<'a> {
             items.push(Item { expr: expr.clone(), alias: Name::Quoted(format!("__order_by_{}", sort.field)), grouped: is_dimension });
             sort.key = Some(SortOverride { expr, is_dimension });
         }
+        // `cancel_grouping_fields`: a query with one of them is not grouped (each row is the
+        // table's own), so it may have no measure.
+        if let Some(field) = fields.iter().find(|f| self.explore.cancel_grouping_fields.iter().any(|c| c == *f)) {
+            if let Some(measure) = planned.iter().find(|p| p.is_measure) {
+                return Err(CompileError::Ungrouped { field: field.to_string(), measure: measure.name.clone() });
+            }
+            items.iter_mut().for_each(|item| item.grouped = false);
+        }
         if let Some(sort) = order.iter().find(|s| planned[s.field].post.is_some()) {
             return Err(CompileError::InvalidSort {
                 sort: fields[sort.field].to_string(),

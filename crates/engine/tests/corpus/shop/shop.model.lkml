@@ -74,6 +74,16 @@ explore: us_orders {
   }
 }
 
+# Orders row by row: with the order id in a query, Looker writes no GROUP BY.
+explore: order_rows {
+  from: orders
+  cancel_grouping_fields: [order_rows.id]
+  join: users {
+    sql_on: ${order_rows.user_id} = ${users.id} ;;
+    relationship: many_to_one
+  }
+}
+
 explore: customers {
   view_name: customer_summary
 }
