@@ -181,30 +181,20 @@ impl Store {
     }
 
     /// Every attribute with `user_id`'s value of it: its own, else its groups' (the lowest rank
-    /// first), else the default, else none; the
-    /// system attributes from the user's fields. `None` when there is no such user.
+    /// first), else the default, else none; the system attributes from the user's fields.
+    /// `None` when there is no such user.
     pub async fn user_attribute_values(&self, user_id: i64) -> Result<Option<Vec<AttributeValue>>, StoreError> {
         let Some(user) = self.user(user_id).await? else { return Ok(None) };
-        let select = "SELECT user_attribute_id, value FROM user_attribute_values WHERE user_id = ?";
-        let own: BTreeMap<i64, String> = on_pool!(self, select, |p, sql| sqlx::query(sql)
-            .bind(user_id)
-            .fetch_all(p)
+        let own: BTreeMap<i64, String> = self
+            .attribute_value_pairs("SELECT user_attribute_id, value FROM user_attribute_values WHERE user_id = ?", user_id)
             .await?
-            .iter()
-            .map(|r| -> Result<(i64, String), StoreError> { Ok((r.int("user_attribute_id")?, r.text("value")?)) })
-            .collect::<Result<_, _>>()?);
+            .into_iter()
+            .collect();
         // Values of the user's groups, best first (lowest rank): the first for each attribute wins.
         let select = "SELECT v.user_attribute_id, v.value FROM group_attribute_values v \
                       JOIN group_users gu ON gu.group_id = v.group_id WHERE gu.user_id = ? ORDER BY v.rank, v.group_id";
-        let by_groups: Vec<(i64, String)> = on_pool!(self, select, |p, sql| sqlx::query(sql)
-            .bind(user_id)
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| -> Result<(i64, String), StoreError> { Ok((r.int("user_attribute_id")?, r.text("value")?)) })
-            .collect::<Result<_, _>>()?);
         let mut from_groups: BTreeMap<i64, String> = BTreeMap::new();
-        for (attribute, value) in by_groups {
+        for (attribute, value) in self.attribute_value_pairs(select, user_id).await? {
             from_groups.entry(attribute).or_insert(value);
         }
         let name = format!("{} {}", user.first_name, user.last_name).trim().to_string();
@@ -236,6 +226,17 @@ impl Store {
             })
             .collect();
         Ok(Some(values))
+    }
+
+    /// (attribute id, value) rows of `select`, which binds a user id, in its order.
+    async fn attribute_value_pairs(&self, select: &str, user_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(on_pool!(self, select, |p, sql| sqlx::query(sql)
+            .bind(user_id)
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| -> Result<(i64, String), StoreError> { Ok((r.int("user_attribute_id")?, r.text("value")?)) })
+            .collect::<Result<_, _>>()?))
     }
 
     /// An attribute's values for groups, by rank (1 first).

@@ -282,13 +282,7 @@ pub async fn set_user_attribute_user_value(
     let attribute = find_editable(&state, &attribute_id).await?;
     may_change_value(&caller, id, &attribute)?;
     let body = ContentBody::parse(&body)?;
-    let value = match body.fields.get("value") {
-        Some(Value::String(v)) => v.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.to_string(),
-        None | Some(Value::Null) => return Err(ApiError::validation("value", "missing_field", "value is required")),
-        Some(_) => return Err(ApiError::validation("value", "invalid", "value must be text")),
-    };
+    let value = value_text(body.fields.get("value"))?;
     state.engine.store().set_user_attribute_value(id, attribute.id, &value).await?;
     let (_, values) = values_of(&state, &caller, &user_id).await?;
     let (rank, set) = values.iter().enumerate().find(|(_, v)| v.attribute.id == attribute.id).ok_or_else(|| missing(&attribute_id))?;
@@ -322,7 +316,7 @@ fn wire_group_value(attribute: &store::UserAttribute, v: &store::GroupValue) -> 
     }
 }
 
-/// A value from a body: text, a number or a boolean (as yes/no), as user values take them.
+/// A value from a body: text, a number or a boolean (as yes/no).
 fn value_text(value: Option<&Value>) -> Result<String, ApiError> {
     match value {
         Some(Value::String(v)) => Ok(v.clone()),
