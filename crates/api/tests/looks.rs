@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
-use common::{catalog_of, fixture_catalog, json, Fixture};
-use connect::Connection;
+use common::{json, Fixture};
 use serde_json::{json, Value};
 
 const MODEL: &str = "connection: \"thelook\"\ninclude: \"*.view\"\nexplore: orders {}\n";
@@ -21,13 +18,7 @@ const VIEW: &str = r#"view: orders {
 "#;
 
 async fn fixture() -> Fixture {
-    let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
-    db.execute_batch(
-        "CREATE TABLE orders AS SELECT range AS id, CASE WHEN range % 3 = 0 THEN 'complete' ELSE 'pending' END AS status FROM range(9)",
-    )
-    .expect("orders");
-    let catalog = catalog_of(&[("thelook.model.lkml", MODEL), ("orders.view.lkml", VIEW)]);
-    fixture_catalog(catalog, Arc::new(db), engine::EngineConfig { workers: 1, ..Default::default() }).await
+    common::fixture_over(common::NINE_ORDERS, &[("thelook.model.lkml", MODEL), ("orders.view.lkml", VIEW)]).await
 }
 
 async fn personal_folder(f: &Fixture) -> String {

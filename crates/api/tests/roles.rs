@@ -6,12 +6,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{catalog_of, fixture_catalog, json, Fixture};
-use connect::Connection;
+use common::{json, Fixture};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -26,13 +23,8 @@ const VIEW: &str = r#"view: orders {
 "#;
 
 async fn fixture() -> Fixture {
-    let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
-    db.execute_batch(
-        "CREATE TABLE orders AS SELECT range AS id, CASE WHEN range % 3 = 0 THEN 'complete' ELSE 'pending' END AS status FROM range(9)",
-    )
-    .expect("orders");
-    let catalog = catalog_of(&[("sales.model.lkml", SALES), ("finance.model.lkml", FINANCE), ("orders.view.lkml", VIEW)]);
-    fixture_catalog(catalog, Arc::new(db), engine::EngineConfig { workers: 1, ..Default::default() }).await
+    common::fixture_over(common::NINE_ORDERS, &[("sales.model.lkml", SALES), ("finance.model.lkml", FINANCE), ("orders.view.lkml", VIEW)])
+        .await
 }
 
 /// `method uri` with `body`, as the holder of `token`; the answer as JSON (or its text).

@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
-use common::{catalog_of, fixture_catalog, json, Fixture};
-use connect::Connection;
+use common::{json, Fixture};
 use serde_json::{json, Value};
 
 const MODEL: &str = r#"connection: "thelook"
@@ -41,14 +38,8 @@ const VIEW: &str = r#"view: orders {
 "#;
 
 async fn fixture() -> Fixture {
-    let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
-    db.execute_batch(
-        "CREATE TABLE orders AS SELECT range AS id, CASE WHEN range % 3 = 0 THEN 'EMEA' WHEN range % 3 = 1 THEN 'US' ELSE 'APAC' END AS region, \
-         'complete' AS status, CASE WHEN range < 2 THEN 'Admin' ELSE 'Someone' END AS owner FROM range(9)",
-    )
-    .expect("orders");
-    let catalog = catalog_of(&[("thelook.model.lkml", MODEL), ("orders.view.lkml", VIEW)]);
-    fixture_catalog(catalog, Arc::new(db), engine::EngineConfig { workers: 1, ..Default::default() }).await
+    common::fixture_over("CREATE TABLE orders AS SELECT range AS id, CASE WHEN range % 3 = 0 THEN 'EMEA' WHEN range % 3 = 1 THEN 'US' ELSE 'APAC' END AS region, \
+         'complete' AS status, CASE WHEN range < 2 THEN 'Admin' ELSE 'Someone' END AS owner FROM range(9)", &[("thelook.model.lkml", MODEL), ("orders.view.lkml", VIEW)]).await
 }
 
 async fn call(f: &Fixture, method: &str, uri: &str, body: Value) -> (StatusCode, Value) {

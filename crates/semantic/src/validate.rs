@@ -73,42 +73,8 @@ pub(crate) fn validate(model: &mut Model, diagnostics: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        for field in explore.cancel_grouping_fields.iter().filter(|f| f.contains('.')) {
-            let message = match resolve_in_explore(model, explore, field) {
-                None => format!("cancel_grouping_fields names `{field}`, which is not a field of explore `{}`", explore.name),
-                Some(f) if f.is_measure() => format!("cancel_grouping_fields names the measure `{field}`; it lists dimensions"),
-                Some(_) => continue,
-            };
-            diagnostics.push(Diagnostic::error(explore.span, message));
-        }
-        if !explore.cancel_grouping_fields.is_empty() {
-            if let Some(join) = explore.joins.iter().find(|j| matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany))
-            {
-                diagnostics.push(Diagnostic::error(
-                    explore.span,
-                    format!(
-                        "explore `{}` has cancel_grouping_fields and a join (`{}`) that repeats rows: Looker's cancel_grouping_fields does not work with one_to_many or many_to_many joins",
-                        explore.name, join.name
-                    ),
-                ));
-            }
-        }
-        for table in &explore.aggregate_tables {
-            let named = table.dimensions.iter().map(|f| (f, false)).chain(table.measures.iter().map(|f| (f, true)));
-            let filtered = table.filters.iter().map(|(f, _)| (f, false));
-            for (field, measure) in named.chain(filtered) {
-                let qualified = if field.contains('.') { field.clone() } else { format!("{}.{field}", explore.base_alias) };
-                let message = match resolve_in_explore(model, explore, &qualified) {
-                    None => format!("names `{field}`, which is not a field of explore `{}`", explore.name),
-                    Some(f) if measure && !f.is_measure() => format!("lists `{field}` as a measure; it is a dimension"),
-                    Some(f) if !measure && f.is_measure() && !table.filters.iter().any(|(n, _)| n == field) => {
-                        format!("lists `{field}` as a dimension; it is a measure")
-                    }
-                    Some(_) => continue,
-                };
-                diagnostics.push(Diagnostic::error(table.span, format!("aggregate_table `{}` {message}", table.name)));
-            }
-        }
+        check_cancel_grouping_fields(model, explore, diagnostics);
+        check_aggregate_tables(model, explore, diagnostics);
         check_primary_keys(model, explore, diagnostics);
     }
     for view in model.views.values() {
@@ -305,6 +271,51 @@ fn qualify(item: &str, alias: &str) -> String {
         item.to_string()
     } else {
         format!("{sign}{alias}.{rest}")
+    }
+}
+
+/// `cancel_grouping_fields` name dimensions of the explore (scoped names are checked when
+/// read), and Looker's ungrouped queries cannot have joins that repeat rows.
+fn check_cancel_grouping_fields(model: &Model, explore: &Explore, diagnostics: &mut Vec<Diagnostic>) {
+    for field in explore.cancel_grouping_fields.iter().filter(|f| f.contains('.')) {
+        let message = match resolve_in_explore(model, explore, field) {
+            None => format!("cancel_grouping_fields names `{field}`, which is not a field of explore `{}`", explore.name),
+            Some(f) if f.is_measure() => format!("cancel_grouping_fields names the measure `{field}`; it lists dimensions"),
+            Some(_) => continue,
+        };
+        diagnostics.push(Diagnostic::error(explore.span, message));
+    }
+    if explore.cancel_grouping_fields.is_empty() {
+        return;
+    }
+    if let Some(join) = explore.joins.iter().find(|j| matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany)) {
+        diagnostics.push(Diagnostic::error(
+            explore.span,
+            format!(
+                "explore `{}` has cancel_grouping_fields and a join (`{}`) that repeats rows: Looker's cancel_grouping_fields does not work with one_to_many or many_to_many joins",
+                explore.name, join.name
+            ),
+        ));
+    }
+}
+
+/// An `aggregate_table`'s fields are the explore's (unqualified names are the base view's):
+/// its dimensions dimensions, its measures measures; its filters may name either.
+fn check_aggregate_tables(model: &Model, explore: &Explore, diagnostics: &mut Vec<Diagnostic>) {
+    for table in &explore.aggregate_tables {
+        let dimensions = table.dimensions.iter().map(|f| (f, Some(false)));
+        let measures = table.measures.iter().map(|f| (f, Some(true)));
+        let filters = table.filters.iter().map(|(f, _)| (f, None));
+        for (field, measure) in dimensions.chain(measures).chain(filters) {
+            let qualified = if field.contains('.') { field.clone() } else { format!("{}.{field}", explore.base_alias) };
+            let message = match (resolve_in_explore(model, explore, &qualified), measure) {
+                (None, _) => format!("names `{field}`, which is not a field of explore `{}`", explore.name),
+                (Some(f), Some(true)) if !f.is_measure() => format!("lists `{field}` as a measure; it is a dimension"),
+                (Some(f), Some(false)) if f.is_measure() => format!("lists `{field}` as a dimension; it is a measure"),
+                (Some(_), _) => continue,
+            };
+            diagnostics.push(Diagnostic::error(table.span, format!("aggregate_table `{}` {message}", table.name)));
+        }
     }
 }
 

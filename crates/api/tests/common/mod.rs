@@ -65,6 +65,20 @@ pub fn catalog_of(files: &[(&str, &str)]) -> semantic::Catalog {
     catalog
 }
 
+/// Nine orders (ids 0 to 8), every third `complete`, the rest `pending`.
+#[allow(dead_code)]
+pub const NINE_ORDERS: &str =
+    "CREATE TABLE orders AS SELECT range AS id, CASE WHEN range % 3 = 0 THEN 'complete' ELSE 'pending' END AS status FROM range(9)";
+
+/// The models of LookML `files` over an in-memory DuckDB made by `setup` (named `thelook`),
+/// one worker.
+#[allow(dead_code)]
+pub async fn fixture_over(setup: &str, files: &[(&str, &str)]) -> Fixture {
+    let db = connect::DuckDbConnection::open(":memory:").expect("duckdb");
+    db.execute_batch(setup).expect("setup");
+    fixture_catalog(catalog_of(files), Arc::new(db), engine::EngineConfig { workers: 1, ..Default::default() }).await
+}
+
 /// `catalog` over `connection` (named `thelook`), the engine configured.
 pub async fn fixture_catalog(catalog: semantic::Catalog, connection: Arc<dyn Connection>, config: engine::EngineConfig) -> Fixture {
     let store = store::Store::in_memory().await.expect("store");
